@@ -1,0 +1,192 @@
+using Npgsql;
+
+namespace PrivacySuite.AppHost.Hosting;
+
+public sealed record PostgresServerOptions(string Name, string StateDir, int Port, string Password)
+{
+    /// <summary>fsync off: for tests only. The suite's own run keeps PostgreSQL's durable defaults.</summary>
+    public bool Durable { get; init; } = true;
+
+    /// <summary>Extra postgresql.conf lines (replication settings, for example).</summary>
+    public IReadOnlyList<string> ExtraSettings { get; init; } = [];
+}
+
+/// <summary>
+/// A PostgreSQL 15 cluster from Debian's package, run as a child process with its data in the state folder.
+/// initdb and the server refuse root, so as root both run as the <c>postgres</c> user.
+/// </summary>
+public sealed class PostgresServer(PostgresServerOptions options, Action<string> output) : IAsyncDisposable
+{
+    public const string SuperUser = "postgres";
+    private ChildProcess? _process;
+
+    public PostgresServerOptions Options => options;
+
+    public string Directory => Path.Combine(options.StateDir, options.Name);
+
+    public string DataDirectory => Path.Combine(Directory, "data");
+
+    private string SocketDirectory => Path.Combine(Directory, "run");
+
+    public int Port => options.Port;
+
+    public ChildProcess? Process => _process;
+
+    /// <summary>A connection string for <paramref name="database"/>, in the form Aspire gives services.</summary>
+    public string ConnectionString(string database = "postgres") =>
+        $"Host=127.0.0.1;Port={options.Port};Username={SuperUser};Password={options.Password};Database={database}";
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var postgres = Binaries.Postgres("postgres");
+        System.IO.Directory.CreateDirectory(SocketDirectory);
+        if (!File.Exists(Path.Combine(DataDirectory, "PG_VERSION")))
+        {
+            await InitDbAsync(cancellationToken);
+        }
+
+        await File.WriteAllLinesAsync(Path.Combine(DataDirectory, "privacysuite.conf"), Settings(), cancellationToken);
+        await OwnAsync(cancellationToken);
+
+        Ports.EnsureFree(options.Port, options.Name, $"the {options.Name} port option");
+        _process = ChildProcess.Start(AsPostgresUser(postgres), AsPostgresUserArgs(postgres, ["-D", DataDirectory]),
+            new Dictionary<string, string?>(), output);
+        await WaitUntilReadyAsync(TimeSpan.FromSeconds(60), cancellationToken);
+    }
+
+    /// <summary>Fast shutdown (SIGINT): open sessions are ended, then the cluster checkpoints and exits.</summary>
+    public Task StopAsync() => _process?.StopAsync(ChildProcess.SigInt, TimeSpan.FromSeconds(20)) ?? Task.CompletedTask;
+
+    /// <summary>Crash-stops the cluster (SIGKILL to the postmaster and every backend), as a power loss would.</summary>
+    public Task KillAsync() => _process?.StopAsync(ChildProcess.SigKill, TimeSpan.FromSeconds(5)) ?? Task.CompletedTask;
+
+    public async Task<bool> IsHealthyAsync(CancellationToken cancellationToken)
+    {
+        if (_process is null || _process.HasExited)
+        {
+            return false;
+        }
+
+        try
+        {
+            await using var connection = new NpgsqlConnection(ConnectionString() + ";Pooling=false;Timeout=3");
+            await connection.OpenAsync(cancellationToken);
+            await using var command = new NpgsqlCommand("select 1", connection);
+            await command.ExecuteScalarAsync(cancellationToken);
+            return true;
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Creates <paramref name="database"/> unless it exists (Aspire's AddDatabase does the same).</summary>
+    public async Task CreateDatabaseAsync(string database, CancellationToken cancellationToken = default)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString() + ";Pooling=false");
+        await connection.OpenAsync(cancellationToken);
+        await using var exists = new NpgsqlCommand("select count(*) from pg_database where datname = @name", connection);
+        exists.Parameters.AddWithValue("name", database);
+        if ((long)(await exists.ExecuteScalarAsync(cancellationToken))! == 0)
+        {
+            await using var create = new NpgsqlCommand($"create database \"{database.Replace("\"", "\"\"")}\"", connection);
+            await create.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    public ValueTask DisposeAsync() => _process?.DisposeAsync() ?? ValueTask.CompletedTask;
+
+    private IEnumerable<string> Settings()
+    {
+        yield return "listen_addresses = '127.0.0.1'";
+        yield return $"port = {options.Port}";
+        yield return $"unix_socket_directories = '{SocketDirectory}'";
+        yield return $"cluster_name = '{options.Name}'";
+        yield return "max_connections = 200";
+        yield return "logging_collector = off";
+        yield return "log_min_messages = warning";
+        if (!options.Durable)
+        {
+            yield return "fsync = off";
+            yield return "full_page_writes = off";
+            yield return "synchronous_commit = off";
+        }
+
+        foreach (var line in options.ExtraSettings)
+        {
+            yield return line;
+        }
+    }
+
+    private async Task InitDbAsync(CancellationToken cancellationToken)
+    {
+        System.IO.Directory.CreateDirectory(DataDirectory);
+        var passwordFile = Path.Combine(Directory, "initdb.pw");
+        await File.WriteAllTextAsync(passwordFile, options.Password, cancellationToken);
+        await OwnAsync(cancellationToken);
+        try
+        {
+            var initdb = Binaries.Postgres("initdb");
+            var (code, text) = await ChildProcess.RunAsync(AsPostgresUser(initdb), AsPostgresUserArgs(initdb,
+                ["-D", DataDirectory, "-U", SuperUser, $"--pwfile={passwordFile}", "--auth-host=scram-sha-256",
+                 "--auth-local=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-instructions"]),
+                timeout: TimeSpan.FromSeconds(120), cancellationToken: cancellationToken);
+            if (code != 0)
+            {
+                throw new HostingException($"initdb for {options.Name} failed ({code}): {text.Trim()}");
+            }
+        }
+        finally
+        {
+            File.Delete(passwordFile);
+        }
+
+        await File.AppendAllTextAsync(Path.Combine(DataDirectory, "postgresql.conf"),
+            "\n# Written by the PrivacySuite AppHost on every start.\ninclude = 'privacysuite.conf'\n", cancellationToken);
+    }
+
+    private async Task OwnAsync(CancellationToken cancellationToken)
+    {
+        if (!Binaries.IsRoot)
+        {
+            return;
+        }
+
+        var (code, text) = await ChildProcess.RunAsync("chown", ["-R", "postgres:postgres", Directory], cancellationToken: cancellationToken);
+        if (code != 0)
+        {
+            throw new HostingException($"Could not give {Directory} to the postgres user: {text.Trim()}");
+        }
+
+        File.SetUnixFileMode(DataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+
+    private static string AsPostgresUser(string program) => Binaries.IsRoot ? "setpriv" : program;
+
+    private static IEnumerable<string> AsPostgresUserArgs(string program, IEnumerable<string> args) =>
+        Binaries.IsRoot
+            ? ["--reuid=postgres", "--regid=postgres", "--init-groups", "--reset-env", program, .. args]
+            : args;
+
+    private async Task WaitUntilReadyAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process!.HasExited)
+            {
+                throw new HostingException($"PostgreSQL {options.Name} exited during start-up (code {await _process.Exited}); see its log above.");
+            }
+
+            if (await IsHealthyAsync(cancellationToken))
+            {
+                return;
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
+
+        throw new HostingException($"PostgreSQL {options.Name} did not accept connections on port {options.Port} within {timeout.TotalSeconds:0} s.");
+    }
+}

@@ -1,0 +1,55 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using PrivacySuite.ServiceDefaults.Messaging;
+
+namespace PrivacySuite.ServiceDefaults.Data;
+
+public static class DatabaseExtensions
+{
+    /// <summary>
+    /// Registers the service's DbContext on <c>ConnectionStrings__{connectionName}</c>, migrates it before anything
+    /// else starts, and makes <c>/health</c> depend on reaching it.
+    /// </summary>
+    public static IHostApplicationBuilder AddServiceDatabase<TDb>(this IHostApplicationBuilder builder, string connectionName)
+        where TDb : ServiceDbContext
+    {
+        var connectionString = builder.Configuration.GetConnectionString(connectionName);
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new InvalidOperationException(
+                $"ConnectionStrings__{connectionName} is not set. Start the service through the AppHost (./eng/run.sh), " +
+                "or set it to a PostgreSQL connection string.");
+        }
+
+        builder.Services.AddSingleton<OutboxSignal>();
+        builder.Services.AddSingleton<OutboxCommitInterceptor>();
+        builder.Services.AddDbContext<TDb>((sp, options) => options
+            .UseNpgsql(connectionString, npgsql => npgsql.CommandTimeout(30))
+            .AddInterceptors(sp.GetRequiredService<OutboxCommitInterceptor>()));
+
+        // Registered before the bus and the relay so that the schema exists when they start.
+        builder.Services.AddHostedService(sp => new DatabaseMigrationService(
+            connectionString, [typeof(ServiceDbContext).Assembly, typeof(TDb).Assembly],
+            sp.GetRequiredService<ILogger<DatabaseMigrationService>>()));
+
+        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck<TDb>>("database", tags: ["ready"]);
+        return builder;
+    }
+}
+
+internal sealed class DatabaseMigrationService(string connectionString, System.Reflection.Assembly[] assemblies, ILogger<DatabaseMigrationService> logger)
+    : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) =>
+        new SqlMigrator(connectionString, logger).MigrateAsync(assemblies, cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+internal sealed class DatabaseHealthCheck<TDb>(TDb db) : IHealthCheck
+    where TDb : DbContext
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        await db.Database.CanConnectAsync(cancellationToken)
+            ? HealthCheckResult.Healthy()
+            : HealthCheckResult.Unhealthy("The database cannot be reached.");
+}

@@ -1,0 +1,223 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Text.Json;
+using MassTransit;
+using Npgsql;
+using PrivacySuite.ServiceDefaults.Data;
+using PrivacySuite.ServiceDefaults.Telemetry;
+
+namespace PrivacySuite.ServiceDefaults.Messaging;
+
+public sealed class OutboxOptions
+{
+    public int BatchSize { get; set; } = 200;
+
+    /// <summary>How often the relay looks for work when nothing woke it (events committed by another process, retries due).</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long one publish may wait for the broker's confirm before it counts as failed.</summary>
+    public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Sent rows are kept this long (for failover checks and audits), then deleted.</summary>
+    public TimeSpan KeepSent { get; set; } = TimeSpan.FromHours(24);
+}
+
+/// <summary>
+/// Publishes committed outbox rows with publisher confirms. A row is marked sent only after the broker confirmed it;
+/// a failed row is retried with exponential backoff and jitter, forever, so no committed event is lost. A row can be
+/// published twice (confirm received, then the marking transaction fails): consumers' inboxes absorb that.
+/// </summary>
+public sealed partial class OutboxRelay<TDb>(
+    IServiceScopeFactory scopes,
+    IBus bus,
+    OutboxSignal signal,
+    IOptions<OutboxOptions> options,
+    TimeProvider time,
+    ILogger<OutboxRelay<TDb>> logger) : BackgroundService
+    where TDb : ServiceDbContext
+{
+    private static readonly Counter<long> Published = SuiteTelemetry.Meter.CreateCounter<long>(
+        "privacysuite.outbox.published", description: "Outbox messages confirmed by the broker");
+    private static readonly Counter<long> Failures = SuiteTelemetry.Meter.CreateCounter<long>(
+        "privacysuite.outbox.publish_failures", description: "Outbox publish attempts that failed and will be retried");
+    private static readonly Histogram<double> RelayLag = SuiteTelemetry.Meter.CreateHistogram<double>(
+        "privacysuite.outbox.relay_lag", unit: "s", description: "Time from commit to broker confirm");
+
+    private long _backlog;
+    private DateTimeOffset _lastHousekeeping = DateTimeOffset.MinValue;
+
+    /// <summary>Unsent rows at the last count, for the backlog gauge.</summary>
+    public long Backlog => Interlocked.Read(ref _backlog);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var gauge = new BacklogGauge(this);
+        var settings = options.Value;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            int published;
+            try
+            {
+                published = await RelayBatchAsync(settings, stoppingToken);
+                await HousekeepAsync(settings, stoppingToken);
+            }
+            catch (Exception e) when (e is NpgsqlException or DbUpdateException or InvalidOperationException && !stoppingToken.IsCancellationRequested)
+            {
+                // The database is unreachable: nothing can be lost (rows stay unsent), so wait and try again.
+                LogRelayFailed(logger, e.GetType().Name);
+                published = 0;
+            }
+
+            if (published < settings.BatchSize)
+            {
+                try
+                {
+                    await signal.WaitAsync(settings.PollInterval, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>Publishes one batch of due rows; returns how many were confirmed.</summary>
+    public async Task<int> RelayBatchAsync(OutboxOptions settings, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TDb>();
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        var now = time.GetUtcNow();
+
+        // SKIP LOCKED lets several relays (or a relay and a failover drain) share the table without sending a row twice at once.
+        var batch = await db.OutboxMessages
+            .FromSql($"select * from outbox_messages where sent_at is null and next_attempt_at <= {now} order by sequence limit {settings.BatchSize} for update skip locked")
+            .ToListAsync(cancellationToken);
+        if (batch.Count == 0)
+        {
+            return 0;
+        }
+
+        var results = await Task.WhenAll(batch.Select(m => PublishAsync(m, settings.PublishTimeout, cancellationToken)));
+        var confirmed = 0;
+        var sentAt = time.GetUtcNow();
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var message = batch[i];
+            if (results[i] is null)
+            {
+                message.SentAt = sentAt;
+                message.LastError = null;
+                RelayLag.Record((sentAt - message.CreatedAt).TotalSeconds);
+                confirmed++;
+            }
+            else
+            {
+                message.Attempts++;
+                message.LastError = results[i]!.GetType().Name;
+                message.NextAttemptAt = sentAt + Backoff(message.Attempts, settings.MaxBackoff);
+            }
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+
+        Published.Add(confirmed);
+        if (confirmed < batch.Count)
+        {
+            Failures.Add(batch.Count - confirmed);
+            LogPublishFailed(logger, batch.Count - confirmed, results.First(r => r is not null)!.GetType().Name);
+        }
+
+        return confirmed;
+    }
+
+    private async Task<Exception?> PublishAsync(OutboxMessage message, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var parent = ActivityContext.TryParse(message.TraceParent, null, out var context) ? context : default;
+        using var activity = SuiteTelemetry.Source.StartActivity("outbox publish", ActivityKind.Producer, parent);
+        activity?.SetTag("messaging.message.id", message.MessageId);
+        activity?.SetTag("privacysuite.outbox.attempt", message.Attempts + 1);
+        try
+        {
+            var type = Type.GetType(message.MessageType, throwOnError: true)!;
+            var payload = JsonSerializer.Deserialize(message.Payload, type, ServiceDbContext.EventJson)!;
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            cts.CancelAfter(timeout);
+            await bus.Publish(payload, type, ctx => ctx.MessageId = message.MessageId, cts.Token);
+            return null;
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
+            return e;
+        }
+    }
+
+    /// <summary>Exponential from one second, capped, with up to 20% jitter so that a broker coming back is not stampeded.</summary>
+    internal static TimeSpan Backoff(int attempts, TimeSpan max)
+    {
+        var seconds = Math.Min(Math.Pow(2, Math.Min(attempts - 1, 20)), max.TotalSeconds);
+        return TimeSpan.FromSeconds(seconds * (1 + (Random.Shared.NextDouble() * 0.2)));
+    }
+
+    private async Task HousekeepAsync(OutboxOptions settings, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (now - _lastHousekeeping < TimeSpan.FromSeconds(2))
+        {
+            return;
+        }
+
+        _lastHousekeeping = now;
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TDb>();
+        Interlocked.Exchange(ref _backlog, await db.OutboxMessages.LongCountAsync(m => m.SentAt == null, cancellationToken));
+        var cutoff = now - settings.KeepSent;
+        await db.OutboxMessages.Where(m => m.SentAt != null && m.SentAt < cutoff).ExecuteDeleteAsync(cancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox relay could not reach its database ({ErrorType}); retrying")]
+    private static partial void LogRelayFailed(ILogger logger, string errorType);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} outbox messages were not confirmed ({ErrorType}); they will be retried with backoff")]
+    private static partial void LogPublishFailed(ILogger logger, int count, string errorType);
+
+    private sealed class BacklogGauge : IDisposable
+    {
+        private static readonly Lock Sync = new();
+        private static readonly List<OutboxRelay<TDb>> Relays = [];
+        private static ObservableGauge<long>? _gauge;
+        private readonly OutboxRelay<TDb> _relay;
+
+        public BacklogGauge(OutboxRelay<TDb> relay)
+        {
+            _relay = relay;
+            lock (Sync)
+            {
+                Relays.Add(relay);
+                _gauge ??= SuiteTelemetry.Meter.CreateObservableGauge(
+                    "privacysuite.outbox.backlog", Observe, description: "Outbox messages committed but not yet confirmed by the broker");
+            }
+        }
+
+        public void Dispose()
+        {
+            lock (Sync)
+            {
+                Relays.Remove(_relay);
+            }
+        }
+
+        private static IEnumerable<Measurement<long>> Observe()
+        {
+            lock (Sync)
+            {
+                return Relays.Select(r => new Measurement<long>(r.Backlog, new KeyValuePair<string, object?>("db", typeof(TDb).Name))).ToList();
+            }
+        }
+    }
+}

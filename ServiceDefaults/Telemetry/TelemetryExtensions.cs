@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using OpenTelemetry;
+using OpenTelemetry.Logs;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace PrivacySuite.ServiceDefaults.Telemetry;
+
+/// <summary>Names of the suite's own activity sources and meters.</summary>
+public static class SuiteTelemetry
+{
+    public const string SourceName = "PrivacySuite";
+
+    public static readonly ActivitySource Source = new(SourceName);
+
+    public static readonly Meter Meter = new(SourceName);
+}
+
+public static class TelemetryExtensions
+{
+    // .NET's built-in instrumentation: no OpenTelemetry.Instrumentation.* packages are available here, and none are needed.
+    private static readonly string[] TraceSources =
+        ["Microsoft.AspNetCore", "System.Net.Http", "MassTransit", "Npgsql", SuiteTelemetry.SourceName];
+
+    private static readonly string[] Meters =
+    [
+        "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http",
+        "System.Runtime", "MassTransit", "Npgsql", SuiteTelemetry.SourceName,
+    ];
+
+    public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        builder.Logging.AddOpenTelemetry(logging =>
+        {
+            logging.IncludeFormattedMessage = true;
+            logging.IncludeScopes = true;
+        });
+
+        IOpenTelemetryBuilder otel = new OpenTelemetryServices(builder.Services);
+        otel.ConfigureResource(resource => resource
+                .AddService(serviceName: builder.Configuration["OTEL_SERVICE_NAME"] ?? builder.Environment.ApplicationName)
+                .AddAttributes(RegionAttributes(builder.Configuration))
+                .AddEnvironmentVariableDetector())
+            .WithMetrics(metrics => metrics.AddMeter(Meters))
+            .WithTracing(tracing => tracing
+                .AddSource(TraceSources)
+                .AddProcessor(new DropHealthProbeSpans()))
+            .WithLogging();
+
+        // Export only when an endpoint is given (the AppHost sets it); otherwise telemetry stays in-process.
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            otel.UseOtlpExporter();
+        }
+
+        builder.Services.AddHostedService<TelemetryProvidersStarter>();
+        return builder;
+    }
+
+    private static IEnumerable<KeyValuePair<string, object>> RegionAttributes(IConfiguration configuration)
+    {
+        var region = configuration["PrivacySuite:Region"];
+        if (!string.IsNullOrEmpty(region))
+        {
+            yield return new("deployment.region", region);
+        }
+    }
+
+    /// <summary>The hosting package is not available here; this is the whole of what it would add.</summary>
+    private sealed class OpenTelemetryServices(IServiceCollection services) : IOpenTelemetryBuilder
+    {
+        public IServiceCollection Services { get; } = services;
+    }
+
+    /// <summary>Resolves the providers at start-up so that sources and meters are listened to from the first request.</summary>
+    private sealed class TelemetryProvidersStarter(IServiceProvider services) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            _ = services.GetService<TracerProvider>();
+            _ = services.GetService<MeterProvider>();
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    /// <summary>Health probes run every few seconds; their spans would drown the real traffic.</summary>
+    private sealed class DropHealthProbeSpans : BaseProcessor<Activity>
+    {
+        public override void OnEnd(Activity activity)
+        {
+            if (activity.Kind == ActivityKind.Server && activity.GetTagItem("url.path") is string path &&
+                (path == ServiceDefaultsExtensions.HealthEndpointPath || path == ServiceDefaultsExtensions.AlivenessEndpointPath))
+            {
+                activity.ActivityTraceFlags &= ~ActivityTraceFlags.Recorded;
+            }
+        }
+    }
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the suite and its tests need, when they are missing and we are root.
+# Usage: eng/install-deps.sh [extra-package ...]
+set -euo pipefail
+
+packages=(rabbitmq-server postgresql wrk "$@")
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "Missing Debian packages: ${missing[*]}. Install them with: sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+
+echo "==> Installing ${missing[*]} (apt-get, about 15 s)"
+# This image's apt hook deletes downloaded .debs between dpkg runs, which breaks installs that upgrade other
+# packages on the way (INFRA.md): run apt with a configuration that clears the hook.
+conf=$(mktemp)
+trap 'rm -f "$conf"' EXIT
+echo '#clear DPkg::Post-Invoke;' > "$conf"
+for attempt in 1 2 3; do
+  if apt-get -c "$conf" update -qq && DEBIAN_FRONTEND=noninteractive apt-get -c "$conf" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; then
+    exit 0
+  fi
+  echo "apt-get failed (attempt $attempt); another apt may hold the lock, or an earlier run broke: repairing and retrying" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get -c "$conf" --fix-broken install -y -qq >/dev/null || true
+  sleep 5
+done
+echo "Could not install ${missing[*]}. Run: apt-get install -y ${missing[*]}" >&2
+exit 1

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs every test of the suite against real RabbitMQ and PostgreSQL, which the tests start themselves.
+# Installs missing Debian packages first when run as root.
+# Usage: ./eng/test.sh [extra dotnet test arguments, e.g. --filter "Clause=INF-6.5"]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+./eng/install-deps.sh
+
+echo "==> Building (Release, warnings as errors)"
+dotnet build PrivacySuite.sln -c Release -warnaserror -nologo -clp:ErrorsOnly
+
+results=$(mktemp -d)
+cleanup() {
+  # Tests remove their infrastructure at exit; a crashed test host cannot, so sweep what it left.
+  pkill -f "/tmp/privacysuite-tests/" 2>/dev/null || true
+  rm -rf /tmp/privacysuite-tests "$results"
+}
+trap cleanup EXIT
+
+echo "==> Testing (each test project starts its own RabbitMQ and PostgreSQL on free ports)"
+status=0
+# One project at a time: each starts a broker and a database, and 2 cores do not carry several at once well.
+dotnet test PrivacySuite.sln -c Release --no-build -m:1 --logger "trx" --results-directory "$results" \
+  --logger "console;verbosity=normal" "$@" || status=$?
+
+passed=0; failed=0; skipped=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  line=$(grep -o '<Counters [^>]*>' "$trx")
+  p=$(sed -E 's/.* passed="([0-9]+)".*/\1/' <<<"$line"); f=$(sed -E 's/.* failed="([0-9]+)".*/\1/' <<<"$line")
+  t=$(sed -E 's/.* total="([0-9]+)".*/\1/' <<<"$line"); e=$(sed -E 's/.* executed="([0-9]+)".*/\1/' <<<"$line")
+  passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + t - e))
+done
+echo "tests: $passed passed, $failed failed, $skipped skipped"
+exit $status

@@ -1,0 +1,98 @@
+namespace PrivacySuite.Contracts;
+
+// Integration events: past tense, no personal data (subjects by id, data by token), versioned by adding fields only.
+
+/// <summary>A subject agreed to a purpose under a policy version.</summary>
+public sealed record ConsentGranted(
+    string SubjectId,
+    string Purpose,
+    string PolicyVersion,
+    string CollectionMethod,
+    string Jurisdiction,
+    DateTimeOffset GrantedAt);
+
+/// <summary>A subject withdrew consent to a purpose; every cached decision for the pair is stale from now on.</summary>
+public sealed record ConsentWithdrawn(
+    string SubjectId,
+    string Purpose,
+    DateTimeOffset WithdrawnAt);
+
+/// <summary>A new policy version was published; consents to the changed purposes need to be given again.</summary>
+public sealed record PolicyVersionPublished(
+    string PolicyId,
+    string Version,
+    IReadOnlyList<string> ChangedPurposes,
+    DateTimeOffset PublishedAt);
+
+/// <summary>A subject cancelled their account; retention starts the one-month clock (IWK-2.5).</summary>
+public sealed record AccountCancelled(
+    string SubjectId,
+    DateTimeOffset CancelledAt);
+
+/// <summary>The vault stored a value for a subject; the value itself stays in the vault.</summary>
+public sealed record SubjectDataStored(
+    string SubjectId,
+    DataCategory Category,
+    string Token,
+    DateTimeOffset StoredAt);
+
+/// <summary>Erasure of a subject's data was requested and is waiting for the vault.</summary>
+public sealed record ErasureRequested(
+    string SubjectId,
+    string Reason,
+    DateTimeOffset RequestedAt);
+
+/// <summary>A subject's data key was destroyed in every region; the certificate id proves it.</summary>
+public sealed record SubjectErased(
+    string SubjectId,
+    Guid DeletionCertificateId,
+    DateTimeOffset ErasedAt);
+
+/// <summary>A legal hold now protects a subject or a category from erasure (INF-2.2, INF-6.4).</summary>
+public sealed record LegalHoldPlaced(
+    Guid HoldId,
+    string? SubjectId,
+    DataCategory? Category,
+    string ReasonCode,
+    DateTimeOffset PlacedAt);
+
+/// <summary>The on-call team declared a security incident.</summary>
+public sealed record IncidentDeclared(
+    Guid IncidentId,
+    string Title,
+    DateTimeOffset AwareAt,
+    DateTimeOffset DeclaredAt);
+
+/// <summary>An incident was graded I-IV (IWK-2.7).</summary>
+public sealed record IncidentGraded(
+    Guid IncidentId,
+    string Grade,
+    DateTimeOffset GradedAt);
+
+/// <summary>The regulator report for an incident is due at <paramref name="DueAt"/> (IWK-2.10).</summary>
+public sealed record RegulatorReportDue(
+    Guid IncidentId,
+    DateTimeOffset DueAt,
+    double FractionElapsed);
+
+/// <summary>Someone asked for a notice to be sent to a subject; the notification service resolves the contact from the vault.</summary>
+public sealed record NoticeRequested(
+    Guid RequestId,
+    string NoticeType,
+    string SubjectId,
+    IReadOnlyDictionary<string, string> Variables,
+    DateTimeOffset RequestedAt);
+
+/// <summary>A notice reached the subject on a channel.</summary>
+public sealed record NoticeDelivered(
+    Guid RequestId,
+    string SubjectId,
+    string Channel,
+    DateTimeOffset DeliveredAt);
+
+/// <summary>A notice could not be delivered on any channel the subject has.</summary>
+public sealed record NoticeFailed(
+    Guid RequestId,
+    string SubjectId,
+    string Reason,
+    DateTimeOffset FailedAt);

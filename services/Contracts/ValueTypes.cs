@@ -1,0 +1,107 @@
+using System.Text.Json.Serialization;
+
+namespace PrivacySuite.Contracts;
+
+/// <summary>The two regions of the suite. Both sit in the CN jurisdiction.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<Region>))]
+public enum Region
+{
+    Beijing,
+    Guangzhou,
+}
+
+/// <summary>Categories of personal data the vault keeps (INF-1.1 to INF-1.3). Customer business data is never one of them.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<DataCategory>))]
+public enum DataCategory
+{
+    Identity,
+    Contact,
+    Device,
+    Usage,
+    Location,
+    Delivery,
+}
+
+/// <summary>The legal grounds for processing: consent, or one of IWK-1.3's listed exceptions.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<LegalBasis>))]
+public enum LegalBasis
+{
+    Consent,
+    NationalSecurity,
+    PublicSafety,
+    CriminalInvestigation,
+    VitalInterests,
+    SelfPublished,
+    LawfullyPublic,
+    ContractNecessity,
+    SafeOperation,
+    NewsReporting,
+    DeidentifiedResearch,
+}
+
+/// <summary>
+/// An opaque subject identifier chosen by the product backend. It must not be personal data itself
+/// (no e-mail, phone or name), so it is limited to a short token alphabet.
+/// </summary>
+public readonly record struct SubjectId
+{
+    public const int MaxLength = 64;
+
+    public string Value { get; }
+
+    private SubjectId(string value) => Value = value;
+
+    public static bool TryParse(string? value, out SubjectId subjectId)
+    {
+        subjectId = default;
+        if (string.IsNullOrEmpty(value) || value.Length > MaxLength)
+        {
+            return false;
+        }
+
+        foreach (var c in value)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':'))
+            {
+                return false;
+            }
+        }
+
+        subjectId = new SubjectId(value);
+        return true;
+    }
+
+    public override string ToString() => Value;
+}
+
+/// <summary>A purpose code from the consent catalogue, such as <c>service.provide</c>.</summary>
+public readonly record struct PurposeCode
+{
+    public const int MaxLength = 64;
+
+    public string Value { get; }
+
+    private PurposeCode(string value) => Value = value;
+
+    public static bool TryParse(string? value, out PurposeCode purpose)
+    {
+        purpose = default;
+        if (string.IsNullOrEmpty(value) || value.Length > MaxLength)
+        {
+            return false;
+        }
+
+        foreach (var c in value)
+        {
+            if (!(char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '.' or '-' or '_'))
+            {
+                return false;
+            }
+        }
+
+        purpose = new PurposeCode(value);
+        return true;
+    }
+
+    public override string ToString() => Value;
+}

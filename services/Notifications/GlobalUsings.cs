@@ -1,0 +1,5 @@
+global using Microsoft.EntityFrameworkCore;
+global using PrivacySuite.Contracts;
+global using PrivacySuite.Notifications.Infrastructure;
+global using PrivacySuite.ServiceDefaults.Data;
+global using PrivacySuite.ServiceDefaults.Messaging;

@@ -1,0 +1,101 @@
+using System.Security.Cryptography;
+using PrivacySuite.AppHost.Hosting;
+
+namespace PrivacySuite.Testing;
+
+/// <summary>
+/// Real PostgreSQL and RabbitMQ for tests, started once per test process through the AppHost's own hosting code,
+/// on free ports, with state under a temporary folder that is removed when the process ends. Test classes ask for
+/// an isolated database and virtual host of their own.
+/// </summary>
+public sealed class SuiteInfrastructure
+{
+    private static readonly Lazy<Task<SuiteInfrastructure>> Shared = new(StartSharedAsync);
+    private static int _counter;
+
+    private SuiteInfrastructure(string stateDir, PostgresServer postgres, RabbitMqServer rabbitMq)
+    {
+        StateDir = stateDir;
+        Postgres = postgres;
+        RabbitMq = rabbitMq;
+    }
+
+    public string StateDir { get; }
+
+    public PostgresServer Postgres { get; }
+
+    public RabbitMqServer RabbitMq { get; }
+
+    public static Task<SuiteInfrastructure> GetAsync() => Shared.Value;
+
+    /// <summary>A fresh, empty database for one test class.</summary>
+    public async Task<string> CreateDatabaseAsync(string prefix)
+    {
+        var name = UniqueName(prefix);
+        await Postgres.CreateDatabaseAsync(name);
+        return Postgres.ConnectionString(name);
+    }
+
+    /// <summary>A fresh virtual host for one test class, so hosts in parallel classes never share a queue.</summary>
+    public async Task<string> CreateVirtualHostAsync(string prefix)
+    {
+        var name = UniqueName(prefix);
+        await RabbitMq.CreateVirtualHostAsync(name);
+        return RabbitMq.ConnectionString(name);
+    }
+
+    /// <summary>A RabbitMQ node of the test's own, for tests that stop and start the broker.</summary>
+    public static async Task<RabbitMqServer> StartDedicatedRabbitMqAsync(string name)
+    {
+        var stateDir = NewStateDir();
+        var server = new RabbitMqServer(RabbitMqOptions(name, stateDir), TestOutput.Sink(name));
+        await server.StartAsync(CancellationToken.None);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Cleanup(stateDir, () => server.KillAsync());
+        return server;
+    }
+
+    public static RabbitMqServerOptions RabbitMqOptions(string name, string stateDir) =>
+        new(name, stateDir, Ports.GetFree(), Ports.GetFree(), Ports.GetFree(), Ports.GetFree(), "suite", RandomSecret());
+
+    private static async Task<SuiteInfrastructure> StartSharedAsync()
+    {
+        var stateDir = NewStateDir();
+        var postgres = new PostgresServer(
+            new PostgresServerOptions("postgres-test", stateDir, Ports.GetFree(), RandomSecret()) { Durable = false },
+            TestOutput.Sink("postgres-test"));
+        var rabbitMq = new RabbitMqServer(RabbitMqOptions("rabbitmq-test", stateDir), TestOutput.Sink("rabbitmq-test"));
+
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Cleanup(stateDir, async () =>
+        {
+            await Task.WhenAll(postgres.KillAsync(), rabbitMq.KillAsync());
+        });
+        await Task.WhenAll(postgres.StartAsync(CancellationToken.None), rabbitMq.StartAsync(CancellationToken.None));
+        return new SuiteInfrastructure(stateDir, postgres, rabbitMq);
+    }
+
+    private static string NewStateDir()
+    {
+        // Under /tmp so that the postgres user can reach it; eng/test.sh removes leftovers of crashed runs.
+        var dir = Path.Combine(Path.GetTempPath(), "privacysuite-tests", $"{Environment.ProcessId}-{Interlocked.Increment(ref _counter)}");
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    private static void Cleanup(string stateDir, Func<Task> stop)
+    {
+        try
+        {
+            stop().Wait(TimeSpan.FromSeconds(20));
+            Directory.Delete(stateDir, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or AggregateException)
+        {
+            // Best effort at process exit; eng/test.sh sweeps what is left.
+        }
+    }
+
+    private static string UniqueName(string prefix) =>
+        $"{new string(prefix.ToLowerInvariant().Where(char.IsAsciiLetterOrDigit).Take(30).ToArray())}_{Interlocked.Increment(ref _counter)}_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3))}";
+
+    private static string RandomSecret() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+}
