@@ -22,7 +22,7 @@ echo "==> Testing (each test project starts its own RabbitMQ and PostgreSQL on f
 status=0
 # One project at a time: each starts a broker and a database, and 2 cores do not carry several at once well.
 dotnet test PrivacySuite.sln -c Release --no-build -m:1 --logger "trx" --results-directory "$results" \
-  --logger "console;verbosity=normal" "$@" || status=$?
+  --logger "console;verbosity=minimal" "$@" || status=$?
 
 passed=0; failed=0; skipped=0
 for trx in "$results"/*.trx; do

@@ -12,27 +12,30 @@ public static class DatabaseExtensions
     public static IHostApplicationBuilder AddServiceDatabase<TDb>(this IHostApplicationBuilder builder, string connectionName)
         where TDb : ServiceDbContext
     {
-        var connectionString = builder.Configuration.GetConnectionString(connectionName);
-        if (string.IsNullOrWhiteSpace(connectionString))
-        {
-            throw new InvalidOperationException(
-                $"ConnectionStrings__{connectionName} is not set. Start the service through the AppHost (./eng/run.sh), " +
-                "or set it to a PostgreSQL connection string.");
-        }
-
         builder.Services.AddSingleton<OutboxSignal>();
         builder.Services.AddSingleton<OutboxCommitInterceptor>();
         builder.Services.AddDbContext<TDb>((sp, options) => options
-            .UseNpgsql(connectionString, npgsql => npgsql.CommandTimeout(30))
+            .UseNpgsql(RequireConnectionString(sp, connectionName), npgsql => npgsql.CommandTimeout(30))
             .AddInterceptors(sp.GetRequiredService<OutboxCommitInterceptor>()));
 
         // Registered before the bus and the relay so that the schema exists when they start.
         builder.Services.AddHostedService(sp => new DatabaseMigrationService(
-            connectionString, [typeof(ServiceDbContext).Assembly, typeof(TDb).Assembly],
+            RequireConnectionString(sp, connectionName), [typeof(ServiceDbContext).Assembly, typeof(TDb).Assembly],
             sp.GetRequiredService<ILogger<DatabaseMigrationService>>()));
 
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck<TDb>>("database", tags: ["ready"]);
         return builder;
+    }
+
+    // Read when first needed, not while the builder is being set up: test hosts add their configuration late.
+    private static string RequireConnectionString(IServiceProvider services, string connectionName)
+    {
+        var connectionString = services.GetRequiredService<IConfiguration>().GetConnectionString(connectionName);
+        return string.IsNullOrWhiteSpace(connectionString)
+            ? throw new InvalidOperationException(
+                $"ConnectionStrings__{connectionName} is not set. Start the service through the AppHost (./eng/run.sh), " +
+                "or set it to a PostgreSQL connection string.")
+            : connectionString;
     }
 }
 

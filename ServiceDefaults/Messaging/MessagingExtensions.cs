@@ -17,14 +17,6 @@ public static class MessagingExtensions
         Action<IBusRegistrationConfigurator>? configureConsumers = null)
         where TDb : ServiceDbContext
     {
-        var connectionString = builder.Configuration.GetConnectionString(ConnectionName);
-        if (!RabbitMqAddress.TryParse(connectionString, out var address))
-        {
-            throw new InvalidOperationException(
-                $"ConnectionStrings__{ConnectionName} is missing or is not an amqp://user:pass@host:port[/vhost] address. " +
-                "Start the service through the AppHost (./eng/run.sh).");
-        }
-
         builder.Services.AddOptions<OutboxOptions>().BindConfiguration("PrivacySuite:Outbox");
         builder.Services.AddMassTransit(bus =>
         {
@@ -42,6 +34,7 @@ public static class MessagingExtensions
             configureConsumers?.Invoke(bus);
             bus.UsingRabbitMq((context, rabbit) =>
             {
+                var address = RequireAddress(context.GetRequiredService<IConfiguration>());
                 rabbit.Host(address.Host, address.Port, address.VirtualHost, h =>
                 {
                     h.Username(address.Username);
@@ -63,6 +56,13 @@ public static class MessagingExtensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<OutboxRelay<TDb>>());
         return builder;
     }
+
+    private static RabbitMqAddress RequireAddress(IConfiguration configuration) =>
+        RabbitMqAddress.TryParse(configuration.GetConnectionString(ConnectionName), out var address)
+            ? address
+            : throw new InvalidOperationException(
+                $"ConnectionStrings__{ConnectionName} is missing or is not an amqp://user:pass@host:port[/vhost] address. " +
+                "Start the service through the AppHost (./eng/run.sh).");
 }
 
 /// <summary>The parts of an <c>amqp://user:pass@host:port/vhost</c> connection string, as Aspire writes it.</summary>

@@ -33,6 +33,8 @@ public static class TelemetryExtensions
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
     {
+        // Without this, ASP.NET Core's server spans carry no method, path or status (there is no instrumentation package here).
+        AppContext.SetSwitch("Microsoft.AspNetCore.Hosting.SuppressActivityOpenTelemetryData", false);
         builder.Logging.AddOpenTelemetry(logging =>
         {
             logging.IncludeFormattedMessage = true;
@@ -47,8 +49,7 @@ public static class TelemetryExtensions
             .WithMetrics(metrics => metrics.AddMeter(Meters))
             .WithTracing(tracing => tracing
                 .AddSource(TraceSources)
-                .AddProcessor(new DropHealthProbeSpans()))
-            .WithLogging();
+                .SetSampler(new HealthProbeSampler()));
 
         // Export only when an endpoint is given (the AppHost sets it); otherwise telemetry stays in-process.
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
@@ -88,16 +89,29 @@ public static class TelemetryExtensions
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
-    /// <summary>Health probes run every few seconds; their spans would drown the real traffic.</summary>
-    private sealed class DropHealthProbeSpans : BaseProcessor<Activity>
+    /// <summary>
+    /// Health probes run every few seconds; their spans would drown the real traffic. ASP.NET Core gives the request
+    /// path to samplers when it creates the server span, so the probe and everything under it are never recorded.
+    /// </summary>
+    private sealed class HealthProbeSampler : Sampler
     {
-        public override void OnEnd(Activity activity)
+        private readonly Sampler _inner = new ParentBasedSampler(new AlwaysOnSampler());
+
+        public override SamplingResult ShouldSample(in SamplingParameters samplingParameters)
         {
-            if (activity.Kind == ActivityKind.Server && activity.GetTagItem("url.path") is string path &&
-                (path == ServiceDefaultsExtensions.HealthEndpointPath || path == ServiceDefaultsExtensions.AlivenessEndpointPath))
+            if (samplingParameters.Kind == ActivityKind.Server && samplingParameters.Tags is not null)
             {
-                activity.ActivityTraceFlags &= ~ActivityTraceFlags.Recorded;
+                foreach (var tag in samplingParameters.Tags)
+                {
+                    if (tag.Key == "url.path" && tag.Value is string path &&
+                        (path == ServiceDefaultsExtensions.HealthEndpointPath || path == ServiceDefaultsExtensions.AlivenessEndpointPath))
+                    {
+                        return new SamplingResult(SamplingDecision.Drop);
+                    }
+                }
             }
+
+            return _inner.ShouldSample(samplingParameters);
         }
     }
 }

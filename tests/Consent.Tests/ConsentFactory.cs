@@ -1,0 +1,5 @@
+using PrivacySuite.Testing;
+
+namespace PrivacySuite.Consent.Tests;
+
+public sealed class ConsentFactory() : ServiceFactory<Program>("consentdb");

@@ -1,0 +1,5 @@
+using PrivacySuite.Testing;
+
+namespace PrivacySuite.Notifications.Tests;
+
+public sealed class NotificationsFactory() : ServiceFactory<Program>("notificationsdb");

@@ -1,0 +1,97 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using PrivacySuite.ServiceDefaults.Auth;
+
+using Xunit;
+
+namespace PrivacySuite.Testing;
+
+/// <summary>
+/// One service under test, in-process, on a database and a virtual host of its own in the shared real infrastructure.
+/// Configuration arrives under the same keys the AppHost sets (Aspire's contract), so this is how the service runs.
+/// </summary>
+public class ServiceFactory<TProgram> : WebApplicationFactory<TProgram>, IAsyncLifetime
+    where TProgram : class
+{
+    private readonly Dictionary<string, string?> _settings = [];
+
+    public ServiceFactory(string databaseName, string region = "beijing")
+    {
+        DatabaseName = databaseName;
+        Region = region;
+    }
+
+    public string DatabaseName { get; }
+
+    public string Region { get; }
+
+    public DevCredentials Credentials { get; } = DevCredentials.Generate();
+
+    public SuiteInfrastructure Infrastructure { get; private set; } = null!;
+
+    public string DatabaseConnectionString { get; private set; } = "";
+
+    /// <summary>Settings a test class adds before the host starts (feature switches, a moved clock, endpoints of other services).</summary>
+    protected IDictionary<string, string?> Settings => _settings;
+
+    public virtual async Task InitializeAsync()
+    {
+        Infrastructure = await SuiteInfrastructure.GetAsync();
+        DatabaseConnectionString = await Infrastructure.CreateDatabaseAsync(DatabaseName);
+        _settings[$"ConnectionStrings:{DatabaseName}"] = DatabaseConnectionString;
+        _settings["ConnectionStrings:rabbitmq"] = await Infrastructure.CreateVirtualHostAsync(DatabaseName);
+        _settings["PrivacySuite:Region"] = Region;
+        _settings["Logging:LogLevel:Default"] = "Warning";
+        foreach (var (key, value) in Credentials.ToEnvironment())
+        {
+            _settings[key.Replace("__", ":")] = value;
+        }
+
+        _ = Server; // starts the host: migrations run and the bus connects before the first test
+    }
+
+    /// <summary>A client authenticated as a product backend (X-Api-Key).</summary>
+    public HttpClient CreateProductBackendClient()
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Add(AuthenticationExtensions.ApiKeyHeader, Credentials.ProductBackendApiKey);
+        return client;
+    }
+
+    /// <summary>A client authenticated as a person with <paramref name="role"/> (bearer token).</summary>
+    public HttpClient CreateClientFor(string role, string subject = "test-person")
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", Credentials.IssueToken(subject, [role]));
+        return client;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(_settings));
+    }
+
+    async Task IAsyncLifetime.DisposeAsync() => await DisposeAsync();
+}
+
+public static class ServiceFactoryExtensions
+{
+    /// <summary>The migration ids recorded in the service's database.</summary>
+    public static async Task<IReadOnlyList<string>> AppliedMigrationsAsync<TProgram>(this ServiceFactory<TProgram> factory)
+        where TProgram : class
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(factory.DatabaseConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("select id from schema_migrations order by id", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var ids = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
+    }
+}

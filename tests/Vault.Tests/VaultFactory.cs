@@ -1,0 +1,5 @@
+using PrivacySuite.Testing;
+
+namespace PrivacySuite.Vault.Tests;
+
+public sealed class VaultFactory() : ServiceFactory<Program>("vaultdb");
