@@ -11,10 +11,13 @@ echo "==> Building (Release, warnings as errors)"
 dotnet build PrivacySuite.sln -c Release -warnaserror -nologo -clp:ErrorsOnly
 
 results=$(mktemp -d)
+PRIVACYSUITE_TEST_ROOT=$(mktemp -d /tmp/privacysuite-tests.XXXXXX)
+chmod 755 "$PRIVACYSUITE_TEST_ROOT"   # the postgres user must reach its data folder below
+export PRIVACYSUITE_TEST_ROOT
 cleanup() {
-  # Tests remove their infrastructure at exit; a crashed test host cannot, so sweep what it left.
-  pkill -f "/tmp/privacysuite-tests/" 2>/dev/null || true
-  rm -rf /tmp/privacysuite-tests "$results"
+  # Tests remove their infrastructure at exit; a crashed test host cannot, so sweep what it left in this run's root.
+  pkill -9 -f "$PRIVACYSUITE_TEST_ROOT/" 2>/dev/null || true
+  rm -rf "$PRIVACYSUITE_TEST_ROOT" "$results"
 }
 trap cleanup EXIT
 

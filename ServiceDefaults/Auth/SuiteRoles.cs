@@ -9,6 +9,10 @@ public static class SuiteRoles
     public const string PrivacyOfficer = "privacy-officer";
     public const string Subject = "subject";
 
+    /// <summary>Another PrivacySuite service calling on its own behalf (see <see cref="ServiceIdentityExtensions"/>).</summary>
+    public const string Service = "service";
+
+    /// <summary>The roles of callers from outside the suite.</summary>
     public static readonly IReadOnlyList<string> All = [ProductBackend, Operator, OnCall, PrivacyOfficer, Subject];
 }
 

@@ -75,8 +75,10 @@ public sealed class SuiteInfrastructure
 
     private static string NewStateDir()
     {
-        // Under /tmp so that the postgres user can reach it; eng/test.sh removes leftovers of crashed runs.
-        var dir = Path.Combine(Path.GetTempPath(), "privacysuite-tests", $"{Environment.ProcessId}-{Interlocked.Increment(ref _counter)}");
+        // Under /tmp so that the postgres user can reach it. eng/test.sh gives each run a root of its own
+        // (PRIVACYSUITE_TEST_ROOT) and removes what a crashed test host left there, without touching other runs.
+        var root = Environment.GetEnvironmentVariable("PRIVACYSUITE_TEST_ROOT") is { Length: > 0 } r ? r : Path.Combine(Path.GetTempPath(), "privacysuite-tests");
+        var dir = Path.Combine(root, $"{Environment.ProcessId}-{Interlocked.Increment(ref _counter)}");
         Directory.CreateDirectory(dir);
         return dir;
     }
