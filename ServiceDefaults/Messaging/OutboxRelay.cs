@@ -46,6 +46,7 @@ public sealed partial class OutboxRelay<TDb>(
         "privacysuite.outbox.relay_lag", unit: "s", description: "Time from commit to broker confirm");
 
     private long _backlog;
+    private bool _onReplica;
     private DateTimeOffset _lastHousekeeping = DateTimeOffset.MinValue;
 
     /// <summary>Unsent rows at the last count, for the backlog gauge.</summary>
@@ -62,6 +63,23 @@ public sealed partial class OutboxRelay<TDb>(
             {
                 published = await RelayBatchAsync(settings, stoppingToken);
                 await HousekeepAsync(settings, stoppingToken);
+                if (_onReplica)
+                {
+                    _onReplica = false;
+                    LogPrimaryAgain(logger);
+                }
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ReadOnlySqlTransaction)
+            {
+                // A standby region's database is a read-only replica: the primary's relay publishes these rows. After a
+                // failover promotes this database, the next poll relays whatever the old primary had not sent.
+                if (!_onReplica)
+                {
+                    _onReplica = true;
+                    LogOnReplica(logger);
+                }
+
+                published = 0;
             }
             catch (Exception e) when (e is NpgsqlException or DbUpdateException or InvalidOperationException && !stoppingToken.IsCancellationRequested)
             {
@@ -183,6 +201,12 @@ public sealed partial class OutboxRelay<TDb>(
         var cutoff = now - settings.KeepSent;
         await db.OutboxMessages.Where(m => m.SentAt != null && m.SentAt < cutoff).ExecuteDeleteAsync(cancellationToken);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Outbox relay is idle: its database is a read-only replica")]
+    private static partial void LogOnReplica(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Outbox relay resumed: its database accepts writes")]
+    private static partial void LogPrimaryAgain(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox relay could not reach its database ({ErrorType}); retrying")]
     private static partial void LogRelayFailed(ILogger logger, string errorType);
