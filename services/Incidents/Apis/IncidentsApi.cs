@@ -41,7 +41,7 @@ public static class IncidentsApi
     public static async Task<Results<Created<IncidentView>, ValidationProblem, ProblemHttpResult>> Declare(
         DeclareRequest request, ClaimsPrincipal user, [AsParameters] IncidentServices s, CancellationToken ct)
     {
-        var now = s.Time.GetUtcNow();
+        var now = s.Time.Now();
         if (request.AwareAt!.Value > now + ClockSkew)
         {
             return Problem(422, "Awareness is in the future", "awareAt is when the team became aware; it cannot be later than now.");
@@ -68,7 +68,7 @@ public static class IncidentsApi
 
     public static async Task<Ok<IReadOnlyList<IncidentSummary>>> List([AsParameters] IncidentServices s, CancellationToken ct, bool all = false)
     {
-        var now = s.Time.GetUtcNow();
+        var now = s.Time.Now();
         var query = s.Db.Incidents.AsNoTracking();
         if (!all)
         {
@@ -99,7 +99,7 @@ public static class IncidentsApi
             });
         }
 
-        var now = s.Time.GetUtcNow();
+        var now = s.Time.Now();
         await using var tx = await s.Db.Database.BeginTransactionAsync(ct);
         var incident = await s.Db.LockIncidentAsync(id, ct);
         if (incident is null)
@@ -152,7 +152,7 @@ public static class IncidentsApi
     public static async Task<Results<Ok<IncidentView>, ValidationProblem, ProblemHttpResult>> UpdateTask(
         Guid id, Guid taskId, TaskUpdateRequest request, ClaimsPrincipal user, [AsParameters] IncidentServices s, CancellationToken ct)
     {
-        var now = s.Time.GetUtcNow();
+        var now = s.Time.Now();
         await using var tx = await s.Db.Database.BeginTransactionAsync(ct);
         var incident = await s.Db.LockIncidentAsync(id, ct);
         if (incident is null)
@@ -233,7 +233,7 @@ public static class IncidentsApi
                 _ => new[] { $"A{(kind == ReportKind.Initial ? "n initial" : kind == ReportKind.Final ? " final" : " complete")} report must say this." }));
         }
 
-        var now = s.Time.GetUtcNow();
+        var now = s.Time.Now();
         await using var tx = await s.Db.Database.BeginTransactionAsync(ct);
         var incident = await s.Db.LockIncidentAsync(id, ct);
         if (incident is null)
@@ -288,7 +288,7 @@ public static class IncidentsApi
             return TypedResults.ValidationProblem(errors);
         }
 
-        var now = s.Time.GetUtcNow();
+        var now = s.Time.Now();
         await using var tx = await s.Db.Database.BeginTransactionAsync(ct);
         var incident = await s.Db.LockIncidentAsync(id, ct);
         if (incident is null)
@@ -359,7 +359,7 @@ public static class IncidentsApi
         Guid id, ClaimsPrincipal user, IncidentServices s, string kind,
         Func<Incident, DateTimeOffset, Task<(string? Refusal, string Detail)>> apply, CancellationToken ct)
     {
-        var now = s.Time.GetUtcNow();
+        var now = s.Time.Now();
         await using var tx = await s.Db.Database.BeginTransactionAsync(ct);
         var incident = await s.Db.LockIncidentAsync(id, ct);
         if (incident is null)
@@ -390,7 +390,7 @@ public static class IncidentsApi
             incident.Id, incident.Title, incident.Type, incident.Place, incident.Status, incident.AwareAt, incident.DeclaredAt, incident.DeclaredBy,
             incident.Grade, incident.AssessedGrade, incident.GradeReasons, incident.GradeOverrideReason,
             new FactsView(incident.PeopleAffected, incident.Categories, incident.EconomicLossCny, incident.CriticalSystemOutageMinutes),
-            Clock(incident, s.Time.GetUtcNow()),
+            Clock(incident, s.Time.Now()),
             tasks.Select(t => new TaskView(t.Id, t.Title, t.Owner, t.DueAt, t.DoneAt, t.DoneBy)).ToList(),
             reports.Select(r => new ReportView(r.Id, r.Kind, r.FiledAt, r.FiledBy, r.Complete, JsonSerializer.Deserialize<ReportContent>(r.Content, Json)!)).ToList(),
             campaign is null ? null : CampaignView.Of(campaign),
@@ -425,7 +425,11 @@ public static class IncidentsApi
         TypedResults.Problem(detail: detail, statusCode: status, title: title);
 }
 
-/// <summary>What every handler of the group needs.</summary>
+/// <summary>What every handler of the group needs (services, not input: the validator must not walk them).</summary>
+// Without this the validation generator walks DbContext.ChangeTracker.Context... until its depth limit: a 500 on every call.
+#pragma warning disable ASP0029 // SkipValidation is marked for evaluation; it is the only way to exclude [AsParameters] services in .NET 10.
+[Microsoft.Extensions.Validation.SkipValidation]
+#pragma warning restore ASP0029
 public sealed record IncidentServices(IncidentsDbContext Db, TimeProvider Time, IOptions<IncidentsOptions> Options, CampaignSignal Signal, ILogger<IncidentServices> Logger);
 
 public sealed record DeclareRequest(

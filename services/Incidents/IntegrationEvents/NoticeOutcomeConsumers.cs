@@ -30,6 +30,6 @@ public sealed class RequestBulletinOnNoticeFailed(IncidentsDbContext db, TimePro
 
         var campaign = await Db.Campaigns.FromSql($"select * from notice_campaigns where id = {id} for update").SingleAsync(context.CancellationToken);
         campaign.Failed++;
-        Workers.Bulletins.Request(Db, campaign, Workers.Bulletins.Unreachable, time.GetUtcNow());
+        Workers.Bulletins.Request(Db, campaign, Workers.Bulletins.Unreachable, time.Now());
     }
 }

@@ -134,7 +134,8 @@ public sealed class Incident
             return "Containment tasks are still open; complete them (PUT .../tasks/{id}) first.";
         }
 
-        Status = IncidentStatus.Contained;
+        // A report filed before containment (the clock does not wait) already satisfies the report step.
+        Status = FirstReportAt is null ? IncidentStatus.Contained : IncidentStatus.Reported;
         ContainedAt = now;
         return null;
     }

@@ -76,7 +76,7 @@ public sealed class NoticeCampaignPlanner(
             return false;
         }
 
-        var now = time.GetUtcNow();
+        var now = time.Now();
         var subjects = page.SubjectIds.Where(id => SubjectId.TryParse(id, out _)).ToList();
         if (subjects.Count > 0)
         {

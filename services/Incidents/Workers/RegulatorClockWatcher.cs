@@ -37,7 +37,7 @@ public sealed class RegulatorClockWatcher(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<IncidentsDbContext>();
-        var now = time.GetUtcNow();
+        var now = time.Now();
         var pending = await db.Incidents.AsNoTracking()
             .Where(i => i.ReportRequired && i.FirstReportAt == null && i.ReportDueAt != null && i.Escalated90At == null)
             .Select(i => new { i.Id, i.AwareAt, DueAt = i.ReportDueAt!.Value, i.Escalated50At })
