@@ -96,6 +96,26 @@ public sealed class NoticeCampaignTests(NoticeCampaignFactory factory) : IClassF
     }
 
     [Fact]
+    [Trait("Clause", "INF-3.4")]
+    public async Task A_vault_outage_mid_campaign_resumes_from_the_cursor_without_telling_anyone_twice()
+    {
+        using var client = factory.CreateOnCall();
+        factory.Vault.FailAtCursor = "1000";
+        Interlocked.Exchange(ref factory.Vault.FailuresLeft, 8); // more than one call's retries: the planner itself must come back
+
+        var (_, campaign) = await NotifiedAsync(client);
+        await Eventually.HoldsAsync(
+            () => Task.FromResult(factory.Observer.Batches.Count(b => b.CampaignId == campaign.Id) == campaign.BatchesRequested),
+            TimeSpan.FromSeconds(20), "every batch reaches the broker");
+
+        var subjects = factory.Observer.Batches.Where(b => b.CampaignId == campaign.Id).SelectMany(b => b.SubjectIds).ToList();
+        Assert.True(factory.Vault.FailuresLeft < 0);
+        Assert.Equal(2_500, subjects.Count);
+        Assert.Equal(2_500, subjects.Distinct().Count());
+        Assert.Equal(3, campaign.BatchesRequested);
+    }
+
+    [Fact]
     public async Task A_notice_campaign_with_a_bad_window_or_missing_text_is_refused_and_nothing_starts()
     {
         using var client = factory.CreateOnCall();

@@ -30,6 +30,11 @@ public sealed class VaultStandIn(byte[] signingKey, TimeProvider clock) : IAsync
 
     public int PagesServed;
 
+    /// <summary>The page after this cursor answers 503 <see cref="FailuresLeft"/> times: a vault that goes away mid-campaign.</summary>
+    public string? FailAtCursor { get; set; }
+
+    public int FailuresLeft;
+
     public string Address { get; private set; } = "";
 
     public async Task StartAsync()
@@ -57,6 +62,11 @@ public sealed class VaultStandIn(byte[] signingKey, TimeProvider clock) : IAsync
             if (after is null)
             {
                 Queries.Enqueue(window);
+            }
+
+            if (after is not null && after == FailAtCursor && Interlocked.Decrement(ref FailuresLeft) >= 0)
+            {
+                return Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
             }
 
             var start = after is null ? 0 : int.Parse(after, CultureInfo.InvariantCulture);
