@@ -325,7 +325,7 @@ public static class IncidentsApi
         await tx.CommitAsync(ct);
         s.Signal.Wake();
         Log.Transition(s.Logger, id, "notifying");
-        return TypedResults.Accepted($"/v1/incidents/{id}/notices", CampaignView.Of(campaign));
+        return TypedResults.Accepted($"/v1/incidents/{id}/notices", CampaignView.Of(campaign, 0, 0));
     }
 
     public static async Task<Results<Ok<CampaignView>, ProblemHttpResult>> Notices(Guid id, [AsParameters] IncidentServices s, CancellationToken ct)
@@ -333,7 +333,7 @@ public static class IncidentsApi
         var campaign = await s.Db.Campaigns.AsNoTracking().SingleOrDefaultAsync(c => c.IncidentId == id, ct);
         return campaign is null
             ? Problem(404, "No notice campaign", $"Incident {id} has no notice campaign; start one with POST /v1/incidents/{id}/notify.")
-            : TypedResults.Ok(CampaignView.Of(campaign));
+            : TypedResults.Ok(await CampaignView.LoadAsync(s.Db, campaign, ct));
     }
 
     public static Task<Results<Ok<IncidentView>, ProblemHttpResult>> Resolve(
@@ -393,7 +393,7 @@ public static class IncidentsApi
             Clock(incident, s.Time.Now()),
             tasks.Select(t => new TaskView(t.Id, t.Title, t.Owner, t.DueAt, t.DoneAt, t.DoneBy)).ToList(),
             reports.Select(r => new ReportView(r.Id, r.Kind, r.FiledAt, r.FiledBy, r.Complete, JsonSerializer.Deserialize<ReportContent>(r.Content, Json)!)).ToList(),
-            campaign is null ? null : CampaignView.Of(campaign),
+            campaign is null ? null : await CampaignView.LoadAsync(s.Db, campaign, ct),
             timeline.Select(t => new TimelineView(t.At, t.Actor, t.Kind, t.Detail)).ToList());
     }
 
@@ -493,9 +493,19 @@ public sealed record CampaignView(
     Guid Id, string Status, IReadOnlyList<string> Categories, DateTimeOffset From, DateTimeOffset To,
     long SubjectsPlanned, int BatchesRequested, long Delivered, long Failed, DateTimeOffset StartedAt, DateTimeOffset? PlannedAt, BulletinView? Bulletin)
 {
-    public static CampaignView Of(NoticeCampaign c) => new(
-        c.Id, c.Status, c.Categories, c.WindowFrom, c.WindowTo, c.SubjectsPlanned, c.BatchesRequested, c.Delivered, c.Failed, c.StartedAt, c.PlannedAt,
+    public static CampaignView Of(NoticeCampaign c, long delivered, long failed) => new(
+        c.Id, c.Status, c.Categories, c.WindowFrom, c.WindowTo, c.SubjectsPlanned, c.BatchesRequested, delivered, failed, c.StartedAt, c.PlannedAt,
         c.BulletinId is { } b ? new BulletinView(b, c.BulletinReason!, c.BulletinRequestedAt!.Value) : null);
+
+    /// <summary>The campaign with its outcomes summed over its batches.</summary>
+    public static async Task<CampaignView> LoadAsync(IncidentsDbContext db, NoticeCampaign c, CancellationToken ct)
+    {
+        var outcomes = await db.NoticeBatches.Where(b => b.CampaignId == c.Id)
+            .GroupBy(b => b.CampaignId)
+            .Select(g => new { Delivered = g.Sum(b => (long)b.Delivered), Failed = g.Sum(b => (long)b.Failed) })
+            .SingleOrDefaultAsync(ct);
+        return Of(c, outcomes?.Delivered ?? 0, outcomes?.Failed ?? 0);
+    }
 }
 
 public sealed record IncidentView(

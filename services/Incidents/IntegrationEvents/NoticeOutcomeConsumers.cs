@@ -7,12 +7,9 @@ public sealed class CountDeliveredNoticeOnNoticeDelivered(IncidentsDbContext db)
 {
     protected override async Task HandleAsync(ConsumeContext<NoticeDelivered> context)
     {
-        var campaignId = await Db.NoticeBatches.Where(b => b.BatchId == context.Message.RequestId).Select(b => (Guid?)b.CampaignId)
-            .SingleOrDefaultAsync(context.CancellationToken);
-        if (campaignId is { } id)
-        {
-            await Db.Campaigns.Where(c => c.Id == id).ExecuteUpdateAsync(u => u.SetProperty(c => c.Delivered, c => c.Delivered + 1), context.CancellationToken);
-        }
+        // A notice of another kind matches no batch and changes nothing.
+        await Db.NoticeBatches.Where(b => b.BatchId == context.Message.RequestId)
+            .ExecuteUpdateAsync(u => u.SetProperty(b => b.Delivered, b => b.Delivered + 1), context.CancellationToken);
     }
 }
 
@@ -28,8 +25,13 @@ public sealed class RequestBulletinOnNoticeFailed(IncidentsDbContext db, TimePro
             return; // a notice of another kind
         }
 
-        var campaign = await Db.Campaigns.FromSql($"select * from notice_campaigns where id = {id} for update").SingleAsync(context.CancellationToken);
-        campaign.Failed++;
-        Workers.Bulletins.Request(Db, campaign, Workers.Bulletins.Unreachable, time.Now());
+        await Db.NoticeBatches.Where(b => b.BatchId == context.Message.RequestId)
+            .ExecuteUpdateAsync(u => u.SetProperty(b => b.Failed, b => b.Failed + 1), context.CancellationToken);
+        if (await Db.Campaigns.AnyAsync(c => c.Id == id && c.BulletinId == null, context.CancellationToken))
+        {
+            // Locked only while no bulletin exists yet, so that two failures never request two bulletins.
+            var campaign = await Db.Campaigns.FromSql($"select * from notice_campaigns where id = {id} for update").SingleAsync(context.CancellationToken);
+            Workers.Bulletins.Request(Db, campaign, Workers.Bulletins.Unreachable, time.Now());
+        }
     }
 }

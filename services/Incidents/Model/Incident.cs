@@ -345,10 +345,6 @@ public sealed class NoticeCampaign
 
     public long SubjectsPlanned { get; set; }
 
-    public long Delivered { get; set; }
-
-    public long Failed { get; set; }
-
     public DateTimeOffset StartedAt { get; set; }
 
     public DateTimeOffset? PlannedAt { get; set; }
@@ -377,4 +373,8 @@ public sealed class NoticeBatch
     public int SubjectCount { get; set; }
 
     public DateTimeOffset RequestedAt { get; set; }
+
+    public int Delivered { get; set; }
+
+    public int Failed { get; set; }
 }

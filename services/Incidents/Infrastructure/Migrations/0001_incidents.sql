@@ -85,8 +85,6 @@ create table notice_campaigns (
     cursor text,
     batches_requested integer not null default 0,
     subjects_planned bigint not null default 0,
-    delivered bigint not null default 0,
-    failed bigint not null default 0,
     started_at timestamptz not null,
     planned_at timestamptz,
     bulletin_id uuid,
@@ -101,6 +99,9 @@ create table notice_batches (
     batch_number integer not null,
     subject_count integer not null,
     requested_at timestamptz not null,
+    -- Outcomes are counted per batch: a million answers on one campaign row would queue on its lock.
+    delivered integer not null default 0,
+    failed integer not null default 0,
     unique (campaign_id, batch_number)
 );
 
