@@ -101,7 +101,8 @@ public sealed record NoticeFailed(
 /// A batch of an incident's notice campaign (INF-3.4, IWK-2.8): one notice of <paramref name="NoticeType"/> to each subject.
 /// <paramref name="BatchId"/> is derived from the campaign and batch number, so a re-sent batch is recognised; a subject
 /// appears in exactly one batch of a campaign. <paramref name="Variables"/> carry the five parts and the security advice
-/// in zh-CN and en (keys such as <c>what_happened.zh-CN</c>), never personal data.
+/// in zh-CN and en (keys such as <c>what_happened.zh-CN</c>), never personal data. Notifications answers each subject
+/// with <see cref="NoticeDelivered"/> or <see cref="NoticeFailed"/> whose <c>RequestId</c> is <paramref name="BatchId"/>.
 /// </summary>
 public sealed record NoticeBatchRequested(
     Guid CampaignId,
