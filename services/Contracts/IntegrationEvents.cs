@@ -96,3 +96,45 @@ public sealed record NoticeFailed(
     string SubjectId,
     string Reason,
     DateTimeOffset FailedAt);
+
+/// <summary>
+/// A batch of an incident's notice campaign (INF-3.4, IWK-2.8): one notice of <paramref name="NoticeType"/> to each subject.
+/// <paramref name="BatchId"/> is derived from the campaign and batch number, so a re-sent batch is recognised; a subject
+/// appears in exactly one batch of a campaign. <paramref name="Variables"/> carry the five parts and the security advice
+/// in zh-CN and en (keys such as <c>what_happened.zh-CN</c>), never personal data. Notifications answers each subject
+/// with <see cref="NoticeDelivered"/> or <see cref="NoticeFailed"/> whose <c>RequestId</c> is <paramref name="BatchId"/>.
+/// </summary>
+public sealed record NoticeBatchRequested(
+    Guid CampaignId,
+    int BatchNumber,
+    Guid BatchId,
+    Guid IncidentId,
+    string NoticeType,
+    IReadOnlyList<string> SubjectIds,
+    IReadOnlyDictionary<string, string> Variables,
+    DateTimeOffset RequestedAt);
+
+/// <summary>
+/// A public bulletin about an incident is to be published (IWK-2.9): subjects could not all be reached, or too many
+/// are affected to tell one by one. <paramref name="BulletinId"/> is derived from the incident, so it is published once.
+/// </summary>
+public sealed record BulletinRequested(
+    Guid BulletinId,
+    Guid IncidentId,
+    string NoticeType,
+    string Reason,
+    IReadOnlyDictionary<string, string> Variables,
+    DateTimeOffset RequestedAt);
+
+/// <summary>A regulator report on an incident was filed (IWK-2.10): <paramref name="Kind"/> is initial, update or final.</summary>
+public sealed record RegulatorReportFiled(
+    Guid IncidentId,
+    string Kind,
+    DateTimeOffset FiledAt);
+
+/// <summary>An incident was resolved; the final summary to the regulator is due at <paramref name="FinalSummaryDueAt"/> when one is required.</summary>
+public sealed record IncidentResolved(
+    Guid IncidentId,
+    string Grade,
+    DateTimeOffset ResolvedAt,
+    DateTimeOffset? FinalSummaryDueAt);

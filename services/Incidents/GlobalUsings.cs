@@ -1,5 +1,6 @@
 global using Microsoft.EntityFrameworkCore;
 global using PrivacySuite.Contracts;
 global using PrivacySuite.Incidents.Infrastructure;
+global using PrivacySuite.Incidents.Model;
 global using PrivacySuite.ServiceDefaults.Data;
 global using PrivacySuite.ServiceDefaults.Messaging;

@@ -1,3 +1,5 @@
+using PrivacySuite.Incidents.Apis;
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
@@ -6,6 +8,7 @@ builder.AddIncidents();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapIncidentsApi();
 
 app.Run();
 

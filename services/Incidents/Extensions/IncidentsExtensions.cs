@@ -1,3 +1,8 @@
+using PrivacySuite.Incidents;
+using PrivacySuite.Incidents.IntegrationEvents;
+using PrivacySuite.Incidents.Workers;
+using PrivacySuite.ServiceDefaults.Auth;
+
 namespace Microsoft.Extensions.Hosting;
 
 public static class IncidentsExtensions
@@ -7,7 +12,20 @@ public static class IncidentsExtensions
     {
         builder.Services.AddValidation();
         builder.AddServiceDatabase<IncidentsDbContext>("incidentsdb");
-        builder.AddMessaging<IncidentsDbContext>("incidents");
+        builder.AddMessaging<IncidentsDbContext>("incidents", bus =>
+        {
+            bus.AddConsumer<CountDeliveredNoticeOnNoticeDelivered>();
+            bus.AddConsumer<RequestBulletinOnNoticeFailed>();
+        });
+        builder.Services.AddOptions<IncidentsOptions>()
+            .BindConfiguration(IncidentsOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        builder.Services.AddHttpClient<VaultClient>(c => c.BaseAddress = new Uri("http://vault")).AddServiceIdentity();
+        builder.Services.AddSingleton<CampaignSignal>();
+        builder.Services.AddHostedService<NoticeCampaignPlanner>();
+        builder.Services.AddHostedService<RegulatorClockWatcher>();
         return builder;
     }
 }

@@ -1,0 +1,292 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Spectre.Console;
+
+namespace PrivacySuite.Cli;
+
+/// <summary>The command tree. The console and the HTTP client come from outside, so tests drive it against a real service.</summary>
+public static class PrivacyCli
+{
+    private static readonly Option<string?> Api = new("--api") { Description = $"Incident API base address (or {ApiConnection.ApiVariable})", Recursive = true };
+    private static readonly Option<string?> Token = new("--token") { Description = $"Bearer token (or {ApiConnection.TokenVariable}, or the AppHost's credentials file)", Recursive = true };
+    private static readonly Option<string?> Credentials = new("--credentials") { Description = $"Credentials file (default {ApiConnection.DefaultCredentials})", Recursive = true };
+    private static readonly Argument<Guid> Id = new("id") { Description = "Incident id" };
+
+    /// <summary>Spectre's live display needs a height: with output redirected there is none, so give one and drop ANSI.</summary>
+    public static IAnsiConsole CreateConsole(bool redirected, TextWriter? writer = null)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = redirected ? AnsiSupport.No : AnsiSupport.Detect,
+            ColorSystem = redirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
+            Interactive = redirected ? InteractionSupport.No : InteractionSupport.Detect,
+            Out = new AnsiConsoleOutput(writer ?? Console.Out),
+        });
+        if (redirected)
+        {
+            console.Profile.Height = 50;
+            console.Profile.Width = 160;
+        }
+
+        return console;
+    }
+
+    public static async Task<int> RunAsync(string[] args, IAnsiConsole console, Func<ApiConnection, HttpClient> clients, CancellationToken cancellationToken = default)
+    {
+        var root = Build(console, clients);
+        return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }, cancellationToken);
+    }
+
+    public static RootCommand Build(IAnsiConsole console, Func<ApiConnection, HttpClient> clients)
+    {
+        var incident = new Command("incident", "Declare, grade, contain, report, notify and resolve security incidents");
+        var root = new RootCommand("privacy: the PrivacySuite on-call tool") { Api, Token, Credentials, incident };
+
+        // declare
+        var title = new Option<string>("--title") { Required = true, Description = "Short title, no personal data" };
+        var type = new Option<string>("--type") { Required = true, Description = "DataLeak, Ransomware, Intrusion or ServiceOutage" };
+        var place = new Option<string>("--place") { Required = true, Description = "Where: region, system" };
+        var awareAt = new Option<DateTimeOffset?>("--aware-at") { Description = "When the team became aware (ISO 8601); default now. The regulator clock runs from here." };
+        var declare = new Command("declare", "Declare an incident") { title, type, place, awareAt };
+        declare.SetAction((parse, ct) => Run(parse, console, clients, ct, async http =>
+        {
+            var body = new { title = parse.GetValue(title), type = parse.GetValue(type), place = parse.GetValue(place), awareAt = parse.GetValue(awareAt) ?? DateTimeOffset.UtcNow };
+            var created = await SendAsync<Incident>(http, HttpMethod.Post, "/v1/incidents", body, ct);
+            console.MarkupLine($"[green]Declared[/] {created.Id}");
+            Render.Incident(console, created);
+        }));
+        incident.Subcommands.Add(declare);
+
+        // list
+        var all = new Option<bool>("--all") { Description = "Include reviewed incidents" };
+        var list = new Command("list", "Open incidents with their regulator countdown") { all };
+        list.SetAction((parse, ct) => Run(parse, console, clients, ct, async http =>
+            Render.List(console, await SendAsync<List<Summary>>(http, HttpMethod.Get, $"/v1/incidents?all={parse.GetValue(all)}", null, ct))));
+        incident.Subcommands.Add(list);
+
+        // show
+        var watch = new Option<bool>("--watch") { Description = "Keep the countdown and notice progress live until Ctrl+C" };
+        var watchFor = new Option<TimeSpan?>("--watch-for") { Description = "Stop watching after this long (hh:mm:ss)" };
+        var show = new Command("show", "An incident: grade, countdown, tasks, reports, notices, timeline") { Id, watch, watchFor };
+        show.SetAction((parse, ct) => Run(parse, console, clients, ct, async http =>
+        {
+            var path = $"/v1/incidents/{parse.GetValue(Id)}";
+            if (!parse.GetValue(watch))
+            {
+                Render.Incident(console, await SendAsync<Incident>(http, HttpMethod.Get, path, null, ct));
+                return;
+            }
+
+            await WatchAsync(console, http, path, parse.GetValue(watchFor), ct);
+        }));
+        incident.Subcommands.Add(show);
+
+        // grade
+        var people = new Option<long>("--people") { Required = true, Description = "People whose personal information leaked" };
+        var categories = new Option<string>("--categories") { DefaultValueFactory = _ => "", Description = "Data categories, comma-separated (contact,identity,...)" };
+        var loss = new Option<decimal>("--loss") { Description = "Direct economic loss, CNY" };
+        var outage = new Option<int>("--outage-minutes") { Description = "Minutes a critical system's main function was down" };
+        var overrideGrade = new Option<string?>("--override") { Description = "Override the assessed grade (I, II, III, IV)" };
+        var reason = new Option<string?>("--reason") { Description = "Why the grade is overridden" };
+        var grade = new Command("grade", "Grade from facts (IWK-2.7); the reasons are shown") { Id, people, categories, loss, outage, overrideGrade, reason };
+        grade.SetAction((parse, ct) => Run(parse, console, clients, ct, async http =>
+        {
+            var body = new
+            {
+                peopleAffected = parse.GetValue(people),
+                categories = Split(parse.GetValue(categories)),
+                economicLossCny = parse.GetValue(loss),
+                criticalSystemOutageMinutes = parse.GetValue(outage),
+                overrideGrade = parse.GetValue(overrideGrade),
+                overrideReason = parse.GetValue(reason),
+            };
+            Render.Incident(console, await SendAsync<Incident>(http, HttpMethod.Post, $"/v1/incidents/{parse.GetValue(Id)}/grade", body, ct));
+        }));
+        incident.Subcommands.Add(grade);
+
+        // contain
+        var task = new Option<Guid?>("--task") { Description = "A containment task to update" };
+        var done = new Option<bool?>("--done") { Description = "Mark the task done (true) or open (false)" };
+        var owner = new Option<string?>("--owner") { Description = "Give the task to someone" };
+        var contain = new Command("contain", "Work the containment checklist; without --task, mark the incident contained") { Id, task, done, owner };
+        contain.SetAction((parse, ct) => Run(parse, console, clients, ct, async http =>
+        {
+            var id = parse.GetValue(Id);
+            var updated = parse.GetValue(task) is { } taskId
+                ? await SendAsync<Incident>(http, HttpMethod.Put, $"/v1/incidents/{id}/tasks/{taskId}", new { done = parse.GetValue(done), owner = parse.GetValue(owner) }, ct)
+                : await SendAsync<Incident>(http, HttpMethod.Post, $"/v1/incidents/{id}/contain", null, ct);
+            Render.Incident(console, updated);
+        }));
+        incident.Subcommands.Add(contain);
+
+        // report
+        var kind = new Option<string>("--kind") { DefaultValueFactory = _ => "Initial", Description = "Initial, Update or Final" };
+        var contentFile = new Option<FileInfo?>("--content") { Description = "JSON file with the report fields; default: the draft the API generates" };
+        var complete = new Option<bool>("--complete") { Description = "This report has every field the CAC measures list" };
+        var draftOnly = new Option<bool>("--draft") { Description = "Only show the draft" };
+        var report = new Command("report", "File the regulator report (IWK-2.10)") { Id, kind, contentFile, complete, draftOnly };
+        report.SetAction((parse, ct) => Run(parse, console, clients, ct, async http =>
+        {
+            var id = parse.GetValue(Id);
+            JsonNode content = parse.GetValue(contentFile) is { } file
+                ? JsonNode.Parse(await File.ReadAllTextAsync(file.FullName, ct)) ?? throw new CliException($"{file.Name} is empty.")
+                : await SendAsync<JsonNode>(http, HttpMethod.Get, $"/v1/incidents/{id}/report/draft", null, ct);
+            if (parse.GetValue(draftOnly))
+            {
+                Render.Report(console, content);
+                return;
+            }
+
+            await SendAsync<JsonNode>(http, HttpMethod.Post, $"/v1/incidents/{id}/reports", new { kind = parse.GetValue(kind), content, complete = parse.GetValue(complete) }, ct);
+            console.MarkupLine($"[green]{Markup.Escape(parse.GetValue(kind)!)} report filed[/]");
+            Render.Incident(console, await SendAsync<Incident>(http, HttpMethod.Get, $"/v1/incidents/{id}", null, ct));
+        }));
+        incident.Subcommands.Add(report);
+
+        // notify
+        var from = new Option<DateTimeOffset>("--from") { Required = true, Description = "Start of the window the leak covers" };
+        var to = new Option<DateTimeOffset>("--to") { Required = true, Description = "End of the window" };
+        var notifyCategories = new Option<string>("--categories") { Required = true, Description = "Affected data categories, comma-separated" };
+        var text = new Option<FileInfo>("--text") { Required = true, Description = "JSON file: { zhCn: {...}, en: {...} } with whatHappened, possibleImpact, measuresTaken, whatYouCanDo, remedies, securityAdvice" };
+        var notify = new Command("notify", "Notify affected subjects (INF-3.4, IWK-2.8); a bulletin follows when needed (IWK-2.9)") { Id, notifyCategories, from, to, text, watch, watchFor };
+        notify.SetAction((parse, ct) => Run(parse, console, clients, ct, async http =>
+        {
+            var id = parse.GetValue(Id);
+            var texts = JsonNode.Parse(await File.ReadAllTextAsync(parse.GetValue(text)!.FullName, ct))
+                ?? throw new CliException("The text file is empty.");
+            var body = new { categories = Split(parse.GetValue(notifyCategories)), from = parse.GetValue(from), to = parse.GetValue(to), zhCn = texts["zhCn"], en = texts["en"] };
+            var campaign = await SendAsync<Campaign>(http, HttpMethod.Post, $"/v1/incidents/{id}/notify", body, ct);
+            console.MarkupLine($"[green]Notice campaign {campaign.Id} started[/]");
+            if (parse.GetValue(watch))
+            {
+                await WatchAsync(console, http, $"/v1/incidents/{id}", parse.GetValue(watchFor), ct);
+            }
+            else
+            {
+                Render.Campaign(console, campaign);
+            }
+        }));
+        incident.Subcommands.Add(notify);
+
+        // resolve
+        var summary = new Option<string>("--summary") { Required = true, Description = "What was done" };
+        var resolve = new Command("resolve", "Resolve; the 30-day final summary clock starts") { Id, summary };
+        resolve.SetAction((parse, ct) => Run(parse, console, clients, ct, async http =>
+            Render.Incident(console, await SendAsync<Incident>(http, HttpMethod.Post, $"/v1/incidents/{parse.GetValue(Id)}/resolve", new { summary = parse.GetValue(summary) }, ct))));
+        incident.Subcommands.Add(resolve);
+
+        return root;
+    }
+
+    private static async Task<int> Run(ParseResult parse, IAnsiConsole console, Func<ApiConnection, HttpClient> clients, CancellationToken ct, Func<HttpClient, Task> action)
+    {
+        try
+        {
+            var connection = ApiConnection.Resolve(parse.GetValue(Api), parse.GetValue(Token), parse.GetValue(Credentials), "on-call");
+            using var http = clients(connection);
+            await action(http);
+            return 0;
+        }
+        catch (CliException e)
+        {
+            console.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
+            return 1;
+        }
+        catch (HttpRequestException e)
+        {
+            console.MarkupLine($"[red]The incident API cannot be reached: {Markup.Escape(e.Message)}[/]");
+            return 2;
+        }
+    }
+
+    private static async Task<T> SendAsync<T>(HttpClient http, HttpMethod method, string path, object? body, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body, options: CliJson.Options) };
+        using var response = await http.SendAsync(request, ct);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new CliException(await ProblemAsync(response, ct));
+        }
+
+        return await response.Content.ReadFromJsonAsync<T>(CliJson.Options, ct) ?? throw new CliException("The API answered with an empty body.");
+    }
+
+    private static async Task<string> ProblemAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        var status = $"{(int)response.StatusCode} {response.ReasonPhrase}";
+        try
+        {
+            using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
+            var root = problem.RootElement;
+            var detail = root.TryGetProperty("detail", out var d) ? d.GetString() : root.TryGetProperty("title", out var t) ? t.GetString() : null;
+            if (root.TryGetProperty("errors", out var errors))
+            {
+                detail = string.Join("; ", errors.EnumerateObject().Select(e => $"{e.Name}: {string.Join(" ", e.Value.EnumerateArray().Select(v => v.GetString()))}"));
+            }
+
+            return detail is null ? status : $"{status}: {detail}";
+        }
+        catch (JsonException)
+        {
+            return status;
+        }
+    }
+
+    private static async Task WatchAsync(IAnsiConsole console, HttpClient http, string path, TimeSpan? duration, CancellationToken ct)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        if (duration is { } d)
+        {
+            stop.CancelAfter(d);
+        }
+
+        var incident = await SendAsync<Incident>(http, HttpMethod.Get, path, null, ct);
+        await console.Live(Render.Live(incident)).StartAsync(async live =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), stop.Token);
+                    incident = await SendAsync<Incident>(http, HttpMethod.Get, path, null, stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+
+                live.UpdateTarget(Render.Live(incident));
+            }
+        });
+    }
+
+    private static string[] Split(string? value) =>
+        (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    internal static string Countdown(Clock clock)
+    {
+        if (!clock.ReportRequired)
+        {
+            return "no report required";
+        }
+
+        if (clock.FirstReportAt is { } filed)
+        {
+            return clock.ReportDueAt is { } due && filed > due ? $"reported LATE {filed:u}" : $"reported {filed:u}";
+        }
+
+        if (clock.SecondsLeft is not { } left)
+        {
+            return "-";
+        }
+
+        var span = TimeSpan.FromSeconds(Math.Abs(left));
+        var text = $"{(int)span.TotalHours}:{span.Minutes:D2}:{span.Seconds:D2}";
+        return left < 0 ? $"OVERDUE by {text}" : $"{text} left ({clock.FractionElapsed * 100:0}% gone)";
+    }
+
+    internal static string Format(DateTimeOffset? value) => value?.ToString("u", CultureInfo.InvariantCulture) ?? "-";
+}

@@ -1,0 +1,159 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace PrivacySuite.Incidents.Workers;
+
+/// <summary>
+/// Resolves a campaign's subjects from the vault page by page. Each page is one transaction: its subjects go into the
+/// plan (a subject already planned is skipped, so nobody is in two batches), one <see cref="NoticeBatchRequested"/>
+/// goes into the outbox, and the vault cursor moves on. A crash resumes from the last committed cursor.
+/// </summary>
+public sealed class NoticeCampaignPlanner(
+    IServiceScopeFactory scopes, CampaignSignal signal, TimeProvider time, IOptions<IncidentsOptions> options, ILogger<NoticeCampaignPlanner> logger)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                foreach (var campaignId in await ResolvingCampaignsAsync(stoppingToken))
+                {
+                    while (!stoppingToken.IsCancellationRequested && await PlanNextPageAsync(campaignId, stoppingToken))
+                    {
+                    }
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                Log.WorkerFailed(logger, e, nameof(NoticeCampaignPlanner));
+            }
+
+            try
+            {
+                await signal.WaitAsync(options.Value.WorkerInterval, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task<List<Guid>> ResolvingCampaignsAsync(CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<IncidentsDbContext>();
+        return await db.Campaigns.Where(c => c.Status == CampaignStatus.Resolving).OrderBy(c => c.StartedAt).Select(c => c.Id).ToListAsync(ct);
+    }
+
+    /// <summary>Plans one page; false when the campaign is fully planned, taken by another replica, or the vault failed.</summary>
+    private async Task<bool> PlanNextPageAsync(Guid campaignId, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<IncidentsDbContext>();
+        var vault = scope.ServiceProvider.GetRequiredService<VaultClient>();
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var campaign = await db.Campaigns
+            .FromSql($"select * from notice_campaigns where id = {campaignId} and status = 'resolving' for update skip locked")
+            .SingleOrDefaultAsync(ct);
+        if (campaign is null)
+        {
+            return false;
+        }
+
+        AffectedPage page;
+        try
+        {
+            page = await vault.GetAffectedAsync(campaign.Categories, campaign.WindowFrom, campaign.WindowTo, campaign.Cursor, options.Value.VaultPageSize, ct);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or Polly.CircuitBreaker.BrokenCircuitException && !ct.IsCancellationRequested)
+        {
+            Log.VaultFailed(logger, e, campaignId);
+            return false;
+        }
+
+        var now = time.Now();
+        var subjects = page.SubjectIds.Where(id => SubjectId.TryParse(id, out _)).ToList();
+        if (subjects.Count > 0)
+        {
+            var batchNumber = campaign.BatchesRequested + 1;
+            var planned = await PlanAsync((NpgsqlConnection)db.Database.GetDbConnection(), campaign.Id, batchNumber, subjects, ct);
+            if (planned.Count > 0)
+            {
+                var batchId = DeterministicIds.Batch(campaign.Id, batchNumber);
+                var variables = JsonSerializer.Deserialize<Dictionary<string, string>>(campaign.Variables) ?? [];
+                db.AddIntegrationEvent(
+                    new NoticeBatchRequested(campaign.Id, batchNumber, batchId, campaign.IncidentId, campaign.NoticeType, planned, variables, now), now);
+                db.NoticeBatches.Add(new NoticeBatch { BatchId = batchId, CampaignId = campaign.Id, BatchNumber = batchNumber, SubjectCount = planned.Count, RequestedAt = now });
+                campaign.BatchesRequested = batchNumber;
+                campaign.SubjectsPlanned += planned.Count;
+                Log.BatchRequested(logger, campaign.Id, batchNumber, planned.Count);
+            }
+        }
+
+        campaign.Cursor = page.Next;
+        var done = page.Next is null;
+        if (done)
+        {
+            campaign.Status = CampaignStatus.Requested;
+            campaign.PlannedAt = now;
+            db.Timeline.Add(new TimelineEntry
+            {
+                IncidentId = campaign.IncidentId,
+                At = now,
+                Actor = "notice-campaign",
+                Kind = "notices-requested",
+                Detail = $"{campaign.SubjectsPlanned:N0} subjects in {campaign.BatchesRequested} batches",
+            });
+            if (campaign.SubjectsPlanned >= options.Value.BulletinThreshold)
+            {
+                Bulletins.Request(db, campaign, Bulletins.OverThreshold, now);
+            }
+
+            Log.CampaignPlanned(logger, campaign.Id, campaign.SubjectsPlanned, campaign.BatchesRequested);
+        }
+
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return !done;
+    }
+
+    /// <summary>Copies the page in and keeps only subjects this campaign has not planned yet.</summary>
+    private static async Task<List<string>> PlanAsync(NpgsqlConnection connection, Guid campaignId, int batchNumber, List<string> subjects, CancellationToken ct)
+    {
+        await using (var create = new NpgsqlCommand("create temp table if not exists incoming_subjects (subject_id text not null) on commit delete rows", connection))
+        {
+            await create.ExecuteNonQueryAsync(ct);
+        }
+
+        await using (var import = await connection.BeginBinaryImportAsync("copy incoming_subjects (subject_id) from stdin (format binary)", ct))
+        {
+            foreach (var subject in subjects)
+            {
+                await import.StartRowAsync(ct);
+                await import.WriteAsync(subject, NpgsqlDbType.Text, ct);
+            }
+
+            await import.CompleteAsync(ct);
+        }
+
+        await using var insert = new NpgsqlCommand(
+            "insert into notice_plan (campaign_id, subject_id, batch_number) select distinct $1, subject_id, $2 from incoming_subjects " +
+            "on conflict do nothing returning subject_id", connection)
+        {
+            Parameters = { new() { Value = campaignId }, new() { Value = batchNumber } },
+        };
+        var planned = new List<string>(subjects.Count);
+        await using var reader = await insert.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            planned.Add(reader.GetString(0));
+        }
+
+        return planned;
+    }
+}

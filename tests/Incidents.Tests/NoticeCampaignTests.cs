@@ -1,0 +1,140 @@
+using PrivacySuite.Contracts;
+using System.Net;
+using System.Net.Http.Json;
+using PrivacySuite.Incidents.Apis;
+using PrivacySuite.Incidents.Model;
+
+namespace PrivacySuite.Incidents.Tests;
+
+public sealed class NoticeCampaignFactory : IncidentsFactory
+{
+    protected override void Configure(IDictionary<string, string?> settings) => Vault.Population = 2_500;
+}
+
+/// <summary>The vault is a local stand-in with its exact contract (see <see cref="VaultStandIn"/>); it is being built in parallel.</summary>
+public sealed class NoticeCampaignTests(NoticeCampaignFactory factory) : IClassFixture<NoticeCampaignFactory>
+{
+    private async Task<(IncidentView Incident, CampaignView Campaign)> NotifiedAsync(HttpClient client)
+    {
+        var now = factory.Clock.Now();
+        var incident = await Drive.DeclareAsync(client, now.AddMinutes(-20));
+        await Drive.GradeAsync(client, incident.Id, 1_200_000);
+        await Drive.ContainAsync(client, incident.Id);
+        await Drive.FileReportAsync(client, incident.Id, ReportKind.Initial);
+        using var notify = await Drive.NotifyAsync(client, incident.Id, now.AddDays(-7), now);
+        await Drive.ExpectAsync(notify, HttpStatusCode.Accepted);
+        CampaignView? campaign = null;
+        await Eventually.HoldsAsync(async () =>
+        {
+            campaign = await client.GetFromJsonAsync<CampaignView>($"/v1/incidents/{incident.Id}/notices");
+            return campaign!.Status == "requested";
+        }, TimeSpan.FromSeconds(30), "every batch of the campaign is requested");
+        return (incident, campaign!);
+    }
+
+    [Fact]
+    [Trait("Clause", "INF-3.4")]
+    [Trait("Clause", "IWK-2.8")]
+    public async Task Subjects_from_the_vault_get_one_notice_each_with_the_five_parts_in_both_languages()
+    {
+        using var client = factory.CreateOnCall();
+        var (incident, campaign) = await NotifiedAsync(client);
+        await Eventually.HoldsAsync(
+            () => Task.FromResult(factory.Observer.Batches.Count(b => b.CampaignId == campaign.Id) == 3),
+            TimeSpan.FromSeconds(20), "three batches reach the broker");
+        using var again = await Drive.NotifyAsync(client, incident.Id, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow);
+
+        var batches = factory.Observer.Batches.Where(b => b.CampaignId == campaign.Id).OrderBy(b => b.BatchNumber).ToList();
+        var subjects = batches.SelectMany(b => b.SubjectIds).ToList();
+        Assert.Equal(2_500, subjects.Count);
+        Assert.Equal(2_500, subjects.Distinct().Count());
+        Assert.Equal([1, 2, 3], batches.Select(b => b.BatchNumber));
+        Assert.Equal(batches.Select(b => DeterministicIds.Batch(campaign.Id, b.BatchNumber)), batches.Select(b => b.BatchId));
+        var variables = batches[0].Variables;
+        foreach (var part in NoticeTemplates.Parts)
+        {
+            Assert.StartsWith("[zh-CN]", variables[$"{part}.zh-CN"]);
+            Assert.StartsWith("[en]", variables[$"{part}.en"]);
+        }
+
+        Assert.Equal((2_500L, 3, (BulletinView?)null), (campaign.SubjectsPlanned, campaign.BatchesRequested, campaign.Bulletin));
+        Assert.Contains(factory.Vault.Queries, q => q.Categories == "contact,identity" && q.From == campaign.From && q.To == campaign.To);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        using var resolve = await client.PostAsJsonAsync($"/v1/incidents/{incident.Id}/resolve", new { summary = "Notices requested" });
+        await Drive.ExpectAsync(resolve, HttpStatusCode.OK);
+    }
+
+    [Fact]
+    [Trait("Clause", "IWK-2.9")]
+    public async Task Subjects_who_cannot_be_reached_bring_one_public_bulletin_and_show_in_the_progress()
+    {
+        using var client = factory.CreateOnCall();
+        var (incident, campaign) = await NotifiedAsync(client);
+        var batch = DeterministicIds.Batch(campaign.Id, 1);
+
+        await factory.Observer.PublishAsync(new NoticeDelivered(batch, VaultStandIn.Subject(0), "email", DateTimeOffset.UtcNow));
+        await factory.Observer.PublishAsync(new NoticeFailed(batch, VaultStandIn.Subject(1), "no-channel", DateTimeOffset.UtcNow));
+        await factory.Observer.PublishAsync(new NoticeFailed(batch, VaultStandIn.Subject(2), "no-channel", DateTimeOffset.UtcNow));
+        CampaignView? progress = null;
+        await Eventually.HoldsAsync(async () =>
+        {
+            progress = await client.GetFromJsonAsync<CampaignView>($"/v1/incidents/{incident.Id}/notices");
+            return progress is { Delivered: 1, Failed: 2 };
+        }, TimeSpan.FromSeconds(20), "the outcomes are counted");
+        await Eventually.HoldsAsync(
+            () => Task.FromResult(factory.Observer.Bulletins.Any(b => b.IncidentId == incident.Id)),
+            TimeSpan.FromSeconds(20), "the bulletin reaches the broker");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+
+        Assert.Equal("subjects-unreachable", progress!.Bulletin!.Reason);
+        var bulletin = Assert.Single(factory.Observer.Bulletins, b => b.IncidentId == incident.Id);
+        Assert.Equal(DeterministicIds.Bulletin(incident.Id), bulletin.BulletinId);
+        Assert.Equal(NoticeTemplates.IncidentBulletin, bulletin.NoticeType);
+        Assert.StartsWith("[zh-CN]", bulletin.Variables["security_advice.zh-CN"]);
+        var view = await Drive.ShowAsync(client, incident.Id);
+        Assert.Single(view.Timeline, t => t.Kind == "bulletin");
+    }
+
+    [Fact]
+    [Trait("Clause", "INF-3.4")]
+    public async Task A_vault_outage_mid_campaign_resumes_from_the_cursor_without_telling_anyone_twice()
+    {
+        using var client = factory.CreateOnCall();
+        factory.Vault.FailAtCursor = "1000";
+        Interlocked.Exchange(ref factory.Vault.FailuresLeft, 8); // more than one call's retries: the planner itself must come back
+
+        var (_, campaign) = await NotifiedAsync(client);
+        await Eventually.HoldsAsync(
+            () => Task.FromResult(factory.Observer.Batches.Count(b => b.CampaignId == campaign.Id) == campaign.BatchesRequested),
+            TimeSpan.FromSeconds(20), "every batch reaches the broker");
+
+        var subjects = factory.Observer.Batches.Where(b => b.CampaignId == campaign.Id).SelectMany(b => b.SubjectIds).ToList();
+        Assert.True(factory.Vault.FailuresLeft < 0);
+        Assert.Equal(2_500, subjects.Count);
+        Assert.Equal(2_500, subjects.Distinct().Count());
+        Assert.Equal(3, campaign.BatchesRequested);
+    }
+
+    [Fact]
+    public async Task A_notice_campaign_with_a_bad_window_or_missing_text_is_refused_and_nothing_starts()
+    {
+        using var client = factory.CreateOnCall();
+        var now = factory.Clock.Now();
+        var incident = await Drive.DeclareAsync(client, now);
+        await Drive.GradeAsync(client, incident.Id, 10);
+        await Drive.ContainAsync(client, incident.Id);
+
+        using var backwards = await Drive.NotifyAsync(client, incident.Id, now, now.AddDays(-1));
+        using var noText = await client.PostAsJsonAsync($"/v1/incidents/{incident.Id}/notify",
+            new { categories = new[] { "contact" }, from = now.AddDays(-1), to = now, en = Drive.Text("en") });
+        using var badCategory = await client.PostAsJsonAsync($"/v1/incidents/{incident.Id}/notify",
+            new { categories = new[] { "business" }, from = now.AddDays(-1), to = now, zhCn = Drive.Text("zh-CN"), en = Drive.Text("en") });
+
+        Assert.Equal(HttpStatusCode.BadRequest, backwards.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, noText.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, badCategory.StatusCode);
+        using var none = await client.GetAsync($"/v1/incidents/{incident.Id}/notices");
+        Assert.Equal(HttpStatusCode.NotFound, none.StatusCode);
+        Assert.Equal(IncidentStatus.Contained, (await Drive.ShowAsync(client, incident.Id)).Status);
+    }
+}
