@@ -14,7 +14,7 @@ internal static class CheckApi
         EF.CompileAsyncQuery((ConsentDbContext db, string id, string purpose) =>
             db.Consents.AsNoTracking().SingleOrDefault(c => c.SubjectId == id && c.Purpose == purpose));
 
-    public static async Task<Results<Ok<ConsentDecision>, ValidationProblem, NotFound<ProblemDetails>>> Check(
+    public static async Task<Results<Ok<ConsentDecision>, ValidationProblem, ProblemHttpResult>> Check(
         string? subjectId, string? purpose, [AsParameters] ConsentServices services, CancellationToken cancellationToken)
     {
         if (!SubjectId.TryParse(subjectId, out _))

@@ -8,12 +8,12 @@ namespace PrivacySuite.Consent.Apis;
 
 /// <summary>What every handler needs, as one <c>[AsParameters]</c> argument.</summary>
 public sealed record ConsentServices(
-    ConsentDbContext Db,
-    PurposeCatalogue Catalogue,
-    DecisionCache Cache,
-    ReceiptSigner Signer,
-    TimeProvider Time,
-    ILogger<ConsentServices> Logger);
+    [FromServices] ConsentDbContext Db,
+    [FromServices] PurposeCatalogue Catalogue,
+    [FromServices] DecisionCache Cache,
+    [FromServices] ReceiptSigner Signer,
+    [FromServices] TimeProvider Time,
+    [FromServices] ILogger<ConsentServices> Logger);
 
 public static class ConsentApi
 {
@@ -26,24 +26,27 @@ public static class ConsentApi
         v1.MapGet("/purposes", ListPurposes).WithName("ListPurposes").WithSummary("The purpose catalogue").WithTags("Purposes")
             .RequireRoles(SuiteRoles.ProductBackend, SuiteRoles.PrivacyOfficer, SuiteRoles.Service);
         v1.MapPost("/policies/{policyId}/versions", PolicyApi.PublishVersion).WithName("PublishPolicyVersion")
-            .WithSummary("Publish a policy version; consent to changed purposes must be given again").WithTags("Policies")
+            .WithSummary("Publish a policy version; consent to changed purposes must be given again").WithTags("Policies").ProducesProblem(404).ProducesProblem(409).ProducesProblem(422)
             .RequireRoles(SuiteRoles.ProductBackend, SuiteRoles.PrivacyOfficer);
-        v1.MapPost("/subjects", SubjectApi.Register).WithName("RegisterSubject").WithSummary("Register a subject").WithTags("Subjects")
+        v1.MapPost("/subjects", SubjectApi.Register).WithName("RegisterSubject").WithSummary("Register a subject").WithTags("Subjects").ProducesProblem(409).ProducesProblem(422)
             .RequireRoles(SuiteRoles.ProductBackend);
         v1.MapPost("/subjects/{subjectId}/consents", SubjectApi.Grant).WithName("GrantConsent")
             .WithSummary("Grant consent to a purpose (or record a non-consent legal basis)").WithTags(ConsentRecordsTag)
+            .ProducesProblem(404).ProducesProblem(409).ProducesProblem(422)
             .RequireRoles(SuiteRoles.ProductBackend);
         v1.MapDelete("/subjects/{subjectId}/consents/{purpose}", SubjectApi.Withdraw).WithName("WithdrawConsent")
             .WithSummary("Withdraw consent to a non-essential purpose").WithTags(ConsentRecordsTag)
+            .ProducesProblem(404).ProducesProblem(409)
             .RequireRoles(SuiteRoles.ProductBackend);
         v1.MapGet("/subjects/{subjectId}/consents", SubjectApi.List).WithName("ListConsents")
-            .WithSummary("A subject's consents and their full history").WithTags(ConsentRecordsTag)
+            .WithSummary("A subject's consents and their full history").WithTags(ConsentRecordsTag).ProducesProblem(404)
             .RequireRoles(SuiteRoles.ProductBackend, SuiteRoles.PrivacyOfficer);
         v1.MapPost("/subjects/{subjectId}/cancellation", SubjectApi.Cancel).WithName("CancelAccount")
             .WithSummary("Cancel the subject's account: every purpose ends").WithTags("Subjects")
+            .ProducesProblem(404).ProducesProblem(409)
             .RequireRoles(SuiteRoles.ProductBackend);
         v1.MapGet("/consents/check", CheckApi.Check).WithName("CheckConsent")
-            .WithSummary("Is the subject allowed this purpose right now?").WithTags(ConsentRecordsTag)
+            .WithSummary("Is the subject allowed this purpose right now?").WithTags(ConsentRecordsTag).ProducesProblem(404)
             .RequireRoles(SuiteRoles.ProductBackend, SuiteRoles.Service);
         v1.MapGet("/receipts/keys", ReceiptKeys).WithName("ReceiptKeys")
             .WithSummary("Public keys (JWK) that verify consent receipts offline").WithTags("Receipts")
@@ -73,30 +76,18 @@ public static class ConsentApi
     internal static ValidationProblem Invalid(string field, string message) =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
 
-    internal static NotFound<ProblemDetails> NotFound(string detail) =>
-        TypedResults.NotFound(new ProblemDetails { Status = StatusCodes.Status404NotFound, Title = "Not found", Detail = detail });
+    // Problem results (not NotFound<ProblemDetails> and kin) so that the answer is application/problem+json (RFC 9457).
+    internal static ProblemHttpResult NotFound(string detail) => Problem(StatusCodes.Status404NotFound, "Not found", detail);
 
-    internal static Conflict<ProblemDetails> Conflict(string detail, IDictionary<string, object?>? extensions = null)
-    {
-        var problem = new ProblemDetails { Status = StatusCodes.Status409Conflict, Title = "Conflict", Detail = detail };
-        foreach (var (key, value) in extensions ?? new Dictionary<string, object?>())
-        {
-            problem.Extensions[key] = value;
-        }
+    internal static ProblemHttpResult Conflict(string detail, IDictionary<string, object?>? extensions = null) =>
+        Problem(StatusCodes.Status409Conflict, "Conflict", detail, extensions);
 
-        return TypedResults.Conflict(problem);
-    }
+    internal static ProblemHttpResult Unprocessable(string detail, string? reason = null) =>
+        Problem(StatusCodes.Status422UnprocessableEntity, "Refused", detail,
+            reason is null ? null : new Dictionary<string, object?> { ["reason"] = reason });
 
-    internal static UnprocessableEntity<ProblemDetails> Unprocessable(string detail, string? reason = null)
-    {
-        var problem = new ProblemDetails { Status = StatusCodes.Status422UnprocessableEntity, Title = "Refused", Detail = detail };
-        if (reason is not null)
-        {
-            problem.Extensions["reason"] = reason;
-        }
-
-        return TypedResults.UnprocessableEntity(problem);
-    }
+    private static ProblemHttpResult Problem(int status, string title, string detail, IDictionary<string, object?>? extensions = null) =>
+        TypedResults.Problem(detail: detail, statusCode: status, title: title, extensions: extensions);
 
     internal static bool IsUniqueViolation(DbUpdateException e) => e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 }

@@ -6,7 +6,7 @@ namespace PrivacySuite.Consent.Apis;
 
 internal static class PolicyApi
 {
-    public static async Task<Results<Created<PolicyVersionView>, ValidationProblem, NotFound<ProblemDetails>, Conflict<ProblemDetails>, UnprocessableEntity<ProblemDetails>>> PublishVersion(
+    public static async Task<Results<Created<PolicyVersionView>, ValidationProblem, ProblemHttpResult>> PublishVersion(
         string policyId, PublishPolicyVersionRequest request, [AsParameters] ConsentServices services, CancellationToken cancellationToken)
     {
         var changed = request.ChangedPurposes ?? [];

@@ -9,7 +9,7 @@ internal static class SubjectApi
 {
     private const int HistoryLimit = 1000;
 
-    public static async Task<Results<Created<SubjectView>, ValidationProblem, Conflict<ProblemDetails>, UnprocessableEntity<ProblemDetails>>> Register(
+    public static async Task<Results<Created<SubjectView>, ValidationProblem, ProblemHttpResult>> Register(
         RegisterSubjectRequest request, [AsParameters] ConsentServices services, CancellationToken cancellationToken)
     {
         var now = services.Time.GetUtcNow();
@@ -52,7 +52,7 @@ internal static class SubjectApi
         return TypedResults.Created($"/v1/subjects/{subject.SubjectId}/consents", ToView(subject, policy, today));
     }
 
-    public static async Task<Results<Created<GrantedConsent>, ValidationProblem, NotFound<ProblemDetails>, Conflict<ProblemDetails>, UnprocessableEntity<ProblemDetails>>> Grant(
+    public static async Task<Results<Created<GrantedConsent>, ValidationProblem, ProblemHttpResult>> Grant(
         string subjectId, GrantConsentRequest request, ClaimsPrincipal user, [AsParameters] ConsentServices services, CancellationToken cancellationToken)
     {
         if (!SubjectId.TryParse(subjectId, out _))
@@ -186,7 +186,7 @@ internal static class SubjectApi
         return TypedResults.Created($"/v1/subjects/{subjectId}/consents", new GrantedConsent(ToView(record), receipt));
     }
 
-    public static async Task<Results<Ok<ConsentView>, ValidationProblem, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> Withdraw(
+    public static async Task<Results<Ok<ConsentView>, ValidationProblem, ProblemHttpResult>> Withdraw(
         string subjectId, string purpose, ClaimsPrincipal user, [AsParameters] ConsentServices services, CancellationToken cancellationToken)
     {
         if (!SubjectId.TryParse(subjectId, out _))
@@ -254,7 +254,7 @@ internal static class SubjectApi
         return TypedResults.Ok(ToView(record));
     }
 
-    public static async Task<Results<Ok<SubjectConsents>, ValidationProblem, NotFound<ProblemDetails>>> List(
+    public static async Task<Results<Ok<SubjectConsents>, ValidationProblem, ProblemHttpResult>> List(
         string subjectId, [AsParameters] ConsentServices services, CancellationToken cancellationToken)
     {
         if (!SubjectId.TryParse(subjectId, out _))
@@ -282,7 +282,7 @@ internal static class SubjectApi
                 h.GuardianId, h.Actor, h.At, h.ReceiptId, h.Receipt)).ToList()));
     }
 
-    public static async Task<Results<Ok<CancellationView>, ValidationProblem, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> Cancel(
+    public static async Task<Results<Ok<CancellationView>, ValidationProblem, ProblemHttpResult>> Cancel(
         string subjectId, ClaimsPrincipal user, [AsParameters] ConsentServices services, CancellationToken cancellationToken)
     {
         if (!SubjectId.TryParse(subjectId, out _))
