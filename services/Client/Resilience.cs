@@ -50,7 +50,13 @@ public sealed class ConsentResilienceHandler(ConsentClientOptions options) : Del
 
     private static readonly ResiliencePropertyKey<HttpRequestMessage> RequestKey = new("consent-request");
 
-    private Task<HttpResponseMessage> SendOnceAsync(HttpRequestMessage request, CancellationToken cancellationToken) => base.SendAsync(request, cancellationToken);
+    // The body is read inside the attempt: the per-attempt timeout covers it, and its token ends with the attempt.
+    private async Task<HttpResponseMessage> SendOnceAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var response = await base.SendAsync(request, cancellationToken);
+        await response.Content.LoadIntoBufferAsync(cancellationToken);
+        return response;
+    }
 
     private static ResiliencePipeline<HttpResponseMessage> Build(ConsentClientOptions options)
     {
