@@ -14,4 +14,10 @@ internal static partial class Log
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Non-consent basis {Basis} recorded for purpose {Purpose} by {Actor}")]
     public static partial void LegalBasisRecorded(ILogger logger, string basis, string purpose, string actor);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Decision cache preloaded with {Count} subjects")]
+    public static partial void DecisionCachePreloaded(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Decision cache preload stopped ({ErrorType}); checks load subjects as they come")]
+    public static partial void DecisionCachePreloadFailed(ILogger logger, string errorType);
 }

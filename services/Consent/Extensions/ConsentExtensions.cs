@@ -18,6 +18,7 @@ public static class ConsentExtensions
         builder.Services.AddSingleton<PurposeCatalogue>();
         builder.Services.AddSingleton<DecisionCache>();
         builder.Services.AddSingleton<ReceiptSigner>();
+        builder.Services.AddSingleton<SubjectStateReader>();
         builder.Services.AddHostedService<DecisionInvalidationEndpoint>();
         return builder;
     }

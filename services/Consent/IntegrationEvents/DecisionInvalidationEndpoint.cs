@@ -11,6 +11,8 @@ public sealed class DecisionInvalidationEndpoint(
     IBus bus,
     DecisionCache cache,
     PurposeCatalogue catalogue,
+    SubjectStateReader reader,
+    IOptions<ConsentOptions> options,
     ILogger<DecisionInvalidationEndpoint> logger) : BackgroundService
 {
     private DecisionCache Cache => cache;
@@ -18,6 +20,43 @@ public sealed class DecisionInvalidationEndpoint(
     private PurposeCatalogue Catalogue => catalogue;
 
     private ILogger Logger => logger;
+
+    private readonly CancellationTokenSource _stopping = new();
+
+    /// <summary>
+    /// Reads every subject's state once (up to the cache's bound) under one generation: if anything changes meanwhile,
+    /// the rest of the preload is dropped by <see cref="DecisionCache.Store"/> and those subjects load on their first check.
+    /// </summary>
+    private async Task PreloadAsync()
+    {
+        if (!options.Value.DecisionCacheEnabled || !options.Value.DecisionCachePreload)
+        {
+            return;
+        }
+
+        try
+        {
+            var generation = cache.Generation;
+            var loaded = 0;
+            await foreach (var state in reader.ReadAllAsync(options.Value.DecisionCacheMaxEntries, _stopping.Token))
+            {
+                if (cache.Generation != generation || !cache.Enabled)
+                {
+                    break;
+                }
+
+                cache.Store(state, generation);
+                loaded++;
+            }
+
+            Log.DecisionCachePreloaded(logger, loaded);
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or OperationCanceledException or InvalidOperationException)
+        {
+            // A preload is an optimisation: checks load what they need on a miss.
+            Log.DecisionCachePreloadFailed(logger, e.GetType().Name);
+        }
+    }
 
     public string QueueName { get; } = $"consent-decisions-{Environment.MachineName.ToLowerInvariant()}-{Guid.NewGuid():N}";
 
@@ -47,6 +86,7 @@ public sealed class DecisionInvalidationEndpoint(
         }
         catch (OperationCanceledException)
         {
+            await _stopping.CancelAsync();
             cache.Disable();
             await handle.StopAsync(CancellationToken.None);
         }
@@ -64,6 +104,7 @@ public sealed class DecisionInvalidationEndpoint(
                 await owner.Catalogue.ReloadAsync(CancellationToken.None);
                 owner.Cache.Enable();
                 Log.DecisionCacheEnabled(owner.Logger, owner.QueueName);
+                _ = Task.Run(owner.PreloadAsync);
             }
         }
 

@@ -11,6 +11,9 @@ public sealed class ConsentOptions
     /// <summary>Backstop on how long a cached decision lives; events normally invalidate it within milliseconds.</summary>
     public TimeSpan DecisionCacheMaxAge { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Bound on cached decisions per replica; past it the cache starts again empty.</summary>
+    /// <summary>Fill the cache from the database when the replica starts, so that the first checks are answered from memory too.</summary>
+    public bool DecisionCachePreload { get; set; } = true;
+
+    /// <summary>Bound on cached subjects per replica; past it the cache starts again empty.</summary>
     public int DecisionCacheMaxEntries { get; set; } = 1_000_000;
 }

@@ -5,7 +5,7 @@ using PrivacySuite.ServiceDefaults.Telemetry;
 namespace PrivacySuite.Consent.Model;
 
 /// <summary>
-/// Check decisions held in this replica's memory. Kept fresh by the service's own events, which every replica receives
+/// What the check needs about a subject (the subject row and its consents), held in this replica's memory. Kept fresh by the service's own events, which every replica receives
 /// on a queue of its own (<see cref="IntegrationEvents.DecisionInvalidationEndpoint"/>). While that queue is not
 /// connected the cache is off and every check reads the database: a replica that cannot hear withdrawals must not
 /// remember consents. Entries also expire after <see cref="ConsentOptions.DecisionCacheMaxAge"/> as a backstop.
@@ -15,14 +15,14 @@ public sealed class DecisionCache(IOptions<ConsentOptions> options, TimeProvider
     private static readonly Counter<long> Lookups = SuiteTelemetry.Meter.CreateCounter<long>(
         "privacysuite.consent.decision_cache.lookups", description: "Consent checks answered from (hit) or past (miss) the decision cache");
 
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, Entry>> _bySubject = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Entry> _bySubject = new(StringComparer.Ordinal);
     private readonly long _maxAgeTicks = (long)(options.Value.DecisionCacheMaxAge.TotalSeconds * time.TimestampFrequency);
     private readonly int _maxEntries = options.Value.DecisionCacheMaxEntries;
     private long _generation;
     private int _count;
     private volatile bool _enabled;
 
-    private sealed record Entry(ConsentDecision Decision, long StoredAt);
+    private sealed record Entry(SubjectState State, long StoredAt);
 
     /// <summary>Whether decisions are cached right now (the invalidation queue is connected).</summary>
     public bool Enabled => _enabled;
@@ -30,26 +30,25 @@ public sealed class DecisionCache(IOptions<ConsentOptions> options, TimeProvider
     /// <summary>Read before loading a decision from the database and handed to <see cref="Store"/>.</summary>
     public long Generation => Volatile.Read(ref _generation);
 
-    public bool TryGet(string subjectId, string purpose, out ConsentDecision decision)
+    public bool TryGet(string subjectId, out SubjectState state)
     {
-        if (_enabled && _bySubject.TryGetValue(subjectId, out var purposes) && purposes.TryGetValue(purpose, out var entry)
-            && time.GetTimestamp() - entry.StoredAt < _maxAgeTicks)
+        if (_enabled && _bySubject.TryGetValue(subjectId, out var entry) && time.GetTimestamp() - entry.StoredAt < _maxAgeTicks)
         {
-            decision = entry.Decision;
+            state = entry.State;
             Lookups.Add(1, new KeyValuePair<string, object?>("result", "hit"));
             return true;
         }
 
-        decision = null!;
+        state = null!;
         Lookups.Add(1, new KeyValuePair<string, object?>("result", "miss"));
         return false;
     }
 
     /// <summary>
-    /// Keeps a decision read from the database, unless an invalidation happened since <paramref name="generationAtRead"/>:
+    /// Keeps a subject's state read from the database, unless an invalidation happened since <paramref name="generationAtRead"/>:
     /// then the read may predate the change. Added first, checked after, so that an invalidation racing the add wins.
     /// </summary>
-    public void Store(string subjectId, string purpose, ConsentDecision decision, long generationAtRead)
+    public void Store(SubjectState state, long generationAtRead)
     {
         if (!options.Value.DecisionCacheEnabled || !_enabled || Generation != generationAtRead)
         {
@@ -63,23 +62,16 @@ public sealed class DecisionCache(IOptions<ConsentOptions> options, TimeProvider
             return;
         }
 
-        var entry = new Entry(decision, time.GetTimestamp());
-        var purposes = _bySubject.GetOrAdd(subjectId, static _ => new ConcurrentDictionary<string, Entry>(StringComparer.Ordinal));
-        purposes[purpose] = entry;
+        var entry = new Entry(state, time.GetTimestamp());
+        _bySubject[state.Subject.SubjectId] = entry;
         if (Generation != generationAtRead || !_enabled)
         {
-            purposes.TryRemove(new KeyValuePair<string, Entry>(purpose, entry));
+            _bySubject.TryRemove(new KeyValuePair<string, Entry>(state.Subject.SubjectId, entry));
         }
     }
 
-    public void Invalidate(string subjectId, string purpose)
-    {
-        Interlocked.Increment(ref _generation);
-        if (_bySubject.TryGetValue(subjectId, out var purposes))
-        {
-            purposes.TryRemove(purpose, out _);
-        }
-    }
+    /// <summary>A consent of the subject changed: its whole state is read again on the next check.</summary>
+    public void Invalidate(string subjectId, string purpose) => InvalidateSubject(subjectId);
 
     public void InvalidateSubject(string subjectId)
     {
