@@ -1,5 +1,7 @@
 global using Microsoft.EntityFrameworkCore;
 global using PrivacySuite.Contracts;
 global using PrivacySuite.Consent.Infrastructure;
+global using PrivacySuite.Consent.Model;
 global using PrivacySuite.ServiceDefaults.Data;
 global using PrivacySuite.ServiceDefaults.Messaging;
+global using Microsoft.Extensions.Options;

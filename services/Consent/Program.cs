@@ -1,3 +1,5 @@
+using PrivacySuite.Consent.Apis;
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
@@ -6,6 +8,7 @@ builder.AddConsent();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapConsentApi();
 
 app.Run();
 

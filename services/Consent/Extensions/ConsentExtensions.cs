@@ -1,3 +1,5 @@
+using PrivacySuite.Consent.IntegrationEvents;
+
 namespace Microsoft.Extensions.Hosting;
 
 public static class ConsentExtensions
@@ -8,6 +10,16 @@ public static class ConsentExtensions
         builder.Services.AddValidation();
         builder.AddServiceDatabase<ConsentDbContext>("consentdb");
         builder.AddMessaging<ConsentDbContext>("consent");
+
+        builder.Services.AddOptions<ConsentOptions>().BindConfiguration(ConsentOptions.SectionName)
+            .Validate(o => o.DecisionCacheMaxAge > TimeSpan.Zero && o.DecisionCacheMaxEntries > 0,
+                "PrivacySuite:Consent:DecisionCacheMaxAge and DecisionCacheMaxEntries must be positive.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<PurposeCatalogue>();
+        builder.Services.AddSingleton<DecisionCache>();
+        builder.Services.AddSingleton<ReceiptSigner>();
+        builder.Services.AddSingleton<SubjectStateReader>();
+        builder.Services.AddHostedService<DecisionInvalidationEndpoint>();
         return builder;
     }
 }

@@ -1,0 +1,119 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace PrivacySuite.Client;
+
+/// <summary>
+/// Typed calls to the consent service. Give it an <see cref="HttpClient"/> whose base address is the service and which
+/// sends the <c>X-Api-Key</c> header (<see cref="ConsentClientServiceCollectionExtensions.AddPrivacySuiteConsentClient"/>
+/// does both, with retries, timeouts and a circuit breaker). With a <see cref="ConsentDecisionCache"/>, repeated checks
+/// are answered locally, never older than its <see cref="ConsentDecisionCache.MaxStaleness"/>.
+/// </summary>
+public sealed class ConsentClient(HttpClient http, ConsentDecisionCache? cache = null)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public ConsentDecisionCache? Cache => cache;
+
+    /// <summary>Is <paramref name="subjectId"/> allowed <paramref name="purpose"/> right now?</summary>
+    public async Task<ConsentCheckResult> CheckAsync(string subjectId, string purpose, CancellationToken cancellationToken = default)
+    {
+        if (cache is not null && cache.TryGet(subjectId, purpose, out var cached))
+        {
+            return cached;
+        }
+
+        var generation = cache?.Generation ?? 0;
+        var result = await SendAsync<ConsentCheckResult>(
+            HttpMethod.Get, $"v1/consents/check?subjectId={Uri.EscapeDataString(subjectId)}&purpose={Uri.EscapeDataString(purpose)}", null, cancellationToken);
+        cache?.Store(subjectId, purpose, result, generation);
+        return result;
+    }
+
+    public Task<IReadOnlyList<PurposeInfo>> ListPurposesAsync(string? policyId = null, CancellationToken cancellationToken = default) =>
+        SendAsync<IReadOnlyList<PurposeInfo>>(HttpMethod.Get, policyId is null ? "v1/purposes" : $"v1/purposes?policyId={Uri.EscapeDataString(policyId)}", null, cancellationToken);
+
+    public Task<PolicyVersionInfo> PublishPolicyVersionAsync(string policyId, PublishPolicyVersion request, CancellationToken cancellationToken = default) =>
+        SendAsync<PolicyVersionInfo>(HttpMethod.Post, $"v1/policies/{Uri.EscapeDataString(policyId)}/versions", request, cancellationToken);
+
+    public Task<SubjectInfo> RegisterSubjectAsync(RegisterSubject request, CancellationToken cancellationToken = default) =>
+        SendAsync<SubjectInfo>(HttpMethod.Post, "v1/subjects", request, cancellationToken);
+
+    public async Task<GrantedConsent> GrantConsentAsync(string subjectId, GrantConsent request, CancellationToken cancellationToken = default)
+    {
+        var granted = await SendAsync<GrantedConsent>(HttpMethod.Post, $"v1/subjects/{Uri.EscapeDataString(subjectId)}/consents", request, cancellationToken);
+        cache?.Invalidate(subjectId, request.Purpose);
+        return granted;
+    }
+
+    /// <summary>Withdraws consent; this client's cached answer for the pair is gone before the call returns.</summary>
+    public async Task<ConsentInfo> WithdrawConsentAsync(string subjectId, string purpose, CancellationToken cancellationToken = default)
+    {
+        cache?.Invalidate(subjectId, purpose);
+        try
+        {
+            return await SendAsync<ConsentInfo>(
+                HttpMethod.Delete, $"v1/subjects/{Uri.EscapeDataString(subjectId)}/consents/{Uri.EscapeDataString(purpose)}", null, cancellationToken);
+        }
+        finally
+        {
+            // Again after the answer: a check that raced the call must not leave the old answer behind.
+            cache?.Invalidate(subjectId, purpose);
+        }
+    }
+
+    public Task<SubjectConsents> GetConsentsAsync(string subjectId, CancellationToken cancellationToken = default) =>
+        SendAsync<SubjectConsents>(HttpMethod.Get, $"v1/subjects/{Uri.EscapeDataString(subjectId)}/consents", null, cancellationToken);
+
+    public async Task<AccountCancellation> CancelAccountAsync(string subjectId, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await SendAsync<AccountCancellation>(HttpMethod.Post, $"v1/subjects/{Uri.EscapeDataString(subjectId)}/cancellation", null, cancellationToken);
+        }
+        finally
+        {
+            cache?.InvalidateSubject(subjectId);
+        }
+    }
+
+    public Task<ReceiptKeySet> GetReceiptKeysAsync(CancellationToken cancellationToken = default) =>
+        SendAsync<ReceiptKeySet>(HttpMethod.Get, "v1/receipts/keys", null, cancellationToken);
+
+    private async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body, body.GetType(), options: Json);
+        }
+
+        using var response = await http.SendAsync(request, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw await ProblemAsync(response, cancellationToken);
+        }
+
+        return await response.Content.ReadFromJsonAsync<T>(Json, cancellationToken)
+            ?? throw new ConsentApiException((int)response.StatusCode, "Empty answer", null, null);
+    }
+
+    private static async Task<ConsentApiException> ProblemAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        string? title = response.ReasonPhrase, detail = null, reason = null;
+        try
+        {
+            using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+            var root = problem.RootElement;
+            title = root.TryGetProperty("title", out var t) ? t.GetString() : title;
+            detail = root.TryGetProperty("detail", out var d) ? d.GetString() : null;
+            reason = root.TryGetProperty("reason", out var r) ? r.GetString() : null;
+        }
+        catch (JsonException)
+        {
+            // Not problem details (a proxy's page, say): the status says enough.
+        }
+
+        return new ConsentApiException((int)response.StatusCode, title, detail, reason);
+    }
+}

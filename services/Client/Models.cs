@@ -1,0 +1,110 @@
+using System.Text.Json.Serialization;
+
+namespace PrivacySuite.Client;
+
+/// <summary>The consent check's answer: whether the purpose is allowed, on which legal basis, under which policy version, and why.</summary>
+public sealed record ConsentCheckResult(bool Allowed, string? Basis, string? PolicyVersion, string Reason);
+
+public sealed record PurposeNames(string En, string ZhCn);
+
+public sealed record PurposeInfo(
+    string Code,
+    string PolicyId,
+    PurposeNames Names,
+    bool Essential,
+    string DefaultBasis,
+    IReadOnlyList<string> DataCategories,
+    string? ThirdPartyRecipient,
+    bool SeparateConsent,
+    string ChangedInVersion);
+
+public sealed record RegisterSubject(string SubjectId, string PolicyId, DateOnly? BirthDate = null, string? AgeBand = null);
+
+public sealed record SubjectInfo(string SubjectId, string PolicyId, string Status, bool NeedsGuardianConsent, DateTimeOffset RegisteredAt, DateTimeOffset? CancelledAt);
+
+public sealed record GuardianConsent(string GuardianId, string Verification);
+
+/// <summary>A grant. <paramref name="LegalBasis"/> other than <c>Consent</c> records one of IWK-1.3's grounds and needs a <paramref name="BasisReference"/>.</summary>
+public sealed record GrantConsent(
+    string Purpose,
+    string PolicyVersion,
+    string CollectionMethod,
+    string Jurisdiction = "CN",
+    GuardianConsent? Guardian = null,
+    string? LegalBasis = null,
+    string? BasisReference = null);
+
+public sealed record ConsentInfo(
+    string Purpose,
+    string State,
+    string Basis,
+    string PolicyVersion,
+    string CollectionMethod,
+    string Jurisdiction,
+    string? GuardianId,
+    DateTimeOffset ChangedAt,
+    Guid? ReceiptId);
+
+/// <summary>A granted consent and its receipt: a compact JWS (ES256) that <see cref="ConsentReceiptVerifier"/> checks offline.</summary>
+public sealed record GrantedConsent(ConsentInfo Consent, string? Receipt);
+
+public sealed record ConsentHistoryItem(
+    long Sequence,
+    string Purpose,
+    string Action,
+    string Basis,
+    string? PolicyVersion,
+    string? CollectionMethod,
+    string? Jurisdiction,
+    string? GuardianId,
+    string Actor,
+    DateTimeOffset At,
+    Guid? ReceiptId,
+    string? Receipt);
+
+public sealed record SubjectConsents(SubjectInfo Subject, IReadOnlyList<ConsentInfo> Consents, IReadOnlyList<ConsentHistoryItem> History);
+
+public sealed record AccountCancellation(string SubjectId, DateTimeOffset CancelledAt, IReadOnlyList<string> EndedPurposes);
+
+public sealed record NewPurpose(
+    string Code,
+    string NameEn,
+    string NameZh,
+    bool Essential,
+    string DefaultBasis,
+    IReadOnlyList<string> DataCategories,
+    string? ThirdPartyRecipient = null,
+    bool SeparateConsent = false);
+
+public sealed record PublishPolicyVersion(
+    string Version,
+    IReadOnlyList<string>? ChangedPurposes = null,
+    IReadOnlyList<NewPurpose>? NewPurposes = null,
+    int? GuardianAge = null);
+
+public sealed record PolicyVersionInfo(string PolicyId, string Version, IReadOnlyList<string> ChangedPurposes, int GuardianAge, DateTimeOffset PublishedAt);
+
+/// <summary>An EC public key (JWK) that verifies consent receipts.</summary>
+public sealed record ReceiptKey(
+    [property: JsonPropertyName("kty")] string Kty,
+    [property: JsonPropertyName("crv")] string Crv,
+    [property: JsonPropertyName("x")] string X,
+    [property: JsonPropertyName("y")] string Y,
+    [property: JsonPropertyName("kid")] string Kid,
+    [property: JsonPropertyName("alg")] string Alg);
+
+public sealed record ReceiptKeySet(IReadOnlyList<ReceiptKey> Keys);
+
+/// <summary>A refusal from the service (RFC 9457 problem details): status, title, detail, and the <c>reason</c> code where one is given.</summary>
+public sealed class ConsentApiException(int status, string? title, string? detail, string? reason)
+    : Exception($"The consent service answered {status}: {title}")
+{
+    public int Status { get; } = status;
+
+    public string? Title { get; } = title;
+
+    /// <summary>What went wrong and what to do; never personal data.</summary>
+    public string? Detail { get; } = detail;
+
+    public string? Reason { get; } = reason;
+}

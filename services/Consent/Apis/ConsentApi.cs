@@ -1,0 +1,93 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+using PrivacySuite.ServiceDefaults.Auth;
+
+namespace PrivacySuite.Consent.Apis;
+
+/// <summary>What every handler needs, as one <c>[AsParameters]</c> argument.</summary>
+public sealed record ConsentServices(
+    [FromServices] ConsentDbContext Db,
+    [FromServices] PurposeCatalogue Catalogue,
+    [FromServices] DecisionCache Cache,
+    [FromServices] ReceiptSigner Signer,
+    [FromServices] TimeProvider Time,
+    [FromServices] ILogger<ConsentServices> Logger);
+
+public static class ConsentApi
+{
+    private const string ConsentRecordsTag = "Consents";
+
+    public static IEndpointRouteBuilder MapConsentApi(this IEndpointRouteBuilder app)
+    {
+        var v1 = app.MapGroup("/v1").WithMetadata(new RequestSizeLimitAttribute(64 * 1024));
+
+        v1.MapGet("/purposes", ListPurposes).WithName("ListPurposes").WithSummary("The purpose catalogue").WithTags("Purposes")
+            .RequireRoles(SuiteRoles.ProductBackend, SuiteRoles.PrivacyOfficer, SuiteRoles.Service);
+        v1.MapPost("/policies/{policyId}/versions", PolicyApi.PublishVersion).WithName("PublishPolicyVersion")
+            .WithSummary("Publish a policy version; consent to changed purposes must be given again").WithTags("Policies").ProducesProblem(404).ProducesProblem(409).ProducesProblem(422)
+            .RequireRoles(SuiteRoles.ProductBackend, SuiteRoles.PrivacyOfficer);
+        v1.MapPost("/subjects", SubjectApi.Register).WithName("RegisterSubject").WithSummary("Register a subject").WithTags("Subjects").ProducesProblem(409).ProducesProblem(422)
+            .RequireRoles(SuiteRoles.ProductBackend);
+        v1.MapPost("/subjects/{subjectId}/consents", SubjectApi.Grant).WithName("GrantConsent")
+            .WithSummary("Grant consent to a purpose (or record a non-consent legal basis)").WithTags(ConsentRecordsTag)
+            .ProducesProblem(404).ProducesProblem(409).ProducesProblem(422)
+            .RequireRoles(SuiteRoles.ProductBackend);
+        v1.MapDelete("/subjects/{subjectId}/consents/{purpose}", SubjectApi.Withdraw).WithName("WithdrawConsent")
+            .WithSummary("Withdraw consent to a non-essential purpose").WithTags(ConsentRecordsTag)
+            .ProducesProblem(404).ProducesProblem(409)
+            .RequireRoles(SuiteRoles.ProductBackend);
+        v1.MapGet("/subjects/{subjectId}/consents", SubjectApi.List).WithName("ListConsents")
+            .WithSummary("A subject's consents and their full history").WithTags(ConsentRecordsTag).ProducesProblem(404)
+            .RequireRoles(SuiteRoles.ProductBackend, SuiteRoles.PrivacyOfficer);
+        v1.MapPost("/subjects/{subjectId}/cancellation", SubjectApi.Cancel).WithName("CancelAccount")
+            .WithSummary("Cancel the subject's account: every purpose ends").WithTags("Subjects")
+            .ProducesProblem(404).ProducesProblem(409)
+            .RequireRoles(SuiteRoles.ProductBackend);
+        v1.MapGet("/consents/check", CheckApi.Check).WithName("CheckConsent")
+            .WithSummary("Is the subject allowed this purpose right now?").WithTags(ConsentRecordsTag).ProducesProblem(404)
+            .RequireRoles(SuiteRoles.ProductBackend, SuiteRoles.Service);
+        v1.MapGet("/receipts/keys", ReceiptKeys).WithName("ReceiptKeys")
+            .WithSummary("Public keys (JWK) that verify consent receipts offline").WithTags("Receipts")
+            .AllowAnonymous();
+        return app;
+    }
+
+    private static async Task<Ok<IReadOnlyList<PurposeView>>> ListPurposes([AsParameters] ConsentServices services, string? policyId, CancellationToken cancellationToken)
+    {
+        var catalogue = await services.Catalogue.GetAsync(cancellationToken);
+        IReadOnlyList<PurposeView> purposes = catalogue.Purposes.Values
+            .Where(p => policyId is null || p.PolicyId == policyId)
+            .OrderBy(p => p.PolicyId, StringComparer.Ordinal).ThenBy(p => p.Code, StringComparer.Ordinal)
+            .Select(ToView).ToList();
+        return TypedResults.Ok(purposes);
+    }
+
+    private static async Task<Ok<ReceiptKeySet>> ReceiptKeys(ReceiptSigner signer, CancellationToken cancellationToken) =>
+        TypedResults.Ok(new ReceiptKeySet(await signer.PublicKeysAsync(cancellationToken)));
+
+    internal static PurposeView ToView(Purpose p) => new(
+        p.Code, p.PolicyId, new PurposeNames(p.NameEn, p.NameZh), p.Essential, p.DefaultBasis, p.DataCategories,
+        p.ThirdPartyRecipient, p.SeparateConsent, p.ChangedInVersion);
+
+    internal static string Actor(this ClaimsPrincipal user) => user.FindFirstValue(ClaimTypes.NameIdentifier) ?? "unknown";
+
+    internal static ValidationProblem Invalid(string field, string message) =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
+
+    // Problem results (not NotFound<ProblemDetails> and kin) so that the answer is application/problem+json (RFC 9457).
+    internal static ProblemHttpResult NotFound(string detail) => Problem(StatusCodes.Status404NotFound, "Not found", detail);
+
+    internal static ProblemHttpResult Conflict(string detail, IDictionary<string, object?>? extensions = null) =>
+        Problem(StatusCodes.Status409Conflict, "Conflict", detail, extensions);
+
+    internal static ProblemHttpResult Unprocessable(string detail, string? reason = null) =>
+        Problem(StatusCodes.Status422UnprocessableEntity, "Refused", detail,
+            reason is null ? null : new Dictionary<string, object?> { ["reason"] = reason });
+
+    private static ProblemHttpResult Problem(int status, string title, string detail, IDictionary<string, object?>? extensions = null) =>
+        TypedResults.Problem(detail: detail, statusCode: status, title: title, extensions: extensions);
+
+    internal static bool IsUniqueViolation(DbUpdateException e) => e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+}

@@ -1,0 +1,136 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace PrivacySuite.Consent.Apis;
+
+internal static class Patterns
+{
+    public const string SubjectId = "^[A-Za-z0-9._:-]{1,64}$";
+    public const string Purpose = "^[a-z0-9._-]{1,64}$";
+    public const string Token = "^[A-Za-z0-9._:-]{1,64}$";
+    public const string Version = "^[A-Za-z0-9._-]{1,32}$";
+    public const string Jurisdiction = "^[A-Z]{2}$";
+}
+
+/// <summary>Registers a subject under a policy. Give the birth date, or an age band when the date is not collected.</summary>
+public sealed record RegisterSubjectRequest(
+    [property: Required, RegularExpression(Patterns.SubjectId)] string SubjectId,
+    [property: Required, RegularExpression(Patterns.Token)] string PolicyId,
+    DateOnly? BirthDate,
+    [property: RegularExpression("^(under-14|14-17|18-plus)$")] string? AgeBand);
+
+public sealed record SubjectView(string SubjectId, string PolicyId, string Status, bool NeedsGuardianConsent, DateTimeOffset RegisteredAt, DateTimeOffset? CancelledAt);
+
+/// <summary>The guardian who consented for a minor, by opaque id, and how the guardianship was verified.</summary>
+public sealed record GuardianConsent(
+    [property: Required, RegularExpression(Patterns.SubjectId)] string GuardianId,
+    [property: Required, RegularExpression(Patterns.Token)] string Verification);
+
+/// <summary>
+/// Grants consent to a purpose, as shown to the subject under <c>policyVersion</c>. With a <c>legalBasis</c> other than
+/// <c>Consent</c> it records one of IWK-1.3's grounds instead, with a case reference; that is audited.
+/// </summary>
+public sealed record GrantConsentRequest(
+    [property: Required, RegularExpression(Patterns.Purpose)] string Purpose,
+    [property: Required, RegularExpression(Patterns.Version)] string PolicyVersion,
+    [property: Required, RegularExpression(Patterns.Token)] string CollectionMethod,
+    [property: Required, RegularExpression(Patterns.Jurisdiction)] string Jurisdiction,
+    GuardianConsent? Guardian,
+    LegalBasis? LegalBasis,
+    [property: RegularExpression(Patterns.Token)] string? BasisReference);
+
+public sealed record ConsentView(
+    string Purpose,
+    string State,
+    string Basis,
+    string PolicyVersion,
+    string CollectionMethod,
+    string Jurisdiction,
+    string? GuardianId,
+    DateTimeOffset ChangedAt,
+    Guid? ReceiptId);
+
+/// <summary>A granted consent and its signed receipt (compact JWS, ES256; keys at <c>/v1/receipts/keys</c>).</summary>
+public sealed record GrantedConsent(ConsentView Consent, string? Receipt);
+
+public sealed record HistoryView(
+    long Sequence,
+    string Purpose,
+    string Action,
+    string Basis,
+    string? PolicyVersion,
+    string? CollectionMethod,
+    string? Jurisdiction,
+    string? GuardianId,
+    string Actor,
+    DateTimeOffset At,
+    Guid? ReceiptId,
+    string? Receipt);
+
+public sealed record SubjectConsents(SubjectView Subject, IReadOnlyList<ConsentView> Consents, IReadOnlyList<HistoryView> History);
+
+public sealed record CancellationView(string SubjectId, DateTimeOffset CancelledAt, IReadOnlyList<string> EndedPurposes);
+
+/// <summary>A purpose added by a policy version.</summary>
+public sealed record PurposeDefinition(
+    [property: Required, RegularExpression(Patterns.Purpose)] string Code,
+    [property: Required, StringLength(200, MinimumLength = 1)] string NameEn,
+    [property: Required, StringLength(200, MinimumLength = 1)] string NameZh,
+    bool Essential,
+    LegalBasis DefaultBasis,
+    [property: Required, MinLength(1), MaxLength(6)] IReadOnlyList<DataCategory> DataCategories,
+    [property: StringLength(200, MinimumLength = 1)] string? ThirdPartyRecipient,
+    bool SeparateConsent);
+
+/// <summary>
+/// Publishes a policy version. <c>changedPurposes</c> names existing purposes whose purpose, method or data categories
+/// changed (PIPL Art. 14): earlier consent to them stops counting. New purposes count as changed.
+/// </summary>
+public sealed record PublishPolicyVersionRequest(
+    [property: Required, RegularExpression(Patterns.Version)] string Version,
+    [property: MaxLength(100)] IReadOnlyList<string>? ChangedPurposes,
+    [property: MaxLength(50)] IReadOnlyList<PurposeDefinition>? NewPurposes,
+    [property: Range(ConsentRules.MinimumGuardianAge, ConsentRules.MaximumGuardianAge)] int? GuardianAge);
+
+public sealed record PolicyVersionView(string PolicyId, string Version, IReadOnlyList<string> ChangedPurposes, int GuardianAge, DateTimeOffset PublishedAt);
+
+public sealed record PurposeNames(string En, string ZhCn);
+
+public sealed record PurposeView(
+    string Code,
+    string PolicyId,
+    PurposeNames Names,
+    bool Essential,
+    string DefaultBasis,
+    IReadOnlyList<string> DataCategories,
+    string? ThirdPartyRecipient,
+    bool SeparateConsent,
+    string ChangedInVersion);
+
+public sealed record ReceiptKeySet(IReadOnlyList<ReceiptJwk> Keys);
+
+/// <summary>The fields of a consent receipt, after the Kantara Consent Receipt v1.1 and ISO/IEC 27560.</summary>
+public sealed record ConsentReceipt(
+    string Version,
+    Guid ConsentReceiptId,
+    string Jurisdiction,
+    long ConsentTimestamp,
+    string CollectionMethod,
+    string PiiPrincipalId,
+    string PiiController,
+    string PolicyId,
+    string PolicyVersion,
+    IReadOnlyList<ReceiptPurpose> Purposes,
+    bool Sensitive,
+    string? GuardianId,
+    string? GuardianVerification);
+
+public sealed record ReceiptPurpose(
+    string Purpose,
+    string PurposeName,
+    string ConsentType,
+    string LegalBasis,
+    IReadOnlyList<string> PiiCategory,
+    bool PrimaryPurpose,
+    string Termination,
+    bool ThirdPartyDisclosure,
+    string? ThirdPartyName);

@@ -1,0 +1,102 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using static PrivacySuite.Consent.Apis.ConsentApi;
+
+namespace PrivacySuite.Consent.Apis;
+
+internal static class PolicyApi
+{
+    public static async Task<Results<Created<PolicyVersionView>, ValidationProblem, ProblemHttpResult>> PublishVersion(
+        string policyId, PublishPolicyVersionRequest request, [AsParameters] ConsentServices services, CancellationToken cancellationToken)
+    {
+        var changed = request.ChangedPurposes ?? [];
+        var added = request.NewPurposes ?? [];
+        var badCode = changed.FirstOrDefault(c => !PurposeCode.TryParse(c, out _));
+        if (badCode is not null)
+        {
+            return Invalid("changedPurposes", "A purpose code is 1-64 lower-case letters, digits or . _ -");
+        }
+
+        if (changed.Concat(added.Select(a => a.Code)).GroupBy(c => c, StringComparer.Ordinal).Any(g => g.Count() > 1))
+        {
+            return Invalid("changedPurposes", "Each purpose may appear once, either as changed or as new.");
+        }
+
+        var now = services.Time.GetUtcNow();
+        var db = services.Db;
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        var policy = await db.Policies.FromSql($"select * from policies where policy_id = {policyId} for update").SingleOrDefaultAsync(cancellationToken);
+        if (policy is null)
+        {
+            return NotFound($"There is no policy '{policyId}'.");
+        }
+
+        if (await db.PolicyVersions.AnyAsync(v => v.PolicyId == policyId && v.Version == request.Version, cancellationToken))
+        {
+            return Conflict($"Policy '{policyId}' already has a version '{request.Version}'; versions are never rewritten.");
+        }
+
+        var existing = await db.Purposes.Where(p => changed.Contains(p.Code) || added.Select(a => a.Code).Contains(p.Code)).ToListAsync(cancellationToken);
+        var unknown = changed.Where(c => !existing.Any(p => p.Code == c && p.PolicyId == policyId)).ToList();
+        if (unknown.Count > 0)
+        {
+            return Unprocessable($"These purposes are not in policy '{policyId}': {string.Join(", ", unknown)}. Add new purposes under 'newPurposes'.");
+        }
+
+        var clash = added.Where(a => existing.Any(p => p.Code == a.Code)).Select(a => a.Code).ToList();
+        if (clash.Count > 0)
+        {
+            return Conflict($"These purposes already exist: {string.Join(", ", clash)}. List them under 'changedPurposes' instead.");
+        }
+
+        var allChanged = changed.Concat(added.Select(a => a.Code)).ToList();
+        var version = new PolicyVersion { PolicyId = policyId, Version = request.Version, ChangedPurposes = allChanged, PublishedAt = now };
+        db.PolicyVersions.Add(version);
+        await db.SaveChangesAsync(cancellationToken); // assigns the version's sequence
+
+        foreach (var purpose in existing)
+        {
+            purpose.ChangedInVersion = version.Version;
+            purpose.ChangedInSequence = version.Sequence;
+        }
+
+        foreach (var definition in added)
+        {
+            db.Purposes.Add(new Purpose
+            {
+                Code = definition.Code,
+                PolicyId = policyId,
+                NameEn = definition.NameEn,
+                NameZh = definition.NameZh,
+                Essential = definition.Essential,
+                DefaultBasis = definition.DefaultBasis.ToString(),
+                DataCategories = definition.DataCategories.Select(c => c.ToString()).ToList(),
+                ThirdPartyRecipient = definition.ThirdPartyRecipient,
+                SeparateConsent = definition.SeparateConsent,
+                ChangedInVersion = version.Version,
+                ChangedInSequence = version.Sequence,
+            });
+        }
+
+        policy.CurrentVersion = version.Version;
+        policy.GuardianAge = request.GuardianAge ?? policy.GuardianAge;
+
+        // INF-7.1 / IWK-0.1: everyone is told, and consent to the changed purposes must be given again.
+        db.AddIntegrationEvent(new PolicyVersionPublished(policyId, version.Version, allChanged, now), now);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            await tx.CommitAsync(cancellationToken);
+        }
+        catch (DbUpdateException e) when (IsUniqueViolation(e))
+        {
+            return Conflict($"Policy '{policyId}' already has a version '{request.Version}', or a new purpose already exists.");
+        }
+
+        await services.Catalogue.ReloadAsync(cancellationToken);
+        services.Cache.Clear();
+        Log.PolicyVersionPublished(services.Logger, policyId, version.Version, allChanged.Count);
+        return TypedResults.Created($"/v1/policies/{policyId}/versions/{version.Version}",
+            new PolicyVersionView(policyId, version.Version, allChanged, policy.GuardianAge, now));
+    }
+}

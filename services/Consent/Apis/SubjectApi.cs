@@ -1,0 +1,367 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using static PrivacySuite.Consent.Apis.ConsentApi;
+
+namespace PrivacySuite.Consent.Apis;
+
+internal static class SubjectApi
+{
+    private const int HistoryLimit = 1000;
+
+    public static async Task<Results<Created<SubjectView>, ValidationProblem, ProblemHttpResult>> Register(
+        RegisterSubjectRequest request, [AsParameters] ConsentServices services, CancellationToken cancellationToken)
+    {
+        var now = services.Time.GetUtcNow();
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        if (request.BirthDate is null && request.AgeBand is null)
+        {
+            return Invalid("birthDate", "Give the birth date or, where it is not collected, the age band.");
+        }
+
+        if (request.BirthDate is { } birth && (birth > today || birth < today.AddYears(-130)))
+        {
+            return Invalid("birthDate", "The birth date must lie within the last 130 years and not in the future.");
+        }
+
+        var catalogue = await services.Catalogue.GetAsync(cancellationToken);
+        if (!catalogue.Policies.TryGetValue(request.PolicyId, out var policy))
+        {
+            return Unprocessable($"There is no policy '{request.PolicyId}'. Known policies: {string.Join(", ", catalogue.Policies.Keys)}.");
+        }
+
+        var subject = new Subject
+        {
+            SubjectId = request.SubjectId,
+            PolicyId = policy.PolicyId,
+            BirthDate = request.BirthDate,
+            AgeBand = request.AgeBand,
+            Status = SubjectStatus.Active,
+            RegisteredAt = now,
+        };
+        services.Db.Subjects.Add(subject);
+        try
+        {
+            await services.Db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException e) when (IsUniqueViolation(e))
+        {
+            return Conflict("This subject id is already registered.");
+        }
+
+        return TypedResults.Created($"/v1/subjects/{subject.SubjectId}/consents", ToView(subject, policy, today));
+    }
+
+    public static async Task<Results<Created<GrantedConsent>, ValidationProblem, ProblemHttpResult>> Grant(
+        string subjectId, GrantConsentRequest request, ClaimsPrincipal user, [AsParameters] ConsentServices services, CancellationToken cancellationToken)
+    {
+        if (!SubjectId.TryParse(subjectId, out _))
+        {
+            return Invalid("subjectId", "A subject id is 1-64 letters, digits or . _ : -");
+        }
+
+        var basis = request.LegalBasis ?? LegalBasis.Consent;
+        if (basis != LegalBasis.Consent && request.BasisReference is null)
+        {
+            return Invalid("basisReference", "A non-consent legal basis needs a case reference, for the audit.");
+        }
+
+        var now = services.Time.GetUtcNow();
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        var db = services.Db;
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+
+        // The subject's row is the lock that orders every change to its consents.
+        var subject = await LockSubjectAsync(db, subjectId, cancellationToken);
+        if (subject is null)
+        {
+            return NotFound("No subject with this id is registered.");
+        }
+
+        if (subject.Status == SubjectStatus.Cancelled)
+        {
+            return Conflict("The subject's account is cancelled; no consent can be given.");
+        }
+
+        var catalogue = await services.Catalogue.ReloadAsync(cancellationToken);
+        if (!catalogue.Purposes.TryGetValue(request.Purpose, out var purpose))
+        {
+            return Unprocessable($"There is no purpose '{request.Purpose}' in the catalogue (GET /v1/purposes).");
+        }
+
+        if (purpose.PolicyId != subject.PolicyId)
+        {
+            return Unprocessable($"Purpose '{purpose.Code}' belongs to policy '{purpose.PolicyId}', not to the subject's policy '{subject.PolicyId}'.",
+                DecisionReasons.PurposeOfAnotherPolicy);
+        }
+
+        var policy = catalogue.Policies[subject.PolicyId];
+        var shown = await db.PolicyVersions.AsNoTracking()
+            .SingleOrDefaultAsync(v => v.PolicyId == policy.PolicyId && v.Version == request.PolicyVersion, cancellationToken);
+        if (shown is null)
+        {
+            return Unprocessable($"Policy '{policy.PolicyId}' has no version '{request.PolicyVersion}'; the current one is '{policy.CurrentVersion}'.");
+        }
+
+        if (shown.Sequence < purpose.ChangedInSequence)
+        {
+            return Conflict(
+                $"Purpose '{purpose.Code}' changed in policy version '{purpose.ChangedInVersion}'; show that version (or '{policy.CurrentVersion}') and ask again.",
+                new Dictionary<string, object?> { ["currentVersion"] = policy.CurrentVersion });
+        }
+
+        // IWK-3.1: a minor's consent needs the guardian's; PIPL's 14 is the floor of any policy's guardian age.
+        if (basis == LegalBasis.Consent && request.Guardian is null && ConsentRules.IsMinor(subject, policy.GuardianAge, today))
+        {
+            return Unprocessable(
+                $"The subject is under the guardian age of policy '{policy.PolicyId}' ({policy.GuardianAge}): consent needs a verified guardian's consent. " +
+                "Send it in 'guardian' (guardianId and verification).",
+                DecisionReasons.GuardianConsentRequired);
+        }
+
+        var actor = user.Actor();
+        var receiptId = basis == LegalBasis.Consent ? Guid.CreateVersion7(now) : (Guid?)null;
+        string? receipt = null;
+        if (receiptId is { } id)
+        {
+            receipt = await services.Signer.SignAsync(Receipt(id, subject, purpose, policy, request, now), cancellationToken);
+        }
+
+        var record = await db.Consents.SingleOrDefaultAsync(c => c.SubjectId == subjectId && c.Purpose == purpose.Code, cancellationToken);
+        if (record is null)
+        {
+            record = new ConsentRecord { SubjectId = subjectId, Purpose = purpose.Code };
+            db.Consents.Add(record);
+        }
+
+        record.State = ConsentState.Granted;
+        record.Basis = basis.ToString();
+        record.PolicyVersion = shown.Version;
+        record.PolicySequence = shown.Sequence;
+        record.CollectionMethod = request.CollectionMethod;
+        record.Jurisdiction = request.Jurisdiction;
+        record.GuardianId = request.Guardian?.GuardianId;
+        record.GuardianVerification = request.Guardian?.Verification;
+        record.BasisReference = request.BasisReference;
+        record.ChangedAt = now;
+        record.ReceiptId = receiptId;
+
+        db.ConsentHistory.Add(new ConsentHistoryEntry
+        {
+            SubjectId = subjectId,
+            Purpose = purpose.Code,
+            Action = HistoryAction.Granted,
+            Basis = record.Basis,
+            PolicyVersion = shown.Version,
+            CollectionMethod = request.CollectionMethod,
+            Jurisdiction = request.Jurisdiction,
+            GuardianId = record.GuardianId,
+            GuardianVerification = record.GuardianVerification,
+            BasisReference = request.BasisReference,
+            Actor = actor,
+            At = now,
+            ReceiptId = receiptId,
+            Receipt = receipt,
+        });
+
+        if (basis != LegalBasis.Consent)
+        {
+            db.LegalBasisAudit.Add(new LegalBasisAuditEntry
+            {
+                SubjectId = subjectId,
+                Purpose = purpose.Code,
+                Basis = record.Basis,
+                Reference = request.BasisReference!,
+                Actor = actor,
+                At = now,
+            });
+            Log.LegalBasisRecorded(services.Logger, record.Basis, purpose.Code, actor);
+        }
+
+        db.AddIntegrationEvent(new ConsentGranted(subjectId, purpose.Code, shown.Version, request.CollectionMethod, request.Jurisdiction, now), now);
+        await db.SaveChangesAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        services.Cache.Invalidate(subjectId, purpose.Code);
+
+        return TypedResults.Created($"/v1/subjects/{subjectId}/consents", new GrantedConsent(ToView(record), receipt));
+    }
+
+    public static async Task<Results<Ok<ConsentView>, ValidationProblem, ProblemHttpResult>> Withdraw(
+        string subjectId, string purpose, ClaimsPrincipal user, [AsParameters] ConsentServices services, CancellationToken cancellationToken)
+    {
+        if (!SubjectId.TryParse(subjectId, out _))
+        {
+            return Invalid("subjectId", "A subject id is 1-64 letters, digits or . _ : -");
+        }
+
+        if (!PurposeCode.TryParse(purpose, out _))
+        {
+            return Invalid("purpose", "A purpose code is 1-64 lower-case letters, digits or . _ -");
+        }
+
+        var catalogue = await services.Catalogue.GetAsync(cancellationToken);
+        if (!catalogue.Purposes.TryGetValue(purpose, out var definition))
+        {
+            return NotFound($"There is no purpose '{purpose}' in the catalogue.");
+        }
+
+        // INF-6.5: essential purposes end only with the account.
+        if (definition.Essential)
+        {
+            return Conflict(
+                $"'{purpose}' is essential to the service and cannot be withdrawn on its own. The way out is to cancel the account: " +
+                $"POST /v1/subjects/{subjectId}/cancellation.",
+                new Dictionary<string, object?> { ["cancellation"] = $"/v1/subjects/{subjectId}/cancellation" });
+        }
+
+        var now = services.Time.GetUtcNow();
+        var db = services.Db;
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (await LockSubjectAsync(db, subjectId, cancellationToken) is null)
+        {
+            return NotFound("No subject with this id is registered.");
+        }
+
+        var record = await db.Consents.SingleOrDefaultAsync(c => c.SubjectId == subjectId && c.Purpose == purpose, cancellationToken);
+        if (record is null)
+        {
+            return NotFound("The subject never consented to this purpose.");
+        }
+
+        if (record.State == ConsentState.Withdrawn)
+        {
+            // Withdrawing twice is the same as withdrawing once.
+            return TypedResults.Ok(ToView(record));
+        }
+
+        record.State = ConsentState.Withdrawn;
+        record.ChangedAt = now;
+        record.ReceiptId = null;
+        db.ConsentHistory.Add(new ConsentHistoryEntry
+        {
+            SubjectId = subjectId,
+            Purpose = purpose,
+            Action = HistoryAction.Withdrawn,
+            Basis = record.Basis,
+            PolicyVersion = record.PolicyVersion,
+            Actor = user.Actor(),
+            At = now,
+        });
+        db.AddIntegrationEvent(new ConsentWithdrawn(subjectId, purpose, now), now);
+        await db.SaveChangesAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        services.Cache.Invalidate(subjectId, purpose);
+        return TypedResults.Ok(ToView(record));
+    }
+
+    public static async Task<Results<Ok<SubjectConsents>, ValidationProblem, ProblemHttpResult>> List(
+        string subjectId, [AsParameters] ConsentServices services, CancellationToken cancellationToken)
+    {
+        if (!SubjectId.TryParse(subjectId, out _))
+        {
+            return Invalid("subjectId", "A subject id is 1-64 letters, digits or . _ : -");
+        }
+
+        var db = services.Db;
+        var subject = await db.Subjects.AsNoTracking().SingleOrDefaultAsync(s => s.SubjectId == subjectId, cancellationToken);
+        if (subject is null)
+        {
+            return NotFound("No subject with this id is registered.");
+        }
+
+        var catalogue = await services.Catalogue.GetAsync(cancellationToken);
+        var consents = await db.Consents.AsNoTracking().Where(c => c.SubjectId == subjectId).OrderBy(c => c.Purpose).ToListAsync(cancellationToken);
+        var history = await db.ConsentHistory.AsNoTracking().Where(h => h.SubjectId == subjectId)
+            .OrderByDescending(h => h.Id).Take(HistoryLimit).ToListAsync(cancellationToken);
+        history.Reverse();
+        var today = DateOnly.FromDateTime(services.Time.GetUtcNow().UtcDateTime);
+        return TypedResults.Ok(new SubjectConsents(
+            ToView(subject, catalogue.Policies[subject.PolicyId], today),
+            consents.Select(ToView).ToList(),
+            history.Select(h => new HistoryView(h.Id, h.Purpose, h.Action, h.Basis, h.PolicyVersion, h.CollectionMethod, h.Jurisdiction,
+                h.GuardianId, h.Actor, h.At, h.ReceiptId, h.Receipt)).ToList()));
+    }
+
+    public static async Task<Results<Ok<CancellationView>, ValidationProblem, ProblemHttpResult>> Cancel(
+        string subjectId, ClaimsPrincipal user, [AsParameters] ConsentServices services, CancellationToken cancellationToken)
+    {
+        if (!SubjectId.TryParse(subjectId, out _))
+        {
+            return Invalid("subjectId", "A subject id is 1-64 letters, digits or . _ : -");
+        }
+
+        var now = services.Time.GetUtcNow();
+        var db = services.Db;
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        var subject = await LockSubjectAsync(db, subjectId, cancellationToken);
+        if (subject is null)
+        {
+            return NotFound("No subject with this id is registered.");
+        }
+
+        if (subject.Status == SubjectStatus.Cancelled)
+        {
+            return Conflict($"The account was already cancelled at {subject.CancelledAt:O}.");
+        }
+
+        subject.Status = SubjectStatus.Cancelled;
+        subject.CancelledAt = now;
+        var actor = user.Actor();
+        var granted = await db.Consents.Where(c => c.SubjectId == subjectId && c.State == ConsentState.Granted).ToListAsync(cancellationToken);
+        foreach (var record in granted)
+        {
+            record.State = ConsentState.Withdrawn;
+            record.ChangedAt = now;
+            record.ReceiptId = null;
+            db.ConsentHistory.Add(new ConsentHistoryEntry
+            {
+                SubjectId = subjectId,
+                Purpose = record.Purpose,
+                Action = HistoryAction.Cancelled,
+                Basis = record.Basis,
+                PolicyVersion = record.PolicyVersion,
+                Actor = actor,
+                At = now,
+            });
+        }
+
+        db.AddIntegrationEvent(new AccountCancelled(subjectId, now), now);
+        await db.SaveChangesAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        services.Cache.InvalidateSubject(subjectId);
+        return TypedResults.Ok(new CancellationView(subjectId, now, granted.Select(g => g.Purpose).Order(StringComparer.Ordinal).ToList()));
+    }
+
+    private static Task<Subject?> LockSubjectAsync(ConsentDbContext db, string subjectId, CancellationToken cancellationToken) =>
+        db.Subjects.FromSql($"select * from subjects where subject_id = {subjectId} for update").SingleOrDefaultAsync(cancellationToken);
+
+    private static ConsentReceipt Receipt(Guid id, Subject subject, Purpose purpose, Policy policy, GrantConsentRequest request, DateTimeOffset now) => new(
+        "KI-CR-v1.1.0",
+        id,
+        request.Jurisdiction,
+        now.ToUnixTimeSeconds(),
+        request.CollectionMethod,
+        subject.SubjectId,
+        policy.Controller,
+        policy.PolicyId,
+        request.PolicyVersion,
+        [new ReceiptPurpose(
+            purpose.Code,
+            purpose.NameEn,
+            "EXPLICIT",
+            nameof(LegalBasis.Consent),
+            purpose.DataCategories,
+            purpose.Essential,
+            purpose.Essential ? "Ends with account cancellation" : "Ends with withdrawal or account cancellation",
+            purpose.ThirdPartyRecipient is not null,
+            purpose.ThirdPartyRecipient)],
+        purpose.SeparateConsent,
+        request.Guardian?.GuardianId,
+        request.Guardian?.Verification);
+
+    private static SubjectView ToView(Subject s, Policy policy, DateOnly today) => new(
+        s.SubjectId, s.PolicyId, s.Status, ConsentRules.IsMinor(s, policy.GuardianAge, today), s.RegisteredAt, s.CancelledAt);
+
+    private static ConsentView ToView(ConsentRecord c) => new(
+        c.Purpose, c.State, c.Basis, c.PolicyVersion, c.CollectionMethod, c.Jurisdiction, c.GuardianId, c.ChangedAt, c.ReceiptId);
+}

@@ -1,0 +1,23 @@
+namespace PrivacySuite.Consent;
+
+/// <summary>The consent service's log messages: ids and codes, never personal data.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "Decision cache on: invalidation queue {Queue} is connected")]
+    public static partial void DecisionCacheEnabled(ILogger logger, string queue);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Decision cache off: invalidation queue {Queue} is {State}; checks read the database")]
+    public static partial void DecisionCacheDisabled(ILogger logger, string queue, string state);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Policy {PolicyId} version {Version} published, {Changed} purposes changed")]
+    public static partial void PolicyVersionPublished(ILogger logger, string policyId, string version, int changed);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Non-consent basis {Basis} recorded for purpose {Purpose} by {Actor}")]
+    public static partial void LegalBasisRecorded(ILogger logger, string basis, string purpose, string actor);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Decision cache preloaded with {Count} subjects")]
+    public static partial void DecisionCachePreloaded(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Decision cache preload stopped ({ErrorType}); checks load subjects as they come")]
+    public static partial void DecisionCachePreloadFailed(ILogger logger, string errorType);
+}

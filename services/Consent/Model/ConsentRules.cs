@@ -1,0 +1,121 @@
+namespace PrivacySuite.Consent.Model;
+
+/// <summary>The answer of the consent check.</summary>
+/// <param name="Allowed">Whether the purpose may be pursued for the subject right now.</param>
+/// <param name="Basis">The legal basis that allows it (consent or one of IWK-1.3's grounds); null when denied.</param>
+/// <param name="PolicyVersion">Allowed: the version the subject agreed to. Denied: the version to show when asking again.</param>
+/// <param name="Reason">A stable code: consent-granted, legal-basis, no-consent, consent-withdrawn, policy-changed,
+/// guardian-consent-required, account-cancelled, unknown-subject, purpose-of-another-policy.</param>
+public sealed record ConsentDecision(bool Allowed, string? Basis, string? PolicyVersion, string Reason);
+
+public static class DecisionReasons
+{
+    public const string ConsentGranted = "consent-granted";
+    public const string LegalBasis = "legal-basis";
+    public const string NoConsent = "no-consent";
+    public const string ConsentWithdrawn = "consent-withdrawn";
+    public const string PolicyChanged = "policy-changed";
+    public const string GuardianConsentRequired = "guardian-consent-required";
+    public const string AccountCancelled = "account-cancelled";
+    public const string UnknownSubject = "unknown-subject";
+    public const string PurposeOfAnotherPolicy = "purpose-of-another-policy";
+}
+
+public static class AgeBands
+{
+    public const string Under14 = "under-14";
+    public const string From14To17 = "14-17";
+    public const string Adult = "18-plus";
+
+    public static bool IsKnown(string? band) => band is Under14 or From14To17 or Adult;
+}
+
+/// <summary>The rules of the check, free of storage so that they can be read (and tested) in one place.</summary>
+public static class ConsentRules
+{
+    /// <summary>PIPL Art. 28/31: under 14 always needs a guardian, whatever a policy says.</summary>
+    public const int MinimumGuardianAge = 14;
+
+    public const int MaximumGuardianAge = 21;
+
+    /// <summary>
+    /// Whether the subject is under the policy's guardian age. Dates are taken in UTC, which is behind China's clock:
+    /// a birthday counts a few hours late, never early. An age band that straddles the guardian age counts as a minor.
+    /// </summary>
+    public static bool IsMinor(Subject subject, int guardianAge, DateOnly today)
+    {
+        if (subject.BirthDate is { } birth)
+        {
+            var age = today.Year - birth.Year;
+            if (today < birth.AddYears(age))
+            {
+                age--;
+            }
+
+            return age < guardianAge;
+        }
+
+        return subject.AgeBand switch
+        {
+            AgeBands.Under14 => true,
+            AgeBands.From14To17 => guardianAge > 14,
+            AgeBands.Adult => guardianAge > 18,
+            _ => true,
+        };
+    }
+
+    public static ConsentDecision Decide(Subject? subject, Purpose purpose, Policy policy, ConsentRecord? consent, DateOnly today)
+    {
+        if (subject is null)
+        {
+            return Deny(policy, DecisionReasons.UnknownSubject);
+        }
+
+        if (subject.Status == SubjectStatus.Cancelled)
+        {
+            return Deny(policy, DecisionReasons.AccountCancelled);
+        }
+
+        if (subject.PolicyId != purpose.PolicyId)
+        {
+            return Deny(policy, DecisionReasons.PurposeOfAnotherPolicy);
+        }
+
+        // A recorded non-consent basis (IWK-1.3) for this subject, or a purpose that rests on one by default.
+        if (consent is { State: ConsentState.Granted } && consent.Basis != nameof(LegalBasis.Consent))
+        {
+            return new ConsentDecision(true, consent.Basis, consent.PolicyVersion, DecisionReasons.LegalBasis);
+        }
+
+        if (purpose.DefaultBasis != nameof(LegalBasis.Consent))
+        {
+            return new ConsentDecision(true, purpose.DefaultBasis, policy.CurrentVersion, DecisionReasons.LegalBasis);
+        }
+
+        if (consent is null)
+        {
+            return Deny(policy, DecisionReasons.NoConsent);
+        }
+
+        if (consent.State != ConsentState.Granted)
+        {
+            return Deny(policy, DecisionReasons.ConsentWithdrawn);
+        }
+
+        // INF-4.2 / PIPL Art. 14: a changed purpose needs consent again, given under the version that changed it or later.
+        if (consent.PolicySequence < purpose.ChangedInSequence)
+        {
+            return Deny(policy, DecisionReasons.PolicyChanged);
+        }
+
+        // IWK-3.1/3.2: a minor's consent counts only with a guardian's, even when the guardian age rose after it was given.
+        if (consent.GuardianId is null && IsMinor(subject, policy.GuardianAge, today))
+        {
+            return Deny(policy, DecisionReasons.GuardianConsentRequired);
+        }
+
+        return new ConsentDecision(true, consent.Basis, consent.PolicyVersion, DecisionReasons.ConsentGranted);
+    }
+
+    private static ConsentDecision Deny(Policy policy, string reason) => new(false, null, policy.CurrentVersion, reason);
+}

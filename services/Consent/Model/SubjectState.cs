@@ -1,0 +1,106 @@
+using System.Collections.Frozen;
+using Npgsql;
+
+namespace PrivacySuite.Consent.Model;
+
+/// <summary>A subject and its consents: everything the check needs besides the catalogue.</summary>
+public sealed record SubjectState(Subject Subject, FrozenDictionary<string, ConsentRecord> Consents)
+{
+    public ConsentDecision Decide(Purpose purpose, Policy policy, DateOnly today) =>
+        ConsentRules.Decide(Subject, purpose, policy, Consents.GetValueOrDefault(purpose.Code), today);
+}
+
+/// <summary>
+/// Reads subject states with one round trip each, in plain SQL: this is the check's miss path, and the preload that
+/// fills a replica's cache when it starts.
+/// </summary>
+public sealed class SubjectStateReader(IConfiguration configuration) : IDisposable
+{
+    private const string Columns = """
+        select s.subject_id, s.policy_id, s.birth_date, s.age_band, s.status,
+               c.purpose, c.state, c.basis, c.policy_version, c.policy_sequence, c.guardian_id
+        from subjects s left join consents c on c.subject_id = s.subject_id
+        """;
+
+    private readonly Lazy<NpgsqlDataSource> _source = new(() => NpgsqlDataSource.Create(
+        configuration.GetConnectionString("consentdb") ?? throw new InvalidOperationException("ConnectionStrings__consentdb is not set.")));
+
+    public async Task<SubjectState?> ReadAsync(string subjectId, CancellationToken cancellationToken)
+    {
+        await using var command = _source.Value.CreateCommand(Columns + " where s.subject_id = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = subjectId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        SubjectState? state = null;
+        await foreach (var read in ReadStatesAsync(reader, cancellationToken))
+        {
+            state = read;
+        }
+
+        return state;
+    }
+
+    /// <summary>Streams up to <paramref name="limit"/> subjects' states, in subject order.</summary>
+    public async IAsyncEnumerable<SubjectState> ReadAllAsync(int limit, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var connection = await _source.Value.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            Columns.Replace("from subjects s", $"from (select * from subjects order by subject_id limit {limit}) s", StringComparison.Ordinal)
+            + " order by s.subject_id", connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await foreach (var state in ReadStatesAsync(reader, cancellationToken))
+        {
+            yield return state;
+        }
+    }
+
+    private static async IAsyncEnumerable<SubjectState> ReadStatesAsync(NpgsqlDataReader reader, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        Subject? subject = null;
+        var consents = new Dictionary<string, ConsentRecord>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var id = reader.GetString(0);
+            if (subject is not null && subject.SubjectId != id)
+            {
+                yield return new SubjectState(subject, consents.ToFrozenDictionary(StringComparer.Ordinal));
+                consents.Clear();
+                subject = null;
+            }
+
+            subject ??= new Subject
+            {
+                SubjectId = id,
+                PolicyId = reader.GetString(1),
+                BirthDate = reader.IsDBNull(2) ? null : reader.GetFieldValue<DateOnly>(2),
+                AgeBand = reader.IsDBNull(3) ? null : reader.GetString(3),
+                Status = reader.GetString(4),
+            };
+            if (!reader.IsDBNull(5))
+            {
+                consents[reader.GetString(5)] = new ConsentRecord
+                {
+                    SubjectId = id,
+                    Purpose = reader.GetString(5),
+                    State = reader.GetString(6),
+                    Basis = reader.GetString(7),
+                    PolicyVersion = reader.GetString(8),
+                    PolicySequence = reader.GetInt64(9),
+                    GuardianId = reader.IsDBNull(10) ? null : reader.GetString(10),
+                };
+            }
+        }
+
+        if (subject is not null)
+        {
+            yield return new SubjectState(subject, consents.ToFrozenDictionary(StringComparer.Ordinal));
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_source.IsValueCreated)
+        {
+            _source.Value.Dispose();
+        }
+    }
+}

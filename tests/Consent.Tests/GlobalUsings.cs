@@ -1,0 +1,2 @@
+global using PrivacySuite.Contracts;
+global using PrivacySuite.Consent.Model;
