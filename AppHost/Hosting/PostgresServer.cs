@@ -26,8 +26,6 @@ public sealed class PostgresServer(PostgresServerOptions options, Action<string>
 
     public string DataDirectory => Path.Combine(Directory, "data");
 
-    private string SocketDirectory => Path.Combine(Directory, "run");
-
     public int Port => options.Port;
 
     public ChildProcess? Process => _process;
@@ -39,7 +37,6 @@ public sealed class PostgresServer(PostgresServerOptions options, Action<string>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var postgres = Binaries.Postgres("postgres");
-        System.IO.Directory.CreateDirectory(SocketDirectory);
         if (!File.Exists(Path.Combine(DataDirectory, "PG_VERSION")))
         {
             await InitDbAsync(cancellationToken);
@@ -101,7 +98,8 @@ public sealed class PostgresServer(PostgresServerOptions options, Action<string>
     {
         yield return "listen_addresses = '127.0.0.1'";
         yield return $"port = {options.Port}";
-        yield return $"unix_socket_directories = '{SocketDirectory}'";
+        // TCP on 127.0.0.1 only: a socket path under a deep state folder can pass the 107-byte limit of Unix sockets.
+        yield return "unix_socket_directories = ''";
         yield return $"cluster_name = '{options.Name}'";
         yield return "max_connections = 200";
         yield return "logging_collector = off";
