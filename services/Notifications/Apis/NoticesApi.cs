@@ -41,6 +41,10 @@ public sealed record TemplateView(string NoticeType, string Description, IReadOn
 
 public sealed record TemplateVariableView(string Name, string Kind, string Description);
 
+// Services, not input: the validation generator must not walk into the DbContext.
+#pragma warning disable ASP0029 // SkipValidation is marked "for evaluation" in .NET 10; it is the documented way to opt out.
+[Microsoft.Extensions.Validation.SkipValidation]
+#pragma warning restore ASP0029
 public sealed record NoticesServices(
     NotificationsDbContext Db,
     NoticeIntake Intake,
