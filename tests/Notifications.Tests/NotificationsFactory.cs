@@ -37,7 +37,6 @@ public class NotificationsFactory() : ServiceFactory<Program>("notificationsdb")
     {
         Mail = await MailDev.GetAsync();
         await StartFarSidesAsync();
-        Vault.SigningKey = Convert.FromBase64String(Credentials.SigningKey);
         Settings["ConnectionStrings:smtp"] = Mail.Server.ConnectionString;
         Configure(Settings);
         await base.InitializeAsync();
@@ -49,6 +48,7 @@ public class NotificationsFactory() : ServiceFactory<Program>("notificationsdb")
         var push = await LocalHttpServer.StartAsync(Push.HandleAsync);
         var sms = await LocalHttpServer.StartAsync(Sms.HandleAsync);
         _servers.AddRange([vault, push, sms]);
+        Vault.SigningKey = Convert.FromBase64String(Credentials.SigningKey);
         Settings["services:vault:http:0"] = vault.Address.ToString();
         Settings["services:pushgateway:http:0"] = push.Address.ToString();
         Settings["services:smsgateway:http:0"] = sms.Address.ToString();
@@ -79,6 +79,9 @@ public class NotificationsFactory() : ServiceFactory<Program>("notificationsdb")
 
         return rows;
     }
+
+    /// <summary>Stops the service's host (gracefully, as a deployment or a node drain does); the far sides and the database stay.</summary>
+    public async Task StopHostAsync() => await base.DisposeAsync();
 
     public override async ValueTask DisposeAsync()
     {

@@ -1,0 +1,52 @@
+using PrivacySuite.ServiceDefaults.Auth;
+
+namespace PrivacySuite.Notifications.Tests;
+
+/// <summary>SMS limited to 10 a second (a gateway's contracted rate).</summary>
+public sealed class SmsLimitedFactory : NotificationsFactory
+{
+    public const int SmsPerSecond = 10;
+
+    protected override void Configure(IDictionary<string, string?> settings)
+    {
+        base.Configure(settings);
+        settings["PrivacySuite:Notifications:RatePerSecond:sms"] = SmsPerSecond.ToString();
+    }
+}
+
+public sealed class RateLimitTests(SmsLimitedFactory factory) : IClassFixture<SmsLimitedFactory>
+{
+    [Fact]
+    public async Task Sends_on_a_channel_keep_to_its_rate_while_other_channels_are_not_held_back()
+    {
+        var texted = Enumerable.Range(0, 30).Select(_ => TestHelpers.NewSubject("sms")).ToList();
+        var mailed = Enumerable.Range(0, 30).Select(_ => TestHelpers.NewSubject("mail")).ToList();
+        foreach (var subject in texted)
+        {
+            factory.Vault.Add(subject, "en", ("sms", $"phone-{subject}"));
+        }
+
+        foreach (var subject in mailed)
+        {
+            factory.Vault.Add(subject, "en", ("email", factory.Address(subject)));
+        }
+
+        using var client = factory.CreateClientFor(SuiteRoles.Operator);
+        var request = await (await client.SendNoticeAsync("policy-update", texted.Concat(mailed), TestHelpers.PolicyVariables())).AcceptedAsync();
+        var done = await client.CompletedAsync(request.RequestId);
+
+        Assert.Equal(60, done.Delivered);
+        var times = factory.Sms.Received.Select(c => c.At).Order().ToList();
+        Assert.Equal(30, times.Count);
+        // 30 sends at 10 a second span close to 3 s (unlimited, they take a few milliseconds over loopback), and no
+        // one-second window sees much more than the rate (a bucket refilled every 100 ms, plus timestamp jitter).
+        Assert.True(times[^1] - times[0] >= TimeSpan.FromSeconds(2.5), $"30 SMS went out within {(times[^1] - times[0]).TotalSeconds:0.00} s");
+        for (var i = 0; i < times.Count; i++)
+        {
+            var inWindow = times.Count(t => t >= times[i] && t < times[i] + TimeSpan.FromSeconds(1));
+            Assert.InRange(inWindow, 1, SmsLimitedFactory.SmsPerSecond + 3);
+        }
+
+        Assert.Equal(30, (await factory.Mail.MailToAsync(factory.MailDomain)).Count);
+    }
+}
