@@ -158,6 +158,19 @@ public sealed class TemplateTests(NotificationsFactory factory) : IClassFixture<
     }
 
     [Fact]
+    public async Task An_oversized_variable_is_refused_by_name()
+    {
+        using var client = factory.CreateProductBackendClient();
+        var variables = TestHelpers.PolicyVariables();
+        variables["summary"] = new string('x', 2001);
+
+        using var response = await client.PostAsJsonAsync("/v1/templates/policy-update/preview", new { language = "en", variables });
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Contains("2000", (await response.ProblemAsync()).GetProperty("errors").GetProperty("summary")[0].GetString());
+    }
+
+    [Fact]
     public async Task Templates_need_a_caller()
     {
         using var anonymous = factory.CreateClient();

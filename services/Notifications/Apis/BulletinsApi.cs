@@ -29,7 +29,8 @@ public static class BulletinsApi
 
     public static IEndpointRouteBuilder MapBulletinsApi(this IEndpointRouteBuilder app)
     {
-        var bulletins = app.MapGroup("/v1/bulletins").WithTags("Bulletin");
+        var bulletins = app.MapGroup("/v1/bulletins").WithTags("Bulletin")
+            .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(NoticesApi.MaxSmallBodyBytes));
         bulletins.MapPost("/", PublishAsync).WithName("PublishBulletin")
             .WithSummary("Publishes a public announcement, for when telling each person is hard or not enough.")
             .RequireRoles(SuiteRoles.Operator, SuiteRoles.OnCall, SuiteRoles.PrivacyOfficer, SuiteRoles.Service);

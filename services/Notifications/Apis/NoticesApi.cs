@@ -55,13 +55,17 @@ public sealed record NoticesServices(
 public static class NoticesApi
 {
     public const string IdempotencyKeyHeader = "Idempotency-Key";
+
+    /// <summary>A campaign of 100,000 subject ids is about 7 MB of JSON; anything else here is small.</summary>
+    public const long MaxNoticeBodyBytes = 16 * 1024 * 1024;
+    public const long MaxSmallBodyBytes = 64 * 1024;
     private static readonly string[] Requesters =
         [SuiteRoles.ProductBackend, SuiteRoles.Operator, SuiteRoles.OnCall, SuiteRoles.PrivacyOfficer, SuiteRoles.Service];
 
     public static IEndpointRouteBuilder MapNoticesApi(this IEndpointRouteBuilder app)
     {
         var notices = app.MapGroup("/v1/notices").WithTags("Notices").RequireRoles(Requesters);
-        notices.MapPost("/", SendAsync).WithName("SendNotice")
+        notices.MapPost("/", SendAsync).WithName("SendNotice").WithMetadata(new RequestSizeLimitAttribute(MaxNoticeBodyBytes))
             .WithSummary("Queues a notice for one subject or a campaign for many; repeat with the same Idempotency-Key to get the same request.");
         notices.MapGet("/{requestId:guid}", GetAsync).WithName("GetNoticeRequest").WithSummary("A request's progress.");
         notices.MapPost("/{requestId:guid}/pause", (Guid requestId, [AsParameters] NoticesServices s, CancellationToken ct) => SetPausedAsync(requestId, true, s, ct))
@@ -69,7 +73,8 @@ public static class NoticesApi
         notices.MapPost("/{requestId:guid}/resume", (Guid requestId, [AsParameters] NoticesServices s, CancellationToken ct) => SetPausedAsync(requestId, false, s, ct))
             .WithName("ResumeNoticeRequest").WithSummary("Continues a paused campaign where it stopped.");
 
-        var templates = app.MapGroup("/v1/templates").WithTags("Templates").RequireRoles(Requesters);
+        var templates = app.MapGroup("/v1/templates").WithTags("Templates").RequireRoles(Requesters)
+            .WithMetadata(new RequestSizeLimitAttribute(MaxSmallBodyBytes));
         templates.MapGet("/", ListTemplates).WithName("ListTemplates").WithSummary("The notice types, their variables and languages.");
         templates.MapPost("/{noticeType}/preview", Preview).WithName("PreviewTemplate")
             .WithSummary("Renders a notice type in zh-CN, en, or both (no language), validating the variables as a send would.");

@@ -33,8 +33,9 @@ public sealed class NotificationsOptions
     [Range(1, 1000)]
     public int BatchSize { get; set; } = 100;
 
+    /// <summary>Deliveries in flight at once; each waits mostly on the vault, the database and the channel.</summary>
     [Range(1, 256)]
-    public int Concurrency { get; set; } = 16;
+    public int Concurrency { get; set; } = 32;
 
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 

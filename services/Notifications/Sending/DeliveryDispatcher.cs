@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using System.Threading.Channels;
 using Npgsql;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
@@ -38,12 +39,49 @@ public sealed partial class DeliveryDispatcher(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
+
+        // Claimed deliveries wait in a short queue for a pool of workers: no batch waits for its slowest member, and
+        // few leases are held ahead of the work, so a pause takes effect within a handful of sends.
+        var queue = Channel.CreateBounded<Delivery>(new BoundedChannelOptions(settings.Concurrency * 2) { SingleWriter = true });
+        var workers = Enumerable.Range(0, settings.Concurrency)
+            .Select(_ => Task.Run(() => WorkAsync(queue.Reader, settings, stoppingToken), CancellationToken.None))
+            .ToList();
+        try
+        {
+            await ClaimLoopAsync(queue, settings, stoppingToken);
+        }
+        finally
+        {
+            queue.Writer.TryComplete();
+            await Task.WhenAll(workers);
+            await ReleaseAsync(queue.Reader);
+        }
+    }
+
+    private async Task ClaimLoopAsync(Channel<Delivery> queue, NotificationsOptions settings, CancellationToken stoppingToken)
+    {
+        var capacity = settings.Concurrency * 2;
         while (!stoppingToken.IsCancellationRequested)
         {
+            var room = Math.Min(settings.BatchSize, capacity - queue.Reader.Count);
+            if (room < Math.Min(settings.BatchSize, settings.Concurrency))
+            {
+                try
+                {
+                    await Task.Delay(5, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
             IReadOnlyList<Delivery> batch;
             try
             {
-                batch = await ClaimAsync(settings, stoppingToken);
+                batch = await ClaimAsync(settings, room, stoppingToken);
             }
             catch (Exception e) when (e is NpgsqlException or DbUpdateException or InvalidOperationException && !stoppingToken.IsCancellationRequested)
             {
@@ -53,6 +91,12 @@ public sealed partial class DeliveryDispatcher(
             catch (OperationCanceledException)
             {
                 return;
+            }
+
+            foreach (var delivery in batch)
+            {
+                // Room was checked above and only this loop writes, so this does not wait.
+                await queue.Writer.WriteAsync(delivery, CancellationToken.None);
             }
 
             if (batch.Count == 0)
@@ -65,19 +109,63 @@ public sealed partial class DeliveryDispatcher(
                 {
                     return;
                 }
-
-                continue;
             }
-
-            // Claimed deliveries are finished even while the host stops, so a graceful stop leaves no send in doubt.
-            await Parallel.ForEachAsync(
-                batch,
-                new ParallelOptions { MaxDegreeOfParallelism = settings.Concurrency },
-                async (delivery, _) => await DeliverAsync(delivery, settings, CancellationToken.None));
         }
     }
 
-    private async Task<IReadOnlyList<Delivery>> ClaimAsync(NotificationsOptions settings, CancellationToken cancellationToken)
+    private async Task WorkAsync(ChannelReader<Delivery> queue, NotificationsOptions settings, CancellationToken stoppingToken)
+    {
+        // A delivery a worker has started is finished even while the host stops, so a graceful stop leaves no send in doubt.
+        while (!stoppingToken.IsCancellationRequested && await WaitToReadAsync(queue, stoppingToken))
+        {
+            if (!stoppingToken.IsCancellationRequested && queue.TryRead(out var delivery))
+            {
+                await DeliverAsync(delivery, settings, CancellationToken.None);
+            }
+        }
+    }
+
+    private static async Task<bool> WaitToReadAsync(ChannelReader<Delivery> queue, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await queue.WaitToReadAsync(stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Gives back the leases of claimed deliveries no worker started, so the next instance takes them at once.</summary>
+    private async Task ReleaseAsync(ChannelReader<Delivery> queue)
+    {
+        var unstarted = new List<long>();
+        while (queue.TryRead(out var delivery))
+        {
+            unstarted.Add(delivery.Sequence);
+        }
+
+        if (unstarted.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<NotificationsDbContext>();
+            await db.Deliveries.Where(d => unstarted.Contains(d.Sequence) && d.Status == DeliveryStatus.Pending)
+                .ExecuteUpdateAsync(u => u.SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), CancellationToken.None);
+        }
+        catch (Exception e) when (e is NpgsqlException or DbUpdateException or InvalidOperationException)
+        {
+            // Their leases expire instead.
+            Log.DispatcherFailed(logger, e.GetType().Name);
+        }
+    }
+
+    private async Task<IReadOnlyList<Delivery>> ClaimAsync(NotificationsOptions settings, int limit, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<NotificationsDbContext>();
@@ -90,7 +178,7 @@ public sealed partial class DeliveryDispatcher(
                   where x.status = 'pending' and x.next_attempt_at <= {now} and (x.lease_until is null or x.lease_until < {now})
                     and not exists (select 1 from notice_requests r where r.request_id = x.request_id and r.paused)
                   order by x.priority, x.sequence
-                  limit {settings.BatchSize}
+                  limit {limit}
                   for update of x skip locked) c
             where d.sequence = c.sequence
             returning d.*
