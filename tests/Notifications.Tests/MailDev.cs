@@ -30,6 +30,16 @@ public sealed class MailDev
         return all.Where(m => m.To.Any(t => t.Address.EndsWith(domain, StringComparison.OrdinalIgnoreCase))).ToList();
     }
 
+    /// <summary>
+    /// Waits until at least <paramref name="count"/> mails to <paramref name="recipientOrDomain"/> are visible: the server
+    /// answers 250 before the mail shows in its API, so a test reads back only after this.
+    /// </summary>
+    public async Task ArrivedAsync(string recipientOrDomain, int count = 1) =>
+        await Eventually.HoldsAsync(
+            async () => (await MailToAsync(recipientOrDomain)).Count >= count,
+            TimeSpan.FromSeconds(30),
+            $"{count} mails to {recipientOrDomain} arrive");
+
     private static async Task<MailDev> StartAsync()
     {
         var stateDir = Path.Combine(Path.GetTempPath(), "privacysuite-maildev", $"{Environment.ProcessId}");

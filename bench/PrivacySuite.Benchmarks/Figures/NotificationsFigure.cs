@@ -31,7 +31,9 @@ public sealed class CountPlainNoticeBenchEvent(Arrivals arrivals) : IConsumer<Pl
 /// </summary>
 public sealed class NotificationsFigure : IFigure
 {
-    private const int Messages = 100_000;
+    // The count; PRIVACYSUITE_BENCH_MESSAGES overrides it for a quick probe (run those with --no-record).
+    private static readonly int Messages =
+        int.TryParse(Environment.GetEnvironmentVariable("PRIVACYSUITE_BENCH_MESSAGES"), out var count) && count > 0 ? count : 100_000;
     private const int Producers = 32;
 
     public string Name => "notifications";

@@ -6,69 +6,91 @@ namespace PrivacySuite.Notifications.Channels;
 
 /// <summary>
 /// E-mail over SMTP to the server in <c>ConnectionStrings__smtp</c> (<c>smtp://host:port</c>, as Aspire's MailDev
-/// integration gives it). System.Net.Mail's client, because MailKit is not in the registry here.
+/// integration gives it), on pooled sessions. Plain-text UTF-8, base64 body, RFC 2047 subject.
 /// </summary>
-public sealed class EmailSender(SmtpEndpoint endpoint, IOptions<NotificationsOptions> options) : IChannelSender
+public sealed class EmailSender(SmtpConnectionPool pool, IOptions<NotificationsOptions> options, TimeProvider time) : IChannelSender
 {
     public string Channel => ChannelNames.Email;
 
     public async Task<SendOutcome> SendAsync(OutgoingMessage message, CancellationToken cancellationToken)
     {
-        MailMessage mail;
+        MailAddress from, to;
         try
         {
-            mail = new MailMessage(new MailAddress(options.Value.EmailFrom), new MailAddress(message.Address))
-            {
-                Subject = message.Notice.Subject,
-                Body = message.Notice.Body,
-                SubjectEncoding = Encoding.UTF8,
-                BodyEncoding = Encoding.UTF8,
-                HeadersEncoding = Encoding.UTF8,
-            };
+            from = new MailAddress(options.Value.EmailFrom);
+            to = new MailAddress(message.Address);
         }
         catch (FormatException)
         {
             return SendOutcome.Rejected;
         }
 
-        using (mail)
+        var bytes = Compose(from, to, message);
+
+        // A pooled session the server has since closed fails before the message is complete: open a fresh one.
+        for (var attempt = 0; ; attempt++)
         {
-            // The same Message-ID on every attempt, so a mail system (or an operator) can recognise a repeat.
-            mail.Headers["Message-ID"] = $"<{message.DeduplicationKey}@privacysuite>";
-            mail.Headers["Content-Language"] = message.Notice.Language;
-            using var client = new SmtpClient(endpoint.Host, endpoint.Port)
-            {
-                DeliveryMethod = SmtpDeliveryMethod.Network,
-                EnableSsl = endpoint.UseTls,
-                Timeout = (int)options.Value.AttemptTimeout.TotalMilliseconds,
-            };
+            SmtpConnection connection;
+            bool reused;
             try
             {
-                await client.SendMailAsync(mail, cancellationToken);
-                return SendOutcome.Sent;
+                (connection, reused) = await pool.RentAsync(cancellationToken);
             }
-            catch (SmtpFailedRecipientException e)
-            {
-                return IsTransient(e.StatusCode) ? SendOutcome.Unavailable : SendOutcome.Rejected;
-            }
-            catch (SmtpException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused })
+            catch (Exception e) when (e is SocketException or IOException or System.Security.Authentication.AuthenticationException)
             {
                 return SendOutcome.Unavailable;
             }
-            catch (SmtpException e) when (e.StatusCode != SmtpStatusCode.GeneralFailure)
+
+            try
             {
-                // The server answered with a reply code: it told us it did not take the message.
-                return IsTransient(e.StatusCode) ? SendOutcome.Unavailable : SendOutcome.Rejected;
+                var result = await connection.SendAsync(from.Address, to.Address, bytes, cancellationToken);
+                await pool.ReturnAsync(connection);
+                return result switch
+                {
+                    SmtpResult.Accepted => SendOutcome.Sent,
+                    SmtpResult.Refused => SendOutcome.Rejected,
+                    _ => SendOutcome.Unavailable,
+                };
             }
-            catch (Exception e) when (e is SmtpException or IOException or SocketException)
+            catch (SmtpBrokenException e)
             {
-                // A timeout or a broken connection after the server may have accepted the message.
-                return SendOutcome.InDoubt;
+                await connection.DisposeAsync();
+                if (e.MessageComplete)
+                {
+                    return SendOutcome.InDoubt;
+                }
+
+                if (!reused || attempt > 0)
+                {
+                    return SendOutcome.Unavailable;
+                }
             }
         }
     }
 
-    private static bool IsTransient(SmtpStatusCode code) => (int)code is >= 400 and < 500;
+    private byte[] Compose(MailAddress from, MailAddress to, OutgoingMessage message)
+    {
+        var text = new StringBuilder(message.Notice.Body.Length * 2 + 512);
+        text.Append("From: ").Append(from.Address).Append("\r\n");
+        text.Append("To: ").Append(to.Address).Append("\r\n");
+        text.Append("Subject: =?UTF-8?B?").Append(Convert.ToBase64String(Encoding.UTF8.GetBytes(message.Notice.Subject))).Append("?=\r\n");
+        text.Append("Date: ").Append(time.GetUtcNow().ToString("r")).Append("\r\n");
+        // The same Message-ID on every attempt, so a mail system (or an operator) can recognise a repeat.
+        text.Append("Message-ID: <").Append(message.DeduplicationKey).Append("@privacysuite>\r\n");
+        text.Append("Content-Language: ").Append(message.Notice.Language).Append("\r\n");
+        text.Append("MIME-Version: 1.0\r\n");
+        text.Append("Content-Type: text/plain; charset=utf-8\r\n");
+        text.Append("Content-Transfer-Encoding: base64\r\n\r\n");
+
+        // Base64 lines never start with a dot, so the DATA section needs no dot-stuffing.
+        var body = Convert.ToBase64String(Encoding.UTF8.GetBytes(message.Notice.Body.ReplaceLineEndings("\r\n")));
+        for (var i = 0; i < body.Length; i += 76)
+        {
+            text.Append(body, i, Math.Min(76, body.Length - i)).Append("\r\n");
+        }
+
+        return Encoding.ASCII.GetBytes(text.ToString().TrimEnd('\r', '\n'));
+    }
 }
 
 /// <summary>The SMTP server from <c>ConnectionStrings__smtp</c>.</summary>
@@ -79,16 +101,16 @@ public sealed record SmtpEndpoint(string Host, int Port, bool UseTls)
     public static SmtpEndpoint FromConfiguration(IConfiguration configuration)
     {
         var value = configuration.GetConnectionString(ConnectionName);
+
+        // Aspire's MailDev resource may write Endpoint=smtp://host:port.
+        if (value?.StartsWith("Endpoint=", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            value = value["Endpoint=".Length..].Split(';')[0];
+        }
+
         if (Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "smtp" or "smtps" && uri.Host.Length > 0)
         {
             return new SmtpEndpoint(uri.Host, uri.IsDefaultPort || uri.Port <= 0 ? 25 : uri.Port, uri.Scheme == "smtps");
-        }
-
-        // Aspire's MailDev resource writes Endpoint=smtp://host:port.
-        if (value?.StartsWith("Endpoint=", StringComparison.OrdinalIgnoreCase) == true)
-        {
-            return FromConfiguration(new ConfigurationBuilder()
-                .AddInMemoryCollection([new($"ConnectionStrings:{ConnectionName}", value["Endpoint=".Length..].Split(';')[0])]).Build());
         }
 
         throw new InvalidOperationException(

@@ -41,6 +41,7 @@ public static class NotificationsExtensions
             });
         }
 
+        builder.Services.AddSingleton<SmtpConnectionPool>();
         builder.Services.AddSingleton<IChannelSender, EmailSender>();
         builder.Services.AddSingleton<IChannelSender>(sp => new GatewaySender(
             ChannelNames.Sms, SmsGateway, sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<IConfiguration>()));
