@@ -1,14 +1,33 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the suite and its tests need, when they are missing and we are root.
+# Installs the Debian packages the suite and its tests need, when they are missing and we are root, and the npm tools
+# under eng/tools (maildev, the local SMTP server) from its lock file.
 # Usage: eng/install-deps.sh [extra-package ...]
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
-packages=(rabbitmq-server postgresql wrk "$@")
+install_npm_tools() {
+  # npm ci installs exactly what package-lock.json pins; a stamp of the lock's hash skips it when nothing changed.
+  local stamp=eng/tools/node_modules/.installed-lock.sha256 want
+  want=$(sha256sum eng/tools/package-lock.json | cut -d' ' -f1)
+  [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && return 0
+  if ! command -v npm >/dev/null; then
+    echo "npm is missing (needed for maildev, the local SMTP server): install Node.js with npm, then rerun ./eng/install-deps.sh" >&2
+    exit 1
+  fi
+  echo "==> Installing eng/tools (npm ci: maildev, about 5 s)"
+  (cd eng/tools && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  echo "$want" > "$stamp"
+}
+
+packages=(rabbitmq-server postgresql wrk nodejs "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then
+  install_npm_tools
+  exit 0
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "Missing Debian packages: ${missing[*]}. Install them with: sudo apt-get install -y ${missing[*]}" >&2
@@ -23,6 +42,7 @@ trap 'rm -f "$conf"' EXIT
 echo '#clear DPkg::Post-Invoke;' > "$conf"
 for attempt in 1 2 3; do
   if apt-get -c "$conf" update -qq && DEBIAN_FRONTEND=noninteractive apt-get -c "$conf" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; then
+    install_npm_tools
     exit 0
   fi
   echo "apt-get failed (attempt $attempt); another apt may hold the lock, or an earlier run broke: repairing and retrying" >&2

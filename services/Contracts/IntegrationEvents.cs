@@ -138,3 +138,14 @@ public sealed record IncidentResolved(
     string Grade,
     DateTimeOffset ResolvedAt,
     DateTimeOffset? FinalSummaryDueAt);
+
+/// <summary>
+/// One notice for many subjects (everyone affected by an incident, everyone under a policy). The notification service
+/// sends it in batches with progress, pause and resume; each subject gets its own NoticeDelivered or NoticeFailed.
+/// </summary>
+public sealed record NoticeCampaignRequested(
+    Guid RequestId,
+    string NoticeType,
+    IReadOnlyList<string> SubjectIds,
+    IReadOnlyDictionary<string, string> Variables,
+    DateTimeOffset RequestedAt);

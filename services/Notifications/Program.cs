@@ -6,6 +6,8 @@ builder.AddNotifications();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapNoticesApi();
+app.MapBulletinsApi();
 
 app.Run();
 

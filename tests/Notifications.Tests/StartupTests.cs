@@ -17,6 +17,7 @@ public sealed class StartupTests(NotificationsFactory factory) : IClassFixture<N
         Assert.Equal("Healthy", await health.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
         Assert.Contains("0000_messaging", await factory.AppliedMigrationsAsync());
+        Assert.Contains("0001_notifications", await factory.AppliedMigrationsAsync());
     }
 
     [Fact]

@@ -1,13 +1,56 @@
+using PrivacySuite.Notifications.Channels;
+using PrivacySuite.Notifications.Sending;
+using PrivacySuite.Notifications.IntegrationEvents;
+using PrivacySuite.ServiceDefaults.Auth;
+using PrivacySuite.ServiceDefaults.Http;
+
 namespace Microsoft.Extensions.Hosting;
 
 public static class NotificationsExtensions
 {
+    public const string PushGateway = "pushgateway";
+    public const string SmsGateway = "smsgateway";
+
     /// <summary>E-mail, push, SMS and bulletin notices, templated, retried and never sent twice.</summary>
     public static IHostApplicationBuilder AddNotifications(this IHostApplicationBuilder builder)
     {
         builder.Services.AddValidation();
         builder.AddServiceDatabase<NotificationsDbContext>("notificationsdb");
-        builder.AddMessaging<NotificationsDbContext>("notifications");
+        builder.AddMessaging<NotificationsDbContext>("notifications", bus =>
+        {
+            bus.AddConsumer<QueueNoticeOnNoticeRequested>();
+            bus.AddConsumer<QueueCampaignOnNoticeCampaignRequested>();
+        });
+
+        builder.Services.AddOptions<NotificationsOptions>().BindConfiguration(NotificationsOptions.SectionName)
+            .ValidateDataAnnotations().ValidateOnStart();
+
+        // Read when first needed: test hosts add their configuration after the builder is set up.
+        builder.Services.AddSingleton(sp => SmtpEndpoint.FromConfiguration(sp.GetRequiredService<IConfiguration>()));
+        builder.Services.AddHttpClient<VaultContacts>(VaultContacts.ClientName, c => c.BaseAddress = new("http://vault/")).AddServiceIdentity();
+        foreach (var gateway in new[] { PushGateway, SmsGateway })
+        {
+            // The channel router retries only sends the gateway clearly refused; the default pipeline would also retry
+            // timeouts, which may have gone out, so it is removed for the gateways.
+            builder.Services.AddHttpClient(gateway).ConfigureAdditionalHttpMessageHandlers((handlers, _) =>
+            {
+                foreach (var resilience in handlers.OfType<ResilienceHandler>().ToList())
+                {
+                    handlers.Remove(resilience);
+                }
+            });
+        }
+
+        builder.Services.AddSingleton<SmtpConnectionPool>();
+        builder.Services.AddSingleton<IChannelSender, EmailSender>();
+        builder.Services.AddSingleton<IChannelSender>(sp => new GatewaySender(
+            ChannelNames.Sms, SmsGateway, sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<IConfiguration>()));
+        builder.Services.AddSingleton<IChannelSender>(sp => new GatewaySender(
+            ChannelNames.Push, PushGateway, sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<IConfiguration>()));
+        builder.Services.AddSingleton<ChannelRouter>();
+        builder.Services.AddSingleton<DeliverySignal>();
+        builder.Services.AddScoped<NoticeIntake>();
+        builder.Services.AddHostedService<DeliveryDispatcher>();
         return builder;
     }
 }

@@ -1,0 +1,299 @@
+using System.Net.Http.Json;
+using MassTransit;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using PrivacySuite.AppHost.Hosting;
+using PrivacySuite.ServiceDefaults.Auth;
+using PrivacySuite.ServiceDefaults.Messaging;
+
+namespace PrivacySuite.Benchmarks.Figures;
+
+public sealed record PlainNoticeBenchEvent(int Sequence);
+
+public sealed class CountPlainNoticeBenchEvent(Arrivals arrivals) : IConsumer<PlainNoticeBenchEvent>
+{
+    public Task Consume(ConsumeContext<PlainNoticeBenchEvent> context)
+    {
+        arrivals.Arrived();
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>
+/// A campaign of 100,000 e-mails through the real notification service (its own process, configured through Aspire's
+/// contract): API request, contacts fetched per subject from a vault stand-in, the at-most-once ledger, SMTP to maildev,
+/// NoticeDelivered through the outbox. Baseline: plain MassTransit publish + consume of as many messages, same run.
+/// </summary>
+public sealed class NotificationsFigure : IFigure
+{
+    // The count; PRIVACYSUITE_BENCH_MESSAGES overrides it for a quick probe (run those with --no-record).
+    private static readonly int Messages =
+        int.TryParse(Environment.GetEnvironmentVariable("PRIVACYSUITE_BENCH_MESSAGES"), out var count) && count > 0 ? count : 100_000;
+    private const int Producers = 32;
+
+    public string Name => "notifications";
+
+    public string Description =>
+        $"{Messages:N0} e-mails: a notification campaign over real SMTP (maildev) with vault look-ups, ledger and outbox, vs plain MassTransit publish + consume of {Messages:N0} messages, same run.";
+
+    public async Task<IReadOnlyList<FigureResult>> RunAsync(BenchContext context, CancellationToken cancellationToken)
+    {
+        var infrastructure = await context.InfrastructureAsync();
+        var stateDir = Path.Combine(infrastructure.StateDir, "maildev");
+        await using var mail = new MailDevServer(new MailDevServerOptions("maildev-bench", stateDir, Ports.GetFree(), Ports.GetFree()), _ => { });
+        await mail.StartAsync(cancellationToken);
+        context.Progress("infrastructure up (PostgreSQL durable, RabbitMQ, maildev)");
+
+        var plain1 = await RunPlainAsync(context, await infrastructure.CreateVirtualHostAsync("bench_plain"), cancellationToken);
+        var (campaign, details) = await RunCampaignAsync(context, infrastructure, mail, cancellationToken);
+        var plain2 = await RunPlainAsync(context, await infrastructure.CreateVirtualHostAsync("bench_plain"), cancellationToken);
+        var plain = (plain1 + plain2) / 2;
+
+        details["campaign_mail_s"] = Measure.Number(campaign);
+        details["plain_msg_s"] = $"{Measure.Number(plain1)} and {Measure.Number(plain2)}";
+        details["messages"] = Measure.Number(Messages);
+        return [new FigureResult($"notify-campaign ratio={Measure.Ratio(campaign / plain)}", details)];
+    }
+
+    private static async Task<(double Rate, Dictionary<string, string> Details)> RunCampaignAsync(
+        BenchContext context, PrivacySuite.Testing.SuiteInfrastructure infrastructure, MailDevServer mail, CancellationToken cancellationToken)
+    {
+        var credentials = DevCredentials.Generate();
+        var signingKey = Convert.FromBase64String(credentials.SigningKey);
+        await using var vault = await StartVaultStandInAsync(signingKey);
+
+        var port = Ports.GetFree();
+        var database = await infrastructure.CreateDatabaseAsync("bench_notifications");
+        var environment = new Dictionary<string, string?>(credentials.ToEnvironment().ToDictionary(p => p.Key, p => (string?)p.Value))
+        {
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["ConnectionStrings__notificationsdb"] = database,
+            ["ConnectionStrings__rabbitmq"] = await infrastructure.CreateVirtualHostAsync("bench_notifications"),
+            ["ConnectionStrings__smtp"] = mail.ConnectionString,
+            ["services__vault__http__0"] = vault.Address,
+            ["PrivacySuite__Region"] = "beijing",
+            ["OTEL_SERVICE_NAME"] = "notifications",
+            ["Logging__LogLevel__Default"] = "Warning",
+            // The bench measures the path, not a contracted rate: the e-mail limit is set out of the way.
+            ["PrivacySuite__Notifications__RatePerSecond__email"] = "1000000",
+            ["DOTNET_gcServer"] = "0",
+        };
+        var dll = Path.Combine(RepositoryRoot(), "services", "Notifications", "bin", "Release", "net10.0", "PrivacySuite.Notifications.dll");
+        await using var service = ChildProcess.Start("dotnet", [dll], environment, line => { if (line.Contains("fail", StringComparison.OrdinalIgnoreCase)) context.Progress($"service: {line}"); },
+            workingDirectory: Path.GetDirectoryName(dll));
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(2) };
+        http.DefaultRequestHeaders.Add(AuthenticationExtensions.ApiKeyHeader, credentials.ProductBackendApiKey);
+        await WaitUntilHealthyAsync(http, service, cancellationToken);
+        context.Progress("notification service up (own process)");
+
+        var subjects = Enumerable.Range(0, Messages).Select(i => $"bench-{i}").ToArray();
+        var variables = new Dictionary<string, string>
+        {
+            ["policyVersion"] = "2026-12",
+            ["effectiveDate"] = "2026-12-31",
+            ["summary"] = "We now keep delivery data for 90 days instead of 180.",
+            ["reviewUrl"] = "https://example.com/policy/2026-12",
+        };
+
+        Guid requestId = default;
+        var elapsed = await Measure.TimeAsync(async () =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/notices")
+            {
+                Content = JsonContent.Create(new { noticeType = "policy-update", subjectIds = subjects, variables }),
+            };
+            request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+            using var response = await http.SendAsync(request, cancellationToken);
+            response.EnsureSuccessStatusCode();
+            requestId = (await response.Content.ReadFromJsonAsync<Progress>(cancellationToken))!.RequestId;
+            context.Progress("campaign accepted");
+
+            var lastReport = DateTime.UtcNow;
+            while (true)
+            {
+                var progress = (await http.GetFromJsonAsync<Progress>($"/v1/notices/{requestId}", cancellationToken))!;
+                if (progress.Pending == 0 && await UnsentEventsAsync(database, cancellationToken) == 0)
+                {
+                    break;
+                }
+
+                if (DateTime.UtcNow - lastReport > TimeSpan.FromSeconds(5))
+                {
+                    context.Progress($"campaign: {progress.Delivered:N0} delivered, {progress.Failed:N0} failed, {progress.Pending:N0} pending");
+                    lastReport = DateTime.UtcNow;
+                }
+
+                await Task.Delay(200, cancellationToken);
+            }
+        });
+
+        var final = (await http.GetFromJsonAsync<Progress>($"/v1/notices/{requestId}", cancellationToken))!;
+        var received = Directory.EnumerateFiles(Path.Combine(mail.Options.StateDir, mail.Options.Name, "mail"), "*.eml").Count();
+        await service.StopAsync(ChildProcess.SigTerm, TimeSpan.FromSeconds(20));
+        if (final.Delivered != Messages || received != Messages)
+        {
+            throw new InvalidOperationException($"The campaign delivered {final.Delivered} and maildev holds {received} mails; expected {Messages} each.");
+        }
+
+        var rate = Messages / elapsed.TotalSeconds;
+        context.Progress($"campaign: {rate:0} e-mails/s ({elapsed.TotalSeconds:0.0} s), maildev holds {received:N0}");
+        return (rate, new Dictionary<string, string>
+        {
+            ["campaign_seconds"] = Measure.Number(elapsed.TotalSeconds, "0.0"),
+            ["maildev_received"] = Measure.Number(received),
+            ["vault_lookups"] = Measure.Number(vault.Calls),
+        });
+    }
+
+    private static async Task<long> UnsentEventsAsync(string database, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("select count(*) from outbox_messages where sent_at is null", connection);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    private static async Task WaitUntilHealthyAsync(HttpClient http, ChildProcess service, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            if (service.HasExited)
+            {
+                throw new InvalidOperationException("The notification service exited during start-up; build it with dotnet build -c Release.");
+            }
+
+            try
+            {
+                using var health = await http.GetAsync("/health", cancellationToken);
+                if (health.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("The notification service was not healthy within 60 s.");
+            }
+
+            await Task.Delay(200, cancellationToken);
+        }
+    }
+
+    private static async Task<VaultStandIn> StartVaultStandInAsync(byte[] signingKey)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        var standIn = new VaultStandIn(app);
+
+        // The vault's contract: GET /v1/subjects/{id}/contacts for role service.
+        app.MapGet("/v1/subjects/{subjectId}/contacts", (string subjectId, HttpRequest request) =>
+        {
+            Interlocked.Increment(ref standIn.Calls);
+            var header = request.Headers.Authorization.ToString();
+            return header.StartsWith("Bearer ", StringComparison.Ordinal) &&
+                   BearerTokens.Validate(signingKey, header[7..], DateTimeOffset.UtcNow) is { } claims && claims.Roles.Contains(SuiteRoles.Service)
+                ? Results.Json(new { language = "en", channels = new[] { new { channel = "email", address = $"{subjectId}@bench.example" } } })
+                : Results.Unauthorized();
+        });
+        await app.StartAsync();
+        standIn.Address = app.Urls.First();
+        return standIn;
+    }
+
+    private static async Task<double> RunPlainAsync(BenchContext context, string rabbit, CancellationToken cancellationToken)
+    {
+        var arrivals = new Arrivals();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddSingleton(arrivals);
+        RabbitMqAddress.TryParse(rabbit, out var address);
+        builder.Services.AddMassTransit(bus =>
+        {
+            bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter("bench-plain-notice", includeNamespace: false));
+            bus.AddConsumer<CountPlainNoticeBenchEvent>();
+            bus.AddConfigureEndpointsCallback((_, _, endpoint) =>
+            {
+                if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbitEndpoint)
+                {
+                    rabbitEndpoint.SetQuorumQueue();
+                }
+            });
+            bus.UsingRabbitMq((ctx, cfg) =>
+            {
+                var consumers = new ConsumerOptions();
+                cfg.PrefetchCount = consumers.PrefetchCount;
+                cfg.ConcurrentMessageLimit = consumers.ConcurrentMessageLimit;
+                cfg.Host(address!.Host, address.Port, address.VirtualHost, h =>
+                {
+                    h.Username(address.Username);
+                    h.Password(address.Password);
+                    h.PublisherConfirmation = true;
+                });
+                cfg.ConfigureEndpoints(ctx);
+            });
+        });
+        builder.Services.Configure<MassTransitHostOptions>(o => o.WaitUntilStarted = true);
+        using var host = builder.Build();
+        await host.StartAsync(cancellationToken);
+
+        var bus = host.Services.GetRequiredService<IBus>();
+        var elapsed = await Measure.TimeAsync(async () =>
+        {
+            var next = -1;
+            await Task.WhenAll(Enumerable.Range(0, Producers).Select(async _ =>
+            {
+                int i;
+                while ((i = Interlocked.Increment(ref next)) < Messages)
+                {
+                    await bus.Publish(new PlainNoticeBenchEvent(i), cancellationToken);
+                }
+            }));
+            while (arrivals.Count < Messages)
+            {
+                await Task.Delay(10, cancellationToken);
+            }
+        });
+        await host.StopAsync(cancellationToken);
+        var rate = Messages / elapsed.TotalSeconds;
+        context.Progress($"plain MassTransit: {rate:0} msg/s");
+        return rate;
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "PrivacySuite.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("PrivacySuite.sln was not found above the benchmark's folder.");
+    }
+
+    private sealed record Progress(Guid RequestId, int Pending, int Delivered, int Failed);
+
+    private sealed class VaultStandIn(WebApplication app) : IAsyncDisposable
+    {
+        public int Calls;
+
+        public string Address { get; set; } = "";
+
+        public ValueTask DisposeAsync() => app.DisposeAsync();
+    }
+}

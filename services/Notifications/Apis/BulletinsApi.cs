@@ -1,0 +1,124 @@
+using System.ComponentModel.DataAnnotations;
+using System.Xml.Linq;
+using Microsoft.AspNetCore.Http.HttpResults;
+using PrivacySuite.Notifications.Sending;
+using PrivacySuite.Notifications.Model;
+using PrivacySuite.ServiceDefaults.Auth;
+
+namespace Microsoft.AspNetCore.Builder;
+
+/// <summary>Publishes a public announcement from a notice template (IWK-2.9), rendered in both languages.</summary>
+public sealed record PublishBulletinRequest(
+    [property: Required, StringLength(64)] string NoticeType,
+    IReadOnlyDictionary<string, string>? Variables);
+
+public sealed record BulletinView(Guid BulletinId, string NoticeType, LocalizedBulletin ZhCn, LocalizedBulletin En, DateTimeOffset PublishedAt);
+
+public sealed record LocalizedBulletin(string Title, string Body);
+
+// Services, not input: the validation generator must not walk into the DbContext.
+#pragma warning disable ASP0029 // SkipValidation is marked "for evaluation" in .NET 10; it is the documented way to opt out.
+[Microsoft.Extensions.Validation.SkipValidation]
+#pragma warning restore ASP0029
+public sealed record BulletinServices(NotificationsDbContext Db, TimeProvider Time);
+
+public static class BulletinsApi
+{
+    public const int MaxListed = 100;
+    private static readonly XNamespace Atom = "http://www.w3.org/2005/Atom";
+
+    public static IEndpointRouteBuilder MapBulletinsApi(this IEndpointRouteBuilder app)
+    {
+        var bulletins = app.MapGroup("/v1/bulletins").WithTags("Bulletin")
+            .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(NoticesApi.MaxSmallBodyBytes));
+        bulletins.MapPost("/", PublishAsync).WithName("PublishBulletin")
+            .WithSummary("Publishes a public announcement, for when telling each person is hard or not enough.")
+            .RequireRoles(SuiteRoles.Operator, SuiteRoles.OnCall, SuiteRoles.PrivacyOfficer, SuiteRoles.Service);
+
+        // The bulletin is public: anyone, signed in or not, must be able to read it.
+        bulletins.MapGet("/", ListAsync).WithName("ListBulletins").WithSummary("Announcements, newest first.").AllowAnonymous();
+        bulletins.MapGet("/{bulletinId:guid}", GetAsync).WithName("GetBulletin").WithSummary("One announcement.").AllowAnonymous();
+        bulletins.MapGet("/feed.atom", FeedAsync).WithName("BulletinFeed")
+            .WithSummary("The announcements as an Atom feed (lang=zh-CN, the default, or en).").AllowAnonymous();
+        return app;
+    }
+
+    private static async Task<Results<Created<BulletinView>, ProblemHttpResult>> PublishAsync(
+        PublishBulletinRequest body, [AsParameters] BulletinServices s, CancellationToken cancellationToken)
+    {
+        var now = s.Time.GetUtcNow();
+        var errors = NoticeIntake.Check(body.NoticeType, body.Variables, now);
+        if (errors.Count > 0)
+        {
+            return NoticesApi.VariablesProblem(errors);
+        }
+
+        var template = NoticeTemplates.All[body.NoticeType];
+        var variables = body.Variables!;
+        var zh = NoticeTemplates.Render(template, NoticeTemplates.Chinese, variables, now);
+        var en = NoticeTemplates.Render(template, NoticeTemplates.English, variables, now);
+        var bulletin = new Bulletin
+        {
+            BulletinId = MassTransit.NewId.NextGuid(),
+            NoticeType = body.NoticeType,
+            TitleZh = zh.Subject,
+            BodyZh = zh.Body,
+            TitleEn = en.Subject,
+            BodyEn = en.Body,
+            PublishedAt = now,
+        };
+        s.Db.Bulletins.Add(bulletin);
+        await s.Db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Created($"/v1/bulletins/{bulletin.BulletinId}", View(bulletin));
+    }
+
+    private static async Task<Results<Ok<BulletinView[]>, ProblemHttpResult>> ListAsync(
+        [AsParameters] BulletinServices s, CancellationToken cancellationToken, int limit = 20)
+    {
+        if (limit is < 1 or > MaxListed)
+        {
+            return NoticesApi.Problem(StatusCodes.Status400BadRequest, "Invalid limit", $"limit must be between 1 and {MaxListed}.");
+        }
+
+        var list = await s.Db.Bulletins.AsNoTracking().OrderByDescending(b => b.PublishedAt).Take(limit).ToListAsync(cancellationToken);
+        return TypedResults.Ok(list.Select(View).ToArray());
+    }
+
+    private static async Task<Results<Ok<BulletinView>, ProblemHttpResult>> GetAsync(
+        Guid bulletinId, [AsParameters] BulletinServices s, CancellationToken cancellationToken) =>
+        await s.Db.Bulletins.AsNoTracking().SingleOrDefaultAsync(b => b.BulletinId == bulletinId, cancellationToken) is { } bulletin
+            ? TypedResults.Ok(View(bulletin))
+            : NoticesApi.Problem(StatusCodes.Status404NotFound, "No such announcement", "List the announcements at /v1/bulletins.");
+
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> FeedAsync(
+        HttpRequest request, [AsParameters] BulletinServices s, CancellationToken cancellationToken, string? lang = null)
+    {
+        var language = lang is null ? NoticeTemplates.Chinese : NoticeTemplates.KnownLanguage(lang);
+        if (language is null)
+        {
+            return NoticesApi.Problem(StatusCodes.Status400BadRequest, "Unknown language", "Use lang=zh-CN or lang=en.");
+        }
+
+        var list = await s.Db.Bulletins.AsNoTracking().OrderByDescending(b => b.PublishedAt).Take(MaxListed).ToListAsync(cancellationToken);
+        var self = $"{request.Scheme}://{request.Host}{request.PathBase}/v1/bulletins";
+        var chinese = language == NoticeTemplates.Chinese;
+        var feed = new XElement(Atom + "feed",
+            new XAttribute(XNamespace.Xml + "lang", language),
+            new XElement(Atom + "id", "urn:privacysuite:bulletin"),
+            new XElement(Atom + "title", chinese ? "公告" : "Announcements"),
+            new XElement(Atom + "updated", (list.FirstOrDefault()?.PublishedAt ?? DateTimeOffset.UnixEpoch).ToString("o")),
+            new XElement(Atom + "link", new XAttribute("rel", "self"), new XAttribute("href", $"{self}/feed.atom?lang={language}")),
+            new XElement(Atom + "author", new XElement(Atom + "name", "PrivacySuite")),
+            list.Select(b => new XElement(Atom + "entry",
+                new XElement(Atom + "id", $"urn:uuid:{b.BulletinId}"),
+                new XElement(Atom + "title", chinese ? b.TitleZh : b.TitleEn),
+                new XElement(Atom + "updated", b.PublishedAt.ToString("o")),
+                new XElement(Atom + "published", b.PublishedAt.ToString("o")),
+                new XElement(Atom + "link", new XAttribute("href", $"{self}/{b.BulletinId}")),
+                new XElement(Atom + "content", new XAttribute("type", "text"), chinese ? b.BodyZh : b.BodyEn))));
+        return TypedResults.Text(new XDocument(new XDeclaration("1.0", "utf-8", null), feed).Declaration + "\n" + feed, "application/atom+xml; charset=utf-8");
+    }
+
+    private static BulletinView View(Bulletin b) =>
+        new(b.BulletinId, b.NoticeType, new(b.TitleZh, b.BodyZh), new(b.TitleEn, b.BodyEn), b.PublishedAt);
+}

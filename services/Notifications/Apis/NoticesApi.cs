@@ -1,0 +1,251 @@
+using System.ComponentModel.DataAnnotations;
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+using PrivacySuite.Notifications.Channels;
+using PrivacySuite.Notifications.Sending;
+using PrivacySuite.Notifications.Model;
+using PrivacySuite.ServiceDefaults.Auth;
+
+namespace Microsoft.AspNetCore.Builder;
+
+/// <summary>Asks for a notice to one subject or many (a campaign), with an Idempotency-Key.</summary>
+public sealed record SendNoticeRequest(
+    [property: Required, StringLength(64)] string NoticeType,
+    [property: Required, MinLength(1)] IReadOnlyList<string> SubjectIds,
+    IReadOnlyDictionary<string, string>? Variables);
+
+/// <summary>A request's progress: how many of its subjects were reached, failed, or are still waiting.</summary>
+public sealed record NoticeRequestView(
+    Guid RequestId,
+    string NoticeType,
+    int Total,
+    int Pending,
+    int Delivered,
+    int Failed,
+    bool Paused,
+    DateTimeOffset RequestedAt);
+
+/// <summary>Renders a template with sample variables, exactly as a subject would get it.</summary>
+public sealed record PreviewRequest(
+    [property: StringLength(16)] string? Language,
+    IReadOnlyDictionary<string, string>? Variables);
+
+public sealed record PreviewView(string NoticeType, string Language, string Subject, string Body);
+
+public sealed record TemplateView(string NoticeType, string Description, IReadOnlyList<TemplateVariableView> Variables, IReadOnlyList<string> Languages);
+
+public sealed record TemplateVariableView(string Name, string Kind, string Description);
+
+// Services, not input: the validation generator must not walk into the DbContext.
+#pragma warning disable ASP0029 // SkipValidation is marked "for evaluation" in .NET 10; it is the documented way to opt out.
+[Microsoft.Extensions.Validation.SkipValidation]
+#pragma warning restore ASP0029
+public sealed record NoticesServices(
+    NotificationsDbContext Db,
+    NoticeIntake Intake,
+    DeliverySignal Signal,
+    TimeProvider Time,
+    IOptions<NotificationsOptions> Options);
+
+public static class NoticesApi
+{
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+
+    /// <summary>A campaign of 100,000 subject ids is about 7 MB of JSON; anything else here is small.</summary>
+    public const long MaxNoticeBodyBytes = 16 * 1024 * 1024;
+    public const long MaxSmallBodyBytes = 64 * 1024;
+    private static readonly string[] Requesters =
+        [SuiteRoles.ProductBackend, SuiteRoles.Operator, SuiteRoles.OnCall, SuiteRoles.PrivacyOfficer, SuiteRoles.Service];
+
+    public static IEndpointRouteBuilder MapNoticesApi(this IEndpointRouteBuilder app)
+    {
+        var notices = app.MapGroup("/v1/notices").WithTags("Notices").RequireRoles(Requesters);
+        notices.MapPost("/", SendAsync).WithName("SendNotice").WithMetadata(new RequestSizeLimitAttribute(MaxNoticeBodyBytes))
+            .WithSummary("Queues a notice for one subject or a campaign for many; repeat with the same Idempotency-Key to get the same request.");
+        notices.MapGet("/{requestId:guid}", GetAsync).WithName("GetNoticeRequest").WithSummary("A request's progress.");
+        notices.MapPost("/{requestId:guid}/pause", (Guid requestId, [AsParameters] NoticesServices s, CancellationToken ct) => SetPausedAsync(requestId, true, s, ct))
+            .WithName("PauseNoticeRequest").WithSummary("Stops sending the rest of a campaign; what was sent stays sent.");
+        notices.MapPost("/{requestId:guid}/resume", (Guid requestId, [AsParameters] NoticesServices s, CancellationToken ct) => SetPausedAsync(requestId, false, s, ct))
+            .WithName("ResumeNoticeRequest").WithSummary("Continues a paused campaign where it stopped.");
+
+        var templates = app.MapGroup("/v1/templates").WithTags("Templates").RequireRoles(Requesters)
+            .WithMetadata(new RequestSizeLimitAttribute(MaxSmallBodyBytes));
+        templates.MapGet("/", ListTemplates).WithName("ListTemplates").WithSummary("The notice types, their variables and languages.");
+        templates.MapPost("/{noticeType}/preview", Preview).WithName("PreviewTemplate")
+            .WithSummary("Renders a notice type in zh-CN, en, or both (no language), validating the variables as a send would.");
+        return app;
+    }
+
+    private static async Task<Results<Accepted<NoticeRequestView>, ProblemHttpResult>> SendAsync(
+        SendNoticeRequest body,
+        [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey,
+        ClaimsPrincipal user,
+        [AsParameters] NoticesServices s,
+        CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(idempotencyKey) || idempotencyKey.Length > 128)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Idempotency-Key required",
+                "Send an Idempotency-Key header (1 to 128 characters) so that a retried request is recorded once.");
+        }
+
+        if (body.SubjectIds.Count > s.Options.Value.MaxSubjectsPerRequest)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Too many subjects",
+                $"At most {s.Options.Value.MaxSubjectsPerRequest} subjects per request; split the campaign.");
+        }
+
+        var badSubjects = body.SubjectIds.Count(id => !SubjectId.TryParse(id, out _));
+        if (badSubjects > 0)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Invalid subject ids",
+                $"{badSubjects} subject ids are not opaque ids (letters, digits, - _ . :, at most {SubjectId.MaxLength} characters).");
+        }
+
+        var now = s.Time.GetUtcNow();
+        var errors = NoticeIntake.Check(body.NoticeType, body.Variables, now);
+        if (errors.Count > 0)
+        {
+            return VariablesProblem(errors);
+        }
+
+        var caller = user.FindFirstValue(ClaimTypes.NameIdentifier) ?? "unknown";
+        var hash = BodyHash(body);
+        await using var tx = await s.Db.Database.BeginTransactionAsync(cancellationToken);
+        var existing = await s.Db.NoticeRequests.AsNoTracking()
+            .SingleOrDefaultAsync(r => r.Caller == caller && r.IdempotencyKey == idempotencyKey, cancellationToken);
+        if (existing is null)
+        {
+            existing = new NoticeRequest
+            {
+                RequestId = MassTransit.NewId.NextGuid(),
+                NoticeType = body.NoticeType,
+                Variables = body.Variables?.ToDictionary() ?? [],
+                Caller = caller,
+                IdempotencyKey = idempotencyKey,
+                BodyHash = hash,
+                RequestedAt = now,
+            };
+            try
+            {
+                await s.Intake.AddAsync(existing, body.SubjectIds, valid: true, cancellationToken);
+                await tx.CommitAsync(cancellationToken);
+            }
+            catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+            {
+                return Problem(StatusCodes.Status409Conflict, "Request in progress",
+                    "Another request with this Idempotency-Key is being recorded right now; retry it in a moment to get its result.");
+            }
+
+            s.Signal.Notify();
+        }
+        else if (existing.BodyHash != hash)
+        {
+            return Problem(StatusCodes.Status409Conflict, "Idempotency-Key reused",
+                "This Idempotency-Key was used for a different request; use a new key for a new notice.");
+        }
+
+        var view = await ViewAsync(s.Db, existing, cancellationToken);
+        return TypedResults.Accepted($"/v1/notices/{existing.RequestId}", view);
+    }
+
+    private static async Task<Results<Ok<NoticeRequestView>, ProblemHttpResult>> GetAsync(
+        Guid requestId, [AsParameters] NoticesServices s, CancellationToken cancellationToken) =>
+        await s.Db.NoticeRequests.AsNoTracking().SingleOrDefaultAsync(r => r.RequestId == requestId, cancellationToken) is { } request
+            ? TypedResults.Ok(await ViewAsync(s.Db, request, cancellationToken))
+            : NotFound();
+
+    private static async Task<Results<Ok<NoticeRequestView>, ProblemHttpResult>> SetPausedAsync(
+        Guid requestId, bool paused, NoticesServices s, CancellationToken cancellationToken)
+    {
+        var changed = await s.Db.NoticeRequests.Where(r => r.RequestId == requestId)
+            .ExecuteUpdateAsync(u => u.SetProperty(r => r.Paused, paused), cancellationToken);
+        if (changed == 0)
+        {
+            return NotFound();
+        }
+
+        if (!paused)
+        {
+            s.Signal.Notify();
+        }
+
+        var request = await s.Db.NoticeRequests.AsNoTracking().SingleAsync(r => r.RequestId == requestId, cancellationToken);
+        return TypedResults.Ok(await ViewAsync(s.Db, request, cancellationToken));
+    }
+
+    private static Ok<TemplateView[]> ListTemplates() => TypedResults.Ok(NoticeTemplates.All.Values
+        .Select(t => new TemplateView(t.NoticeType, t.Description,
+            t.Variables.Select(v => new TemplateVariableView(v.Name, v.Kind.ToString().ToLowerInvariant(), v.Description)).ToList(),
+            [NoticeTemplates.Chinese, NoticeTemplates.English]))
+        .ToArray());
+
+    private static Results<Ok<PreviewView>, ProblemHttpResult> Preview(string noticeType, PreviewRequest body, TimeProvider time)
+    {
+        if (!NoticeTemplates.All.TryGetValue(noticeType, out var template))
+        {
+            return Problem(StatusCodes.Status404NotFound, "Unknown notice type",
+                $"Known types: {string.Join(", ", NoticeTemplates.All.Keys)}.");
+        }
+
+        if (body.Language is { Length: > 0 } language && NoticeTemplates.KnownLanguage(language) is null)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Unknown language", "Use zh-CN or en, or leave it out for both.");
+        }
+
+        try
+        {
+            var notice = NoticeTemplates.Render(template, body.Language, body.Variables ?? new Dictionary<string, string>(), time.GetUtcNow());
+            return TypedResults.Ok(new PreviewView(noticeType, notice.Language, notice.Subject, notice.Body));
+        }
+        catch (TemplateVariablesException e)
+        {
+            return VariablesProblem(e.Errors);
+        }
+    }
+
+    internal static async Task<NoticeRequestView> ViewAsync(NotificationsDbContext db, NoticeRequest request, CancellationToken cancellationToken)
+    {
+        var counts = await db.Deliveries.Where(d => d.RequestId == request.RequestId)
+            .GroupBy(d => d.Status).Select(g => new { Status = g.Key, Count = g.Count() })
+            .ToDictionaryAsync(g => g.Status, g => g.Count, cancellationToken);
+        return new NoticeRequestView(
+            request.RequestId,
+            request.NoticeType,
+            request.SubjectCount,
+            counts.GetValueOrDefault(DeliveryStatus.Pending),
+            counts.GetValueOrDefault(DeliveryStatus.Delivered),
+            counts.GetValueOrDefault(DeliveryStatus.Failed),
+            request.Paused,
+            request.RequestedAt);
+    }
+
+    internal static ProblemHttpResult VariablesProblem(IReadOnlyDictionary<string, string[]> errors) =>
+        TypedResults.Problem(
+            statusCode: StatusCodes.Status422UnprocessableEntity,
+            title: "Variables do not fit the template",
+            detail: "Fix the variables named in 'errors'; GET /v1/templates lists what each notice type takes.",
+            extensions: new Dictionary<string, object?> { ["errors"] = errors });
+
+    internal static ProblemHttpResult Problem(int status, string title, string detail) =>
+        TypedResults.Problem(statusCode: status, title: title, detail: detail);
+
+    private static ProblemHttpResult NotFound() =>
+        Problem(StatusCodes.Status404NotFound, "No such notice request", "Check the request id returned when the notice was sent.");
+
+    private static string BodyHash(SendNoticeRequest body)
+    {
+        var canonical = JsonSerializer.Serialize(new
+        {
+            t = body.NoticeType,
+            s = body.SubjectIds.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal),
+            v = (body.Variables ?? new Dictionary<string, string>()).OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new[] { p.Key, p.Value }),
+        });
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
+    }
+}

@@ -1,0 +1,120 @@
+using System.Net.Mail;
+using System.Net.Sockets;
+using System.Text;
+
+namespace PrivacySuite.Notifications.Channels;
+
+/// <summary>
+/// E-mail over SMTP to the server in <c>ConnectionStrings__smtp</c> (<c>smtp://host:port</c>, as Aspire's MailDev
+/// integration gives it), on pooled sessions. Plain-text UTF-8, base64 body, RFC 2047 subject.
+/// </summary>
+public sealed class EmailSender(SmtpConnectionPool pool, IOptions<NotificationsOptions> options, TimeProvider time) : IChannelSender
+{
+    public string Channel => ChannelNames.Email;
+
+    public async Task<SendOutcome> SendAsync(OutgoingMessage message, CancellationToken cancellationToken)
+    {
+        MailAddress from, to;
+        try
+        {
+            from = new MailAddress(options.Value.EmailFrom);
+            to = new MailAddress(message.Address);
+        }
+        catch (FormatException)
+        {
+            return SendOutcome.Rejected;
+        }
+
+        var bytes = Compose(from, to, message);
+
+        // A pooled session the server has since closed fails before the message is complete: open a fresh one.
+        for (var attempt = 0; ; attempt++)
+        {
+            SmtpConnection connection;
+            bool reused;
+            try
+            {
+                (connection, reused) = await pool.RentAsync(cancellationToken);
+            }
+            catch (Exception e) when (e is SocketException or IOException or System.Security.Authentication.AuthenticationException)
+            {
+                return SendOutcome.Unavailable;
+            }
+
+            try
+            {
+                var result = await connection.SendAsync(from.Address, to.Address, bytes, cancellationToken);
+                await pool.ReturnAsync(connection);
+                return result switch
+                {
+                    SmtpResult.Accepted => SendOutcome.Sent,
+                    SmtpResult.Refused => SendOutcome.Rejected,
+                    _ => SendOutcome.Unavailable,
+                };
+            }
+            catch (SmtpBrokenException e)
+            {
+                await connection.DisposeAsync();
+                if (e.MessageComplete)
+                {
+                    return SendOutcome.InDoubt;
+                }
+
+                if (!reused || attempt > 0)
+                {
+                    return SendOutcome.Unavailable;
+                }
+            }
+        }
+    }
+
+    private byte[] Compose(MailAddress from, MailAddress to, OutgoingMessage message)
+    {
+        var text = new StringBuilder(message.Notice.Body.Length * 2 + 512);
+        text.Append("From: ").Append(from.Address).Append("\r\n");
+        text.Append("To: ").Append(to.Address).Append("\r\n");
+        text.Append("Subject: =?UTF-8?B?").Append(Convert.ToBase64String(Encoding.UTF8.GetBytes(message.Notice.Subject))).Append("?=\r\n");
+        text.Append("Date: ").Append(time.GetUtcNow().ToString("r")).Append("\r\n");
+        // The same Message-ID on every attempt, so a mail system (or an operator) can recognise a repeat.
+        text.Append("Message-ID: <").Append(message.DeduplicationKey).Append("@privacysuite>\r\n");
+        text.Append("Content-Language: ").Append(message.Notice.Language).Append("\r\n");
+        text.Append("MIME-Version: 1.0\r\n");
+        text.Append("Content-Type: text/plain; charset=utf-8\r\n");
+        text.Append("Content-Transfer-Encoding: base64\r\n\r\n");
+
+        // Base64 lines never start with a dot, so the DATA section needs no dot-stuffing.
+        var body = Convert.ToBase64String(Encoding.UTF8.GetBytes(message.Notice.Body.ReplaceLineEndings("\r\n")));
+        for (var i = 0; i < body.Length; i += 76)
+        {
+            text.Append(body, i, Math.Min(76, body.Length - i)).Append("\r\n");
+        }
+
+        return Encoding.ASCII.GetBytes(text.ToString().TrimEnd('\r', '\n'));
+    }
+}
+
+/// <summary>The SMTP server from <c>ConnectionStrings__smtp</c>.</summary>
+public sealed record SmtpEndpoint(string Host, int Port, bool UseTls)
+{
+    public const string ConnectionName = "smtp";
+
+    public static SmtpEndpoint FromConfiguration(IConfiguration configuration)
+    {
+        var value = configuration.GetConnectionString(ConnectionName);
+
+        // Aspire's MailDev resource may write Endpoint=smtp://host:port.
+        if (value?.StartsWith("Endpoint=", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            value = value["Endpoint=".Length..].Split(';')[0];
+        }
+
+        if (Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "smtp" or "smtps" && uri.Host.Length > 0)
+        {
+            return new SmtpEndpoint(uri.Host, uri.IsDefaultPort || uri.Port <= 0 ? 25 : uri.Port, uri.Scheme == "smtps");
+        }
+
+        throw new InvalidOperationException(
+            $"ConnectionStrings__{ConnectionName} is missing or is not an smtp://host:port address. " +
+            "Start the service through the AppHost (./eng/run.sh), which starts a local SMTP server.");
+    }
+}

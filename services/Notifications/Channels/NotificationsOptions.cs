@@ -1,0 +1,55 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace PrivacySuite.Notifications.Channels;
+
+/// <summary>Configuration section <c>PrivacySuite:Notifications</c>; every default works for a local run.</summary>
+public sealed class NotificationsOptions
+{
+    public const string SectionName = "PrivacySuite:Notifications";
+
+    [Required, EmailAddress]
+    public string EmailFrom { get; set; } = "notices@privacysuite.local";
+
+    /// <summary>Sends per second per channel; the gateways' and the mail relay's contracted rates.</summary>
+    public Dictionary<string, int> RatePerSecond { get; set; } = new()
+    {
+        [ChannelNames.Email] = 1000,
+        [ChannelNames.Sms] = 100,
+        [ChannelNames.Push] = 500,
+    };
+
+    /// <summary>Retries of a send the channel clearly did not take (refused connection, 4xx SMTP reply, 429/503).</summary>
+    [Range(0, 10)]
+    public int SendRetries { get; set; } = 3;
+
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>A send that takes longer is in doubt (it may have gone out): never repeated on that channel.</summary>
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a dispatcher owns a claimed delivery; well above a send's worst case with retries.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(3);
+
+    [Range(1, 1000)]
+    public int BatchSize { get; set; } = 100;
+
+    /// <summary>Deliveries in flight at once; each waits mostly on the vault, the database and the channel.</summary>
+    [Range(1, 256)]
+    public int Concurrency { get; set; } = 32;
+
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>A delivery whose contacts could not be fetched is retried this many times, then fails.</summary>
+    [Range(1, 100)]
+    public int MaxContactAttempts { get; set; } = 8;
+
+    [Range(1, 1_000_000)]
+    public int MaxSubjectsPerRequest { get; set; } = 100_000;
+}
+
+public static class ChannelNames
+{
+    public const string Email = "email";
+    public const string Sms = "sms";
+    public const string Push = "push";
+}

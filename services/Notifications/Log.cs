@@ -1,0 +1,26 @@
+namespace PrivacySuite.Notifications;
+
+/// <summary>The service's log messages: request ids and channel names, never a contact, a name or a variable's value.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery dispatcher could not reach its database ({ErrorType}); retrying")]
+    public static partial void DispatcherFailed(ILogger logger, string errorType);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery for request {RequestId} was interrupted ({ErrorType}); it is claimed again when its lease expires")]
+    public static partial void DeliveryInterrupted(ILogger logger, Guid requestId, string errorType);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Contacts for a subject of request {RequestId} could not be fetched (attempt {Attempt}, {ErrorType}); retrying later")]
+    public static partial void ContactsUnavailable(ILogger logger, Guid requestId, int attempt, string errorType);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A send for request {RequestId} on {Channel} was interrupted before its result was recorded: in doubt, not repeated on that channel")]
+    public static partial void AttemptInDoubt(ILogger logger, Guid requestId, string channel);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "A send for request {RequestId} on {Channel} did not succeed ({Outcome}); trying the next channel")]
+    public static partial void ChannelFailed(ILogger logger, Guid requestId, string channel, string outcome);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A delivery of request {RequestId} failed: {Reason}")]
+    public static partial void DeliveryFailed(ILogger logger, Guid requestId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Notice request {RequestId} ({NoticeType}) accepted for {SubjectCount} subjects")]
+    public static partial void RequestAccepted(ILogger logger, Guid requestId, string noticeType, int subjectCount);
+}

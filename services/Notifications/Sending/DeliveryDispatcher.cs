@@ -1,0 +1,375 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Threading.Channels;
+using Npgsql;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
+using PrivacySuite.Notifications.Channels;
+using PrivacySuite.Notifications.Model;
+using PrivacySuite.ServiceDefaults.Telemetry;
+
+namespace PrivacySuite.Notifications.Sending;
+
+/// <summary>
+/// Sends pending deliveries in batches. Each delivery is claimed with a lease (several instances, or a new primary after
+/// a failover, share the table with SKIP LOCKED), its contacts are fetched from the vault, the notice is rendered in the
+/// subject's language, and the channels are tried in the subject's order.
+/// <para>
+/// At most once per (request, subject, channel): a <c>send_attempts</c> row is committed before the send, and its key
+/// forbids a second one. If the process dies between the send and the record of its result, the row stays
+/// <c>sending</c>; whoever claims the delivery next cannot know whether it went out, so it marks the attempt
+/// <c>in_doubt</c>, never sends on that channel again, and falls back to the subject's next channel (an incident notice
+/// must reach the person; a second channel is not a duplicate on the first). The database replicates synchronously to
+/// the standby region, so after a failover the new primary sees the same ledger.
+/// </para>
+/// </summary>
+public sealed partial class DeliveryDispatcher(
+    IServiceScopeFactory scopes,
+    ChannelRouter router,
+    DeliverySignal signal,
+    IOptions<NotificationsOptions> options,
+    TimeProvider time,
+    ILogger<DeliveryDispatcher> logger) : BackgroundService
+{
+    private static readonly Counter<long> Outcomes = SuiteTelemetry.Meter.CreateCounter<long>(
+        "privacysuite.notifications.deliveries", description: "Deliveries completed, by channel and status");
+
+    private readonly ConcurrentDictionary<Guid, NoticeRequest> _requests = new();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+
+        // Claimed deliveries wait in a short queue for a pool of workers: no batch waits for its slowest member, and
+        // few leases are held ahead of the work, so a pause takes effect within a handful of sends.
+        var queue = Channel.CreateBounded<Delivery>(new BoundedChannelOptions(settings.Concurrency * 2) { SingleWriter = true });
+        var workers = Enumerable.Range(0, settings.Concurrency)
+            .Select(_ => Task.Run(() => WorkAsync(queue.Reader, settings, stoppingToken), CancellationToken.None))
+            .ToList();
+        try
+        {
+            await ClaimLoopAsync(queue, settings, stoppingToken);
+        }
+        finally
+        {
+            queue.Writer.TryComplete();
+            await Task.WhenAll(workers);
+            await ReleaseAsync(queue.Reader);
+        }
+    }
+
+    private async Task ClaimLoopAsync(Channel<Delivery> queue, NotificationsOptions settings, CancellationToken stoppingToken)
+    {
+        var capacity = settings.Concurrency * 2;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var room = Math.Min(settings.BatchSize, capacity - queue.Reader.Count);
+            if (room < Math.Min(settings.BatchSize, settings.Concurrency))
+            {
+                try
+                {
+                    await Task.Delay(5, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            IReadOnlyList<Delivery> batch;
+            try
+            {
+                batch = await ClaimAsync(settings, room, stoppingToken);
+            }
+            catch (Exception e) when (e is NpgsqlException or DbUpdateException or InvalidOperationException && !stoppingToken.IsCancellationRequested)
+            {
+                Log.DispatcherFailed(logger, e.GetType().Name);
+                batch = [];
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            foreach (var delivery in batch)
+            {
+                // Room was checked above and only this loop writes, so this does not wait.
+                await queue.Writer.WriteAsync(delivery, CancellationToken.None);
+            }
+
+            if (batch.Count == 0)
+            {
+                try
+                {
+                    await signal.WaitAsync(settings.PollInterval, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private async Task WorkAsync(ChannelReader<Delivery> queue, NotificationsOptions settings, CancellationToken stoppingToken)
+    {
+        // A delivery a worker has started is finished even while the host stops, so a graceful stop leaves no send in doubt.
+        while (!stoppingToken.IsCancellationRequested && await WaitToReadAsync(queue, stoppingToken))
+        {
+            if (!stoppingToken.IsCancellationRequested && queue.TryRead(out var delivery))
+            {
+                await DeliverAsync(delivery, settings, CancellationToken.None);
+            }
+        }
+    }
+
+    private static async Task<bool> WaitToReadAsync(ChannelReader<Delivery> queue, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await queue.WaitToReadAsync(stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Gives back the leases of claimed deliveries no worker started, so the next instance takes them at once.</summary>
+    private async Task ReleaseAsync(ChannelReader<Delivery> queue)
+    {
+        var unstarted = new List<long>();
+        while (queue.TryRead(out var delivery))
+        {
+            unstarted.Add(delivery.Sequence);
+        }
+
+        if (unstarted.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<NotificationsDbContext>();
+            await db.Deliveries.Where(d => unstarted.Contains(d.Sequence) && d.Status == DeliveryStatus.Pending)
+                .ExecuteUpdateAsync(u => u.SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), CancellationToken.None);
+        }
+        catch (Exception e) when (e is NpgsqlException or DbUpdateException or InvalidOperationException)
+        {
+            // Their leases expire instead.
+            Log.DispatcherFailed(logger, e.GetType().Name);
+        }
+    }
+
+    private async Task<IReadOnlyList<Delivery>> ClaimAsync(NotificationsOptions settings, int limit, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<NotificationsDbContext>();
+        var now = time.GetUtcNow();
+        var leaseUntil = now + settings.LeaseDuration;
+        var claimed = await db.Deliveries.FromSql(
+            $"""
+            update deliveries d set lease_until = {leaseUntil}, attempts = d.attempts + 1
+            from (select x.sequence from deliveries x
+                  where x.status = 'pending' and x.next_attempt_at <= {now} and (x.lease_until is null or x.lease_until < {now})
+                    and not exists (select 1 from notice_requests r where r.request_id = x.request_id and r.paused)
+                  order by x.priority, x.sequence
+                  limit {limit}
+                  for update of x skip locked) c
+            where d.sequence = c.sequence
+            returning d.*
+            """).AsNoTracking().ToListAsync(cancellationToken);
+
+        if (_requests.Count > 10_000)
+        {
+            _requests.Clear(); // requests never change after intake (pausing is read from the table), so this is only a cache
+        }
+
+        var missing = claimed.Select(d => d.RequestId).Distinct().Where(id => !_requests.ContainsKey(id)).ToList();
+        if (missing.Count > 0)
+        {
+            foreach (var request in await db.NoticeRequests.AsNoTracking().Where(r => missing.Contains(r.RequestId)).ToListAsync(cancellationToken))
+            {
+                _requests[request.RequestId] = request;
+            }
+        }
+
+        return claimed.OrderBy(d => d.Priority).ThenBy(d => d.Sequence).ToList();
+    }
+
+    private async Task DeliverAsync(Delivery delivery, NotificationsOptions settings, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<NotificationsDbContext>();
+        try
+        {
+            await DeliverAsync(db, scope.ServiceProvider.GetRequiredService<VaultContacts>(), delivery, settings, cancellationToken);
+        }
+        catch (Exception e) when (e is NpgsqlException or DbUpdateException or InvalidOperationException)
+        {
+            // The database went away mid-delivery: the lease expires and the delivery is claimed again; the ledger
+            // keeps whatever was already sent from being sent twice.
+            Log.DeliveryInterrupted(logger, delivery.RequestId, e.GetType().Name);
+        }
+    }
+
+    private async Task DeliverAsync(NotificationsDbContext db, VaultContacts vault, Delivery delivery, NotificationsOptions settings, CancellationToken cancellationToken)
+    {
+        var request = _requests[delivery.RequestId];
+        SubjectContacts? contacts;
+        try
+        {
+            contacts = await vault.GetAsync(delivery.SubjectId, cancellationToken);
+        }
+        catch (Exception e) when (e is HttpRequestException or TimeoutRejectedException or BrokenCircuitException or
+                                      System.Text.Json.JsonException or TaskCanceledException)
+        {
+            if (delivery.Attempts >= settings.MaxContactAttempts)
+            {
+                await FailAsync(db, delivery, "contacts-unavailable", cancellationToken);
+                return;
+            }
+
+            var retryAt = time.GetUtcNow() + TimeSpan.FromSeconds(Math.Min(300, Math.Pow(2, delivery.Attempts)));
+            await db.Deliveries.Where(d => d.Sequence == delivery.Sequence)
+                .ExecuteUpdateAsync(u => u.SetProperty(d => d.NextAttemptAt, retryAt).SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), cancellationToken);
+            Log.ContactsUnavailable(logger, delivery.RequestId, delivery.Attempts, e.GetType().Name);
+            return;
+        }
+
+        var channels = (contacts?.Channels ?? []).Where(c => router.Knows(c.Channel) && !string.IsNullOrWhiteSpace(c.Address))
+            .DistinctBy(c => c.Channel).ToList();
+        if (channels.Count == 0)
+        {
+            await FailAsync(db, delivery, "no-contact", cancellationToken);
+            return;
+        }
+
+        if (!NoticeTemplates.All.TryGetValue(request.NoticeType, out var template))
+        {
+            await FailAsync(db, delivery, "unknown-notice-type", cancellationToken);
+            return;
+        }
+
+        RenderedNotice notice;
+        try
+        {
+            notice = NoticeTemplates.Render(template, contacts!.Language, request.Variables, request.RequestedAt);
+        }
+        catch (TemplateVariablesException)
+        {
+            await FailAsync(db, delivery, "invalid-variables", cancellationToken);
+            return;
+        }
+
+        var tried = new List<string>();
+        foreach (var contact in channels)
+        {
+            var previous = await ClaimChannelAsync(db, delivery, contact.Channel, cancellationToken);
+            if (previous == AttemptState.Sent)
+            {
+                // Sent and recorded, but the delivery was not completed before a crash: complete it now, send nothing.
+                await CompleteAsync(db, delivery, contact.Channel, cancellationToken);
+                return;
+            }
+
+            if (previous is not null)
+            {
+                if (previous == AttemptState.Sending)
+                {
+                    await SetAttemptStateAsync(db, delivery, contact.Channel, AttemptState.InDoubt, cancellationToken);
+                    Log.AttemptInDoubt(logger, delivery.RequestId, contact.Channel);
+                }
+
+                tried.Add($"{contact.Channel}={(previous == AttemptState.Sending ? AttemptState.InDoubt : previous)}");
+                continue;
+            }
+
+            var key = $"{delivery.RequestId:N}.{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(delivery.SubjectId)))[..16]}.{contact.Channel}";
+            var outcome = await router.SendAsync(contact.Channel, new OutgoingMessage(contact.Address, notice, key, delivery.RequestId), cancellationToken);
+            if (outcome == SendOutcome.Sent)
+            {
+                await CompleteAsync(db, delivery, contact.Channel, cancellationToken);
+                return;
+            }
+
+            var state = outcome == SendOutcome.InDoubt ? AttemptState.InDoubt : AttemptState.Rejected;
+            await SetAttemptStateAsync(db, delivery, contact.Channel, state, cancellationToken);
+            tried.Add($"{contact.Channel}={outcome.ToString().ToLowerInvariant()}");
+            Log.ChannelFailed(logger, delivery.RequestId, contact.Channel, outcome.ToString());
+        }
+
+        await FailAsync(db, delivery, "no-channel-succeeded: " + string.Join(",", tried), cancellationToken);
+    }
+
+    /// <summary>Commits the attempt before the send; returns null when this claim is new, else the state found.</summary>
+    private async Task<string?> ClaimChannelAsync(NotificationsDbContext db, Delivery delivery, string channel, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var inserted = await db.Database.ExecuteSqlAsync(
+            $"""
+            insert into send_attempts (request_id, subject_id, channel, state, started_at)
+            values ({delivery.RequestId}, {delivery.SubjectId}, {channel}, 'sending', {now}) on conflict do nothing
+            """,
+            cancellationToken);
+        if (inserted == 1)
+        {
+            return null;
+        }
+
+        return await db.SendAttempts.AsNoTracking()
+            .Where(a => a.RequestId == delivery.RequestId && a.SubjectId == delivery.SubjectId && a.Channel == channel)
+            .Select(a => a.State).SingleAsync(cancellationToken);
+    }
+
+    private Task SetAttemptStateAsync(NotificationsDbContext db, Delivery delivery, string channel, string state, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        return db.SendAttempts
+            .Where(a => a.RequestId == delivery.RequestId && a.SubjectId == delivery.SubjectId && a.Channel == channel)
+            .ExecuteUpdateAsync(u => u.SetProperty(a => a.State, state).SetProperty(a => a.FinishedAt, now), cancellationToken);
+    }
+
+    private async Task CompleteAsync(NotificationsDbContext db, Delivery delivery, string channel, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        await SetAttemptStateAsync(db, delivery, channel, AttemptState.Sent, cancellationToken);
+        if (await FinishAsync(db, delivery, DeliveryStatus.Delivered, channel, null, now, cancellationToken))
+        {
+            db.AddIntegrationEvent(new NoticeDelivered(delivery.RequestId, delivery.SubjectId, channel, now), now);
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        await tx.CommitAsync(cancellationToken);
+        Outcomes.Add(1, new("channel", channel), new("status", DeliveryStatus.Delivered));
+    }
+
+    private async Task FailAsync(NotificationsDbContext db, Delivery delivery, string reason, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (await FinishAsync(db, delivery, DeliveryStatus.Failed, null, reason, now, cancellationToken))
+        {
+            db.AddIntegrationEvent(new NoticeFailed(delivery.RequestId, delivery.SubjectId, reason, now), now);
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        await tx.CommitAsync(cancellationToken);
+        Outcomes.Add(1, new("channel", "none"), new("status", DeliveryStatus.Failed));
+        Log.DeliveryFailed(logger, delivery.RequestId, reason);
+    }
+
+    // Guarded by status, so that two dispatchers racing on an expired lease raise the final event once.
+    private static async Task<bool> FinishAsync(NotificationsDbContext db, Delivery delivery, string status, string? channel, string? reason,
+        DateTimeOffset now, CancellationToken cancellationToken) =>
+        await db.Deliveries.Where(d => d.Sequence == delivery.Sequence && d.Status == DeliveryStatus.Pending)
+            .ExecuteUpdateAsync(
+                u => u.SetProperty(d => d.Status, status).SetProperty(d => d.Channel, channel).SetProperty(d => d.Reason, reason)
+                    .SetProperty(d => d.CompletedAt, now).SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null),
+                cancellationToken) == 1;
+}
