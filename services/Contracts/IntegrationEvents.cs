@@ -96,3 +96,8 @@ public sealed record NoticeFailed(
     string SubjectId,
     string Reason,
     DateTimeOffset FailedAt);
+
+/// <summary>A legal hold ended; erasure that it blocked may go ahead.</summary>
+public sealed record LegalHoldReleased(
+    Guid HoldId,
+    DateTimeOffset ReleasedAt);
