@@ -4,7 +4,11 @@ using PrivacySuite.Vault.Model;
 
 namespace PrivacySuite.Vault.Apis;
 
-/// <summary>What the vault's handlers depend on, bound with [AsParameters].</summary>
+/// <summary>What the vault's handlers depend on, bound with [AsParameters]. Services, not input: the validation
+/// generator would otherwise walk into the DbContext's object graph.</summary>
+#pragma warning disable ASP0029 // SkipValidation is marked "for evaluation" in .NET 10; it is the documented way to opt out.
+[Microsoft.Extensions.Validation.SkipValidation]
+#pragma warning restore ASP0029
 public sealed record VaultServices(
     VaultService Vault,
     VaultDbContext Db,
