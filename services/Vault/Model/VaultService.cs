@@ -197,10 +197,10 @@ public sealed partial class VaultService(
         // A recorded non-consent basis (IWK-1.3) carries the read; consent-based values need the consent decision.
         if (bases.Contains(LegalBases.Consent))
         {
-            var (allowed, _) = await consent.DecideAsync(db, subject.SubjectId, read.Purpose, ct);
+            var (allowed, why) = await consent.DecideAsync(db, subject.SubjectId, read.Purpose, ct);
             if (!allowed)
             {
-                return "no-consent";
+                return why;
             }
 
             if (subject.IsMinor)
@@ -210,10 +210,10 @@ public sealed partial class VaultService(
                     return "no-guardian-consent";
                 }
 
-                var (guardianAllowed, _) = await consent.DecideAsync(db, subject.GuardianSubjectId, read.Purpose, ct);
+                var (guardianAllowed, why) = await consent.DecideAsync(db, subject.GuardianSubjectId, read.Purpose, ct);
                 if (!guardianAllowed)
                 {
-                    return "no-guardian-consent";
+                    return why == "no-consent" ? "no-guardian-consent" : why;
                 }
             }
         }
