@@ -66,6 +66,10 @@ public class VaultFactory() : ServiceFactory<Program>("vaultdb")
         return await work(scope.ServiceProvider.GetRequiredService<VaultDbContext>());
     }
 
+    /// <summary>The outbox as the relay sees it: what was, or will be, published.</summary>
+    public Task<List<PrivacySuite.ServiceDefaults.Messaging.OutboxMessage>> OutboxAsync() =>
+        WithDbAsync(db => db.OutboxMessages.AsNoTracking().OrderBy(m => m.Sequence).ToListAsync());
+
     /// <summary>Publishes an event on the real broker, as another service's outbox relay would.</summary>
     public Task PublishAsync<T>(T message)
         where T : class => Services.GetRequiredService<IBus>().Publish(message);

@@ -210,10 +210,10 @@ public sealed partial class VaultService(
                     return "no-guardian-consent";
                 }
 
-                var (guardianAllowed, why) = await consent.DecideAsync(db, subject.GuardianSubjectId, read.Purpose, ct);
+                var (guardianAllowed, guardianWhy) = await consent.DecideAsync(db, subject.GuardianSubjectId, read.Purpose, ct);
                 if (!guardianAllowed)
                 {
-                    return why == "no-consent" ? "no-guardian-consent" : why;
+                    return guardianWhy == "no-consent" ? "no-guardian-consent" : guardianWhy;
                 }
             }
         }
