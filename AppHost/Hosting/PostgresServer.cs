@@ -146,7 +146,7 @@ public sealed class PostgresServer(PostgresServerOptions options, Action<string>
             "\n# Written by the PrivacySuite AppHost on every start.\ninclude = 'privacysuite.conf'\n", cancellationToken);
     }
 
-    private async Task OwnAsync(CancellationToken cancellationToken)
+    internal async Task OwnAsync(CancellationToken cancellationToken)
     {
         if (!Binaries.IsRoot)
         {
@@ -159,12 +159,15 @@ public sealed class PostgresServer(PostgresServerOptions options, Action<string>
             throw new HostingException($"Could not give {Directory} to the postgres user: {text.Trim()}");
         }
 
-        File.SetUnixFileMode(DataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if (System.IO.Directory.Exists(DataDirectory))
+        {
+            File.SetUnixFileMode(DataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
     }
 
-    private static string AsPostgresUser(string program) => Binaries.IsRoot ? "setpriv" : program;
+    internal static string AsPostgresUser(string program) => Binaries.IsRoot ? "setpriv" : program;
 
-    private static IEnumerable<string> AsPostgresUserArgs(string program, IEnumerable<string> args) =>
+    internal static IEnumerable<string> AsPostgresUserArgs(string program, IEnumerable<string> args) =>
         Binaries.IsRoot
             ? ["--reuid=postgres", "--regid=postgres", "--init-groups", "--reset-env", program, .. args]
             : args;

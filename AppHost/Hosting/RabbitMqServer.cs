@@ -6,7 +6,8 @@ namespace PrivacySuite.AppHost.Hosting;
 
 public sealed record RabbitMqServerOptions(string Name, string StateDir, int AmqpPort, int ManagementPort, int DistPort, int EpmdPort, string User, string Password)
 {
-    public IReadOnlyList<string> Plugins { get; init; } = ["rabbitmq_management", "rabbitmq_federation", "rabbitmq_shovel"];
+    public IReadOnlyList<string> Plugins { get; init; } =
+        ["rabbitmq_management", "rabbitmq_federation", "rabbitmq_federation_management", "rabbitmq_shovel", "rabbitmq_shovel_management"];
 }
 
 /// <summary>

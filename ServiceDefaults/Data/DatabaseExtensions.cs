@@ -14,7 +14,8 @@ public static class DatabaseExtensions
     {
         builder.Services.AddSingleton<OutboxSignal>();
         builder.Services.AddSingleton<OutboxCommitInterceptor>();
-        builder.Services.AddDbContext<TDb>((sp, options) => options
+        // Pooled: request handlers and consumers create a context per unit of work, many times a second.
+        builder.Services.AddDbContextPool<TDb>((sp, options) => options
             .UseNpgsql(RequireConnectionString(sp, connectionName), npgsql => npgsql.CommandTimeout(30))
             .AddInterceptors(sp.GetRequiredService<OutboxCommitInterceptor>()));
 

@@ -18,6 +18,7 @@ public static class MessagingExtensions
         where TDb : ServiceDbContext
     {
         builder.Services.AddOptions<OutboxOptions>().BindConfiguration("PrivacySuite:Outbox");
+        builder.Services.AddOptions<ConsumerOptions>().BindConfiguration("PrivacySuite:Messaging");
         builder.Services.AddMassTransit(bus =>
         {
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(endpointPrefix, includeNamespace: false));
@@ -35,6 +36,11 @@ public static class MessagingExtensions
             bus.UsingRabbitMq((context, rabbit) =>
             {
                 var address = RequireAddress(context.GetRequiredService<IConfiguration>());
+                var consumers = context.GetRequiredService<IOptions<ConsumerOptions>>().Value;
+
+                // Consumers wait on their database commit (the inbox); a handful in flight would leave the broker idle.
+                rabbit.PrefetchCount = consumers.PrefetchCount;
+                rabbit.ConcurrentMessageLimit = consumers.ConcurrentMessageLimit;
                 rabbit.Host(address.Host, address.Port, address.VirtualHost, h =>
                 {
                     h.Username(address.Username);
@@ -63,6 +69,13 @@ public static class MessagingExtensions
             : throw new InvalidOperationException(
                 $"ConnectionStrings__{ConnectionName} is missing or is not an amqp://user:pass@host:port[/vhost] address. " +
                 "Start the service through the AppHost (./eng/run.sh).");
+}
+
+public sealed class ConsumerOptions
+{
+    public int PrefetchCount { get; set; } = 64;
+
+    public int ConcurrentMessageLimit { get; set; } = 32;
 }
 
 /// <summary>The parts of an <c>amqp://user:pass@host:port/vhost</c> connection string, as Aspire writes it.</summary>

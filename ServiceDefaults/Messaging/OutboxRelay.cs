@@ -46,6 +46,7 @@ public sealed partial class OutboxRelay<TDb>(
         "privacysuite.outbox.relay_lag", unit: "s", description: "Time from commit to broker confirm");
 
     private long _backlog;
+    private bool _onReplica;
     private DateTimeOffset _lastHousekeeping = DateTimeOffset.MinValue;
 
     /// <summary>Unsent rows at the last count, for the backlog gauge.</summary>
@@ -62,6 +63,23 @@ public sealed partial class OutboxRelay<TDb>(
             {
                 published = await RelayBatchAsync(settings, stoppingToken);
                 await HousekeepAsync(settings, stoppingToken);
+                if (_onReplica)
+                {
+                    _onReplica = false;
+                    LogPrimaryAgain(logger);
+                }
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ReadOnlySqlTransaction)
+            {
+                // A standby region's database is a read-only replica: the primary's relay publishes these rows. After a
+                // failover promotes this database, the next poll relays whatever the old primary had not sent.
+                if (!_onReplica)
+                {
+                    _onReplica = true;
+                    LogOnReplica(logger);
+                }
+
+                published = 0;
             }
             catch (Exception e) when (e is NpgsqlException or DbUpdateException or InvalidOperationException && !stoppingToken.IsCancellationRequested)
             {
@@ -95,6 +113,7 @@ public sealed partial class OutboxRelay<TDb>(
         // SKIP LOCKED lets several relays (or a relay and a failover drain) share the table without sending a row twice at once.
         var batch = await db.OutboxMessages
             .FromSql($"select * from outbox_messages where sent_at is null and next_attempt_at <= {now} order by sequence limit {settings.BatchSize} for update skip locked")
+            .AsNoTracking()
             .ToListAsync(cancellationToken);
         if (batch.Count == 0)
         {
@@ -102,29 +121,32 @@ public sealed partial class OutboxRelay<TDb>(
         }
 
         var results = await Task.WhenAll(batch.Select(m => PublishAsync(m, settings.PublishTimeout, cancellationToken)));
-        var confirmed = 0;
         var sentAt = time.GetUtcNow();
+        var confirmedIds = new List<long>(batch.Count);
         for (var i = 0; i < batch.Count; i++)
         {
             var message = batch[i];
             if (results[i] is null)
             {
-                message.SentAt = sentAt;
-                message.LastError = null;
+                confirmedIds.Add(message.Sequence);
                 RelayLag.Record((sentAt - message.CreatedAt).TotalSeconds);
-                confirmed++;
+                continue;
             }
-            else
-            {
-                message.Attempts++;
-                message.LastError = results[i]!.GetType().Name;
-                message.NextAttemptAt = sentAt + Backoff(message.Attempts, settings.MaxBackoff);
-            }
+
+            var attempts = message.Attempts + 1;
+            var nextAttempt = sentAt + Backoff(attempts, settings.MaxBackoff);
+            var error = results[i]!.GetType().Name;
+            await db.OutboxMessages.Where(m => m.Sequence == message.Sequence).ExecuteUpdateAsync(
+                s => s.SetProperty(m => m.Attempts, attempts).SetProperty(m => m.NextAttemptAt, nextAttempt).SetProperty(m => m.LastError, error),
+                cancellationToken);
         }
 
-        await db.SaveChangesAsync(cancellationToken);
+        // One statement for the whole confirmed batch.
+        await db.OutboxMessages.Where(m => confirmedIds.Contains(m.Sequence)).ExecuteUpdateAsync(
+            s => s.SetProperty(m => m.SentAt, sentAt).SetProperty(m => m.LastError, (string?)null), cancellationToken);
         await tx.CommitAsync(cancellationToken);
 
+        var confirmed = confirmedIds.Count;
         Published.Add(confirmed);
         if (confirmed < batch.Count)
         {
@@ -179,6 +201,12 @@ public sealed partial class OutboxRelay<TDb>(
         var cutoff = now - settings.KeepSent;
         await db.OutboxMessages.Where(m => m.SentAt != null && m.SentAt < cutoff).ExecuteDeleteAsync(cancellationToken);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Outbox relay is idle: its database is a read-only replica")]
+    private static partial void LogOnReplica(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Outbox relay resumed: its database accepts writes")]
+    private static partial void LogPrimaryAgain(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox relay could not reach its database ({ErrorType}); retrying")]
     private static partial void LogRelayFailed(ILogger logger, string errorType);

@@ -10,6 +10,9 @@ namespace PrivacySuite.Testing;
 /// </summary>
 public sealed class SuiteInfrastructure
 {
+    /// <summary>Set to 1 to keep PostgreSQL's durable defaults (benchmarks); tests run with fsync off.</summary>
+    public const string DurablePostgresVariable = "PRIVACYSUITE_DURABLE_POSTGRES";
+
     private static readonly Lazy<Task<SuiteInfrastructure>> Shared = new(StartSharedAsync);
     private static int _counter;
 
@@ -61,7 +64,10 @@ public sealed class SuiteInfrastructure
     {
         var stateDir = NewStateDir();
         var postgres = new PostgresServer(
-            new PostgresServerOptions("postgres-test", stateDir, Ports.GetFree(), RandomSecret()) { Durable = false },
+            new PostgresServerOptions("postgres-test", stateDir, Ports.GetFree(), RandomSecret())
+            {
+                Durable = Environment.GetEnvironmentVariable(DurablePostgresVariable) == "1",
+            },
             TestOutput.Sink("postgres-test"));
         var rabbitMq = new RabbitMqServer(RabbitMqOptions("rabbitmq-test", stateDir), TestOutput.Sink("rabbitmq-test"));
 

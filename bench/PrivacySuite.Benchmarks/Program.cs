@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using System.Text;
+using PrivacySuite.Benchmarks;
+
+// ./eng/bench.sh NAME [--no-record]: runs one figure, prints its result lines, appends them to docs/benchmarks.md.
+var figures = Assembly.GetExecutingAssembly().GetTypes()
+    .Where(t => typeof(IFigure).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false })
+    .Select(t => (IFigure)Activator.CreateInstance(t)!)
+    .OrderBy(f => f.Name, StringComparer.Ordinal)
+    .ToList();
+
+var name = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal));
+var figure = figures.FirstOrDefault(f => f.Name == name);
+if (figure is null)
+{
+    Console.Error.WriteLine(name is null ? "Which figure? Usage: ./eng/bench.sh NAME" : $"No figure named '{name}'.");
+    Console.Error.WriteLine("Figures:");
+    foreach (var f in figures)
+    {
+        Console.Error.WriteLine($"  {f.Name,-16} {f.Description}");
+    }
+
+    return 2;
+}
+
+var context = new BenchContext();
+context.Progress($"{figure.Name}: {figure.Description}");
+using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(30));
+var results = await figure.RunAsync(context, cts.Token);
+foreach (var result in results)
+{
+    Console.WriteLine(result.Line);
+}
+
+if (!args.Contains("--no-record"))
+{
+    var doc = Environment.GetEnvironmentVariable("PRIVACYSUITE_BENCH_RESULTS") ?? "docs/benchmarks.md";
+    File.AppendAllText(doc, Record(figure, results, string.Join(' ', args)));
+    context.Progress($"appended to {doc}");
+}
+
+return 0;
+
+static string Record(IFigure figure, IReadOnlyList<FigureResult> results, string arguments)
+{
+    var text = new StringBuilder();
+    text.AppendLine(CultureInfo.InvariantCulture, $"\n### {figure.Name}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+    text.AppendLine(CultureInfo.InvariantCulture, $"{figure.Description}  ");
+    text.AppendLine(CultureInfo.InvariantCulture, $"Command: `./eng/bench.sh {arguments}` on {Environment.ProcessorCount} cores ({CpuModel()}).\n");
+    text.AppendLine("```");
+    foreach (var result in results)
+    {
+        text.AppendLine(result.Line);
+    }
+
+    text.AppendLine("```");
+    foreach (var result in results)
+    {
+        text.AppendLine(CultureInfo.InvariantCulture, $"- {result.Line.Split(' ')[0]}: {string.Join(", ", result.Details.Select(d => $"{d.Key} {d.Value}"))}");
+    }
+
+    return text.ToString();
+}
+
+static string CpuModel()
+{
+    var line = File.Exists("/proc/cpuinfo") ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal)) : null;
+    return line?.Split(':', 2)[1].Trim() ?? "unknown CPU";
+}
+
+/// <summary>Shared measuring helpers for figures.</summary>
+public static class Measure
+{
+    public static string Ratio(double value) => value.ToString("0.00", CultureInfo.InvariantCulture);
+
+    public static string Number(double value, string format = "0") => value.ToString(format, CultureInfo.InvariantCulture);
+
+    public static async Task<TimeSpan> TimeAsync(Func<Task> action)
+    {
+        var watch = Stopwatch.StartNew();
+        await action();
+        return watch.Elapsed;
+    }
+}

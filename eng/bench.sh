@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs one benchmark figure against real infrastructure and appends its result to docs/benchmarks.md.
+# Usage: ./eng/bench.sh NAME [--no-record]      (./eng/bench.sh with no name lists the figures)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+./eng/install-deps.sh
+echo "==> Building the benchmarks (Release)" >&2
+dotnet build bench/PrivacySuite.Benchmarks -c Release -nologo -clp:ErrorsOnly >&2
+
+PRIVACYSUITE_TEST_ROOT=$(mktemp -d /tmp/privacysuite-bench.XXXXXX)
+chmod 755 "$PRIVACYSUITE_TEST_ROOT"
+export PRIVACYSUITE_TEST_ROOT
+trap 'pkill -9 -f "$PRIVACYSUITE_TEST_ROOT/" 2>/dev/null || true; rm -rf "$PRIVACYSUITE_TEST_ROOT"' EXIT
+
+dotnet bench/PrivacySuite.Benchmarks/bin/Release/net10.0/PrivacySuite.Benchmarks.dll "$@"
