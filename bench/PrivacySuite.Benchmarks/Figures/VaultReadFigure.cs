@@ -42,6 +42,8 @@ public sealed class VaultReadFigure : IFigure
         var tokens = await SeedVaultAsync(context, vault, vaultDb, cancellationToken);
         await using var bare = await BareEndpoint.StartAsync(baselineDb, tokens, cancellationToken);
 
+        await ProbeAsync(context, "vault", vault.Address, "/v1/detokenize", tokens, vault.Credentials.ProductBackendApiKey, ct: cancellationToken);
+        await ProbeAsync(context, "bare", bare.Address, "/read", tokens, null, cancellationToken);
         var script = Script(tokens);
         var headers = new Dictionary<string, string> { [AuthenticationExtensions.ApiKeyHeader] = vault.Credentials.ProductBackendApiKey };
         var bare1 = await Wrk.RunAsync(new Uri(bare.Address, "/read").ToString(), Connections, Duration, luaScript: script, cancellationToken: cancellationToken);
@@ -95,6 +97,25 @@ public sealed class VaultReadFigure : IFigure
         await insert.ExecuteNonQueryAsync(ct);
         context.Progress($"seeded {Subjects} subjects");
         return tokens;
+    }
+
+    /// <summary>Sequential latency of one connection, printed as progress: it tells lock waits apart from per-request cost.</summary>
+    private static async Task ProbeAsync(BenchContext context, string what, Uri address, string path, IReadOnlyList<string> tokens, string? apiKey, CancellationToken ct)
+    {
+        using var client = new HttpClient { BaseAddress = address };
+        if (apiKey is not null)
+        {
+            client.DefaultRequestHeaders.Add(AuthenticationExtensions.ApiKeyHeader, apiKey);
+        }
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < 200; i++)
+        {
+            using var response = await client.PostAsJsonAsync(path, new { tokens = new[] { tokens[i % tokens.Count] }, purpose = "service.provide" }, ct);
+            response.EnsureSuccessStatusCode();
+        }
+
+        context.Progress($"{what}: {watch.Elapsed.TotalMilliseconds / 200:0.00} ms per request on one connection");
     }
 
     private static string Script(IReadOnlyList<string> tokens)

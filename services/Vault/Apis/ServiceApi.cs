@@ -26,14 +26,13 @@ public static class ServiceApi
     }
 
     private static async Task<Results<Ok<ContactsResponse>, ValidationProblem, ProblemHttpResult>> ContactsAsync(
-        string subjectId, [AsParameters] VaultServices s, CancellationToken ct)
+        string subjectId, [AsParameters] VaultServices s, AccessLogAppender appender, CancellationToken ct)
     {
         if (!Validate.SubjectId(subjectId))
         {
             return Problems.Invalid("subjectId", "Not a valid subject id.");
         }
 
-        await using var tx = await s.Db.Database.BeginTransactionAsync(ct);
         var subject = await s.Db.Subjects.AsNoTracking().SingleOrDefaultAsync(x => x.SubjectId == subjectId, ct);
         if (subject is null)
         {
@@ -46,10 +45,9 @@ public static class ServiceApi
         }
 
         var rows = await s.Db.Values.AsNoTracking().Where(v => v.SubjectId == subjectId && v.Category == Categories.Contact).ToListAsync(ct);
-        await s.AccessLog.AppendAsync(s.Db, ct, new AccessRecord("read", "allowed", subjectId, s.Accessor, "notification", Categories.Contact,
-            Detail: $"fields={rows.Count}"));
+        // Logged (group commit) before anything is decrypted.
+        await appender.AppendAsync([new AccessRecord("read", "allowed", subjectId, s.Accessor, "notification", Categories.Contact, Detail: $"fields={rows.Count}")], ct);
         var values = s.Vault.Decrypt(rows, new Dictionary<string, Subject> { [subjectId] = subject }).ToDictionary(v => v.Field, v => v.Value);
-        await tx.CommitAsync(ct);
 
         var channels = new List<ContactChannel>();
         foreach (var (field, channel) in new[] { ("email", "email"), ("phone", "sms"), ("push", "push") })

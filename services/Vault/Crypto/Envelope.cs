@@ -61,7 +61,7 @@ public static class Envelope
     public static byte[] Encrypt(AesGcm aes, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> aad)
     {
         var output = new byte[plaintext.Length + TagSize];
-        aes.Encrypt(nonce, plaintext, output.AsSpan(0, plaintext.Length), output.AsSpan(plaintext.Length), aad);
+        Encrypt(aes, nonce, plaintext, aad, output);
         return output;
     }
 
@@ -73,12 +73,47 @@ public static class Envelope
         }
 
         var plaintext = new byte[ciphertext.Length - TagSize];
-        aes.Decrypt(nonce, ciphertext[..^TagSize], ciphertext[^TagSize..], plaintext, aad);
+        Decrypt(aes, nonce, ciphertext, aad, plaintext);
         return plaintext;
     }
 
-    public static byte[] ValueAad(string subjectId, string category, string field, string token, int version, int generation) =>
-        Encoding.UTF8.GetBytes($"privacysuite-vault-value|v1|{subjectId}|{category}|{field}|{token}|{version}|{generation}");
+    public static byte[] ValueAad(string subjectId, string category, string field, string token, int version, int generation)
+    {
+        Span<byte> buffer = stackalloc byte[MaxAadSize];
+        return buffer[..WriteValueAad(buffer, subjectId, category, field, token, version, generation)].ToArray();
+    }
+
+    /// <summary>Longest associated data: ids, category, field and token are each at most 64 characters of ASCII.</summary>
+    public const int MaxAadSize = 512;
+
+    /// <summary>Writes the associated data of a value into <paramref name="destination"/> without allocating; returns its length.</summary>
+    public static int WriteValueAad(Span<byte> destination, string subjectId, string category, string field, string token, int version, int generation) =>
+        System.Text.Unicode.Utf8.TryWrite(destination, System.Globalization.CultureInfo.InvariantCulture,
+            $"privacysuite-vault-value|v1|{subjectId}|{category}|{field}|{token}|{version}|{generation}", out var written)
+            ? written
+            : throw new ArgumentException("The associated data is longer than a value's ids allow.");
+
+    /// <summary>Encrypts into <paramref name="destination"/> (plaintext length + tag), without allocating.</summary>
+    public static void Encrypt(AesGcm aes, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> aad, Span<byte> destination) =>
+        aes.Encrypt(nonce, plaintext, destination[..plaintext.Length], destination.Slice(plaintext.Length, TagSize), aad);
+
+    /// <summary>Decrypts into <paramref name="destination"/> (ciphertext length - tag), without allocating.</summary>
+    public static void Decrypt(AesGcm aes, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> aad, Span<byte> destination)
+    {
+        if (ciphertext.Length < TagSize)
+        {
+            throw new CryptographicException("A ciphertext is shorter than its tag.");
+        }
+
+        aes.Decrypt(nonce, ciphertext[..^TagSize], ciphertext[^TagSize..], destination[..(ciphertext.Length - TagSize)], aad);
+    }
+
+    /// <summary>Writes the counter nonce into <paramref name="destination"/> (12 bytes).</summary>
+    public static void WriteCounterNonce(Span<byte> destination, long counter)
+    {
+        destination[..4].Clear();
+        BinaryPrimitives.WriteInt64BigEndian(destination[4..NonceSize], counter);
+    }
 
     private static byte[] WrapAad(string subjectId, int kekVersion, int generation) =>
         Encoding.UTF8.GetBytes($"privacysuite-vault-dek|v1|{subjectId}|{kekVersion}|{generation}");

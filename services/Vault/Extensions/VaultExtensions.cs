@@ -30,6 +30,8 @@ public static class VaultExtensions
         builder.Services.AddSingleton(sp => new FileKeyProvider(sp.GetRequiredService<IOptions<VaultOptions>>().Value.KeyDirectory));
         builder.Services.AddSingleton<MacKeys>();
         builder.Services.AddSingleton<AccessLogBook>();
+        builder.Services.AddSingleton<AccessLogAppender>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<AccessLogAppender>());
         builder.Services.AddSingleton<Keyring>();
         builder.Services.AddScoped<ConsentGate>();
         builder.Services.AddScoped<VaultService>();

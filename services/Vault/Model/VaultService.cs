@@ -25,6 +25,7 @@ public sealed partial class VaultService(
     Keyring keyring,
     ConsentGate consent,
     AccessLogBook accessLog,
+    AccessLogAppender appender,
     MacKeys macs,
     TimeProvider time,
     ILogger<VaultService> logger)
@@ -128,7 +129,7 @@ public sealed partial class VaultService(
 
         var highGroups = groups.Where(g => Categories.Levels[g.Key.Category] == ProtectionLevel.High).ToList();
         Approval? approval = read.ApprovalId is { } approvalId
-            ? await db.Approvals.SingleOrDefaultAsync(a => a.ApprovalId == approvalId, ct)
+            ? await db.Approvals.AsNoTracking().SingleOrDefaultAsync(a => a.ApprovalId == approvalId, ct)
             : null;
 
         var records = new List<AccessRecord>();
@@ -144,26 +145,26 @@ public sealed partial class VaultService(
                 read.ProcessorId, reason is null ? $"tokens={group.Count()};basis={string.Join(',', bases)}" : $"reason={reason}"));
         }
 
+        // An approval serves one read: claiming it is a conditional update, so two concurrent reads cannot both use it.
+        if (denial is null && approval is not null && highGroups.Count > 0 &&
+            await db.Approvals.Where(a => a.ApprovalId == approval.ApprovalId && a.UsedAt == null)
+                .ExecuteUpdateAsync(u => u.SetProperty(a => a.UsedAt, now), ct) == 0)
+        {
+            denial = "approval-required";
+            records = [.. records.Select(r => Categories.Levels[r.Category!] == ProtectionLevel.High
+                ? r with { Outcome = "denied", Detail = "reason=approval-required" } : r)];
+        }
+
         if (denial is not null)
         {
             // The denial is recorded; nothing else changes.
-            db.ChangeTracker.Clear();
-            await accessLog.AppendAsync(db, ct, [.. records.Where(r => r.Outcome == "denied")]);
+            await appender.AppendAsync([.. records.Where(r => r.Outcome == "denied")], ct);
             Log.ReadDenied(logger, records.First(r => r.Outcome == "denied").SubjectId!, read.Purpose, denial);
             return new Outcome<IReadOnlyList<ClearValue>>.Refused(403, denial, DenialDetail(denial));
         }
 
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        if (approval is not null && highGroups.Count > 0)
-        {
-            approval.UsedAt = now;
-            await db.SaveChangesAsync(ct);
-        }
-
-        await accessLog.AppendAsync(db, ct, [.. records]);
-        var values = Decrypt(rows, subjects);
-        await tx.CommitAsync(ct);
-        return new Outcome<IReadOnlyList<ClearValue>>.Done(values);
+        await appender.AppendAsync(records, ct);
+        return new Outcome<IReadOnlyList<ClearValue>>.Done(Decrypt(rows, subjects));
     }
 
     private async Task<string?> DenialAsync(Subject subject, string category, List<string> bases, ReadContext read, Processor? processor,
