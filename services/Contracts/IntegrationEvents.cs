@@ -149,3 +149,8 @@ public sealed record NoticeCampaignRequested(
     IReadOnlyList<string> SubjectIds,
     IReadOnlyDictionary<string, string> Variables,
     DateTimeOffset RequestedAt);
+
+/// <summary>A legal hold ended; erasure that it blocked may go ahead once no other hold stands.</summary>
+public sealed record LegalHoldReleased(
+    Guid HoldId,
+    DateTimeOffset ReleasedAt);

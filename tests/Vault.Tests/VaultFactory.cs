@@ -1,5 +1,189 @@
-using PrivacySuite.Testing;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+using MassTransit;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using PrivacySuite.Contracts;
+using PrivacySuite.ServiceDefaults.Auth;
+using PrivacySuite.Vault.Infrastructure;
 
 namespace PrivacySuite.Vault.Tests;
 
-public sealed class VaultFactory() : ServiceFactory<Program>("vaultdb");
+/// <summary>
+/// The vault in-process on its own database and virtual host, with its key folder in a temporary directory.
+/// The consent service is asked through <see cref="ConsentStandIn"/>, a local HTTP server standing in for it
+/// (the consent service is being built in parallel); consent events travel through the real broker.
+/// </summary>
+public class VaultFactory() : ServiceFactory<Program>("vaultdb")
+{
+    public string KeyDirectory { get; } = Path.Combine(Path.GetTempPath(), "vault-keys-" + Guid.NewGuid().ToString("N"), "keys");
+
+    public ConsentStandIn Consent { get; private set; } = null!;
+
+    /// <summary>Everything the service logged, at every level.</summary>
+    public ConcurrentQueue<string> Logs { get; } = new();
+
+    public override async Task InitializeAsync()
+    {
+        Consent = await ConsentStandIn.StartAsync();
+        Settings["PrivacySuite:Vault:KeyDirectory"] = KeyDirectory;
+        Settings["services:consent:http:0"] = Consent.Address.ToString();
+        Configure(Settings);
+        await base.InitializeAsync();
+    }
+
+    protected virtual void Configure(IDictionary<string, string?> settings)
+    {
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.ConfigureLogging(logging =>
+        {
+            logging.AddProvider(new CapturingLoggerProvider(Logs));
+            logging.AddFilter<CapturingLoggerProvider>(null, LogLevel.Trace);
+        });
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await Consent.DisposeAsync();
+        GC.SuppressFinalize(this);
+    }
+
+    public HttpClient Backend() => CreateProductBackendClient();
+
+    public HttpClient Officer() => CreateClientFor(SuiteRoles.PrivacyOfficer, "officer-1");
+
+    public async Task<T> WithDbAsync<T>(Func<VaultDbContext, Task<T>> work)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await work(scope.ServiceProvider.GetRequiredService<VaultDbContext>());
+    }
+
+    /// <summary>The outbox as the relay sees it: what was, or will be, published.</summary>
+    public Task<List<PrivacySuite.ServiceDefaults.Messaging.OutboxMessage>> OutboxAsync() =>
+        WithDbAsync(db => db.OutboxMessages.AsNoTracking().OrderBy(m => m.Sequence).ToListAsync());
+
+    /// <summary>Publishes an event on the real broker, as another service's outbox relay would.</summary>
+    public Task PublishAsync<T>(T message)
+        where T : class => Services.GetRequiredService<IBus>().Publish(message);
+
+    /// <summary>Grants consent through the broker and waits until the vault has recorded it.</summary>
+    public async Task GrantAsync(string subjectId, string purpose)
+    {
+        await PublishAsync(new ConsentGranted(subjectId, purpose, "v1", "web-form", "CN", DateTimeOffset.UtcNow));
+        await Eventually.HoldsAsync(() => WithDbAsync(db => db.ConsentDecisions.AnyAsync(d => d.SubjectId == subjectId && d.Purpose == purpose && d.Allowed)),
+            TimeSpan.FromSeconds(20), $"the vault recorded consent to {purpose}");
+    }
+
+    public async Task<IReadOnlyDictionary<string, string>> StoreAsync(string subjectId, string category, object fields, string source = "provided", string? legalBasis = null)
+    {
+        using var client = Backend();
+        using var response = await client.PostAsJsonAsync($"/v1/subjects/{subjectId}/data", new { category, source, legalBasis, fields });
+        Assert.True(response.IsSuccessStatusCode, $"store answered {(int)response.StatusCode}: " + string.Join('\n', Logs.Where(l => l.Contains("Error:", StringComparison.Ordinal)).Take(1)));
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return body.GetProperty("tokens").Deserialize<Dictionary<string, string>>()!;
+    }
+}
+
+/// <summary>The consent service's check endpoint, answering from a table the test fills, and counting the questions.</summary>
+public sealed class ConsentStandIn : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private ConsentStandIn(WebApplication app, Uri address)
+    {
+        _app = app;
+        Address = address;
+    }
+
+    public Uri Address { get; }
+
+    public ConcurrentDictionary<(string Subject, string Purpose), bool> Answers { get; } = new();
+
+    public int Questions;
+
+    public bool Down { get; set; }
+
+    public static async Task<ConsentStandIn> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        ConsentStandIn? standIn = null;
+        app.MapGet("/v1/consents/check", (string subjectId, string purpose, HttpContext http) =>
+        {
+            Interlocked.Increment(ref standIn!.Questions);
+            if (standIn.Down)
+            {
+                return Results.StatusCode(503);
+            }
+
+            var allowed = http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.Ordinal) &&
+                          standIn.Answers.TryGetValue((subjectId, purpose), out var a) && a;
+            return Results.Json(new { allowed, basis = allowed ? "consent" : null, policyVersion = "v1", reason = allowed ? null : "no-consent" });
+        });
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First();
+        standIn = new ConsentStandIn(app, new Uri(address));
+        return standIn;
+    }
+
+    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+}
+
+public sealed class CapturingLoggerProvider(ConcurrentQueue<string> sink) : ILoggerProvider
+{
+    public ILogger CreateLogger(string categoryName) => new Capturing(categoryName, sink);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Capturing(string category, ConcurrentQueue<string> sink) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull
+        {
+            sink.Enqueue($"{category} scope: {state}");
+            return null;
+        }
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            sink.Enqueue($"{category} {logLevel}: {formatter(state, exception)} {state} {exception}");
+        }
+    }
+}
+
+/// <summary>Every span the process creates, with its name and tags, for the canary scan.</summary>
+public sealed class SpanRecorder : IDisposable
+{
+    private readonly ActivityListener _listener;
+
+    public SpanRecorder()
+    {
+        _listener = new ActivityListener
+        {
+            ShouldListenTo = _ => true,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = a => Spans.Enqueue($"{a.DisplayName} {a.OperationName} {string.Join(' ', a.TagObjects.Select(t => $"{t.Key}={t.Value}"))} " +
+                                                 string.Join(' ', a.Events.Select(e => e.Name + string.Join(' ', e.Tags.Select(t => $"{t.Key}={t.Value}"))))),
+        };
+        ActivitySource.AddActivityListener(_listener);
+    }
+
+    public ConcurrentQueue<string> Spans { get; } = new();
+
+    public void Dispose() => _listener.Dispose();
+}

@@ -1,3 +1,9 @@
+using PrivacySuite.ServiceDefaults.Auth;
+using PrivacySuite.Vault.Apis;
+using PrivacySuite.Vault.Crypto;
+using PrivacySuite.Vault.IntegrationEvents;
+using PrivacySuite.Vault.Model;
+
 namespace Microsoft.Extensions.Hosting;
 
 public static class VaultExtensions
@@ -7,7 +13,36 @@ public static class VaultExtensions
     {
         builder.Services.AddValidation();
         builder.AddServiceDatabase<VaultDbContext>("vaultdb");
-        builder.AddMessaging<VaultDbContext>("vault");
+        builder.AddMessaging<VaultDbContext>("vault", bus =>
+        {
+            bus.AddConsumer<RecordConsentOnConsentGranted>();
+            bus.AddConsumer<RecordDenialOnConsentWithdrawn>();
+            bus.AddConsumer<ForgetDecisionsOnPolicyVersionPublished>();
+            bus.AddConsumer<RecordHoldOnLegalHoldPlaced>();
+            bus.AddConsumer<ReleaseHoldOnLegalHoldReleased>();
+            bus.AddConsumer<EraseOnErasureRequested>();
+        });
+
+        builder.Services.AddOptions<VaultOptions>().BindConfiguration(VaultOptions.SectionName)
+            .ValidateDataAnnotations()
+            .Validate(o => !string.IsNullOrWhiteSpace(o.KeyDirectory), "PrivacySuite:Vault:KeyDirectory must name a folder for the key-encryption keys.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton(sp => new FileKeyProvider(sp.GetRequiredService<IOptions<VaultOptions>>().Value.KeyDirectory));
+        builder.Services.AddSingleton<MacKeys>();
+        builder.Services.AddSingleton<AccessLogBook>();
+        builder.Services.AddSingleton<AccessLogAppender>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<AccessLogAppender>());
+        builder.Services.AddSingleton<Keyring>();
+        builder.Services.AddScoped<ConsentGate>();
+        builder.Services.AddScoped<VaultService>();
+        builder.Services.AddHttpClient(ConsentGate.HttpClientName, c => c.BaseAddress = new Uri("http://consent")).AddServiceIdentity();
         return builder;
     }
+
+    public static IEndpointRouteBuilder MapVaultApi(this IEndpointRouteBuilder app) => app
+        .MapDataApi()
+        .MapServiceApi()
+        .MapSubjectRightsApi()
+        .MapGovernanceApi()
+        .MapTransfersApi();
 }

@@ -1,4 +1,38 @@
+using PrivacySuite.Vault.Model;
+
 namespace PrivacySuite.Vault.Infrastructure;
 
 /// <summary>The vault service's own database: its domain tables, plus the outbox and inbox of <see cref="ServiceDbContext"/>.</summary>
-public sealed class VaultDbContext(DbContextOptions<VaultDbContext> options) : ServiceDbContext(options);
+public sealed class VaultDbContext(DbContextOptions<VaultDbContext> options) : ServiceDbContext(options)
+{
+    public DbSet<Subject> Subjects => Set<Subject>();
+    public DbSet<PersonalValue> Values => Set<PersonalValue>();
+    public DbSet<ConsentDecision> ConsentDecisions => Set<ConsentDecision>();
+    public DbSet<Processor> Processors => Set<Processor>();
+    public DbSet<Approval> Approvals => Set<Approval>();
+    public DbSet<LegalHold> LegalHolds => Set<LegalHold>();
+    public DbSet<Verification> Verifications => Set<Verification>();
+    public DbSet<DeletionCertificate> DeletionCertificates => Set<DeletionCertificate>();
+    public DbSet<TransferBasis> TransferBases => Set<TransferBasis>();
+    public DbSet<AccessLogEntry> AccessLog => Set<AccessLogEntry>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        base.OnModelCreating(modelBuilder);
+        modelBuilder.Entity<Subject>(e => { e.ToTable("subjects"); e.HasKey(s => s.SubjectId); });
+        modelBuilder.Entity<PersonalValue>(e => { e.ToTable("personal_values"); e.HasKey(v => v.Token); });
+        modelBuilder.Entity<ConsentDecision>(e => { e.ToTable("consent_decisions"); e.HasKey(d => new { d.SubjectId, d.Purpose }); });
+        modelBuilder.Entity<Processor>(e => { e.ToTable("processors"); e.HasKey(p => p.ProcessorId); });
+        modelBuilder.Entity<Approval>(e => { e.ToTable("approvals"); e.HasKey(a => a.ApprovalId); });
+        modelBuilder.Entity<LegalHold>(e => { e.ToTable("legal_holds"); e.HasKey(h => h.HoldId); });
+        modelBuilder.Entity<Verification>(e => { e.ToTable("verifications"); e.HasKey(v => v.VerificationId); });
+        modelBuilder.Entity<DeletionCertificate>(e => { e.ToTable("deletion_certificates"); e.HasKey(c => c.CertificateId); });
+        modelBuilder.Entity<TransferBasis>(e => { e.ToTable("transfer_bases"); e.HasKey(b => b.BasisId); });
+        modelBuilder.Entity<AccessLogEntry>(e =>
+        {
+            e.ToTable("access_log");
+            e.HasKey(a => a.Position);
+            e.Property(a => a.Position).ValueGeneratedNever();
+        });
+    }
+}

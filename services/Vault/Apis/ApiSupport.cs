@@ -1,0 +1,80 @@
+using System.Security.Claims;
+using PrivacySuite.Vault.Crypto;
+using PrivacySuite.Vault.Model;
+
+namespace PrivacySuite.Vault.Apis;
+
+/// <summary>What the vault's handlers depend on, bound with [AsParameters]. Services, not input: the validation
+/// generator would otherwise walk into the DbContext's object graph.</summary>
+#pragma warning disable ASP0029 // SkipValidation is marked "for evaluation" in .NET 10; it is the documented way to opt out.
+[Microsoft.Extensions.Validation.SkipValidation]
+#pragma warning restore ASP0029
+public sealed record VaultServices(
+    VaultService Vault,
+    VaultDbContext Db,
+    Keyring Keyring,
+    AccessLogBook AccessLog,
+    MacKeys Macs,
+    IOptions<VaultOptions> Options,
+    TimeProvider Time,
+    ClaimsPrincipal User)
+{
+    /// <summary>The caller as the access log names it: the API key's name or the token's subject.</summary>
+    public string Accessor => User.FindFirstValue(ClaimTypes.NameIdentifier) ?? "unknown";
+}
+
+internal static class Problems
+{
+    public static ProblemHttpResult Refused(int status, string reason, string detail) =>
+        TypedResults.Problem(detail: detail, statusCode: status, title: Title(status), extensions: new Dictionary<string, object?> { ["reason"] = reason });
+
+    public static ValidationProblem Invalid(string field, string message) =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
+
+    private static string Title(int status) => status switch
+    {
+        403 => "The request is not allowed",
+        404 => "Not found",
+        409 => "The request conflicts with the data's state",
+        410 => "The data was erased",
+        422 => "The request cannot be carried out",
+        _ => "The request was refused",
+    };
+}
+
+internal static class Validate
+{
+    public static bool SubjectId(string? value) => PrivacySuite.Contracts.SubjectId.TryParse(value, out _);
+
+    public static bool Purpose(string? value) => PurposeCode.TryParse(value, out _);
+
+    /// <summary>Field errors of a set of fields to store, or null when they are fine. Messages never echo a value.</summary>
+    public static Dictionary<string, string[]>? Fields(IReadOnlyDictionary<string, string>? fields)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (fields is null || fields.Count == 0)
+        {
+            errors["fields"] = ["At least one field is required."];
+        }
+        else if (fields.Count > VaultService.MaxFields)
+        {
+            errors["fields"] = [$"At most {VaultService.MaxFields} fields per request."];
+        }
+        else
+        {
+            foreach (var (name, value) in fields)
+            {
+                if (!VaultService.FieldName().IsMatch(name))
+                {
+                    errors["fields"] = ["Field names are 1-32 characters: lower-case letters, digits and underscores, starting with a letter."];
+                }
+                else if (string.IsNullOrEmpty(value) || value.Length > VaultService.MaxValueLength)
+                {
+                    errors[$"fields.{name}"] = [$"A value is 1-{VaultService.MaxValueLength} characters."];
+                }
+            }
+        }
+
+        return errors.Count == 0 ? null : errors;
+    }
+}

@@ -1,0 +1,176 @@
+using PrivacySuite.ServiceDefaults.Auth;
+using PrivacySuite.Vault.Model;
+
+namespace PrivacySuite.Vault.Apis;
+
+public sealed record StoreRequest(string? Category, string? Source, string? LegalBasis, Dictionary<string, string>? Fields);
+
+public sealed record StoreResponse(string SubjectId, string Category, IReadOnlyDictionary<string, string> Tokens);
+
+public sealed record ProfileRequest(bool IsMinor, string? GuardianSubjectId);
+
+public sealed record ProfileResponse(string SubjectId, bool IsMinor, string? GuardianSubjectId);
+
+public sealed record LookupRequest(string? Field, string? Value);
+
+public sealed record LookupMatch(string SubjectId, string Token);
+
+public sealed record LookupResponse(IReadOnlyList<LookupMatch> Matches);
+
+public sealed record DetokenizeRequest(List<string>? Tokens, string? Purpose, string? ProcessorId, Guid? ApprovalId);
+
+public sealed record ValueView(string Token, string SubjectId, string Category, string Field, string Value, string Source, string LegalBasis);
+
+public sealed record DetokenizeResponse(IReadOnlyList<ValueView> Values);
+
+public static class DataApi
+{
+    /// <summary>Storing personal data for tokens, equality lookups, purpose-checked reads.</summary>
+    public static IEndpointRouteBuilder MapDataApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/v1").WithTags("Data").RequireRoles(SuiteRoles.ProductBackend);
+
+        api.MapPost("/subjects/{subjectId}/data", StoreAsync).WithName("StoreData")
+            .WithSummary("Encrypts and stores fields of one category for a subject; returns a token per field.");
+        api.MapPut("/subjects/{subjectId}/profile", SetProfileAsync).WithName("SetProfile")
+            .WithSummary("Records whether the subject is a minor and who the guardian is (IWK-3.2).");
+        api.MapPost("/lookup", LookupAsync).WithName("Lookup")
+            .WithSummary("Finds the tokens of an e-mail address or phone number by its keyed hash; no value is returned.");
+        app.MapPost("/v1/detokenize", DetokenizeAsync).WithTags("Data").WithName("Detokenize")
+            .RequireRoles(SuiteRoles.ProductBackend, SuiteRoles.PrivacyOfficer)
+            .WithSummary("Returns the values of tokens for a named purpose, if consent, a legal basis and the protection level allow it.");
+        return app;
+    }
+
+    private static async Task<Results<Ok<StoreResponse>, ValidationProblem, ProblemHttpResult>> StoreAsync(
+        string subjectId, StoreRequest request, [AsParameters] VaultServices s, CancellationToken ct)
+    {
+        if (!Validate.SubjectId(subjectId))
+        {
+            return Problems.Invalid("subjectId", "A subject id is 1-64 characters of letters, digits, '-', '_', '.', ':'.");
+        }
+
+        if (request.Category == "business")
+        {
+            return Problems.Refused(422, "business-data", "Customers' business data is never stored in the vault (INF-1.2); only personal data of the listed categories.");
+        }
+
+        if (!Categories.IsKnown(request.Category))
+        {
+            return Problems.Invalid("category", "One of: identity, contact, device, usage, location, delivery.");
+        }
+
+        if (request.Source is null || !Categories.Sources.Contains(request.Source))
+        {
+            return Problems.Invalid("source", "Either 'provided' (the person gave it) or 'collected' (from their devices) (IWK-1.1).");
+        }
+
+        var basis = request.LegalBasis ?? (request.Category == Categories.Delivery ? LegalBases.Contract : LegalBases.Consent);
+        if (!LegalBases.IsKnown(basis))
+        {
+            return Problems.Invalid("legalBasis", "consent, contract, or one of the listed legal grounds (IWK-1.3).");
+        }
+
+        if (request.Category == Categories.Delivery && basis != LegalBases.Contract)
+        {
+            return Problems.Refused(422, "delivery-needs-contract", "Delivery data is kept only to perform the contract: its legal basis is 'contract' (INF-1.3).");
+        }
+
+        if (Validate.Fields(request.Fields) is { } errors)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        try
+        {
+            var stored = await s.Vault.StoreAsync(subjectId, request.Category!, request.Source, basis, request.Fields!, s.Accessor, "write", ct);
+            return TypedResults.Ok(new StoreResponse(subjectId, request.Category!, stored.ToDictionary(v => v.Field, v => v.Token)));
+        }
+        catch (SubjectErasedException)
+        {
+            return Problems.Refused(409, "erased", "This subject was erased; data for a new relationship needs a new subject id.");
+        }
+    }
+
+    private static async Task<Results<Ok<ProfileResponse>, ValidationProblem, ProblemHttpResult>> SetProfileAsync(
+        string subjectId, ProfileRequest request, [AsParameters] VaultServices s, CancellationToken ct)
+    {
+        if (!Validate.SubjectId(subjectId))
+        {
+            return Problems.Invalid("subjectId", "A subject id is 1-64 characters of letters, digits, '-', '_', '.', ':'.");
+        }
+
+        if (request.IsMinor && !Validate.SubjectId(request.GuardianSubjectId))
+        {
+            return Problems.Invalid("guardianSubjectId", "A minor's profile names the guardian's subject id.");
+        }
+
+        if (request.GuardianSubjectId == subjectId)
+        {
+            return Problems.Invalid("guardianSubjectId", "A subject cannot be their own guardian.");
+        }
+
+        await using var tx = await s.Db.Database.BeginTransactionAsync(ct);
+        var subject = await s.Keyring.LockOrCreateAsync(s.Db, subjectId, s.Time.GetUtcNow(), ct);
+        if (subject.ErasedAt is not null)
+        {
+            return Problems.Refused(409, "erased", "This subject was erased.");
+        }
+
+        subject.IsMinor = request.IsMinor;
+        subject.GuardianSubjectId = request.IsMinor ? request.GuardianSubjectId : null;
+        await s.Db.SaveChangesAsync(ct);
+        await s.AccessLog.AppendAsync(s.Db, ct, new AccessRecord("write", "allowed", subjectId, s.Accessor, Detail: $"profile;minor={request.IsMinor}"));
+        await tx.CommitAsync(ct);
+        return TypedResults.Ok(new ProfileResponse(subjectId, subject.IsMinor, subject.GuardianSubjectId));
+    }
+
+    private static async Task<Results<Ok<LookupResponse>, ValidationProblem>> LookupAsync(
+        LookupRequest request, [AsParameters] VaultServices s, CancellationToken ct)
+    {
+        if (request.Field is not ("email" or "phone"))
+        {
+            return Problems.Invalid("field", "Either 'email' or 'phone'.");
+        }
+
+        if (string.IsNullOrWhiteSpace(request.Value) || request.Value.Length > VaultService.MaxValueLength)
+        {
+            return Problems.Invalid("value", $"A value is 1-{VaultService.MaxValueLength} characters.");
+        }
+
+        var lookup = s.Vault.LookupFor(request.Field, request.Value);
+        var matches = await s.Db.Values.AsNoTracking().Where(v => v.LookupToken == lookup && v.Field == request.Field)
+            .OrderBy(v => v.SubjectId).Take(100).Select(v => new LookupMatch(v.SubjectId, v.Token)).ToListAsync(ct);
+        return TypedResults.Ok(new LookupResponse(matches));
+    }
+
+    private static async Task<Results<Ok<DetokenizeResponse>, ValidationProblem, ProblemHttpResult>> DetokenizeAsync(
+        DetokenizeRequest request, [AsParameters] VaultServices s, CancellationToken ct)
+    {
+        if (!Validate.Purpose(request.Purpose))
+        {
+            return Problems.Invalid("purpose", "Every read names a purpose code from the consent catalogue (INF-3.3).");
+        }
+
+        var tokens = request.Tokens?.Distinct().ToList() ?? [];
+        if (tokens.Count is 0 or > VaultService.MaxTokensPerRead || tokens.Any(t => t is null || t.Length is 0 or > 64))
+        {
+            return Problems.Invalid("tokens", $"1-{VaultService.MaxTokensPerRead} tokens of at most 64 characters.");
+        }
+
+        if (request.ProcessorId is { Length: 0 or > 64 })
+        {
+            return Problems.Invalid("processorId", "A processor id is 1-64 characters.");
+        }
+
+        var outcome = await s.Vault.DetokenizeAsync(tokens, new ReadContext(s.Accessor, request.Purpose!, request.ProcessorId, request.ApprovalId), ct);
+        return outcome switch
+        {
+            Outcome<IReadOnlyList<ClearValue>>.Done done => TypedResults.Ok(new DetokenizeResponse([.. done.Value.Select(View)])),
+            Outcome<IReadOnlyList<ClearValue>>.Refused r => Problems.Refused(r.Status, r.Reason, r.Detail),
+            _ => throw new InvalidOperationException("Unexpected outcome."),
+        };
+    }
+
+    internal static ValueView View(ClearValue v) => new(v.Token, v.SubjectId, v.Category, v.Field, v.Value, v.Source, v.LegalBasis);
+}

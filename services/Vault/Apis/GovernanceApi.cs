@@ -1,0 +1,239 @@
+using PrivacySuite.ServiceDefaults.Auth;
+using PrivacySuite.Vault.Model;
+
+namespace PrivacySuite.Vault.Apis;
+
+public sealed record ProcessorRequest(string? ProcessorId, string? Name, List<string>? Purposes);
+
+public sealed record ProcessorView(string ProcessorId, string Name, IReadOnlyList<string> Purposes, DateTimeOffset RegisteredAt);
+
+public sealed record ApprovalRequest(string? SubjectId, string? Category, string? Purpose, string? Accessor);
+
+public sealed record ApprovalView(Guid ApprovalId, string SubjectId, string Category, string Purpose, string Accessor, DateTimeOffset ExpiresAt);
+
+public sealed record AccessLogView(long Position, DateTimeOffset At, string Action, string Outcome, string? SubjectId, string Accessor,
+    string? Purpose, string? Category, string? ProcessorId, string? Detail, string Hash);
+
+public sealed record AccessLogPage(IReadOnlyList<AccessLogView> Entries, long? Next);
+
+public sealed record DisclosureRequest(string? Authority, string? LegalReference, string? Basis, List<string>? Categories, bool NotifySubject, string? WithholdingReason);
+
+public sealed record DisclosureResponse(Guid DisclosureId, bool SubjectNotified, IReadOnlyList<ValueView> Values);
+
+public sealed record RotationResponse(int KekVersion, int Rewrapped);
+
+public static class GovernanceApi
+{
+    /// <summary>Processors, approvals, the access log and its verification, legal disclosures and key rotation.</summary>
+    public static IEndpointRouteBuilder MapGovernanceApi(this IEndpointRouteBuilder app)
+    {
+        var officer = app.MapGroup("/v1").WithTags("Governance").RequireRoles(SuiteRoles.PrivacyOfficer);
+        officer.MapPut("/processors/{processorId}", RegisterProcessorAsync).WithName("RegisterProcessor")
+            .WithSummary("Registers a processor and the purposes it is instructed for (INF-5.2).");
+        officer.MapPost("/approvals", ApproveAsync).WithName("Approve")
+            .WithSummary("Approves one read of a highest-level category for one subject, purpose and accessor (IWK-2.2).");
+        officer.MapPost("/subjects/{subjectId}/disclosures", DiscloseAsync).WithName("Disclose")
+            .WithSummary("Discloses a subject's data to an authority on a legal ground, logs it and tells the subject where the law allows (INF-5.4).");
+
+        var audit = app.MapGroup("/v1/access-log").WithTags("Access log").RequireRoles(SuiteRoles.PrivacyOfficer, SuiteRoles.Operator);
+        audit.MapGet("/", QueryAsync).WithName("QueryAccessLog").WithSummary("Entries by subject or by accessor, oldest first (IWK-2.3).");
+        audit.MapPost("/verify", VerifyAsync).WithName("VerifyAccessLog").WithSummary("Recomputes the hash chain and names the first broken entry.");
+
+        app.MapPost("/v1/keys/rotate", RotateAsync).WithTags("Keys").WithName("RotateKek").RequireRoles(SuiteRoles.Operator)
+            .WithSummary("Creates a new key-encryption key version and re-wraps every data key with it, without downtime.");
+        return app;
+    }
+
+    private static async Task<Results<Ok<ProcessorView>, ValidationProblem>> RegisterProcessorAsync(
+        string processorId, ProcessorRequest request, [AsParameters] VaultServices s, CancellationToken ct)
+    {
+        if (!Validate.SubjectId(processorId))
+        {
+            return Problems.Invalid("processorId", "1-64 characters of letters, digits, '-', '_', '.', ':'.");
+        }
+
+        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 200)
+        {
+            return Problems.Invalid("name", "A name of 1-200 characters.");
+        }
+
+        if (request.Purposes is not { Count: > 0 and <= 50 } || !request.Purposes.All(Validate.Purpose))
+        {
+            return Problems.Invalid("purposes", "1-50 purpose codes the processor is instructed for.");
+        }
+
+        var now = s.Time.GetUtcNow();
+        await using var tx = await s.Db.Database.BeginTransactionAsync(ct);
+        var processor = await s.Db.Processors.FindAsync([processorId], ct);
+        if (processor is null)
+        {
+            processor = new Processor { ProcessorId = processorId, RegisteredAt = now };
+            s.Db.Processors.Add(processor);
+        }
+
+        processor.Name = request.Name;
+        processor.Purposes = [.. request.Purposes.Distinct()];
+        await s.Db.SaveChangesAsync(ct);
+        await s.AccessLog.AppendAsync(s.Db, ct, new AccessRecord("processor-registered", "allowed", null, s.Accessor, ProcessorId: processorId,
+            Detail: "purposes=" + string.Join(',', processor.Purposes)));
+        await tx.CommitAsync(ct);
+        return TypedResults.Ok(new ProcessorView(processor.ProcessorId, processor.Name, processor.Purposes, processor.RegisteredAt));
+    }
+
+    private static async Task<Results<Ok<ApprovalView>, ValidationProblem>> ApproveAsync(
+        ApprovalRequest request, [AsParameters] VaultServices s, CancellationToken ct)
+    {
+        if (!Validate.SubjectId(request.SubjectId))
+        {
+            return Problems.Invalid("subjectId", "The subject whose data may be read.");
+        }
+
+        if (!Categories.IsKnown(request.Category) || Categories.Levels[request.Category!] != ProtectionLevel.High)
+        {
+            return Problems.Invalid("category", "Approvals are for the highest-level categories: identity, location.");
+        }
+
+        if (!Validate.Purpose(request.Purpose))
+        {
+            return Problems.Invalid("purpose", "The purpose the read is approved for.");
+        }
+
+        if (string.IsNullOrWhiteSpace(request.Accessor) || request.Accessor.Length > 128)
+        {
+            return Problems.Invalid("accessor", "Who may read: an API key's name or a person's id.");
+        }
+
+        var now = s.Time.GetUtcNow();
+        var approval = new Approval
+        {
+            ApprovalId = Guid.NewGuid(),
+            SubjectId = request.SubjectId!,
+            Category = request.Category!,
+            Purpose = request.Purpose!,
+            Accessor = request.Accessor,
+            GrantedBy = s.Accessor,
+            ExpiresAt = now + s.Options.Value.ApprovalLifetime,
+        };
+        await using var tx = await s.Db.Database.BeginTransactionAsync(ct);
+        s.Db.Approvals.Add(approval);
+        await s.Db.SaveChangesAsync(ct);
+        await s.AccessLog.AppendAsync(s.Db, ct, new AccessRecord("approval", "allowed", approval.SubjectId, s.Accessor, approval.Purpose, approval.Category,
+            Detail: $"approval={approval.ApprovalId};for={approval.Accessor}"));
+        await tx.CommitAsync(ct);
+        return TypedResults.Ok(new ApprovalView(approval.ApprovalId, approval.SubjectId, approval.Category, approval.Purpose, approval.Accessor, approval.ExpiresAt));
+    }
+
+    private static async Task<Results<Ok<AccessLogPage>, ValidationProblem>> QueryAsync(
+        string? subjectId, string? accessor, long? after, int? limit, [AsParameters] VaultServices s, CancellationToken ct)
+    {
+        if ((subjectId is null) == (accessor is null))
+        {
+            return Problems.Invalid("subjectId", "Query by exactly one of subjectId or accessor.");
+        }
+
+        if (subjectId is not null && !Validate.SubjectId(subjectId) || accessor is { Length: 0 or > 128 })
+        {
+            return Problems.Invalid(subjectId is not null ? "subjectId" : "accessor", "Not a valid id.");
+        }
+
+        var take = limit ?? 100;
+        if (take is < 1 or > 1000)
+        {
+            return Problems.Invalid("limit", "1-1000.");
+        }
+
+        var query = s.Db.AccessLog.AsNoTracking().Where(a => a.Position > (after ?? 0));
+        query = subjectId is not null ? query.Where(a => a.SubjectId == subjectId) : query.Where(a => a.Accessor == accessor);
+        var entries = await query.OrderBy(a => a.Position).Take(take + 1)
+            .Select(a => new AccessLogView(a.Position, a.At, a.Action, a.Outcome, a.SubjectId, a.Accessor, a.Purpose, a.Category, a.ProcessorId, a.Detail, a.Hash))
+            .ToListAsync(ct);
+        var next = entries.Count > take ? entries[take - 1].Position : (long?)null;
+        return TypedResults.Ok(new AccessLogPage(entries.Take(take).ToList(), next));
+    }
+
+    private static async Task<Ok<ChainVerification>> VerifyAsync([AsParameters] VaultServices s, ILogger<AccessLogBook> logger, CancellationToken ct)
+    {
+        var result = await s.AccessLog.VerifyAsync(s.Db, ct);
+        if (!result.Valid)
+        {
+            Log.ChainBroken(logger, result.FirstBadPosition ?? 0, result.Problem ?? "");
+        }
+
+        return TypedResults.Ok(result);
+    }
+
+    private static async Task<Results<Ok<DisclosureResponse>, ValidationProblem, ProblemHttpResult>> DiscloseAsync(
+        string subjectId, DisclosureRequest request, [AsParameters] VaultServices s, CancellationToken ct)
+    {
+        if (!Validate.SubjectId(subjectId))
+        {
+            return Problems.Invalid("subjectId", "Not a valid subject id.");
+        }
+
+        if (string.IsNullOrWhiteSpace(request.Authority) || request.Authority.Length > 200)
+        {
+            return Problems.Invalid("authority", "The court or authority that demands the data, 1-200 characters.");
+        }
+
+        if (string.IsNullOrWhiteSpace(request.LegalReference) || request.LegalReference.Length > 200)
+        {
+            return Problems.Invalid("legalReference", "The order's or request's reference, 1-200 characters.");
+        }
+
+        if (request.Basis is null || !LegalBases.Disclosure.Contains(request.Basis))
+        {
+            return Problems.Invalid("basis", "national-security, public-safety or criminal-investigation.");
+        }
+
+        if (request.Categories is not { Count: > 0 } || !request.Categories.All(Categories.IsKnown))
+        {
+            return Problems.Invalid("categories", "The categories to disclose.");
+        }
+
+        if (!request.NotifySubject && (string.IsNullOrWhiteSpace(request.WithholdingReason) || request.WithholdingReason.Length > 500))
+        {
+            return Problems.Invalid("withholdingReason", "Telling the subject is the rule; say which law forbids it here.");
+        }
+
+        var now = s.Time.GetUtcNow();
+        var disclosureId = Guid.NewGuid();
+        await using var tx = await s.Db.Database.BeginTransactionAsync(ct);
+        var subject = await s.Db.Subjects.AsNoTracking().SingleOrDefaultAsync(x => x.SubjectId == subjectId, ct);
+        if (subject is null)
+        {
+            return Problems.Refused(404, "unknown-subject", "The vault holds no data for this subject.");
+        }
+
+        if (subject.WrappedKey is null)
+        {
+            return Problems.Refused(410, "erased", "The subject's data was erased; nothing can be disclosed.");
+        }
+
+        var categories = request.Categories.Distinct().ToList();
+        var rows = await s.Db.Values.AsNoTracking().Where(v => v.SubjectId == subjectId && categories.Contains(v.Category)).ToListAsync(ct);
+        var detail = $"disclosure={disclosureId};authority={request.Authority};reference={request.LegalReference};basis={request.Basis};" +
+                     (request.NotifySubject ? "subject-notified" : $"withheld={request.WithholdingReason}");
+        await s.AccessLog.AppendAsync(s.Db, ct, [.. categories.Select(c => new AccessRecord("disclosure", "allowed", subjectId, s.Accessor, "legal-disclosure", c, Detail: detail))]);
+        if (request.NotifySubject)
+        {
+            s.Db.AddIntegrationEvent(new NoticeRequested(disclosureId, "legal-disclosure", subjectId, new Dictionary<string, string>
+            {
+                ["authority"] = request.Authority,
+                ["legalReference"] = request.LegalReference,
+                ["categories"] = string.Join(',', categories),
+            }, now), now);
+            await s.Db.SaveChangesAsync(ct);
+        }
+
+        var values = s.Vault.Decrypt(rows, new Dictionary<string, Subject> { [subjectId] = subject });
+        await tx.CommitAsync(ct);
+        return TypedResults.Ok(new DisclosureResponse(disclosureId, request.NotifySubject, [.. values.Select(DataApi.View)]));
+    }
+
+    private static async Task<Ok<RotationResponse>> RotateAsync([AsParameters] VaultServices s, CancellationToken ct)
+    {
+        var (version, rewrapped) = await s.Keyring.RotateAsync(s.Db, ct);
+        await s.AccessLog.AppendAsync(s.Db, ct, new AccessRecord("key-rotation", "allowed", null, s.Accessor, Detail: $"kek={version};rewrapped={rewrapped}"));
+        return TypedResults.Ok(new RotationResponse(version, rewrapped));
+    }
+}

@@ -1,0 +1,127 @@
+using System.Text;
+using PrivacySuite.ServiceDefaults.Auth;
+using PrivacySuite.Vault.Crypto;
+using PrivacySuite.Vault.Model;
+
+namespace PrivacySuite.Vault.Apis;
+
+public sealed record ContactChannel(string Channel, string Address);
+
+public sealed record ContactsResponse(string? Language, IReadOnlyList<ContactChannel> Channels);
+
+public sealed record AffectedResponse(IReadOnlyList<string> SubjectIds, string? Next);
+
+public static class ServiceApi
+{
+    /// <summary>What the suite's other services call: contacts for notices, affected subjects for incidents.</summary>
+    public static IEndpointRouteBuilder MapServiceApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/v1/subjects/{subjectId}/contacts", ContactsAsync).WithTags("Suite").WithName("Contacts")
+            .RequireRoles(SuiteRoles.Service)
+            .WithSummary("The subject's channels and language, decrypted at send time for the notification service.");
+        app.MapGet("/v1/subjects/affected", AffectedAsync).WithTags("Suite").WithName("AffectedSubjects")
+            .RequireRoles(SuiteRoles.Service, SuiteRoles.OnCall)
+            .WithSummary("Subjects with data of the given categories stored in a time window, for incident notices.");
+        return app;
+    }
+
+    private static async Task<Results<Ok<ContactsResponse>, ValidationProblem, ProblemHttpResult>> ContactsAsync(
+        string subjectId, [AsParameters] VaultServices s, AccessLogAppender appender, CancellationToken ct)
+    {
+        if (!Validate.SubjectId(subjectId))
+        {
+            return Problems.Invalid("subjectId", "Not a valid subject id.");
+        }
+
+        var subject = await s.Db.Subjects.AsNoTracking().SingleOrDefaultAsync(x => x.SubjectId == subjectId, ct);
+        if (subject is null)
+        {
+            return Problems.Refused(404, "unknown-subject", "The vault holds no data for this subject.");
+        }
+
+        if (subject.WrappedKey is null)
+        {
+            return Problems.Refused(410, "erased", "The subject was erased; there is no one to contact.");
+        }
+
+        var rows = await s.Db.Values.AsNoTracking().Where(v => v.SubjectId == subjectId && v.Category == Categories.Contact).ToListAsync(ct);
+        // Logged (group commit) before anything is decrypted.
+        await appender.AppendAsync([new AccessRecord("read", "allowed", subjectId, s.Accessor, "notification", Categories.Contact, Detail: $"fields={rows.Count}")], ct);
+        var values = s.Vault.Decrypt(rows, new Dictionary<string, Subject> { [subjectId] = subject }).ToDictionary(v => v.Field, v => v.Value);
+
+        var channels = new List<ContactChannel>();
+        foreach (var (field, channel) in new[] { ("email", "email"), ("phone", "sms"), ("push", "push") })
+        {
+            if (values.TryGetValue(field, out var address))
+            {
+                channels.Add(new ContactChannel(channel, address));
+            }
+        }
+
+        var language = values.GetValueOrDefault("language") switch
+        {
+            "zh-CN" or "zh" or "zh-cn" => "zh-CN",
+            "en" or "en-US" or "en-GB" => "en",
+            _ => null,
+        };
+        return TypedResults.Ok(new ContactsResponse(language, channels));
+    }
+
+    private static async Task<Results<Ok<AffectedResponse>, ValidationProblem>> AffectedAsync(
+        string? categories, DateTimeOffset? from, DateTimeOffset? to, string? after, int? limit, [AsParameters] VaultServices s, CancellationToken ct)
+    {
+        var wanted = (categories ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToList();
+        if (wanted.Count == 0 || !wanted.All(Categories.IsKnown))
+        {
+            return Problems.Invalid("categories", "A comma-separated list of: identity, contact, device, usage, location, delivery.");
+        }
+
+        if (from is null || to is null || from >= to)
+        {
+            return Problems.Invalid("from", "An ISO 8601 window with from before to.");
+        }
+
+        var take = limit ?? 500;
+        if (take is < 1 or > 5000)
+        {
+            return Problems.Invalid("limit", "1-5000.");
+        }
+
+        string? cursor = null;
+        if (after is not null && !TryDecodeCursor(after, out cursor))
+        {
+            return Problems.Invalid("after", "Not a cursor from a previous page.");
+        }
+
+        var fromUtc = from.Value.ToUniversalTime();
+        var toUtc = to.Value.ToUniversalTime();
+        var query = s.Db.Values.AsNoTracking()
+            .Where(v => wanted.Contains(v.Category) &&
+                        ((v.StoredAt >= fromUtc && v.StoredAt < toUtc) || (v.UpdatedAt >= fromUtc && v.UpdatedAt < toUtc)));
+        if (cursor is not null)
+        {
+            query = query.Where(v => string.Compare(v.SubjectId, cursor) > 0);
+        }
+
+        var ids = await query.Select(v => v.SubjectId).Distinct().OrderBy(id => id).Take(take + 1).ToListAsync(ct);
+        var next = ids.Count > take ? EncodeCursor(ids[take - 1]) : null;
+        return TypedResults.Ok(new AffectedResponse(ids.Take(take).ToList(), next));
+    }
+
+    private static string EncodeCursor(string subjectId) => MacKeys.Base64Url(Encoding.UTF8.GetBytes(subjectId));
+
+    private static bool TryDecodeCursor(string cursor, out string? subjectId)
+    {
+        subjectId = null;
+        var padded = cursor.Replace('-', '+').Replace('_', '/');
+        padded += (padded.Length % 4) switch { 2 => "==", 3 => "=", _ => "" };
+        var bytes = new byte[padded.Length];
+        if (cursor.Length > 128 || !Convert.TryFromBase64String(padded, bytes, out var written))
+        {
+            return false;
+        }
+
+        subjectId = Encoding.UTF8.GetString(bytes, 0, written);
+        return Validate.SubjectId(subjectId);
+    }
+}

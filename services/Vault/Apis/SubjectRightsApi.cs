@@ -1,0 +1,243 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using PrivacySuite.ServiceDefaults.Auth;
+using PrivacySuite.Vault.Model;
+
+namespace PrivacySuite.Vault.Apis;
+
+public sealed record VerificationRequest(string? Request);
+
+public sealed record VerificationStarted(Guid VerificationId, string Request, DateTimeOffset ExpiresAt);
+
+public sealed record VerifiedRequest(Guid VerificationId, string? Code);
+
+public sealed record RectificationRequest(Guid VerificationId, string? Code, string? Category, Dictionary<string, string>? Fields, string? Reason);
+
+public sealed record ErasureRequest(Guid VerificationId, string? Code, string? Reason);
+
+public sealed record CategoryData(string Category, string Source, string LegalBasis, IReadOnlyDictionary<string, string> Fields, DateTimeOffset UpdatedAt);
+
+public sealed record SubjectData(string SubjectId, IReadOnlyList<CategoryData> Categories);
+
+public sealed record SubjectExport(string Format, string SubjectId, DateTimeOffset ExportedAt, IReadOnlyList<ValueView> Values);
+
+public sealed record RectificationDone(string SubjectId, string Category, IReadOnlyDictionary<string, string> Tokens);
+
+public sealed record ErasureDone(string SubjectId, Guid DeletionCertificateId, DateTimeOffset ErasedAt);
+
+public static class SubjectRightsApi
+{
+    public static readonly IReadOnlySet<string> Requests = new HashSet<string> { "access", "export", "rectification", "erasure" };
+
+    /// <summary>The person's rights (INF-6.1 to 6.4), each gated by a one-time code sent through the notification service (INF-6.3).</summary>
+    public static IEndpointRouteBuilder MapSubjectRightsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/v1/subjects/{subjectId}").WithTags("Subject rights")
+            .RequireRoles(SuiteRoles.ProductBackend, SuiteRoles.Subject, SuiteRoles.PrivacyOfficer);
+        api.MapPost("/verifications", StartAsync).WithName("StartVerification")
+            .WithSummary("Sends a one-time code to the subject's own contact channel; the request it is for is named.");
+        api.MapPost("/access", AccessAsync).WithName("Access").WithSummary("All of the subject's data, by category, readable.");
+        api.MapPost("/export", ExportAsync).WithName("Export").WithSummary("All of the subject's data as machine-readable JSON.");
+        api.MapPost("/rectification", RectifyAsync).WithName("Rectify").WithSummary("Corrects fields of one category; tokens stay the same.");
+        api.MapPost("/erasure", EraseAsync).WithName("Erase")
+            .WithSummary("Crypto-shreds the subject's data unless a legal hold applies, in which case the answer says which.");
+        return app;
+    }
+
+    private static async Task<Results<Accepted<VerificationStarted>, ValidationProblem, ProblemHttpResult>> StartAsync(
+        string subjectId, VerificationRequest request, [AsParameters] VaultServices s, CancellationToken ct)
+    {
+        if (Caller(subjectId, s.User) is { } refused)
+        {
+            return refused;
+        }
+
+        if (request.Request is null || !Requests.Contains(request.Request))
+        {
+            return Problems.Invalid("request", "access, export, rectification or erasure.");
+        }
+
+        var subject = await s.Db.Subjects.AsNoTracking().SingleOrDefaultAsync(x => x.SubjectId == subjectId, ct);
+        if (subject is null || subject.WrappedKey is null)
+        {
+            return Problems.Refused(404, "unknown-subject", "The vault holds no readable data for this subject.");
+        }
+
+        var now = s.Time.GetUtcNow();
+        var verification = new Verification
+        {
+            VerificationId = Guid.NewGuid(),
+            SubjectId = subjectId,
+            Request = request.Request,
+            ExpiresAt = now + s.Options.Value.VerificationLifetime,
+        };
+        var code = RandomNumberGenerator.GetInt32(0, 1_000_000).ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
+        verification.CodeHash = s.Macs.CodeHash(verification.VerificationId, code);
+
+        await using var tx = await s.Db.Database.BeginTransactionAsync(ct);
+        s.Db.Verifications.Add(verification);
+        // The code travels to the notification service, which sends it to the contact the vault holds for the subject.
+        s.Db.AddIntegrationEvent(new NoticeRequested(verification.VerificationId, "identity-verification", subjectId,
+            new Dictionary<string, string> { ["code"] = code, ["request"] = request.Request, ["expiresAt"] = verification.ExpiresAt.ToString("O") }, now), now);
+        await s.Db.SaveChangesAsync(ct);
+        await s.AccessLog.AppendAsync(s.Db, ct, new AccessRecord("verification", "allowed", subjectId, s.Accessor, Detail: $"request={request.Request}"));
+        await tx.CommitAsync(ct);
+        return TypedResults.Accepted((string?)null, new VerificationStarted(verification.VerificationId, request.Request, verification.ExpiresAt));
+    }
+
+    private static async Task<Results<Ok<SubjectData>, ValidationProblem, ProblemHttpResult>> AccessAsync(
+        string subjectId, VerifiedRequest request, [AsParameters] VaultServices s, CancellationToken ct)
+    {
+        if (await GateAsync(subjectId, "access", request.VerificationId, request.Code, s, ct) is { } refused)
+        {
+            return refused;
+        }
+
+        var values = await s.Vault.SubjectOwnDataAsync(subjectId, "subject-access", s.Accessor, ct);
+        if (values is null)
+        {
+            return Problems.Refused(410, "erased", "The subject's data was erased.");
+        }
+
+        var categories = values.GroupBy(v => v.Category).Select(g => new CategoryData(g.Key, g.First().Source, g.First().LegalBasis,
+            g.ToDictionary(v => v.Field, v => v.Value), g.Max(v => v.UpdatedAt))).ToList();
+        return TypedResults.Ok(new SubjectData(subjectId, categories));
+    }
+
+    private static async Task<Results<Ok<SubjectExport>, ValidationProblem, ProblemHttpResult>> ExportAsync(
+        string subjectId, VerifiedRequest request, [AsParameters] VaultServices s, CancellationToken ct)
+    {
+        if (await GateAsync(subjectId, "export", request.VerificationId, request.Code, s, ct) is { } refused)
+        {
+            return refused;
+        }
+
+        var values = await s.Vault.SubjectOwnDataAsync(subjectId, "subject-export", s.Accessor, ct);
+        return values is null
+            ? Problems.Refused(410, "erased", "The subject's data was erased.")
+            : TypedResults.Ok(new SubjectExport("privacysuite-subject-export/v1", subjectId, s.Time.GetUtcNow(), [.. values.Select(DataApi.View)]));
+    }
+
+    private static async Task<Results<Ok<RectificationDone>, ValidationProblem, ProblemHttpResult>> RectifyAsync(
+        string subjectId, RectificationRequest request, [AsParameters] VaultServices s, CancellationToken ct)
+    {
+        if (!Categories.IsKnown(request.Category))
+        {
+            return Problems.Invalid("category", "The category to correct.");
+        }
+
+        if (Validate.Fields(request.Fields) is { } errors)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        if (string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Length > 500)
+        {
+            return Problems.Invalid("reason", "Why the data is wrong, 1-500 characters (INF-6.2).");
+        }
+
+        if (await GateAsync(subjectId, "rectification", request.VerificationId, request.Code, s, ct) is { } refused)
+        {
+            return refused;
+        }
+
+        var existing = await s.Db.Values.AsNoTracking().Where(v => v.SubjectId == subjectId && v.Category == request.Category).ToListAsync(ct);
+        if (existing.Count == 0)
+        {
+            return Problems.Refused(404, "unknown-category", "The vault holds no data of this category for the subject.");
+        }
+
+        try
+        {
+            var stored = await s.Vault.StoreAsync(subjectId, request.Category!, existing[0].Source, existing[0].LegalBasis, request.Fields!, s.Accessor, "rectification", ct);
+            return TypedResults.Ok(new RectificationDone(subjectId, request.Category!, stored.ToDictionary(v => v.Field, v => v.Token)));
+        }
+        catch (SubjectErasedException)
+        {
+            return Problems.Refused(410, "erased", "The subject's data was erased.");
+        }
+    }
+
+    private static async Task<Results<Ok<ErasureDone>, ValidationProblem, ProblemHttpResult>> EraseAsync(
+        string subjectId, ErasureRequest request, [AsParameters] VaultServices s, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Length > 500)
+        {
+            return Problems.Invalid("reason", "Why the data is to be deleted, 1-500 characters (INF-6.2).");
+        }
+
+        if (await GateAsync(subjectId, "erasure", request.VerificationId, request.Code, s, ct) is { } refused)
+        {
+            return refused;
+        }
+
+        return await s.Vault.EraseAsync(subjectId, request.Reason, s.Accessor, ct) switch
+        {
+            VaultService.ErasureResult.Erased e => TypedResults.Ok(new ErasureDone(subjectId, e.CertificateId, e.ErasedAt)),
+            VaultService.ErasureResult.Blocked b => TypedResults.Problem(
+                detail: "The data cannot be deleted while a legal hold applies: " +
+                        string.Join("; ", b.Holds.Select(h => $"hold {h.HoldId} ({h.ReasonCode}) placed {h.PlacedAt:yyyy-MM-dd}")) +
+                        ". It will be erasable once the hold is released (INF-6.4).",
+                statusCode: 409, title: "Blocked by a legal hold",
+                extensions: new Dictionary<string, object?>
+                {
+                    ["reason"] = "legal-hold",
+                    ["holds"] = b.Holds.Select(h => new { h.HoldId, h.ReasonCode, h.Category, h.PlacedAt }).ToList(),
+                }),
+            _ => Problems.Refused(404, "unknown-subject", "The vault holds no data for this subject."),
+        };
+    }
+
+    /// <summary>A person may only act on their own data; product backends and privacy officers act for the person.</summary>
+    private static ProblemHttpResult? Caller(string subjectId, ClaimsPrincipal user) =>
+        !Validate.SubjectId(subjectId)
+            ? Problems.Refused(404, "unknown-subject", "Not a valid subject id.")
+            : user.IsInRole(SuiteRoles.Subject) && !user.IsInRole(SuiteRoles.ProductBackend) && !user.IsInRole(SuiteRoles.PrivacyOfficer) &&
+              user.FindFirstValue(ClaimTypes.NameIdentifier) != subjectId
+                ? Problems.Refused(403, "not-your-data", "A person can only make requests about their own data.")
+                : null;
+
+    /// <summary>Redeems the one-time code for this request; a wrong code counts against the attempts and is logged.</summary>
+    private static async Task<ProblemHttpResult?> GateAsync(string subjectId, string request, Guid verificationId, string? code, VaultServices s, CancellationToken ct)
+    {
+        if (Caller(subjectId, s.User) is { } refused)
+        {
+            return refused;
+        }
+
+        var now = s.Time.GetUtcNow();
+        await using var tx = await s.Db.Database.BeginTransactionAsync(ct);
+        var verification = await s.Db.Verifications
+            .FromSql($"select * from verifications where verification_id = {verificationId} for update").SingleOrDefaultAsync(ct);
+        string? failure = verification switch
+        {
+            null => "unknown-verification",
+            _ when verification.SubjectId != subjectId || verification.Request != request => "unknown-verification",
+            { UsedAt: not null } => "verification-used",
+            _ when verification.ExpiresAt <= now => "verification-expired",
+            _ when verification.Attempts >= s.Options.Value.VerificationAttempts => "too-many-attempts",
+            _ when code is null || code.Length > 16 ||
+                   !CryptographicOperations.FixedTimeEquals(System.Text.Encoding.ASCII.GetBytes(s.Macs.CodeHash(verificationId, code)),
+                       System.Text.Encoding.ASCII.GetBytes(verification.CodeHash)) => "wrong-code",
+            _ => null,
+        };
+
+        if (failure is "wrong-code")
+        {
+            verification!.Attempts++;
+        }
+        else if (failure is null)
+        {
+            verification!.UsedAt = now;
+        }
+
+        await s.Db.SaveChangesAsync(ct);
+        await s.AccessLog.AppendAsync(s.Db, ct, new AccessRecord("identity-check", failure is null ? "allowed" : "denied", subjectId, s.Accessor,
+            Detail: $"request={request};" + (failure ?? "verified")));
+        await tx.CommitAsync(ct);
+        s.Db.ChangeTracker.Clear();
+        return failure is null
+            ? null
+            : Problems.Refused(403, failure, "Identity was not verified: ask for a new code with POST /v1/subjects/{subjectId}/verifications and send it with the request (INF-6.3).");
+    }
+}

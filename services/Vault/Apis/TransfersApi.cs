@@ -1,0 +1,144 @@
+using PrivacySuite.ServiceDefaults.Auth;
+using PrivacySuite.Vault.Model;
+
+namespace PrivacySuite.Vault.Apis;
+
+public sealed record TransferBasisRequest(string? DestinationCountry, string? Recipient, string? Mechanism, string? Reference);
+
+public sealed record TransferBasisView(Guid BasisId, string DestinationCountry, string Recipient, string Mechanism, string Reference, DateTimeOffset RecordedAt);
+
+public sealed record TransferRequest(string? DestinationCountry, string? Recipient, string? Purpose, List<string>? Categories);
+
+public sealed record TransferResponse(string SubjectId, string DestinationCountry, string Recipient, IReadOnlyList<ValueView> Values);
+
+public static class TransfersApi
+{
+    /// <summary>PIPL Art. 38: the mechanisms that make a cross-border transfer lawful.</summary>
+    public static readonly IReadOnlySet<string> Mechanisms = new HashSet<string> { "security-assessment", "certification", "standard-contract" };
+
+    /// <summary>Residency (IWK-2.4): exports abroad need the subject's separate consent and a recorded transfer basis.</summary>
+    public static IEndpointRouteBuilder MapTransfersApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPut("/v1/transfer-bases", RecordBasisAsync).WithTags("Residency").WithName("RecordTransferBasis")
+            .RequireRoles(SuiteRoles.PrivacyOfficer)
+            .WithSummary("Records the legal mechanism for transfers to one recipient in one country.");
+        app.MapPost("/v1/subjects/{subjectId}/transfers", TransferAsync).WithTags("Residency").WithName("Transfer")
+            .RequireRoles(SuiteRoles.ProductBackend)
+            .WithSummary("Exports a subject's data to a recipient; outside the home jurisdiction only with separate consent and a basis. Every attempt is logged.");
+        return app;
+    }
+
+    private static async Task<Results<Ok<TransferBasisView>, ValidationProblem>> RecordBasisAsync(
+        TransferBasisRequest request, [AsParameters] VaultServices s, CancellationToken ct)
+    {
+        if (!IsCountry(request.DestinationCountry))
+        {
+            return Problems.Invalid("destinationCountry", "An ISO 3166-1 alpha-2 country code.");
+        }
+
+        if (string.IsNullOrWhiteSpace(request.Recipient) || request.Recipient.Length > 200)
+        {
+            return Problems.Invalid("recipient", "The recipient, 1-200 characters.");
+        }
+
+        if (request.Mechanism is null || !Mechanisms.Contains(request.Mechanism))
+        {
+            return Problems.Invalid("mechanism", "security-assessment, certification or standard-contract (PIPL Art. 38).");
+        }
+
+        if (string.IsNullOrWhiteSpace(request.Reference) || request.Reference.Length > 200)
+        {
+            return Problems.Invalid("reference", "The filing or contract reference, 1-200 characters.");
+        }
+
+        var country = request.DestinationCountry!.ToUpperInvariant();
+        await using var tx = await s.Db.Database.BeginTransactionAsync(ct);
+        var basis = await s.Db.TransferBases.SingleOrDefaultAsync(b => b.DestinationCountry == country && b.Recipient == request.Recipient, ct);
+        if (basis is null)
+        {
+            basis = new TransferBasis { BasisId = Guid.NewGuid(), DestinationCountry = country, Recipient = request.Recipient };
+            s.Db.TransferBases.Add(basis);
+        }
+
+        basis.Mechanism = request.Mechanism;
+        basis.Reference = request.Reference;
+        basis.RecordedAt = s.Time.GetUtcNow();
+        await s.Db.SaveChangesAsync(ct);
+        await s.AccessLog.AppendAsync(s.Db, ct, new AccessRecord("transfer-basis", "allowed", null, s.Accessor,
+            Detail: $"country={country};recipient={basis.Recipient};mechanism={basis.Mechanism}"));
+        await tx.CommitAsync(ct);
+        return TypedResults.Ok(new TransferBasisView(basis.BasisId, country, basis.Recipient, basis.Mechanism, basis.Reference, basis.RecordedAt));
+    }
+
+    private static async Task<Results<Ok<TransferResponse>, ValidationProblem, ProblemHttpResult>> TransferAsync(
+        string subjectId, TransferRequest request, [AsParameters] VaultServices s, ConsentGate consent, CancellationToken ct)
+    {
+        if (!Validate.SubjectId(subjectId))
+        {
+            return Problems.Invalid("subjectId", "Not a valid subject id.");
+        }
+
+        if (!IsCountry(request.DestinationCountry))
+        {
+            return Problems.Invalid("destinationCountry", "An ISO 3166-1 alpha-2 country code.");
+        }
+
+        if (string.IsNullOrWhiteSpace(request.Recipient) || request.Recipient.Length > 200)
+        {
+            return Problems.Invalid("recipient", "The recipient, 1-200 characters.");
+        }
+
+        if (!Validate.Purpose(request.Purpose))
+        {
+            return Problems.Invalid("purpose", "The purpose of the transfer.");
+        }
+
+        if (request.Categories is not { Count: > 0 } || !request.Categories.All(Categories.IsKnown))
+        {
+            return Problems.Invalid("categories", "The categories to transfer.");
+        }
+
+        var country = request.DestinationCountry!.ToUpperInvariant();
+        var rows = await s.Db.Values.AsNoTracking().Where(v => v.SubjectId == subjectId && request.Categories.Contains(v.Category)).ToListAsync(ct);
+        if (rows.Count == 0)
+        {
+            return Problems.Refused(404, "unknown-subject", "The vault holds no data of these categories for this subject.");
+        }
+
+        var home = s.Options.Value.HomeJurisdiction;
+        var detail = $"country={country};recipient={request.Recipient}";
+        if (country != home)
+        {
+            string? refusal = null;
+            var (separateConsent, _) = await consent.DecideAsync(s.Db, subjectId, s.Options.Value.CrossBorderPurpose, ct);
+            if (!separateConsent)
+            {
+                refusal = "no-cross-border-consent";
+            }
+            else if (!await s.Db.TransferBases.AnyAsync(b => b.DestinationCountry == country && b.Recipient == request.Recipient, ct))
+            {
+                refusal = "no-transfer-basis";
+            }
+
+            if (refusal is not null)
+            {
+                await s.AccessLog.AppendAsync(s.Db, ct, new AccessRecord("transfer", "denied", subjectId, s.Accessor, request.Purpose,
+                    Detail: $"{detail};reason={refusal}"));
+                return Problems.Refused(403, refusal, refusal == "no-cross-border-consent"
+                    ? $"A transfer outside {home} needs the subject's separate consent to purpose '{s.Options.Value.CrossBorderPurpose}' (PIPL Art. 39, IWK-2.4)."
+                    : $"No transfer basis is recorded for this recipient in {country} (PIPL Art. 38, IWK-2.4).");
+            }
+        }
+
+        await s.AccessLog.AppendAsync(s.Db, ct, new AccessRecord("transfer", "allowed", subjectId, s.Accessor, request.Purpose, Detail: detail));
+        var outcome = await s.Vault.ReadAsync(rows, new ReadContext(s.Accessor, request.Purpose!), "transfer-read", ct);
+        return outcome switch
+        {
+            Outcome<IReadOnlyList<ClearValue>>.Done done => TypedResults.Ok(new TransferResponse(subjectId, country, request.Recipient, [.. done.Value.Select(DataApi.View)])),
+            Outcome<IReadOnlyList<ClearValue>>.Refused r => Problems.Refused(r.Status, r.Reason, r.Detail),
+            _ => throw new InvalidOperationException("Unexpected outcome."),
+        };
+    }
+
+    private static bool IsCountry(string? code) => code is { Length: 2 } && code.All(char.IsAsciiLetter);
+}

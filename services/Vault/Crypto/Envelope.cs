@@ -1,0 +1,140 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace PrivacySuite.Vault.Crypto;
+
+/// <summary>
+/// Envelope encryption. Each subject has a random 256-bit data key; it is stored only wrapped (AES-256-GCM) by a
+/// versioned KEK, with the subject, KEK version and key generation as associated data, so a wrapped key moved to
+/// another subject's row does not unwrap.
+///
+/// Values are AES-256-GCM under the data key with a 96-bit nonce from a counter: 32 zero bits then the 64-bit count
+/// of encryptions under that key, reserved in the database row (<c>subjects.nonces_used</c>) in the same transaction
+/// as the write. The database serialises the reservation, so two writers, instances or retries never get the same
+/// nonce for the same key, and the count is the key's usage against the GCM limit. A random 96-bit nonce would need
+/// the same counting and still carry a birthday bound; the counter gives uniqueness by construction.
+/// Associated data binds a ciphertext to its subject, category, field, token, version and key generation.
+/// </summary>
+public static class Envelope
+{
+    public const int KeySize = 32;
+    public const int NonceSize = 12;
+    public const int TagSize = 16;
+
+    public static byte[] NewDataKey() => RandomNumberGenerator.GetBytes(KeySize);
+
+    public static byte[] Wrap(byte[] kek, int kekVersion, string subjectId, int generation, byte[] dataKey)
+    {
+        // KEK wraps are rare (one per subject and rotation), so a random nonce is far inside its birthday bound.
+        var output = new byte[NonceSize + TagSize + dataKey.Length];
+        var nonce = output.AsSpan(0, NonceSize);
+        RandomNumberGenerator.Fill(nonce);
+        using var aes = new AesGcm(kek, TagSize);
+        aes.Encrypt(nonce, dataKey, output.AsSpan(NonceSize + TagSize), output.AsSpan(NonceSize, TagSize), WrapAad(subjectId, kekVersion, generation));
+        return output;
+    }
+
+    public static byte[] Unwrap(byte[] kek, int kekVersion, string subjectId, int generation, byte[] wrapped)
+    {
+        if (wrapped.Length != NonceSize + TagSize + KeySize)
+        {
+            throw new CryptographicException("A wrapped data key has the wrong length.");
+        }
+
+        var dataKey = new byte[KeySize];
+        using var aes = new AesGcm(kek, TagSize);
+        aes.Decrypt(wrapped.AsSpan(0, NonceSize), wrapped.AsSpan(NonceSize + TagSize), wrapped.AsSpan(NonceSize, TagSize), dataKey,
+            WrapAad(subjectId, kekVersion, generation));
+        return dataKey;
+    }
+
+    /// <summary>The nonce for the <paramref name="counter"/>-th encryption under a data key (counter starts at 1).</summary>
+    public static byte[] CounterNonce(long counter)
+    {
+        var nonce = new byte[NonceSize];
+        BinaryPrimitives.WriteInt64BigEndian(nonce.AsSpan(4), counter);
+        return nonce;
+    }
+
+    /// <summary>Ciphertext followed by the 16-byte tag.</summary>
+    public static byte[] Encrypt(AesGcm aes, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> aad)
+    {
+        var output = new byte[plaintext.Length + TagSize];
+        Encrypt(aes, nonce, plaintext, aad, output);
+        return output;
+    }
+
+    public static byte[] Decrypt(AesGcm aes, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> aad)
+    {
+        if (ciphertext.Length < TagSize)
+        {
+            throw new CryptographicException("A ciphertext is shorter than its tag.");
+        }
+
+        var plaintext = new byte[ciphertext.Length - TagSize];
+        Decrypt(aes, nonce, ciphertext, aad, plaintext);
+        return plaintext;
+    }
+
+    public static byte[] ValueAad(string subjectId, string category, string field, string token, int version, int generation)
+    {
+        Span<byte> buffer = stackalloc byte[MaxAadSize];
+        return buffer[..WriteValueAad(buffer, subjectId, category, field, token, version, generation)].ToArray();
+    }
+
+    /// <summary>Longest associated data: ids, category, field and token are each at most 64 characters of ASCII.</summary>
+    public const int MaxAadSize = 512;
+
+    /// <summary>Writes the associated data of a value into <paramref name="destination"/> without allocating; returns its length.</summary>
+    public static int WriteValueAad(Span<byte> destination, string subjectId, string category, string field, string token, int version, int generation) =>
+        System.Text.Unicode.Utf8.TryWrite(destination, System.Globalization.CultureInfo.InvariantCulture,
+            $"privacysuite-vault-value|v1|{subjectId}|{category}|{field}|{token}|{version}|{generation}", out var written)
+            ? written
+            : throw new ArgumentException("The associated data is longer than a value's ids allow.");
+
+    /// <summary>Encrypts into <paramref name="destination"/> (plaintext length + tag), without allocating.</summary>
+    public static void Encrypt(AesGcm aes, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> aad, Span<byte> destination) =>
+        aes.Encrypt(nonce, plaintext, destination[..plaintext.Length], destination.Slice(plaintext.Length, TagSize), aad);
+
+    /// <summary>Decrypts into <paramref name="destination"/> (ciphertext length - tag), without allocating.</summary>
+    public static void Decrypt(AesGcm aes, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> aad, Span<byte> destination)
+    {
+        if (ciphertext.Length < TagSize)
+        {
+            throw new CryptographicException("A ciphertext is shorter than its tag.");
+        }
+
+        aes.Decrypt(nonce, ciphertext[..^TagSize], ciphertext[^TagSize..], destination[..(ciphertext.Length - TagSize)], aad);
+    }
+
+    /// <summary>Writes the counter nonce into <paramref name="destination"/> (12 bytes).</summary>
+    public static void WriteCounterNonce(Span<byte> destination, long counter)
+    {
+        destination[..4].Clear();
+        BinaryPrimitives.WriteInt64BigEndian(destination[4..NonceSize], counter);
+    }
+
+    private static byte[] WrapAad(string subjectId, int kekVersion, int generation) =>
+        Encoding.UTF8.GetBytes($"privacysuite-vault-dek|v1|{subjectId}|{kekVersion}|{generation}");
+}
+
+/// <summary>Keyed hashes derived from the MAC root key with HKDF, one sub-key per use, so no two uses share a key.</summary>
+public sealed class MacKeys(FileKeyProvider keys)
+{
+    private readonly byte[] _lookup = HKDF.DeriveKey(HashAlgorithmName.SHA256, keys.MacRootKey, 32, info: "lookup-token"u8.ToArray());
+    private readonly byte[] _accessLog = HKDF.DeriveKey(HashAlgorithmName.SHA256, keys.MacRootKey, 32, info: "access-log-chain"u8.ToArray());
+    private readonly byte[] _codes = HKDF.DeriveKey(HashAlgorithmName.SHA256, keys.MacRootKey, 32, info: "verification-code"u8.ToArray());
+
+    public string LookupToken(string kind, string normalisedValue) =>
+        "lk_" + Base64Url(HMACSHA256.HashData(_lookup, Encoding.UTF8.GetBytes($"{kind}|{normalisedValue}")));
+
+    public string AccessLogHash(string canonicalEntry) =>
+        Convert.ToHexStringLower(HMACSHA256.HashData(_accessLog, Encoding.UTF8.GetBytes(canonicalEntry)));
+
+    public string CodeHash(Guid verificationId, string code) =>
+        Convert.ToHexStringLower(HMACSHA256.HashData(_codes, Encoding.UTF8.GetBytes($"{verificationId:N}|{code}")));
+
+    public static string Base64Url(ReadOnlySpan<byte> bytes) =>
+        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}

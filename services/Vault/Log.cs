@@ -1,0 +1,29 @@
+namespace PrivacySuite.Vault;
+
+/// <summary>The vault's log messages: subject ids, tokens and counts only, never a value.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stored {Count} values of category {Category} for subject {SubjectId}")]
+    public static partial void Stored(ILogger logger, int count, string category, string subjectId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Read of subject {SubjectId} for purpose {Purpose} denied: {Reason}")]
+    public static partial void ReadDenied(ILogger logger, string subjectId, string purpose, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The consent service could not answer for purpose {Purpose}; the read is denied ({ErrorType})")]
+    public static partial void ConsentUnavailable(ILogger logger, string purpose, string errorType);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Data key of subject {SubjectId} replaced after {NoncesUsed} encryptions (generation {Generation})")]
+    public static partial void Rekeyed(ILogger logger, string subjectId, long noncesUsed, int generation);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Key-encryption key rotated to version {Version}; {Rewrapped} data keys re-wrapped")]
+    public static partial void Rotated(ILogger logger, int version, int rewrapped);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Subject {SubjectId} erased by crypto-shredding, certificate {CertificateId}")]
+    public static partial void Erased(ILogger logger, string subjectId, Guid certificateId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Erasure of subject {SubjectId} blocked by {Holds} legal hold(s)")]
+    public static partial void ErasureBlocked(ILogger logger, string subjectId, int holds);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Access log verification failed at position {Position}: {Problem}")]
+    public static partial void ChainBroken(ILogger logger, long position, string problem);
+}

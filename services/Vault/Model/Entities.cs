@@ -1,0 +1,117 @@
+namespace PrivacySuite.Vault.Model;
+
+public sealed class Subject
+{
+    public string SubjectId { get; set; } = "";
+    public byte[]? WrappedKey { get; set; }
+    public int KekVersion { get; set; }
+    public int KeyGeneration { get; set; } = 1;
+    public long NoncesUsed { get; set; }
+    public bool IsMinor { get; set; }
+    public string? GuardianSubjectId { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? ErasedAt { get; set; }
+}
+
+public sealed class PersonalValue
+{
+    public string Token { get; set; } = "";
+    public string SubjectId { get; set; } = "";
+    public string Category { get; set; } = "";
+    public string Field { get; set; } = "";
+    public string Source { get; set; } = "";
+    public string LegalBasis { get; set; } = "";
+    public int Version { get; set; }
+    public int KeyGeneration { get; set; }
+    public byte[] Nonce { get; set; } = [];
+    public byte[] Ciphertext { get; set; } = [];
+    public string? LookupToken { get; set; }
+    public DateTimeOffset StoredAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+public sealed class ConsentDecision
+{
+    public string SubjectId { get; set; } = "";
+    public string Purpose { get; set; } = "";
+    public bool Allowed { get; set; }
+    public string? PolicyVersion { get; set; }
+    public string Origin { get; set; } = "";
+    public DateTimeOffset DecidedAt { get; set; }
+}
+
+public sealed class Processor
+{
+    public string ProcessorId { get; set; } = "";
+    public string Name { get; set; } = "";
+    public string[] Purposes { get; set; } = [];
+    public DateTimeOffset RegisteredAt { get; set; }
+}
+
+public sealed class Approval
+{
+    public Guid ApprovalId { get; set; }
+    public string SubjectId { get; set; } = "";
+    public string Category { get; set; } = "";
+    public string Purpose { get; set; } = "";
+    public string Accessor { get; set; } = "";
+    public string GrantedBy { get; set; } = "";
+    public DateTimeOffset ExpiresAt { get; set; }
+    public DateTimeOffset? UsedAt { get; set; }
+}
+
+public sealed class LegalHold
+{
+    public Guid HoldId { get; set; }
+    public string? SubjectId { get; set; }
+    public string? Category { get; set; }
+    public string ReasonCode { get; set; } = "";
+    public DateTimeOffset PlacedAt { get; set; }
+    public DateTimeOffset? ReleasedAt { get; set; }
+}
+
+public sealed class Verification
+{
+    public Guid VerificationId { get; set; }
+    public string SubjectId { get; set; } = "";
+    public string Request { get; set; } = "";
+    public string CodeHash { get; set; } = "";
+    public DateTimeOffset ExpiresAt { get; set; }
+    public int Attempts { get; set; }
+    public DateTimeOffset? UsedAt { get; set; }
+}
+
+public sealed class DeletionCertificate
+{
+    public Guid CertificateId { get; set; }
+    public string SubjectId { get; set; } = "";
+    public string Reason { get; set; } = "";
+    public int ValuesShredded { get; set; }
+    public DateTimeOffset ErasedAt { get; set; }
+}
+
+public sealed class TransferBasis
+{
+    public Guid BasisId { get; set; }
+    public string DestinationCountry { get; set; } = "";
+    public string Recipient { get; set; } = "";
+    public string Mechanism { get; set; } = "";
+    public string Reference { get; set; } = "";
+    public DateTimeOffset RecordedAt { get; set; }
+}
+
+public sealed class AccessLogEntry
+{
+    public long Position { get; set; }
+    public DateTimeOffset At { get; set; }
+    public string Action { get; set; } = "";
+    public string Outcome { get; set; } = "";
+    public string? SubjectId { get; set; }
+    public string Accessor { get; set; } = "";
+    public string? Purpose { get; set; }
+    public string? Category { get; set; }
+    public string? ProcessorId { get; set; }
+    public string? Detail { get; set; }
+    public string PreviousHash { get; set; } = "";
+    public string Hash { get; set; } = "";
+}

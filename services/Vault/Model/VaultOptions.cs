@@ -1,0 +1,37 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace PrivacySuite.Vault.Model;
+
+/// <summary>Configuration section <c>PrivacySuite:Vault</c>; the defaults work for a developer machine.</summary>
+public sealed class VaultOptions
+{
+    public const string SectionName = "PrivacySuite:Vault";
+
+    /// <summary>Folder of the key-encryption keys and the MAC root key; created with mode 700 when missing.</summary>
+    public string KeyDirectory { get; set; } = Path.Combine(
+        Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create),
+        "privacysuite", "vault-keys");
+
+    /// <summary>
+    /// Encryptions allowed under one data key before it is replaced. Nonces come from a counter, so they cannot
+    /// repeat; the budget follows NIST SP 800-38D's conservative 2^32 invocations per key.
+    /// </summary>
+    [Range(1, long.MaxValue)]
+    public long MaxEncryptionsPerKey { get; set; } = 1L << 32;
+
+    /// <summary>How long an approval for a read of the highest protection level stays usable.</summary>
+    public TimeSpan ApprovalLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How long a one-time identity verification code stays valid.</summary>
+    public TimeSpan VerificationLifetime { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Wrong codes allowed before a verification is spent.</summary>
+    [Range(1, 20)]
+    public int VerificationAttempts { get; set; } = 5;
+
+    /// <summary>The jurisdiction data stays in without a cross-border transfer basis (IWK-2.4).</summary>
+    public string HomeJurisdiction { get; set; } = "CN";
+
+    /// <summary>The consent purpose that stands for the separate consent to a cross-border transfer (PIPL Art. 39).</summary>
+    public string CrossBorderPurpose { get; set; } = "transfer.cross-border";
+}

@@ -1,0 +1,324 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using PrivacySuite.Vault.Crypto;
+
+namespace PrivacySuite.Vault.Model;
+
+public sealed record StoredValue(string Token, string Field);
+
+public sealed record ClearValue(string Token, string SubjectId, string Category, string Field, string Value, string Source, string LegalBasis,
+    DateTimeOffset StoredAt, DateTimeOffset UpdatedAt);
+
+/// <summary>Who asks and why: the purpose, and a processor or an approval where the read needs one.</summary>
+public sealed record ReadContext(string Accessor, string Purpose, string? ProcessorId = null, Guid? ApprovalId = null);
+
+public abstract record Outcome<T>
+{
+    public sealed record Done(T Value) : Outcome<T>;
+    public sealed record Refused(int Status, string Reason, string Detail) : Outcome<T>;
+}
+
+/// <summary>The vault's domain operations, each in one transaction, each written to the access log.</summary>
+public sealed partial class VaultService(
+    VaultDbContext db,
+    Keyring keyring,
+    ConsentGate consent,
+    AccessLogBook accessLog,
+    AccessLogAppender appender,
+    MacKeys macs,
+    TimeProvider time,
+    ILogger<VaultService> logger)
+{
+    public const int MaxFields = 32;
+    public const int MaxValueLength = 4096;
+    public const int MaxTokensPerRead = 100;
+
+    [GeneratedRegex("^[a-z][a-z0-9_]{0,31}$")]
+    public static partial Regex FieldName();
+
+    public VaultDbContext Db => db;
+
+    /// <summary>Stores or replaces fields of one category; a replaced field keeps its token and gets a new version.</summary>
+    public async Task<IReadOnlyList<StoredValue>> StoreAsync(string subjectId, string category, string source, string basis,
+        IReadOnlyDictionary<string, string> fields, string accessor, string action, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var subject = await keyring.LockOrCreateAsync(db, subjectId, now, ct);
+        if (subject.ErasedAt is not null)
+        {
+            throw new SubjectErasedException();
+        }
+
+        var existing = await db.Values.Where(v => v.SubjectId == subjectId && v.Category == category).ToDictionaryAsync(v => v.Field, ct);
+        var counter = await keyring.ReserveNoncesAsync(db, subject, fields.Count, ct);
+        // Re-keying may have re-encrypted the existing rows: use the tracked instances.
+        var stored = new List<StoredValue>(fields.Count);
+        using (var aes = keyring.Open(subject)!)
+        {
+            foreach (var (field, value) in fields)
+            {
+                if (!existing.TryGetValue(field, out var row))
+                {
+                    row = new PersonalValue
+                    {
+                        Token = "tk_" + MacKeys.Base64Url(RandomNumberGenerator.GetBytes(18)),
+                        SubjectId = subjectId,
+                        Category = category,
+                        Field = field,
+                        StoredAt = now,
+                    };
+                    db.Values.Add(row);
+                }
+
+                row.Source = source;
+                row.LegalBasis = basis;
+                row.Version++;
+                row.KeyGeneration = subject.KeyGeneration;
+                row.UpdatedAt = now;
+                row.Nonce = Envelope.CounterNonce(counter++);
+                row.Ciphertext = Envelope.Encrypt(aes, row.Nonce, Encoding.UTF8.GetBytes(value),
+                    Envelope.ValueAad(subjectId, category, field, row.Token, row.Version, row.KeyGeneration));
+                row.LookupToken = LookupFor(field, value);
+                stored.Add(new StoredValue(row.Token, field));
+                db.AddIntegrationEvent(new SubjectDataStored(subjectId, Enum.Parse<DataCategory>(category, ignoreCase: true), row.Token, now), now);
+            }
+        }
+
+        await db.SaveChangesAsync(ct);
+        await accessLog.AppendAsync(db, ct, new AccessRecord(action, "allowed", subjectId, accessor, Category: category,
+            Detail: $"fields={fields.Count};basis={basis};source={source}"));
+        await tx.CommitAsync(ct);
+        Log.Stored(logger, fields.Count, category, subjectId);
+        return stored;
+    }
+
+    /// <summary>The keyed lookup token for fields searched by equality (e-mail, phone); null for any other field.</summary>
+    public string? LookupFor(string field, string value) => field switch
+    {
+        "email" => macs.LookupToken("email", value.Trim().ToLowerInvariant()),
+        "phone" => macs.LookupToken("phone", new string([.. value.Where(c => char.IsAsciiDigit(c) || c == '+')])),
+        _ => null,
+    };
+
+    public async Task<Outcome<IReadOnlyList<ClearValue>>> DetokenizeAsync(IReadOnlyCollection<string> tokens, ReadContext read, CancellationToken ct)
+    {
+        var rows = await db.Values.AsNoTracking().Where(v => tokens.Contains(v.Token)).ToListAsync(ct);
+        if (rows.Count != tokens.Count)
+        {
+            return new Outcome<IReadOnlyList<ClearValue>>.Refused(404, "unknown-token", "At least one token is not known to this vault.");
+        }
+
+        return await ReadAsync(rows, read, "read", ct);
+    }
+
+    /// <summary>Checks a read of <paramref name="rows"/> and, when every part is allowed, logs and decrypts it; otherwise logs the denial.</summary>
+    public async Task<Outcome<IReadOnlyList<ClearValue>>> ReadAsync(List<PersonalValue> rows, ReadContext read, string action, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var groups = rows.GroupBy(r => (r.SubjectId, r.Category)).ToList();
+        var subjectIds = groups.Select(g => g.Key.SubjectId).Distinct().ToList();
+        var subjects = await db.Subjects.AsNoTracking().Where(s => subjectIds.Contains(s.SubjectId)).ToDictionaryAsync(s => s.SubjectId, ct);
+
+        Processor? processor = null;
+        if (read.ProcessorId is not null)
+        {
+            processor = await db.Processors.AsNoTracking().SingleOrDefaultAsync(p => p.ProcessorId == read.ProcessorId, ct);
+        }
+
+        var highGroups = groups.Where(g => Categories.Levels[g.Key.Category] == ProtectionLevel.High).ToList();
+        Approval? approval = read.ApprovalId is { } approvalId
+            ? await db.Approvals.AsNoTracking().SingleOrDefaultAsync(a => a.ApprovalId == approvalId, ct)
+            : null;
+
+        var records = new List<AccessRecord>();
+        string? denial = null;
+        foreach (var group in groups)
+        {
+            var (subjectId, category) = group.Key;
+            var subject = subjects[subjectId];
+            var bases = group.Select(v => v.LegalBasis).Distinct().ToList();
+            var reason = await DenialAsync(subject, category, bases, read, processor, approval, highGroups.Count, now, ct);
+            denial ??= reason;
+            records.Add(new AccessRecord(action, reason is null ? "allowed" : "denied", subjectId, read.Accessor, read.Purpose, category,
+                read.ProcessorId, reason is null ? $"tokens={group.Count()};basis={string.Join(',', bases)}" : $"reason={reason}"));
+        }
+
+        // An approval serves one read: claiming it is a conditional update, so two concurrent reads cannot both use it.
+        if (denial is null && approval is not null && highGroups.Count > 0 &&
+            await db.Approvals.Where(a => a.ApprovalId == approval.ApprovalId && a.UsedAt == null)
+                .ExecuteUpdateAsync(u => u.SetProperty(a => a.UsedAt, now), ct) == 0)
+        {
+            denial = "approval-required";
+            records = [.. records.Select(r => Categories.Levels[r.Category!] == ProtectionLevel.High
+                ? r with { Outcome = "denied", Detail = "reason=approval-required" } : r)];
+        }
+
+        if (denial is not null)
+        {
+            // The denial is recorded; nothing else changes.
+            await appender.AppendAsync([.. records.Where(r => r.Outcome == "denied")], ct);
+            Log.ReadDenied(logger, records.First(r => r.Outcome == "denied").SubjectId!, read.Purpose, denial);
+            return new Outcome<IReadOnlyList<ClearValue>>.Refused(403, denial, DenialDetail(denial));
+        }
+
+        await appender.AppendAsync(records, ct);
+        return new Outcome<IReadOnlyList<ClearValue>>.Done(Decrypt(rows, subjects));
+    }
+
+    private async Task<string?> DenialAsync(Subject subject, string category, List<string> bases, ReadContext read, Processor? processor,
+        Approval? approval, int highGroups, DateTimeOffset now, CancellationToken ct)
+    {
+        if (subject.WrappedKey is null)
+        {
+            return "erased";
+        }
+
+        if (read.ProcessorId is not null && processor is null)
+        {
+            return "processor-not-registered";
+        }
+
+        if (processor is not null && !processor.Purposes.Contains(read.Purpose))
+        {
+            return "processor-not-instructed";
+        }
+
+        if (Categories.Levels[category] == ProtectionLevel.High)
+        {
+            if (approval is null || highGroups > 1 || approval.UsedAt is not null || approval.ExpiresAt <= now ||
+                approval.SubjectId != subject.SubjectId || approval.Category != category || approval.Purpose != read.Purpose ||
+                approval.Accessor != read.Accessor)
+            {
+                return "approval-required";
+            }
+        }
+
+        // A recorded non-consent basis (IWK-1.3) carries the read; consent-based values need the consent decision.
+        if (bases.Contains(LegalBases.Consent))
+        {
+            var (allowed, why) = await consent.DecideAsync(db, subject.SubjectId, read.Purpose, ct);
+            if (!allowed)
+            {
+                return why;
+            }
+
+            if (subject.IsMinor)
+            {
+                if (subject.GuardianSubjectId is null)
+                {
+                    return "no-guardian-consent";
+                }
+
+                var (guardianAllowed, guardianWhy) = await consent.DecideAsync(db, subject.GuardianSubjectId, read.Purpose, ct);
+                if (!guardianAllowed)
+                {
+                    return guardianWhy == "no-consent" ? "no-guardian-consent" : guardianWhy;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static string DenialDetail(string reason) => reason switch
+    {
+        "erased" => "The subject's data was erased; it can no longer be read.",
+        "processor-not-registered" => "The named processor is not registered with the vault (INF-5.2).",
+        "processor-not-instructed" => "The named processor is not instructed for this purpose (INF-5.2).",
+        "approval-required" => "This category has the highest protection level: the read needs an unused approval for this subject, category, purpose and accessor (IWK-2.2).",
+        "no-consent" => "The subject has not consented to this purpose, and the data carries no other legal basis.",
+        "no-guardian-consent" => "The subject is a minor and the guardian has not consented to this purpose (IWK-3.2).",
+        "consent-service-unavailable" => "The consent decision is unknown and the consent service could not be asked; try again.",
+        _ => reason,
+    };
+
+    public List<ClearValue> Decrypt(IEnumerable<PersonalValue> rows, IReadOnlyDictionary<string, Subject> subjects)
+    {
+        var values = new List<ClearValue>();
+        foreach (var bySubject in rows.GroupBy(r => r.SubjectId))
+        {
+            using var aes = keyring.Open(subjects[bySubject.Key]) ?? throw new SubjectErasedException();
+            foreach (var v in bySubject)
+            {
+                var clear = Envelope.Decrypt(aes, v.Nonce, v.Ciphertext, Envelope.ValueAad(v.SubjectId, v.Category, v.Field, v.Token, v.Version, v.KeyGeneration));
+                values.Add(new ClearValue(v.Token, v.SubjectId, v.Category, v.Field, Encoding.UTF8.GetString(clear), v.Source, v.LegalBasis, v.StoredAt, v.UpdatedAt));
+            }
+        }
+
+        return values;
+    }
+
+    /// <summary>All of a subject's values, decrypted, for the subject's own access or export (identity already verified).</summary>
+    public async Task<IReadOnlyList<ClearValue>?> SubjectOwnDataAsync(string subjectId, string action, string accessor, CancellationToken ct)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var subject = await db.Subjects.AsNoTracking().SingleOrDefaultAsync(s => s.SubjectId == subjectId, ct);
+        if (subject?.WrappedKey is null)
+        {
+            return null;
+        }
+
+        var rows = await db.Values.AsNoTracking().Where(v => v.SubjectId == subjectId).OrderBy(v => v.Category).ThenBy(v => v.Field).ToListAsync(ct);
+        await accessLog.AppendAsync(db, ct, new AccessRecord(action, "allowed", subjectId, accessor, Purpose: "subject-rights",
+            Detail: $"values={rows.Count};identity=verified"));
+        var values = Decrypt(rows, new Dictionary<string, Subject> { [subjectId] = subject });
+        await tx.CommitAsync(ct);
+        return values;
+    }
+
+    public abstract record ErasureResult
+    {
+        public sealed record Erased(Guid CertificateId, DateTimeOffset ErasedAt) : ErasureResult;
+        public sealed record Blocked(IReadOnlyList<LegalHold> Holds) : ErasureResult;
+        public sealed record Unknown : ErasureResult;
+    }
+
+    /// <summary>Crypto-shredding: the subject's data key is destroyed, unless a legal hold protects the subject's data.</summary>
+    public async Task<ErasureResult> EraseAsync(string subjectId, string reason, string accessor, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var subject = await keyring.LockAsync(db, subjectId, ct);
+        if (subject is null)
+        {
+            return new ErasureResult.Unknown();
+        }
+
+        if (subject.ErasedAt is { } erasedAt)
+        {
+            var certificate = await db.DeletionCertificates.AsNoTracking().Where(c => c.SubjectId == subjectId).Select(c => c.CertificateId).FirstAsync(ct);
+            return new ErasureResult.Erased(certificate, erasedAt);
+        }
+
+        var categories = await db.Values.Where(v => v.SubjectId == subjectId).Select(v => v.Category).Distinct().ToListAsync(ct);
+        var holds = await db.LegalHolds.AsNoTracking()
+            .Where(h => h.ReleasedAt == null && (h.SubjectId == subjectId || (h.SubjectId == null && h.Category != null && categories.Contains(h.Category))))
+            .ToListAsync(ct);
+        if (holds.Count > 0)
+        {
+            await accessLog.AppendAsync(db, ct, new AccessRecord("erasure", "denied", subjectId, accessor,
+                Detail: "legal-hold=" + string.Join(',', holds.Select(h => $"{h.HoldId}:{h.ReasonCode}"))));
+            await tx.CommitAsync(ct);
+            Log.ErasureBlocked(logger, subjectId, holds.Count);
+            return new ErasureResult.Blocked(holds);
+        }
+
+        subject.WrappedKey = null;
+        subject.ErasedAt = now;
+        var shredded = await db.Values.Where(v => v.SubjectId == subjectId)
+            .ExecuteUpdateAsync(s => s.SetProperty(v => v.LookupToken, (string?)null), ct);
+        var certificateId = MassTransit.NewId.NextGuid();
+        db.DeletionCertificates.Add(new DeletionCertificate { CertificateId = certificateId, SubjectId = subjectId, Reason = reason, ValuesShredded = shredded, ErasedAt = now });
+        db.AddIntegrationEvent(new SubjectErased(subjectId, certificateId, now), now);
+        await db.SaveChangesAsync(ct);
+        await accessLog.AppendAsync(db, ct, new AccessRecord("erasure", "allowed", subjectId, accessor, Detail: $"certificate={certificateId};values={shredded}"));
+        await tx.CommitAsync(ct);
+        Log.Erased(logger, subjectId, certificateId);
+        return new ErasureResult.Erased(certificateId, now);
+    }
+}
+
+/// <summary>A write to a subject whose key was shredded: a new subject id is needed.</summary>
+public sealed class SubjectErasedException() : InvalidOperationException("The subject was erased.");
