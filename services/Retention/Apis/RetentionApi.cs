@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Validation;
 using PrivacySuite.Retention.IntegrationEvents;
 using PrivacySuite.Retention.Model;
 using PrivacySuite.Retention.Sweeping;
@@ -10,6 +11,10 @@ using PrivacySuite.ServiceDefaults.Auth;
 namespace Microsoft.AspNetCore.Builder;
 
 /// <summary>The dependencies every retention handler gets.</summary>
+// Services, not input: without SkipValidation the validation generator walks the DbContext's object graph and fails.
+#pragma warning disable ASP0029 // SkipValidation is marked for evaluation in .NET 10; it is the only switch for this.
+[SkipValidation]
+#pragma warning restore ASP0029
 public sealed record RetentionServices(RetentionDbContext Db, TimeProvider Time, IOptions<RetentionOptions> Options, RetentionSignal Signal, HttpContext Http)
 {
     public string Caller => Http.User.FindFirstValue(ClaimTypes.NameIdentifier) ?? "unknown";

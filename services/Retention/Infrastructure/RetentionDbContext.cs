@@ -50,11 +50,13 @@ public sealed class RetentionDbContext(DbContextOptions<RetentionDbContext> opti
         {
             e.ToTable("legal_hold_audit");
             e.Property(a => a.Id).UseIdentityAlwaysColumn();
+            e.HasOne<LegalHold>().WithMany().HasForeignKey(a => a.HoldId); // so EF inserts the hold first
         });
         modelBuilder.Entity<Sweep>(e => e.ToTable("sweeps"));
         modelBuilder.Entity<SweepItem>(e =>
         {
             e.ToTable("sweep_items");
+            e.HasOne<Sweep>().WithMany().HasForeignKey(i => i.SweepId);
             e.Property(i => i.Category).HasConversion<string>();
         });
         modelBuilder.Entity<DeletionCertificate>(e => e.ToTable("deletion_certificates"));
@@ -63,6 +65,7 @@ public sealed class RetentionDbContext(DbContextOptions<RetentionDbContext> opti
         {
             e.ToTable("termination_notice_runs");
             e.HasKey(r => new { r.PlanId, r.DueAt });
+            e.HasOne<TerminationPlan>().WithMany().HasForeignKey(r => r.PlanId);
         });
     }
 }
