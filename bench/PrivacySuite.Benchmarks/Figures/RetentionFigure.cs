@@ -18,9 +18,10 @@ namespace PrivacySuite.Benchmarks.Figures;
 /// </summary>
 public sealed class RetentionFigure : IFigure
 {
-    private const int Subjects = 100_000;
+    // PRIVACYSUITE_BENCH_RETENTION_SUBJECTS shrinks the figure while investigating; the recorded figure uses the default.
+    private static readonly int Subjects = int.TryParse(Environment.GetEnvironmentVariable("PRIVACYSUITE_BENCH_RETENTION_SUBJECTS"), out var s) ? s : 100_000;
     private const int RecordsPerSubject = 10; // 5 location records (erase after 90 days) and 5 usage records (anonymise after 180)
-    private const int Records = Subjects * RecordsPerSubject;
+    private static readonly int Records = Subjects * RecordsPerSubject;
 
     public string Name => "retention";
 
@@ -38,6 +39,7 @@ public sealed class RetentionFigure : IFigure
         await MigrateAsync(postgres.ConnectionString(template), cancellationToken);
         var seeding = await Measure.TimeAsync(() => SeedAsync(postgres.ConnectionString(template), cancellationToken));
         context.Progress($"seeded {Records:N0} records in {seeding.TotalSeconds:0.0} s");
+        NpgsqlConnection.ClearAllPools(); // a template database must have no open connections
 
         var delete1 = await RunDeleteAsync(context, await CopyAsync(postgres, template, "delete1", cancellationToken), cancellationToken);
         var (sweep, peakWorkingSet, peakManaged, requests) = await RunSweepAsync(context, await CopyAsync(postgres, template, "sweep", cancellationToken), cancellationToken);
@@ -142,6 +144,11 @@ public sealed class RetentionFigure : IFigure
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        if (Environment.GetEnvironmentVariable("PRIVACYSUITE_BENCH_TRACE") == "1")
+        {
+            builder.Logging.AddFilter(typeof(SweepRunner).FullName, LogLevel.Debug); // per-batch phase timings
+        }
+
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:retentiondb"] = connectionString });
         builder.Services.AddSingleton(TimeProvider.System);
         builder.AddServiceDatabase<RetentionDbContext>("retentiondb");

@@ -39,5 +39,5 @@ public sealed class RetentionOptions
     public int MinimumTerminationNoticeDays { get; set; } = 30;
 
     /// <summary>Regions named on a deletion certificate when the vault's answer does not list them.</summary>
-    public List<Region> Regions { get; set; } = [Region.Beijing, Region.Guangzhou];
+    public Region[] Regions { get; set; } = [Region.Beijing, Region.Guangzhou];
 }
