@@ -34,6 +34,45 @@ public abstract class ServiceDbContext(DbContextOptions options) : DbContext(opt
         });
     }
 
+    /// <summary>
+    /// Queues many integration events in one COPY, in the current transaction (which must be open): for work that raises
+    /// thousands at once, such as a retention sweep batch. Same rows, same relay, same guarantees as <see cref="AddIntegrationEvent{TEvent}"/>.
+    /// </summary>
+    public async Task AddIntegrationEventsAsync<TEvent>(IReadOnlyCollection<TEvent> integrationEvents, DateTimeOffset now, CancellationToken cancellationToken)
+        where TEvent : class
+    {
+        if (Database.CurrentTransaction is null)
+        {
+            throw new InvalidOperationException("AddIntegrationEventsAsync needs an open transaction, so the events commit with the change they report.");
+        }
+
+        var connection = (Npgsql.NpgsqlConnection)Database.GetDbConnection();
+        var type = OutboxMessage.TypeName(typeof(TEvent));
+        var traceParent = Activity.Current?.Id;
+        await using var copy = await connection.BeginBinaryImportAsync(
+            "copy outbox_messages (message_id, message_type, payload, trace_parent, created_at, next_attempt_at) from stdin (format binary)", cancellationToken);
+        foreach (var integrationEvent in integrationEvents)
+        {
+            await copy.StartRowAsync(cancellationToken);
+            await copy.WriteAsync(MassTransit.NewId.NextGuid(), NpgsqlTypes.NpgsqlDbType.Uuid, cancellationToken);
+            await copy.WriteAsync(type, NpgsqlTypes.NpgsqlDbType.Text, cancellationToken);
+            await copy.WriteAsync(JsonSerializer.Serialize(integrationEvent, EventJson), NpgsqlTypes.NpgsqlDbType.Jsonb, cancellationToken);
+            if (traceParent is null)
+            {
+                await copy.WriteNullAsync(cancellationToken);
+            }
+            else
+            {
+                await copy.WriteAsync(traceParent, NpgsqlTypes.NpgsqlDbType.Text, cancellationToken);
+            }
+
+            await copy.WriteAsync(now, NpgsqlTypes.NpgsqlDbType.TimestampTz, cancellationToken);
+            await copy.WriteAsync(now, NpgsqlTypes.NpgsqlDbType.TimestampTz, cancellationToken);
+        }
+
+        await copy.CompleteAsync(cancellationToken);
+    }
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<OutboxMessage>(e =>

@@ -34,19 +34,78 @@ public sealed record SubjectDataStored(
     string SubjectId,
     DataCategory Category,
     string Token,
-    DateTimeOffset StoredAt);
+    DateTimeOffset StoredAt,
+    string? Purpose = null);
 
-/// <summary>Erasure of a subject's data was requested and is waiting for the vault.</summary>
+/// <summary>A stored value was used (read for a purpose); starts the clock of "last use" retention schedules again. The vault may coalesce these.</summary>
+public sealed record SubjectDataUsed(
+    string SubjectId,
+    string Token,
+    DateTimeOffset UsedAt);
+
+/// <summary>The purpose a subject's data was collected for is fulfilled (e.g. a delivery completed); starts "purpose fulfilled" retention clocks.</summary>
+public sealed record PurposeFulfilled(
+    string SubjectId,
+    string Purpose,
+    DateTimeOffset FulfilledAt);
+
+/// <summary>
+/// Data was found to have been collected from a minor without verifiable guardian consent (IWK-3.3); retention erases
+/// the subject in its next sweep. Published by consent when a guardian consent check fails, or recorded through retention's API.
+/// </summary>
+public sealed record MinorWithoutGuardianConsentDetected(
+    string SubjectId,
+    DateTimeOffset DetectedAt);
+
+/// <summary>
+/// Erasure of a subject's data was requested and is waiting for the vault. <paramref name="Category"/> null means the
+/// whole subject (crypto-shred its key); otherwise only <paramref name="Tokens"/> of that category go. Retention sets
+/// <paramref name="SweepItemId"/> so the vault's answer can be matched.
+/// </summary>
 public sealed record ErasureRequested(
     string SubjectId,
     string Reason,
-    DateTimeOffset RequestedAt);
+    DateTimeOffset RequestedAt,
+    DataCategory? Category = null,
+    Guid? SweepItemId = null,
+    IReadOnlyList<string>? Tokens = null);
 
 /// <summary>A subject's data key was destroyed in every region; the certificate id proves it.</summary>
 public sealed record SubjectErased(
     string SubjectId,
     Guid DeletionCertificateId,
-    DateTimeOffset ErasedAt);
+    DateTimeOffset ErasedAt,
+    DataCategory? Category = null,
+    Guid? SweepItemId = null,
+    IReadOnlyList<Region>? Regions = null);
+
+/// <summary>
+/// Anonymisation was requested: the vault keeps no value that can be linked to the subject (identifying values are
+/// shredded, the rest is re-keyed under a random id that appears nowhere else) and answers <see cref="SubjectAnonymised"/>.
+/// Category null means the whole subject.
+/// </summary>
+public sealed record AnonymisationRequested(
+    string SubjectId,
+    DataCategory? Category,
+    Guid SweepItemId,
+    IReadOnlyList<string> Tokens,
+    string Reason,
+    DateTimeOffset RequestedAt);
+
+/// <summary>The vault anonymised what <see cref="AnonymisationRequested"/> named; the tokens no longer lead to the subject.</summary>
+public sealed record SubjectAnonymised(
+    string SubjectId,
+    DataCategory? Category,
+    Guid SweepItemId,
+    DateTimeOffset AnonymisedAt,
+    IReadOnlyList<Region>? Regions = null);
+
+/// <summary>The vault refused an erasure or anonymisation (for example under a legal hold it knows of); nothing was removed.</summary>
+public sealed record ErasureRefused(
+    string SubjectId,
+    Guid? SweepItemId,
+    string Reason,
+    DateTimeOffset RefusedAt);
 
 /// <summary>A legal hold now protects a subject or a category from erasure (INF-2.2, INF-6.4).</summary>
 public sealed record LegalHoldPlaced(
@@ -55,6 +114,37 @@ public sealed record LegalHoldPlaced(
     DataCategory? Category,
     string ReasonCode,
     DateTimeOffset PlacedAt);
+
+/// <summary>A legal hold was released; the data is erasable again once no other hold stands.</summary>
+public sealed record LegalHoldReleased(
+    Guid HoldId,
+    DateTimeOffset ReleasedAt,
+    string? SubjectId = null,
+    DataCategory? Category = null);
+
+/// <summary>The service will end at <paramref name="EndsAt"/> (IWK-2.6); collection stops then and everything is erased or anonymised.</summary>
+public sealed record ServiceTerminationAnnounced(
+    Guid PlanId,
+    DateTimeOffset EndsAt,
+    DateTimeOffset AnnouncedAt);
+
+/// <summary>A termination plan reached its end date: no new personal data may be collected from now on.</summary>
+public sealed record CollectionStopped(
+    Guid PlanId,
+    DateTimeOffset StoppedAt);
+
+/// <summary>
+/// A notice for everyone, published as a bulletin (not sent to one subject): a service termination (IWK-2.6) or an
+/// incident whose subjects cannot all be told one by one (IWK-2.9). <paramref name="BulletinId"/> is deterministic where
+/// the publisher needs it published once.
+/// </summary>
+public sealed record BulletinRequested(
+    Guid BulletinId,
+    string NoticeType,
+    IReadOnlyDictionary<string, string> Variables,
+    DateTimeOffset RequestedAt,
+    Guid? IncidentId = null,
+    string? Reason = null);
 
 /// <summary>The on-call team declared a security incident.</summary>
 public sealed record IncidentDeclared(
@@ -114,18 +204,6 @@ public sealed record NoticeBatchRequested(
     IReadOnlyDictionary<string, string> Variables,
     DateTimeOffset RequestedAt);
 
-/// <summary>
-/// A public bulletin about an incident is to be published (IWK-2.9): subjects could not all be reached, or too many
-/// are affected to tell one by one. <paramref name="BulletinId"/> is derived from the incident, so it is published once.
-/// </summary>
-public sealed record BulletinRequested(
-    Guid BulletinId,
-    Guid IncidentId,
-    string NoticeType,
-    string Reason,
-    IReadOnlyDictionary<string, string> Variables,
-    DateTimeOffset RequestedAt);
-
 /// <summary>A regulator report on an incident was filed (IWK-2.10): <paramref name="Kind"/> is initial, update or final.</summary>
 public sealed record RegulatorReportFiled(
     Guid IncidentId,
@@ -149,8 +227,3 @@ public sealed record NoticeCampaignRequested(
     IReadOnlyList<string> SubjectIds,
     IReadOnlyDictionary<string, string> Variables,
     DateTimeOffset RequestedAt);
-
-/// <summary>A legal hold ended; erasure that it blocked may go ahead once no other hold stands.</summary>
-public sealed record LegalHoldReleased(
-    Guid HoldId,
-    DateTimeOffset ReleasedAt);

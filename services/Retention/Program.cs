@@ -6,6 +6,7 @@ builder.AddRetention();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapRetentionApi();
 
 app.Run();
 

@@ -1,3 +1,7 @@
+using PrivacySuite.Retention.IntegrationEvents;
+using PrivacySuite.Retention.Model;
+using PrivacySuite.Retention.Sweeping;
+
 namespace Microsoft.Extensions.Hosting;
 
 public static class RetentionExtensions
@@ -7,7 +11,22 @@ public static class RetentionExtensions
     {
         builder.Services.AddValidation();
         builder.AddServiceDatabase<RetentionDbContext>("retentiondb");
-        builder.AddMessaging<RetentionDbContext>("retention");
+        builder.AddMessaging<RetentionDbContext>("retention", bus =>
+        {
+            bus.AddConsumer<RecordInventoryOnSubjectDataStored>();
+            bus.AddConsumer<TouchInventoryOnSubjectDataUsed>();
+            bus.AddConsumer<RecordFulfilmentOnPurposeFulfilled>();
+            bus.AddConsumer<StartCancellationClockOnAccountCancelled>();
+            bus.AddConsumer<MarkMinorOnMinorWithoutGuardianConsentDetected>();
+            bus.AddConsumer<CompleteErasureOnSubjectErased>();
+            bus.AddConsumer<CompleteAnonymisationOnSubjectAnonymised>();
+            bus.AddConsumer<ReopenOnErasureRefused>();
+        });
+        builder.Services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddScoped<SweepRunner>();
+        builder.Services.AddScoped<TerminationNotices>();
+        builder.Services.AddSingleton<RetentionSignal>();
+        builder.Services.AddHostedService<RetentionWorker>();
         return builder;
     }
 }

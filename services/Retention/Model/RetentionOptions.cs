@@ -1,0 +1,43 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace PrivacySuite.Retention.Model;
+
+/// <summary>Configuration section <c>PrivacySuite:Retention</c>; the defaults work.</summary>
+public sealed class RetentionOptions
+{
+    public const string SectionName = "PrivacySuite:Retention";
+
+    /// <summary>Whether sweeps start by themselves every <see cref="SweepInterval"/> (on-demand sweeps always work).</summary>
+    public bool ScheduledSweeps { get; set; } = true;
+
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How often the worker looks for due work when nothing woke it (real time, not the injected clock).</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Whole subjects per sweep transaction.</summary>
+    [Range(1, 10_000)]
+    public int SubjectsPerBatch { get; set; } = 500;
+
+    /// <summary>A pause between sweep batches, to leave the database to other work during a long sweep.</summary>
+    public TimeSpan PauseBetweenBatches { get; set; } = TimeSpan.Zero;
+
+    /// <summary>Subjects per batch of termination notices.</summary>
+    [Range(1, 10_000)]
+    public int NoticesPerBatch { get; set; } = 500;
+
+    /// <summary>IWK-2.5: data is kept this many months after the account is cancelled.</summary>
+    [Range(1, 12)]
+    public int CancellationMonths { get; set; } = 1;
+
+    /// <summary><c>erase</c> or <c>anonymise</c> at the end of the cancellation month.</summary>
+    [AllowedValues("erase", "anonymise")]
+    public string CancellationAction { get; set; } = RetentionActions.Erase;
+
+    /// <summary>IWK-2.6: the least notice before the service ends.</summary>
+    [Range(30, 3650)]
+    public int MinimumTerminationNoticeDays { get; set; } = 30;
+
+    /// <summary>Regions named on a deletion certificate when the vault's answer does not list them.</summary>
+    public Region[] Regions { get; set; } = [Region.Beijing, Region.Guangzhou];
+}

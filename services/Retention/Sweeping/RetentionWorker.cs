@@ -1,0 +1,164 @@
+using System.Diagnostics.Metrics;
+using Npgsql;
+using PrivacySuite.Retention.Model;
+using PrivacySuite.ServiceDefaults.Telemetry;
+
+namespace PrivacySuite.Retention.Sweeping;
+
+/// <summary>Wakes the worker at once when a sweep or a plan is created through the API.</summary>
+public sealed class RetentionSignal
+{
+    private readonly SemaphoreSlim _signal = new(0, 1);
+
+    public void Notify()
+    {
+        try
+        {
+            _signal.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // Already woken.
+        }
+    }
+
+    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _signal.WaitAsync(timeout, cancellationToken);
+}
+
+/// <summary>
+/// The retention clock: resumes an interrupted sweep, starts scheduled ones, sends termination notices and stops
+/// collection at a plan's end. All state lives in the database, so a restart continues where the last process stopped.
+/// </summary>
+public sealed partial class RetentionWorker(
+    IServiceScopeFactory scopes,
+    RetentionSignal signal,
+    TimeProvider time,
+    IOptions<RetentionOptions> options,
+    ILogger<RetentionWorker> logger) : BackgroundService
+{
+    private long _subjectsRemaining;
+    private long _awaitingVault;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var gauges = new Gauges(this);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await RunOnceAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is NpgsqlException or DbUpdateException or InvalidOperationException && !stoppingToken.IsCancellationRequested)
+            {
+                // The database is unreachable or a batch failed: it rolled back, so the next round does it again.
+                LogRoundFailed(logger, e.GetType().Name);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+
+            try
+            {
+                await signal.WaitAsync(options.Value.PollInterval, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>One round of due work.</summary>
+    public async Task RunOnceAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<RetentionDbContext>();
+        var sweeps = scope.ServiceProvider.GetRequiredService<SweepRunner>();
+        var terminations = scope.ServiceProvider.GetRequiredService<TerminationNotices>();
+
+        var collectionStopped = await terminations.RunDueAsync(cancellationToken);
+
+        var running = await sweeps.RunningAsync(cancellationToken);
+        if (running is null && (collectionStopped || await ScheduledSweepDueAsync(db, cancellationToken)))
+        {
+            (running, _) = await sweeps.StartAsync("scheduled", "retention-worker", cancellationToken);
+        }
+
+        if (running is not null)
+        {
+            if (running.CursorSubject is not null)
+            {
+                LogResuming(logger, running.Id, running.SubjectsExamined);
+            }
+
+            await sweeps.RunToCompletionAsync(running.Id, cancellationToken);
+        }
+
+        Interlocked.Exchange(ref _subjectsRemaining, await db.Sweeps.Where(s => s.State == Sweep.Running)
+            .Select(s => s.SubjectsTotal - s.SubjectsExamined).SingleOrDefaultAsync(cancellationToken));
+        Interlocked.Exchange(ref _awaitingVault, await db.SweepItems.LongCountAsync(i => i.State == SweepItemStates.Requested, cancellationToken));
+    }
+
+    private async Task<bool> ScheduledSweepDueAsync(RetentionDbContext db, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        if (!settings.ScheduledSweeps)
+        {
+            return false;
+        }
+
+        var last = await db.Sweeps.Where(s => s.Trigger == "scheduled").MaxAsync(s => (DateTimeOffset?)s.StartedAt, cancellationToken);
+        return last is null || last.Value + settings.SweepInterval <= time.GetUtcNow();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Retention round failed ({ErrorType}); it will be retried")]
+    private static partial void LogRoundFailed(ILogger logger, string errorType);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Resuming sweep {SweepId} after {Examined} subjects")]
+    private static partial void LogResuming(ILogger logger, Guid sweepId, long examined);
+
+    /// <summary>Backlog metrics: what the running sweep still has to examine, and what waits for the vault's answer.</summary>
+    private sealed class Gauges : IDisposable
+    {
+        private static readonly Lock Sync = new();
+        private static readonly List<RetentionWorker> Workers = [];
+        private static bool _created;
+        private readonly RetentionWorker _worker;
+
+        public Gauges(RetentionWorker worker)
+        {
+            _worker = worker;
+            lock (Sync)
+            {
+                Workers.Add(worker);
+                if (!_created)
+                {
+                    _created = true;
+                    SuiteTelemetry.Meter.CreateObservableGauge("privacysuite.retention.sweep.backlog",
+                        () => Observe(w => Interlocked.Read(ref w._subjectsRemaining)),
+                        description: "Subjects the running sweep has not examined yet");
+                    SuiteTelemetry.Meter.CreateObservableGauge("privacysuite.retention.awaiting_vault",
+                        () => Observe(w => Interlocked.Read(ref w._awaitingVault)),
+                        description: "Erasure and anonymisation requests the vault has not answered yet");
+                }
+            }
+        }
+
+        public void Dispose()
+        {
+            lock (Sync)
+            {
+                Workers.Remove(_worker);
+            }
+        }
+
+        private static IEnumerable<Measurement<long>> Observe(Func<RetentionWorker, long> read)
+        {
+            lock (Sync)
+            {
+                return Workers.Select(w => new Measurement<long>(read(w))).ToList();
+            }
+        }
+    }
+}

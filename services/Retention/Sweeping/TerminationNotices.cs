@@ -1,0 +1,106 @@
+using System.Globalization;
+using PrivacySuite.Retention.Model;
+
+namespace PrivacySuite.Retention.Sweeping;
+
+/// <summary>
+/// IWK-2.6: sends a termination plan's notices (at once, then the reminders) to every subject in resumable batches,
+/// with a bulletin for each, and stops collection at the end date.
+/// </summary>
+public sealed partial class TerminationNotices(RetentionDbContext db, TimeProvider time, IOptions<RetentionOptions> options, ILogger<TerminationNotices> logger)
+{
+    /// <summary>Sends what is due; true when this call stopped collection (so everything is now due for removal).</summary>
+    public async Task<bool> RunDueAsync(CancellationToken cancellationToken)
+    {
+        var plan = await db.TerminationPlans.AsNoTracking().SingleOrDefaultAsync(cancellationToken);
+        if (plan is null)
+        {
+            return false;
+        }
+
+        while (await SendBatchAsync(plan, cancellationToken))
+        {
+        }
+
+        return plan.CollectionStoppedAt is null && plan.EndsAt <= time.GetUtcNow() && await StopCollectionAsync(plan.Id, cancellationToken);
+    }
+
+    /// <summary>One batch of the earliest due notice run; false when nothing is due.</summary>
+    private async Task<bool> SendBatchAsync(TerminationPlan plan, CancellationToken cancellationToken)
+    {
+        db.ChangeTracker.Clear();
+        var now = time.GetUtcNow();
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        var run = await db.TerminationNoticeRuns
+            .FromSql($"select * from termination_notice_runs where plan_id = {plan.Id} and completed_at is null and due_at <= {now} order by due_at limit 1 for update skip locked")
+            .SingleOrDefaultAsync(cancellationToken);
+        if (run is null)
+        {
+            return false;
+        }
+
+        var variables = new Dictionary<string, string>
+        {
+            ["planId"] = plan.Id.ToString(),
+            ["endsAt"] = plan.EndsAt.ToString("O", CultureInfo.InvariantCulture),
+            ["daysLeft"] = Math.Max(0, (int)Math.Ceiling((plan.EndsAt - now).TotalDays)).ToString(CultureInfo.InvariantCulture),
+            ["action"] = plan.Action,
+        };
+        if (run.CursorSubject is null && run.Sent == 0)
+        {
+            db.AddIntegrationEvent(new BulletinRequested(Guid.CreateVersion7(now), run.NoticeType, variables, now), now);
+        }
+
+        var after = run.CursorSubject ?? "";
+        var limit = options.Value.NoticesPerBatch;
+        var subjects = await db.Subjects.AsNoTracking()
+            .Where(s => string.Compare(s.SubjectId, after) > 0 && s.ErasedAt == null)
+            .OrderBy(s => s.SubjectId).Take(limit).Select(s => s.SubjectId)
+            .ToListAsync(cancellationToken);
+        foreach (var subject in subjects)
+        {
+            db.AddIntegrationEvent(new NoticeRequested(Guid.CreateVersion7(now), run.NoticeType, subject, variables, now), now);
+        }
+
+        run.Sent += subjects.Count;
+        if (subjects.Count > 0)
+        {
+            run.CursorSubject = subjects[^1];
+        }
+
+        if (subjects.Count < limit)
+        {
+            run.CompletedAt = now;
+            LogRunCompleted(logger, plan.Id, run.NoticeType, run.Sent);
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    private async Task<bool> StopCollectionAsync(Guid planId, CancellationToken cancellationToken)
+    {
+        db.ChangeTracker.Clear();
+        var now = time.GetUtcNow();
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        var plan = await db.TerminationPlans.FromSql($"select * from termination_plans where id = {planId} for update").SingleAsync(cancellationToken);
+        if (plan.CollectionStoppedAt is not null)
+        {
+            return false;
+        }
+
+        plan.CollectionStoppedAt = now;
+        db.AddIntegrationEvent(new CollectionStopped(plan.Id, now), now);
+        await db.SaveChangesAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        LogCollectionStopped(logger, plan.Id);
+        return true;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Termination plan {PlanId}: {NoticeType} notices sent to {Count} subjects")]
+    private static partial void LogRunCompleted(ILogger logger, Guid planId, string noticeType, long count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Termination plan {PlanId} reached its end date: collection stopped")]
+    private static partial void LogCollectionStopped(ILogger logger, Guid planId);
+}
