@@ -69,6 +69,20 @@ public sealed class PreflightTests : IDisposable
         Assert.NotEqual(credentials, File.ReadAllText(Path.Combine(_stateDir, "credentials.json")));
     }
 
+    [Fact]
+    public async Task A_second_apphost_on_the_same_state_folder_is_refused()
+    {
+        var first = DistributedApplication.CreateBuilder(["--state-dir", _stateDir, "--random-ports"]).Build();
+        await using var _ = first;
+        await first.StartAsync();
+        var second = DistributedApplication.CreateBuilder(["--state-dir", _stateDir, "--random-ports"]).Build();
+        await using var __ = second;
+
+        var error = await Assert.ThrowsAsync<HostingException>(() => second.StartAsync());
+
+        Assert.Contains($"Another AppHost is using {_stateDir}", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--port", "postgres-beijing")]
     [InlineData("--port", "postgres-beijing=70000")]

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using PrivacySuite.AppHost.Hosting.Model;
 
 namespace PrivacySuite.AppHost.Hosting.Dashboard;
@@ -34,10 +35,19 @@ public static class ResourcesApi
                 ? await next(context)
                 : Unauthorized());
 
-        group.MapGet("/logs", Results<ServerSentEventsResult<LogLineDto>, ProblemHttpResult> (string name, long? after, DistributedApplication application, HttpContext context) =>
-            application.Find(name) is { } resource
-                ? TypedResults.ServerSentEvents(Follow(resource.Log, Math.Max(0, after ?? 0), context.RequestAborted))
-                : NotFound(name));
+        group.MapGet("/logs", Results<ServerSentEventsResult<LogLineDto>, ProblemHttpResult> (
+            string name, long? after, DistributedApplication application, HttpContext context, IHostApplicationLifetime lifetime) =>
+        {
+            if (application.Find(name) is not { } resource)
+            {
+                return NotFound(name);
+            }
+
+            // Ends with the request or with the dashboard, so an open browser never holds up the AppHost's shutdown.
+            var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+            context.Response.RegisterForDispose(ended);
+            return TypedResults.ServerSentEvents(Follow(resource.Log, Math.Max(0, after ?? 0), ended.Token));
+        });
 
         group.MapPost("/commands/{command}", Results<Accepted, ProblemHttpResult> (string name, string command, DistributedApplication application) =>
         {

@@ -11,8 +11,10 @@ public sealed class DistributedApplication : IAsyncDisposable
 {
     private readonly List<ResourceRunner> _runners;
     private readonly DashboardServer _dashboard;
+    private readonly ProcessRecords _records;
     private readonly TaskCompletionSource _stopRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SemaphoreSlim _stopOnce = new(1, 1);
+    private FileStream? _stateLock;
     private bool _started;
     private bool _stopped;
 
@@ -20,7 +22,8 @@ public sealed class DistributedApplication : IAsyncDisposable
     {
         Builder = builder;
         Resources = builder.Resources.ToList();
-        _runners = Resources.Select(r => new ResourceRunner(r, WriteConsole)).ToList();
+        _records = new ProcessRecords(builder.StateDir, WriteConsole);
+        _runners = Resources.Select(r => new ResourceRunner(r, _records, WriteConsole)).ToList();
         _dashboard = new DashboardServer(this, builder.Dashboard);
     }
 
@@ -46,6 +49,8 @@ public sealed class DistributedApplication : IAsyncDisposable
     /// <summary>Checks binaries, build output and ports, starts the dashboard, then lets every resource start when its dependencies are ready.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
+        LockStateDir();
+        await _records.ReapAsync(Resources);
         Preflight();
         await _dashboard.StartAsync(cancellationToken);
         foreach (var resource in Resources)
@@ -66,10 +71,17 @@ public sealed class DistributedApplication : IAsyncDisposable
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var registration = cancellationToken.Register(() => _stopRequested.TrySetResult());
-        await StartAsync(cancellationToken);
-        WriteBanner();
-        await _stopRequested.Task;
-        await StopAsync();
+        try
+        {
+            await StartAsync(cancellationToken);
+            WriteBanner();
+            await _stopRequested.Task;
+        }
+        finally
+        {
+            // Whatever went wrong, nothing that was started outlives the AppHost.
+            await StopAsync();
+        }
     }
 
     /// <summary>Services first, then what they depend on: each layer stops only after everything that waits for it.</summary>
@@ -95,6 +107,8 @@ public sealed class DistributedApplication : IAsyncDisposable
             }
 
             await _dashboard.DisposeAsync();
+            _stateLock?.Dispose();
+            _stateLock = null;
             WriteConsole("Stopped.");
         }
         finally
@@ -163,6 +177,20 @@ public sealed class DistributedApplication : IAsyncDisposable
         }
 
         _stopRequested.TrySetResult();
+    }
+
+    /// <summary>One AppHost per state folder: a second one would fight the first over data folders and ports.</summary>
+    private void LockStateDir()
+    {
+        try
+        {
+            // FileShare.None takes an flock on Linux; the kernel drops it when the process dies, however it dies.
+            _stateLock = new FileStream(Path.Combine(Builder.StateDir, ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            throw new HostingException($"Another AppHost is using {Builder.StateDir}: stop it first, or give this one another --state-dir.");
+        }
     }
 
     private void Preflight()

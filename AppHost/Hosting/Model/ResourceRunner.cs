@@ -4,7 +4,7 @@ namespace PrivacySuite.AppHost.Hosting.Model;
 /// Drives one resource: waits for its dependencies, starts it, watches its health, restarts it with backoff when it
 /// exits on its own, and obeys the operator's stop, start and restart.
 /// </summary>
-internal sealed class ResourceRunner(Resource resource, Action<string> console)
+internal sealed class ResourceRunner(Resource resource, ProcessRecords records, Action<string> console)
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan StableAfter = TimeSpan.FromSeconds(30);
@@ -88,6 +88,13 @@ internal sealed class ResourceRunner(Resource resource, Action<string> console)
                     continue;
                 }
 
+                // Every attempt after the first is a restart, whether it follows a crash, a failed start or the operator.
+                if (!firstStart)
+                {
+                    resource.Restarts++;
+                }
+
+                firstStart = false;
                 Transition(ResourceStates.Starting);
                 try
                 {
@@ -100,20 +107,10 @@ internal sealed class ResourceRunner(Resource resource, Action<string> console)
                     await resource.StopAsync();
                     backoff = NextBackoff(backoff);
                     await WaitAsync(backoff, wake, shutdown);
-                    if (Wanted && !shutdown.IsCancellationRequested)
-                    {
-                        resource.Restarts++;
-                    }
-
                     continue;
                 }
 
-                if (!firstStart)
-                {
-                    resource.Restarts++;
-                }
-
-                firstStart = false;
+                records.Record(resource);
                 resource.ExitCode = null;
                 resource.StartedAt = DateTimeOffset.UtcNow;
                 Transition(ResourceStates.Running);
@@ -130,6 +127,7 @@ internal sealed class ResourceRunner(Resource resource, Action<string> console)
                     // It exited on its own: restart with backoff, reset once it had run for a while.
                     resource.ExitCode = await exited;
                     await resource.StopAsync(); // leaves nothing of its process group behind
+                    records.Forget(resource);
                     var ranFor = DateTimeOffset.UtcNow - resource.StartedAt.Value;
                     backoff = ranFor > StableAfter ? TimeSpan.FromSeconds(1) : NextBackoff(backoff);
                     Transition(ResourceStates.Exited, $"exited with code {resource.ExitCode}; restarting in {backoff.TotalSeconds:0} s");
@@ -139,6 +137,7 @@ internal sealed class ResourceRunner(Resource resource, Action<string> console)
 
                 Transition(ResourceStates.Stopping);
                 await resource.StopAsync();
+                records.Forget(resource);
                 resource.ExitCode = resource.Exited is { IsCompleted: true } done ? await done : null;
                 Transition(ResourceStates.Exited,
                     shutdown.IsCancellationRequested ? "stopped" : RestartRequested ? "restarting, as the operator asked" : "stopped by the operator");
@@ -154,6 +153,7 @@ internal sealed class ResourceRunner(Resource resource, Action<string> console)
         {
             // Shutdown while waiting or starting: make sure nothing that was spawned survives.
             await resource.StopAsync();
+            records.Forget(resource);
             if (resource.State != ResourceStates.NotStarted)
             {
                 Transition(ResourceStates.Exited, "stopped");
