@@ -103,5 +103,7 @@ public sealed class DashboardAuth(DashboardSettings settings)
             SameSite = SameSiteMode.Strict,
             Path = "/",
             IsEssential = true,
+            // Survives a browser restart; worthless after this run anyway, since the token changes with every start.
+            MaxAge = TimeSpan.FromDays(1),
         });
 }

@@ -109,7 +109,10 @@ public sealed class DistributedApplication : IAsyncDisposable
             await _dashboard.DisposeAsync();
             _stateLock?.Dispose();
             _stateLock = null;
-            WriteConsole("Stopped.");
+            if (_started)
+            {
+                WriteConsole("Stopped.");
+            }
         }
         finally
         {
