@@ -42,9 +42,9 @@ public sealed class HardKillTests : IAsyncLifetime
         await _killed.Exited.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.All(orphans, pid => Assert.True(Directory.Exists($"/proc/{pid}"), $"process {pid} outlived its AppHost, as children in their own sessions do"));
 
-        (_next, _) = await DistributedApplicationFactory.StartAsync(
+        (_next, var entryPoint) = await DistributedApplicationFactory.StartAsync(
             SuiteFixture.AppHostAssembly, ["--state-dir", _stateDir, "--random-ports"], _output, TimeSpan.FromSeconds(60));
-        Assert.True(await _next.WaitForAllHealthyAsync(TimeSpan.FromSeconds(150)), "the next AppHost brought all 14 resources up");
+        Assert.True(await SuiteFixture.HealthyBeforeExitAsync(_next, entryPoint, TimeSpan.FromSeconds(150)), "the next AppHost brought all 14 resources up");
 
         var left = ProcessTable.Snapshot().Where(p => orphans.Contains(p.Pid) || orphans.Contains(p.ProcessGroup)).ToList();
         Assert.Empty(left);

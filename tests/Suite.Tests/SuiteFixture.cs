@@ -41,13 +41,20 @@ public sealed class SuiteFixture : IAsyncLifetime
         (App, _entryPoint) = await DistributedApplicationFactory.StartAsync(
             AppHostAssembly, ["--state-dir", StateDir, "--random-ports"], _output, TimeSpan.FromSeconds(60));
         Dashboard = new HttpClient { BaseAddress = new Uri(App.Dashboard.Url), Timeout = TimeSpan.FromSeconds(10) };
-        if (!await App.WaitForAllHealthyAsync(TimeSpan.FromSeconds(150)))
+        if (!await HealthyBeforeExitAsync(App, _entryPoint, TimeSpan.FromSeconds(150)))
         {
             var notReady = string.Join(", ", App.Resources.Where(r => !r.IsReady).Select(r => $"{r.Name} {r.State}/{r.Health}"));
             throw new TimeoutException($"Not every resource became Running and Healthy within 150 s: {notReady}");
         }
 
         TimeToHealthy = clock.Elapsed;
+    }
+
+    /// <summary>True once all 14 are Running and Healthy; false on timeout, or at once if the AppHost exited (a start-up error).</summary>
+    public static async Task<bool> HealthyBeforeExitAsync(DistributedApplication app, Task<int> entryPoint, TimeSpan timeout)
+    {
+        var healthy = app.WaitForAllHealthyAsync(timeout);
+        return await Task.WhenAny(healthy, entryPoint) == healthy && await healthy;
     }
 
     public HttpClient AuthenticatedDashboard()

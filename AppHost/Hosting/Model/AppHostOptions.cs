@@ -87,7 +87,39 @@ public sealed record AppHostOptions
             return port;
         }
 
-        return RandomPorts ? Ports.GetFree() : defaultPort;
+        return RandomPorts ? RandomFreePort() : defaultPort;
+    }
+
+    private static readonly HashSet<int> Handed = [];
+
+    /// <summary>
+    /// A free port below the kernel's ephemeral range: an ephemeral one (what Ports.GetFree gives) can be taken by any
+    /// outgoing connection between the moment it is chosen and the moment the resource binds it, which on a busy
+    /// machine happens.
+    /// </summary>
+    internal static int RandomFreePort()
+    {
+        var ephemeralLow = 32768;
+        if (File.Exists("/proc/sys/net/ipv4/ip_local_port_range") &&
+            int.TryParse(File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries)[0],
+                CultureInfo.InvariantCulture, out var low))
+        {
+            ephemeralLow = low;
+        }
+
+        lock (Handed)
+        {
+            for (var attempt = 0; attempt < 1000; attempt++)
+            {
+                var port = Random.Shared.Next(Math.Max(1024, ephemeralLow - 12000), ephemeralLow);
+                if (Handed.Add(port) && !Ports.IsInUse(port))
+                {
+                    return port;
+                }
+            }
+        }
+
+        return Ports.GetFree();
     }
 
     private static int ParsePort(string text, string option) =>

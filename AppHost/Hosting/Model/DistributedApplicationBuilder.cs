@@ -19,7 +19,7 @@ public sealed class DistributedApplicationBuilder
         PrepareStateDir(StateDir, options.Fresh);
         Credentials = DevCredentials.LoadOrCreate(StateDir);
         Parameters = GeneratedParameters.LoadOrCreate(StateDir);
-        Dashboard = new DashboardSettings(options.DashboardAddress, options.RandomPorts ? Ports.GetFree() : options.DashboardPort);
+        Dashboard = new DashboardSettings(options.DashboardAddress, options.RandomPorts ? AppHostOptions.RandomFreePort() : options.DashboardPort);
     }
 
     public AppHostOptions Options { get; }
