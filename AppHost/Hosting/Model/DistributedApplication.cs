@@ -102,7 +102,15 @@ public sealed class DistributedApplication : IAsyncDisposable
                 WriteConsole("Stopping: services first, then infrastructure.");
                 foreach (var layer in StopLayers())
                 {
-                    await Task.WhenAll(layer.Select(r => r.ShutdownAsync()));
+                    try
+                    {
+                        await Task.WhenAll(layer.Select(r => r.ShutdownAsync()));
+                    }
+                    catch (Exception e)
+                    {
+                        // One resource failing to stop cleanly must not leave the next layers running.
+                        WriteConsole($"Error while stopping {string.Join(", ", layer.Select(r => r.Resource.Name))}: {e.GetType().Name}: {e.Message}");
+                    }
                 }
             }
 
