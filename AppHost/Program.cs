@@ -1,1 +1,80 @@
-Console.WriteLine("placeholder");
+using PrivacySuite.AppHost.Hosting;
+using PrivacySuite.AppHost.Hosting.Model;
+
+// The suite's topology, in the shape of an Aspire AppHost: two regions, each with its own broker, database cluster
+// and replica of every service. Ports are fixed so that bookmarks and scripts keep working (--port overrides one).
+try
+{
+    var builder = DistributedApplication.CreateBuilder(args);
+    if (builder.Options.ShowHelp)
+    {
+        Console.WriteLine(AppHostOptions.Usage);
+        return 0;
+    }
+
+    var beijing = builder.AddRegion("beijing", isPrimary: true);
+    var guangzhou = builder.AddRegion("guangzhou");
+
+    AddRegion(builder, beijing, portOffset: 0);
+    AddRegion(builder, guangzhou, portOffset: 1);
+
+    await builder.Build().RunAsync();
+    return 0;
+}
+catch (HostingException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 1;
+}
+
+// One region. For now its services use their own region's database and broker; cross-region replication and
+// failover attach to the region object.
+static void AddRegion(DistributedApplicationBuilder builder, Region region, int portOffset)
+{
+    var rabbitmq = builder.AddRabbitMQ($"rabbitmq-{region.Name}", region,
+        port: 5680 + portOffset, managementPort: 15680 + portOffset, distributionPort: 25680 + portOffset, epmdPort: 4380 + portOffset);
+
+    var postgres = builder.AddPostgres($"postgres-{region.Name}", region, port: 5440 + portOffset);
+
+    var servicePort = 7100 + (100 * portOffset);
+
+    var consent = builder.AddProject($"consent-{region.Name}", region, "services/Consent", httpPort: servicePort + 1)
+        .WithReference(postgres.AddDatabase("consentdb"))
+        .WithReference(rabbitmq, "rabbitmq")
+        .WaitFor(postgres)
+        .WaitFor(rabbitmq)
+        .WithHttpHealthCheck("/health");
+
+    var vault = builder.AddProject($"vault-{region.Name}", region, "services/Vault", httpPort: servicePort + 2)
+        .WithReference(postgres.AddDatabase("vaultdb"))
+        .WithReference(rabbitmq, "rabbitmq")
+        .WithReference(consent, "consent")
+        .WaitFor(postgres)
+        .WaitFor(rabbitmq)
+        .WithHttpHealthCheck("/health");
+
+    var retention = builder.AddProject($"retention-{region.Name}", region, "services/Retention", httpPort: servicePort + 3)
+        .WithReference(postgres.AddDatabase("retentiondb"))
+        .WithReference(rabbitmq, "rabbitmq")
+        .WithReference(vault, "vault")
+        .WaitFor(postgres)
+        .WaitFor(rabbitmq)
+        .WithHttpHealthCheck("/health");
+
+    var notifications = builder.AddProject($"notifications-{region.Name}", region, "services/Notifications", httpPort: servicePort + 5)
+        .WithReference(postgres.AddDatabase("notificationsdb"))
+        .WithReference(rabbitmq, "rabbitmq")
+        .WithReference(vault, "vault")
+        .WaitFor(postgres)
+        .WaitFor(rabbitmq)
+        .WithHttpHealthCheck("/health");
+
+    builder.AddProject($"incidents-{region.Name}", region, "services/Incidents", httpPort: servicePort + 4)
+        .WithReference(postgres.AddDatabase("incidentsdb"))
+        .WithReference(rabbitmq, "rabbitmq")
+        .WithReference(notifications, "notifications")
+        .WithReference(retention, "retention")
+        .WaitFor(postgres)
+        .WaitFor(rabbitmq)
+        .WithHttpHealthCheck("/health");
+}
