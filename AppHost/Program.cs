@@ -45,10 +45,13 @@ static void AddRegion(DistributedApplicationBuilder builder, Region region, int 
         .WaitFor(rabbitmq)
         .WithHttpHealthCheck("/health");
 
+    // One key folder for both regions, standing for the key service they share: a value written in Beijing must be
+    // readable in Guangzhou after a failover, and a key destroyed by erasure is gone in both.
     var vault = builder.AddProject($"vault-{region.Name}", region, "services/Vault", httpPort: servicePort + 2)
         .WithReference(postgres.AddDatabase("vaultdb"))
         .WithReference(rabbitmq, "rabbitmq")
         .WithReference(consent, "consent")
+        .WithEnvironment("PrivacySuite__Vault__KeyDirectory", Path.Combine(builder.StateDir, "vault-keys"))
         .WaitFor(postgres)
         .WaitFor(rabbitmq)
         .WithHttpHealthCheck("/health");
@@ -74,6 +77,7 @@ static void AddRegion(DistributedApplicationBuilder builder, Region region, int 
         .WithReference(rabbitmq, "rabbitmq")
         .WithReference(notifications, "notifications")
         .WithReference(retention, "retention")
+        .WithReference(vault, "vault")
         .WaitFor(postgres)
         .WaitFor(rabbitmq)
         .WithHttpHealthCheck("/health");

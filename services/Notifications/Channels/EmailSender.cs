@@ -14,6 +14,11 @@ public sealed class EmailSender(SmtpConnectionPool pool, IOptions<NotificationsO
 
     public async Task<SendOutcome> SendAsync(OutgoingMessage message, CancellationToken cancellationToken)
     {
+        if (!pool.IsConfigured)
+        {
+            return SendOutcome.NotConfigured;
+        }
+
         MailAddress from, to;
         try
         {
@@ -98,9 +103,14 @@ public sealed record SmtpEndpoint(string Host, int Port, bool UseTls)
 {
     public const string ConnectionName = "smtp";
 
-    public static SmtpEndpoint FromConfiguration(IConfiguration configuration)
+    /// <summary>The configured server; null when none is configured; an error when the setting is not an SMTP address.</summary>
+    public static SmtpEndpoint? FromConfiguration(IConfiguration configuration)
     {
         var value = configuration.GetConnectionString(ConnectionName);
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
 
         // Aspire's MailDev resource may write Endpoint=smtp://host:port.
         if (value?.StartsWith("Endpoint=", StringComparison.OrdinalIgnoreCase) == true)
@@ -114,7 +124,6 @@ public sealed record SmtpEndpoint(string Host, int Port, bool UseTls)
         }
 
         throw new InvalidOperationException(
-            $"ConnectionStrings__{ConnectionName} is missing or is not an smtp://host:port address. " +
-            "Start the service through the AppHost (./eng/run.sh), which starts a local SMTP server.");
+            $"ConnectionStrings__{ConnectionName} is not an smtp://host:port address; fix it, or leave it unset to run without e-mail.");
     }
 }

@@ -10,6 +10,9 @@ public sealed class NotificationsOptions
     [Required, EmailAddress]
     public string EmailFrom { get; set; } = "notices@privacysuite.local";
 
+    /// <summary>How people reach the operator about an incident; the incident notice's <c>contact</c> part.</summary>
+    public string IncidentContact { get; set; } = "privacy@privacysuite.local";
+
     /// <summary>Sends per second per channel; the gateways' and the mail relay's contracted rates.</summary>
     public Dictionary<string, int> RatePerSecond { get; set; } = new()
     {

@@ -139,15 +139,20 @@ internal sealed class SmtpBrokenException(bool messageComplete, Exception inner)
     public bool MessageComplete { get; } = messageComplete;
 }
 
-/// <summary>Idle SMTP sessions, reused by the senders; a session that fails is dropped, never returned.</summary>
-public sealed class SmtpConnectionPool(SmtpEndpoint endpoint) : IAsyncDisposable
+/// <summary>
+/// Idle SMTP sessions, reused by the senders; a session that fails is dropped, never returned. Without an SMTP server
+/// configured there is no e-mail channel, as there is no push channel without a push gateway.
+/// </summary>
+public sealed class SmtpConnectionPool(SmtpEndpoint? endpoint) : IAsyncDisposable
 {
+    public bool IsConfigured => endpoint is not null;
+
     private const int MaxMessagesPerConnection = 10_000;
     private const int MaxIdle = 64;
     private readonly ConcurrentBag<SmtpConnection> _idle = [];
 
     internal async Task<(SmtpConnection Connection, bool Reused)> RentAsync(CancellationToken cancellationToken) =>
-        _idle.TryTake(out var connection) ? (connection, true) : (await SmtpConnection.OpenAsync(endpoint, cancellationToken), false);
+        _idle.TryTake(out var connection) ? (connection, true) : (await SmtpConnection.OpenAsync(endpoint ?? throw new InvalidOperationException("No SMTP server is configured."), cancellationToken), false);
 
     internal async Task ReturnAsync(SmtpConnection connection)
     {

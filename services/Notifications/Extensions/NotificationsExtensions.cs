@@ -20,13 +20,15 @@ public static class NotificationsExtensions
         {
             bus.AddConsumer<QueueNoticeOnNoticeRequested>();
             bus.AddConsumer<QueueCampaignOnNoticeCampaignRequested>();
+            bus.AddConsumer<QueueIncidentNoticesOnNoticeBatchRequested>();
+            bus.AddConsumer<PublishBulletinOnBulletinRequested>();
         });
 
         builder.Services.AddOptions<NotificationsOptions>().BindConfiguration(NotificationsOptions.SectionName)
             .ValidateDataAnnotations().ValidateOnStart();
 
         // Read when first needed: test hosts add their configuration after the builder is set up.
-        builder.Services.AddSingleton(sp => SmtpEndpoint.FromConfiguration(sp.GetRequiredService<IConfiguration>()));
+        builder.Services.AddSingleton(sp => new SmtpConnectionPool(SmtpEndpoint.FromConfiguration(sp.GetRequiredService<IConfiguration>())));
         builder.Services.AddHttpClient<VaultContacts>(VaultContacts.ClientName, c => c.BaseAddress = new("http://vault/")).AddServiceIdentity();
         foreach (var gateway in new[] { PushGateway, SmsGateway })
         {
@@ -41,7 +43,6 @@ public static class NotificationsExtensions
             });
         }
 
-        builder.Services.AddSingleton<SmtpConnectionPool>();
         builder.Services.AddSingleton<IChannelSender, EmailSender>();
         builder.Services.AddSingleton<IChannelSender>(sp => new GatewaySender(
             ChannelNames.Sms, SmsGateway, sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<IConfiguration>()));

@@ -175,20 +175,24 @@ public static class NoticeTemplates
             return errors;
         }
 
-        foreach (var name in variables.Keys.Where(k => template.Variables.All(v => v.Name != k)))
+        foreach (var name in variables.Keys.Where(k => template.Variables.All(v => v.Name != k && k != $"{v.Name}.{Chinese}" && k != $"{v.Name}.{English}")))
         {
             errors[name.Length > 64 ? name[..64] : name] = [$"{template.NoticeType} has no variable with this name; it takes {string.Join(", ", template.Variables.Select(v => v.Name))}."];
         }
 
         foreach (var variable in template.Variables)
         {
-            if (!variables.TryGetValue(variable.Name, out var value) || string.IsNullOrWhiteSpace(value))
+            foreach (var language in new[] { Chinese, English })
             {
-                errors[variable.Name] = [$"Required: {variable.Description}."];
-            }
-            else if (KindError(variable.Kind, value) is { } error)
-            {
-                errors[variable.Name] = [error];
+                var value = Value(variables, variable.Name, language);
+                if (string.IsNullOrWhiteSpace(value))
+                {
+                    errors[variable.Name] = [$"Required (shared, or as {variable.Name}.{Chinese} and {variable.Name}.{English}): {variable.Description}."];
+                }
+                else if (KindError(variable.Kind, value) is { } error)
+                {
+                    errors[variable.Name] = [error];
+                }
             }
         }
 
@@ -218,12 +222,12 @@ public static class NoticeTemplates
 
         return KnownLanguage(language) switch
         {
-            Chinese => new(Chinese, Fill(template.Chinese.Subject, variables), Fill(template.Chinese.Body, variables)),
-            English => new(English, Fill(template.English.Subject, variables), Fill(template.English.Body, variables)),
+            Chinese => new(Chinese, Fill(template.Chinese.Subject, variables, Chinese), Fill(template.Chinese.Body, variables, Chinese)),
+            English => new(English, Fill(template.English.Subject, variables, English), Fill(template.English.Body, variables, English)),
             _ => new(
                 $"{Chinese},{English}",
-                $"{Fill(template.Chinese.Subject, variables)} / {Fill(template.English.Subject, variables)}",
-                $"{Fill(template.Chinese.Body, variables)}\n\n————————\n\n{Fill(template.English.Body, variables)}"),
+                $"{Fill(template.Chinese.Subject, variables, Chinese)} / {Fill(template.English.Subject, variables, English)}",
+                $"{Fill(template.Chinese.Body, variables, Chinese)}\n\n————————\n\n{Fill(template.English.Body, variables, English)}"),
         };
     }
 
@@ -251,7 +255,14 @@ public static class NoticeTemplates
         };
     }
 
-    private static string Fill(string text, IReadOnlyDictionary<string, string> variables)
+    /// <summary>
+    /// A variable's value for <paramref name="language"/>: <c>name.zh-CN</c> or <c>name.en</c> when the sender wrote the
+    /// text in each language (an incident's notice), else the shared <c>name</c>.
+    /// </summary>
+    public static string? Value(IReadOnlyDictionary<string, string> variables, string name, string language) =>
+        variables.TryGetValue($"{name}.{language}", out var own) ? own : variables.GetValueOrDefault(name);
+
+    private static string Fill(string text, IReadOnlyDictionary<string, string> variables, string language)
     {
         var result = new StringBuilder(text.Length + 256);
         var i = 0;
@@ -266,7 +277,7 @@ public static class NoticeTemplates
 
             var close = text.IndexOf('}', open);
             result.Append(text, i, open - i);
-            result.Append(variables[text[(open + 1)..close]]);
+            result.Append(Value(variables, text[(open + 1)..close], language));
             i = close + 1;
         }
 
