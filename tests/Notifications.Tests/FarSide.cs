@@ -13,26 +13,6 @@ using PrivacySuite.ServiceDefaults.Auth;
 
 namespace PrivacySuite.Notifications.Tests;
 
-/// <summary>A real HTTP server on a free loopback port: the far side of one of the service's outgoing calls.</summary>
-public sealed class LocalHttpServer(WebApplication app, Uri address) : IAsyncDisposable
-{
-    public Uri Address { get; } = address;
-
-    public static async Task<LocalHttpServer> StartAsync(RequestDelegate handler)
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
-        app.Run(handler);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        return new LocalHttpServer(app, new Uri(address));
-    }
-
-    public async ValueTask DisposeAsync() => await app.DisposeAsync();
-}
-
 /// <summary>
 /// Stands in for the vault service (built in parallel) with its exact contract:
 /// <c>GET /v1/subjects/{id}/contacts</c>, callers with role <c>service</c> only, answering

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace PrivacySuite.ServiceDefaults.Tests;
+namespace PrivacySuite.Testing;
 
 /// <summary>A real HTTP server on a free loopback port that answers with <paramref name="handler"/>: the far side of an outgoing call.</summary>
 public sealed class LocalHttpServer(WebApplication app, Uri address) : IAsyncDisposable
