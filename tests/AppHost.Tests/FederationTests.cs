@@ -59,6 +59,8 @@ public sealed class FederationTests
         var bus = publisher.Services.GetRequiredService<IBus>();
         await bus.Publish(new ConsentWithdrawn("subject-1", "marketing.offers", DateTimeOffset.UtcNow));
         await Eventually.HoldsAsync(() => Task.FromResult(seen.Saw("subject-1")), TimeSpan.FromSeconds(15), "guangzhou consumed subject-1's withdrawal");
+        Assert.True(seen.Saw("subject-1"));
+        Assert.False(seen.Saw("subject-2"));
 
         // The standby's broker goes down; what the primary publishes meanwhile waits upstream (resource-cleanup-mode never).
         await consumer.StopAsync();
@@ -69,6 +71,8 @@ public sealed class FederationTests
 
         await Eventually.HoldsAsync(() => Task.FromResult(seen.Saw("subject-2")), TimeSpan.FromSeconds(60),
             "the withdrawal published while guangzhou was down arrived after it came back");
+        Assert.True(seen.Saw("subject-2"));
+        Assert.Contains(await RabbitMqFederation.LinksAsync(guangzhou), l => l.Exchange.EndsWith(":ConsentWithdrawn", StringComparison.Ordinal) && l.Status == "running");
         await publisher.StopAsync();
         await restarted.StopAsync();
         await Task.WhenAll(beijing.StopAsync(), guangzhou.StopAsync());

@@ -13,16 +13,7 @@ using PrivacySuite.ServiceDefaults.Messaging;
 
 namespace PrivacySuite.Benchmarks.Figures;
 
-public sealed record PlainNoticeBenchEvent(int Sequence);
 
-public sealed class CountPlainNoticeBenchEvent(Arrivals arrivals) : IConsumer<PlainNoticeBenchEvent>
-{
-    public Task Consume(ConsumeContext<PlainNoticeBenchEvent> context)
-    {
-        arrivals.Arrived();
-        return Task.CompletedTask;
-    }
-}
 
 /// <summary>
 /// A campaign of 100,000 e-mails through the real notification service (its own process, configured through Aspire's
@@ -49,9 +40,9 @@ public sealed class NotificationsFigure : IFigure
         await mail.StartAsync(cancellationToken);
         context.Progress("infrastructure up (PostgreSQL durable, RabbitMQ, maildev)");
 
-        var plain1 = await RunPlainAsync(context, await infrastructure.CreateVirtualHostAsync("bench_plain"), cancellationToken);
+        var plain1 = await PlainMassTransit.MeasureAsync(context, await infrastructure.CreateVirtualHostAsync("bench_plain"), Messages, Producers, cancellationToken);
         var (campaign, details) = await RunCampaignAsync(context, infrastructure, mail, cancellationToken);
-        var plain2 = await RunPlainAsync(context, await infrastructure.CreateVirtualHostAsync("bench_plain"), cancellationToken);
+        var plain2 = await PlainMassTransit.MeasureAsync(context, await infrastructure.CreateVirtualHostAsync("bench_plain"), Messages, Producers, cancellationToken);
         var plain = (plain1 + plain2) / 2;
 
         details["campaign_mail_s"] = Measure.Number(campaign);
@@ -212,65 +203,6 @@ public sealed class NotificationsFigure : IFigure
         await app.StartAsync();
         standIn.Address = app.Urls.First();
         return standIn;
-    }
-
-    private static async Task<double> RunPlainAsync(BenchContext context, string rabbit, CancellationToken cancellationToken)
-    {
-        var arrivals = new Arrivals();
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddSingleton(arrivals);
-        RabbitMqAddress.TryParse(rabbit, out var address);
-        builder.Services.AddMassTransit(bus =>
-        {
-            bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter("bench-plain-notice", includeNamespace: false));
-            bus.AddConsumer<CountPlainNoticeBenchEvent>();
-            bus.AddConfigureEndpointsCallback((_, _, endpoint) =>
-            {
-                if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbitEndpoint)
-                {
-                    rabbitEndpoint.SetQuorumQueue();
-                }
-            });
-            bus.UsingRabbitMq((ctx, cfg) =>
-            {
-                var consumers = new ConsumerOptions();
-                cfg.PrefetchCount = consumers.PrefetchCount;
-                cfg.ConcurrentMessageLimit = consumers.ConcurrentMessageLimit;
-                cfg.Host(address!.Host, address.Port, address.VirtualHost, h =>
-                {
-                    h.Username(address.Username);
-                    h.Password(address.Password);
-                    h.PublisherConfirmation = true;
-                });
-                cfg.ConfigureEndpoints(ctx);
-            });
-        });
-        builder.Services.Configure<MassTransitHostOptions>(o => o.WaitUntilStarted = true);
-        using var host = builder.Build();
-        await host.StartAsync(cancellationToken);
-
-        var bus = host.Services.GetRequiredService<IBus>();
-        var elapsed = await Measure.TimeAsync(async () =>
-        {
-            var next = -1;
-            await Task.WhenAll(Enumerable.Range(0, Producers).Select(async _ =>
-            {
-                int i;
-                while ((i = Interlocked.Increment(ref next)) < Messages)
-                {
-                    await bus.Publish(new PlainNoticeBenchEvent(i), cancellationToken);
-                }
-            }));
-            while (arrivals.Count < Messages)
-            {
-                await Task.Delay(10, cancellationToken);
-            }
-        });
-        await host.StopAsync(cancellationToken);
-        var rate = Messages / elapsed.TotalSeconds;
-        context.Progress($"plain MassTransit: {rate:0} msg/s");
-        return rate;
     }
 
     private static string RepositoryRoot()

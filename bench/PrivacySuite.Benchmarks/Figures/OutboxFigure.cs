@@ -11,31 +11,11 @@ namespace PrivacySuite.Benchmarks.Figures;
 
 public sealed record OutboxBenchEvent(int Sequence);
 
-public sealed record PlainBenchEvent(int Sequence);
-
 public sealed class OutboxBenchDbContext(DbContextOptions<OutboxBenchDbContext> options) : ServiceDbContext(options);
-
-public sealed class Arrivals
-{
-    private int _count;
-
-    public int Count => Volatile.Read(ref _count);
-
-    public void Arrived() => Interlocked.Increment(ref _count);
-}
 
 public sealed class CountOutboxBenchEvent(OutboxBenchDbContext db, Arrivals arrivals) : InboxConsumer<OutboxBenchEvent, OutboxBenchDbContext>(db)
 {
     protected override Task HandleAsync(ConsumeContext<OutboxBenchEvent> context)
-    {
-        arrivals.Arrived();
-        return Task.CompletedTask;
-    }
-}
-
-public sealed class CountPlainBenchEvent(Arrivals arrivals) : IConsumer<PlainBenchEvent>
-{
-    public Task Consume(ConsumeContext<PlainBenchEvent> context)
     {
         arrivals.Arrived();
         return Task.CompletedTask;
@@ -63,10 +43,10 @@ public sealed class OutboxFigure : IFigure
 
         // Baseline first, then the outbox path, then the baseline again: the mean of the two baselines
         // absorbs a warm-up or a noisy neighbour that favours either side.
-        var plain1 = await RunPlainAsync(context, await infrastructure.CreateVirtualHostAsync("bench_plain"), cancellationToken);
+        var plain1 = await PlainMassTransit.MeasureAsync(context, await infrastructure.CreateVirtualHostAsync("bench_plain"), Messages, Producers, cancellationToken);
         var outbox = await RunOutboxAsync(context, await infrastructure.CreateDatabaseAsync("bench_outbox"),
             await infrastructure.CreateVirtualHostAsync("bench_outbox"), cancellationToken);
-        var plain2 = await RunPlainAsync(context, await infrastructure.CreateVirtualHostAsync("bench_plain"), cancellationToken);
+        var plain2 = await PlainMassTransit.MeasureAsync(context, await infrastructure.CreateVirtualHostAsync("bench_plain"), Messages, Producers, cancellationToken);
         var plain = (plain1 + plain2) / 2;
 
         return
@@ -79,55 +59,6 @@ public sealed class OutboxFigure : IFigure
                 ["producers"] = Measure.Number(Producers),
             }),
         ];
-    }
-
-    private static async Task<double> RunPlainAsync(BenchContext context, string rabbit, CancellationToken cancellationToken)
-    {
-        var arrivals = new Arrivals();
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddSingleton(arrivals);
-        RabbitMqAddress.TryParse(rabbit, out var address);
-        builder.Services.AddMassTransit(bus =>
-        {
-            bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter("bench-plain", includeNamespace: false));
-            bus.AddConsumer<CountPlainBenchEvent>();
-            bus.AddConfigureEndpointsCallback((_, _, endpoint) =>
-            {
-                if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbitEndpoint)
-                {
-                    rabbitEndpoint.SetQuorumQueue();
-                }
-            });
-            bus.UsingRabbitMq((ctx, cfg) =>
-            {
-                // The same consumer concurrency the suite's services use (ConsumerOptions), so only the outbox and inbox differ.
-                var consumers = new ConsumerOptions();
-                cfg.PrefetchCount = consumers.PrefetchCount;
-                cfg.ConcurrentMessageLimit = consumers.ConcurrentMessageLimit;
-                cfg.Host(address.Host, address.Port, address.VirtualHost, h =>
-                {
-                    h.Username(address.Username);
-                    h.Password(address.Password);
-                    h.PublisherConfirmation = true;
-                });
-                cfg.ConfigureEndpoints(ctx);
-            });
-        });
-        builder.Services.Configure<MassTransitHostOptions>(o => o.WaitUntilStarted = true);
-        using var host = builder.Build();
-        await host.StartAsync(cancellationToken);
-
-        var bus = host.Services.GetRequiredService<IBus>();
-        var elapsed = await Measure.TimeAsync(async () =>
-        {
-            await ProduceAsync(i => bus.Publish(new PlainBenchEvent(i), cancellationToken));
-            await WaitForAsync(context, arrivals, "plain", cancellationToken);
-        });
-        await host.StopAsync(cancellationToken);
-        var rate = Messages / elapsed.TotalSeconds;
-        context.Progress($"plain MassTransit: {rate:0} msg/s");
-        return rate;
     }
 
     private static async Task<double> RunOutboxAsync(BenchContext context, string database, string rabbit, CancellationToken cancellationToken)
