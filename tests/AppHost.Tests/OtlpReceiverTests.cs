@@ -14,14 +14,17 @@ using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using PrivacySuite.AppHost.Hosting.Dashboard;
+using PrivacySuite.AppHost.Hosting.Model;
 using PrivacySuite.AppHost.Hosting.Telemetry;
 
 namespace PrivacySuite.AppHost.Tests;
 
-/// <summary>The receiver decodes what the real OpenTelemetry .NET exporters send, over real HTTP.</summary>
+/// <summary>The dashboard's OTLP receiver decodes what the real OpenTelemetry .NET exporters send, over real HTTP.</summary>
 public sealed class OtlpReceiverTests : IAsyncLifetime
 {
-    private readonly TelemetryStore _store = new();
+    private readonly OtlpReceiver _receiver = new();
+    private readonly DashboardSettings _settings = new(IPAddress.Loopback, 0);
     private WebApplication _app = null!;
     private Uri _endpoint = null!;
 
@@ -30,8 +33,11 @@ public sealed class OtlpReceiverTests : IAsyncLifetime
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Services.AddProblemDetails();
+        builder.Services.AddSingleton(_receiver);
+        builder.Services.AddSingleton(_settings);
         _app = builder.Build();
-        _app.MapOtlpReceiver(_store);
+        _app.MapOtlpReceiver();
         await _app.StartAsync();
         _endpoint = new Uri(_app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
     }
@@ -44,7 +50,7 @@ public sealed class OtlpReceiverTests : IAsyncLifetime
         using var source = new ActivitySource($"otlp-test-{Guid.NewGuid():N}");
         using (var tracer = Sdk.CreateTracerProviderBuilder()
             .AddSource(source.Name)
-            .ConfigureResource(r => r.AddService("consent", serviceInstanceId: "consent-beijing")
+            .ConfigureResource(r => r.AddService("consent-beijing", serviceInstanceId: "consent-beijing-1a2b")
                 .AddAttributes([new("deployment.region", "beijing")]))
             .AddOtlpExporter(o => Configure(o, "/v1/traces"))
             .Build())
@@ -61,7 +67,7 @@ public sealed class OtlpReceiverTests : IAsyncLifetime
             tracer.ForceFlush();
         }
 
-        var spans = _store.Spans();
+        var spans = _receiver.Store.Spans();
         var server = Assert.Single(spans, s => s.Name == "POST /v1/consents");
         var producer = Assert.Single(spans, s => s.Name == "outbox publish");
         Assert.Equal("Server", server.Kind);
@@ -75,7 +81,7 @@ public sealed class OtlpReceiverTests : IAsyncLifetime
         Assert.Equal("Error", producer.Status);
         Assert.Equal("broker down", producer.StatusMessage);
         Assert.Equal("confirmed", Assert.Single(producer.Events).Name);
-        Assert.Equal(new TelemetryResource("consent", "consent-beijing", "beijing"), server.Resource);
+        Assert.Equal(new TelemetryResource("consent-beijing", "consent-beijing-1a2b", "beijing"), server.Resource);
         Assert.Equal("consent-beijing", server.Resource.Name);
         Assert.True(server.End >= server.Start && server.Start > DateTimeOffset.UtcNow.AddMinutes(-5));
     }
@@ -94,7 +100,7 @@ public sealed class OtlpReceiverTests : IAsyncLifetime
         using (var factory = LoggerFactory.Create(logging => logging.AddOpenTelemetry(o =>
         {
             o.IncludeFormattedMessage = true;
-            o.SetResourceBuilder(ResourceBuilder.CreateDefault().AddService("vault", serviceInstanceId: "vault-guangzhou"));
+            o.SetResourceBuilder(ResourceBuilder.CreateDefault().AddService("vault-guangzhou", serviceInstanceId: "vault-guangzhou-3c4d"));
             o.AddOtlpExporter(e => Configure(e, "/v1/logs"));
         })))
         {
@@ -106,7 +112,7 @@ public sealed class OtlpReceiverTests : IAsyncLifetime
             }
         }
 
-        var log = Assert.Single(_store.Logs(l => l.Category == "PrivacySuite.Vault.Keys"));
+        var log = Assert.Single(_receiver.Store.Logs(l => l.Category == "PrivacySuite.Vault.Keys"));
         Assert.Equal("Key 7 rotated", log.Message);
         Assert.Equal(13, log.SeverityNumber);
         Assert.Equal("7", log.Attributes["KeyVersion"]);
@@ -123,7 +129,7 @@ public sealed class OtlpReceiverTests : IAsyncLifetime
         meter.CreateObservableGauge("privacysuite.outbox.backlog", () => 42L);
         using (var provider = Sdk.CreateMeterProviderBuilder()
             .AddMeter(meter.Name)
-            .ConfigureResource(r => r.AddService("notifications", serviceInstanceId: "notifications-beijing"))
+            .ConfigureResource(r => r.AddService("notifications-beijing", serviceInstanceId: "notifications-beijing-5e6f"))
             .AddOtlpExporter(o => Configure(o, "/v1/metrics"))
             .Build())
         {
@@ -134,7 +140,7 @@ public sealed class OtlpReceiverTests : IAsyncLifetime
         }
 
         // Cumulative points: the provider exports on flush and again on dispose; the latest point is the state.
-        var metrics = _store.Metrics();
+        var metrics = _receiver.Store.Metrics();
         var published = metrics.Last(m => m.Name == "privacysuite.outbox.published");
         Assert.Equal(("sum", 3d, "NotificationsDbContext"), (published.Type, published.Value, published.Attributes["db"]));
         Assert.Equal(42d, metrics.Last(m => m.Name == "privacysuite.outbox.backlog").Value);
@@ -144,9 +150,12 @@ public sealed class OtlpReceiverTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Garbage_and_wrong_media_types_are_refused_with_problem_details()
+    public async Task Garbage_wrong_media_types_and_missing_keys_are_refused_with_problem_details()
     {
+        using var anonymous = new HttpClient { BaseAddress = _endpoint };
         using var client = new HttpClient { BaseAddress = _endpoint };
+        client.DefaultRequestHeaders.Add(DashboardSettings.OtlpApiKeyHeader, _settings.OtlpApiKey);
+        using var keyless = await anonymous.PostAsync("/v1/traces", new ByteArrayContent([]) { Headers = { ContentType = new("application/x-protobuf") } });
 
         using var garbage = await client.PostAsync("/v1/traces", new ByteArrayContent([0x0A, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F, 1, 2])
         {
@@ -154,9 +163,10 @@ public sealed class OtlpReceiverTests : IAsyncLifetime
         });
         using var json = await client.PostAsync("/v1/traces", new StringContent("{}", System.Text.Encoding.UTF8, "application/json"));
 
+        Assert.Equal(HttpStatusCode.Unauthorized, keyless.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, garbage.StatusCode);
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, json.StatusCode);
-        Assert.Empty(_store.Spans());
+        Assert.Empty(_receiver.Store.Spans());
     }
 
     [Fact]
@@ -182,5 +192,6 @@ public sealed class OtlpReceiverTests : IAsyncLifetime
     {
         options.Endpoint = new Uri(_endpoint, path);
         options.Protocol = OtlpExportProtocol.HttpProtobuf;
+        options.Headers = $"{DashboardSettings.OtlpApiKeyHeader}={_settings.OtlpApiKey}";
     }
 }

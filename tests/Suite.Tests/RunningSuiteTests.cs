@@ -204,6 +204,12 @@ public sealed class RunningSuiteTests(SuiteFixture suite, ITestOutputHelper outp
         // The exporters found the endpoint, protocol and API key: the AppHost receives their batches.
         await Eventually.HoldsAsync(() => Task.FromResult(suite.App.DashboardServer.Otlp.Accepted("metrics") > 0 && suite.App.DashboardServer.Otlp.Accepted("logs") > 0),
             TimeSpan.FromSeconds(30), "OTLP metrics and logs accepted");
+        await Eventually.HoldsAsync(
+            () => Task.FromResult(suite.App.DashboardServer.Otlp.Store.Metrics(m => m.Resource.Name == "consent-guangzhou").Count > 0),
+            TimeSpan.FromSeconds(30), "consent-guangzhou's metrics decoded into the telemetry window; resources seen: " +
+            string.Join(", ", suite.App.DashboardServer.Otlp.Store.Metrics().Select(m => m.Resource).Distinct().Take(5)));
+        Assert.Contains(suite.App.DashboardServer.Otlp.Store.Metrics(), m => m.Resource is { Name: "consent-guangzhou", Region: "guangzhou" } &&
+            m.Resource.InstanceId!.StartsWith("consent-guangzhou-", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -3,15 +3,18 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using PrivacySuite.AppHost.Hosting.Telemetry;
 
 namespace PrivacySuite.AppHost.Hosting.Dashboard;
 
 /// <summary>
 /// OTLP over HTTP (/v1/traces, /v1/logs, /v1/metrics), guarded by the per-run API key the services get in
-/// OTEL_EXPORTER_OTLP_HEADERS. For now it acknowledges and counts what arrives; storing and showing it is a later view.
+/// OTEL_EXPORTER_OTLP_HEADERS. What arrives is decoded into <see cref="Store"/>, the window the telemetry views read.
 /// </summary>
 public sealed class OtlpReceiver
 {
+    public TelemetryStore Store { get; } = new();
+
     public const long MaxBodyBytes = 4 * 1024 * 1024;
     public static readonly IReadOnlyList<string> Signals = ["traces", "logs", "metrics"];
     private long _traces;
@@ -68,16 +71,27 @@ public static class OtlpEndpoints
                         detail: "Send Content-Type: application/x-protobuf (OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf).");
                 }
 
+                using var body = new MemoryStream();
                 try
                 {
-                    // Read to the end (within Kestrel's size limit) so the exporter sees a complete exchange.
-                    await context.Request.Body.CopyToAsync(Stream.Null, context.RequestAborted);
+                    // Kestrel's size limit bounds what is buffered.
+                    await context.Request.Body.CopyToAsync(body, context.RequestAborted);
                 }
                 catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
                 {
                     receiver.CountRejected();
                     return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "OTLP batch too large",
                         detail: $"Batches up to {OtlpReceiver.MaxBodyBytes / (1024 * 1024)} MB are accepted.");
+                }
+
+                try
+                {
+                    receiver.Store.AddOtlp(signal, body.GetBuffer().AsSpan(0, (int)body.Length));
+                }
+                catch (FormatException e)
+                {
+                    receiver.CountRejected();
+                    return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Not an OTLP protobuf message", detail: e.Message);
                 }
 
                 receiver.Count(signal);

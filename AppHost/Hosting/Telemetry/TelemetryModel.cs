@@ -5,8 +5,11 @@ namespace PrivacySuite.AppHost.Hosting.Telemetry;
 /// <summary>The emitting resource: OTEL_SERVICE_NAME, and the instance id and region the AppHost sets.</summary>
 public sealed record TelemetryResource(string ServiceName, string? InstanceId, string? Region)
 {
-    /// <summary>The AppHost's resource name (e.g. consent-beijing): the instance id when set, else the service name.</summary>
-    public string Name => InstanceId ?? ServiceName;
+    /// <summary>
+    /// The AppHost's resource name (e.g. consent-beijing): like Aspire, the AppHost gives it as OTEL_SERVICE_NAME and
+    /// makes the instance id unique per process start, so a restarted service keeps its name.
+    /// </summary>
+    public string Name => ServiceName;
 }
 
 public sealed record SpanEvent(string Name, DateTimeOffset Time, IReadOnlyDictionary<string, string> Attributes);

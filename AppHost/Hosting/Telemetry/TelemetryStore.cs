@@ -13,6 +13,19 @@ public sealed class TelemetryStore(int maxSpans = 50_000, int maxLogs = 50_000, 
 
     public bool Paused { get; set; }
 
+    /// <summary>Decodes one OTLP/protobuf export request of <paramref name="signal"/> (traces, logs or metrics) into the window.</summary>
+    /// <exception cref="FormatException">The body is not a valid message of that signal.</exception>
+    public void AddOtlp(string signal, ReadOnlySpan<byte> body)
+    {
+        switch (signal)
+        {
+            case "traces": Add(OtlpDecoder.DecodeTraces(body)); break;
+            case "logs": Add(OtlpDecoder.DecodeLogs(body)); break;
+            case "metrics": Add(OtlpDecoder.DecodeMetrics(body)); break;
+            default: throw new ArgumentOutOfRangeException(nameof(signal), signal, "traces, logs or metrics");
+        }
+    }
+
     public void Add(IEnumerable<SpanRecord> spans) => Append(_spans, spans, maxSpans);
 
     public void Add(IEnumerable<LogRecord> logs) => Append(_logs, logs, maxLogs);
