@@ -30,7 +30,8 @@ internal sealed partial class ProcessRecords(string stateDir, Action<string> con
     /// <summary>Ends what an earlier AppHost left running; returns the resources that had something left.</summary>
     public async Task<IReadOnlyList<Resource>> ReapAsync(IEnumerable<Resource> resources)
     {
-        var reaped = new List<Resource>();
+        var reaped = new List<(Resource Resource, string Path)>();
+        var groups = new List<int>();
         foreach (var resource in resources)
         {
             var path = PathOf(resource);
@@ -45,19 +46,28 @@ internal sealed partial class ProcessRecords(string stateDir, Action<string> con
                 console($"{resource.Name}: ending process group {pid}, left running by an earlier AppHost");
                 _ = kill(-pid, SigKill);
                 _ = kill(pid, SigKill);
-                for (var i = 0; i < 50 && StartTime(pid) is not null; i++)
-                {
-                    await Task.Delay(100);
-                }
+                groups.Add(pid);
             }
 
+            reaped.Add((resource, path));
+        }
+
+        // Wait until every group is gone from /proc, zombies included, all at once: the killed processes' parent died
+        // with the earlier AppHost, so init reaps them, not always at once, and PostgreSQL refuses to start while the
+        // pid in its postmaster.pid still exists ("lock file already exists").
+        for (var i = 0; i < 100 && groups.Any(g => System.IO.Directory.Exists($"/proc/{g}") || GroupHasMembers(g)); i++)
+        {
+            await Task.Delay(100);
+        }
+
+        foreach (var (resource, path) in reaped)
+        {
             // What lives outside the group (RabbitMQ's epmd) goes with the resource's own stop.
             await resource.StopAsync();
             File.Delete(path);
-            reaped.Add(resource);
         }
 
-        return reaped;
+        return reaped.Select(r => r.Resource).ToList();
     }
 
     private string PathOf(Resource resource) => Path.Combine(Directory, resource.Name + ".pid");
@@ -75,6 +85,34 @@ internal sealed partial class ProcessRecords(string stateDir, Action<string> con
         {
             return null;
         }
+    }
+
+    /// <summary>Whether any process, zombies included, still belongs to process group <paramref name="group"/> (field 5 of /proc/PID/stat).</summary>
+    private static bool GroupHasMembers(int group)
+    {
+        foreach (var dir in System.IO.Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), CultureInfo.InvariantCulture, out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (fields[2] == group.ToString(CultureInfo.InvariantCulture))
+                {
+                    return true;
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The process ended while we looked.
+            }
+        }
+
+        return false;
     }
 
     [LibraryImport("libc", SetLastError = true)]
