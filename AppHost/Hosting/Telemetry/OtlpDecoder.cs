@@ -12,111 +12,73 @@ public static class OtlpDecoder
     private static readonly string[] SpanKinds = ["Unspecified", "Internal", "Server", "Client", "Producer", "Consumer"];
     private static readonly string[] StatusCodes = ["Unset", "Ok", "Error"];
 
-    public static List<SpanRecord> DecodeTraces(ReadOnlySpan<byte> body)
-    {
-        var spans = new List<SpanRecord>();
-        var request = new ProtoReader(body);
-        while (request.TryReadTag(out var field, out var wire))
-        {
-            if (field == 1 && wire == ProtoReader.LengthDelimited)
-            {
-                DecodeResourceSpans(request.ReadBytes(), spans);
-            }
-            else
-            {
-                request.Skip(wire);
-            }
-        }
+    public static List<SpanRecord> DecodeTraces(ReadOnlySpan<byte> body) =>
+        [.. Items(body).Select(i => DecodeSpan(i.Item, i.Scope, i.Resource))];
 
-        return spans;
-    }
-
-    public static List<LogRecord> DecodeLogs(ReadOnlySpan<byte> body)
-    {
-        var logs = new List<LogRecord>();
-        var request = new ProtoReader(body);
-        while (request.TryReadTag(out var field, out var wire))
-        {
-            if (field == 1 && wire == ProtoReader.LengthDelimited)
-            {
-                DecodeResourceLogs(request.ReadBytes(), logs);
-            }
-            else
-            {
-                request.Skip(wire);
-            }
-        }
-
-        return logs;
-    }
+    public static List<LogRecord> DecodeLogs(ReadOnlySpan<byte> body) =>
+        [.. Items(body).Select(i => DecodeLogRecord(i.Item, i.Scope, i.Resource))];
 
     public static List<MetricPoint> DecodeMetrics(ReadOnlySpan<byte> body)
     {
         var points = new List<MetricPoint>();
-        var request = new ProtoReader(body);
-        while (request.TryReadTag(out var field, out var wire))
+        foreach (var (resource, _, metric) in Items(body))
         {
-            if (field == 1 && wire == ProtoReader.LengthDelimited)
-            {
-                DecodeResourceMetrics(request.ReadBytes(), points);
-            }
-            else
-            {
-                request.Skip(wire);
-            }
+            DecodeMetric(metric, resource, points);
         }
 
         return points;
     }
 
-    private static void DecodeResourceSpans(ReadOnlySpan<byte> bytes, List<SpanRecord> spans)
+    /// <summary>
+    /// The three export requests share one shape: repeated Resource{Signal} (1), each a Resource (1) and repeated
+    /// Scope{Signal} (2), each an InstrumentationScope (1) and the repeated items (2). Returns every item with its
+    /// resource and scope name; fields may come in any order, so the resource is read before the items are paired.
+    /// </summary>
+    private static List<(TelemetryResource Resource, string Scope, byte[] Item)> Items(ReadOnlySpan<byte> body)
     {
-        // Fields may come in any order: remember the scope blocks and decode them once the resource is known.
-        var reader = new ProtoReader(bytes);
-        var resource = new TelemetryResource("unknown", null, null);
-        var scopeBlocks = new List<byte[]>();
-        while (reader.TryReadTag(out var field, out var wire))
+        var items = new List<(TelemetryResource, string, byte[])>();
+        var request = new ProtoReader(body);
+        while (request.TryReadTag(out var field, out var wire))
         {
-            switch (field)
+            if (field != 1 || wire != ProtoReader.LengthDelimited)
             {
-                case 1 when wire == ProtoReader.LengthDelimited:
-                    resource = DecodeResource(reader.ReadBytes());
-                    break;
-                case 2 when wire == ProtoReader.LengthDelimited:
-                    scopeBlocks.Add(reader.ReadBytes().ToArray());
-                    break;
-                default:
-                    reader.Skip(wire);
-                    break;
+                request.Skip(wire);
+                continue;
             }
-        }
 
-        foreach (var block in scopeBlocks)
-        {
-            var scopeReader = new ProtoReader(block);
-            var scope = "";
-            var spanBlocks = new List<byte[]>();
-            while (scopeReader.TryReadTag(out var field, out var wire))
+            var reader = new ProtoReader(request.ReadBytes());
+            var resource = new TelemetryResource("unknown", null, null);
+            var scopeBlocks = new List<byte[]>();
+            while (reader.TryReadTag(out var f, out var w))
             {
-                switch (field)
+                switch (f)
                 {
-                    case 1 when wire == ProtoReader.LengthDelimited:
-                        scope = DecodeScopeName(scopeReader.ReadBytes());
-                        break;
-                    case 2 when wire == ProtoReader.LengthDelimited:
-                        spanBlocks.Add(scopeReader.ReadBytes().ToArray());
-                        break;
-                    default:
-                        scopeReader.Skip(wire);
-                        break;
+                    case 1 when w == ProtoReader.LengthDelimited: resource = DecodeResource(reader.ReadBytes()); break;
+                    case 2 when w == ProtoReader.LengthDelimited: scopeBlocks.Add(reader.ReadBytes().ToArray()); break;
+                    default: reader.Skip(w); break;
                 }
             }
 
-            foreach (var span in spanBlocks)
+            foreach (var block in scopeBlocks)
             {
-                spans.Add(DecodeSpan(span, scope, resource));
+                var scopeReader = new ProtoReader(block);
+                var scope = "";
+                var scoped = new List<byte[]>();
+                while (scopeReader.TryReadTag(out var f, out var w))
+                {
+                    switch (f)
+                    {
+                        case 1 when w == ProtoReader.LengthDelimited: scope = DecodeScopeName(scopeReader.ReadBytes()); break;
+                        case 2 when w == ProtoReader.LengthDelimited: scoped.Add(scopeReader.ReadBytes().ToArray()); break;
+                        default: scopeReader.Skip(w); break;
+                    }
+                }
+
+                items.AddRange(scoped.Select(item => (resource, scope, item)));
             }
         }
+
+        return items;
     }
 
     private static SpanRecord DecodeSpan(ReadOnlySpan<byte> bytes, string scope, TelemetryResource resource)
@@ -191,43 +153,6 @@ public static class OtlpDecoder
         return (code < StatusCodes.Length ? StatusCodes[code] : "Unset", string.IsNullOrEmpty(message) ? null : message);
     }
 
-    private static void DecodeResourceLogs(ReadOnlySpan<byte> bytes, List<LogRecord> logs)
-    {
-        var reader = new ProtoReader(bytes);
-        var resource = new TelemetryResource("unknown", null, null);
-        var scopeBlocks = new List<byte[]>();
-        while (reader.TryReadTag(out var field, out var wire))
-        {
-            switch (field)
-            {
-                case 1 when wire == ProtoReader.LengthDelimited: resource = DecodeResource(reader.ReadBytes()); break;
-                case 2 when wire == ProtoReader.LengthDelimited: scopeBlocks.Add(reader.ReadBytes().ToArray()); break;
-                default: reader.Skip(wire); break;
-            }
-        }
-
-        foreach (var block in scopeBlocks)
-        {
-            var scopeReader = new ProtoReader(block);
-            var scope = "";
-            var records = new List<byte[]>();
-            while (scopeReader.TryReadTag(out var field, out var wire))
-            {
-                switch (field)
-                {
-                    case 1 when wire == ProtoReader.LengthDelimited: scope = DecodeScopeName(scopeReader.ReadBytes()); break;
-                    case 2 when wire == ProtoReader.LengthDelimited: records.Add(scopeReader.ReadBytes().ToArray()); break;
-                    default: scopeReader.Skip(wire); break;
-                }
-            }
-
-            foreach (var record in records)
-            {
-                logs.Add(DecodeLogRecord(record, scope, resource));
-            }
-        }
-    }
-
     private static LogRecord DecodeLogRecord(ReadOnlySpan<byte> bytes, string scope, TelemetryResource resource)
     {
         var reader = new ProtoReader(bytes);
@@ -254,38 +179,6 @@ public static class OtlpDecoder
 
         return new LogRecord(FromUnixNanos(time != 0 ? time : observed),
             severity.Length > 0 ? severity : SeverityName(severityNumber), severityNumber, message, scope, traceId, spanId, resource, attributes);
-    }
-
-    private static void DecodeResourceMetrics(ReadOnlySpan<byte> bytes, List<MetricPoint> points)
-    {
-        var reader = new ProtoReader(bytes);
-        var resource = new TelemetryResource("unknown", null, null);
-        var scopeBlocks = new List<byte[]>();
-        while (reader.TryReadTag(out var field, out var wire))
-        {
-            switch (field)
-            {
-                case 1 when wire == ProtoReader.LengthDelimited: resource = DecodeResource(reader.ReadBytes()); break;
-                case 2 when wire == ProtoReader.LengthDelimited: scopeBlocks.Add(reader.ReadBytes().ToArray()); break;
-                default: reader.Skip(wire); break;
-            }
-        }
-
-        foreach (var block in scopeBlocks)
-        {
-            var scopeReader = new ProtoReader(block);
-            while (scopeReader.TryReadTag(out var field, out var wire))
-            {
-                if (field == 2 && wire == ProtoReader.LengthDelimited)
-                {
-                    DecodeMetric(scopeReader.ReadBytes(), resource, points);
-                }
-                else
-                {
-                    scopeReader.Skip(wire);
-                }
-            }
-        }
     }
 
     private static void DecodeMetric(ReadOnlySpan<byte> bytes, TelemetryResource resource, List<MetricPoint> points)
