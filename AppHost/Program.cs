@@ -12,11 +12,18 @@ try
         return 0;
     }
 
-    var beijing = builder.AddRegion("beijing", isPrimary: true);
-    var guangzhou = builder.AddRegion("guangzhou");
+    var beijing = AddRegion(builder, builder.AddRegion("beijing", isPrimary: true), portOffset: 0);
+    var guangzhou = AddRegion(builder, builder.AddRegion("guangzhou"), portOffset: 1);
 
-    AddRegion(builder, beijing, portOffset: 0);
-    AddRegion(builder, guangzhou, portOffset: 1);
+    // Guangzhou streams Beijing's cluster and follows its events; a failover swaps the roles.
+    builder.AddReplication(beijing.Postgres, beijing.RabbitMq, guangzhou.Postgres, guangzhou.RabbitMq);
+
+    // A standby's services pass writes to their peer in the primary region (services__peer__http__0).
+    foreach (var (service, project) in beijing.Services)
+    {
+        project.WithReference(guangzhou.Services[service], "peer");
+        guangzhou.Services[service].WithReference(project, "peer");
+    }
 
     await builder.Build().RunAsync();
     return 0;
@@ -27,14 +34,14 @@ catch (HostingException e)
     return 1;
 }
 
-// One region. For now its services use their own region's database and broker; cross-region replication and
-// failover attach to the region object.
-static void AddRegion(DistributedApplicationBuilder builder, Region region, int portOffset)
+// One region: its broker, its cluster, and its replica of every service, which uses its own region's database and broker.
+static RegionResources AddRegion(DistributedApplicationBuilder builder, Region region, int portOffset)
 {
     var rabbitmq = builder.AddRabbitMQ($"rabbitmq-{region.Name}", region,
         port: 5680 + portOffset, managementPort: 15680 + portOffset, distributionPort: 25680 + portOffset, epmdPort: 4380 + portOffset);
 
-    var postgres = builder.AddPostgres($"postgres-{region.Name}", region, port: 5440 + portOffset);
+    // Both regions' clusters share one password: a standby is a byte copy of its primary.
+    var postgres = builder.AddPostgres($"postgres-{region.Name}", region, port: 5440 + portOffset, passwordName: "postgres");
 
     var servicePort = 7100 + (100 * portOffset);
 
@@ -72,7 +79,7 @@ static void AddRegion(DistributedApplicationBuilder builder, Region region, int 
         .WaitFor(rabbitmq)
         .WithHttpHealthCheck("/health");
 
-    builder.AddProject($"incidents-{region.Name}", region, "services/Incidents", httpPort: servicePort + 4)
+    var incidents = builder.AddProject($"incidents-{region.Name}", region, "services/Incidents", httpPort: servicePort + 4)
         .WithReference(postgres.AddDatabase("incidentsdb"))
         .WithReference(rabbitmq, "rabbitmq")
         .WithReference(notifications, "notifications")
@@ -81,4 +88,18 @@ static void AddRegion(DistributedApplicationBuilder builder, Region region, int 
         .WaitFor(postgres)
         .WaitFor(rabbitmq)
         .WithHttpHealthCheck("/health");
+
+    return new RegionResources(postgres, rabbitmq, new Dictionary<string, ResourceBuilder<ProjectResource>>
+    {
+        ["consent"] = consent,
+        ["vault"] = vault,
+        ["retention"] = retention,
+        ["notifications"] = notifications,
+        ["incidents"] = incidents,
+    });
 }
+
+internal sealed record RegionResources(
+    ResourceBuilder<PostgresResource> Postgres,
+    ResourceBuilder<RabbitMqResource> RabbitMq,
+    IReadOnlyDictionary<string, ResourceBuilder<ProjectResource>> Services);

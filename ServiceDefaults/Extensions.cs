@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using PrivacySuite.ServiceDefaults.Auth;
 using PrivacySuite.ServiceDefaults.Http;
+using PrivacySuite.ServiceDefaults.Regions;
 using PrivacySuite.ServiceDefaults.Telemetry;
 
 namespace Microsoft.Extensions.Hosting;
@@ -32,7 +33,13 @@ public static class ServiceDefaultsExtensions
 
         // A client's malformed request is the client's error in every environment, never a 500.
         builder.Services.Configure<ExceptionHandlerOptions>(o =>
-            o.StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError);
+            o.StatusCodeSelector = e => e switch
+            {
+                BadHttpRequestException bad => bad.StatusCode,
+                // A write that reached a standby's read-only replica (a route not marked as one): unavailable here, not broken.
+                _ when IsReadOnlyReplica(e) => StatusCodes.Status503ServiceUnavailable,
+                _ => StatusCodes.Status500InternalServerError,
+            });
         builder.Services.AddOpenApi();
 
         builder.AddServiceDiscovery();
@@ -60,6 +67,10 @@ public static class ServiceDefaultsExtensions
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        if (app.Services.GetService<RegionRole>() is not null)
+        {
+            app.UseMiddleware<StandbyForwarding>();
+        }
 
         app.MapOpenApi().AllowAnonymous();
         app.MapHealthChecks(HealthEndpointPath).AllowAnonymous();
@@ -68,5 +79,18 @@ public static class ServiceDefaultsExtensions
             Predicate = r => r.Tags.Contains(LiveTag),
         }).AllowAnonymous();
         return app;
+    }
+
+    private static bool IsReadOnlyReplica(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.ReadOnlySqlTransaction })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

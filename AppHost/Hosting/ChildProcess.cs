@@ -96,6 +96,9 @@ public sealed partial class ChildProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGKILL to the process group led by <paramref name="processId"/>, as a power loss would end it.</summary>
+    public static void KillGroup(int processId) => _ = kill(-processId, SigKill);
+
     /// <summary>Sends <paramref name="signal"/> and waits up to <paramref name="grace"/>; then kills the group.</summary>
     public async Task StopAsync(int signal, TimeSpan grace)
     {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using PrivacySuite.ServiceDefaults.Messaging;
+using PrivacySuite.ServiceDefaults.Regions;
 
 namespace PrivacySuite.ServiceDefaults.Data;
 
@@ -23,6 +24,11 @@ public static class DatabaseExtensions
         builder.Services.AddHostedService(sp => new DatabaseMigrationService(
             RequireConnectionString(sp, connectionName), [typeof(ServiceDbContext).Assembly, typeof(TDb).Assembly],
             sp.GetRequiredService<ILogger<DatabaseMigrationService>>()));
+
+        // After the migration: on a standby the migration waits until the primary's schema has replicated.
+        builder.Services.AddSingleton(sp => new RegionRole(
+            RequireConnectionString(sp, connectionName), sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<ILogger<RegionRole>>()));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RegionRole>());
 
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck<TDb>>("database", tags: ["ready"]);
         return builder;

@@ -14,20 +14,18 @@ public sealed class SqlMigrator(string connectionString, ILogger logger)
 
     public async Task MigrateAsync(IEnumerable<Assembly> assemblies, CancellationToken cancellationToken)
     {
+        // A standby region's database is a read-only replica: its schema arrives by replication, once the primary
+        // region's replica of this service has migrated it. Until then this service has nothing to serve.
+        if (await IsReplicaAsync(cancellationToken))
+        {
+            await WaitForPrimaryAsync(Scripts(assemblies).Select(s => s.Id).ToList(), cancellationToken);
+            return;
+        }
+
         await CreateDatabaseIfMissingAsync(cancellationToken);
 
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
-
-        // A standby region's database is a read-only replica: its schema arrives by replication.
-        await using (var recovery = new NpgsqlCommand("select pg_is_in_recovery()", connection))
-        {
-            if ((bool)(await recovery.ExecuteScalarAsync(cancellationToken))!)
-            {
-                Log.SkippedOnReplica(logger, connection.Database);
-                return;
-            }
-        }
 
         await ExecuteAsync(connection, null,
             "create table if not exists schema_migrations (id text primary key, applied_at timestamptz not null default now())",
@@ -52,6 +50,50 @@ public sealed class SqlMigrator(string connectionString, ILogger logger)
             Log.Applied(logger, id);
         }
     }
+
+    private async Task<bool> IsReplicaAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(ServerConnectionString());
+        await connection.OpenAsync(cancellationToken);
+        await using var recovery = new NpgsqlCommand("select pg_is_in_recovery()", connection);
+        return (bool)(await recovery.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    private async Task WaitForPrimaryAsync(IReadOnlyList<string> expected, CancellationToken cancellationToken)
+    {
+        var database = new NpgsqlConnectionStringBuilder(connectionString).Database ?? "";
+        var waiting = false;
+        while (true)
+        {
+            try
+            {
+                await using var connection = new NpgsqlConnection(connectionString);
+                await connection.OpenAsync(cancellationToken);
+                await using var applied = new NpgsqlCommand("select count(*) from schema_migrations where id = any(@ids)", connection);
+                applied.Parameters.AddWithValue("ids", expected.ToArray());
+                if ((long)(await applied.ExecuteScalarAsync(cancellationToken))! == expected.Count)
+                {
+                    Log.SkippedOnReplica(logger, database);
+                    return;
+                }
+            }
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.InvalidCatalogName or PostgresErrorCodes.UndefinedTable)
+            {
+                // Not created or not migrated on the primary yet.
+            }
+
+            if (!waiting)
+            {
+                waiting = true;
+                Log.WaitingForPrimary(logger, database);
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+        }
+    }
+
+    private string ServerConnectionString() =>
+        new NpgsqlConnectionStringBuilder(connectionString) { Database = "postgres", Pooling = false }.ConnectionString;
 
     /// <summary>The scripts, ordered by file name. Resource names look like <c>Assembly.Folder.Migrations.0001_initial.sql</c>.</summary>
     public static IEnumerable<(string Id, string Sql)> Scripts(IEnumerable<Assembly> assemblies)
@@ -78,11 +120,9 @@ public sealed class SqlMigrator(string connectionString, ILogger logger)
 
     private async Task CreateDatabaseIfMissingAsync(CancellationToken cancellationToken)
     {
-        var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        var database = builder.Database ?? throw new InvalidOperationException("The connection string names no database.");
-        builder.Database = "postgres";
-        builder.Pooling = false;
-        await using var connection = new NpgsqlConnection(builder.ConnectionString);
+        var database = new NpgsqlConnectionStringBuilder(connectionString).Database
+            ?? throw new InvalidOperationException("The connection string names no database.");
+        await using var connection = new NpgsqlConnection(ServerConnectionString());
         await connection.OpenAsync(cancellationToken);
         await using var exists = new NpgsqlCommand("select count(*) from pg_database where datname = @name", connection);
         exists.Parameters.AddWithValue("name", database);

@@ -1,4 +1,6 @@
 using MassTransit;
+using Npgsql;
+using PrivacySuite.ServiceDefaults.Regions;
 using PrivacySuite.ServiceDefaults.Data;
 
 namespace PrivacySuite.ServiceDefaults.Messaging;
@@ -19,13 +21,30 @@ public abstract class InboxConsumer<TMessage, TDb>(TDb db) : IConsumer<TMessage>
             ?? throw new InvalidOperationException($"A {typeof(TMessage).Name} arrived without a message id; it cannot be handled idempotently.");
         var consumer = GetType().Name;
 
+        // The standby region: its replica is written by the primary's consumer of this same message (arriving here over
+        // the regions' link). If the primary died first, the promoted outbox publishes the message again.
+        if (context.TryGetPayload<IServiceProvider>(out var services) && services.GetService<RegionRole>() is { IsStandby: true })
+        {
+            return;
+        }
+
         Db.ChangeTracker.Clear();
         await using var tx = await Db.Database.BeginTransactionAsync(context.CancellationToken);
 
         // If another delivery of the same message is in flight, this insert waits for it and then claims nothing.
-        var claimed = await Db.Database.ExecuteSqlAsync(
-            $"insert into inbox_messages (message_id, consumer, processed_at) values ({messageId}, {consumer}, now()) on conflict do nothing",
-            context.CancellationToken);
+        int claimed;
+        try
+        {
+            claimed = await Db.Database.ExecuteSqlAsync(
+                $"insert into inbox_messages (message_id, consumer, processed_at) values ({messageId}, {consumer}, now()) on conflict do nothing",
+                context.CancellationToken);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ReadOnlySqlTransaction)
+        {
+            // Became a standby since the check above (a failback in progress): as above.
+            return;
+        }
+
         if (claimed == 0)
         {
             return;

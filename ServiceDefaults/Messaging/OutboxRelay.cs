@@ -4,6 +4,7 @@ using System.Text.Json;
 using MassTransit;
 using Npgsql;
 using PrivacySuite.ServiceDefaults.Data;
+using PrivacySuite.ServiceDefaults.Regions;
 using PrivacySuite.ServiceDefaults.Telemetry;
 
 namespace PrivacySuite.ServiceDefaults.Messaging;
@@ -22,6 +23,12 @@ public sealed class OutboxOptions
 
     /// <summary>Sent rows are kept this long (for failover checks and audits), then deleted.</summary>
     public TimeSpan KeepSent { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// After this database is promoted, rows sent this long before are published again: the old primary's broker may
+    /// have confirmed them and died before any consumer (or the link to this region) took them. Inboxes drop the copies.
+    /// </summary>
+    public TimeSpan ReplayAfterPromotion { get; set; } = TimeSpan.FromMinutes(10);
 }
 
 /// <summary>
@@ -33,6 +40,7 @@ public sealed partial class OutboxRelay<TDb>(
     IServiceScopeFactory scopes,
     IBus bus,
     OutboxSignal signal,
+    RegionRole region,
     IOptions<OutboxOptions> options,
     TimeProvider time,
     ILogger<OutboxRelay<TDb>> logger) : BackgroundService
@@ -47,6 +55,7 @@ public sealed partial class OutboxRelay<TDb>(
 
     private long _backlog;
     private bool _onReplica;
+    private bool _timelineChecked;
     private DateTimeOffset _lastHousekeeping = DateTimeOffset.MinValue;
 
     /// <summary>Unsent rows at the last count, for the backlog gauge.</summary>
@@ -58,35 +67,9 @@ public sealed partial class OutboxRelay<TDb>(
         var settings = options.Value;
         while (!stoppingToken.IsCancellationRequested)
         {
-            int published;
-            try
-            {
-                published = await RelayBatchAsync(settings, stoppingToken);
-                await HousekeepAsync(settings, stoppingToken);
-                if (_onReplica)
-                {
-                    _onReplica = false;
-                    LogPrimaryAgain(logger);
-                }
-            }
-            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ReadOnlySqlTransaction)
-            {
-                // A standby region's database is a read-only replica: the primary's relay publishes these rows. After a
-                // failover promotes this database, the next poll relays whatever the old primary had not sent.
-                if (!_onReplica)
-                {
-                    _onReplica = true;
-                    LogOnReplica(logger);
-                }
-
-                published = 0;
-            }
-            catch (Exception e) when (e is NpgsqlException or DbUpdateException or InvalidOperationException && !stoppingToken.IsCancellationRequested)
-            {
-                // The database is unreachable: nothing can be lost (rows stay unsent), so wait and try again.
-                LogRelayFailed(logger, e.GetType().Name);
-                published = 0;
-            }
+            // A standby region's database is a read-only replica: the primary's relay publishes these rows. After a
+            // failover promotes this database, the next poll relays whatever the old primary had not sent.
+            var published = region.IsStandby ? OnReplica() : await RelayAsync(settings, stoppingToken);
 
             if (published < settings.BatchSize)
             {
@@ -100,6 +83,65 @@ public sealed partial class OutboxRelay<TDb>(
                 }
             }
         }
+    }
+
+    private async Task<int> RelayAsync(OutboxOptions settings, CancellationToken stoppingToken)
+    {
+        try
+        {
+            if (!_timelineChecked)
+            {
+                await ReplayAfterPromotionAsync(settings, stoppingToken);
+                _timelineChecked = true;
+            }
+
+            var published = await RelayBatchAsync(settings, stoppingToken);
+            await HousekeepAsync(settings, stoppingToken);
+            if (_onReplica)
+            {
+                _onReplica = false;
+                LogPrimaryAgain(logger);
+            }
+
+            return published;
+        }
+        catch (Exception e) when (IsReplica(e))
+        {
+            // The role changed since it was last read.
+            return OnReplica();
+        }
+        catch (Exception e) when (e is NpgsqlException or DbUpdateException or InvalidOperationException && !stoppingToken.IsCancellationRequested)
+        {
+            // The database is unreachable: nothing can be lost (rows stay unsent), so wait and try again.
+            LogRelayFailed(logger, e.GetType().Name);
+            return 0;
+        }
+    }
+
+    private int OnReplica()
+    {
+        if (!_onReplica)
+        {
+            _onReplica = true;
+            LogOnReplica(logger);
+        }
+
+        // Promotion starts a new timeline: look again once writable.
+        _timelineChecked = false;
+        return 0;
+    }
+
+    private static bool IsReplica(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is PostgresException { SqlState: PostgresErrorCodes.ReadOnlySqlTransaction or PostgresErrorCodes.ObjectNotInPrerequisiteState })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Publishes one batch of due rows; returns how many were confirmed.</summary>
@@ -157,6 +199,41 @@ public sealed partial class OutboxRelay<TDb>(
         return confirmed;
     }
 
+    /// <summary>
+    /// Records the database's timeline; on a timeline not seen before (this database was promoted), makes the rows sent
+    /// within <see cref="OutboxOptions.ReplayAfterPromotion"/> due again. Returns how many rows will be re-published.
+    /// </summary>
+    public async Task<int> ReplayAfterPromotionAsync(OutboxOptions settings, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TDb>();
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+
+        // The first eight hex digits of the current WAL file name are the timeline; a promotion starts a new one.
+        // On a replica pg_current_wal_lsn() fails with "recovery is in progress": the caller treats that as a replica.
+        var timeline = await db.Database.SqlQueryRaw<long>(
+            "select ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::bigint as \"Value\"").SingleAsync(cancellationToken);
+        var known = await db.Database.SqlQueryRaw<long>("select coalesce(max(timeline), 0) as \"Value\" from outbox_timelines").SingleAsync(cancellationToken);
+        if (timeline <= known)
+        {
+            return 0;
+        }
+
+        var now = time.GetUtcNow();
+        await db.Database.ExecuteSqlAsync($"insert into outbox_timelines (timeline, seen_at) values ({timeline}, {now}) on conflict do nothing", cancellationToken);
+        var replayed = 0;
+        if (known > 0)
+        {
+            var since = now - settings.ReplayAfterPromotion;
+            replayed = await db.OutboxMessages.Where(m => m.SentAt != null && m.SentAt >= since).ExecuteUpdateAsync(
+                s => s.SetProperty(m => m.SentAt, (DateTimeOffset?)null).SetProperty(m => m.NextAttemptAt, now), cancellationToken);
+            LogReplaying(logger, timeline, replayed);
+        }
+
+        await tx.CommitAsync(cancellationToken);
+        return replayed;
+    }
+
     private async Task<Exception?> PublishAsync(OutboxMessage message, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var parent = ActivityContext.TryParse(message.TraceParent, null, out var context) ? context : default;
@@ -207,6 +284,9 @@ public sealed partial class OutboxRelay<TDb>(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Outbox relay resumed: its database accepts writes")]
     private static partial void LogPrimaryAgain(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Database promoted (timeline {Timeline}): re-publishing {Count} recently sent outbox messages; inboxes drop the copies")]
+    private static partial void LogReplaying(ILogger logger, long timeline, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox relay could not reach its database ({ErrorType}); retrying")]
     private static partial void LogRelayFailed(ILogger logger, string errorType);

@@ -1,6 +1,6 @@
 namespace PrivacySuite.Cli;
 
-/// <summary><c>privacy incident ...</c>: the on-call team's way to drive the incident API under pressure.</summary>
+/// <summary><c>privacy incident ...</c> and <c>privacy region ...</c>: the on-call team's way to drive incidents and failovers under pressure.</summary>
 public static class Entry
 {
     public static Task<int> Main(string[] args) =>

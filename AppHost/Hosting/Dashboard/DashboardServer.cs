@@ -47,6 +47,7 @@ public sealed class DashboardServer(DistributedApplication application, Dashboar
         app.MapDashboardPages();
         app.MapLogin();
         app.MapResourcesApi();
+        app.MapRegionsApi();
         app.MapOtlpReceiver();
 
         try

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using PrivacySuite.AppHost.Hosting.Dashboard;
+using PrivacySuite.AppHost.Hosting.Replication;
 
 namespace PrivacySuite.AppHost.Hosting.Model;
 
@@ -24,8 +25,16 @@ public sealed class DistributedApplication : IAsyncDisposable
         Resources = builder.Resources.ToList();
         _records = new ProcessRecords(builder.StateDir, WriteConsole);
         _runners = Resources.Select(r => new ResourceRunner(r, _records, WriteConsole)).ToList();
+        if (builder.Replication is { } pair)
+        {
+            RegionCoordinator = new RegionCoordinator(pair, builder.Roles!, RunnerHandle, WriteConsole);
+        }
+
         _dashboard = new DashboardServer(this, builder.Dashboard);
     }
+
+    /// <summary>The file in the state folder that tells local tools where the dashboard is (see <see cref="WriteDashboardFile"/>).</summary>
+    public const string DashboardFileName = "dashboard.json";
 
     public DistributedApplicationBuilder Builder { get; }
 
@@ -36,6 +45,9 @@ public sealed class DistributedApplication : IAsyncDisposable
     public DashboardSettings Dashboard => Builder.Dashboard;
 
     public DashboardServer DashboardServer => _dashboard;
+
+    /// <summary>Replication, federation and failover between the regions; null for a single-region topology.</summary>
+    public RegionCoordinator? RegionCoordinator { get; }
 
     /// <summary>Where the AppHost's own lines go (the console by default; tests send them to their output).</summary>
     public Action<string> Console { get; set; } = line => System.Console.WriteLine(line);
@@ -53,6 +65,7 @@ public sealed class DistributedApplication : IAsyncDisposable
         await _records.ReapAsync(Resources);
         Preflight();
         await _dashboard.StartAsync(cancellationToken);
+        WriteDashboardFile();
         foreach (var resource in Resources)
         {
             resource.Log.MirrorTo(Path.Combine(Builder.StateDir, "logs", resource.Name + ".log"));
@@ -63,6 +76,8 @@ public sealed class DistributedApplication : IAsyncDisposable
         {
             runner.Start();
         }
+
+        RegionCoordinator?.Start();
     }
 
     /// <summary>Runs until SIGINT or SIGTERM (or <see cref="StopAsync"/>), then stops everything.</summary>
@@ -100,6 +115,11 @@ public sealed class DistributedApplication : IAsyncDisposable
             if (_started)
             {
                 WriteConsole("Stopping: services first, then infrastructure.");
+                if (RegionCoordinator is not null)
+                {
+                    await RegionCoordinator.DisposeAsync();
+                }
+
                 foreach (var layer in StopLayers())
                 {
                     try
@@ -170,6 +190,18 @@ public sealed class DistributedApplication : IAsyncDisposable
         }
 
         return true;
+    }
+
+    private ResourceRunnerHandle RunnerHandle(Resource resource)
+    {
+        var runner = _runners.Single(r => r.Resource == resource);
+        return new ResourceRunnerHandle(runner.Kill, () =>
+        {
+            if (resource.ProcessId is null)
+            {
+                runner.RequestStart();
+            }
+        });
     }
 
     public async ValueTask DisposeAsync()
@@ -252,6 +284,17 @@ public sealed class DistributedApplication : IAsyncDisposable
         var depth = new Dictionary<Resource, int>();
         int Depth(Resource r) => depth.TryGetValue(r, out var d) ? d : depth[r] = r.WaitsFor.Count == 0 ? 0 : 1 + r.WaitsFor.Max(Depth);
         return _runners.GroupBy(r => Depth(r.Resource)).OrderByDescending(g => g.Key).Select(g => g.ToList());
+    }
+
+    /// <summary>
+    /// Where this run's dashboard is and its token, for tools on this machine (`privacy region failover`). Readable by
+    /// the owner only, like the dev credentials beside it; a new token on every run.
+    /// </summary>
+    private void WriteDashboardFile()
+    {
+        var path = Path.Combine(Builder.StateDir, DashboardFileName);
+        File.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(new { url = Dashboard.Url, token = Dashboard.BrowserToken }));
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
     }
 
     private void WriteBanner()

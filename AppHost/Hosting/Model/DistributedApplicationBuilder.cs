@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using PrivacySuite.AppHost.Hosting.Replication;
 using PrivacySuite.ServiceDefaults.Auth;
 
 namespace PrivacySuite.AppHost.Hosting.Model;
@@ -39,9 +40,14 @@ public sealed class DistributedApplicationBuilder
 
     public static DistributedApplicationBuilder CreateBuilder(string[] args) => new(AppHostOptions.Parse(args));
 
-    public Region AddRegion(string name, bool isPrimary = false)
+    /// <summary>The replicated pair of regions, when the topology declares one (AddReplication).</summary>
+    public ReplicationDeclaration? Replication { get; private set; }
+
+    internal RegionRoles? Roles { get; private set; }
+
+    public Region AddRegion(string name, bool isPrimary = false, string jurisdiction = Region.HomeJurisdiction)
     {
-        var region = new Region(name, isPrimary);
+        var region = new Region(name, isPrimary, jurisdiction);
         Regions.Add(region);
         return region;
     }
@@ -56,8 +62,43 @@ public sealed class DistributedApplicationBuilder
         return Add(new RabbitMqResource(name, region, StateDir, ports, Parameters.Password(name)));
     }
 
-    public ResourceBuilder<PostgresResource> AddPostgres(string name, Region region, int port) =>
-        Add(new PostgresResource(name, region, StateDir, Options.PortFor(name, "tcp", port, primary: true), Parameters.Password(name)));
+    /// <summary>A cluster; <paramref name="passwordName"/> names the generated password, shared by clusters that replicate (a standby is a copy of its primary).</summary>
+    public ResourceBuilder<PostgresResource> AddPostgres(string name, Region region, int port, string? passwordName = null) =>
+        Add(new PostgresResource(name, region, StateDir, Options.PortFor(name, "tcp", port, primary: true), Parameters.Password(passwordName ?? name)));
+
+    /// <summary>
+    /// Binds two regions: the primary's cluster streams to the standby's (synchronously while it is up), the brokers
+    /// federate each other's events, and a failover can swap the roles. Refused when the standby would sit outside the
+    /// primary's jurisdiction (INF-2.1).
+    /// </summary>
+    public ReplicationDeclaration AddReplication(
+        ResourceBuilder<PostgresResource> primaryPostgres, ResourceBuilder<RabbitMqResource> primaryRabbitMq,
+        ResourceBuilder<PostgresResource> standbyPostgres, ResourceBuilder<RabbitMqResource> standbyRabbitMq)
+    {
+        var primary = primaryPostgres.Resource.Region;
+        var standby = standbyPostgres.Resource.Region;
+        if (Replication is not null)
+        {
+            throw new HostingException("The topology declares replication twice; the suite has one pair of regions.");
+        }
+
+        if (primary == standby || primaryRabbitMq.Resource.Region != primary || standbyRabbitMq.Resource.Region != standby)
+        {
+            throw new HostingException("AddReplication needs each region's own cluster and broker, in two different regions.");
+        }
+
+        Residency.EnsureReplicaAllowed(primary, standby);
+        Residency.EnsureReplicaAllowed(standby, primary); // after a failover the copy flows back
+        Roles = new RegionRoles(StateDir, primary.Name);
+        foreach (var (postgres, peer) in new[] { (primaryPostgres.Resource, standbyPostgres.Resource), (standbyPostgres.Resource, primaryPostgres.Resource) })
+        {
+            postgres.Peer = peer;
+            postgres.Roles = Roles;
+        }
+
+        Replication = new ReplicationDeclaration((primary, primaryPostgres.Resource, primaryRabbitMq.Resource), (standby, standbyPostgres.Resource, standbyRabbitMq.Resource));
+        return Replication;
+    }
 
     /// <summary>A service from <paramref name="projectDirectory"/> (relative to the repository), with Aspire's environment for projects.</summary>
     public ResourceBuilder<ProjectResource> AddProject(string name, Region region, string projectDirectory, int httpPort)

@@ -31,6 +31,28 @@ internal sealed class ResourceRunner(Resource resource, ProcessRecords records, 
 
     public void RequestRestart() => Command(wanted: true, restart: true);
 
+    /// <summary>
+    /// A hard kill for drills and fencing: SIGKILL to the whole process group, no graceful stop, and no restart until
+    /// started again. Marked unwanted before the signal so the exit is not taken for a crash.
+    /// </summary>
+    public void Kill()
+    {
+        CancellationTokenSource wake;
+        lock (_gate)
+        {
+            _wanted = false;
+            _restartRequested = false;
+            wake = _wake;
+            _wake = new CancellationTokenSource();
+            if (resource.ProcessId is { } pid)
+            {
+                ChildProcess.KillGroup(pid);
+            }
+        }
+
+        wake.Cancel();
+    }
+
     /// <summary>Stops the resource for good (AppHost shutdown) and waits until its process group is gone.</summary>
     public async Task ShutdownAsync()
     {

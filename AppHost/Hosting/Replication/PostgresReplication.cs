@@ -20,6 +20,11 @@ public static class PostgresReplication
         // pg_rewind needs hint bits in the WAL to bring an old primary back as a standby.
         "wal_log_hints = on",
         "wal_keep_size = '256MB'",
+        // A slot whose standby is gone for good must not fill the disk.
+        "max_slot_wal_keep_size = '2GB'",
+        // A commit returns once the standby has applied it, not only flushed it: an event relayed after the commit
+        // never reaches the standby region before the row it announces (its caches re-read the replica).
+        "synchronous_commit = remote_apply",
         "hot_standby = on",
         "hot_standby_feedback = on",
         // The default 5 s would delay a promoted standby's first write.
@@ -45,12 +50,27 @@ public static class PostgresReplication
         var connection = $"host=127.0.0.1 port={primary.Port} user={PostgresServer.SuperUser} password={primary.Options.Password} application_name={standby.Options.Name}";
         var (code, output) = await ChildProcess.RunAsync(
             PostgresServer.AsPostgresUser(basebackup),
-            PostgresServer.AsPostgresUserArgs(basebackup, ["-d", connection, "-D", standby.DataDirectory, "-R", "-X", "stream", "-C", "-S", slot, "--no-sync"]),
+            PostgresServer.AsPostgresUserArgs(basebackup, ["-d", connection, "-D", standby.DataDirectory, "-R", "-X", "stream", "-C", "-S", slot, "--checkpoint=fast"]),
             timeout: TimeSpan.FromMinutes(5), cancellationToken: cancellationToken);
         if (code != 0)
         {
             throw new HostingException($"pg_basebackup from {primary.Options.Name} to {standby.Options.Name} failed ({code}): {output.Trim()}");
         }
+    }
+
+    /// <summary>
+    /// Points a stopped standby at <paramref name="primary"/>'s current address (its port may differ from the one the
+    /// clone was taken from: --port, --random-ports). pg_basebackup -R wrote the line into postgresql.auto.conf, which
+    /// PostgreSQL reads last, so it is replaced there.
+    /// </summary>
+    public static async Task PointStandbyAtAsync(PostgresServer standby, PostgresServer primary, CancellationToken cancellationToken = default)
+    {
+        var path = Path.Combine(standby.DataDirectory, "postgresql.auto.conf");
+        var conninfo = $"host=127.0.0.1 port={primary.Port} user={PostgresServer.SuperUser} password={primary.Options.Password} application_name={standby.Options.Name}";
+        var lines = (await File.ReadAllLinesAsync(path, cancellationToken))
+            .Where(l => !l.StartsWith("primary_conninfo", StringComparison.Ordinal))
+            .Append($"primary_conninfo = '{conninfo.Replace("'", "''")}'");
+        await File.WriteAllLinesAsync(path, lines, cancellationToken);
     }
 
     /// <summary>

@@ -1,0 +1,412 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Npgsql;
+using PrivacySuite.AppHost.Hosting.Model;
+using PrivacySuite.ServiceDefaults.Auth;
+
+namespace PrivacySuite.FailoverDrill;
+
+public sealed record DrillOptions(TimeSpan Warmup, TimeSpan AfterFailover, int WritersPerRegion, TimeSpan DeliveryWait)
+{
+    public static DrillOptions Default { get; } = new(TimeSpan.FromSeconds(8), TimeSpan.FromSeconds(6), 2, TimeSpan.FromSeconds(60));
+}
+
+public sealed record DrillResult(
+    double RtoSeconds, int LostAcknowledged, int DuplicateEffects, int UndeliveredEvents, int ReplayedEvents,
+    int AcknowledgedWrites, int StandbyReads, int StandbyReadFailures, int StaleReads, double PromoteSeconds, double? FailbackSeconds)
+{
+    public const double RtoGoalSeconds = 15;
+
+    public bool GoalsMet => RtoSeconds <= RtoGoalSeconds && LostAcknowledged == 0 && DuplicateEffects == 0 && UndeliveredEvents == 0
+                            && StandbyReadFailures == 0 && FailbackSeconds is not null;
+
+    public string Summary => FormattableString.Invariant($"failover rto_s={RtoSeconds:0.0} lost_acknowledged={LostAcknowledged} duplicate_effects={DuplicateEffects}");
+
+    public string Details => FormattableString.Invariant(
+        $"acknowledged_writes={AcknowledgedWrites} undelivered_events={UndeliveredEvents} replayed_events={ReplayedEvents} standby_reads={StandbyReads} standby_read_failures={StandbyReadFailures} stale_reads={StaleReads} promote_s={PromoteSeconds:0.00} failback_s={(FailbackSeconds is { } f ? f.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) : "failed")}");
+}
+
+/// <summary>
+/// The failover drill of issue 9: steady writes (subjects registered, consents granted, vault stores) and consent
+/// checks against both regions; the primary region killed hard (SIGKILL to its broker, database and services); a
+/// failover; then every acknowledged write is looked up in the new primary, every event committed before the kill is
+/// followed to its consumer's inbox, and the old region rejoins and takes the primary role back (failback).
+/// </summary>
+public static class Drill
+{
+    private const string Policy = "infobird";
+    private const string Purpose = "offers.relevant";
+
+    public static async Task<DrillResult> RunAsync(DistributedApplication app, DrillOptions options, Action<string> say, CancellationToken cancellationToken = default)
+    {
+        var coordinator = app.RegionCoordinator ?? throw new InvalidOperationException("The topology has no replicated regions.");
+        var primary = coordinator.Primary.Name;
+        var standby = coordinator.Standby.Name;
+        var credentials = DevCredentials.LoadOrCreate(app.Builder.StateDir);
+        using var dashboard = new HttpClient { BaseAddress = new Uri(app.Dashboard.Url), Timeout = TimeSpan.FromSeconds(60) };
+        dashboard.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", app.Dashboard.BrowserToken);
+        var run = Convert.ToHexStringLower(BitConverter.GetBytes(Random.Shared.Next()));
+        var ledger = new Ledger();
+
+        Region Target(string name) => new(name,
+            Client(app, $"consent-{name}", credentials), Client(app, $"vault-{name}", credentials));
+        var regions = new[] { Target(primary), Target(standby) };
+
+        using var stopWriters = new CancellationTokenSource();
+        using var stopReaders = new CancellationTokenSource();
+        var clock = Stopwatch.StartNew();
+        var next = 0;
+        var writers = regions.SelectMany(r => Enumerable.Range(0, options.WritersPerRegion).Select(_ =>
+            Task.Run(() => WriteAsync(r, () => $"drill-{run}-{Interlocked.Increment(ref next)}", ledger, clock, stopWriters.Token)))).ToList();
+        var reader = Task.Run(() => ReadAsync(regions[1], ledger, stopReaders.Token));
+
+        say($"steady load on {primary} and {standby} for {options.Warmup.TotalSeconds:0} s");
+        await Task.Delay(options.Warmup, cancellationToken);
+
+        say($"killing {primary}: SIGKILL to its broker, database and services");
+        var killedAt = clock.Elapsed;
+        var killedAtWall = DateTimeOffset.UtcNow;
+        coordinator.KillRegion(primary);
+
+        say($"failing over to {standby}");
+        var failover = await dashboard.PostAsJsonAsync("/api/regions/failover", new { to = standby }, cancellationToken);
+        var report = await failover.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+        if (!failover.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"The failover was refused ({(int)failover.StatusCode}): {report}");
+        }
+
+        var promoteSeconds = report.GetProperty("seconds").GetDouble();
+        say($"promoted in {promoteSeconds:0.00} s; load continues for {options.AfterFailover.TotalSeconds:0} s");
+        await Task.Delay(options.AfterFailover, cancellationToken);
+        await stopWriters.CancelAsync();
+        await Task.WhenAll(writers);
+        await stopReaders.CancelAsync();
+        await reader;
+
+        var firstWriteAfterKill = ledger.FirstAcknowledgedAfter(killedAt);
+        var rto = firstWriteAfterKill is { } t ? (t - killedAt).TotalSeconds : double.PositiveInfinity;
+        say($"{ledger.Acknowledged} writes acknowledged; first after the kill at +{rto:0.0} s");
+
+        var survivor = regions[1];
+        var lost = await CountLostAsync(survivor, ledger, cancellationToken);
+        say($"acknowledged writes missing in {standby}: {lost}");
+
+        var postgres = (PostgresResource)app[$"postgres-{standby}"];
+        var (undelivered, replayed, duplicates) = await FollowEventsAsync(postgres, killedAtWall, options.DeliveryWait, say, cancellationToken);
+
+        var failback = await FailBackAsync(app, dashboard, primary, credentials, run, say, cancellationToken);
+        return new DrillResult(rto, lost, duplicates, undelivered, replayed, ledger.Acknowledged,
+            ledger.Reads, ledger.ReadFailures, ledger.StaleReads, promoteSeconds, failback);
+    }
+
+    private static HttpClient Client(DistributedApplication app, string resource, DevCredentials credentials)
+    {
+        var client = new HttpClient { BaseAddress = new Uri(app[resource].Endpoint("http").Url), Timeout = TimeSpan.FromSeconds(10) };
+        client.DefaultRequestHeaders.Add(AuthenticationExtensions.ApiKeyHeader, credentials.ProductBackendApiKey);
+        return client;
+    }
+
+    /// <summary>One writer: a subject registered, a consent granted, delivery data stored, over and over, against one region.</summary>
+    private static async Task WriteAsync(Region region, Func<string> nextSubject, Ledger ledger, Stopwatch clock, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            var subject = nextSubject();
+            var started = clock.Elapsed;
+            try
+            {
+                using var registered = await region.Consent.PostAsJsonAsync("/v1/subjects", new { subjectId = subject, policyId = Policy, ageBand = "18-plus" }, stop);
+                if (!registered.IsSuccessStatusCode)
+                {
+                    await Task.Delay(100, stop);
+                    continue;
+                }
+
+                ledger.Subject(subject, started, clock.Elapsed);
+                using var granted = await region.Consent.PostAsJsonAsync($"/v1/subjects/{subject}/consents",
+                    new { purpose = Purpose, policyVersion = "1.0", collectionMethod = "web-form", jurisdiction = "CN" }, stop);
+                if (granted.IsSuccessStatusCode)
+                {
+                    ledger.Grant(subject, started, clock.Elapsed);
+                }
+
+                using var stored = await region.Vault.PostAsJsonAsync($"/v1/subjects/{subject}/data",
+                    new { category = "delivery", source = "provided", legalBasis = "contract", fields = new Dictionary<string, string> { ["address"] = $"No. {subject} Drill Road" } }, stop);
+                if (stored.IsSuccessStatusCode)
+                {
+                    var tokens = (await stored.Content.ReadFromJsonAsync<JsonElement>(stop)).GetProperty("tokens").EnumerateObject().Select(p => p.Value.GetString()!).ToList();
+                    ledger.Store(tokens, started, clock.Elapsed);
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !stop.IsCancellationRequested)
+            {
+                // The killed region refuses connections; unacknowledged writes are not counted.
+                await Task.Delay(100, CancellationToken.None);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Consent checks against the standby region for subjects whose grant was acknowledged: they must never fail.</summary>
+    private static async Task ReadAsync(Region region, Ledger ledger, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            if (ledger.RandomGrant() is not { } subject)
+            {
+                await Task.Delay(50, CancellationToken.None);
+                continue;
+            }
+
+            try
+            {
+                using var response = await region.Consent.GetAsync($"/v1/consents/check?subjectId={subject}&purpose={Purpose}", stop);
+                var allowed = response.IsSuccessStatusCode && (await response.Content.ReadFromJsonAsync<JsonElement>(stop)).GetProperty("allowed").GetBoolean();
+                ledger.Read(response.IsSuccessStatusCode, stale: response.IsSuccessStatusCode && !allowed);
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !stop.IsCancellationRequested)
+            {
+                ledger.Read(ok: false, stale: false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            await Task.Delay(10, CancellationToken.None);
+        }
+    }
+
+    private static async Task<int> CountLostAsync(Region survivor, Ledger ledger, CancellationToken cancellationToken)
+    {
+        var lost = 0;
+        foreach (var (subject, granted) in ledger.Subjects())
+        {
+            using var response = await survivor.Consent.GetAsync($"/v1/subjects/{subject}/consents", cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                lost += granted ? 2 : 1;
+                continue;
+            }
+
+            var consents = (await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("consents");
+            if (granted && !consents.EnumerateArray().Any(c => c.GetProperty("purpose").GetString() == Purpose && c.GetProperty("state").GetString() == "granted"))
+            {
+                lost++;
+            }
+        }
+
+        foreach (var tokens in ledger.Stores().Chunk(50))
+        {
+            using var response = await survivor.Vault.PostAsJsonAsync("/v1/detokenize", new { tokens = tokens.SelectMany(t => t).ToList(), purpose = "delivery.offline" }, cancellationToken);
+            var found = response.IsSuccessStatusCode
+                ? (await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("values").GetArrayLength()
+                : 0;
+            lost += tokens.Sum(t => t.Count) - found;
+        }
+
+        return lost;
+    }
+
+    /// <summary>
+    /// Every event committed before the kill must reach its consumer in the surviving region: ConsentGranted the vault,
+    /// SubjectDataStored retention. Counts the events still missing after the wait, the events the promoted outboxes
+    /// published again, and effects recorded more than once.
+    /// </summary>
+    private static async Task<(int Undelivered, int Replayed, int Duplicates)> FollowEventsAsync(
+        PostgresResource postgres, DateTimeOffset killedAt, TimeSpan wait, Action<string> say, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + wait;
+        int undelivered, committed;
+        while (true)
+        {
+            var grants = await UndeliveredAsync(postgres, "consentdb", "ConsentGranted", "vaultdb", "RecordConsentOnConsentGranted", killedAt, cancellationToken);
+            var stores = await UndeliveredAsync(postgres, "vaultdb", "SubjectDataStored", "retentiondb", "RecordInventoryOnSubjectDataStored", killedAt, cancellationToken);
+            (undelivered, committed) = (grants.Missing + stores.Missing, grants.Committed + stores.Committed);
+            if (undelivered == 0 || DateTime.UtcNow > deadline)
+            {
+                break;
+            }
+
+            await Task.Delay(500, cancellationToken);
+        }
+
+        var replayed = 0;
+        foreach (var database in new[] { "consentdb", "vaultdb" })
+        {
+            replayed += await ScalarAsync(postgres, database,
+                "select count(*) from outbox_messages where created_at < @killed and sent_at > @killed", killedAt, cancellationToken);
+        }
+
+        var duplicates =
+            await ScalarAsync(postgres, "vaultdb", "select count(*) from (select 1 from inbox_messages group by message_id, consumer having count(*) > 1) d", killedAt, cancellationToken)
+            + await ScalarAsync(postgres, "retentiondb", "select count(*) from (select 1 from inbox_messages group by message_id, consumer having count(*) > 1) d", killedAt, cancellationToken)
+            + await ScalarAsync(postgres, "retentiondb", "select count(*) from (select 1 from inventory_items group by token having count(*) > 1) d", killedAt, cancellationToken);
+        say($"events committed before the kill: {committed}; not delivered: {undelivered}; re-published after promotion: {replayed}; duplicate effects: {duplicates}");
+        return (undelivered, replayed, duplicates);
+    }
+
+    private static async Task<(int Committed, int Missing)> UndeliveredAsync(PostgresResource postgres, string producerDb, string eventType, string consumerDb, string consumer, DateTimeOffset killedAt, CancellationToken cancellationToken)
+    {
+        var committed = new List<Guid>();
+        await using (var connection = new NpgsqlConnection(postgres.Server.ConnectionString(producerDb)))
+        {
+            await connection.OpenAsync(cancellationToken);
+            await using var command = new NpgsqlCommand("select message_id from outbox_messages where message_type like @type and created_at < @killed", connection);
+            command.Parameters.AddWithValue("type", $"PrivacySuite.Contracts.{eventType},%");
+            command.Parameters.AddWithValue("killed", killedAt);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                committed.Add(reader.GetGuid(0));
+            }
+        }
+
+        await using var consumed = new NpgsqlConnection(postgres.Server.ConnectionString(consumerDb));
+        await consumed.OpenAsync(cancellationToken);
+        await using var check = new NpgsqlCommand("select count(*) from inbox_messages where consumer = @consumer and message_id = any(@ids)", consumed);
+        check.Parameters.AddWithValue("consumer", consumer);
+        check.Parameters.AddWithValue("ids", committed.ToArray());
+        return (committed.Count, committed.Count - (int)(long)(await check.ExecuteScalarAsync(cancellationToken))!);
+    }
+
+    private static async Task<int> ScalarAsync(PostgresResource postgres, string database, string sql, DateTimeOffset killedAt, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(postgres.Server.ConnectionString(database));
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.AddWithValue("killed", killedAt);
+        return (int)(long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>The lost region comes back as the standby (rebuilt from the new primary), then takes the primary role back.</summary>
+    private static async Task<double?> FailBackAsync(DistributedApplication app, HttpClient dashboard, string region, DevCredentials credentials, string run, Action<string> say, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        say($"{region} rejoins as the standby");
+        using (var rejoin = await dashboard.PostAsync($"/api/regions/{region}/rejoin", null, cancellationToken))
+        {
+            rejoin.EnsureSuccessStatusCode();
+        }
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(150);
+        while (!(app.Resources.Where(r => r.Region.Name == region).All(r => r.IsReady) && app.RegionCoordinator!.Snapshot().Replication.Mode == "sync"))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                say($"{region} did not rejoin within 150 s");
+                return null;
+            }
+
+            await Task.Delay(500, cancellationToken);
+        }
+
+        say($"{region} streams synchronously again after {clock.Elapsed.TotalSeconds:0.0} s; failing back");
+        using (var failback = await dashboard.PostAsJsonAsync("/api/regions/failover", new { to = region }, cancellationToken))
+        {
+            if (!failback.IsSuccessStatusCode)
+            {
+                say($"failback refused: {await failback.Content.ReadAsStringAsync(cancellationToken)}");
+                return null;
+            }
+        }
+
+        using var consent = Client(app, $"consent-{region}", credentials);
+        while (DateTime.UtcNow < deadline)
+        {
+            using var write = await consent.PostAsJsonAsync("/v1/subjects", new { subjectId = $"drill-{run}-failback", policyId = Policy, ageBand = "18-plus" }, cancellationToken);
+            if (write.IsSuccessStatusCode)
+            {
+                say($"{region} is the primary again and took a write {clock.Elapsed.TotalSeconds:0.0} s after the rejoin began");
+                return clock.Elapsed.TotalSeconds;
+            }
+
+            await Task.Delay(250, cancellationToken);
+        }
+
+        return null;
+    }
+
+    private sealed record Region(string Name, HttpClient Consent, HttpClient Vault);
+
+    /// <summary>What the clients were told was done, and what the standby's reads saw.</summary>
+    private sealed class Ledger
+    {
+        private readonly ConcurrentDictionary<string, bool> _subjects = new();
+        private readonly ConcurrentBag<IReadOnlyList<string>> _stores = [];
+        // When each acknowledged write was sent, and when its answer came.
+        private readonly ConcurrentBag<(TimeSpan Sent, TimeSpan Acknowledged)> _acknowledged = [];
+        private readonly List<string> _granted = [];
+        private int _reads;
+        private int _readFailures;
+        private int _staleReads;
+
+        public int Acknowledged => _acknowledged.Count;
+
+        public int Reads => _reads;
+
+        public int ReadFailures => _readFailures;
+
+        public int StaleReads => _staleReads;
+
+        public void Subject(string subject, TimeSpan sent, TimeSpan at)
+        {
+            _subjects[subject] = false;
+            _acknowledged.Add((sent, at));
+        }
+
+        public void Grant(string subject, TimeSpan sent, TimeSpan at)
+        {
+            _subjects[subject] = true;
+            lock (_granted)
+            {
+                _granted.Add(subject);
+            }
+
+            _acknowledged.Add((sent, at));
+        }
+
+        public void Store(IReadOnlyList<string> tokens, TimeSpan sent, TimeSpan at)
+        {
+            _stores.Add(tokens);
+            _acknowledged.Add((sent, at));
+        }
+
+        public void Read(bool ok, bool stale)
+        {
+            Interlocked.Increment(ref _reads);
+            if (!ok)
+            {
+                Interlocked.Increment(ref _readFailures);
+            }
+
+            if (stale)
+            {
+                Interlocked.Increment(ref _staleReads);
+            }
+        }
+
+        public string? RandomGrant()
+        {
+            lock (_granted)
+            {
+                return _granted.Count == 0 ? null : _granted[Random.Shared.Next(_granted.Count)];
+            }
+        }
+
+        /// <summary>The answer to the first write sent after <paramref name="at"/> (one in flight at the kill does not count).</summary>
+        public TimeSpan? FirstAcknowledgedAfter(TimeSpan at) =>
+            _acknowledged.Where(w => w.Sent > at).Select(w => w.Acknowledged).DefaultIfEmpty(TimeSpan.MaxValue).Min() is var first && first != TimeSpan.MaxValue ? first : null;
+
+        public IEnumerable<(string Subject, bool Granted)> Subjects() => _subjects.Select(p => (p.Key, p.Value));
+
+        public IEnumerable<IReadOnlyList<string>> Stores() => _stores;
+    }
+}
