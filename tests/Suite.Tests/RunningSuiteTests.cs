@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using PrivacySuite.AppHost.Hosting.Model;
 using Xunit.Abstractions;
@@ -132,6 +133,69 @@ public sealed class RunningSuiteTests(SuiteFixture suite, ITestOutputHelper outp
         var first = JsonDocument.Parse(data[0]).RootElement;
         Assert.Equal(1, first.GetProperty("sequence").GetInt64());
         Assert.Equal("[apphost] Starting", first.GetProperty("text").GetString());
+    }
+
+    [Fact]
+    [Trait("Clause", "INF-1.4")]
+    [Trait("Clause", "INF-6.5")]
+    public async Task A_withdrawal_sent_to_the_standby_region_is_honoured_by_both_regions_within_one_second()
+    {
+        var apiKey = PrivacySuite.ServiceDefaults.Auth.DevCredentials.LoadOrCreate(suite.StateDir).ProductBackendApiKey;
+        HttpClient Consent(string region)
+        {
+            var client = new HttpClient { BaseAddress = new Uri(suite.App[$"consent-{region}"].Endpoint("http").Url), Timeout = TimeSpan.FromSeconds(10) };
+            client.DefaultRequestHeaders.Add(PrivacySuite.ServiceDefaults.Auth.AuthenticationExtensions.ApiKeyHeader, apiKey);
+            return client;
+        }
+
+        using var beijing = Consent("beijing");
+        using var guangzhou = Consent("guangzhou");
+        var subject = $"regions-{Guid.NewGuid():N}"[..24];
+
+        // Writes sent to the standby are passed to the primary, which says so in a header.
+        using (var registered = await guangzhou.PostAsJsonAsync("/v1/subjects", new { subjectId = subject, policyId = "infobird", ageBand = "18-plus" }))
+        {
+            Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
+            Assert.Equal("guangzhou", registered.Headers.GetValues(PrivacySuite.ServiceDefaults.Regions.StandbyForwarding.ForwardedFromHeader).Single());
+        }
+
+        using (var granted = await guangzhou.PostAsJsonAsync($"/v1/subjects/{subject}/consents",
+                   new { purpose = "offers.relevant", policyVersion = "1.0", collectionMethod = "web-form", jurisdiction = "CN" }))
+        {
+            Assert.Equal(HttpStatusCode.Created, granted.StatusCode);
+        }
+
+        // Both regions answer (and cache) "allowed" before the withdrawal.
+        Assert.True(await AllowedAsync(beijing, subject));
+        Assert.True(await AllowedAsync(guangzhou, subject));
+
+        using (var withdrawn = await guangzhou.DeleteAsync($"/v1/subjects/{subject}/consents/offers.relevant"))
+        {
+            Assert.Equal(HttpStatusCode.OK, withdrawn.StatusCode);
+        }
+
+        var clock = Stopwatch.StartNew();
+        var honoured = new Dictionary<string, TimeSpan>();
+        while (honoured.Count < 2 && clock.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            foreach (var (name, client) in new[] { ("beijing", beijing), ("guangzhou", guangzhou) })
+            {
+                if (!honoured.ContainsKey(name) && !await AllowedAsync(client, subject))
+                {
+                    honoured[name] = clock.Elapsed;
+                }
+            }
+        }
+
+        output.WriteLine($"withdrawal honoured: beijing after {honoured.GetValueOrDefault("beijing").TotalMilliseconds:0} ms, guangzhou after {honoured.GetValueOrDefault("guangzhou").TotalMilliseconds:0} ms");
+        Assert.Equal(2, honoured.Count);
+        Assert.All(honoured.Values, t => Assert.True(t < TimeSpan.FromSeconds(1), $"honoured after {t.TotalMilliseconds:0} ms"));
+
+        static async Task<bool> AllowedAsync(HttpClient client, string subject)
+        {
+            using var check = await client.GetAsync($"/v1/consents/check?subjectId={subject}&purpose=offers.relevant");
+            return JsonDocument.Parse(await check.Content.ReadAsStringAsync()).RootElement.GetProperty("allowed").GetBoolean();
+        }
     }
 
     [Fact]
