@@ -43,6 +43,9 @@ static RegionResources AddRegion(DistributedApplicationBuilder builder, Region r
     // Both regions' clusters share one password: a standby is a byte copy of its primary.
     var postgres = builder.AddPostgres($"postgres-{region.Name}", region, port: 5440 + portOffset, passwordName: "postgres");
 
+    // Each region's own SMTP server (MailDev: mail can be read back), so losing one region does not silence the other.
+    var mail = builder.AddMailDev($"maildev-{region.Name}", region, smtpPort: 1025 + portOffset, webPort: 1080 + portOffset);
+
     var servicePort = 7100 + (100 * portOffset);
 
     var consent = builder.AddProject($"consent-{region.Name}", region, "services/Consent", httpPort: servicePort + 1)
@@ -75,8 +78,10 @@ static RegionResources AddRegion(DistributedApplicationBuilder builder, Region r
         .WithReference(postgres.AddDatabase("notificationsdb"))
         .WithReference(rabbitmq, "rabbitmq")
         .WithReference(vault, "vault")
+        .WithReference(mail)
         .WaitFor(postgres)
         .WaitFor(rabbitmq)
+        .WaitFor(mail)
         .WithHttpHealthCheck("/health");
 
     var incidents = builder.AddProject($"incidents-{region.Name}", region, "services/Incidents", httpPort: servicePort + 4)

@@ -28,8 +28,8 @@ public sealed class HardKillTests : IAsyncLifetime
             });
         try
         {
-            await Eventually.HoldsAsync(() => Task.FromResult(Directory.Exists(runDir) && Directory.GetFiles(runDir, "*.pid").Length == 14),
-                TimeSpan.FromSeconds(150), "all 14 resources started by the first AppHost");
+            await Eventually.HoldsAsync(() => Task.FromResult(Directory.Exists(runDir) && Directory.GetFiles(runDir, "*.pid").Length == SuiteFixture.ResourceNames.Length),
+                TimeSpan.FromSeconds(150), "every resource started by the first AppHost");
         }
         catch (TimeoutException e)
         {
@@ -44,7 +44,7 @@ public sealed class HardKillTests : IAsyncLifetime
 
         (_next, var entryPoint) = await DistributedApplicationFactory.StartAsync(
             SuiteFixture.AppHostAssembly, ["--state-dir", _stateDir, "--random-ports"], _output, TimeSpan.FromSeconds(60));
-        Assert.True(await SuiteFixture.HealthyBeforeExitAsync(_next, entryPoint, TimeSpan.FromSeconds(150)), "the next AppHost brought all 14 resources up");
+        Assert.True(await SuiteFixture.HealthyBeforeExitAsync(_next, entryPoint, TimeSpan.FromSeconds(150)), "the next AppHost brought every resource up");
 
         var left = ProcessTable.Snapshot().Where(p => orphans.Contains(p.Pid) || orphans.Contains(p.ProcessGroup)).ToList();
         Assert.Empty(left);

@@ -11,9 +11,9 @@ namespace PrivacySuite.Suite.Tests;
 public sealed class RunningSuiteTests(SuiteFixture suite, ITestOutputHelper output) : IClassFixture<SuiteFixture>
 {
     [Fact]
-    public void All_fourteen_resources_become_running_and_healthy()
+    public void All_sixteen_resources_become_running_and_healthy()
     {
-        output.WriteLine($"All 14 resources Running and Healthy {suite.TimeToHealthy.TotalSeconds:0.0} s after the AppHost started.");
+        output.WriteLine($"All {SuiteFixture.ResourceNames.Length} resources Running and Healthy {suite.TimeToHealthy.TotalSeconds:0.0} s after the AppHost started.");
         Assert.Equal(SuiteFixture.ResourceNames.Order(), suite.App.Resources.Select(r => r.Name).Order());
         Assert.All(suite.App.Resources, r =>
         {
@@ -30,7 +30,7 @@ public sealed class RunningSuiteTests(SuiteFixture suite, ITestOutputHelper outp
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         var rows = json.RootElement.EnumerateArray().ToList();
-        Assert.Equal(14, rows.Count);
+        Assert.Equal(SuiteFixture.ResourceNames.Length, rows.Count);
         foreach (var row in rows)
         {
             Assert.Equal(["endpoints", "health", "name", "region", "restarts", "startedAt", "state", "type"],
@@ -43,7 +43,7 @@ public sealed class RunningSuiteTests(SuiteFixture suite, ITestOutputHelper outp
             Assert.True(row.GetProperty("startedAt").TryGetDateTimeOffset(out _));
             Assert.True(row.GetProperty("restarts").GetInt32() >= 0);
             Assert.Equal(
-                name.StartsWith("postgres", StringComparison.Ordinal) ? "Postgres" : name.StartsWith("rabbitmq", StringComparison.Ordinal) ? "RabbitMQ" : "Project",
+                name.Split('-')[0] switch { "postgres" => "Postgres", "rabbitmq" => "RabbitMQ", "maildev" => "MailDev", _ => "Project" },
                 row.GetProperty("type").GetString());
         }
     }

@@ -14,7 +14,7 @@ public sealed class SuiteFixture : IAsyncLifetime
 {
     public static readonly string[] ResourceNames =
     [
-        "rabbitmq-beijing", "rabbitmq-guangzhou", "postgres-beijing", "postgres-guangzhou",
+        "rabbitmq-beijing", "rabbitmq-guangzhou", "postgres-beijing", "postgres-guangzhou", "maildev-beijing", "maildev-guangzhou",
         "consent-beijing", "vault-beijing", "retention-beijing", "incidents-beijing", "notifications-beijing",
         "consent-guangzhou", "vault-guangzhou", "retention-guangzhou", "incidents-guangzhou", "notifications-guangzhou",
     ];
@@ -50,7 +50,7 @@ public sealed class SuiteFixture : IAsyncLifetime
         TimeToHealthy = clock.Elapsed;
     }
 
-    /// <summary>True once all 14 are Running and Healthy; false on timeout, or at once if the AppHost exited (a start-up error).</summary>
+    /// <summary>True once all are Running and Healthy; false on timeout, or at once if the AppHost exited (a start-up error).</summary>
     public static async Task<bool> HealthyBeforeExitAsync(DistributedApplication app, Task<int> entryPoint, TimeSpan timeout)
     {
         var healthy = app.WaitForAllHealthyAsync(timeout);

@@ -100,6 +100,11 @@ public sealed class DistributedApplicationBuilder
         return Replication;
     }
 
+    /// <summary>A local SMTP server with a web API to read the mail (Aspire's AddMailDev).</summary>
+    public ResourceBuilder<MailDevResource> AddMailDev(string name, Region region, int smtpPort, int webPort) =>
+        Add(new MailDevResource(name, region, StateDir,
+            Options.PortFor(name, "smtp", smtpPort, primary: true), Options.PortFor(name, "http", webPort, primary: false)));
+
     /// <summary>A service from <paramref name="projectDirectory"/> (relative to the repository), with Aspire's environment for projects.</summary>
     public ResourceBuilder<ProjectResource> AddProject(string name, Region region, string projectDirectory, int httpPort)
     {

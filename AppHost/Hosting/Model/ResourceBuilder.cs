@@ -50,6 +50,10 @@ public static class ResourceBuilderExtensions
     public static ResourceBuilder<ProjectResource> WithReference(this ResourceBuilder<ProjectResource> builder, ResourceBuilder<RabbitMqResource> broker, string? connectionName = null) =>
         builder.WithConnectionString(broker.Resource, connectionName);
 
+    /// <summary>ConnectionStrings__smtp (default), as Aspire's MailDev integration gives it.</summary>
+    public static ResourceBuilder<ProjectResource> WithReference(this ResourceBuilder<ProjectResource> builder, ResourceBuilder<MailDevResource> mail, string? connectionName = null) =>
+        builder.WithConnectionString(mail.Resource, connectionName);
+
     /// <summary>Service discovery: services__{name}__http__0, so that <c>http://{name}</c> reaches <paramref name="service"/>.</summary>
     public static ResourceBuilder<ProjectResource> WithReference(this ResourceBuilder<ProjectResource> builder, ResourceBuilder<ProjectResource> service, string? name = null)
     {

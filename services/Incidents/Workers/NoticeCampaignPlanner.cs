@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
+using PrivacySuite.ServiceDefaults.Regions;
 
 namespace PrivacySuite.Incidents.Workers;
 
@@ -11,7 +12,7 @@ namespace PrivacySuite.Incidents.Workers;
 /// goes into the outbox, and the vault cursor moves on. A crash resumes from the last committed cursor.
 /// </summary>
 public sealed class NoticeCampaignPlanner(
-    IServiceScopeFactory scopes, CampaignSignal signal, TimeProvider time, IOptions<IncidentsOptions> options, ILogger<NoticeCampaignPlanner> logger)
+    IServiceScopeFactory scopes, CampaignSignal signal, RegionRole region, TimeProvider time, IOptions<IncidentsOptions> options, ILogger<NoticeCampaignPlanner> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -20,7 +21,8 @@ public sealed class NoticeCampaignPlanner(
         {
             try
             {
-                foreach (var campaignId in await ResolvingCampaignsAsync(stoppingToken))
+                // The standby region's replica is read-only: the primary's planner plans.
+                foreach (var campaignId in region.IsStandby ? [] : await ResolvingCampaignsAsync(stoppingToken))
                 {
                     while (!stoppingToken.IsCancellationRequested && await PlanNextPageAsync(campaignId, stoppingToken))
                     {

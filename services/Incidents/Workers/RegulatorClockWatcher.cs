@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using PrivacySuite.ServiceDefaults.Regions;
 
 namespace PrivacySuite.Incidents.Workers;
 
@@ -7,7 +8,7 @@ namespace PrivacySuite.Incidents.Workers;
 /// Each milestone is claimed with a conditional update, so two replicas never escalate twice.
 /// </summary>
 public sealed class RegulatorClockWatcher(
-    IServiceScopeFactory scopes, TimeProvider time, IOptions<IncidentsOptions> options, ILogger<RegulatorClockWatcher> logger) : BackgroundService
+    IServiceScopeFactory scopes, RegionRole region, TimeProvider time, IOptions<IncidentsOptions> options, ILogger<RegulatorClockWatcher> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -15,7 +16,11 @@ public sealed class RegulatorClockWatcher(
         {
             try
             {
-                await ScanAsync(stoppingToken);
+                // The standby region's replica is read-only: the primary's watcher escalates.
+                if (!region.IsStandby)
+                {
+                    await ScanAsync(stoppingToken);
+                }
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
