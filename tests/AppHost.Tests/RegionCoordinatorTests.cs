@@ -52,6 +52,11 @@ public sealed class RegionCoordinatorTests : IAsyncLifetime
     [Trait("Clause", "INF-3.2")]
     public async Task Replication_is_synchronous_falls_back_to_asynchronous_without_the_standby_and_returns_with_it()
     {
+        // Lag is a metric of the standby cluster in the dashboard's telemetry window.
+        await Eventually.HoldsAsync(() => Task.FromResult(_app.DashboardServer.Otlp.Store
+                .Metrics(m => m.Name == "privacysuite.replication.lag_bytes" && m.Resource.Name == "postgres-guangzhou").Count > 0),
+            TimeSpan.FromSeconds(10), "replication lag recorded as a metric");
+
         // Synchronous with remote_apply: a committed row is readable on the standby the moment the commit returns.
         await ExecuteAsync(Postgres("beijing"), "insert into writes values (1)");
         Assert.Equal(1L, await ScalarAsync(Postgres("guangzhou"), "select count(*) from writes where id = 1"));

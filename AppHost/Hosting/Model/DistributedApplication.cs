@@ -31,6 +31,10 @@ public sealed class DistributedApplication : IAsyncDisposable
         }
 
         _dashboard = new DashboardServer(this, builder.Dashboard);
+        if (RegionCoordinator is not null)
+        {
+            RegionCoordinator.Metrics = _dashboard.Otlp.Store.Add;
+        }
     }
 
     /// <summary>The file in the state folder that tells local tools where the dashboard is (see <see cref="WriteDashboardFile"/>).</summary>

@@ -37,6 +37,7 @@ public sealed class RegionCoordinator : IAsyncDisposable
     private ReplicationStatus _replication = new("starting", null, null, null, null, null);
     private FailoverReport? _lastFailover;
     private DateTimeOffset? _standbyMissingSince;
+    private DateTimeOffset _lastMetrics = DateTimeOffset.MinValue;
 
     internal RegionCoordinator(ReplicationDeclaration pair, RegionRoles roles, Func<Resource, ResourceRunnerHandle> runner, Action<string> console)
     {
@@ -47,6 +48,9 @@ public sealed class RegionCoordinator : IAsyncDisposable
     }
 
     public RegionRoles Roles { get; }
+
+    /// <summary>Where the replication metrics go (the dashboard's telemetry window), as the standby cluster's gauges.</summary>
+    internal Action<IEnumerable<Telemetry.MetricPoint>>? Metrics { get; set; }
 
     public Region Primary => Roles.IsPrimary(_pair.First.Region) ? _pair.First.Region : _pair.Second.Region;
 
@@ -279,6 +283,34 @@ public sealed class RegionCoordinator : IAsyncDisposable
             var since = _replication.Mode == mode ? _replication.ModeSince : now;
             _replication = new ReplicationStatus(mode, streaming?.State, streaming?.LagBytes, streaming?.ReplayLag?.TotalSeconds, since, note);
         }
+
+        RecordMetrics(standby, mode, streaming, now);
+    }
+
+    /// <summary>Every 2 s: replication lag and mode as gauges of the standby cluster, charted beside the services' metrics.</summary>
+    private void RecordMetrics(PostgresResource standby, string mode, StandbyStatus? streaming, DateTimeOffset now)
+    {
+        if (Metrics is null || now - _lastMetrics < TimeSpan.FromSeconds(2))
+        {
+            return;
+        }
+
+        _lastMetrics = now;
+        var resource = new Telemetry.TelemetryResource(standby.Name, null, standby.Region.Name);
+        var attributes = new Dictionary<string, string> { ["primary"] = Primary.Name };
+        Telemetry.MetricPoint Gauge(string name, string unit, string description, double value) =>
+            new(name, unit, description, "gauge", now, value, null, resource, attributes);
+        var points = new List<Telemetry.MetricPoint>
+        {
+            Gauge("privacysuite.replication.synchronous", "", "1 while commits wait for the standby, 0 while asynchronous", mode == "sync" ? 1 : 0),
+        };
+        if (streaming is not null)
+        {
+            points.Add(Gauge("privacysuite.replication.lag_bytes", "By", "WAL the standby has not replayed yet", streaming.LagBytes));
+            points.Add(Gauge("privacysuite.replication.replay_lag", "s", "Time the standby's replay trails the primary", streaming.ReplayLag?.TotalSeconds ?? 0));
+        }
+
+        Metrics(points);
     }
 
     /// <summary>Federation both ways (max-hops 1 stops a message from coming back): whichever region is primary, the other follows its events.</summary>
