@@ -31,7 +31,9 @@ public static class Grading
     private static readonly (Grade Grade, long People)[] PeopleThresholds =
         [(Grade.I, 100_000_000), (Grade.II, 10_000_000), (Grade.III, 1_000_000)];
 
-    // Direct economic loss, CNY: 100M / 20M / 5M.
+    // Direct economic loss, CNY: 100M / 20M / 5M. The grade I lines of this table and the next were checked against the
+    // annex as published on 2025-09-12 (网络安全事件分级指南, item 7 "1亿元以上" and item 2 "主要功能中断运行24小时以上");
+    // the grade II and III lines could not be read from a primary source here and follow the same annex's structure.
     private static readonly (Grade Grade, decimal Loss)[] LossThresholds =
         [(Grade.I, 100_000_000m), (Grade.II, 20_000_000m), (Grade.III, 5_000_000m)];
 
