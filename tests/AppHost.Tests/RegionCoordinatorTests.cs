@@ -115,6 +115,28 @@ public sealed class RegionCoordinatorTests : IAsyncLifetime
         Assert.Contains("Replication: sync", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    [Trait("Clause", "INF-3.2")]
+    public async Task A_primary_that_lost_its_data_is_not_restarted_empty_and_rejoins_after_a_failover()
+    {
+        await ExecuteAsync(Postgres("beijing"), "insert into writes values (20)");
+        _app.Command("postgres-beijing", ResourceCommands.Stop);
+        await Eventually.HoldsAsync(() => Task.FromResult(Postgres("beijing").ProcessId is null), TimeSpan.FromSeconds(30), "postgres-beijing stopped");
+        Directory.Delete(Postgres("beijing").Server.DataDirectory, recursive: true);
+
+        _app.Command("postgres-beijing", ResourceCommands.Start);
+        await Eventually.HoldsAsync(() => Task.FromResult(Postgres("beijing").State == ResourceStates.FailedToStart), TimeSpan.FromSeconds(30), "the empty primary refused");
+        Assert.Contains(Postgres("beijing").Log.After(0), l => l.Text.Contains("Refusing to create an empty primary", StringComparison.Ordinal));
+
+        // Unplanned: the old primary is down. Guangzhou is promoted with the row, and Beijing's next start clones it.
+        var report = await Coordinator.FailoverAsync("guangzhou");
+        Assert.False(report.Planned);
+        Assert.Equal(1L, await ScalarAsync(Postgres("guangzhou"), "select count(*) from writes where id = 20"));
+        await Eventually.HoldsAsync(async () => Postgres("beijing").IsReady && await PostgresReplication.IsInRecoveryAsync(Postgres("beijing").Server),
+            TimeSpan.FromSeconds(90), "postgres-beijing back as the standby of guangzhou");
+        Assert.Equal(1L, await ScalarAsync(Postgres("beijing"), "select count(*) from writes where id = 20"));
+    }
+
     private static async Task<(int Code, string Output)> PrivacyAsync(params string[] args)
     {
         var writer = new StringWriter();

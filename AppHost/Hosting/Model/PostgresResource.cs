@@ -56,6 +56,14 @@ public sealed class PostgresResource : Resource
             return;
         }
 
+        if (Peer is not null && !HasData(this) && HasData(Peer))
+        {
+            // An empty primary would start a new, empty history and the standby would be rebuilt from it: never.
+            throw new HostingException(
+                $"{Name} is the primary but its data folder is empty, while {Peer.Name} holds data. Refusing to create an empty primary: " +
+                $"fail over to {Peer.Region.Name} (privacy region failover --to {Peer.Region.Name}), or start with --fresh to discard everything.");
+        }
+
         await _server.StartAsync(cancellationToken);
         if (await PostgresReplication.IsInRecoveryAsync(_server, cancellationToken))
         {
@@ -72,6 +80,8 @@ public sealed class PostgresResource : Resource
     public override Task StopAsync() => _server.StopAsync();
 
     public override Task<bool> CheckHealthAsync(CancellationToken cancellationToken) => _server.IsHealthyAsync(cancellationToken);
+
+    private static bool HasData(PostgresResource postgres) => File.Exists(Path.Combine(postgres.Server.DataDirectory, "PG_VERSION"));
 
     /// <summary>
     /// Keeps a standby's data when it is one; otherwise (first start, or the old primary after a failover: fenced, its
