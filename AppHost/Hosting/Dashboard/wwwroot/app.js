@@ -103,6 +103,14 @@ function duration(seconds) {
   return `${Math.floor(s / 86400)} d ${Math.floor((s % 86400) / 3600)} h`;
 }
 
+/** A countdown to the second, so that it visibly runs: "3 h 07 min 09 s", "2 d 3 h 07 min 09 s". */
+function clockText(seconds) {
+  const s = Math.abs(Math.floor(seconds));
+  const pad = n => String(n).padStart(2, "0");
+  const d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60);
+  return `${d ? `${d} d ` : ""}${h} h ${pad(m)} min ${pad(s % 60)} s`;
+}
+
 function ms(value) { return value < 1 ? `${value.toFixed(2)} ms` : value < 1000 ? `${value.toFixed(1)} ms` : `${(value / 1000).toFixed(2)} s`; }
 
 /** A stable colour per resource, so a service looks the same in every view. */
@@ -129,7 +137,7 @@ function countdown(untilIso, { overdueText = "overdue by" } = {}) {
 function tickCountdowns() {
   for (const node of document.querySelectorAll("[data-until]")) {
     const left = (new Date(node.dataset.until).getTime() - Date.now()) / 1000;
-    node.textContent = left >= 0 ? duration(left) : `${node.dataset.overdue} ${duration(-left)}`;
+    node.textContent = left >= 0 ? clockText(left) : `${node.dataset.overdue} ${clockText(-left)}`;
     node.classList.toggle("overdue", left < 0);
     node.classList.toggle("soon", left >= 0 && left < 6 * 3600);
   }

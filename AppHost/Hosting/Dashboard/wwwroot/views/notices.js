@@ -1,0 +1,47 @@
+// Notices: each region's notice requests and campaigns with their delivery progress (GET /v1/notices).
+"use strict";
+
+(function () {
+  let body = null;
+  let last = 0;
+
+  async function load() {
+    if (!body) return;
+    last = Date.now();
+    try {
+      const answers = await getJson("/api/operations/notices");
+      const rows = [];
+      for (const a of answers) for (const n of a.data || []) rows.push({ region: a.region, ...n });
+      rows.sort((a, b) => new Date(b.requestedAt) - new Date(a.requestedAt));
+      body.replaceChildren(
+        ...answers.filter(a => a.error).map(regionError),
+        table(["Requested", "Region", "Notice", "Subjects", "Progress", "Delivered", "Failed", "Pending", ""], rows.map(n => {
+          const done = n.total === 0 ? 1 : (n.delivered + n.failed) / n.total;
+          return el("tr", { "data-notice": n.requestId },
+            cell("Requested", since(n.requestedAt)), cell("Region", n.region),
+            cell("Notice", el("span", { class: "mono" }, n.noticeType), n.total > 1 ? el("span", { class: "badge" }, "campaign") : null),
+            el("td", { class: "num", "data-label": "Subjects" }, n.total),
+            el("td", { class: "progress", "data-label": "Progress" }, el("div", { class: "meter" + (n.failed > 0 ? " soon" : "") }, el("div", { style: { width: `${Math.round(done * 100)}%` } }))),
+            el("td", { class: "num", "data-label": "Delivered" }, n.delivered),
+            el("td", { class: "num" + (n.failed > 0 ? " bad" : ""), "data-label": "Failed" }, n.failed),
+            el("td", { class: "num", "data-label": "Pending" }, n.pending),
+            cell("", n.paused ? el("span", { class: "badge s-Waiting" }, "paused") : ""));
+        }), { empty: "No notices requested yet." }));
+    } catch (e) {
+      body.replaceChildren(el("p", { class: "error" }, e.message));
+    }
+  }
+
+  registerView({
+    id: "notices",
+    title: "Notices",
+    order: 110,
+    leave() { body = null; },
+    render(container) {
+      body = el("div", {});
+      container.replaceChildren(el("div", { class: "toolbar" }, el("h1", {}, "Notice campaigns")), body);
+      load();
+    },
+    tick() { if (body && Date.now() - last > 5000) load(); },
+  });
+})();

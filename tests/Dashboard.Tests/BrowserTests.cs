@@ -1,0 +1,128 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using PrivacySuite.AppHost.Hosting.Model;
+using Xunit.Abstractions;
+using static Microsoft.Playwright.Assertions;
+
+namespace PrivacySuite.Dashboard.Tests;
+
+/// <summary>The dashboard in headless chromium, against the running suite: what an operator sees and clicks.</summary>
+[Collection(DashboardCollection.Name)]
+public sealed partial class BrowserTests(DashboardSuite suite, ITestOutputHelper output)
+{
+    private static readonly LocatorAssertionsToHaveCountOptions Patient = new() { Timeout = 30_000 };
+
+    [Fact]
+    public async Task The_resources_table_shows_every_resource_running_and_healthy()
+    {
+        output.WriteLine($"Suite healthy {suite.TimeToHealthy.TotalSeconds:0.0} s after start.");
+        var page = await suite.LoggedInPageAsync();
+
+        var rows = page.Locator("table.resources tbody tr");
+        await Expect(rows).ToHaveCountAsync(suite.App.Resources.Count);
+        foreach (var resource in suite.App.Resources)
+        {
+            var row = page.Locator($"tr[data-resource='{resource.Name}']");
+            await Expect(row.Locator(".badge.s-Running")).ToHaveTextAsync("Running");
+            await Expect(row.Locator(".badge.h-Healthy")).ToHaveTextAsync("Healthy");
+        }
+
+        Assert.Equal(14, suite.App.Resources.Count);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Clicking_restart_on_a_service_restarts_it_and_it_becomes_healthy_again()
+    {
+        var service = suite.App["notifications-guangzhou"];
+        var pid = service.ProcessId!.Value;
+        var startedAt = service.StartedAt!.Value;
+        var page = await suite.LoggedInPageAsync();
+        var row = page.Locator("tr[data-resource='notifications-guangzhou']");
+        var startedText = await row.Locator("td.started").GetAttributeAsync("data-started");
+
+        await row.Locator("button.restart").ClickAsync();
+
+        await Eventually.HoldsAsync(() => Task.FromResult(service.ProcessId is { } now && now != pid && service.IsReady),
+            TimeSpan.FromSeconds(60), "notifications-guangzhou running again under a new process, and healthy");
+        Assert.True(service.StartedAt > startedAt);
+        await Expect(row.Locator(".badge.h-Healthy")).ToHaveTextAsync("Healthy", new() { Timeout = 10_000 });
+        await Expect(row.Locator("td.started")).Not.ToHaveAttributeAsync("data-started", startedText!, new() { Timeout = 10_000 });
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_consent_granted_through_the_api_appears_as_one_trace_with_spans_from_consent_and_vault()
+    {
+        var subject = await SuiteActivity.GrantConsentAsync(suite);
+
+        // The request's trace crosses the outbox relay and RabbitMQ into the vault's consumer.
+        var traceId = await TraceAsync(subject, "consent-beijing", "vault-beijing");
+        var page = await suite.LoggedInPageAsync();
+        await page.GotoAsync($"{suite.App.Dashboard.Url}/#/traces/{traceId}");
+
+        await Expect(page.Locator(".wf-row[data-resource='consent-beijing']").First).ToBeVisibleAsync();
+        await Expect(page.Locator(".wf-row[data-resource='vault-beijing']").First).ToBeVisibleAsync();
+        await Expect(page.Locator(".legend")).ToContainTextAsync("consent-beijing");
+        await Expect(page.Locator(".legend")).ToContainTextAsync("vault-beijing");
+
+        // A span's attributes open beside the waterfall.
+        await page.Locator(".wf-row[data-resource='vault-beijing']").Last.ClickAsync();
+        await Expect(page.Locator(".span-details dd").First).ToContainTextAsync("vault-beijing");
+        await Expect(page.Locator(".span-details table")).ToBeVisibleAsync();
+
+        // And the list shows the trace when filtered by either service.
+        await page.GotoAsync($"{suite.App.Dashboard.Url}/#/traces?resource=vault-beijing");
+        await Expect(page.Locator($"tr[data-trace='{traceId}']")).ToHaveCountAsync(1, Patient);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task An_incident_declared_through_the_api_appears_with_its_grade_and_a_live_countdown()
+    {
+        var id = await SuiteActivity.DeclareIncidentAsync(suite, "Orders replica exposed");
+        var page = await suite.LoggedInPageAsync();
+
+        await page.GotoAsync($"{suite.App.Dashboard.Url}/#/incidents");
+        var row = page.Locator($"tr[data-incident='{id}']");
+        await Expect(row).ToHaveCountAsync(1, Patient);
+        await Expect(row).ToContainTextAsync("Orders replica exposed");
+        await Expect(row.Locator(".grade")).ToHaveTextAsync("Grade II");
+        var countdown = row.Locator(".countdown");
+        await Expect(countdown).ToHaveTextAsync(Countdown());
+        var first = await countdown.TextContentAsync();
+        await Expect(countdown).Not.ToHaveTextAsync(first!, new() { Timeout = 5_000 });
+        Assert.DoesNotContain("overdue", await countdown.TextContentAsync(), StringComparison.Ordinal);
+        await page.Context.CloseAsync();
+    }
+
+    /// <summary>Finds, through GET /api/traces, the trace whose spans mention <paramref name="marker"/> and come from all of <paramref name="resources"/>.</summary>
+    internal async Task<string> TraceAsync(string marker, params string[] resources)
+    {
+        using var dashboard = suite.Dashboard();
+        string? found = null;
+        await Eventually.HoldsAsync(async () =>
+        {
+            var traces = await dashboard.GetFromJsonAsync<JsonElement>($"/api/traces?resource={resources[^1]}&limit=500");
+            foreach (var trace in traces.GetProperty("traces").EnumerateArray())
+            {
+                var spans = trace.GetProperty("spans").EnumerateArray().ToList();
+                var mentions = spans.Any(s => s.GetProperty("attributes").EnumerateObject().Any(a => a.Value.GetString()!.Contains(marker, StringComparison.Ordinal)));
+                var from = spans.Select(s => s.GetProperty("resource").GetProperty("name").GetString()).ToHashSet();
+                if (mentions && resources.All(from.Contains))
+                {
+                    found = trace.GetProperty("traceId").GetString();
+                    return true;
+                }
+            }
+
+            return false;
+        }, TimeSpan.FromSeconds(30), $"a trace mentioning the request with spans from {string.Join(" and ", resources)}");
+        return found!;
+    }
+
+    [GeneratedRegex(@"^(\d+ d )?\d+ h \d{2} min \d{2} s$")]
+    private static partial Regex Countdown();
+}
