@@ -71,7 +71,7 @@ public sealed partial class BrowserTests(DashboardSuite suite, ITestOutputHelper
         // A span's attributes open beside the waterfall.
         await page.Locator(".wf-row[data-resource='vault-beijing']").Last.ClickAsync();
         await Expect(page.Locator(".span-details dd").First).ToContainTextAsync("vault-beijing");
-        await Expect(page.Locator(".span-details table")).ToBeVisibleAsync();
+        await Expect(page.Locator(".span-details table").First).ToBeVisibleAsync();
 
         // And the list shows the trace when filtered by either service.
         await page.GotoAsync($"{suite.App.Dashboard.Url}/#/traces?resource=vault-beijing");

@@ -51,7 +51,7 @@ public static class SuiteActivity
     {
         using var retention = suite.Person($"retention-{region}", "privacy-officer");
         using var placed = await retention.PostAsJsonAsync("/v1/legal-holds/",
-            new { category = "transaction", reasonCode = "authority", reference = "SAMR inquiry 2026-117", reviewAt = DateTimeOffset.UtcNow.AddDays(30) });
+            new { category = "Delivery", reasonCode = "authority", reference = "SAMR inquiry 2026-117", reviewAt = DateTimeOffset.UtcNow.AddDays(30) });
         await ExpectAsync(placed, HttpStatusCode.Created, HttpStatusCode.OK);
         return (await placed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
     }

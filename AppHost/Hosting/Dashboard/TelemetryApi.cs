@@ -21,7 +21,7 @@ public sealed record MetricPointDto(DateTimeOffset Time, double Value, ulong? Co
 
 public sealed record MetricSeriesDto(IReadOnlyDictionary<string, string> Attributes, IReadOnlyList<MetricPointDto> Points);
 
-public sealed record InstrumentDto(string Name, string Unit, string Description, string Type, IReadOnlyList<MetricSeriesDto> Series);
+public sealed record InstrumentDto(string Name, string Unit, string Description, string Type, bool Monotonic, IReadOnlyList<MetricSeriesDto> Series);
 
 public sealed record MetricsDto(bool Paused, string? Resource, IReadOnlyList<string> Resources, IReadOnlyList<InstrumentDto> Instruments);
 
@@ -176,7 +176,7 @@ public static class TelemetryApi
                     .OrderByDescending(s => s.Points.Count).ThenBy(s => SeriesKey(s.Attributes), StringComparer.Ordinal)
                     .Take(MaxSeriesPerInstrument)
                     .ToList();
-                return new InstrumentDto(g.Key, last.Unit, last.Description, last.Type, series);
+                return new InstrumentDto(g.Key, last.Unit, last.Description, last.Type, last.Monotonic, series);
             })
             .ToList();
         return TypedResults.Ok(new MetricsDto(otlp.Store.Paused, resource, resources, instruments));
@@ -192,7 +192,7 @@ public static class TelemetryApi
         var end = spans.Max(s => s.End);
         return new TraceDto(
             spans[0].TraceId,
-            root.Name,
+            Title(root),
             root.Resource.Name,
             start,
             (end - start).TotalMilliseconds,
@@ -201,6 +201,16 @@ public static class TelemetryApi
             spans.Count(s => s.Status == "Error"),
             spans.Take(MaxSpansPerTrace).ToList());
     }
+
+    /// <summary>
+    /// What an operator recognises: ASP.NET Core names its server spans after the activity
+    /// (Microsoft.AspNetCore.Hosting.HttpRequestIn), so an HTTP span is titled by method and route instead.
+    /// </summary>
+    public static string Title(SpanRecord span) =>
+        span.Attributes.TryGetValue("http.request.method", out var method) &&
+        (span.Attributes.TryGetValue("http.route", out var target) || span.Attributes.TryGetValue("url.path", out target))
+            ? $"{method} {target}"
+            : span.Name;
 
     private static ProblemHttpResult? Invalid(string? resource, string? text, int? limit, int maxLimit)
     {

@@ -29,7 +29,7 @@
 
   registerView({
     id: "logs",
-    title: "Structured logs",
+    title: "Logs",
     order: 30,
     leave() { body = null; },
     render(container, arg, q) {

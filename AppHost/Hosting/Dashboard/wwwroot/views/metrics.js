@@ -1,6 +1,6 @@
 // Metrics: every instrument a resource reports (GET /api/metrics?resource=NAME), drawn as SVG line charts here
 // (no chart library: nothing is loaded from outside the AppHost). Counters show their rate, histograms the mean
-// of each export interval, gauges their value.
+// of each export interval, gauges and up-down counters their value.
 "use strict";
 
 (function () {
@@ -11,7 +11,7 @@
   /** The plotted points of one series: [{t (ms), v}]. */
   function plotted(instrument, series) {
     const pts = series.points.map(p => ({ t: new Date(p.time).getTime(), v: p.value, c: p.count }));
-    if (instrument.type === "gauge") return pts.map(p => ({ t: p.t, v: p.v }));
+    if (instrument.type === "gauge" || !instrument.monotonic) return pts.map(p => ({ t: p.t, v: p.v }));
     const out = [];
     for (let i = 1; i < pts.length; i++) {
       const a = pts[i - 1], b = pts[i];
@@ -78,7 +78,7 @@
   function card(instrument) {
     const { svg, lines } = chart(instrument);
     const what = instrument.type === "histogram" ? `mean per interval${instrument.unit ? ` (${instrument.unit})` : ""}`
-      : instrument.type === "sum" ? `rate per second${instrument.unit ? ` (${instrument.unit}/s)` : ""}` : (instrument.unit || "value");
+      : instrument.type === "sum" && instrument.monotonic ? `rate per second${instrument.unit ? ` (${instrument.unit}/s)` : ""}` : (instrument.unit || "value");
     const latest = lines.length === 1 ? fmt(lines[0].pts[lines[0].pts.length - 1].v) : "";
     return el("section", { class: "card metric", "data-instrument": instrument.name },
       el("h2", {}, instrument.name, " ", el("span", { class: "muted" }, latest)),

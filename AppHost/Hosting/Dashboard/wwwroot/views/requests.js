@@ -40,7 +40,7 @@
 
   registerView({
     id: "requests",
-    title: "Subject requests",
+    title: "Requests",
     order: 90,
     leave() { body = null; },
     render(container) {

@@ -44,6 +44,15 @@
     loadList();
   }
 
+  /** HTTP spans by method and route (as the API titles traces), others by their name. */
+  function title(span) {
+    const a = span.attributes;
+    const method = a["http.request.method"];
+    if (!method) return span.name;
+    const target = a["http.route"] || a["url.path"] || (a["url.full"] ? new URL(a["url.full"]).pathname : "");
+    return target ? `${method} ${target}` : span.name;
+  }
+
   /** Orders spans depth-first from the roots, so children sit under their parent. */
   function tree(spans) {
     const byParent = new Map();
@@ -67,7 +76,8 @@
     if (!span) return el("div", { class: "span-details muted" }, "Select a span to see its attributes.");
     const attrs = Object.entries(span.attributes).sort(([a], [b]) => a.localeCompare(b));
     return el("div", { class: "span-details" },
-      el("h2", {}, span.name),
+      el("h2", {}, title(span)),
+      title(span) !== span.name ? el("p", { class: "muted mono" }, span.name) : null,
       el("dl", {},
         el("dt", {}, "Resource"), el("dd", {}, resourceBadge(span.resource.name)),
         el("dt", {}, "Kind"), el("dd", {}, span.kind),
@@ -100,7 +110,7 @@
       const row = el("div", { class: "wf-row" + (span.status === "Error" ? " error" : ""), "data-span": span.spanId, "data-resource": span.resource.name, tabindex: "0" },
         el("div", { class: "wf-label", style: { paddingLeft: `${depth * 14 + 4}px` } },
           el("span", { class: "dot", style: { background: colorOf(span.resource.name) } }),
-          el("span", { class: "wf-res" }, span.resource.name), " ", span.name),
+          el("span", { class: "wf-res" }, span.resource.name), " ", title(span)),
         el("div", { class: "wf-track" },
           el("div", { class: "wf-bar", style: { left: `${Math.min(offset, 99.6)}%`, width: `${Math.min(width, 100 - Math.min(offset, 99.6))}%`, background: colorOf(span.resource.name) } }),
           el("span", { class: "wf-ms" }, ms(span.durationMs))));
