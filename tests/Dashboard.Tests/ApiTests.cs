@@ -134,6 +134,7 @@ public sealed class ApiTests(DashboardSuite suite)
     [Theory]
     [InlineData("/api/traces?limit=0")]
     [InlineData("/api/traces?limit=501")]
+    [InlineData("/api/traces?minSpans=0")]
     [InlineData("/api/traces/not-a-trace-id")]
     [InlineData("/api/logs?level=Loud")]
     [InlineData("/api/logs?traceId=xyz")]

@@ -79,16 +79,24 @@ public static class TelemetryApi
         otlp.Store.Paused, otlp.Store.Spans().Count, otlp.Store.Logs().Count, otlp.Store.Metrics().Count,
         otlp.Accepted("traces"), otlp.Accepted("logs"), otlp.Accepted("metrics"), otlp.Rejected);
 
-    private static Results<Ok<TracesDto>, ProblemHttpResult> Traces(OtlpReceiver otlp, string? resource = null, string? text = null, int? limit = null)
+    // minSpans leaves out smaller traces: the relays' and sweepers' polling makes many one-span traces.
+    private static Results<Ok<TracesDto>, ProblemHttpResult> Traces(OtlpReceiver otlp, string? resource = null, string? text = null, int? limit = null, int minSpans = 1)
     {
         if (Invalid(resource, text, limit, MaxTraces) is { } problem)
         {
             return problem;
         }
 
+        if (minSpans is < 1 or > MaxSpansPerTrace)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad minSpans",
+                detail: $"minSpans is between 1 and {MaxSpansPerTrace}.");
+        }
+
         // Every span of a trace that touches the resource, not only the resource's own: the waterfall needs the whole trace.
         var byTrace = otlp.Store.Spans().GroupBy(s => s.TraceId).ToList();
         var matching = byTrace
+            .Where(g => g.Count() >= minSpans)
             .Where(g => resource is null || g.Any(s => string.Equals(s.Resource.Name, resource, StringComparison.OrdinalIgnoreCase)))
             .Where(g => text is null || g.Any(s => s.Name.Contains(text, StringComparison.OrdinalIgnoreCase) || s.TraceId.StartsWith(text, StringComparison.OrdinalIgnoreCase)))
             .Select(g => ToTrace(g.ToList()))

@@ -315,7 +315,7 @@ public static class RetentionApi
         }
 
         var sweeps = await s.Db.Sweeps.AsNoTracking()
-            .OrderByDescending(x => x.State == "running").ThenByDescending(x => x.StartedAt).Take(limit).ToListAsync(cancellationToken);
+            .OrderByDescending(x => x.State == "running").ThenByDescending(x => x.StartedAt).ThenByDescending(x => x.Id).Take(limit).ToListAsync(cancellationToken);
         var views = new List<SweepView>(sweeps.Count);
         foreach (var sweep in sweeps)
         {

@@ -3,7 +3,7 @@
 "use strict";
 
 (function () {
-  let filters = { resource: "", text: "" };
+  let filters = { resource: "", text: "", all: "" };
   let selectedSpan = null;
   let listBody = null;
 
@@ -12,6 +12,7 @@
     const params = new URLSearchParams({ limit: "100" });
     if (filters.resource) params.set("resource", filters.resource);
     if (filters.text) params.set("text", filters.text);
+    if (!filters.all) params.set("minSpans", "2"); // background polling makes many one-span traces
     try {
       const data = await getJson(`/api/traces?${params}`);
       listBody.replaceChildren(data.traces.length === 0
@@ -32,14 +33,17 @@
   }
 
   function renderList(container, q) {
-    filters = { resource: q.get("resource") || "", text: q.get("text") || "" };
+    filters = { resource: q.get("resource") || "", text: q.get("text") || "", all: q.get("all") || "" };
     const text = el("input", { type: "search", placeholder: "Span name or trace id", value: filters.text, "aria-label": "Filter traces",
       oninput: e => { filters.text = e.target.value.trim(); setQuery(filters); loadList(); } });
     listBody = el("div", {});
     container.replaceChildren(
       el("div", { class: "toolbar" }, el("h1", {}, "Traces"),
         resourceSelect(filters.resource, v => { filters.resource = v; setQuery(filters); loadList(); }, { projectsOnly: true }),
-        text, telemetryControls(loadList)),
+        text,
+        el("label", { title: "Database polls of the outbox relays and sweepers are traces of one span" },
+          el("input", { type: "checkbox", checked: !!filters.all, onchange: e => { filters.all = e.target.checked ? "1" : ""; setQuery(filters); loadList(); } }), " single-span traces"),
+        telemetryControls(loadList)),
       listBody);
     loadList();
   }
