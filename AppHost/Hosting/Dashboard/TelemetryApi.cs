@@ -214,11 +214,23 @@ public static class TelemetryApi
     /// What an operator recognises: ASP.NET Core names its server spans after the activity
     /// (Microsoft.AspNetCore.Hosting.HttpRequestIn), so an HTTP span is titled by method and route instead.
     /// </summary>
-    public static string Title(SpanRecord span) =>
-        span.Attributes.TryGetValue("http.request.method", out var method) &&
-        (span.Attributes.TryGetValue("http.route", out var target) || span.Attributes.TryGetValue("url.path", out target))
-            ? $"{method} {target}"
+    public static string Title(SpanRecord span)
+    {
+        if (!span.Attributes.TryGetValue("http.request.method", out var method))
+        {
+            return span.Name;
+        }
+
+        if (span.Attributes.TryGetValue("http.route", out var target) || span.Attributes.TryGetValue("url.path", out target))
+        {
+            return $"{method} {target}";
+        }
+
+        // A client span carries the whole URL: its path names the call.
+        return span.Attributes.TryGetValue("url.full", out var url) && Uri.TryCreate(url, UriKind.Absolute, out var uri)
+            ? $"{method} {uri.AbsolutePath}"
             : span.Name;
+    }
 
     private static ProblemHttpResult? Invalid(string? resource, string? text, int? limit, int maxLimit)
     {

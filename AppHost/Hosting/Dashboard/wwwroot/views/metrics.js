@@ -96,7 +96,10 @@
     }
     try {
       const data = await getJson(`/api/metrics?resource=${encodeURIComponent(resource)}`);
-      const shown = data.instruments.filter(i => !filter || i.name.includes(filter));
+      // The suite's own instruments first (outbox, relay lag...), then HTTP, then the rest.
+      const rank = name => name.startsWith("privacysuite.") ? 0 : name.startsWith("http.") ? 1 : 2;
+      const shown = data.instruments.filter(i => !filter || i.name.includes(filter))
+        .sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
       body.replaceChildren(shown.length === 0
         ? el("p", { class: "muted empty" }, `No metrics from ${resource} in the window yet (services export every few seconds).`)
         : el("div", { class: "cards" }, shown.map(card)));
