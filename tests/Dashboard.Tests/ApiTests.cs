@@ -131,6 +131,31 @@ public sealed class ApiTests(DashboardSuite suite)
             TimeSpan.FromSeconds(30), "spans recorded again after resume");
     }
 
+    [Fact]
+    [Trait("Clause", "IWK-2.1")]
+    public async Task Personal_data_stored_in_the_vault_appears_in_no_span_log_or_metric_the_dashboard_receives()
+    {
+        var marker = $"canary{Guid.NewGuid():N}"[..20];
+        using var vault = suite.ProductBackend("vault-beijing");
+        var subject = $"s-{Guid.NewGuid():N}";
+        using var stored = await vault.PostAsJsonAsync($"/v1/subjects/{subject}/data",
+            new { category = "contact", source = "provided", fields = new { email = $"{marker}@example.cn", phone = "+8613800138000", language = "zh-CN" } });
+        Assert.True(stored.IsSuccessStatusCode, $"store answered {(int)stored.StatusCode}");
+        using var lookup = await vault.PostAsJsonAsync("/v1/lookup", new { field = "email", value = $"{marker}@example.cn" });
+        var store = suite.App.DashboardServer.Otlp.Store;
+
+        // The store's and the lookup's spans and logs have arrived: their trace carries the subject id (an id, not data).
+        await Eventually.HoldsAsync(() => Task.FromResult(store.Spans(s => s.Attributes.Values.Any(v => v.Contains(subject, StringComparison.Ordinal))).Count > 0
+                && store.Spans(s => s.Attributes.TryGetValue("url.path", out var path) && path == "/v1/lookup").Count > 0),
+            TimeSpan.FromSeconds(30), "the store and lookup requests' spans in the window");
+        await Task.Delay(TimeSpan.FromSeconds(2)); // one more export of logs and metrics
+
+        bool Leaks(string? text) => text is not null && (text.Contains(marker, StringComparison.OrdinalIgnoreCase) || text.Contains("13800138000", StringComparison.Ordinal));
+        Assert.DoesNotContain(store.Spans(), s => Leaks(s.Name) || s.Attributes.Values.Any(Leaks) || s.Events.Any(e => e.Attributes.Values.Any(Leaks)));
+        Assert.DoesNotContain(store.Logs(), l => Leaks(l.Message) || l.Attributes.Values.Any(Leaks));
+        Assert.DoesNotContain(store.Metrics(), m => m.Attributes.Values.Any(Leaks));
+    }
+
     [Theory]
     [InlineData("/api/traces?limit=0")]
     [InlineData("/api/traces?limit=501")]

@@ -1,5 +1,3 @@
-using System.Net.Http.Json;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using PrivacySuite.AppHost.Hosting.Model;
@@ -59,7 +57,7 @@ public sealed partial class BrowserTests(DashboardSuite suite, ITestOutputHelper
         var subject = await SuiteActivity.GrantConsentAsync(suite);
 
         // The request's trace crosses the outbox relay and RabbitMQ into the vault's consumer.
-        var traceId = await TraceAsync(subject, "consent-beijing", "vault-beijing");
+        var traceId = await SuiteActivity.TraceAsync(suite, subject, "consent-beijing", "vault-beijing");
         var page = await suite.LoggedInPageAsync();
         await page.GotoAsync($"{suite.App.Dashboard.Url}/#/traces/{traceId}");
 
@@ -96,31 +94,6 @@ public sealed partial class BrowserTests(DashboardSuite suite, ITestOutputHelper
         await Expect(countdown).Not.ToHaveTextAsync(first!, new() { Timeout = 5_000 });
         Assert.DoesNotContain("overdue", await countdown.TextContentAsync(), StringComparison.Ordinal);
         await page.Context.CloseAsync();
-    }
-
-    /// <summary>Finds, through GET /api/traces, the trace whose spans mention <paramref name="marker"/> and come from all of <paramref name="resources"/>.</summary>
-    internal async Task<string> TraceAsync(string marker, params string[] resources)
-    {
-        using var dashboard = suite.Dashboard();
-        string? found = null;
-        await Eventually.HoldsAsync(async () =>
-        {
-            var traces = await dashboard.GetFromJsonAsync<JsonElement>($"/api/traces?resource={resources[^1]}&limit=500");
-            foreach (var trace in traces.GetProperty("traces").EnumerateArray())
-            {
-                var spans = trace.GetProperty("spans").EnumerateArray().ToList();
-                var mentions = spans.Any(s => s.GetProperty("attributes").EnumerateObject().Any(a => a.Value.GetString()!.Contains(marker, StringComparison.Ordinal)));
-                var from = spans.Select(s => s.GetProperty("resource").GetProperty("name").GetString()).ToHashSet();
-                if (mentions && resources.All(from.Contains))
-                {
-                    found = trace.GetProperty("traceId").GetString();
-                    return true;
-                }
-            }
-
-            return false;
-        }, TimeSpan.FromSeconds(30), $"a trace mentioning the request with spans from {string.Join(" and ", resources)}");
-        return found!;
     }
 
     [GeneratedRegex(@"^(\d+ d )?\d+ h \d{2} min \d{2} s$")]

@@ -88,6 +88,31 @@ public static class SuiteActivity
         return (await sent.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("requestId").GetGuid();
     }
 
+    /// <summary>Finds, through GET /api/traces, the trace whose spans mention <paramref name="marker"/> and come from all of <paramref name="resources"/>.</summary>
+    public static async Task<string> TraceAsync(DashboardSuite suite, string marker, params string[] resources)
+    {
+        using var dashboard = suite.Dashboard();
+        string? found = null;
+        await Eventually.HoldsAsync(async () =>
+        {
+            var traces = await dashboard.GetFromJsonAsync<JsonElement>($"/api/traces?resource={resources[^1]}&limit=500");
+            foreach (var trace in traces.GetProperty("traces").EnumerateArray())
+            {
+                var spans = trace.GetProperty("spans").EnumerateArray().ToList();
+                var mentions = spans.Any(s => s.GetProperty("attributes").EnumerateObject().Any(a => a.Value.GetString()!.Contains(marker, StringComparison.Ordinal)));
+                var from = spans.Select(s => s.GetProperty("resource").GetProperty("name").GetString()).ToHashSet();
+                if (mentions && resources.All(from.Contains))
+                {
+                    found = trace.GetProperty("traceId").GetString();
+                    return true;
+                }
+            }
+
+            return false;
+        }, TimeSpan.FromSeconds(30), $"a trace mentioning the request with spans from {string.Join(" and ", resources)}");
+        return found!;
+    }
+
     private static async Task ExpectAsync(HttpResponseMessage response, params HttpStatusCode[] expected)
     {
         if (!expected.Contains(response.StatusCode))

@@ -27,7 +27,7 @@ public sealed class ViewsTests(DashboardSuite suite, ITestOutputHelper output)
         var hold = await SuiteActivity.PlaceLegalHoldAsync(suite);
         var sweep = await SuiteActivity.StartSweepAsync(suite);
         var campaign = await SuiteActivity.SendCampaignAsync(suite, [subject, $"s-{Guid.NewGuid():N}", $"s-{Guid.NewGuid():N}"]);
-        var trace = await new BrowserTests(suite, output).TraceAsync(subject, "consent-beijing", "vault-beijing");
+        var trace = await SuiteActivity.TraceAsync(suite, subject, "consent-beijing", "vault-beijing");
         Directory.CreateDirectory(Screenshots);
         var page = await suite.LoggedInPageAsync();
 

@@ -99,10 +99,10 @@ public static class TelemetryApi
             .Where(g => g.Count() >= minSpans)
             .Where(g => resource is null || g.Any(s => string.Equals(s.Resource.Name, resource, StringComparison.OrdinalIgnoreCase)))
             .Where(g => text is null || g.Any(s => s.Name.Contains(text, StringComparison.OrdinalIgnoreCase) || s.TraceId.StartsWith(text, StringComparison.OrdinalIgnoreCase)))
-            .Select(g => ToTrace(g.ToList()))
-            .OrderByDescending(t => t.Start)
             .ToList();
-        return TypedResults.Ok(new TracesDto(otlp.Store.Paused, matching.Count, matching.Take(limit ?? 50).ToList()));
+        // Only the traces on the page are assembled: the window can hold tens of thousands.
+        var page = matching.OrderByDescending(g => g.Min(s => s.Start)).Take(limit ?? 50).Select(g => ToTrace(g.ToList())).ToList();
+        return TypedResults.Ok(new TracesDto(otlp.Store.Paused, matching.Count, page));
     }
 
     private static Results<Ok<TraceDto>, ProblemHttpResult> Trace(string traceId, OtlpReceiver otlp)
