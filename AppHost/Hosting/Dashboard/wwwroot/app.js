@@ -131,16 +131,20 @@ function resourceSelect(selected, onchange, { any = "All resources", projectsOnl
 
 /** Elements with data-until (an ISO time) show a live countdown to it, refreshed every second. */
 function countdown(untilIso, { overdueText = "overdue by" } = {}) {
-  return el("span", { class: "countdown", "data-until": untilIso, "data-overdue": overdueText }, "");
+  const node = el("span", { class: "countdown", "data-until": untilIso, "data-overdue": overdueText });
+  showCountdown(node);
+  return node;
+}
+
+function showCountdown(node) {
+  const left = (new Date(node.dataset.until).getTime() - Date.now()) / 1000;
+  node.textContent = left >= 0 ? clockText(left) : `${node.dataset.overdue} ${clockText(-left)}`;
+  node.classList.toggle("overdue", left < 0);
+  node.classList.toggle("soon", left >= 0 && left < 6 * 3600);
 }
 
 function tickCountdowns() {
-  for (const node of document.querySelectorAll("[data-until]")) {
-    const left = (new Date(node.dataset.until).getTime() - Date.now()) / 1000;
-    node.textContent = left >= 0 ? clockText(left) : `${node.dataset.overdue} ${clockText(-left)}`;
-    node.classList.toggle("overdue", left < 0);
-    node.classList.toggle("soon", left >= 0 && left < 6 * 3600);
-  }
+  for (const node of document.querySelectorAll("[data-until]")) showCountdown(node);
   for (const node of document.querySelectorAll("[data-since]")) {
     node.textContent = duration((Date.now() - new Date(node.dataset.since).getTime()) / 1000);
   }
