@@ -96,6 +96,27 @@ public sealed partial class BrowserTests(DashboardSuite suite, ITestOutputHelper
         await page.Context.CloseAsync();
     }
 
+    [Fact]
+    public async Task Without_the_token_the_page_asks_for_it_and_shows_no_operations_data()
+    {
+        var context = await suite.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 800 } });
+        var page = await context.NewPageAsync();
+
+        await page.GotoAsync($"{suite.App.Dashboard.Url}/#/incidents");
+        await Expect(page.Locator("#login")).ToBeVisibleAsync();
+        await Expect(page.Locator("tr[data-incident]")).ToHaveCountAsync(0);
+
+        await page.Locator("#token").FillAsync("not-the-token");
+        await page.Locator("#login-form button").ClickAsync();
+        await Expect(page.Locator("#login-error")).ToContainTextAsync("token");
+
+        await page.Locator("#token").FillAsync(suite.App.Dashboard.BrowserToken);
+        await page.Locator("#login-form button").ClickAsync();
+        await Expect(page.Locator("#login")).ToBeHiddenAsync();
+        await Expect(page.Locator("main h1")).ToHaveTextAsync("Open incidents");
+        await context.CloseAsync();
+    }
+
     [GeneratedRegex(@"^(\d+ d )?\d+ h \d{2} min \d{2} s$")]
     private static partial Regex Countdown();
 }
