@@ -19,7 +19,8 @@ install_npm_tools() {
   echo "$want" > "$stamp"
 }
 
-packages=(rabbitmq-server postgresql wrk nodejs "$@")
+# chromium: the dashboard's browser tests (Playwright drives /usr/bin/chromium, headless).
+packages=(rabbitmq-server postgresql wrk nodejs chromium "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -150,6 +150,30 @@ public sealed class OtlpReceiverTests : IAsyncLifetime
     }
 
     [Fact]
+    public void An_up_down_counter_arrives_as_a_sum_that_is_not_monotonic()
+    {
+        using var meter = new Meter($"otlp-updown-test-{Guid.NewGuid():N}");
+        var connections = meter.CreateUpDownCounter<long>("db.client.connection.count");
+        var published = meter.CreateCounter<long>("privacysuite.outbox.published");
+        using (var provider = Sdk.CreateMeterProviderBuilder()
+            .AddMeter(meter.Name)
+            .ConfigureResource(r => r.AddService("consent-beijing", serviceInstanceId: "consent-beijing-7a8b"))
+            .AddOtlpExporter(o => Configure(o, "/v1/metrics"))
+            .Build())
+        {
+            connections.Add(5);
+            connections.Add(-2);
+            published.Add(1);
+            provider.ForceFlush();
+        }
+
+        var metrics = _receiver.Store.Metrics(m => m.Resource.Name == "consent-beijing");
+        var count = metrics.Last(m => m.Name == "db.client.connection.count");
+        Assert.Equal(("sum", false, 3d), (count.Type, count.Monotonic, count.Value));
+        Assert.True(metrics.Last(m => m.Name == "privacysuite.outbox.published").Monotonic);
+    }
+
+    [Fact]
     public async Task Garbage_wrong_media_types_and_missing_keys_are_refused_with_problem_details()
     {
         using var anonymous = new HttpClient { BaseAddress = _endpoint };

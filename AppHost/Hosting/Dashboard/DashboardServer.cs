@@ -14,7 +14,7 @@ namespace PrivacySuite.AppHost.Hosting.Dashboard;
 /// <summary>
 /// The operator dashboard and the OTLP endpoint, on one Kestrel server inside the AppHost (as Aspire's dashboard
 /// serves both). Each part maps its own routes: the page and its assets, the resources API, the OTLP receiver;
-/// further views add a Map...() here and a view in app.js.
+/// further views add a Map...() here and a view of their own in wwwroot/views/.
 /// </summary>
 public sealed class DashboardServer(DistributedApplication application, DashboardSettings settings) : IAsyncDisposable
 {
@@ -48,6 +48,8 @@ public sealed class DashboardServer(DistributedApplication application, Dashboar
         app.MapLogin();
         app.MapResourcesApi();
         app.MapRegionsApi();
+        app.MapTelemetryApi();
+        app.MapOperationsApi();
         app.MapOtlpReceiver();
 
         try

@@ -9,19 +9,42 @@ namespace PrivacySuite.AppHost.Hosting.Dashboard;
 /// <summary>The page and its assets (embedded, no CDN), and the login that turns the printed token into a cookie.</summary>
 public static class PagesEndpoints
 {
-    private static readonly Dictionary<string, (string Resource, string ContentType)> Assets = new()
+    private const string ResourcePrefix = "dashboard/";
+    private const string ViewsPlaceholder = "<!-- views -->";
+
+    private static readonly Dictionary<string, string> ContentTypes = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["/"] = ("index.html", "text/html; charset=utf-8"),
-        ["/app.css"] = ("app.css", "text/css; charset=utf-8"),
-        ["/app.js"] = ("app.js", "text/javascript; charset=utf-8"),
-        ["/favicon.svg"] = ("favicon.svg", "image/svg+xml"),
+        [".html"] = "text/html; charset=utf-8",
+        [".css"] = "text/css; charset=utf-8",
+        [".js"] = "text/javascript; charset=utf-8",
+        [".svg"] = "image/svg+xml",
     };
 
+    /// <summary>
+    /// Every embedded file under wwwroot at its own path, and the page at /. The page gets one script tag per file in
+    /// views/, in name order: a new view is a new file there, with no list to edit.
+    /// </summary>
     public static IEndpointRouteBuilder MapDashboardPages(this IEndpointRouteBuilder app)
     {
-        foreach (var (path, (resource, contentType)) in Assets)
+        var assembly = typeof(PagesEndpoints).Assembly;
+        var names = assembly.GetManifestResourceNames().Where(n => n.StartsWith(ResourcePrefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
+        var views = names.Where(n => n.StartsWith(ResourcePrefix + "views/", StringComparison.Ordinal) && n.EndsWith(".js", StringComparison.Ordinal))
+            .Select(n => $"<script src=\"/{n[ResourcePrefix.Length..]}\"></script>");
+        foreach (var name in names)
         {
-            var bytes = Load(resource);
+            var path = "/" + name[ResourcePrefix.Length..];
+            if (!ContentTypes.TryGetValue(Path.GetExtension(path), out var contentType))
+            {
+                continue;
+            }
+
+            var bytes = Load(name);
+            if (path == "/index.html")
+            {
+                path = "/";
+                bytes = System.Text.Encoding.UTF8.GetBytes(System.Text.Encoding.UTF8.GetString(bytes).Replace(ViewsPlaceholder, string.Join("\n  ", views), StringComparison.Ordinal));
+            }
+
             app.MapGet(path, (HttpContext context) =>
             {
                 context.Response.Headers.CacheControl = "no-cache";
@@ -78,7 +101,7 @@ public static class PagesEndpoints
 
     private static byte[] Load(string name)
     {
-        using var stream = typeof(PagesEndpoints).Assembly.GetManifestResourceStream("dashboard/" + name)
+        using var stream = typeof(PagesEndpoints).Assembly.GetManifestResourceStream(name)
             ?? throw new InvalidOperationException($"The dashboard asset {name} is not embedded.");
         using var memory = new MemoryStream();
         stream.CopyTo(memory);

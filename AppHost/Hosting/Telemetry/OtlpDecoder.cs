@@ -203,6 +203,8 @@ public static class OtlpDecoder
         foreach (var (type, block) in data)
         {
             var dataReader = new ProtoReader(block);
+            var first = points.Count;
+            var monotonic = type != "sum"; // Sum.is_monotonic (3) is false unless sent
             while (dataReader.TryReadTag(out var field, out var wire))
             {
                 if (field == 1 && wire == ProtoReader.LengthDelimited)
@@ -212,9 +214,22 @@ public static class OtlpDecoder
                         ? DecodeHistogramPoint(point, name, description, unit, resource)
                         : DecodeNumberPoint(point, name, description, unit, type, resource));
                 }
+                else if (type == "sum" && field == 3 && wire == ProtoReader.Varint)
+                {
+                    monotonic = dataReader.ReadVarint() != 0;
+                }
                 else
                 {
                     dataReader.Skip(wire);
+                }
+            }
+
+            if (!monotonic)
+            {
+                // An up-down counter: the charts show its value, not a rate.
+                for (var i = first; i < points.Count; i++)
+                {
+                    points[i] = points[i] with { Monotonic = false };
                 }
             }
         }

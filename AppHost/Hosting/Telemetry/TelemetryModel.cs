@@ -52,4 +52,8 @@ public sealed record MetricPoint(
     double Value,
     ulong? Count,
     TelemetryResource Resource,
-    IReadOnlyDictionary<string, string> Attributes);
+    IReadOnlyDictionary<string, string> Attributes)
+{
+    /// <summary>False for a sum that can go down (an up-down counter): its value is charted, not its rate.</summary>
+    public bool Monotonic { get; init; } = true;
+}

@@ -67,6 +67,7 @@ public static class NoticesApi
         var notices = app.MapGroup("/v1/notices").WithTags("Notices").RequireRoles(Requesters);
         notices.MapPost("/", SendAsync).WithName("SendNotice").WithMetadata(new RequestSizeLimitAttribute(MaxNoticeBodyBytes))
             .WithSummary("Queues a notice for one subject or a campaign for many; repeat with the same Idempotency-Key to get the same request.");
+        notices.MapGet("/", ListAsync).WithName("ListNoticeRequests").WithSummary("The newest requests and campaigns with their progress.");
         notices.MapGet("/{requestId:guid}", GetAsync).WithName("GetNoticeRequest").WithSummary("A request's progress.");
         notices.MapPost("/{requestId:guid}/pause", (Guid requestId, [AsParameters] NoticesServices s, CancellationToken ct) => SetPausedAsync(requestId, true, s, ct))
             .WithName("PauseNoticeRequest").WithSummary("Stops sending the rest of a campaign; what was sent stays sent.");
@@ -152,6 +153,29 @@ public static class NoticesApi
 
         var view = await ViewAsync(s.Db, existing, cancellationToken);
         return TypedResults.Accepted($"/v1/notices/{existing.RequestId}", view);
+    }
+
+    public const int MaxRequestsListed = 200;
+
+    /// <summary>For the operators' dashboard; campaignsOnly leaves out single notices such as verification codes.</summary>
+    private static async Task<Results<Ok<List<NoticeRequestView>>, ProblemHttpResult>> ListAsync(
+        [AsParameters] NoticesServices s, CancellationToken cancellationToken, bool campaignsOnly = false, int limit = 50)
+    {
+        if (limit is < 1 or > MaxRequestsListed)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Bad limit", $"limit is between 1 and {MaxRequestsListed}.");
+        }
+
+        var requests = await s.Db.NoticeRequests.AsNoTracking()
+            .Where(r => !campaignsOnly || r.SubjectCount > 1)
+            .OrderByDescending(r => r.RequestedAt).Take(limit).ToListAsync(cancellationToken);
+        var views = new List<NoticeRequestView>(requests.Count);
+        foreach (var request in requests)
+        {
+            views.Add(await ViewAsync(s.Db, request, cancellationToken));
+        }
+
+        return TypedResults.Ok(views);
     }
 
     private static async Task<Results<Ok<NoticeRequestView>, ProblemHttpResult>> GetAsync(

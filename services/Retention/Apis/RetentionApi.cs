@@ -96,6 +96,7 @@ public static class RetentionApi
 
         var sweeps = api.MapGroup("/sweeps").RequireRoles(SuiteRoles.Operator, SuiteRoles.PrivacyOfficer);
         sweeps.MapPost("/", StartSweep).WithName("StartSweep").WithSummary("Starts a sweep now, or reports what one would remove (dry run).");
+        sweeps.MapGet("/", ListSweeps).WithName("ListSweeps").WithSummary("The newest sweeps with their progress, running one first.");
         sweeps.MapGet("/{id:guid}", GetSweep).WithName("GetSweep").WithSummary("A sweep's progress and what it asked the vault to do.");
 
         var plans = api.MapGroup("/termination-plans").RequireRoles(SuiteRoles.PrivacyOfficer);
@@ -304,6 +305,27 @@ public static class RetentionApi
             ? TypedResults.NotFound(new ProblemDetails { Status = 404, Title = "No such sweep", Detail = "No sweep has this id." })
             : TypedResults.Ok(await ViewAsync(s.Db, sweep, cancellationToken));
     }
+
+    /// <summary>For the operators' dashboard: what the sweeper is doing and did lately.</summary>
+    public static async Task<Results<Ok<List<SweepView>>, ProblemHttpResult>> ListSweeps([AsParameters] RetentionServices s, CancellationToken cancellationToken, int limit = 20)
+    {
+        if (limit is < 1 or > MaxSweepsListed)
+        {
+            return Problem(400, "Bad limit", $"limit is between 1 and {MaxSweepsListed}.");
+        }
+
+        var sweeps = await s.Db.Sweeps.AsNoTracking()
+            .OrderByDescending(x => x.State == "running").ThenByDescending(x => x.StartedAt).ThenByDescending(x => x.Id).Take(limit).ToListAsync(cancellationToken);
+        var views = new List<SweepView>(sweeps.Count);
+        foreach (var sweep in sweeps)
+        {
+            views.Add(await ViewAsync(s.Db, sweep, cancellationToken));
+        }
+
+        return TypedResults.Ok(views);
+    }
+
+    public const int MaxSweepsListed = 100;
 
     private static async Task<SweepView> ViewAsync(RetentionDbContext db, Sweep sweep, CancellationToken cancellationToken)
     {

@@ -43,6 +43,7 @@ public static class VaultExtensions
         .MapDataApi()
         .MapServiceApi()
         .MapSubjectRightsApi()
+        .MapSubjectRequestsApi()
         .MapGovernanceApi()
         .MapTransfersApi();
 }

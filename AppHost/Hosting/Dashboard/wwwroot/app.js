@@ -1,20 +1,33 @@
-// The operator dashboard: plain JS, no build step. Each view registers itself; later views (traces, metrics,
-// structured logs) add a registerView(...) call and an API of their own on the same server.
+// The operator dashboard's core: plain JS, no build step, nothing from the internet. Each view is a file in views/
+// that calls registerView({...}); the server adds a script tag per file, so a view is added without editing this one.
+//
+// A view: { id, title, order, render(container, arg, query), tick?() every 1.5 s while shown, refresh?: true to
+// re-render on each tick }. Navigation is sorted by order: 10 resources, 20 console, 30 structured logs, 40 traces,
+// 50 metrics, 60 regions (the lead's views/regions.js), 70 incidents, 80 queues, 90 subject requests,
+// 100 retention, 110 notices.
 "use strict";
 
 const views = [];
 const state = { authenticated: false, resources: [] };
 
-function registerView(view) { views.push(view); }
+function registerView(view) {
+  views.push(view);
+  views.sort((a, b) => (a.order ?? 999) - (b.order ?? 999));
+}
 
 function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
+  const svg = ["svg", "path", "line", "rect", "text", "g", "polyline", "circle", "title"].includes(tag);
+  const node = svg ? document.createElementNS("http://www.w3.org/2000/svg", tag) : document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
-    if (k === "class") node.className = v;
+    if (k === "class") node.setAttribute("class", v);
+    else if (k === "style") Object.assign(node.style, v); // CSSOM: allowed by the page's CSP, unlike style="..."
     else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
     else if (v !== undefined && v !== null && v !== false) node.setAttribute(k, v === true ? "" : v);
   }
-  for (const c of children.flat()) node.append(c instanceof Node ? c : document.createTextNode(String(c ?? "")));
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
   return node;
 }
 
@@ -22,6 +35,16 @@ async function api(path, options = {}) {
   const response = await fetch(path, { credentials: "same-origin", ...options });
   if (response.status === 401) { showLogin(); throw new Error("login required"); }
   return response;
+}
+
+/** GET a JSON API; throws with the problem's detail on an error answer. */
+async function getJson(path) {
+  const response = await api(path);
+  if (!response.ok) {
+    const problem = await response.json().catch(() => ({}));
+    throw new Error(problem.detail || `${path} answered ${response.status}`);
+  }
+  return response.json();
 }
 
 function setStatus(text) { document.getElementById("status").textContent = text; }
@@ -63,107 +86,149 @@ async function refreshResources() {
   }
 }
 
+// ---- helpers the views share ----
+
 function since(iso) {
   if (!iso) return "";
   const seconds = Math.max(0, Math.round((Date.now() - new Date(iso).getTime()) / 1000));
-  const when = new Date(iso).toLocaleTimeString();
-  if (seconds < 60) return `${when} (${seconds} s)`;
-  if (seconds < 3600) return `${when} (${Math.floor(seconds / 60)} min)`;
-  return `${when} (${Math.floor(seconds / 3600)} h)`;
+  return `${new Date(iso).toLocaleTimeString()} (${duration(seconds)})`;
 }
 
-async function command(name, verb) {
-  try {
-    const response = await api(`/api/resources/${encodeURIComponent(name)}/commands/${verb}`, { method: "POST" });
-    if (!response.ok) {
-      const problem = await response.json().catch(() => ({}));
-      alert(problem.detail || `${verb} failed (${response.status})`);
-    }
-  } finally {
-    refreshResources().then(route);
+/** 75 -> "1 min 15 s"; 90000 -> "1 d 1 h". */
+function duration(seconds) {
+  const s = Math.abs(Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+  return `${Math.floor(s / 86400)} d ${Math.floor((s % 86400) / 3600)} h`;
+}
+
+/** A countdown to the second, so that it visibly runs: "3 h 07 min 09 s", "2 d 3 h 07 min 09 s". */
+function clockText(seconds) {
+  const s = Math.abs(Math.floor(seconds));
+  const pad = n => String(n).padStart(2, "0");
+  const d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60);
+  return `${d ? `${d} d ` : ""}${h} h ${pad(m)} min ${pad(s % 60)} s`;
+}
+
+function ms(value) { return value < 1 ? `${value.toFixed(2)} ms` : value < 1000 ? `${value.toFixed(1)} ms` : `${(value / 1000).toFixed(2)} s`; }
+
+/** A stable colour per resource, so a service looks the same in every view. */
+function colorOf(name) {
+  let h = 0;
+  for (const ch of name) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return `hsl(${h % 360} 55% 45%)`;
+}
+
+function resourceBadge(name) { return el("span", { class: "rbadge", style: { borderColor: colorOf(name), color: colorOf(name) } }, name); }
+
+function resourceSelect(selected, onchange, { any = "All resources", projectsOnly = false } = {}) {
+  const names = state.resources.filter(r => !projectsOnly || r.type === "Project").map(r => r.name);
+  return el("select", { "aria-label": "Resource", onchange: e => onchange(e.target.value) },
+    any ? el("option", { value: "" }, any) : null,
+    names.map(n => el("option", { value: n, selected: n === selected }, n)));
+}
+
+/** Elements with data-until (an ISO time) show a live countdown to it, refreshed every second. */
+function countdown(untilIso, { overdueText = "overdue by" } = {}) {
+  const node = el("span", { class: "countdown", "data-until": untilIso, "data-overdue": overdueText });
+  showCountdown(node);
+  return node;
+}
+
+function showCountdown(node) {
+  const left = (new Date(node.dataset.until).getTime() - Date.now()) / 1000;
+  node.textContent = left >= 0 ? clockText(left) : `${node.dataset.overdue} ${clockText(-left)}`;
+  node.classList.toggle("overdue", left < 0);
+  node.classList.toggle("soon", left >= 0 && left < 6 * 3600);
+}
+
+function tickCountdowns() {
+  for (const node of document.querySelectorAll("[data-until]")) showCountdown(node);
+  for (const node of document.querySelectorAll("[data-since]")) {
+    node.textContent = duration((Date.now() - new Date(node.dataset.since).getTime()) / 1000);
   }
 }
 
-registerView({
-  id: "resources",
-  title: "Resources",
-  render(container) {
-    const running = r => ["Running", "Starting", "Waiting"].includes(r.state);
-    const rows = state.resources.map(r => el("tr", {},
-      el("td", { class: "name", "data-label": "Name" }, el("a", { href: `#/console/${encodeURIComponent(r.name)}`, title: "Console logs" }, r.name)),
-      el("td", { "data-label": "Type" }, r.type),
-      el("td", { "data-label": "Region" }, r.region),
-      el("td", { "data-label": "State" }, el("span", { class: `badge s-${r.state}` }, r.state)),
-      el("td", { "data-label": "Health" }, el("span", { class: `badge h-${r.health}` }, r.health)),
-      el("td", { class: "endpoints", "data-label": "Endpoints" },
-        r.endpoints.map(u => u.startsWith("http") ? el("a", { href: u, target: "_blank", rel: "noopener" }, u) : el("span", {}, u))),
-      el("td", { "data-label": "Started" }, since(r.startedAt)),
-      el("td", { class: "num", "data-label": "Restarts" }, r.restarts),
-      el("td", { class: "actions", "data-label": "" },
-        el("button", { onclick: () => command(r.name, "stop"), disabled: !state.authenticated || !running(r), title: "Stop" }, "Stop"),
-        el("button", { onclick: () => command(r.name, "start"), disabled: !state.authenticated || running(r), title: "Start" }, "Start"),
-        el("button", { onclick: () => command(r.name, "restart"), disabled: !state.authenticated, title: "Restart" }, "Restart"))));
-    container.replaceChildren(
-      el("h1", {}, "Resources"),
-      el("table", {},
-        el("thead", {}, el("tr", {}, ["Name", "Type", "Region", "State", "Health", "Endpoints", "Started", "Restarts", ""].map(h => el("th", {}, h)))),
-        el("tbody", {}, rows)));
-  },
-  refresh: true,
-});
+/** Pause/resume and clear of the telemetry window, shown on the telemetry views. */
+function telemetryControls(onChange) {
+  const pause = el("button", { class: "pause" }, "Pause");
+  const info = el("span", { class: "muted" });
+  async function post(verb) {
+    const response = await api(`/api/telemetry/${verb}`, { method: "POST" });
+    show(await response.json());
+    onChange && onChange();
+  }
+  function show(t) {
+    pause.textContent = t.paused ? "Resume" : "Pause";
+    pause.classList.toggle("active", t.paused);
+    pause.onclick = () => post(t.paused ? "resume" : "pause");
+    info.textContent = `${t.spans} spans · ${t.logs} logs · ${t.metricPoints} points${t.paused ? " · paused" : ""}`;
+  }
+  getJson("/api/telemetry").then(show).catch(() => {});
+  const clear = el("button", { class: "clear", onclick: () => { if (confirm("Clear all spans, logs and metrics from the window?")) post("clear"); } }, "Clear");
+  return el("span", { class: "telemetry-controls" }, pause, clear, info);
+}
 
-let logSource = null;
+/** Renders a per-region answer of the operations API: the region's rows, or why it has none. */
+function regionError(answer) {
+  return el("p", { class: "error" }, `${answer.region}: ${answer.error}`);
+}
 
-registerView({
-  id: "console",
-  title: "Console",
-  render(container, arg) {
-    const name = arg || (state.resources[0] && state.resources[0].name) || "";
-    if (container.dataset.console === name && logSource) return; // already following
-    container.dataset.console = name;
-    if (logSource) { logSource.close(); logSource = null; }
-    const output = el("pre", { class: "console", "aria-live": "off" });
-    const follow = el("input", { type: "checkbox", id: "follow", checked: true });
-    const select = el("select", { "aria-label": "Resource", onchange: e => { location.hash = `#/console/${encodeURIComponent(e.target.value)}`; } },
-      state.resources.map(r => el("option", { value: r.name, selected: r.name === name }, r.name)));
-    container.replaceChildren(
-      el("div", { class: "toolbar" }, el("h1", {}, "Console logs"), select,
-        el("label", {}, follow, " follow"),
-        el("button", { onclick: () => output.replaceChildren() }, "Clear")),
-      output);
-    if (!name || !state.authenticated) { output.textContent = state.authenticated ? "" : "Log in to see console logs."; return; }
-    logSource = new EventSource(`/api/resources/${encodeURIComponent(name)}/logs`);
-    logSource.onmessage = (e) => {
-      const line = JSON.parse(e.data);
-      const isAppHost = line.text.startsWith("[apphost]");
-      output.append(el("div", { class: isAppHost ? "a" : "" }, el("span", { class: "t" }, new Date(line.time).toLocaleTimeString() + " "), line.text));
-      while (output.childNodes.length > 5000) output.firstChild.remove();
-      if (follow.checked) output.scrollTop = output.scrollHeight;
-    };
-    logSource.onerror = () => setStatus("console stream interrupted; retrying");
-  },
-  refresh: false,
-});
+function table(headers, rows, { empty = "Nothing here." } = {}) {
+  if (rows.length === 0) return el("p", { class: "muted empty" }, empty);
+  return el("table", {},
+    el("thead", {}, el("tr", {}, headers.map(h => el("th", {}, h)))),
+    el("tbody", {}, rows));
+}
+
+function cell(label, ...content) { return el("td", { "data-label": label }, ...content); }
+
+function query() {
+  const hash = location.hash || "#/resources";
+  const q = hash.indexOf("?");
+  return new URLSearchParams(q >= 0 ? hash.slice(q + 1) : "");
+}
+
+function currentId() {
+  const hash = (location.hash || "#/resources").split("?")[0];
+  return hash.split("/")[1] || "resources";
+}
+
+/** Changes the hash's query without re-rendering (filters keep focus). */
+function setQuery(params) {
+  const base = (location.hash || "#/resources").split("?")[0];
+  const text = new URLSearchParams(Object.entries(params).filter(([, v]) => v)).toString();
+  history.replaceState(null, "", text ? `${base}?${text}` : base);
+}
+
+// ---- routing ----
+
+let current = null;
 
 function route() {
-  const [, id = "resources", arg] = (location.hash || "#/resources").split("/").map(decodeURIComponent);
+  const hash = (location.hash || "#/resources").split("?")[0];
+  const [, id = "resources", arg] = hash.split("/").map(decodeURIComponent);
   const view = views.find(v => v.id === id) || views[0];
-  if (view.id !== "console" && logSource) { logSource.close(); logSource = null; delete document.getElementById("view").dataset.console; }
+  if (current && current !== view && current.leave) current.leave();
+  current = view;
   document.getElementById("nav").replaceChildren(...views.map(v =>
-    el("a", { href: `#/${v.id}`, class: v.id === view.id ? "active" : "" }, v.title)));
-  view.render(document.getElementById("view"), arg);
+    el("a", { href: `#/${v.id}`, class: v.id === view.id ? "active" : "", "data-view": v.id }, v.title)));
+  view.render(document.getElementById("view"), arg, query());
+  tickCountdowns();
 }
 
 window.addEventListener("hashchange", route);
 
-(async function start() {
+window.addEventListener("DOMContentLoaded", async () => {
   await checkSession();
   await refreshResources();
   route();
   setInterval(async () => {
     await refreshResources();
-    const id = (location.hash || "#/resources").split("/")[1] || "resources";
-    const view = views.find(v => v.id === id);
-    if (view && view.refresh) route();
+    if (!current) return;
+    if (current.refresh) current.render(document.getElementById("view"), decodeURIComponent(((location.hash || "").split("?")[0].split("/")[2]) || ""), query());
+    else if (current.tick) current.tick();
   }, 1500);
-})();
+  setInterval(tickCountdowns, 1000);
+});

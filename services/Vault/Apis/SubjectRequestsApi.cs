@@ -1,0 +1,61 @@
+using PrivacySuite.ServiceDefaults.Auth;
+
+namespace PrivacySuite.Vault.Apis;
+
+/// <summary>
+/// One subject-rights request as the operators' queue shows it: by subject id only, never a code or data. Open means
+/// the subject has not yet verified it with the code and it has not expired; completed means it was carried out.
+/// </summary>
+public sealed record SubjectRequestView(Guid Id, string SubjectId, string Request, string State, DateTimeOffset StartedAt, DateTimeOffset ExpiresAt, DateTimeOffset? CompletedAt, int Attempts);
+
+public static class SubjectRequestsApi
+{
+    public const int MaxListed = 500;
+    public static readonly IReadOnlyList<string> States = ["open", "completed", "expired"];
+
+    /// <summary>The subject-request queue for the operators' dashboard (read-only).</summary>
+    public static IEndpointRouteBuilder MapSubjectRequestsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/v1/subject-requests", ListAsync).WithTags("Subject rights").WithName("ListSubjectRequests")
+            .WithSummary("Subject-rights requests, newest first, with their state; state=open gives the queue still waiting for the subject.")
+            .RequireRoles(SuiteRoles.PrivacyOfficer, SuiteRoles.Operator);
+        return app;
+    }
+
+    private static async Task<Results<Ok<List<SubjectRequestView>>, ProblemHttpResult>> ListAsync(
+        [AsParameters] VaultServices s, CancellationToken ct, string? state = null, int limit = 100)
+    {
+        if (state is not null && !States.Contains(state))
+        {
+            return TypedResults.Problem(statusCode: 400, title: "Unknown state", detail: $"state is one of: {string.Join(", ", States)}.");
+        }
+
+        if (limit is < 1 or > MaxListed)
+        {
+            return TypedResults.Problem(statusCode: 400, title: "Bad limit", detail: $"limit is between 1 and {MaxListed}.");
+        }
+
+        var now = s.Time.GetUtcNow();
+        var query = s.Db.Verifications.AsNoTracking();
+        query = state switch
+        {
+            "open" => query.Where(v => v.UsedAt == null && v.ExpiresAt > now),
+            "completed" => query.Where(v => v.UsedAt != null),
+            "expired" => query.Where(v => v.UsedAt == null && v.ExpiresAt <= now),
+            _ => query,
+        };
+
+        // A request is started with a fixed lifetime, so its start is its expiry minus that lifetime.
+        var lifetime = s.Options.Value.VerificationLifetime;
+        var rows = await query.OrderByDescending(v => v.ExpiresAt).Take(limit).ToListAsync(ct);
+        return TypedResults.Ok(rows.Select(v => new SubjectRequestView(
+            v.VerificationId,
+            v.SubjectId,
+            v.Request,
+            v.UsedAt is not null ? "completed" : v.ExpiresAt > now ? "open" : "expired",
+            v.ExpiresAt - lifetime,
+            v.ExpiresAt,
+            v.UsedAt,
+            v.Attempts)).ToList());
+    }
+}
