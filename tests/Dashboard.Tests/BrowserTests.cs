@@ -27,7 +27,33 @@ public sealed partial class BrowserTests(DashboardSuite suite, ITestOutputHelper
             await Expect(row.Locator(".badge.h-Healthy")).ToHaveTextAsync("Healthy");
         }
 
-        Assert.Equal(14, suite.App.Resources.Count);
+        Assert.Equal(16, suite.App.Resources.Count); // two regions: broker, cluster, MailDev and five services each
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    [Trait("Clause", "INF-1.4")]
+    public async Task The_failover_button_promotes_the_standby_and_the_old_primary_comes_back_as_its_standby()
+    {
+        var coordinator = suite.App.RegionCoordinator!;
+        var page = await suite.LoggedInPageAsync();
+        page.Dialog += (_, dialog) => dialog.AcceptAsync(); // "Fail over to guangzhou?"
+        await page.GotoAsync($"{suite.App.Dashboard.Url}/#/regions");
+        await Expect(page.Locator("dd[data-mode='sync']")).ToHaveCountAsync(1, Patient);
+
+        await page.Locator("tr[data-region='guangzhou'] button.failover").ClickAsync();
+
+        await Expect(page.Locator("tr[data-region='guangzhou'] .badge.role-primary")).ToHaveCountAsync(1, Patient);
+        await Expect(page.Locator(".failover-report h2")).ToContainTextAsync("beijing → guangzhou, planned");
+        Assert.Equal("guangzhou", coordinator.Primary.Name);
+        // Beijing's cluster is rebuilt from Guangzhou and streams synchronously again.
+        await Expect(page.Locator("dd[data-mode='sync']")).ToHaveCountAsync(1, new() { Timeout = 90_000 });
+
+        // Leave the suite as the other tests expect it: Beijing primary, everything healthy.
+        await coordinator.FailoverAsync("beijing");
+        await Expect(page.Locator("tr[data-region='beijing'] .badge.role-primary")).ToHaveCountAsync(1, Patient);
+        await Expect(page.Locator("dd[data-mode='sync']")).ToHaveCountAsync(1, new() { Timeout = 90_000 });
+        Assert.True(await suite.App.WaitForAllHealthyAsync(TimeSpan.FromSeconds(90)), "every resource healthy after the failback");
         await page.Context.CloseAsync();
     }
 

@@ -39,6 +39,7 @@ public sealed class ViewsTests(DashboardSuite suite, ITestOutputHelper output)
         await page.Locator(".wf-row[data-resource='vault-beijing']").Last.ClickAsync();
         await Shoot(page, "trace");
         await ShowAsync(page, "metrics?resource=consent-beijing", "section.metric svg", "metrics");
+        await ShowAsync(page, "regions", "dd[data-mode='sync']");
 
         await ShowAsync(page, "incidents", $"tr[data-incident='{incident}'] .countdown");
         await ShowAsync(page, "queues", "section.region[data-region='guangzhou'] tr[data-outbox]");

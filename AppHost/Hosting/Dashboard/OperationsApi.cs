@@ -52,8 +52,30 @@ public static class OperationsApi
         return app;
     }
 
+    /// <summary>
+    /// With replicated regions both hold the same rows: ask the primary, and the standby (its replica) only when the
+    /// primary does not answer, so every row shows once. Regions that do not replicate are each asked.
+    /// </summary>
     private static async Task<List<RegionAnswer>> FromEveryRegionAsync(DistributedApplication application, string service, string path, CancellationToken ct)
     {
+        if (application.RegionCoordinator is { } regions)
+        {
+            var answers = new List<RegionAnswer>();
+            foreach (var region in new[] { regions.Primary, regions.Standby })
+            {
+                var answer = application.Find($"{service}-{region.Name}") is ProjectResource resource
+                    ? await CallAsync(application, region, resource, path, ct)
+                    : new RegionAnswer(region.Name, $"{service}-{region.Name}", "not part of this topology", null);
+                answers.Add(answer);
+                if (answer.Error is null)
+                {
+                    return [answer];
+                }
+            }
+
+            return answers;
+        }
+
         var calls = application.Builder.Regions
             .Select(region => application.Find($"{service}-{region.Name}") is ProjectResource resource
                 ? CallAsync(application, region, resource, path, ct)
