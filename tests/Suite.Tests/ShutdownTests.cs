@@ -37,10 +37,10 @@ public sealed class ShutdownTests(SuiteFixture suite) : IClassFixture<SuiteFixtu
             lines = order.ToList();
         }
 
-        var lastServiceExit = lines.FindLastIndex(l => l.Contains("-beijing: Exited", StringComparison.Ordinal) || l.Contains("-guangzhou: Exited", StringComparison.Ordinal)
-            ? !l.Contains("postgres", StringComparison.Ordinal) && !l.Contains("rabbitmq", StringComparison.Ordinal)
-            : false);
-        var firstInfrastructureStop = lines.FindIndex(l => (l.Contains("postgres-", StringComparison.Ordinal) || l.Contains("rabbitmq-", StringComparison.Ordinal)) && l.Contains(": Stopping", StringComparison.Ordinal));
+        static bool Infrastructure(string line) => line.Contains("postgres-", StringComparison.Ordinal) || line.Contains("rabbitmq-", StringComparison.Ordinal)
+                                                   || line.Contains("maildev-", StringComparison.Ordinal);
+        var lastServiceExit = lines.FindLastIndex(l => (l.Contains("-beijing: Exited", StringComparison.Ordinal) || l.Contains("-guangzhou: Exited", StringComparison.Ordinal)) && !Infrastructure(l));
+        var firstInfrastructureStop = lines.FindIndex(l => Infrastructure(l) && l.Contains(": Stopping", StringComparison.Ordinal));
         Assert.True(lastServiceExit >= 0 && firstInfrastructureStop > lastServiceExit, "services stopped before infrastructure");
     }
 }
