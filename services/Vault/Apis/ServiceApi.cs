@@ -1,5 +1,6 @@
 using System.Text;
 using PrivacySuite.ServiceDefaults.Auth;
+using PrivacySuite.ServiceDefaults.Regions;
 using PrivacySuite.Vault.Crypto;
 using PrivacySuite.Vault.Model;
 
@@ -18,6 +19,7 @@ public static class ServiceApi
     {
         app.MapGet("/v1/subjects/{subjectId}/contacts", ContactsAsync).WithTags("Suite").WithName("Contacts")
             .RequireRoles(SuiteRoles.Service)
+            .ServedByPrimaryRegion() // a read of personal data is written to the access log
             .WithSummary("The subject's channels and language, decrypted at send time for the notification service.");
         app.MapGet("/v1/subjects/affected", AffectedAsync).WithTags("Suite").WithName("AffectedSubjects")
             .RequireRoles(SuiteRoles.Service, SuiteRoles.OnCall)
