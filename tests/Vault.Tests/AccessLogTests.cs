@@ -114,7 +114,7 @@ public sealed class AccessLogTests(VaultFactory factory) : IClassFixture<VaultFa
         Assert.Contains("HD-2026-0113", entry.Detail);
         Assert.Contains("subject-notified", entry.Detail);
         await Eventually.HoldsAsync(async () => (await factory.OutboxAsync()).Any(m =>
-                m.MessageType.Contains("NoticeRequested") && m.Payload.Contains(disclosureId.ToString()) && m.Payload.Contains("legal-disclosure") && m.SentAt != null),
+                m.MessageType.Contains("NoticeRequested") && m.Payload.Contains(disclosureId.ToString()) && m.Payload.Contains(NoticeTypes.DisclosureNotice) && m.SentAt != null),
             TimeSpan.FromSeconds(20), "the notice request was published");
     }
 

@@ -14,7 +14,7 @@ public sealed class SubjectRightsTests(VaultFactory factory) : IClassFixture<Vau
         var id = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("verificationId").GetGuid();
         var notice = (await factory.OutboxAsync()).Single(m => m.MessageType.Contains("NoticeRequested") && m.Payload.Contains(id.ToString()));
         using var payload = JsonDocument.Parse(notice.Payload);
-        Assert.Equal("identity-verification", payload.RootElement.GetProperty("noticeType").GetString());
+        Assert.Equal(NoticeTypes.VerificationCode, payload.RootElement.GetProperty("noticeType").GetString());
         Assert.Equal(subjectId, payload.RootElement.GetProperty("subjectId").GetString());
         return (id, payload.RootElement.GetProperty("variables").GetProperty("code").GetString()!);
     }

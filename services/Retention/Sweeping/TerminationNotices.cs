@@ -1,4 +1,3 @@
-using System.Globalization;
 using PrivacySuite.Retention.Model;
 
 namespace PrivacySuite.Retention.Sweeping;
@@ -39,13 +38,11 @@ public sealed partial class TerminationNotices(RetentionDbContext db, TimeProvid
             return false;
         }
 
-        var variables = new Dictionary<string, string>
-        {
-            ["planId"] = plan.Id.ToString(),
-            ["endsAt"] = plan.EndsAt.ToString("O", CultureInfo.InvariantCulture),
-            ["daysLeft"] = Math.Max(0, (int)Math.Ceiling((plan.EndsAt - now).TotalDays)).ToString(CultureInfo.InvariantCulture),
-            ["action"] = plan.Action,
-        };
+        var o = options.Value;
+        var erase = plan.Action == RetentionActions.Erase;
+        var variables = run.NoticeType == NoticeTypes.TerminationNotice
+            ? NoticeVariables.TerminationNotice(o.ServiceName, plan.EndsAt, erase, o.DataExportUrl)
+            : NoticeVariables.TerminationReminder(o.ServiceName, plan.EndsAt, Math.Max(0, (int)Math.Ceiling((plan.EndsAt - now).TotalDays)), erase, o.DataExportUrl);
         if (run.CursorSubject is null && run.Sent == 0)
         {
             db.AddIntegrationEvent(new BulletinRequested(Guid.CreateVersion7(now), run.NoticeType, variables, now), now);

@@ -216,12 +216,8 @@ public static class GovernanceApi
         await s.AccessLog.AppendAsync(s.Db, ct, [.. categories.Select(c => new AccessRecord("disclosure", "allowed", subjectId, s.Accessor, "legal-disclosure", c, Detail: detail))]);
         if (request.NotifySubject)
         {
-            s.Db.AddIntegrationEvent(new NoticeRequested(disclosureId, "legal-disclosure", subjectId, new Dictionary<string, string>
-            {
-                ["authority"] = request.Authority,
-                ["legalReference"] = request.LegalReference,
-                ["categories"] = string.Join(',', categories),
-            }, now), now);
+            s.Db.AddIntegrationEvent(new NoticeRequested(disclosureId, NoticeTypes.DisclosureNotice, subjectId,
+                NoticeVariables.DisclosureNotice(request.Authority, $"{request.Basis}, {request.LegalReference}", categories, now), now), now);
             await s.Db.SaveChangesAsync(ct);
         }
 
