@@ -21,6 +21,7 @@ public static class VaultExtensions
             bus.AddConsumer<RecordHoldOnLegalHoldPlaced>();
             bus.AddConsumer<ReleaseHoldOnLegalHoldReleased>();
             bus.AddConsumer<EraseOnErasureRequested>();
+            bus.AddConsumer<AnonymiseOnAnonymisationRequested>();
         });
 
         builder.Services.AddOptions<VaultOptions>().BindConfiguration(VaultOptions.SectionName)
@@ -28,6 +29,7 @@ public static class VaultExtensions
             .Validate(o => !string.IsNullOrWhiteSpace(o.KeyDirectory), "PrivacySuite:Vault:KeyDirectory must name a folder for the key-encryption keys.")
             .ValidateOnStart();
         builder.Services.AddSingleton(sp => new FileKeyProvider(sp.GetRequiredService<IOptions<VaultOptions>>().Value.KeyDirectory));
+        builder.Services.AddSingleton(sp => new SubjectKeyStore(sp.GetRequiredService<IOptions<VaultOptions>>().Value.KeyDirectory));
         builder.Services.AddSingleton<MacKeys>();
         builder.Services.AddSingleton<AccessLogBook>();
         builder.Services.AddSingleton<AccessLogAppender>();
