@@ -127,6 +127,23 @@ public sealed class RetentionRequestTests(VaultFactory factory) : IClassFixture<
         Assert.ThrowsAny<CryptographicException>(() => Envelope.Unwrap(kek, backup.Subject.KekVersion, "rr-backup", backup.Subject.Generation, backup.Subject.WrappedKey));
     }
 
+    [Fact]
+    public async Task A_read_reports_the_tokens_use_to_retention_once_per_interval_and_a_denied_read_reports_nothing()
+    {
+        var tokens = await factory.StoreAsync("rr-used", "contact", new { email = "used@example.cn", phone = "+86 139 0000 0011" }, legalBasis: "contract");
+        var consentBased = await factory.StoreAsync("rr-used-denied", "contact", new { email = "denied@example.cn" });
+
+        Assert.Equal(HttpStatusCode.OK, (await ReadAsync(tokens["email"])).Status);
+        Assert.Equal(HttpStatusCode.OK, (await ReadAsync(tokens["email"])).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await ReadAsync(consentBased["email"])).Status);
+
+        var used = (await factory.OutboxAsync()).Where(m => m.MessageType.Contains(nameof(SubjectDataUsed))).ToList();
+        var email = Assert.Single(used, m => m.Payload.Contains(tokens["email"]));
+        Assert.Contains("rr-used", email.Payload);
+        Assert.DoesNotContain(used, m => m.Payload.Contains(tokens["phone"]) || m.Payload.Contains(consentBased["email"]));
+        Assert.DoesNotContain(used, m => m.Payload.Contains("used@example.cn"));
+    }
+
     private sealed record BackedUpSubject(byte[] WrappedKey, int KekVersion, int Generation, bool SubjectKey);
 
     private sealed record BackedUpValue(string Token, string Category, string Field, int Version, int Generation, byte[] Nonce, byte[] Ciphertext);

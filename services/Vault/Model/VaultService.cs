@@ -168,7 +168,7 @@ public sealed partial class VaultService(
             return new Outcome<IReadOnlyList<ClearValue>>.Refused(403, denial, DenialDetail(denial));
         }
 
-        await appender.AppendAsync(records, ct);
+        await appender.AppendAsync(records, ct, [.. rows.Select(r => (r.SubjectId, r.Token))]);
         return new Outcome<IReadOnlyList<ClearValue>>.Done(Decrypt(rows, subjects));
     }
 
