@@ -1,3 +1,4 @@
+extern alias consent;
 extern alias vault;
 
 using System.Net;
@@ -12,8 +13,29 @@ using VaultKeys = vault::PrivacySuite.Vault.Crypto.SubjectKeyStore;
 
 namespace PrivacySuite.Retention.Tests;
 
-/// <summary>The real vault on its own database, on the retention service's virtual host: one broker between them.</summary>
-public sealed class VaultHost(string rabbitMq) : ServiceFactory<vault::Program>("vaultdb")
+/// <summary>Another real service on its own database, on the retention service's virtual host: one broker between them.</summary>
+public abstract class OnSharedBroker<TProgram>(string databaseName, string rabbitMq) : ServiceFactory<TProgram>(databaseName)
+    where TProgram : class
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:rabbitmq"] = rabbitMq }));
+    }
+}
+
+/// <summary>The real consent service: it tells retention about minors who consented without a guardian (IWK-3.3).</summary>
+public sealed class ConsentHost(string rabbitMq) : OnSharedBroker<consent::Program>("consentdb", rabbitMq)
+{
+    public override Task InitializeAsync()
+    {
+        Settings["PrivacySuite:Outbox:PollInterval"] = "00:00:00.200";
+        return base.InitializeAsync();
+    }
+}
+
+/// <summary>The real vault.</summary>
+public sealed class VaultHost(string rabbitMq) : OnSharedBroker<vault::Program>("vaultdb", rabbitMq)
 {
     public string KeyDirectory { get; } = Path.Combine(Path.GetTempPath(), "vault-keys-" + Guid.NewGuid().ToString("N"), "keys");
 
@@ -26,16 +48,10 @@ public sealed class VaultHost(string rabbitMq) : ServiceFactory<vault::Program>(
         return base.InitializeAsync();
     }
 
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        base.ConfigureWebHost(builder);
-        builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:rabbitmq"] = rabbitMq }));
-    }
-
-    public async Task<Dictionary<string, string>> StoreAsync(string subjectId, string category, object fields)
+    public async Task<Dictionary<string, string>> StoreAsync(string subjectId, string category, object fields, string legalBasis = "contract")
     {
         using var client = CreateProductBackendClient();
-        using var response = await client.PostAsJsonAsync($"/v1/subjects/{subjectId}/data", new { category, source = "provided", legalBasis = "contract", fields });
+        using var response = await client.PostAsJsonAsync($"/v1/subjects/{subjectId}/data", new { category, source = "provided", legalBasis, fields });
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("tokens").Deserialize<Dictionary<string, string>>()!;
     }
@@ -59,10 +75,15 @@ public sealed class VaultHost(string rabbitMq) : ServiceFactory<vault::Program>(
     }
 }
 
-/// <summary>Retention with the real vault answering its requests; the far side still records notices, but no longer answers as the vault.</summary>
+/// <summary>
+/// Retention with the real vault answering its requests and the real consent service; the far side still records
+/// notices, but no longer answers as the vault.
+/// </summary>
 public sealed class RetentionWithVaultFactory : RetentionFactory
 {
     public VaultHost Vault { get; private set; } = null!;
+
+    public ConsentHost Consent { get; private set; } = null!;
 
     public override async Task InitializeAsync()
     {
@@ -70,10 +91,17 @@ public sealed class RetentionWithVaultFactory : RetentionFactory
         FarSide.AnswersAsVault = false;
         Vault = new VaultHost(RabbitMqConnectionString);
         await Vault.InitializeAsync();
+        Consent = new ConsentHost(RabbitMqConnectionString);
+        await Consent.InitializeAsync();
     }
 
     public override async ValueTask DisposeAsync()
     {
+        if (Consent is not null)
+        {
+            await Consent.DisposeAsync();
+        }
+
         if (Vault is not null)
         {
             await Vault.DisposeAsync();
@@ -155,5 +183,53 @@ public sealed class VaultSweepTests(RetentionWithVaultFactory factory) : IClassF
         Assert.Equal((HttpStatusCode.OK, "held-canary@example.cn"), await vault.ReadAsync(heldTokens["email"]));
         Assert.Equal((HttpStatusCode.OK, "active-canary@example.cn"), await vault.ReadAsync(activeTokens["email"]));
         Assert.True(new VaultKeys(vault.KeyDirectory).Exists(held, vault.KeyGeneration(held)));
+    }
+
+    [Fact]
+    [Trait("Clause", "IWK-3.3")]
+    public async Task A_minor_found_without_guardian_consent_by_the_consent_service_is_erased_by_the_next_sweep_through_the_vault()
+    {
+        using var consent = factory.Consent.CreateProductBackendClient();
+        var version = await PublishGuardianAgeAsync(consent, 14);
+        var minor = Helpers.NewSubject("e2e-minor");
+        using (var registered = await consent.PostAsJsonAsync("/v1/subjects", new
+               {
+                   subjectId = minor, policyId = "infobird", birthDate = DateOnly.FromDateTime(DateTime.UtcNow).AddYears(-16).AddDays(-10),
+               }))
+        {
+            Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
+        }
+
+        using (var granted = await consent.PostAsJsonAsync($"/v1/subjects/{minor}/consents", new
+               {
+                   purpose = "service.provide", policyVersion = version, collectionMethod = "app-consent-screen", jurisdiction = "CN",
+               }))
+        {
+            Assert.Equal(HttpStatusCode.Created, granted.StatusCode);
+        }
+
+        var tokens = await factory.Vault.StoreAsync(minor, "contact", new { email = "minor-canary@example.cn" }, legalBasis: "consent");
+        await Eventually.HoldsAsync(async () => (await Helpers.SubjectAsync(factory, minor)).GetProperty("activeTokens").GetInt32() == 1,
+            Helpers.Delivery, "retention took stock of the minor's data");
+
+        // The policy now asks a guardian for everyone under 18: the sixteen-year-old consented alone.
+        await PublishGuardianAgeAsync(consent, 18);
+        await Eventually.HoldsAsync(async () => (await Helpers.SubjectAsync(factory, minor)).GetProperty("minorDetectedAt").ValueKind != JsonValueKind.Null,
+            Helpers.Delivery, "retention heard that the minor has no guardian consent");
+        await Helpers.SweepAsync(factory);
+
+        await Eventually.HoldsAsync(async () => await factory.ScalarAsync<long>(
+                $"select count(*) from sweep_items where subject_id = '{minor}' and state = 'done' and reason = 'minor-without-guardian-consent' and category is null") == 1,
+            Helpers.Delivery, "the vault erased the minor and retention closed the item");
+        Assert.Equal((HttpStatusCode.Forbidden, "erased"), await factory.Vault.ReadAsync(tokens["email"]));
+        Assert.False(new VaultKeys(factory.Vault.KeyDirectory).Exists(minor, 1));
+    }
+
+    private static async Task<string> PublishGuardianAgeAsync(HttpClient consent, int guardianAge)
+    {
+        var version = $"v{Guid.NewGuid():N}"[..20];
+        using var response = await consent.PostAsJsonAsync("/v1/policies/infobird/versions", new { version, changedPurposes = Array.Empty<string>(), guardianAge });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return version;
     }
 }
