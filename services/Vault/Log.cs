@@ -32,4 +32,10 @@ internal static partial class Log
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Subject {SubjectId} anonymised: {Shredded} identifying values shredded, {Rekeyed} values re-keyed under a random id")]
     public static partial void Anonymised(ILogger logger, string subjectId, int shredded, int rekeyed);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The access log's head could not be anchored ({ErrorType}); the next round tries again")]
+    public static partial void AnchorFailed(ILogger logger, string errorType);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The access log no longer holds its anchored head (now at position {Position}): entries were removed from its end; the anchor stays, run verify-access-log")]
+    public static partial void AnchorRefused(ILogger logger, long position);
 }

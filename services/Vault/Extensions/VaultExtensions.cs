@@ -31,7 +31,9 @@ public static class VaultExtensions
         builder.Services.AddSingleton(sp => new FileKeyProvider(sp.GetRequiredService<IOptions<VaultOptions>>().Value.KeyDirectory));
         builder.Services.AddSingleton(sp => new SubjectKeyStore(sp.GetRequiredService<IOptions<VaultOptions>>().Value.KeyDirectory));
         builder.Services.AddSingleton<MacKeys>();
+        builder.Services.AddSingleton<AccessLogAnchor>();
         builder.Services.AddSingleton<AccessLogBook>();
+        builder.Services.AddHostedService<AccessLogAnchoring>();
         builder.Services.AddSingleton<AccessLogAppender>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AccessLogAppender>());
         builder.Services.AddSingleton<Keyring>();
