@@ -109,7 +109,11 @@ public sealed class AccessLogAnchor(IOptions<VaultOptions> options, MacKeys macs
     private string Mac(long position, string hash) => macs.AccessLogHash($"anchor|{position.ToString(CultureInfo.InvariantCulture)}|{hash}");
 }
 
-/// <summary>Anchors the committed head every <see cref="VaultOptions.AccessLogAnchorInterval"/>, for entries appended inside other transactions.</summary>
+/// <summary>
+/// Anchors the committed head every <see cref="VaultOptions.AccessLogAnchorInterval"/> (a checkpoint): off the read
+/// path, where a file update per append cost milliseconds per read on a busy machine. Entries younger than one
+/// interval are not anchored yet; a cut further back is seen by verification.
+/// </summary>
 public sealed class AccessLogAnchoring(IServiceScopeFactory scopes, AccessLogAnchor anchor, IOptions<VaultOptions> options, ILogger<AccessLogAnchoring> logger)
     : BackgroundService
 {

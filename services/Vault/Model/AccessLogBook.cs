@@ -20,7 +20,7 @@ public sealed record ChainVerification(bool Valid, long Entries, long? FirstBadP
 /// The hash-chained access log (IWK-2.3). Appends take a transaction-scoped advisory lock so positions are dense and
 /// each entry sees its predecessor; the hash is an HMAC (key from the key folder) over the entry and the previous
 /// hash, so someone with write access to the database alone cannot forge a consistent chain after an edit. The chain
-/// cannot show entries cut off its end: <see cref="AccessLogAnchor"/> keeps the latest committed head outside the database.
+/// cannot show entries cut off its end: <see cref="AccessLogAnchoring"/> keeps the committed head outside the database.
 /// </summary>
 public sealed class AccessLogBook(MacKeys macs, AccessLogAnchor anchor, TimeProvider time)
 {
@@ -38,9 +38,6 @@ public sealed class AccessLogBook(MacKeys macs, AccessLogAnchor anchor, TimeProv
                 .Select(a => new { a.Position, a.Hash }).FirstOrDefaultAsync(cancellationToken);
             var position = last?.Position ?? 0;
             var previous = last?.Hash ?? Genesis;
-            // Checked under the append lock, before anything is added: the new entries extend the anchored head, or the
-            // end of the log was cut and the anchor must stay where it is for verification to see it.
-            var anchorMayMove = own is not null && await anchor.ExtendsAsync(db, position, previous, cancellationToken);
             var at = Microseconds(time.GetUtcNow());
             foreach (var record in records)
             {
@@ -67,12 +64,6 @@ public sealed class AccessLogBook(MacKeys macs, AccessLogAnchor anchor, TimeProv
             if (own is not null)
             {
                 await own.CommitAsync(cancellationToken);
-                // Committed: the anchor may move here. Entries appended in a caller's transaction are anchored by
-                // the next append of this kind or by AccessLogAnchoring, once they are committed.
-                if (anchorMayMove)
-                {
-                    anchor.Advance(position, previous);
-                }
             }
         }
     }

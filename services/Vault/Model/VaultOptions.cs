@@ -25,8 +25,8 @@ public sealed class VaultOptions
     /// </summary>
     public TimeSpan DataUseCoalescing { get; set; } = TimeSpan.FromHours(1);
 
-    /// <summary>How often the access log's committed head is anchored outside the database (appends of their own anchor at once).</summary>
-    public TimeSpan AccessLogAnchorInterval { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>How often the access log's committed head is anchored outside the database: entries removed from the end are noticed once anchored.</summary>
+    public TimeSpan AccessLogAnchorInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How long an approval for a read of the highest protection level stays usable.</summary>
     public TimeSpan ApprovalLifetime { get; set; } = TimeSpan.FromHours(1);
