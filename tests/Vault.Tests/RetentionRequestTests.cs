@@ -128,6 +128,27 @@ public sealed class RetentionRequestTests(VaultFactory factory) : IClassFixture<
     }
 
     [Fact]
+    [Trait("Clause", "INF-6.4")]
+    public async Task A_backup_taken_before_a_category_erasure_cannot_decrypt_the_erased_category_afterwards()
+    {
+        await factory.StoreAsync("rr-catbackup", "location", new { gps = "22.5431,114.0579" }, "collected", "contract");
+        var kept = await factory.StoreAsync("rr-catbackup", "contact", new { email = "catbackup@example.cn" }, legalBasis: "contract");
+        var backup = await BackupAsync("rr-catbackup");
+        Assert.Contains("22.5431,114.0579", Restore(backup));
+        var location = backup.Values.Single(v => v.Category == "location").Token;
+        var item = Guid.NewGuid();
+
+        await factory.PublishAsync(new ErasureRequested("rr-catbackup", "schedule:Location/*/v1", DateTimeOffset.UtcNow, DataCategory.Location, item, [location]));
+        await AnswerAsync<SubjectErased>(item);
+
+        // The old generation's key file goes once the new one is committed; with it, the backup's copy of the location.
+        await Eventually.HoldsAsync(() => Task.FromResult(!new SubjectKeyStore(factory.KeyDirectory).Exists("rr-catbackup", 1)),
+            TimeSpan.FromSeconds(10), "the replaced key file was deleted");
+        Assert.Throws<CryptographicException>(() => Restore(backup));
+        Assert.Equal(HttpStatusCode.OK, (await ReadAsync(kept["email"])).Status);
+    }
+
+    [Fact]
     public async Task A_read_reports_the_tokens_use_to_retention_once_per_interval_and_a_denied_read_reports_nothing()
     {
         var tokens = await factory.StoreAsync("rr-used", "contact", new { email = "used@example.cn", phone = "+86 139 0000 0011" }, legalBasis: "contract");
