@@ -170,14 +170,16 @@ public static class GovernanceApi
             return Problems.Invalid("subjectId", "Not a valid subject id.");
         }
 
-        if (string.IsNullOrWhiteSpace(request.Authority) || request.Authority.Length > 200)
+        // Both go into the subject's notice, whose template takes plain text: braces or control characters would make
+        // the notice undeliverable after the data was disclosed.
+        if (string.IsNullOrWhiteSpace(request.Authority) || request.Authority.Length > 200 || !NoticeText(request.Authority))
         {
-            return Problems.Invalid("authority", "The court or authority that demands the data, 1-200 characters.");
+            return Problems.Invalid("authority", "The court or authority that demands the data, 1-200 characters, without braces or control characters.");
         }
 
-        if (string.IsNullOrWhiteSpace(request.LegalReference) || request.LegalReference.Length > 200)
+        if (string.IsNullOrWhiteSpace(request.LegalReference) || request.LegalReference.Length > 200 || !NoticeText(request.LegalReference))
         {
-            return Problems.Invalid("legalReference", "The order's or request's reference, 1-200 characters.");
+            return Problems.Invalid("legalReference", "The order's or request's reference, 1-200 characters, without braces or control characters.");
         }
 
         if (request.Basis is null || !LegalBases.Disclosure.Contains(request.Basis))
@@ -225,6 +227,8 @@ public static class GovernanceApi
         await tx.CommitAsync(ct);
         return TypedResults.Ok(new DisclosureResponse(disclosureId, request.NotifySubject, [.. values.Select(DataApi.View)]));
     }
+
+    private static bool NoticeText(string value) => !value.Any(c => c is '{' or '}' || char.IsControl(c));
 
     private static async Task<Ok<RotationResponse>> RotateAsync([AsParameters] VaultServices s, CancellationToken ct)
     {
