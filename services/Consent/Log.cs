@@ -20,4 +20,7 @@ internal static partial class Log
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Decision cache preload stopped ({ErrorType}); checks load subjects as they come")]
     public static partial void DecisionCachePreloadFailed(ILogger logger, string errorType);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Policy {PolicyId} raised its guardian age to {GuardianAge}: {Count} subjects hold consent without a guardian's and go to retention for erasure (IWK-3.3)")]
+    public static partial void MinorsWithoutGuardianConsent(ILogger logger, string policyId, int guardianAge, int count);
 }

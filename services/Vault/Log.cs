@@ -26,4 +26,16 @@ internal static partial class Log
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Access log verification failed at position {Position}: {Problem}")]
     public static partial void ChainBroken(ILogger logger, long position, string problem);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Category {Category} of subject {SubjectId} erased: {Values} values deleted, data key replaced")]
+    public static partial void CategoryErased(ILogger logger, string subjectId, string category, int values);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Subject {SubjectId} anonymised: {Shredded} identifying values shredded, {Rekeyed} values re-keyed under a random id")]
+    public static partial void Anonymised(ILogger logger, string subjectId, int shredded, int rekeyed);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The access log's head could not be anchored ({ErrorType}); the next round tries again")]
+    public static partial void AnchorFailed(ILogger logger, string errorType);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The access log no longer holds its anchored head (now at position {Position}): entries were removed from its end; the anchor stays, run verify-access-log")]
+    public static partial void AnchorRefused(ILogger logger, long position);
 }

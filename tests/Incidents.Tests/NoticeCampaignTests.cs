@@ -51,7 +51,7 @@ public sealed class NoticeCampaignTests(NoticeCampaignFactory factory) : IClassF
         Assert.Equal([1, 2, 3], batches.Select(b => b.BatchNumber));
         Assert.Equal(batches.Select(b => DeterministicIds.Batch(campaign.Id, b.BatchNumber)), batches.Select(b => b.BatchId));
         var variables = batches[0].Variables;
-        foreach (var part in NoticeTemplates.Parts)
+        foreach (var part in NoticeVariables.IncidentParts)
         {
             Assert.StartsWith("[zh-CN]", variables[$"{part}.zh-CN"]);
             Assert.StartsWith("[en]", variables[$"{part}.en"]);
@@ -89,7 +89,7 @@ public sealed class NoticeCampaignTests(NoticeCampaignFactory factory) : IClassF
         Assert.Equal("subjects-unreachable", progress!.Bulletin!.Reason);
         var bulletin = Assert.Single(factory.Observer.Bulletins, b => b.IncidentId == incident.Id);
         Assert.Equal(DeterministicIds.Bulletin(incident.Id), bulletin.BulletinId);
-        Assert.Equal(NoticeTemplates.IncidentBulletin, bulletin.NoticeType);
+        Assert.Equal(NoticeTypes.IncidentNotice, bulletin.NoticeType);
         Assert.StartsWith("[zh-CN]", bulletin.Variables["security_advice.zh-CN"]);
         var view = await Drive.ShowAsync(client, incident.Id);
         Assert.Single(view.Timeline, t => t.Kind == "bulletin");

@@ -109,7 +109,7 @@ public sealed class DeliveryTests(DeliveryFactory factory) : IClassFixture<Deliv
 
         var request = await (await client.SendNoticeAsync("deletion-certificate", [subject], new Dictionary<string, string>
         {
-            ["certificateId"] = "cert-77", ["erasedAt"] = "2026-11-20", ["verifyUrl"] = "https://example.com/certificates/cert-77",
+            ["certificateId"] = "cert-77", ["erasedAt"] = "2026-11-20", ["outcome"] = "erased", ["categories"] = "Identity", ["regions"] = "Beijing", ["verifyUrl"] = "https://example.com/certificates/cert-77",
         })).AcceptedAsync();
         await client.CompletedAsync(request.RequestId);
 

@@ -17,7 +17,7 @@ public sealed class IncidentBridgeTests(NotificationsFactory factory) : IClassFi
         var en = TestHelpers.NewSubject("ien");
         factory.Vault.Add(zh, "zh-CN", ("email", factory.Address(zh)));
         factory.Vault.Add(en, "en", ("email", factory.Address(en)));
-        var batch = new NoticeBatchRequested(Guid.NewGuid(), 1, Guid.NewGuid(), Guid.NewGuid(), "incident.notice", [zh, en],
+        var batch = new NoticeBatchRequested(Guid.NewGuid(), 1, Guid.NewGuid(), Guid.NewGuid(), NoticeTypes.IncidentNotice, [zh, en],
             IncidentVariables(), DateTimeOffset.UtcNow);
         var bus = factory.Services.GetRequiredService<IBus>();
 
@@ -46,7 +46,7 @@ public sealed class IncidentBridgeTests(NotificationsFactory factory) : IClassFi
     [Trait("Clause", "IWK-2.9")]
     public async Task An_incident_bulletin_is_published_once_in_both_languages()
     {
-        var bulletin = new BulletinRequested(Guid.NewGuid(), "incident.bulletin", IncidentVariables(), DateTimeOffset.UtcNow,
+        var bulletin = new BulletinRequested(Guid.NewGuid(), NoticeTypes.IncidentNotice, IncidentVariables(), DateTimeOffset.UtcNow,
             Guid.NewGuid(), "subjects could not be reached");
         var bus = factory.Services.GetRequiredService<IBus>();
 

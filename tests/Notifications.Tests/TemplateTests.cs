@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
+using PrivacySuite.Contracts;
 using PrivacySuite.ServiceDefaults.Auth;
 
 namespace PrivacySuite.Notifications.Tests;
@@ -15,9 +16,7 @@ public sealed class TemplateTests(NotificationsFactory factory) : IClassFixture<
 
         var templates = await client.GetFromJsonAsync<TemplateView[]>("/v1/templates");
 
-        Assert.Equal(
-            ["deletion-certificate", "disclosure-notice", "incident-notice", "merger-transfer-notice", "policy-update", "termination-notice", "verification-code"],
-            templates!.Select(t => t.NoticeType).Order());
+        Assert.Equal(NoticeTypes.All.Order(), templates!.Select(t => t.NoticeType).Order());
         Assert.All(templates!, t => Assert.Equal(["zh-CN", "en"], t.Languages));
     }
 
@@ -125,8 +124,8 @@ public sealed class TemplateTests(NotificationsFactory factory) : IClassFixture<
     [Theory]
     [InlineData("verification-code", """{"code":"12ab","expiresInMinutes":"10"}""", "code")]
     [InlineData("verification-code", """{"code":"123456","expiresInMinutes":"10","extra":"x"}""", "extra")]
-    [InlineData("deletion-certificate", """{"certificateId":"c-1","erasedAt":"20 Nov","verifyUrl":"https://example.com/v"}""", "erasedAt")]
-    [InlineData("deletion-certificate", """{"certificateId":"c-1","erasedAt":"2026-11-20","verifyUrl":"javascript:alert(1)"}""", "verifyUrl")]
+    [InlineData("deletion-certificate", """{"certificateId":"c-1","erasedAt":"20 Nov","outcome":"erased","categories":"Identity","regions":"Beijing","verifyUrl":"https://example.com/v"}""", "erasedAt")]
+    [InlineData("deletion-certificate", """{"certificateId":"c-1","erasedAt":"2026-11-20","outcome":"erased","categories":"Identity","regions":"Beijing","verifyUrl":"javascript:alert(1)"}""", "verifyUrl")]
     [InlineData("disclosure-notice", """{"authority":"{code}","legalBasis":"x","categories":"y","disclosedAt":"2026-11-20"}""", "authority")]
     public async Task Variables_that_do_not_fit_are_refused_by_name(string noticeType, string variablesJson, string named)
     {

@@ -25,7 +25,7 @@ public sealed class CancellationClockTests(RetentionFactory factory) : IClassFix
         factory.Clock.Advance(TimeSpan.FromDays(5));
         await Helpers.SweepAsync(factory);
 
-        await Eventually.HoldsAsync(() => Task.FromResult(factory.FarSide.Notices.Any(n => n.Message.SubjectId == subject && n.Message.NoticeType == "deletion-certificate")),
+        await Eventually.HoldsAsync(() => Task.FromResult(factory.FarSide.Notices.Any(n => n.Message.SubjectId == subject && n.Message.NoticeType == NoticeTypes.DeletionCertificate)),
             Helpers.Delivery, "the subject was sent a deletion certificate");
         var erasure = Assert.Single(factory.FarSide.ErasuresFor(subject));
         Assert.Null(erasure.Category);

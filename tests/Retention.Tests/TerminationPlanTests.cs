@@ -33,17 +33,22 @@ public sealed class TerminationPlanTests(RetentionFactory factory) : IClassFixtu
         var planId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
 
         // At once: each subject individually, and a bulletin.
-        await Eventually.HoldsAsync(() => Task.FromResult(subjects.All(s => factory.FarSide.Notices.Any(n => n.Message.SubjectId == s && n.Message.NoticeType == "service-termination"))
-            && factory.FarSide.Bulletins.Any(b => b.Message.NoticeType == "service-termination")), Helpers.Delivery, "every subject and the bulletin got the notice");
-        Assert.DoesNotContain(factory.FarSide.Notices, n => n.Message.NoticeType == "service-termination-reminder");
+        await Eventually.HoldsAsync(() => Task.FromResult(subjects.All(s => factory.FarSide.Notices.Any(n => n.Message.SubjectId == s && n.Message.NoticeType == NoticeTypes.TerminationNotice))
+            && factory.FarSide.Bulletins.Any(b => b.Message.NoticeType == NoticeTypes.TerminationNotice)), Helpers.Delivery, "every subject and the bulletin got the notice");
+        Assert.DoesNotContain(factory.FarSide.Notices, n => n.Message.NoticeType == NoticeTypes.TerminationReminder);
+        var notices = factory.FarSide.Notices.Select(n => n.Message).Where(n => n.NoticeType == NoticeTypes.TerminationNotice && subjects.Contains(n.SubjectId)).ToList();
+        Assert.All(notices, n => Assert.Equal(endsAt.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), n.Variables["endDate"]));
+        Assert.Single(notices.Select(n => n.RequestedAt).Distinct()); // one notice, requested when the plan was made, whatever the batch
 
         using var second = await client.PostAsJsonAsync("/v1/termination-plans", new { endsAt = endsAt.AddDays(10), action = "erase" });
         Assert.Equal(HttpStatusCode.Conflict, second.StatusCode);
 
         factory.Clock.Advance(TimeSpan.FromDays(25)); // 6 days left: the 7-day reminder is due
-        await Eventually.HoldsAsync(() => Task.FromResult(subjects.All(s => factory.FarSide.Notices.Any(n => n.Message.SubjectId == s && n.Message.NoticeType == "service-termination-reminder"))
-            && factory.FarSide.Bulletins.Any(b => b.Message.NoticeType == "service-termination-reminder")), Helpers.Delivery, "the reminders went out");
+        await Eventually.HoldsAsync(() => Task.FromResult(subjects.All(s => factory.FarSide.Notices.Any(n => n.Message.SubjectId == s && n.Message.NoticeType == NoticeTypes.TerminationReminder))
+            && factory.FarSide.Bulletins.Any(b => b.Message.NoticeType == NoticeTypes.TerminationReminder)), Helpers.Delivery, "the reminders went out");
         Assert.Empty(factory.FarSide.CollectionStops);
+        var reminder = factory.FarSide.Notices.First(n => n.Message.NoticeType == NoticeTypes.TerminationReminder).Message;
+        Assert.Equal("7", reminder.Variables["daysLeft"]);
 
         factory.Clock.Advance(TimeSpan.FromDays(7)); // past the end date: collection stops and a sweep removes everything
         await Eventually.HoldsAsync(() => Task.FromResult(factory.FarSide.CollectionStops.Any(c => c.Message.PlanId == planId)), Helpers.Delivery, "collection stopped");

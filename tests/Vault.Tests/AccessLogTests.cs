@@ -114,7 +114,7 @@ public sealed class AccessLogTests(VaultFactory factory) : IClassFixture<VaultFa
         Assert.Contains("HD-2026-0113", entry.Detail);
         Assert.Contains("subject-notified", entry.Detail);
         await Eventually.HoldsAsync(async () => (await factory.OutboxAsync()).Any(m =>
-                m.MessageType.Contains("NoticeRequested") && m.Payload.Contains(disclosureId.ToString()) && m.Payload.Contains("legal-disclosure") && m.SentAt != null),
+                m.MessageType.Contains("NoticeRequested") && m.Payload.Contains(disclosureId.ToString()) && m.Payload.Contains(NoticeTypes.DisclosureNotice) && m.SentAt != null),
             TimeSpan.FromSeconds(20), "the notice request was published");
     }
 
@@ -143,5 +143,32 @@ public sealed class AccessLogTests(VaultFactory factory) : IClassFixture<VaultFa
         Assert.Equal(HttpStatusCode.Forbidden, byBackend.StatusCode);
         Assert.Contains("withheld=Counter-espionage", (await factory.WithDbAsync(db => db.AccessLog.SingleAsync(a => a.SubjectId == "disc-2" && a.Action == "disclosure"))).Detail);
         Assert.DoesNotContain(await factory.OutboxAsync(), m => m.MessageType.Contains("NoticeRequested") && m.Payload.Contains("disc-2"));
+    }
+
+    [Theory]
+    [InlineData("{code} Bureau", "HD-1", "authority")]
+    [InlineData("Haidian Court", "HD-{2}", "legalReference")]
+    [InlineData("Haidian\u0007Court", "HD-3", "authority")]
+    [Trait("Clause", "INF-5.4")]
+    public async Task A_disclosure_whose_notice_could_not_be_rendered_is_refused_and_nothing_is_disclosed(string authority, string legalReference, string field)
+    {
+        await factory.StoreAsync("disc-3", "contact", new { email = "d3@example.cn" });
+        var logged = await factory.WithDbAsync(db => db.AccessLog.CountAsync(a => a.SubjectId == "disc-3" && a.Action == "disclosure"));
+        using var officer = factory.Officer();
+
+        using var response = await officer.PostAsJsonAsync("/v1/subjects/disc-3/disclosures", new
+        {
+            authority = System.Text.RegularExpressions.Regex.Unescape(authority),
+            legalReference,
+            basis = "criminal-investigation",
+            categories = new[] { "contact" },
+            notifySubject = true,
+        });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _));
+        Assert.DoesNotContain("d3@example.cn", await response.Content.ReadAsStringAsync());
+        Assert.Equal(logged, await factory.WithDbAsync(db => db.AccessLog.CountAsync(a => a.SubjectId == "disc-3" && a.Action == "disclosure")));
     }
 }

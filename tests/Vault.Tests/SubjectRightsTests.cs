@@ -14,7 +14,7 @@ public sealed class SubjectRightsTests(VaultFactory factory) : IClassFixture<Vau
         var id = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("verificationId").GetGuid();
         var notice = (await factory.OutboxAsync()).Single(m => m.MessageType.Contains("NoticeRequested") && m.Payload.Contains(id.ToString()));
         using var payload = JsonDocument.Parse(notice.Payload);
-        Assert.Equal("identity-verification", payload.RootElement.GetProperty("noticeType").GetString());
+        Assert.Equal(NoticeTypes.VerificationCode, payload.RootElement.GetProperty("noticeType").GetString());
         Assert.Equal(subjectId, payload.RootElement.GetProperty("subjectId").GetString());
         return (id, payload.RootElement.GetProperty("variables").GetProperty("code").GetString()!);
     }
@@ -161,8 +161,9 @@ public sealed class SubjectRightsTests(VaultFactory factory) : IClassFixture<Vau
         using var lookup = await client.PostAsJsonAsync("/v1/lookup", new { field = "email", value = "gone@example.cn" });
         Assert.Empty((await lookup.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("matches").EnumerateArray());
 
-        // A copy of the ciphertext taken before erasure (a backup, a replica) meets no key in the key folder that opens it.
-        foreach (var file in Directory.EnumerateFiles(factory.KeyDirectory))
+        // A copy of the ciphertext taken before erasure (a backup, a replica) meets no key in the key folder that opens it
+        // (the KEKs, the MAC key, every subject's key file).
+        foreach (var file in Directory.EnumerateFiles(factory.KeyDirectory, "*.key", SearchOption.AllDirectories))
         {
             var key = Convert.FromBase64String(File.ReadAllText(file).Trim());
             using var aes = new AesGcm(key, Envelope.TagSize);

@@ -79,7 +79,11 @@ internal static class PolicyApi
         }
 
         policy.CurrentVersion = version.Version;
+        var previousGuardianAge = policy.GuardianAge;
         policy.GuardianAge = request.GuardianAge ?? policy.GuardianAge;
+        var minors = policy.GuardianAge > previousGuardianAge
+            ? await MinorDetection.DetectAsync(db, policy, DateOnly.FromDateTime(now.UtcDateTime), now, cancellationToken)
+            : 0;
 
         // INF-7.1 / IWK-0.1: everyone is told, and consent to the changed purposes must be given again.
         db.AddIntegrationEvent(new PolicyVersionPublished(policyId, version.Version, allChanged, now), now);
@@ -96,6 +100,11 @@ internal static class PolicyApi
         await services.Catalogue.ReloadAsync(cancellationToken);
         services.Cache.Clear();
         Log.PolicyVersionPublished(services.Logger, policyId, version.Version, allChanged.Count);
+        if (minors > 0)
+        {
+            Log.MinorsWithoutGuardianConsent(services.Logger, policyId, policy.GuardianAge, minors);
+        }
+
         return TypedResults.Created($"/v1/policies/{policyId}/versions/{version.Version}",
             new PolicyVersionView(policyId, version.Version, allChanged, policy.GuardianAge, now));
     }

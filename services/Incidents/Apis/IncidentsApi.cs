@@ -314,8 +314,8 @@ public static class IncidentsApi
             Categories = categories,
             WindowFrom = request.From.Value,
             WindowTo = request.To.Value,
-            NoticeType = NoticeTemplates.IncidentNotice,
-            Variables = JsonSerializer.Serialize(NoticeTemplates.Variables(id, request.ZhCn, request.En), Json),
+            NoticeType = NoticeTypes.IncidentNotice,
+            Variables = JsonSerializer.Serialize(IncidentNoticeVariables.For(id, request.ZhCn, request.En), Json),
             StartedAt = now,
         };
         s.Db.Campaigns.Add(campaign);

@@ -11,27 +11,11 @@ public sealed record NoticeText(
     [property: Required, StringLength(2000, MinimumLength = 1)] string Remedies,
     [property: Required, StringLength(2000, MinimumLength = 1)] string SecurityAdvice);
 
-public static class NoticeTemplates
+/// <summary>The incident notice's variables, built by the contract the notification service's template is tested against.</summary>
+public static class IncidentNoticeVariables
 {
-    public const string IncidentNotice = "incident.notice";
-    public const string IncidentBulletin = "incident.bulletin";
+    public static Dictionary<string, string> For(Guid incidentId, NoticeText zhCn, NoticeText en) =>
+        NoticeVariables.IncidentNotice(incidentId, Parts(zhCn), Parts(en));
 
-    public static readonly IReadOnlyList<string> Parts =
-        ["what_happened", "possible_impact", "measures_taken", "what_you_can_do", "remedies", "security_advice"];
-
-    /// <summary>Template variables: <c>{part}.{language}</c> for zh-CN and en, plus the incident id.</summary>
-    public static Dictionary<string, string> Variables(Guid incidentId, NoticeText zhCn, NoticeText en)
-    {
-        var variables = new Dictionary<string, string> { ["incident_id"] = incidentId.ToString() };
-        foreach (var (language, text) in new[] { ("zh-CN", zhCn), ("en", en) })
-        {
-            string[] values = [text.WhatHappened, text.PossibleImpact, text.MeasuresTaken, text.WhatYouCanDo, text.Remedies, text.SecurityAdvice];
-            for (var i = 0; i < Parts.Count; i++)
-            {
-                variables[$"{Parts[i]}.{language}"] = values[i];
-            }
-        }
-
-        return variables;
-    }
+    private static string[] Parts(NoticeText t) => [t.WhatHappened, t.PossibleImpact, t.MeasuresTaken, t.WhatYouCanDo, t.Remedies, t.SecurityAdvice];
 }

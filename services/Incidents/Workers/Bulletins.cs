@@ -20,7 +20,7 @@ public static class Bulletins
         campaign.BulletinReason = reason;
         campaign.BulletinRequestedAt = now;
         var variables = JsonSerializer.Deserialize<Dictionary<string, string>>(campaign.Variables) ?? [];
-        db.AddIntegrationEvent(new BulletinRequested(campaign.BulletinId.Value, NoticeTemplates.IncidentBulletin, variables, now, campaign.IncidentId, reason), now);
+        db.AddIntegrationEvent(new BulletinRequested(campaign.BulletinId.Value, NoticeTypes.IncidentNotice, variables, now, campaign.IncidentId, reason), now);
         db.Timeline.Add(new TimelineEntry
         {
             IncidentId = campaign.IncidentId,

@@ -61,9 +61,9 @@ public sealed class PublishBulletinOnBulletinRequested(NotificationsDbContext db
 /// (<c>what_happened.zh-CN</c>, <c>what_happened.en</c>, …, <c>incident_id</c>); the incident-notice template names them
 /// <c>whatHappened</c>, …, <c>incidentId</c> and takes a language's own text first.
 /// </summary>
-internal static class IncidentNotices
+public static class IncidentNotices
 {
-    public const string NoticeType = "incident-notice";
+    public const string NoticeType = NoticeTypes.IncidentNotice;
 
     public static Dictionary<string, string> Variables(IReadOnlyDictionary<string, string> incident, string contact)
     {

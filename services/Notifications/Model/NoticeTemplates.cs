@@ -45,7 +45,7 @@ public static class NoticeTemplates
     public static readonly IReadOnlyDictionary<string, NoticeTemplate> All = new[]
     {
         new NoticeTemplate(
-            "policy-update",
+            NoticeTypes.PolicyUpdate,
             "A new privacy policy version (INF-7.1): the service continues only after the subject agrees to it.",
             [
                 new("policyVersion", VariableKind.Text, "The new version, e.g. 2026-11"),
@@ -61,7 +61,7 @@ public static class NoticeTemplates
                 "What changed: {summary}\n\nPlease read and accept the new policy here: {reviewUrl}\n" +
                 "Without your agreement we cannot continue to provide the service to you.")),
         new NoticeTemplate(
-            "incident-notice",
+            NoticeTypes.IncidentNotice,
             "A personal-information security incident (INF-3.4, IWK-2.8): the five parts plus security advice.",
             [
                 new("incidentId", VariableKind.Text, "The incident's reference"),
@@ -80,7 +80,7 @@ public static class NoticeTemplates
                 "Hello,\n\n1. What happened: {whatHappened}\n2. Possible impact: {possibleImpact}\n3. Measures we have taken: {measuresTaken}\n" +
                 "4. What you can do: {whatYouCanDo}\n5. Remedies: {remedies}\n\nSecurity advice: {securityAdvice}\n\nQuestions: {contact}")),
         new NoticeTemplate(
-            "termination-notice",
+            NoticeTypes.TerminationNotice,
             "The service ends (IWK-2.6): notice at least 30 days ahead, then the data is deleted or anonymised.",
             [
                 new("serviceName", VariableKind.Text, "The product that ends"),
@@ -98,7 +98,22 @@ public static class NoticeTemplates
                 ? ["endDate must be at least 30 days after the notice is requested (IWK-2.6)."]
                 : []),
         new NoticeTemplate(
-            "verification-code",
+            NoticeTypes.TerminationReminder,
+            "A reminder before the service ends (IWK-2.6): how many days are left, and what happens to the data.",
+            [
+                new("serviceName", VariableKind.Text, "The product that ends"),
+                new("endDate", VariableKind.Date, "The last day of service (yyyy-MM-dd)"),
+                new("daysLeft", VariableKind.Digits, "Days until the end date"),
+                new("dataHandling", VariableKind.Text, "What happens to the subject's data afterwards"),
+                new("exportUrl", VariableKind.Url, "Where the subject can export their data before then"),
+            ],
+            new("提醒：{serviceName} 将于 {daysLeft} 天后停止运营",
+                "您好：\n\n{serviceName} 将于 {endDate} 停止运营，距今还有 {daysLeft} 天。\n\n{dataHandling}\n\n在此之前，您可以在此导出您的数据：{exportUrl}"),
+            new("Reminder: {serviceName} ends in {daysLeft} days",
+                "Hello,\n\n{serviceName} will stop operating on {endDate}, {daysLeft} days from now.\n\n{dataHandling}\n\n" +
+                "Until then you can export your data here: {exportUrl}")),
+        new NoticeTemplate(
+            NoticeTypes.VerificationCode,
             "A one-time code that verifies the subject's identity before a request is acted on (INF-6.3).",
             [
                 new("code", VariableKind.Digits, "The one-time code (4 to 10 digits)"),
@@ -109,20 +124,23 @@ public static class NoticeTemplates
                 "Your verification code is {code}. It expires in {expiresInMinutes} minutes. If you did not ask for it, ignore this message and never share the code."),
             (v, _) => v.GetValueOrDefault("code") is { Length: < 4 or > 10 } ? ["code must have 4 to 10 digits."] : []),
         new NoticeTemplate(
-            "deletion-certificate",
+            NoticeTypes.DeletionCertificate,
             "The subject's personal information was erased; the certificate id proves it.",
             [
                 new("certificateId", VariableKind.Text, "The deletion certificate's id"),
-                new("erasedAt", VariableKind.Date, "When the data was erased (yyyy-MM-dd)"),
+                new("erasedAt", VariableKind.Date, "When the data was erased or anonymised (yyyy-MM-dd)"),
+                new("outcome", VariableKind.Text, "What was done: erased or anonymised, in each language"),
+                new("categories", VariableKind.Text, "The categories of data it covers"),
+                new("regions", VariableKind.Text, "The regions it was removed from"),
                 new("verifyUrl", VariableKind.Url, "Where the certificate can be checked"),
             ],
             new("个人信息删除证明",
-                "您好：\n\n您的个人信息已于 {erasedAt} 删除。删除证明编号：{certificateId}。\n\n您可以在此核验该证明：{verifyUrl}"),
+                "您好：\n\n您的个人信息（{categories}）已于 {erasedAt} 在以下区域{outcome}：{regions}。删除证明编号：{certificateId}。\n\n您可以在此核验该证明：{verifyUrl}"),
             new("Certificate of deletion",
-                "Hello,\n\nYour personal information was erased on {erasedAt}. Certificate of deletion: {certificateId}.\n\n" +
+                "Hello,\n\nYour personal information ({categories}) was {outcome} on {erasedAt} in these regions: {regions}. Certificate of deletion: {certificateId}.\n\n" +
                 "You can verify the certificate here: {verifyUrl}")),
         new NoticeTemplate(
-            "disclosure-notice",
+            NoticeTypes.DisclosureNotice,
             "Personal information was disclosed to an authority under the law (INF-5.4); the subject is told promptly where the law allows.",
             [
                 new("authority", VariableKind.Text, "Who received it (court, authority)"),
@@ -136,7 +154,7 @@ public static class NoticeTemplates
                 "Hello,\n\nUnder {legalBasis}, on {disclosedAt} we disclosed the following personal information about you to {authority}: {categories}.\n\n" +
                 "As the law allows, we are letting you know.")),
         new NoticeTemplate(
-            "merger-transfer-notice",
+            NoticeTypes.MergerTransferNotice,
             "Personal information moves to another controller in a merger or acquisition (INF-5.3); the subject is told before it takes effect.",
             [
                 new("recipient", VariableKind.Text, "The company that receives the information"),

@@ -369,10 +369,10 @@ public static class RetentionApi
         }
 
         s.Db.TerminationPlans.Add(plan);
-        s.Db.TerminationNoticeRuns.Add(new TerminationNoticeRun { PlanId = plan.Id, NoticeType = NoticeTypes.ServiceTermination, DueAt = now });
+        s.Db.TerminationNoticeRuns.Add(new TerminationNoticeRun { PlanId = plan.Id, NoticeType = NoticeTypes.TerminationNotice, DueAt = now });
         foreach (var days in reminders)
         {
-            s.Db.TerminationNoticeRuns.Add(new TerminationNoticeRun { PlanId = plan.Id, NoticeType = NoticeTypes.ServiceTerminationReminder, DueAt = endsAt.AddDays(-days) });
+            s.Db.TerminationNoticeRuns.Add(new TerminationNoticeRun { PlanId = plan.Id, NoticeType = NoticeTypes.TerminationReminder, DueAt = endsAt.AddDays(-days) });
         }
 
         s.Db.AddIntegrationEvent(new ServiceTerminationAnnounced(plan.Id, endsAt, now), now);
@@ -406,7 +406,7 @@ public static class RetentionApi
         var held = await db.Subjects.LongCountAsync(x => x.ErasedAt == null && db.LegalHolds.Any(h => h.ReleasedAt == null && h.SubjectId == x.SubjectId), cancellationToken);
         var state = plan.CollectionStoppedAt is null ? "announced" : removed == total ? "completed" : "removing";
         return new TerminationPlanView(plan.Id, plan.EndsAt, plan.Action, plan.AnnouncedAt, plan.AnnouncedBy, state, plan.CollectionStoppedAt,
-            total, runs.FirstOrDefault(r => r.NoticeType == NoticeTypes.ServiceTermination)?.Sent ?? 0, removed, total - removed, held,
+            total, runs.FirstOrDefault(r => r.NoticeType == NoticeTypes.TerminationNotice)?.Sent ?? 0, removed, total - removed, held,
             runs.Select(r => new NoticeRunView(r.NoticeType, r.DueAt, r.Sent, r.CompletedAt)).ToList());
     }
 

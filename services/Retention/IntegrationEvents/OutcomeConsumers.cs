@@ -1,4 +1,3 @@
-using System.Globalization;
 using MassTransit;
 using PrivacySuite.Retention.Model;
 
@@ -123,15 +122,7 @@ internal static class Outcomes
 
         db.DeletionCertificates.Add(certificate);
         db.AddIntegrationEvent(new NoticeRequested(Guid.CreateVersion7(now), NoticeTypes.DeletionCertificate, subjectId,
-            new Dictionary<string, string>
-            {
-                ["certificateId"] = certificate.Id.ToString(),
-                ["outcome"] = certificate.Outcome,
-                ["reason"] = certificate.Reason,
-                ["categories"] = string.Join(",", certificate.Categories),
-                ["tokenCount"] = certificate.TokenCount.ToString(CultureInfo.InvariantCulture),
-                ["completedAt"] = certificate.CompletedAt.ToString("O", CultureInfo.InvariantCulture),
-                ["regions"] = string.Join(",", certificate.Regions),
-            }, now), now);
+            NoticeVariables.DeletionCertificate(certificate.Id, certificate.CompletedAt, outcome == "erased", certificate.Categories, certificate.Regions, new Uri(options.CertificateBaseUrl, certificate.Id.ToString())),
+            now), now);
     }
 }

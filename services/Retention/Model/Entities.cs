@@ -38,13 +38,6 @@ public static class SweepReasons
         $"schedule:{schedule.Category}/{schedule.Purpose}/v{schedule.Version}";
 }
 
-public static class NoticeTypes
-{
-    public const string DeletionCertificate = "deletion-certificate";
-    public const string ServiceTermination = "service-termination";
-    public const string ServiceTerminationReminder = "service-termination-reminder";
-}
-
 public sealed class RetentionSchedule
 {
     /// <summary>A schedule for any purpose of a category that has no schedule of its own.</summary>

@@ -38,6 +38,18 @@ public sealed class RetentionOptions
     [Range(30, 3650)]
     public int MinimumTerminationNoticeDays { get; set; } = 30;
 
+    /// <summary>The product's name in termination notices (IWK-2.6).</summary>
+    [Required, StringLength(100, MinimumLength = 1)]
+    public string ServiceName { get; set; } = "PrivacySuite";
+
+    /// <summary>Where a subject exports their data before the service ends; named in termination notices.</summary>
+    [Required]
+    public Uri DataExportUrl { get; set; } = new("https://privacy.privacysuite.local/export");
+
+    /// <summary>Where a subject checks a deletion certificate: the certificate id is appended (ends with a slash).</summary>
+    [Required]
+    public Uri CertificateBaseUrl { get; set; } = new("https://privacy.privacysuite.local/deletion-certificates/");
+
     /// <summary>Regions named on a deletion certificate when the vault's answer does not list them.</summary>
     public Region[] Regions { get; set; } = [Region.Beijing, Region.Guangzhou];
 }

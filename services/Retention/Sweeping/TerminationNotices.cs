@@ -1,4 +1,3 @@
-using System.Globalization;
 using PrivacySuite.Retention.Model;
 
 namespace PrivacySuite.Retention.Sweeping;
@@ -39,16 +38,18 @@ public sealed partial class TerminationNotices(RetentionDbContext db, TimeProvid
             return false;
         }
 
-        var variables = new Dictionary<string, string>
-        {
-            ["planId"] = plan.Id.ToString(),
-            ["endsAt"] = plan.EndsAt.ToString("O", CultureInfo.InvariantCulture),
-            ["daysLeft"] = Math.Max(0, (int)Math.Ceiling((plan.EndsAt - now).TotalDays)).ToString(CultureInfo.InvariantCulture),
-            ["action"] = plan.Action,
-        };
+        var o = options.Value;
+        var erase = plan.Action == RetentionActions.Erase;
+        var variables = run.NoticeType == NoticeTypes.TerminationNotice
+            ? NoticeVariables.TerminationNotice(o.ServiceName, plan.EndsAt, erase, o.DataExportUrl)
+            : NoticeVariables.TerminationReminder(o.ServiceName, plan.EndsAt, Math.Max(0, (int)Math.Ceiling((plan.EndsAt - run.DueAt).TotalDays)), erase, o.DataExportUrl);
+
+        // Every batch of a run is the one notice requested when the run fell due: a run that goes on past midnight must
+        // not make a 30-days-ahead end date look too close to the template's check (IWK-2.6).
+        var requestedAt = run.DueAt;
         if (run.CursorSubject is null && run.Sent == 0)
         {
-            db.AddIntegrationEvent(new BulletinRequested(Guid.CreateVersion7(now), run.NoticeType, variables, now), now);
+            db.AddIntegrationEvent(new BulletinRequested(Guid.CreateVersion7(now), run.NoticeType, variables, requestedAt), now);
         }
 
         var after = run.CursorSubject ?? "";
@@ -59,7 +60,7 @@ public sealed partial class TerminationNotices(RetentionDbContext db, TimeProvid
             .ToListAsync(cancellationToken);
         foreach (var subject in subjects)
         {
-            db.AddIntegrationEvent(new NoticeRequested(Guid.CreateVersion7(now), run.NoticeType, subject, variables, now), now);
+            db.AddIntegrationEvent(new NoticeRequested(Guid.CreateVersion7(now), run.NoticeType, subject, variables, requestedAt), now);
         }
 
         run.Sent += subjects.Count;

@@ -170,14 +170,16 @@ public static class GovernanceApi
             return Problems.Invalid("subjectId", "Not a valid subject id.");
         }
 
-        if (string.IsNullOrWhiteSpace(request.Authority) || request.Authority.Length > 200)
+        // Both go into the subject's notice, whose template takes plain text: braces or control characters would make
+        // the notice undeliverable after the data was disclosed.
+        if (string.IsNullOrWhiteSpace(request.Authority) || request.Authority.Length > 200 || !NoticeText(request.Authority))
         {
-            return Problems.Invalid("authority", "The court or authority that demands the data, 1-200 characters.");
+            return Problems.Invalid("authority", "The court or authority that demands the data, 1-200 characters, without braces or control characters.");
         }
 
-        if (string.IsNullOrWhiteSpace(request.LegalReference) || request.LegalReference.Length > 200)
+        if (string.IsNullOrWhiteSpace(request.LegalReference) || request.LegalReference.Length > 200 || !NoticeText(request.LegalReference))
         {
-            return Problems.Invalid("legalReference", "The order's or request's reference, 1-200 characters.");
+            return Problems.Invalid("legalReference", "The order's or request's reference, 1-200 characters, without braces or control characters.");
         }
 
         if (request.Basis is null || !LegalBases.Disclosure.Contains(request.Basis))
@@ -216,12 +218,8 @@ public static class GovernanceApi
         await s.AccessLog.AppendAsync(s.Db, ct, [.. categories.Select(c => new AccessRecord("disclosure", "allowed", subjectId, s.Accessor, "legal-disclosure", c, Detail: detail))]);
         if (request.NotifySubject)
         {
-            s.Db.AddIntegrationEvent(new NoticeRequested(disclosureId, "legal-disclosure", subjectId, new Dictionary<string, string>
-            {
-                ["authority"] = request.Authority,
-                ["legalReference"] = request.LegalReference,
-                ["categories"] = string.Join(',', categories),
-            }, now), now);
+            s.Db.AddIntegrationEvent(new NoticeRequested(disclosureId, NoticeTypes.DisclosureNotice, subjectId,
+                NoticeVariables.DisclosureNotice(request.Authority, $"{request.Basis}, {request.LegalReference}", categories, now), now), now);
             await s.Db.SaveChangesAsync(ct);
         }
 
@@ -229,6 +227,8 @@ public static class GovernanceApi
         await tx.CommitAsync(ct);
         return TypedResults.Ok(new DisclosureResponse(disclosureId, request.NotifySubject, [.. values.Select(DataApi.View)]));
     }
+
+    private static bool NoticeText(string value) => !value.Any(c => c is '{' or '}' || char.IsControl(c));
 
     private static async Task<Ok<RotationResponse>> RotateAsync([AsParameters] VaultServices s, CancellationToken ct)
     {

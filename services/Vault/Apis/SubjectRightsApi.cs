@@ -77,8 +77,8 @@ public static class SubjectRightsApi
         await using var tx = await s.Db.Database.BeginTransactionAsync(ct);
         s.Db.Verifications.Add(verification);
         // The code travels to the notification service, which sends it to the contact the vault holds for the subject.
-        s.Db.AddIntegrationEvent(new NoticeRequested(verification.VerificationId, "identity-verification", subjectId,
-            new Dictionary<string, string> { ["code"] = code, ["request"] = request.Request, ["expiresAt"] = verification.ExpiresAt.ToString("O") }, now), now);
+        s.Db.AddIntegrationEvent(new NoticeRequested(verification.VerificationId, NoticeTypes.VerificationCode, subjectId,
+            NoticeVariables.VerificationCode(code, (int)Math.Ceiling(s.Options.Value.VerificationLifetime.TotalMinutes)), now), now);
         await s.Db.SaveChangesAsync(ct);
         await s.AccessLog.AppendAsync(s.Db, ct, new AccessRecord("verification", "allowed", subjectId, s.Accessor, Detail: $"request={request.Request}"));
         await tx.CommitAsync(ct);

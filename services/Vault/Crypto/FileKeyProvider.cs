@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text;
 
 namespace PrivacySuite.Vault.Crypto;
 
@@ -19,17 +20,7 @@ public sealed class FileKeyProvider
     public FileKeyProvider(string directory)
     {
         _directory = directory;
-        if (!Directory.Exists(directory))
-        {
-            if (OperatingSystem.IsWindows())
-            {
-                Directory.CreateDirectory(directory);
-            }
-            else
-            {
-                Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            }
-        }
+        CreatePrivateDirectory(directory);
 
         MacRootKey = LoadOrCreate(Path.Combine(directory, "mac.key"));
         Reload();
@@ -101,42 +92,67 @@ public sealed class FileKeyProvider
             var name = Path.GetFileName(path);
             if (int.TryParse(name.AsSpan(KekPrefix.Length, name.Length - KekPrefix.Length - KeySuffix.Length), out var version))
             {
-                keks[version] = Read(path);
+                keks[version] = ReadKey(path);
             }
         }
 
         _keks = keks;
     }
 
-    private static byte[] LoadOrCreate(string path)
+    /// <summary>Creates <paramref name="directory"/> (mode 700) when missing.</summary>
+    public static void CreatePrivateDirectory(string directory)
     {
-        if (File.Exists(path))
+        if (Directory.Exists(directory))
         {
-            return Read(path);
+            return;
         }
 
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(directory);
+        }
+        else
+        {
+            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+
+    private static byte[] LoadOrCreate(string path) => File.Exists(path) ? ReadKey(path) : WriteNewKey(path);
+
+    /// <summary>
+    /// Writes a new random key to <paramref name="path"/> (mode 600) unless one is there, and returns the key the file
+    /// holds. The key is written to a temporary file, flushed, and moved into place without replacing: two instances
+    /// creating the same key agree on one, and nobody ever reads a half-written file.
+    /// </summary>
+    public static byte[] WriteNewKey(string path)
+    {
         var key = RandomNumberGenerator.GetBytes(32);
+        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
+        var create = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            create.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using (var stream = new FileStream(temporary, create))
+        {
+            stream.Write(Encoding.ASCII.GetBytes(Convert.ToBase64String(key)));
+            stream.Flush(flushToDisk: true);
+        }
+
         try
         {
-            // CreateNew: two instances starting together must not overwrite each other's key.
-            var create = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows())
-            {
-                create.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            }
-
-            using var stream = new FileStream(path, create);
-            using var writer = new StreamWriter(stream);
-            writer.Write(Convert.ToBase64String(key));
+            File.Move(temporary, path, overwrite: false);
             return key;
         }
         catch (IOException) when (File.Exists(path))
         {
-            return Read(path);
+            File.Delete(temporary);
+            return ReadKey(path);
         }
     }
 
-    private static byte[] Read(string path)
+    public static byte[] ReadKey(string path)
     {
         var key = Convert.FromBase64String(File.ReadAllText(path).Trim());
         return key.Length == 32 ? key : throw new CryptographicException($"{Path.GetFileName(path)} does not hold a 256-bit key.");

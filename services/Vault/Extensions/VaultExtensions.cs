@@ -21,6 +21,7 @@ public static class VaultExtensions
             bus.AddConsumer<RecordHoldOnLegalHoldPlaced>();
             bus.AddConsumer<ReleaseHoldOnLegalHoldReleased>();
             bus.AddConsumer<EraseOnErasureRequested>();
+            bus.AddConsumer<AnonymiseOnAnonymisationRequested>();
         });
 
         builder.Services.AddOptions<VaultOptions>().BindConfiguration(VaultOptions.SectionName)
@@ -28,8 +29,11 @@ public static class VaultExtensions
             .Validate(o => !string.IsNullOrWhiteSpace(o.KeyDirectory), "PrivacySuite:Vault:KeyDirectory must name a folder for the key-encryption keys.")
             .ValidateOnStart();
         builder.Services.AddSingleton(sp => new FileKeyProvider(sp.GetRequiredService<IOptions<VaultOptions>>().Value.KeyDirectory));
+        builder.Services.AddSingleton(sp => new SubjectKeyStore(sp.GetRequiredService<IOptions<VaultOptions>>().Value.KeyDirectory));
         builder.Services.AddSingleton<MacKeys>();
+        builder.Services.AddSingleton<AccessLogAnchor>();
         builder.Services.AddSingleton<AccessLogBook>();
+        builder.Services.AddHostedService<AccessLogAnchoring>();
         builder.Services.AddSingleton<AccessLogAppender>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AccessLogAppender>());
         builder.Services.AddSingleton<Keyring>();

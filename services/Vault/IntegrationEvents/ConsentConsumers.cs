@@ -59,13 +59,3 @@ public sealed class ReleaseHoldOnLegalHoldReleased(VaultDbContext db) : InboxCon
         Db.LegalHolds.Where(h => h.HoldId == context.Message.HoldId)
             .ExecuteUpdateAsync(s => s.SetProperty(h => h.ReleasedAt, context.Message.ReleasedAt), context.CancellationToken);
 }
-
-/// <summary>Erasure asked by the suite (retention sweeps, IWK-2.5/3.3): the same crypto-shredding, the same hold check.</summary>
-public sealed class EraseOnErasureRequested(VaultService vault) : IConsumer<ErasureRequested>
-{
-    public async Task Consume(ConsumeContext<ErasureRequested> context)
-    {
-        // Erasure is idempotent on its own (an erased subject answers with its certificate), so no inbox claim is needed.
-        await vault.EraseAsync(context.Message.SubjectId, context.Message.Reason, "retention", context.CancellationToken);
-    }
-}

@@ -7,15 +7,24 @@ namespace PrivacySuite.Vault.Model;
 /// one transaction per read would cap reads at one commit latency each. Requests hand their entries here and wait;
 /// one writer appends everything that queued up meanwhile in a single transaction, and each request goes on only
 /// once its entries are durable. A read is therefore logged before any value leaves the vault.
+///
+/// The same transaction reports reads to retention as <see cref="SubjectDataUsed"/> (the "last use" clock), at most
+/// once per token per <see cref="VaultOptions.DataUseCoalescing"/> on this instance: durable with the log entry, and
+/// without an outbox row per read.
 /// </summary>
-public sealed class AccessLogAppender(IServiceScopeFactory scopes, AccessLogBook book) : BackgroundService
+public sealed class AccessLogAppender(IServiceScopeFactory scopes, AccessLogBook book, TimeProvider time, IOptions<VaultOptions> options) : BackgroundService
 {
     private const int MaxBatch = 512;
+    private const int MaxRemembered = 200_000;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
 
-    public async Task AppendAsync(IReadOnlyList<AccessRecord> records, CancellationToken ct)
+    // Only the single reader touches it.
+    private readonly Dictionary<string, DateTimeOffset> _reported = new(StringComparer.Ordinal);
+
+    /// <summary>Appends <paramref name="records"/>; <paramref name="used"/> names the values a read used (subject, token).</summary>
+    public async Task AppendAsync(IReadOnlyList<AccessRecord> records, CancellationToken ct, IReadOnlyList<(string SubjectId, string Token)>? used = null)
     {
-        var pending = new Pending(records, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        var pending = new Pending(records, used ?? [], new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         await _queue.Writer.WriteAsync(pending, ct);
         await pending.Done.Task.WaitAsync(ct);
     }
@@ -35,7 +44,15 @@ public sealed class AccessLogAppender(IServiceScopeFactory scopes, AccessLogBook
             {
                 await using var scope = scopes.CreateAsyncScope();
                 var db = scope.ServiceProvider.GetRequiredService<VaultDbContext>();
+                var now = time.GetUtcNow();
+                var uses = Due(batch.SelectMany(p => p.Used), now);
+                foreach (var (subjectId, token) in uses)
+                {
+                    db.AddIntegrationEvent(new SubjectDataUsed(subjectId, token, now), now);
+                }
+
                 await book.AppendAsync(db, stoppingToken, [.. batch.SelectMany(p => p.Records)]);
+                Remember(uses, now);
                 batch.ForEach(p => p.Done.TrySetResult());
             }
             catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
@@ -46,5 +63,24 @@ public sealed class AccessLogAppender(IServiceScopeFactory scopes, AccessLogBook
         }
     }
 
-    private sealed record Pending(IReadOnlyList<AccessRecord> Records, TaskCompletionSource Done);
+    private List<(string SubjectId, string Token)> Due(IEnumerable<(string SubjectId, string Token)> used, DateTimeOffset now)
+    {
+        var window = options.Value.DataUseCoalescing;
+        return [.. used.DistinctBy(u => u.Token).Where(u => !_reported.TryGetValue(u.Token, out var at) || now - at >= window)];
+    }
+
+    private void Remember(List<(string SubjectId, string Token)> uses, DateTimeOffset now)
+    {
+        if (_reported.Count + uses.Count > MaxRemembered)
+        {
+            _reported.Clear();
+        }
+
+        foreach (var (_, token) in uses)
+        {
+            _reported[token] = now;
+        }
+    }
+
+    private sealed record Pending(IReadOnlyList<AccessRecord> Records, IReadOnlyList<(string SubjectId, string Token)> Used, TaskCompletionSource Done);
 }

@@ -19,9 +19,10 @@ public sealed record ChainVerification(bool Valid, long Entries, long? FirstBadP
 /// <summary>
 /// The hash-chained access log (IWK-2.3). Appends take a transaction-scoped advisory lock so positions are dense and
 /// each entry sees its predecessor; the hash is an HMAC (key from the key folder) over the entry and the previous
-/// hash, so someone with write access to the database alone cannot forge a consistent chain after an edit.
+/// hash, so someone with write access to the database alone cannot forge a consistent chain after an edit. The chain
+/// cannot show entries cut off its end: <see cref="AccessLogAnchoring"/> keeps the committed head outside the database.
 /// </summary>
-public sealed class AccessLogBook(MacKeys macs, TimeProvider time)
+public sealed class AccessLogBook(MacKeys macs, AccessLogAnchor anchor, TimeProvider time)
 {
     public const string Genesis = "genesis";
     private const long AppendLockKey = 0x5641_554C_544C_4F47; // "VAULTLOG"
@@ -70,8 +71,20 @@ public sealed class AccessLogBook(MacKeys macs, TimeProvider time)
     /// <summary>Walks the whole chain in position order; an edited, removed or inserted entry breaks it where it happened.</summary>
     public async Task<ChainVerification> VerifyAsync(VaultDbContext db, CancellationToken cancellationToken)
     {
+        // The anchor first: it holds a committed head, so the walk that starts afterwards sees at least that far.
+        (long Position, string Hash)? anchored;
+        try
+        {
+            anchored = anchor.Read();
+        }
+        catch (InvalidDataException e)
+        {
+            return new ChainVerification(false, 0, null, e.Message);
+        }
+
         var previous = Genesis;
         long expected = 1, count = 0;
+        string? hashAtAnchor = null;
         await foreach (var entry in db.AccessLog.AsNoTracking().OrderBy(a => a.Position).AsAsyncEnumerable().WithCancellation(cancellationToken))
         {
             count++;
@@ -94,8 +107,23 @@ public sealed class AccessLogBook(MacKeys macs, TimeProvider time)
                 return new ChainVerification(false, count, expected, problem);
             }
 
+            if (entry.Position == anchored?.Position)
+            {
+                hashAtAnchor = entry.Hash;
+            }
+
             previous = entry.Hash;
             expected++;
+        }
+
+        if (anchored is { } head && hashAtAnchor is null)
+        {
+            return new ChainVerification(false, count, count + 1, $"entries {count + 1} to {head.Position} are missing: the anchored head is at {head.Position}");
+        }
+
+        if (anchored is { } replaced && hashAtAnchor != replaced.Hash)
+        {
+            return new ChainVerification(false, count, replaced.Position, "the entry at the anchored head was replaced: entries after it were removed and others written");
         }
 
         return new ChainVerification(true, count, null, null);

@@ -5,6 +5,9 @@ public sealed class Subject
     public string SubjectId { get; set; } = "";
     public byte[]? WrappedKey { get; set; }
     public int KekVersion { get; set; }
+
+    /// <summary>Whether the data key is wrapped together with the subject's key file (see SubjectKeyStore).</summary>
+    public bool SubjectKey { get; set; }
     public int KeyGeneration { get; set; } = 1;
     public long NoncesUsed { get; set; }
     public bool IsMinor { get; set; }

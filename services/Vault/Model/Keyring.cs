@@ -3,16 +3,27 @@ using PrivacySuite.Vault.Crypto;
 
 namespace PrivacySuite.Vault.Model;
 
-/// <summary>Subjects' data keys: creation, unwrapping, the nonce budget, re-keying and KEK rotation.</summary>
-public sealed class Keyring(FileKeyProvider keys, IOptions<VaultOptions> options, ILogger<Keyring> logger)
+/// <summary>
+/// Subjects' data keys: creation, unwrapping, the nonce budget, re-keying and KEK rotation. A data key is wrapped under
+/// the KEK together with the subject's own key file (<see cref="SubjectKeyStore"/>), so destroying that file shreds
+/// every copy of the wrapped key, backups included. Subjects written before subject key files existed
+/// (<c>subject_key = false</c>) are wrapped by the KEK alone until their next re-key or KEK rotation.
+/// </summary>
+public sealed class Keyring(FileKeyProvider keys, SubjectKeyStore subjectKeys, IOptions<VaultOptions> options, ILogger<Keyring> logger)
 {
-    /// <summary>The subject row locked for update, created with a fresh data key when missing.</summary>
+    /// <summary>The subject row locked for update, created with a fresh data key (and key file) when missing.</summary>
     public async Task<Subject> LockOrCreateAsync(VaultDbContext db, string subjectId, DateTimeOffset now, CancellationToken ct)
     {
+        if (await LockAsync(db, subjectId, ct) is { } existing)
+        {
+            return existing;
+        }
+
+        // An erased subject keeps its row, so a key file is only ever created for a subject that never had one.
         var kekVersion = keys.CurrentVersion;
-        var wrapped = Envelope.Wrap(keys.Kek(kekVersion), kekVersion, subjectId, 1, Envelope.NewDataKey());
+        var wrapped = Envelope.Wrap(WrappingKey(kekVersion, subjectId, 1, create: true), kekVersion, subjectId, 1, Envelope.NewDataKey());
         await db.Database.ExecuteSqlAsync(
-            $"insert into subjects (subject_id, wrapped_key, kek_version, created_at) values ({subjectId}, {wrapped}, {kekVersion}, {now}) on conflict do nothing",
+            $"insert into subjects (subject_id, wrapped_key, kek_version, subject_key, created_at) values ({subjectId}, {wrapped}, {kekVersion}, true, {now}) on conflict do nothing",
             ct);
         return await LockAsync(db, subjectId, ct) ?? throw new InvalidOperationException("The subject row vanished inside its transaction.");
     }
@@ -28,7 +39,7 @@ public sealed class Keyring(FileKeyProvider keys, IOptions<VaultOptions> options
             return null;
         }
 
-        var dataKey = Envelope.Unwrap(keys.Kek(subject.KekVersion), subject.KekVersion, subject.SubjectId, subject.KeyGeneration, subject.WrappedKey);
+        var dataKey = Unwrap(subject);
         try
         {
             return new AesGcm(dataKey, Envelope.TagSize);
@@ -38,6 +49,39 @@ public sealed class Keyring(FileKeyProvider keys, IOptions<VaultOptions> options
             CryptographicOperations.ZeroMemory(dataKey);
         }
     }
+
+    /// <summary>Unwraps the subject's data key with the KEK and, where it has one, the subject's key file.</summary>
+    public byte[] Unwrap(Subject subject)
+    {
+        var wrappingKey = subject.SubjectKey ? WrappingKey(subject.KekVersion, subject.SubjectId, subject.KeyGeneration, create: false) : keys.Kek(subject.KekVersion);
+        try
+        {
+            return Envelope.Unwrap(wrappingKey, subject.KekVersion, subject.SubjectId, subject.KeyGeneration, subject.WrappedKey!);
+        }
+        finally
+        {
+            if (subject.SubjectKey)
+            {
+                CryptographicOperations.ZeroMemory(wrappingKey);
+            }
+        }
+    }
+
+    /// <summary>Destroys every key file of the subject: what remains of its data key in any copy of the database cannot be unwrapped.</summary>
+    public void DestroySubjectKeys(string subjectId, int generation) => subjectKeys.Destroy(subjectId, 1, generation + 1);
+
+    /// <summary>
+    /// Gives the subject a new data key and key file and re-encrypts its values (the row is locked by the caller): after
+    /// values were deleted, their copies in a backup were encrypted under a key that no longer exists anywhere. The old
+    /// key file goes on the subject's next use after this transaction commits.
+    /// </summary>
+    public Task ReplaceKeyAsync(VaultDbContext db, Subject subject, CancellationToken ct) => RekeyAsync(db, subject, ct);
+
+    /// <summary>Deletes key files of the subject's earlier generations, once the re-key that replaced them has committed.</summary>
+    public void PruneOlderKeys(string subjectId, int generation) => subjectKeys.DestroyOlderThan(subjectId, generation);
+
+    private byte[] WrappingKey(int kekVersion, string subjectId, int generation, bool create) =>
+        SubjectKeyStore.WrappingKey(keys.Kek(kekVersion), create ? subjectKeys.GetOrCreate(subjectId, generation) : subjectKeys.Get(subjectId, generation));
 
     /// <summary>
     /// Reserves <paramref name="count"/> nonces under the subject's current data key (the row is locked by the caller).
@@ -76,7 +120,10 @@ public sealed class Keyring(FileKeyProvider keys, IOptions<VaultOptions> options
         var generation = subject.KeyGeneration + 1;
         var dataKey = Envelope.NewDataKey();
         var kekVersion = keys.CurrentVersion;
-        subject.WrappedKey = Envelope.Wrap(keys.Kek(kekVersion), kekVersion, subject.SubjectId, generation, dataKey);
+        var wrappingKey = WrappingKey(kekVersion, subject.SubjectId, generation, create: true);
+        subject.WrappedKey = Envelope.Wrap(wrappingKey, kekVersion, subject.SubjectId, generation, dataKey);
+        CryptographicOperations.ZeroMemory(wrappingKey);
+        subject.SubjectKey = true;
         subject.KekVersion = kekVersion;
         subject.KeyGeneration = generation;
         subject.NoncesUsed = 0;
@@ -115,10 +162,14 @@ public sealed class Keyring(FileKeyProvider keys, IOptions<VaultOptions> options
 
             foreach (var s in batch)
             {
-                var dataKey = Envelope.Unwrap(keys.Kek(s.KekVersion), s.KekVersion, s.SubjectId, s.KeyGeneration, s.WrappedKey!);
-                s.WrappedKey = Envelope.Wrap(keys.Kek(version), version, s.SubjectId, s.KeyGeneration, dataKey);
+                // Re-wrapping also gives a subject from before key files its own key file.
+                var dataKey = Unwrap(s);
+                var wrappingKey = WrappingKey(version, s.SubjectId, s.KeyGeneration, create: true);
+                s.WrappedKey = Envelope.Wrap(wrappingKey, version, s.SubjectId, s.KeyGeneration, dataKey);
                 s.KekVersion = version;
+                s.SubjectKey = true;
                 CryptographicOperations.ZeroMemory(dataKey);
+                CryptographicOperations.ZeroMemory(wrappingKey);
             }
 
             await db.SaveChangesAsync(ct);

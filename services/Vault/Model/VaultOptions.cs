@@ -19,6 +19,15 @@ public sealed class VaultOptions
     [Range(1, long.MaxValue)]
     public long MaxEncryptionsPerKey { get; set; } = 1L << 32;
 
+    /// <summary>
+    /// A token's use is reported to retention (<c>SubjectDataUsed</c>, the "last use" clock) at most once per this
+    /// interval per instance; retention periods are counted in days.
+    /// </summary>
+    public TimeSpan DataUseCoalescing { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How often the access log's committed head is anchored outside the database: entries removed from the end are noticed once anchored.</summary>
+    public TimeSpan AccessLogAnchorInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How long an approval for a read of the highest protection level stays usable.</summary>
     public TimeSpan ApprovalLifetime { get; set; } = TimeSpan.FromHours(1);
 

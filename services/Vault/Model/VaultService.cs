@@ -44,7 +44,8 @@ public sealed partial class VaultService(
         IReadOnlyDictionary<string, string> fields, string accessor, string action, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        // Joins the caller's transaction when there is one (anonymisation moves values inside its own).
+        await using var tx = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
         var subject = await keyring.LockOrCreateAsync(db, subjectId, now, ct);
         if (subject.ErasedAt is not null)
         {
@@ -89,7 +90,11 @@ public sealed partial class VaultService(
         await db.SaveChangesAsync(ct);
         await accessLog.AppendAsync(db, ct, new AccessRecord(action, "allowed", subjectId, accessor, Category: category,
             Detail: $"fields={fields.Count};basis={basis};source={source}"));
-        await tx.CommitAsync(ct);
+        if (tx is not null)
+        {
+            await tx.CommitAsync(ct);
+        }
+
         Log.Stored(logger, fields.Count, category, subjectId);
         return stored;
     }
@@ -163,7 +168,7 @@ public sealed partial class VaultService(
             return new Outcome<IReadOnlyList<ClearValue>>.Refused(403, denial, DenialDetail(denial));
         }
 
-        await appender.AppendAsync(records, ct);
+        await appender.AppendAsync(records, ct, [.. rows.Select(r => (r.SubjectId, r.Token))]);
         return new Outcome<IReadOnlyList<ClearValue>>.Done(Decrypt(rows, subjects));
     }
 
@@ -275,46 +280,69 @@ public sealed partial class VaultService(
         public sealed record Unknown : ErasureResult;
     }
 
-    /// <summary>Crypto-shredding: the subject's data key is destroyed, unless a legal hold protects the subject's data.</summary>
-    public async Task<ErasureResult> EraseAsync(string subjectId, string reason, string accessor, CancellationToken ct)
+    /// <summary>
+    /// Crypto-shredding: the subject's data key is destroyed, unless a legal hold protects the subject's data. Joins the
+    /// caller's transaction when there is one (a consumer's inbox claim), else runs in its own. <paramref name="sweepItemId"/>
+    /// is set when retention asked: then every outcome is answered (erased, or refused under a hold).
+    /// </summary>
+    public async Task<ErasureResult> EraseAsync(string subjectId, string reason, string accessor, CancellationToken ct, Guid? sweepItemId = null)
     {
         var now = time.GetUtcNow();
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var own = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
+        await using (own)
+        {
+            var result = await EraseLockedAsync(subjectId, reason, accessor, now, sweepItemId, ct);
+            await db.SaveChangesAsync(ct);
+            if (own is not null)
+            {
+                await own.CommitAsync(ct);
+            }
+
+            return result;
+        }
+    }
+
+    private async Task<ErasureResult> EraseLockedAsync(string subjectId, string reason, string accessor, DateTimeOffset now, Guid? sweepItemId, CancellationToken ct)
+    {
         var subject = await keyring.LockAsync(db, subjectId, ct);
         if (subject is null)
         {
-            return new ErasureResult.Unknown();
+            if (sweepItemId is null)
+            {
+                return new ErasureResult.Unknown();
+            }
+
+            // Retention knows the subject but this vault holds nothing: there is nothing to shred, and the answer says so.
+            var none = Certify(subjectId, reason, 0, now);
+            db.AddIntegrationEvent(new SubjectErased(subjectId, none, now, null, sweepItemId, AllRegions), now);
+            await accessLog.AppendAsync(db, ct, new AccessRecord("erasure", "allowed", subjectId, accessor, Detail: $"certificate={none};values=0;unknown-subject"));
+            return new ErasureResult.Erased(none, now);
         }
 
         if (subject.ErasedAt is { } erasedAt)
         {
-            var certificate = await db.DeletionCertificates.AsNoTracking().Where(c => c.SubjectId == subjectId).Select(c => c.CertificateId).FirstAsync(ct);
+            var certificate = await db.DeletionCertificates.AsNoTracking().Where(c => c.SubjectId == subjectId).OrderBy(c => c.ErasedAt)
+                .Select(c => c.CertificateId).FirstAsync(ct);
+            if (sweepItemId is not null)
+            {
+                db.AddIntegrationEvent(new SubjectErased(subjectId, certificate, erasedAt, null, sweepItemId, AllRegions), now);
+            }
+
             return new ErasureResult.Erased(certificate, erasedAt);
         }
 
-        var categories = await db.Values.Where(v => v.SubjectId == subjectId).Select(v => v.Category).Distinct().ToListAsync(ct);
-        var holds = await db.LegalHolds.AsNoTracking()
-            .Where(h => h.ReleasedAt == null && (h.SubjectId == subjectId || (h.SubjectId == null && h.Category != null && categories.Contains(h.Category))))
-            .ToListAsync(ct);
+        var holds = await HoldsAsync(subjectId, null, ct);
         if (holds.Count > 0)
         {
-            await accessLog.AppendAsync(db, ct, new AccessRecord("erasure", "denied", subjectId, accessor,
-                Detail: "legal-hold=" + string.Join(',', holds.Select(h => $"{h.HoldId}:{h.ReasonCode}"))));
-            await tx.CommitAsync(ct);
-            Log.ErasureBlocked(logger, subjectId, holds.Count);
+            await RefuseAsync(subjectId, "erasure", accessor, holds, sweepItemId, now, ct);
             return new ErasureResult.Blocked(holds);
         }
 
-        subject.WrappedKey = null;
-        subject.ErasedAt = now;
-        var shredded = await db.Values.Where(v => v.SubjectId == subjectId)
-            .ExecuteUpdateAsync(s => s.SetProperty(v => v.LookupToken, (string?)null), ct);
-        var certificateId = MassTransit.NewId.NextGuid();
-        db.DeletionCertificates.Add(new DeletionCertificate { CertificateId = certificateId, SubjectId = subjectId, Reason = reason, ValuesShredded = shredded, ErasedAt = now });
-        db.AddIntegrationEvent(new SubjectErased(subjectId, certificateId, now), now);
+        var shredded = await ShredAsync(subject, now, ct);
+        var certificateId = Certify(subjectId, reason, shredded, now);
+        db.AddIntegrationEvent(new SubjectErased(subjectId, certificateId, now, null, sweepItemId, AllRegions), now);
         await db.SaveChangesAsync(ct);
         await accessLog.AppendAsync(db, ct, new AccessRecord("erasure", "allowed", subjectId, accessor, Detail: $"certificate={certificateId};values={shredded}"));
-        await tx.CommitAsync(ct);
         Log.Erased(logger, subjectId, certificateId);
         return new ErasureResult.Erased(certificateId, now);
     }

@@ -1,0 +1,151 @@
+using System.Globalization;
+using System.Text;
+using PrivacySuite.Vault.Crypto;
+
+namespace PrivacySuite.Vault.Model;
+
+/// <summary>
+/// The access log's latest head (position and hash), kept outside the database in the key folder, so verification
+/// notices entries removed from the END of the chain, which the chain alone cannot show. Only committed heads are
+/// written and the anchor only moves forward, so it never runs ahead of the table: a table shorter than the anchor,
+/// or a different entry at the anchored position, means entries were removed. The file carries an HMAC with the log's
+/// key. A database restored from a backup legitimately lost entries too: verification says so, and an operator who
+/// accepts the loss moves the file aside.
+/// </summary>
+public sealed class AccessLogAnchor(IOptions<VaultOptions> options, MacKeys macs)
+{
+    public const string FileName = "access-log.anchor";
+    private readonly Lock _sync = new();
+
+    private string Path => System.IO.Path.Combine(options.Value.KeyDirectory, FileName);
+
+    /// <summary>The anchored head; null when nothing was anchored yet.</summary>
+    public (long Position, string Hash)? Read()
+    {
+        lock (_sync)
+        {
+            using var file = Open();
+            return Parse(file);
+        }
+    }
+
+    /// <summary>
+    /// Whether the chain in <paramref name="db"/> whose head is (<paramref name="position"/>, <paramref name="hash"/>)
+    /// still holds the anchored head. Only then may the anchor move to a later head: otherwise entries were cut off the
+    /// end and written again, and moving the anchor would hide it.
+    /// </summary>
+    public async Task<bool> ExtendsAsync(VaultDbContext db, long position, string hash, CancellationToken cancellationToken)
+    {
+        if (Read() is not { } anchored)
+        {
+            return true;
+        }
+
+        if (anchored.Position >= position)
+        {
+            return anchored.Position == position && anchored.Hash == hash;
+        }
+
+        var there = await db.AccessLog.AsNoTracking().Where(a => a.Position == anchored.Position).Select(a => a.Hash).FirstOrDefaultAsync(cancellationToken);
+        return there == anchored.Hash;
+    }
+
+    /// <summary>Moves the anchor to a committed head, unless it already stands at or past it (another instance may be ahead).</summary>
+    public void Advance(long position, string hash)
+    {
+        lock (_sync)
+        {
+            using var file = Open();
+            if (Parse(file) is { } current && current.Position >= position)
+            {
+                return;
+            }
+
+            var line = $"{position.ToString(CultureInfo.InvariantCulture)} {hash} {Mac(position, hash)}\n";
+            file.SetLength(0);
+            file.Write(Encoding.ASCII.GetBytes(line));
+            file.Flush();
+        }
+    }
+
+    /// <summary>Exclusive across processes (FileShare.None is an flock on Unix): instances sharing the key folder take turns.</summary>
+    private FileStream Open()
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                var open = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
+                if (!OperatingSystem.IsWindows())
+                {
+                    open.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+                }
+
+                return new FileStream(Path, open);
+            }
+            catch (IOException) when (attempt < 200 && File.Exists(Path))
+            {
+                Thread.Sleep(5);
+            }
+        }
+    }
+
+    private (long Position, string Hash)? Parse(FileStream file)
+    {
+        file.Position = 0;
+        using var reader = new StreamReader(file, Encoding.ASCII, leaveOpen: true);
+        var text = reader.ReadToEnd().Trim();
+        if (text.Length == 0)
+        {
+            return null;
+        }
+
+        var parts = text.Split(' ');
+        return parts.Length == 3 && long.TryParse(parts[0], CultureInfo.InvariantCulture, out var position) && Mac(position, parts[1]) == parts[2]
+            ? (position, parts[1])
+            : throw new InvalidDataException($"The access-log anchor ({FileName} in the key folder) is damaged: its MAC does not match.");
+    }
+
+    private string Mac(long position, string hash) => macs.AccessLogHash($"anchor|{position.ToString(CultureInfo.InvariantCulture)}|{hash}");
+}
+
+/// <summary>
+/// Anchors the committed head every <see cref="VaultOptions.AccessLogAnchorInterval"/> (a checkpoint): off the read
+/// path, where a file update per append cost milliseconds per read on a busy machine. Entries younger than one
+/// interval are not anchored yet; a cut further back is seen by verification.
+/// </summary>
+public sealed class AccessLogAnchoring(IServiceScopeFactory scopes, AccessLogAnchor anchor, IOptions<VaultOptions> options, ILogger<AccessLogAnchoring> logger)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.AccessLogAnchorInterval);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                var db = scope.ServiceProvider.GetRequiredService<VaultDbContext>();
+                var head = await db.AccessLog.AsNoTracking().OrderByDescending(a => a.Position)
+                    .Select(a => new { a.Position, a.Hash }).FirstOrDefaultAsync(stoppingToken);
+                if (head is null)
+                {
+                    continue;
+                }
+
+                if (await anchor.ExtendsAsync(db, head.Position, head.Hash, stoppingToken))
+                {
+                    anchor.Advance(head.Position, head.Hash);
+                }
+                else
+                {
+                    Log.AnchorRefused(logger, head.Position);
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                Log.AnchorFailed(logger, e.GetType().Name);
+            }
+        }
+    }
+}

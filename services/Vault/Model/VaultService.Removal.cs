@@ -1,0 +1,167 @@
+using PrivacySuite.Vault.Crypto;
+
+namespace PrivacySuite.Vault.Model;
+
+/// <summary>Removal asked by retention (erasure of a category's tokens, anonymisation) and the pieces erasure shares.</summary>
+public sealed partial class VaultService
+{
+    /// <summary>Both regions read the same replicated database and the same key folder: a shredded key is gone in each.</summary>
+    public static readonly IReadOnlyList<Region> AllRegions = Enum.GetValues<Region>();
+
+    /// <summary>
+    /// Categories whose values identify the person on their own (or, for location tracks and delivery addresses, in
+    /// combination): anonymisation shreds them. Only usage data survives anonymisation, re-keyed under a random id.
+    /// </summary>
+    public static readonly IReadOnlySet<string> Identifying = new HashSet<string>
+    {
+        Categories.Identity, Categories.Contact, Categories.Device, Categories.Location, Categories.Delivery,
+    };
+
+    /// <summary>
+    /// Erases <paramref name="tokens"/> of one category (all of the category when empty), in the caller's transaction.
+    /// A hold on the subject or the category refuses it; otherwise the values are deleted and the subject gets a new data
+    /// key and key file, so copies of the deleted rows in a backup no longer decrypt (<see cref="Keyring.ReplaceKeyAsync"/>).
+    /// </summary>
+    public async Task EraseCategoryAsync(string subjectId, string category, IReadOnlyCollection<string> tokens, string reason, Guid? sweepItemId,
+        string accessor, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var subject = await keyring.LockAsync(db, subjectId, ct);
+        var holds = await HoldsAsync(subjectId, category, ct);
+        if (holds.Count > 0)
+        {
+            await RefuseAsync(subjectId, "erasure", accessor, holds, sweepItemId, now, ct);
+            return;
+        }
+
+        var removed = 0;
+        if (subject is { ErasedAt: null })
+        {
+            removed = await ValuesOf(subjectId, category, tokens).ExecuteDeleteAsync(ct);
+            if (removed > 0)
+            {
+                await keyring.ReplaceKeyAsync(db, subject, ct);
+            }
+        }
+
+        var certificateId = Certify(subjectId, reason, removed, now);
+        db.AddIntegrationEvent(new SubjectErased(subjectId, certificateId, now, ParseCategory(category), sweepItemId, AllRegions), now);
+        await db.SaveChangesAsync(ct);
+        await accessLog.AppendAsync(db, ct, new AccessRecord("erasure", "allowed", subjectId, accessor, Category: category,
+            Detail: $"certificate={certificateId};values={removed}"));
+        Log.CategoryErased(logger, subjectId, category, removed);
+    }
+
+    /// <summary>
+    /// Anonymises a subject (<paramref name="category"/> null) or one category of it, in the caller's transaction:
+    /// identifying values are shredded; the others are decrypted and stored again under a random subject id with new
+    /// tokens, so nothing the product backends hold leads to them. A whole subject's key is shredded afterwards.
+    /// </summary>
+    public async Task AnonymiseAsync(string subjectId, string? category, IReadOnlyCollection<string> tokens, string reason, Guid sweepItemId,
+        string accessor, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var subject = await keyring.LockAsync(db, subjectId, ct);
+        var holds = await HoldsAsync(subjectId, category, ct);
+        if (holds.Count > 0)
+        {
+            await RefuseAsync(subjectId, "anonymisation", accessor, holds, sweepItemId, now, ct);
+            return;
+        }
+
+        var moved = 0;
+        var removed = 0;
+        if (subject is { ErasedAt: null })
+        {
+            var rows = await (category is null ? db.Values.Where(v => v.SubjectId == subjectId) : ValuesOf(subjectId, category, tokens)).ToListAsync(ct);
+            var keep = rows.Where(r => !Identifying.Contains(r.Category)).ToList();
+            if (keep.Count > 0)
+            {
+                // A random id that appears nowhere else: the values stay useful in aggregate and lead to nobody.
+                var anonymous = "anon-" + MacKeys.Base64Url(System.Security.Cryptography.RandomNumberGenerator.GetBytes(18));
+                foreach (var group in Decrypt(keep, new Dictionary<string, Subject> { [subjectId] = subject }).GroupBy(v => (v.Category, v.Source, v.LegalBasis)))
+                {
+                    await StoreAsync(anonymous, group.Key.Category, group.Key.Source, group.Key.LegalBasis,
+                        group.ToDictionary(v => v.Field, v => v.Value), accessor, "anonymisation", ct);
+                    moved += group.Count();
+                }
+            }
+
+            var gone = rows.Select(r => r.Token).ToList();
+            removed = rows.Count - keep.Count;
+            if (category is null)
+            {
+                // Every value of the subject leaves with its key.
+                await ShredAsync(subject, now, ct);
+            }
+            else if (gone.Count > 0)
+            {
+                await db.Values.Where(v => gone.Contains(v.Token)).ExecuteDeleteAsync(ct);
+                await keyring.ReplaceKeyAsync(db, subject, ct);
+            }
+        }
+
+        db.AddIntegrationEvent(new SubjectAnonymised(subjectId, ParseCategory(category), sweepItemId, now, AllRegions), now);
+        await db.SaveChangesAsync(ct);
+        await accessLog.AppendAsync(db, ct, new AccessRecord("anonymisation", "allowed", subjectId, accessor, Category: category,
+            Detail: $"sweep-item={sweepItemId};shredded={removed};rekeyed={moved}"));
+        Log.Anonymised(logger, subjectId, removed, moved);
+    }
+
+    /// <summary>Destroys the subject's data key (the database copy and the key file): every copy of its values becomes unreadable.</summary>
+    private async Task<int> ShredAsync(Subject subject, DateTimeOffset now, CancellationToken ct)
+    {
+        subject.WrappedKey = null;
+        subject.ErasedAt = now;
+        await db.SaveChangesAsync(ct);
+        var shredded = await db.Values.Where(v => v.SubjectId == subject.SubjectId)
+            .ExecuteUpdateAsync(s => s.SetProperty(v => v.LookupToken, (string?)null), ct);
+        keyring.DestroySubjectKeys(subject.SubjectId, subject.KeyGeneration);
+        return shredded;
+    }
+
+    private IQueryable<PersonalValue> ValuesOf(string subjectId, string category, IReadOnlyCollection<string> tokens) =>
+        tokens.Count == 0
+            ? db.Values.Where(v => v.SubjectId == subjectId && v.Category == category)
+            : db.Values.Where(v => v.SubjectId == subjectId && v.Category == category && tokens.Contains(v.Token));
+
+    /// <summary>Holds that stand against removing the subject's data, or only <paramref name="category"/> of it.</summary>
+    private async Task<List<LegalHold>> HoldsAsync(string subjectId, string? category, CancellationToken ct)
+    {
+        var categories = category is not null
+            ? [category]
+            : await db.Values.Where(v => v.SubjectId == subjectId).Select(v => v.Category).Distinct().ToListAsync(ct);
+        return await db.LegalHolds.AsNoTracking()
+            .Where(h => h.ReleasedAt == null &&
+                        ((h.SubjectId == subjectId && (h.Category == null || categories.Contains(h.Category))) ||
+                         (h.SubjectId == null && h.Category != null && categories.Contains(h.Category))))
+            .ToListAsync(ct);
+    }
+
+    private async Task RefuseAsync(string subjectId, string action, string accessor, List<LegalHold> holds, Guid? sweepItemId, DateTimeOffset now,
+        CancellationToken ct)
+    {
+        if (sweepItemId is not null)
+        {
+            db.AddIntegrationEvent(new ErasureRefused(subjectId, sweepItemId, "legal-hold", now), now);
+            await db.SaveChangesAsync(ct);
+        }
+
+        await accessLog.AppendAsync(db, ct, new AccessRecord(action, "denied", subjectId, accessor,
+            Detail: "legal-hold=" + string.Join(',', holds.Select(h => $"{h.HoldId}:{h.ReasonCode}"))));
+        Log.ErasureBlocked(logger, subjectId, holds.Count);
+    }
+
+    private Guid Certify(string subjectId, string reason, int values, DateTimeOffset now)
+    {
+        var certificateId = MassTransit.NewId.NextGuid();
+        db.DeletionCertificates.Add(new DeletionCertificate { CertificateId = certificateId, SubjectId = subjectId, Reason = reason, ValuesShredded = values, ErasedAt = now });
+        return certificateId;
+    }
+
+    private static DataCategory? ParseCategory(string? category) =>
+        category is null ? null : Enum.Parse<DataCategory>(category, ignoreCase: true);
+
+    /// <summary>The vault's spelling of a contract category.</summary>
+    public static string CategoryName(DataCategory category) => category.ToString().ToLowerInvariant();
+}

@@ -1,0 +1,81 @@
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using PrivacySuite.Vault.Model;
+
+namespace PrivacySuite.Vault.Tests;
+
+/// <summary>The vault with its access-log head anchored often, so a test need not wait five seconds for it.</summary>
+public sealed class QuicklyAnchoredVaultFactory : VaultFactory
+{
+    protected override void Configure(IDictionary<string, string?> settings) => settings["PrivacySuite:Vault:AccessLogAnchorInterval"] = "00:00:00.200";
+}
+
+/// <summary>Entries cut off the end of the access log, which the hash chain alone cannot show (IWK-2.3).</summary>
+public sealed class AccessLogTailTests(QuicklyAnchoredVaultFactory factory) : IClassFixture<QuicklyAnchoredVaultFactory>
+{
+    [Fact]
+    [Trait("Clause", "IWK-2.3")]
+    public async Task Verification_detects_entries_removed_from_the_end_even_when_new_entries_follow()
+    {
+        for (var i = 1; i <= 4; i++)
+        {
+            await factory.StoreAsync($"tail-{i}", "usage", new { a = $"{i}" }, "collected");
+        }
+
+        var head = await HeadAsync();
+        await Eventually.HoldsAsync(() => Task.FromResult(factory.Services.GetRequiredService<AccessLogAnchor>().Read()?.Position == head),
+            TimeSpan.FromSeconds(10), "the head was anchored");
+        Assert.True((await VerifyAsync()).GetProperty("valid").GetBoolean());
+        var tail = await factory.WithDbAsync(db => db.AccessLog.AsNoTracking().Where(a => a.Position > head - 2).OrderBy(a => a.Position).ToListAsync());
+
+        // The last two entries go: the chain that is left is intact, and still the log is not.
+        await ExecuteAsync($"delete from access_log where position > {head - 2}");
+        var truncated = await VerifyAsync();
+        Assert.False(truncated.GetProperty("valid").GetBoolean());
+        Assert.Equal(head - 1, truncated.GetProperty("firstBadPosition").GetInt64());
+        Assert.Contains("missing", truncated.GetProperty("problem").GetString());
+        using (var output = new StringWriter())
+        {
+            Assert.Equal(2, await VaultCommands.RunAsync(factory.Services, output, CancellationToken.None));
+            Assert.Contains($"position {head - 1}", output.ToString());
+        }
+
+        // Put back, the log verifies again: the anchor is not a false alarm.
+        await factory.WithDbAsync(async db =>
+        {
+            db.AccessLog.AddRange(tail);
+            return await db.SaveChangesAsync();
+        });
+        Assert.True((await VerifyAsync()).GetProperty("valid").GetBoolean());
+
+        // Cut again, and the vault writes on over the gap: the entries at the anchored position are not the ones anchored.
+        await ExecuteAsync($"delete from access_log where position > {head - 2}");
+        for (var i = 5; i <= 7; i++)
+        {
+            await factory.StoreAsync($"tail-{i}", "usage", new { a = $"{i}" }, "collected");
+        }
+
+        var overwritten = await VerifyAsync();
+        Assert.False(overwritten.GetProperty("valid").GetBoolean());
+        Assert.Equal(head, overwritten.GetProperty("firstBadPosition").GetInt64());
+        Assert.Contains("anchored head", overwritten.GetProperty("problem").GetString());
+    }
+
+    private Task<long> HeadAsync() => factory.WithDbAsync(db => db.AccessLog.MaxAsync(a => a.Position));
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(factory.DatabaseConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private async Task<JsonElement> VerifyAsync()
+    {
+        using var officer = factory.Officer();
+        using var response = await officer.PostAsync("/v1/access-log/verify", null);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+}

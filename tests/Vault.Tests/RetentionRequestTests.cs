@@ -1,0 +1,234 @@
+using System.Security.Cryptography;
+using System.Text;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using PrivacySuite.ServiceDefaults.Messaging;
+using PrivacySuite.Vault.Crypto;
+
+namespace PrivacySuite.Vault.Tests;
+
+/// <summary>Retention's erasure and anonymisation requests, as they arrive on the real broker, and what the vault answers.</summary>
+public sealed class RetentionRequestTests(VaultFactory factory) : IClassFixture<VaultFactory>
+{
+    private static readonly TimeSpan Delivery = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    [Trait("Clause", "INF-6.4")]
+    public async Task A_whole_subject_erasure_request_shreds_the_key_and_answers_with_the_sweep_item_and_both_regions()
+    {
+        var tokens = await factory.StoreAsync("rr-whole", "contact", new { email = "whole@example.cn" }, legalBasis: "contract");
+        var item = Guid.NewGuid();
+
+        await factory.PublishAsync(new ErasureRequested("rr-whole", "account-cancellation", DateTimeOffset.UtcNow, null, item, [.. tokens.Values]));
+
+        var answer = await AnswerAsync<SubjectErased>(item);
+        Assert.Equal("rr-whole", answer.SubjectId);
+        Assert.Null(answer.Category);
+        Assert.Equal([Region.Beijing, Region.Guangzhou], answer.Regions!);
+        var (status, reason) = await ReadAsync(tokens["email"]);
+        Assert.Equal(HttpStatusCode.Forbidden, status);
+        Assert.Equal("erased", reason);
+        Assert.DoesNotContain("whole@example.cn", (await factory.OutboxAsync()).Select(m => m.Payload));
+    }
+
+    [Fact]
+    public async Task A_category_erasure_request_deletes_only_that_categorys_tokens()
+    {
+        var contact = await factory.StoreAsync("rr-cat", "contact", new { email = "cat@example.cn" }, legalBasis: "contract");
+        var delivery = await factory.StoreAsync("rr-cat", "delivery", new { address = "1 Chang'an Avenue" }, legalBasis: "contract");
+        var item = Guid.NewGuid();
+
+        await factory.PublishAsync(new ErasureRequested("rr-cat", "schedule:Delivery/*/v1", DateTimeOffset.UtcNow, DataCategory.Delivery, item, [delivery["address"]]));
+
+        var answer = await AnswerAsync<SubjectErased>(item);
+        Assert.Equal(DataCategory.Delivery, answer.Category);
+        Assert.Equal(HttpStatusCode.NotFound, (await ReadAsync(delivery["address"])).Status);
+        Assert.Equal(HttpStatusCode.OK, (await ReadAsync(contact["email"])).Status);
+        // The subject got a new data key for what remains: the deleted value's copies were under the old one.
+        Assert.Equal(2, await factory.WithDbAsync(db => db.Subjects.Where(s => s.SubjectId == "rr-cat").Select(s => s.KeyGeneration).SingleAsync()));
+    }
+
+    [Fact]
+    [Trait("Clause", "INF-6.4")]
+    [Trait("Clause", "INF-2.2")]
+    public async Task An_erasure_request_under_a_legal_hold_is_refused_and_nothing_is_removed()
+    {
+        var tokens = await factory.StoreAsync("rr-held", "contact", new { email = "held@example.cn" }, legalBasis: "contract");
+        var hold = Guid.NewGuid();
+        await factory.PublishAsync(new LegalHoldPlaced(hold, "rr-held", null, "court-order", DateTimeOffset.UtcNow));
+        await Eventually.HoldsAsync(() => factory.WithDbAsync(db => db.LegalHolds.AnyAsync(h => h.HoldId == hold)), Delivery, "the vault recorded the hold");
+        var item = Guid.NewGuid();
+
+        await factory.PublishAsync(new ErasureRequested("rr-held", "account-cancellation", DateTimeOffset.UtcNow, null, item, [.. tokens.Values]));
+
+        var refused = await AnswerAsync<ErasureRefused>(item);
+        Assert.Equal("legal-hold", refused.Reason);
+        Assert.Equal(HttpStatusCode.OK, (await ReadAsync(tokens["email"])).Status);
+        Assert.False(await factory.WithDbAsync(db => db.Subjects.AnyAsync(s => s.SubjectId == "rr-held" && s.ErasedAt != null)));
+        Assert.DoesNotContain(await factory.OutboxAsync(), m => m.MessageType.Contains(nameof(SubjectErased)) && m.Payload.Contains(item.ToString()));
+    }
+
+    [Fact]
+    public async Task A_redelivered_erasure_request_is_handled_and_answered_once()
+    {
+        var tokens = await factory.StoreAsync("rr-twice", "usage", new { browser = "Firefox" }, "collected", "contract");
+        var item = Guid.NewGuid();
+        var messageId = NewId.NextGuid();
+        var request = new ErasureRequested("rr-twice", "schedule:Usage/*/v1", DateTimeOffset.UtcNow, DataCategory.Usage, item, [tokens["browser"]]);
+        var bus = factory.Services.GetRequiredService<IBus>();
+
+        await bus.Publish(request, c => c.MessageId = messageId);
+        await bus.Publish(request, c => c.MessageId = messageId);
+
+        await AnswerAsync<SubjectErased>(item);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Single(await factory.OutboxAsync(), m => m.MessageType.Contains(nameof(SubjectErased)) && m.Payload.Contains(item.ToString()));
+        Assert.Equal(1, await factory.WithDbAsync(db => db.DeletionCertificates.CountAsync(c => c.SubjectId == "rr-twice")));
+    }
+
+    [Fact]
+    public async Task Anonymisation_shreds_identifying_values_and_keeps_usage_only_under_a_random_id_with_new_tokens()
+    {
+        var contact = await factory.StoreAsync("rr-anon", "contact", new { email = "anon@example.cn" }, legalBasis: "contract");
+        var usage = await factory.StoreAsync("rr-anon", "usage", new { pages = "42" }, "collected", "contract");
+        var item = Guid.NewGuid();
+
+        await factory.PublishAsync(new AnonymisationRequested("rr-anon", null, item, [contact["email"], usage["pages"]], "account-cancellation", DateTimeOffset.UtcNow));
+
+        var answer = await AnswerAsync<SubjectAnonymised>(item);
+        Assert.Equal("rr-anon", answer.SubjectId);
+        Assert.Equal("erased", (await ReadAsync(contact["email"])).Reason);
+        Assert.Equal("erased", (await ReadAsync(usage["pages"])).Reason);
+        var kept = await factory.WithDbAsync(db => db.Values.AsNoTracking().Where(v => v.SubjectId.StartsWith("anon-")).ToListAsync());
+        var moved = Assert.Single(kept, v => v.Field == "pages" && v.Category == "usage");
+        Assert.NotEqual(usage["pages"], moved.Token);
+        Assert.DoesNotContain(kept, v => v.Category == "contact");
+        Assert.Equal(HttpStatusCode.OK, (await ReadAsync(moved.Token)).Status);
+    }
+
+    [Fact]
+    [Trait("Clause", "INF-6.4")]
+    public async Task A_database_backup_taken_before_erasure_cannot_be_decrypted_after_it_even_with_the_kek()
+    {
+        await factory.StoreAsync("rr-backup", "identity", new { name = "Backup Canary 7Q" }, legalBasis: "contract");
+        await factory.StoreAsync("rr-backup", "contact", new { email = "backup-7q@example.cn" }, legalBasis: "contract");
+        var backup = await BackupAsync("rr-backup");
+        // The backup is a real one: with the keys as they are now, it decrypts.
+        Assert.Equal(["Backup Canary 7Q", "backup-7q@example.cn"], Restore(backup).Order());
+
+        var item = Guid.NewGuid();
+        await factory.PublishAsync(new ErasureRequested("rr-backup", "subject-request", DateTimeOffset.UtcNow, null, item, null));
+        await AnswerAsync<SubjectErased>(item);
+
+        // Everything that remains: the backup's rows, the key folder (KEKs, MAC key, other subjects' key files).
+        Assert.Throws<CryptographicException>(() => Restore(backup));
+        var kek = new FileKeyProvider(factory.KeyDirectory).Kek(backup.Subject.KekVersion);
+        Assert.ThrowsAny<CryptographicException>(() => Envelope.Unwrap(kek, backup.Subject.KekVersion, "rr-backup", backup.Subject.Generation, backup.Subject.WrappedKey));
+    }
+
+    [Fact]
+    [Trait("Clause", "INF-6.4")]
+    public async Task A_backup_taken_before_a_category_erasure_cannot_decrypt_the_erased_category_afterwards()
+    {
+        await factory.StoreAsync("rr-catbackup", "location", new { gps = "22.5431,114.0579" }, "collected", "contract");
+        var kept = await factory.StoreAsync("rr-catbackup", "contact", new { email = "catbackup@example.cn" }, legalBasis: "contract");
+        var backup = await BackupAsync("rr-catbackup");
+        Assert.Contains("22.5431,114.0579", Restore(backup));
+        var location = backup.Values.Single(v => v.Category == "location").Token;
+        var item = Guid.NewGuid();
+
+        await factory.PublishAsync(new ErasureRequested("rr-catbackup", "schedule:Location/*/v1", DateTimeOffset.UtcNow, DataCategory.Location, item, [location]));
+        await AnswerAsync<SubjectErased>(item);
+
+        // The old generation's key file goes once the new one is committed; with it, the backup's copy of the location.
+        await Eventually.HoldsAsync(() => Task.FromResult(!new SubjectKeyStore(factory.KeyDirectory).Exists("rr-catbackup", 1)),
+            TimeSpan.FromSeconds(10), "the replaced key file was deleted");
+        Assert.Throws<CryptographicException>(() => Restore(backup));
+        Assert.Equal(HttpStatusCode.OK, (await ReadAsync(kept["email"])).Status);
+    }
+
+    [Fact]
+    public async Task A_read_reports_the_tokens_use_to_retention_once_per_interval_and_a_denied_read_reports_nothing()
+    {
+        var tokens = await factory.StoreAsync("rr-used", "contact", new { email = "used@example.cn", phone = "+86 139 0000 0011" }, legalBasis: "contract");
+        var consentBased = await factory.StoreAsync("rr-used-denied", "contact", new { email = "denied@example.cn" });
+
+        Assert.Equal(HttpStatusCode.OK, (await ReadAsync(tokens["email"])).Status);
+        Assert.Equal(HttpStatusCode.OK, (await ReadAsync(tokens["email"])).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await ReadAsync(consentBased["email"])).Status);
+
+        var used = (await factory.OutboxAsync()).Where(m => m.MessageType.Contains(nameof(SubjectDataUsed))).ToList();
+        var email = Assert.Single(used, m => m.Payload.Contains(tokens["email"]));
+        Assert.Contains("rr-used", email.Payload);
+        Assert.DoesNotContain(used, m => m.Payload.Contains(tokens["phone"]) || m.Payload.Contains(consentBased["email"]));
+        Assert.DoesNotContain(used, m => m.Payload.Contains("used@example.cn"));
+    }
+
+    private sealed record BackedUpSubject(byte[] WrappedKey, int KekVersion, int Generation, bool SubjectKey);
+
+    private sealed record BackedUpValue(string Token, string Category, string Field, int Version, int Generation, byte[] Nonce, byte[] Ciphertext);
+
+    private sealed record Backup(string SubjectId, BackedUpSubject Subject, List<BackedUpValue> Values);
+
+    /// <summary>A copy of the subject's rows, as a pg_dump would hold them.</summary>
+    private async Task<Backup> BackupAsync(string subjectId)
+    {
+        await using var connection = new NpgsqlConnection(factory.DatabaseConnectionString);
+        await connection.OpenAsync();
+        BackedUpSubject subject;
+        await using (var command = new NpgsqlCommand("select wrapped_key, kek_version, key_generation, subject_key from subjects where subject_id = $1", connection))
+        {
+            command.Parameters.AddWithValue(subjectId);
+            await using var reader = await command.ExecuteReaderAsync();
+            Assert.True(await reader.ReadAsync());
+            subject = new((byte[])reader[0], reader.GetInt32(1), reader.GetInt32(2), reader.GetBoolean(3));
+        }
+
+        var values = new List<BackedUpValue>();
+        await using (var command = new NpgsqlCommand(
+            "select token, category, field, version, key_generation, nonce, ciphertext from personal_values where subject_id = $1", connection))
+        {
+            command.Parameters.AddWithValue(subjectId);
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                values.Add(new(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetInt32(4), (byte[])reader[5], (byte[])reader[6]));
+            }
+        }
+
+        Assert.True(subject.SubjectKey);
+        return new Backup(subjectId, subject, values);
+    }
+
+    /// <summary>Decrypts a backup the way the vault does, with fresh key objects reading the key folder as it is now.</summary>
+    private List<string> Restore(Backup backup)
+    {
+        var kek = new FileKeyProvider(factory.KeyDirectory).Kek(backup.Subject.KekVersion);
+        var subjectKey = new SubjectKeyStore(factory.KeyDirectory).Get(backup.SubjectId, backup.Subject.Generation);
+        var dataKey = Envelope.Unwrap(SubjectKeyStore.WrappingKey(kek, subjectKey), backup.Subject.KekVersion, backup.SubjectId, backup.Subject.Generation, backup.Subject.WrappedKey);
+        using var aes = new AesGcm(dataKey, Envelope.TagSize);
+        return [.. backup.Values.Select(v => Encoding.UTF8.GetString(Envelope.Decrypt(aes, v.Nonce, v.Ciphertext,
+            Envelope.ValueAad(backup.SubjectId, v.Category, v.Field, v.Token, v.Version, v.Generation))))];
+    }
+
+    /// <summary>The vault's answer to the sweep item, once its outbox relay has published it.</summary>
+    private async Task<T> AnswerAsync<T>(Guid sweepItemId)
+    {
+        OutboxMessage? answer = null;
+        await Eventually.HoldsAsync(async () =>
+        {
+            answer = (await factory.OutboxAsync()).FirstOrDefault(m => m.MessageType.Contains(typeof(T).Name) && m.Payload.Contains(sweepItemId.ToString()));
+            return answer is { SentAt: not null };
+        }, Delivery, $"the vault answered {typeof(T).Name} for the sweep item");
+        return JsonSerializer.Deserialize<T>(answer!.Payload, new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+    }
+
+    private async Task<(HttpStatusCode Status, string? Reason)> ReadAsync(string token)
+    {
+        using var client = factory.Backend();
+        using var response = await client.PostAsJsonAsync("/v1/detokenize", new { tokens = new[] { token }, purpose = "service.provide" });
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return (response.StatusCode, body.TryGetProperty("reason", out var reason) ? reason.GetString() : null);
+    }
+}
