@@ -330,6 +330,8 @@ public sealed partial class DeliveryDispatcher(
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
         if (await FinishAsync(db, delivery, DeliveryStatus.Failed, null, reason, now, cancellationToken))
         {
+            await db.NoticeRequests.Where(r => r.RequestId == delivery.RequestId)
+                .ExecuteUpdateAsync(u => u.SetProperty(r => r.FailedCount, r => r.FailedCount + 1), cancellationToken);
             db.AddIntegrationEvent(new NoticeFailed(delivery.RequestId, delivery.SubjectId, reason, now), now);
             await db.SaveChangesAsync(cancellationToken);
         }

@@ -140,6 +140,19 @@ public sealed class SendLedger(IServiceScopeFactory scopes, TimeProvider time)
             }
         }
 
+        if (finished.Count > 0)
+        {
+            // The requests' progress, in the same transaction as the deliveries it counts.
+            await using var progress = new NpgsqlCommand(
+                """
+                update notice_requests r set delivered_count = r.delivered_count + u.n
+                from (select q, count(*)::int as n from unnest($1::uuid[]) as q group by q) u
+                where r.request_id = u.q
+                """, connection, transaction);
+            progress.Parameters.Add(new NpgsqlParameter { Value = sent.Where(d => finished.Contains(d.Sequence)).Select(d => d.RequestId).ToArray() });
+            await progress.ExecuteNonQueryAsync();
+        }
+
         var events = sent.Where(d => finished.Contains(d.Sequence))
             .Select(d => new NoticeDelivered(d.RequestId, d.SubjectId, d.Channel, now)).ToList();
         if (events.Count > 0)
