@@ -8,8 +8,8 @@ namespace PrivacySuite.Benchmarks;
 
 public sealed record PlainBenchEvent(int Sequence);
 
-/// <summary>A figure's two rounds: the warm-up (cold runtime) and the measured one.</summary>
-public sealed record Rates(double Cold, double Warm);
+/// <summary>A figure's two rounds: the warm-up (cold runtime) and the measured one, with the measured round's CPU per 1,000 messages.</summary>
+public sealed record Rates(double Cold, double Warm, ProcessCpu? CpuPerThousand = null);
 
 public sealed class Arrivals
 {
@@ -99,9 +99,11 @@ public static class PlainMassTransit
         }
 
         var cold = await RoundAsync(0, warmUp);
+        var cpu = ProcessCpu.Read();
         var rate = await RoundAsync(warmUp, messages);
+        var used = (ProcessCpu.Read() - cpu).PerThousand(messages);
         await host.StopAsync(cancellationToken);
         context.Progress($"plain MassTransit: {rate:0} msg/s (warm-up round {cold:0} msg/s)");
-        return new Rates(cold, rate);
+        return new Rates(cold, rate, used);
     }
 }

@@ -58,6 +58,7 @@ public sealed class OutboxFigure : IFigure
                 ["outbox_msg_s"] = Measure.Number(outbox.Warm),
                 ["plain_msg_s"] = $"{Measure.Number(plain1.Warm)} and {Measure.Number(plain2.Warm)}",
                 ["warm_up_round_msg_s"] = $"outbox {Measure.Number(outbox.Cold)}, plain {Measure.Number(plain1.Cold)} and {Measure.Number(plain2.Cold)}",
+                ["cpu_ms_per_1000"] = $"outbox {outbox.CpuPerThousand}, plain {plain1.CpuPerThousand} and {plain2.CpuPerThousand}",
                 ["pg_transactions_per_event"] = Measure.Number(counts.Transactions, "0.00"),
                 ["wal_flushes_per_event"] = Measure.Number(counts.WalFlushes, "0.00"),
                 ["relay_batch_avg"] = Measure.Number(counts.RelayBatch),
@@ -122,9 +123,11 @@ public sealed class OutboxFigure : IFigure
 
         var cold = await RoundAsync(0);
         var before = await PostgresCounters.ReadAsync(admin, cancellationToken);
+        var cpu = ProcessCpu.Read();
         Interlocked.Exchange(ref batches, 0);
         Interlocked.Exchange(ref relayed, 0);
         var rate = await RoundAsync(Messages);
+        var used = (ProcessCpu.Read() - cpu).PerThousand(Messages);
         var after = await PostgresCounters.ReadAsync(admin, cancellationToken);
         await host.StopAsync(cancellationToken);
         context.Progress($"outbox + relay + inbox: {rate:0} msg/s (warm-up round {cold:0} msg/s)");
@@ -132,7 +135,7 @@ public sealed class OutboxFigure : IFigure
             (after.Transactions - before.Transactions) / (double)Messages,
             (after.WalFlushes - before.WalFlushes) / (double)Messages,
             batches == 0 ? 0 : relayed / (double)batches);
-        return (new Rates(cold, rate), counts);
+        return (new Rates(cold, rate, used), counts);
     }
 
     private sealed record Counts(double Transactions, double WalFlushes, double RelayBatch);
