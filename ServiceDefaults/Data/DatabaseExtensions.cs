@@ -17,7 +17,7 @@ public static class DatabaseExtensions
         builder.Services.AddSingleton<OutboxCommitInterceptor>();
         // Pooled: request handlers and consumers create a context per unit of work, many times a second.
         builder.Services.AddDbContextPool<TDb>((sp, options) => options
-            .UseNpgsql(RequireConnectionString(sp, connectionName), npgsql => npgsql.CommandTimeout(30))
+            .UseNpgsql(WithoutSessionReset(RequireConnectionString(sp, connectionName)), npgsql => npgsql.CommandTimeout(30))
             .AddInterceptors(sp.GetRequiredService<OutboxCommitInterceptor>()));
 
         // Registered before the bus and the relay so that the schema exists when they start.
@@ -33,6 +33,14 @@ public static class DatabaseExtensions
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck<TDb>>("database", tags: ["ready"]);
         return builder;
     }
+
+    /// <summary>
+    /// Npgsql resets a pooled connection with <c>DISCARD ALL</c> before its next use: one more statement and transaction in
+    /// PostgreSQL per unit of work (measured: 3.9 instead of 1.95 transactions per outbox event end to end). The services
+    /// keep no session state on pooled connections (advisory locks and settings are transaction-scoped), so it is skipped.
+    /// </summary>
+    private static string WithoutSessionReset(string connectionString) =>
+        new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true }.ConnectionString;
 
     // Read when first needed, not while the builder is being set up: test hosts add their configuration late.
     private static string RequireConnectionString(IServiceProvider services, string connectionName)

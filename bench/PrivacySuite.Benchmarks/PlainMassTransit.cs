@@ -8,6 +8,9 @@ namespace PrivacySuite.Benchmarks;
 
 public sealed record PlainBenchEvent(int Sequence);
 
+/// <summary>A figure's two rounds: the warm-up (cold runtime) and the measured one, with the measured round's CPU per 1,000 messages.</summary>
+public sealed record Rates(double Cold, double Warm, ProcessCpu? CpuPerThousand = null);
+
 public sealed class Arrivals
 {
     private int _count;
@@ -32,8 +35,12 @@ public sealed class CountPlainBenchEvent(Arrivals arrivals) : IConsumer<PlainBen
 /// </summary>
 public static class PlainMassTransit
 {
-    /// <summary>Publishes <paramref name="messages"/> from <paramref name="producers"/> concurrent producers; returns messages consumed per second.</summary>
-    public static async Task<double> MeasureAsync(BenchContext context, string rabbit, int messages, int producers, CancellationToken cancellationToken)
+    /// <summary>
+    /// Publishes <paramref name="warmUp"/> messages, then <paramref name="messages"/> more, from <paramref name="producers"/>
+    /// concurrent producers through the same host; returns both rounds' messages consumed per second. The first round is
+    /// the cold figure (the runtime still compiling the path); figures compare the second, as the suite's side gets the same.
+    /// </summary>
+    public static async Task<Rates> MeasureAsync(BenchContext context, string rabbit, int warmUp, int messages, int producers, CancellationToken cancellationToken)
     {
         var arrivals = new Arrivals();
         var builder = Host.CreateApplicationBuilder();
@@ -70,25 +77,33 @@ public static class PlainMassTransit
         await host.StartAsync(cancellationToken);
 
         var bus = host.Services.GetRequiredService<IBus>();
-        var elapsed = await Measure.TimeAsync(async () =>
+        async Task<double> RoundAsync(int first, int count)
         {
-            var next = -1;
-            await Task.WhenAll(Enumerable.Range(0, producers).Select(async _ =>
+            var elapsed = await Measure.TimeAsync(async () =>
             {
-                int i;
-                while ((i = Interlocked.Increment(ref next)) < messages)
+                var next = first - 1;
+                await Task.WhenAll(Enumerable.Range(0, producers).Select(async _ =>
                 {
-                    await bus.Publish(new PlainBenchEvent(i), cancellationToken);
+                    int i;
+                    while ((i = Interlocked.Increment(ref next)) < first + count)
+                    {
+                        await bus.Publish(new PlainBenchEvent(i), cancellationToken);
+                    }
+                }));
+                while (arrivals.Count < first + count)
+                {
+                    await Task.Delay(10, cancellationToken);
                 }
-            }));
-            while (arrivals.Count < messages)
-            {
-                await Task.Delay(10, cancellationToken);
-            }
-        });
+            });
+            return count / elapsed.TotalSeconds;
+        }
+
+        var cold = await RoundAsync(0, warmUp);
+        var cpu = ProcessCpu.Read();
+        var rate = await RoundAsync(warmUp, messages);
+        var used = (ProcessCpu.Read() - cpu).PerThousand(messages);
         await host.StopAsync(cancellationToken);
-        var rate = messages / elapsed.TotalSeconds;
-        context.Progress($"plain MassTransit: {rate:0} msg/s");
-        return rate;
+        context.Progress($"plain MassTransit: {rate:0} msg/s (warm-up round {cold:0} msg/s)");
+        return new Rates(cold, rate, used);
     }
 }

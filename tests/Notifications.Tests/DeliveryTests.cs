@@ -146,6 +146,38 @@ public sealed class DeliveryTests(DeliveryFactory factory) : IClassFixture<Deliv
     }
 
     [Fact]
+    [Trait("Clause", "INF-7.1")]
+    public async Task A_campaign_sent_by_many_workers_at_once_records_one_attempt_one_mail_and_one_NoticeDelivered_per_subject()
+    {
+        // 32 workers at 1000 e-mails a second: claims and completions share ledger commits.
+        var subjects = Enumerable.Range(0, 200).Select(_ => TestHelpers.NewSubject("g")).ToList();
+        foreach (var subject in subjects)
+        {
+            factory.Vault.Add(subject, "en", ("email", factory.Address(subject)));
+        }
+
+        using var client = factory.CreateProductBackendClient();
+        var request = await (await client.SendNoticeAsync("policy-update", subjects, TestHelpers.PolicyVariables())).AcceptedAsync();
+        var done = await client.CompletedAsync(request.RequestId);
+
+        Assert.Equal(subjects.Count, done.Delivered);
+        foreach (var subject in subjects)
+        {
+            await factory.Mail.ArrivedAsync(factory.Address(subject));
+        }
+
+        await Task.Delay(500); // a duplicate, if there were one, would show by now
+        var recipients = (await factory.Mail.MailToAsync(factory.MailDomain)).Select(m => m.Recipient)
+            .Where(r => subjects.Select(factory.Address).Contains(r)).ToList();
+        Assert.Equal(subjects.Select(factory.Address).Order(), recipients.Order());
+        Assert.Equal(["email:sent:200"], await factory.QueryAsync(
+            $"select channel || ':' || state || ':' || count(*) from send_attempts where request_id = '{request.RequestId}' group by channel, state"));
+        await Eventually.HoldsAsync(async () => (await factory.QueryAsync(
+            $"select count(distinct payload->>'subjectId') || ':' || count(*) from outbox_messages where message_type like 'PrivacySuite.Contracts.NoticeDelivered,%' and payload->>'requestId' = '{request.RequestId}' and sent_at is not null"))[0] == "200:200",
+            TestHelpers.Patience, "one NoticeDelivered per subject is published");
+    }
+
+    [Fact]
     public async Task After_a_crash_between_send_and_record_the_channel_is_not_used_again()
     {
         // The state a crash leaves: the attempt on e-mail was committed as 'sending', its result never recorded.

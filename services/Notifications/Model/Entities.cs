@@ -17,6 +17,11 @@ public sealed class NoticeRequest
 
     public int SubjectCount { get; set; }
 
+    /// <summary>Deliveries finished so far, counted in the transaction that finished them (progress without a count).</summary>
+    public int DeliveredCount { get; set; }
+
+    public int FailedCount { get; set; }
+
     public short Priority { get; set; }
 
     public bool Paused { get; set; }

@@ -35,6 +35,7 @@ public sealed partial class DeliveryDispatcher(
         "privacysuite.notifications.deliveries", description: "Deliveries completed, by channel and status");
 
     private readonly ConcurrentDictionary<Guid, NoticeRequest> _requests = new();
+    private readonly SendLedger _ledger = new(scopes, time);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -43,6 +44,7 @@ public sealed partial class DeliveryDispatcher(
         // Claimed deliveries wait in a short queue for a pool of workers: no batch waits for its slowest member, and
         // few leases are held ahead of the work, so a pause takes effect within a handful of sends.
         var queue = Channel.CreateBounded<Delivery>(new BoundedChannelOptions(settings.Concurrency * 2) { SingleWriter = true });
+        var ledger = _ledger.RunAsync();
         var workers = Enumerable.Range(0, settings.Concurrency)
             .Select(_ => Task.Run(() => WorkAsync(queue.Reader, settings, stoppingToken), CancellationToken.None))
             .ToList();
@@ -54,6 +56,8 @@ public sealed partial class DeliveryDispatcher(
         {
             queue.Writer.TryComplete();
             await Task.WhenAll(workers);
+            _ledger.Complete();
+            await ledger;
             await ReleaseAsync(queue.Reader);
         }
     }
@@ -269,11 +273,11 @@ public sealed partial class DeliveryDispatcher(
         var tried = new List<string>();
         foreach (var contact in channels)
         {
-            var previous = await ClaimChannelAsync(db, delivery, contact.Channel, cancellationToken);
+            var previous = await _ledger.ClaimAsync(delivery, contact.Channel);
             if (previous == AttemptState.Sent)
             {
                 // Sent and recorded, but the delivery was not completed before a crash: complete it now, send nothing.
-                await CompleteAsync(db, delivery, contact.Channel, cancellationToken);
+                await CompleteAsync(delivery, contact.Channel);
                 return;
             }
 
@@ -293,7 +297,7 @@ public sealed partial class DeliveryDispatcher(
             var outcome = await router.SendAsync(contact.Channel, new OutgoingMessage(contact.Address, notice, key, delivery.RequestId), cancellationToken);
             if (outcome == SendOutcome.Sent)
             {
-                await CompleteAsync(db, delivery, contact.Channel, cancellationToken);
+                await CompleteAsync(delivery, contact.Channel);
                 return;
             }
 
@@ -306,26 +310,6 @@ public sealed partial class DeliveryDispatcher(
         await FailAsync(db, delivery, "no-channel-succeeded: " + string.Join(",", tried), cancellationToken);
     }
 
-    /// <summary>Commits the attempt before the send; returns null when this claim is new, else the state found.</summary>
-    private async Task<string?> ClaimChannelAsync(NotificationsDbContext db, Delivery delivery, string channel, CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        var inserted = await db.Database.ExecuteSqlAsync(
-            $"""
-            insert into send_attempts (request_id, subject_id, channel, state, started_at)
-            values ({delivery.RequestId}, {delivery.SubjectId}, {channel}, 'sending', {now}) on conflict do nothing
-            """,
-            cancellationToken);
-        if (inserted == 1)
-        {
-            return null;
-        }
-
-        return await db.SendAttempts.AsNoTracking()
-            .Where(a => a.RequestId == delivery.RequestId && a.SubjectId == delivery.SubjectId && a.Channel == channel)
-            .Select(a => a.State).SingleAsync(cancellationToken);
-    }
-
     private Task SetAttemptStateAsync(NotificationsDbContext db, Delivery delivery, string channel, string state, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
@@ -334,18 +318,9 @@ public sealed partial class DeliveryDispatcher(
             .ExecuteUpdateAsync(u => u.SetProperty(a => a.State, state).SetProperty(a => a.FinishedAt, now), cancellationToken);
     }
 
-    private async Task CompleteAsync(NotificationsDbContext db, Delivery delivery, string channel, CancellationToken cancellationToken)
+    private async Task CompleteAsync(Delivery delivery, string channel)
     {
-        var now = time.GetUtcNow();
-        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-        await SetAttemptStateAsync(db, delivery, channel, AttemptState.Sent, cancellationToken);
-        if (await FinishAsync(db, delivery, DeliveryStatus.Delivered, channel, null, now, cancellationToken))
-        {
-            db.AddIntegrationEvent(new NoticeDelivered(delivery.RequestId, delivery.SubjectId, channel, now), now);
-            await db.SaveChangesAsync(cancellationToken);
-        }
-
-        await tx.CommitAsync(cancellationToken);
+        await _ledger.CompleteAsync(delivery, channel);
         Outcomes.Add(1, new("channel", channel), new("status", DeliveryStatus.Delivered));
     }
 
@@ -355,6 +330,8 @@ public sealed partial class DeliveryDispatcher(
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
         if (await FinishAsync(db, delivery, DeliveryStatus.Failed, null, reason, now, cancellationToken))
         {
+            await db.NoticeRequests.Where(r => r.RequestId == delivery.RequestId)
+                .ExecuteUpdateAsync(u => u.SetProperty(r => r.FailedCount, r => r.FailedCount + 1), cancellationToken);
             db.AddIntegrationEvent(new NoticeFailed(delivery.RequestId, delivery.SubjectId, reason, now), now);
             await db.SaveChangesAsync(cancellationToken);
         }

@@ -15,6 +15,7 @@ public sealed class NoticeIntake(NotificationsDbContext db, TimeProvider time)
         var subjects = subjectIds.Distinct(StringComparer.Ordinal).ToArray();
         request.SubjectCount = subjects.Length;
         request.Priority = NoticeRequest.PriorityFor(subjects.Length);
+        request.FailedCount = valid ? 0 : subjects.Length;
         db.NoticeRequests.Add(request);
         await db.SaveChangesAsync(cancellationToken);
 
