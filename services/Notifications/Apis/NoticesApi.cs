@@ -169,13 +169,8 @@ public static class NoticesApi
         var requests = await s.Db.NoticeRequests.AsNoTracking()
             .Where(r => !campaignsOnly || r.SubjectCount > 1)
             .OrderByDescending(r => r.RequestedAt).Take(limit).ToListAsync(cancellationToken);
-        var views = new List<NoticeRequestView>(requests.Count);
-        foreach (var request in requests)
-        {
-            views.Add(await ViewAsync(s.Db, request, cancellationToken));
-        }
-
-        return TypedResults.Ok(views);
+        // Progress is counted on the request itself: one row per campaign, no count over its deliveries.
+        return TypedResults.Ok(requests.Select(View).ToList());
     }
 
     private static async Task<Results<Ok<NoticeRequestView>, ProblemHttpResult>> GetAsync(

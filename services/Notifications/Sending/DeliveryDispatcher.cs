@@ -6,6 +6,7 @@ using Polly.CircuitBreaker;
 using Polly.Timeout;
 using PrivacySuite.Notifications.Channels;
 using PrivacySuite.Notifications.Model;
+using PrivacySuite.ServiceDefaults.Regions;
 using PrivacySuite.ServiceDefaults.Telemetry;
 
 namespace PrivacySuite.Notifications.Sending;
@@ -27,6 +28,7 @@ public sealed partial class DeliveryDispatcher(
     IServiceScopeFactory scopes,
     ChannelRouter router,
     DeliverySignal signal,
+    RegionRole region,
     IOptions<NotificationsOptions> options,
     TimeProvider time,
     ILogger<DeliveryDispatcher> logger) : BackgroundService
@@ -68,6 +70,22 @@ public sealed partial class DeliveryDispatcher(
         while (!stoppingToken.IsCancellationRequested)
         {
             var room = Math.Min(settings.BatchSize, capacity - queue.Reader.Count);
+
+            // The standby region's replica is read-only: the primary's dispatcher sends; this one waits to be promoted.
+            if (region.IsStandby)
+            {
+                try
+                {
+                    await signal.WaitAsync(settings.PollInterval, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
             if (room < Math.Min(settings.BatchSize, settings.Concurrency))
             {
                 try

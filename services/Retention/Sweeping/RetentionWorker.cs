@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Npgsql;
 using PrivacySuite.Retention.Model;
+using PrivacySuite.ServiceDefaults.Regions;
 using PrivacySuite.ServiceDefaults.Telemetry;
 
 namespace PrivacySuite.Retention.Sweeping;
@@ -32,6 +33,7 @@ public sealed class RetentionSignal
 public sealed partial class RetentionWorker(
     IServiceScopeFactory scopes,
     RetentionSignal signal,
+    RegionRole region,
     TimeProvider time,
     IOptions<RetentionOptions> options,
     ILogger<RetentionWorker> logger) : BackgroundService
@@ -46,7 +48,11 @@ public sealed partial class RetentionWorker(
         {
             try
             {
-                await RunOnceAsync(stoppingToken);
+                // The standby region's replica is read-only: the primary's worker sweeps.
+                if (!region.IsStandby)
+                {
+                    await RunOnceAsync(stoppingToken);
+                }
             }
             catch (Exception e) when (e is NpgsqlException or DbUpdateException or InvalidOperationException && !stoppingToken.IsCancellationRequested)
             {

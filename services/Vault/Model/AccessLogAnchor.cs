@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using PrivacySuite.ServiceDefaults.Regions;
 using PrivacySuite.Vault.Crypto;
 
 namespace PrivacySuite.Vault.Model;
@@ -114,7 +115,8 @@ public sealed class AccessLogAnchor(IOptions<VaultOptions> options, MacKeys macs
 /// path, where a file update per append cost milliseconds per read on a busy machine. Entries younger than one
 /// interval are not anchored yet; a cut further back is seen by verification.
 /// </summary>
-public sealed class AccessLogAnchoring(IServiceScopeFactory scopes, AccessLogAnchor anchor, IOptions<VaultOptions> options, ILogger<AccessLogAnchoring> logger)
+public sealed class AccessLogAnchoring(
+    IServiceScopeFactory scopes, AccessLogAnchor anchor, RegionRole region, IOptions<VaultOptions> options, ILogger<AccessLogAnchoring> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -122,6 +124,12 @@ public sealed class AccessLogAnchoring(IServiceScopeFactory scopes, AccessLogAnc
         using var timer = new PeriodicTimer(options.Value.AccessLogAnchorInterval);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
+            // One writer of the shared anchor: the primary region's vault. A standby's replica may trail it.
+            if (region.IsStandby)
+            {
+                continue;
+            }
+
             try
             {
                 await using var scope = scopes.CreateAsyncScope();
