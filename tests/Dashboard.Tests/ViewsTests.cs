@@ -55,6 +55,14 @@ public sealed class ViewsTests(DashboardSuite suite, ITestOutputHelper output)
         await ShowAsync(phone, "resources", "table.resources tbody tr", "phone-resources");
         await phone.Context.CloseAsync();
         output.WriteLine($"Screenshots in {Screenshots}");
+
+        // Every view was captured, as a PNG image.
+        string[] views = ["resources", "console", "logs", "traces", "trace", "metrics", "regions", "incidents", "queues", "requests", "retention", "notices", "phone-incidents", "phone-resources"];
+        Assert.All(views, view =>
+        {
+            var bytes = File.ReadAllBytes(Path.Combine(Screenshots, $"dashboard-{view}.png"));
+            Assert.True(bytes.Length > 1000 && bytes[1] == 'P' && bytes[2] == 'N' && bytes[3] == 'G', $"dashboard-{view}.png is not a screenshot");
+        });
     }
 
     /// <summary>Opens a view, waits for <paramref name="ready"/>, checks that no error is shown, and takes the screenshot.</summary>

@@ -98,7 +98,7 @@ public sealed class RegionCoordinator : IAsyncDisposable
 
             var newPrimary = _pair.Postgres(target);
             var oldPrimary = _pair.Postgres(from);
-            if (newPrimary.State != ResourceStates.Running || !await IsStandbyAsync(newPrimary, cancellationToken))
+            if (newPrimary.State != ResourceStates.Running || await InRecoveryAsync(newPrimary, cancellationToken) != true)
             {
                 throw new FailoverRefusedException($"{newPrimary.Name} is not a running standby ({newPrimary.State}); nothing to promote. Start it first.");
             }
@@ -113,7 +113,7 @@ public sealed class RegionCoordinator : IAsyncDisposable
             }
 
             // The health watcher looks every two seconds; ask the cluster itself whether it is still there.
-            var planned = oldPrimary.ProcessId is not null && await IsReachableAsync(oldPrimary, cancellationToken);
+            var planned = oldPrimary.ProcessId is not null && await InRecoveryAsync(oldPrimary, cancellationToken) is not null;
             if (planned)
             {
                 var caughtUp = await WaitForCatchUpAsync(oldPrimary, newPrimary.Name, TimeSpan.FromSeconds(10), cancellationToken);
@@ -331,7 +331,8 @@ public sealed class RegionCoordinator : IAsyncDisposable
         }
     }
 
-    private static async Task<bool> IsStandbyAsync(PostgresResource resource, CancellationToken cancellationToken)
+    /// <summary>Whether the cluster is a standby; null when it does not answer (down, fenced, being rebuilt).</summary>
+    private static async Task<bool?> InRecoveryAsync(PostgresResource resource, CancellationToken cancellationToken)
     {
         try
         {
@@ -339,20 +340,7 @@ public sealed class RegionCoordinator : IAsyncDisposable
         }
         catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException)
         {
-            return false;
-        }
-    }
-
-    private static async Task<bool> IsReachableAsync(PostgresResource resource, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await PostgresReplication.IsInRecoveryAsync(resource.Server, cancellationToken);
-            return true;
-        }
-        catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException)
-        {
-            return false;
+            return null;
         }
     }
 
