@@ -35,6 +35,14 @@ public static class TelemetryExtensions
     {
         // Without this, ASP.NET Core's server spans carry no method, path or status (there is no instrumentation package here).
         AppContext.SetSwitch("Microsoft.AspNetCore.Hosting.SuppressActivityOpenTelemetryData", false);
+
+        // Without an endpoint (the AppHost sets one) there is nowhere to send telemetry: recording spans and log records
+        // for nobody would cost every request on the hot path (the consent check) for nothing.
+        if (string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            return builder;
+        }
+
         builder.Logging.AddOpenTelemetry(logging =>
         {
             logging.IncludeFormattedMessage = true;
@@ -49,13 +57,8 @@ public static class TelemetryExtensions
             .WithMetrics(metrics => metrics.AddMeter(Meters))
             .WithTracing(tracing => tracing
                 .AddSource(TraceSources)
-                .SetSampler(new HealthProbeSampler()));
-
-        // Export only when an endpoint is given (the AppHost sets it); otherwise telemetry stays in-process.
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
-        {
-            otel.UseOtlpExporter();
-        }
+                .SetSampler(new HealthProbeSampler()))
+            .UseOtlpExporter();
 
         builder.Services.AddHostedService<TelemetryProvidersStarter>();
         return builder;
