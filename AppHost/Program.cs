@@ -40,8 +40,9 @@ static RegionResources AddRegion(DistributedApplicationBuilder builder, Region r
     var rabbitmq = builder.AddRabbitMQ($"rabbitmq-{region.Name}", region,
         port: 5680 + portOffset, managementPort: 15680 + portOffset, distributionPort: 25680 + portOffset, epmdPort: 4380 + portOffset);
 
-    // Both regions' clusters share one password: a standby is a byte copy of its primary.
-    var postgres = builder.AddPostgres($"postgres-{region.Name}", region, port: 5440 + portOffset, passwordName: "postgres");
+    // Both regions' clusters share one password, since a standby is a byte copy of its primary: the one Beijing's cluster
+    // was created with, so that a state folder from before replication keeps its data (Guangzhou is re-cloned from it).
+    var postgres = builder.AddPostgres($"postgres-{region.Name}", region, port: 5440 + portOffset, passwordName: "postgres-beijing");
 
     // Each region's own SMTP server (MailDev: mail can be read back), so losing one region does not silence the other.
     var mail = builder.AddMailDev($"maildev-{region.Name}", region, smtpPort: 1025 + portOffset, webPort: 1080 + portOffset);
