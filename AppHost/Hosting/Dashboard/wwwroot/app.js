@@ -15,6 +15,38 @@ function registerView(view) {
   views.sort((a, b) => (a.order ?? 999) - (b.order ?? 999));
 }
 
+/**
+ * A view of data polled from the server: a toolbar (heading and note) over a body that `show(body)` fills. It runs on
+ * entering the view and again every `every` ms while the view is shown and `ready()` allows; an error replaces the
+ * body's content with its message. Returns the loader, for views that reload after a command.
+ */
+function registerPollingView({ id, title, order, heading, note, bodyClass, every = 5000, ready = () => true, show }) {
+  let body = null;
+  let last = 0;
+  async function load() {
+    if (!body) return;
+    last = Date.now();
+    const target = body;
+    try {
+      await show(target);
+    } catch (e) {
+      target.replaceChildren(el("p", { class: "error" }, e.message));
+    }
+  }
+
+  registerView({
+    id, title, order,
+    leave() { body = null; },
+    render(container) {
+      body = el("div", bodyClass ? { class: bodyClass } : {});
+      container.replaceChildren(el("div", { class: "toolbar" }, el("h1", {}, heading), note ? el("span", { class: "muted" }, note) : null), body);
+      load();
+    },
+    tick() { if (body && ready() && Date.now() - last > every) load(); },
+  });
+  return load;
+}
+
 function el(tag, attrs = {}, ...children) {
   const svg = ["svg", "path", "line", "rect", "text", "g", "polyline", "circle", "title"].includes(tag);
   const node = svg ? document.createElementNS("http://www.w3.org/2000/svg", tag) : document.createElement(tag);

@@ -3,9 +3,6 @@
 "use strict";
 
 (function () {
-  let body = null;
-  let last = 0;
-
   function clockCell(c) {
     if (c.firstReportAt) return el("span", { class: "ok" }, `reported ${new Date(c.firstReportAt).toLocaleString()}`);
     if (!c.reportRequired || !c.reportDueAt) return el("span", { class: "muted" }, "no report due (grade first)");
@@ -16,42 +13,31 @@
       el("div", { class: "muted" }, `due ${new Date(c.reportDueAt).toLocaleString()}`), bar);
   }
 
-  async function load() {
-    if (!body) return;
-    last = Date.now();
-    try {
-      const answers = await getJson("/api/operations/incidents");
-      const rows = [];
-      for (const a of answers) for (const i of a.data || []) rows.push({ region: a.region, ...i });
-      rows.sort((x, y) => (x.clock.secondsLeft ?? 1e12) - (y.clock.secondsLeft ?? 1e12));
-      body.replaceChildren(
-        ...answers.filter(a => a.error).map(regionError),
-        table(["Incident", "Region", "Type", "Status", "Grade", "Aware", "Regulator deadline"], rows.map(i => el("tr", { "data-incident": i.id },
-          el("td", { class: "name", "data-label": "Incident" }, i.title, el("div", { class: "muted mono" }, i.id)),
-          cell("Region", i.region),
-          cell("Type", i.type),
-          cell("Status", el("span", { class: "badge" }, i.status)),
-          cell("Grade", i.grade ? el("span", { class: `grade g-${i.grade}` }, `Grade ${i.grade}`) : el("span", { class: "muted" }, "ungraded")),
-          cell("Aware", since(i.awareAt)),
-          el("td", { class: "clock", "data-label": "Deadline" }, clockCell(i.clock)))),
-          { empty: "No open incidents." }));
-      tickCountdowns();
-    } catch (e) {
-      body.replaceChildren(el("p", { class: "error" }, e.message));
-    }
+  async function show(body) {
+    const answers = await getJson("/api/operations/incidents");
+    const rows = [];
+    for (const a of answers) for (const i of a.data || []) rows.push({ region: a.region, ...i });
+    rows.sort((x, y) => (x.clock.secondsLeft ?? 1e12) - (y.clock.secondsLeft ?? 1e12));
+    body.replaceChildren(
+      ...answers.filter(a => a.error).map(regionError),
+      table(["Incident", "Region", "Type", "Status", "Grade", "Aware", "Regulator deadline"], rows.map(i => el("tr", { "data-incident": i.id },
+        el("td", { class: "name", "data-label": "Incident" }, i.title, el("div", { class: "muted mono" }, i.id)),
+        cell("Region", i.region),
+        cell("Type", i.type),
+        cell("Status", el("span", { class: "badge" }, i.status)),
+        cell("Grade", i.grade ? el("span", { class: `grade g-${i.grade}` }, `Grade ${i.grade}`) : el("span", { class: "muted" }, "ungraded")),
+        cell("Aware", since(i.awareAt)),
+        el("td", { class: "clock", "data-label": "Deadline" }, clockCell(i.clock)))),
+        { empty: "No open incidents." }));
+    tickCountdowns();
   }
 
-  registerView({
+  registerPollingView({
     id: "incidents",
     title: "Incidents",
     order: 70,
-    leave() { body = null; },
-    render(container) {
-      body = el("div", {});
-      container.replaceChildren(el("div", { class: "toolbar" }, el("h1", {}, "Open incidents"),
-        el("span", { class: "muted" }, "Countdowns run to the regulator's report deadline (IWK-2.7: grade I/II within hours).")), body);
-      load();
-    },
-    tick() { if (body && Date.now() - last > 5000) load(); },
+    heading: "Open incidents",
+    note: "Countdowns run to the regulator's report deadline (IWK-2.7: grade I/II within hours).",
+    show,
   });
 })();

@@ -5,8 +5,6 @@
 
 (function () {
   const services = ["consent", "vault", "retention", "incidents", "notifications"];
-  let body = null;
-  let last = 0;
 
   function num(value, label, cls = "") { return el("td", { class: `num ${cls}`, "data-label": label }, value); }
 
@@ -40,27 +38,17 @@
           num(q.ready, "Ready"), num(q.unacknowledged, "Unacked"), num(q.consumers, "Consumers", q.consumers === 0 ? "warn" : ""))))));
   }
 
-  async function load() {
-    if (!body) return;
-    last = Date.now();
-    try {
-      body.replaceChildren(...(await getJson("/api/operations/queues")).map(region));
-    } catch (e) {
-      body.replaceChildren(el("p", { class: "error" }, e.message));
-    }
+  async function show(body) {
+    body.replaceChildren(...(await getJson("/api/operations/queues")).map(region));
   }
 
-  registerView({
+  registerPollingView({
     id: "queues",
     title: "Queues",
     order: 80,
-    leave() { body = null; },
-    render(container) {
-      body = el("div", { class: "cards wide" });
-      container.replaceChildren(el("div", { class: "toolbar" }, el("h1", {}, "Outboxes and queues"),
-        el("span", { class: "muted" }, "A message that fails five retries lands in its consumer's _error queue.")), body);
-      load();
-    },
-    tick() { if (body && Date.now() - last > 5000) load(); },
+    heading: "Outboxes and queues",
+    note: "A message that fails five retries lands in its consumer's _error queue.",
+    bodyClass: "cards wide",
+    show,
   });
 })();

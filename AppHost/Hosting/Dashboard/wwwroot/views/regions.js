@@ -3,8 +3,6 @@
 "use strict";
 
 (function () {
-  let body = null;
-  let last = 0;
   let busy = false;
 
   async function post(path, payload) {
@@ -36,7 +34,7 @@
     return n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1048576).toFixed(1)} MiB`;
   }
 
-  function render(snapshot) {
+  function render(body, snapshot) {
     const r = snapshot.replication;
     const modeClass = r.mode === "sync" ? "ok" : r.mode === "async" || r.mode === "sync-waiting" ? "warn" : "muted";
     const regions = table(["Region", "Jurisdiction", "Role", "Database", "Broker", ""], snapshot.regions.map(g => el("tr", { "data-region": g.name },
@@ -69,27 +67,18 @@
       el("p", { class: "muted" }, "Lag and mode are also metrics of the standby cluster (privacysuite.replication.*) in the Metrics view."));
   }
 
-  async function load() {
-    if (!body) return;
-    last = Date.now();
-    try {
-      render(await getJson("/api/regions"));
-    } catch (e) {
-      body.replaceChildren(el("p", { class: "error" }, e.message));
-    }
+  async function show(body) {
+    render(body, await getJson("/api/regions"));
   }
 
-  registerView({
+  const load = registerPollingView({
     id: "regions",
     title: "Regions",
     order: 60,
-    leave() { body = null; },
-    render(container) {
-      body = el("div", {});
-      container.replaceChildren(el("div", { class: "toolbar" }, el("h1", {}, "Regions"),
-        el("span", { class: "muted" }, "Synchronous replication while the standby streams; a failover fences the old primary (INF-1.4, INF-3.2).")), body);
-      load();
-    },
-    tick() { if (body && !busy && Date.now() - last > 2000) load(); },
+    heading: "Regions",
+    note: "Synchronous replication while the standby streams; a failover fences the old primary (INF-1.4, INF-3.2).",
+    every: 2000,
+    ready: () => !busy,
+    show,
   });
 })();
