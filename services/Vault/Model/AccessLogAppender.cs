@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Npgsql;
 
 namespace PrivacySuite.Vault.Model;
 
@@ -12,7 +13,8 @@ namespace PrivacySuite.Vault.Model;
 /// once per token per <see cref="VaultOptions.DataUseCoalescing"/> on this instance: durable with the log entry, and
 /// without an outbox row per read.
 /// </summary>
-public sealed class AccessLogAppender(IServiceScopeFactory scopes, AccessLogBook book, TimeProvider time, IOptions<VaultOptions> options) : BackgroundService
+public sealed class AccessLogAppender(
+    IServiceScopeFactory scopes, AccessLogBook book, OutboxSignal outbox, TimeProvider time, IOptions<VaultOptions> options) : BackgroundService
 {
     private const int MaxBatch = 512;
     private const int MaxRemembered = 200_000;
@@ -46,12 +48,7 @@ public sealed class AccessLogAppender(IServiceScopeFactory scopes, AccessLogBook
                 var db = scope.ServiceProvider.GetRequiredService<VaultDbContext>();
                 var now = time.GetUtcNow();
                 var uses = Due(batch.SelectMany(p => p.Used), now);
-                foreach (var (subjectId, token) in uses)
-                {
-                    db.AddIntegrationEvent(new SubjectDataUsed(subjectId, token, now), now);
-                }
-
-                await book.AppendAsync(db, stoppingToken, [.. batch.SelectMany(p => p.Records)]);
+                await WriteAsync(db, [.. batch.SelectMany(p => p.Records)], uses, now, stoppingToken);
                 Remember(uses, now);
                 batch.ForEach(p => p.Done.TrySetResult());
             }
@@ -60,6 +57,42 @@ public sealed class AccessLogAppender(IServiceScopeFactory scopes, AccessLogBook
                 // Nothing is read when its log entry could not be written: every waiting request fails.
                 batch.ForEach(p => p.Done.TrySetException(e));
             }
+        }
+    }
+
+    /// <summary>
+    /// One transaction on a raw connection: committing through EF would wake the outbox relay after every batch, though
+    /// only a batch that reports a use writes an outbox row (then the relay is woken here).
+    /// </summary>
+    private async Task WriteAsync(VaultDbContext db, List<AccessRecord> records, List<(string SubjectId, string Token)> uses, DateTimeOffset now, CancellationToken ct)
+    {
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+            await using var transaction = await connection.BeginTransactionAsync(ct);
+            await book.AppendAsync(transaction, records, ct);
+            if (uses.Count > 0)
+            {
+                foreach (var (subjectId, token) in uses)
+                {
+                    db.AddIntegrationEvent(new SubjectDataUsed(subjectId, token, now), now);
+                }
+
+                await db.Database.UseTransactionAsync(transaction, ct);
+                await db.SaveChangesAsync(ct);
+            }
+
+            await transaction.CommitAsync(ct);
+            if (uses.Count > 0)
+            {
+                outbox.Notify();
+            }
+        }
+        finally
+        {
+            await db.Database.UseTransactionAsync(null, ct);
+            await db.Database.CloseConnectionAsync();
         }
     }
 

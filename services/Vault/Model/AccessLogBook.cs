@@ -1,3 +1,5 @@
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
 using PrivacySuite.Vault.Crypto;
 
 namespace PrivacySuite.Vault.Model;
@@ -27,45 +29,131 @@ public sealed class AccessLogBook(MacKeys macs, AccessLogAnchor anchor, TimeProv
     public const string Genesis = "genesis";
     private const long AppendLockKey = 0x5641_554C_544C_4F47; // "VAULTLOG"
 
-    /// <summary>Appends inside the caller's transaction, or in one of its own when there is none.</summary>
+    /// <summary>Appends inside the caller's transaction, or in one of its own when there is none; saves the caller's pending changes first.</summary>
     public async Task AppendAsync(VaultDbContext db, CancellationToken cancellationToken, params AccessRecord[] records)
     {
         var own = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
         await using (own)
         {
-            await db.Database.ExecuteSqlAsync($"select pg_advisory_xact_lock({AppendLockKey})", cancellationToken);
-            var last = await db.AccessLog.AsNoTracking().OrderByDescending(a => a.Position)
-                .Select(a => new { a.Position, a.Hash }).FirstOrDefaultAsync(cancellationToken);
-            var position = last?.Position ?? 0;
-            var previous = last?.Hash ?? Genesis;
-            var at = Microseconds(time.GetUtcNow());
-            foreach (var record in records)
-            {
-                var entry = new AccessLogEntry
-                {
-                    Position = ++position,
-                    At = at,
-                    Action = record.Action,
-                    Outcome = record.Outcome,
-                    SubjectId = record.SubjectId,
-                    Accessor = record.Accessor,
-                    Purpose = record.Purpose,
-                    Category = record.Category,
-                    ProcessorId = record.ProcessorId,
-                    Detail = record.Detail,
-                    PreviousHash = previous,
-                };
-                entry.Hash = macs.AccessLogHash(Canonical(entry));
-                previous = entry.Hash;
-                db.AccessLog.Add(entry);
-            }
-
             await db.SaveChangesAsync(cancellationToken);
+            var transaction = (NpgsqlTransaction)db.Database.CurrentTransaction!.GetDbTransaction();
+            await AppendAsync(transaction, records, cancellationToken);
             if (own is not null)
             {
                 await own.CommitAsync(cancellationToken);
             }
         }
+    }
+
+    /// <summary>
+    /// Appends <paramref name="records"/> in <paramref name="transaction"/>, which the caller commits. Two round trips of
+    /// prepared statements (the lock with the head, then one multi-row insert): the group-commit appender runs this for
+    /// every batch of reads. The advisory lock, held until commit, keeps every instance of every region on one chain.
+    /// </summary>
+    public async Task AppendAsync(NpgsqlTransaction transaction, IReadOnlyList<AccessRecord> records, CancellationToken cancellationToken)
+    {
+        if (records.Count == 0)
+        {
+            return;
+        }
+
+        var connection = transaction.Connection!;
+        long position = 0;
+        var previous = Genesis;
+        await using (var head = new NpgsqlBatch(connection, transaction)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand("select pg_advisory_xact_lock($1)") { Parameters = { new NpgsqlParameter<long> { TypedValue = AppendLockKey } } },
+                new NpgsqlBatchCommand("select position, hash from access_log order by position desc limit 1"),
+            },
+        })
+        {
+            await head.PrepareAsync(cancellationToken);
+            await using var reader = await head.ExecuteReaderAsync(cancellationToken);
+            await reader.NextResultAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                position = reader.GetInt64(0);
+                previous = reader.GetString(1);
+            }
+        }
+
+        var at = Microseconds(time.GetUtcNow());
+        var count = records.Count;
+        var positions = new long[count];
+        var ats = new DateTimeOffset[count];
+        var actions = new string[count];
+        var outcomes = new string[count];
+        var subjects = new string?[count];
+        var accessors = new string[count];
+        var purposes = new string?[count];
+        var categories = new string?[count];
+        var processors = new string?[count];
+        var details = new string?[count];
+        var previousHashes = new string[count];
+        var hashes = new string[count];
+        for (var i = 0; i < count; i++)
+        {
+            var entry = Entry(records[i], ++position, at, previous);
+            positions[i] = entry.Position;
+            ats[i] = entry.At;
+            actions[i] = entry.Action;
+            outcomes[i] = entry.Outcome;
+            subjects[i] = entry.SubjectId;
+            accessors[i] = entry.Accessor;
+            purposes[i] = entry.Purpose;
+            categories[i] = entry.Category;
+            processors[i] = entry.ProcessorId;
+            details[i] = entry.Detail;
+            previousHashes[i] = entry.PreviousHash;
+            hashes[i] = previous = entry.Hash;
+        }
+
+        await using var insert = new NpgsqlCommand(
+            """
+            insert into access_log (position, at, action, outcome, subject_id, accessor, purpose, category, processor_id, detail, previous_hash, hash)
+            select * from unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
+            """, connection, transaction)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter<long[]> { TypedValue = positions },
+                new NpgsqlParameter<DateTimeOffset[]> { TypedValue = ats },
+                new NpgsqlParameter<string[]> { TypedValue = actions },
+                new NpgsqlParameter<string[]> { TypedValue = outcomes },
+                new NpgsqlParameter<string?[]> { TypedValue = subjects },
+                new NpgsqlParameter<string[]> { TypedValue = accessors },
+                new NpgsqlParameter<string?[]> { TypedValue = purposes },
+                new NpgsqlParameter<string?[]> { TypedValue = categories },
+                new NpgsqlParameter<string?[]> { TypedValue = processors },
+                new NpgsqlParameter<string?[]> { TypedValue = details },
+                new NpgsqlParameter<string[]> { TypedValue = previousHashes },
+                new NpgsqlParameter<string[]> { TypedValue = hashes },
+            },
+        };
+        await insert.PrepareAsync(cancellationToken);
+        await insert.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private AccessLogEntry Entry(AccessRecord record, long position, DateTimeOffset at, string previous)
+    {
+        var entry = new AccessLogEntry
+        {
+            Position = position,
+            At = at,
+            Action = record.Action,
+            Outcome = record.Outcome,
+            SubjectId = record.SubjectId,
+            Accessor = record.Accessor,
+            Purpose = record.Purpose,
+            Category = record.Category,
+            ProcessorId = record.ProcessorId,
+            Detail = record.Detail,
+            PreviousHash = previous,
+        };
+        entry.Hash = macs.AccessLogHash(Canonical(entry));
+        return entry;
     }
 
     /// <summary>Walks the whole chain in position order; an edited, removed or inserted entry breaks it where it happened.</summary>

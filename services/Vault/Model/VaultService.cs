@@ -109,22 +109,28 @@ public sealed partial class VaultService(
 
     public async Task<Outcome<IReadOnlyList<ClearValue>>> DetokenizeAsync(IReadOnlyCollection<string> tokens, ReadContext read, CancellationToken ct)
     {
-        var rows = await db.Values.AsNoTracking().Where(v => tokens.Contains(v.Token)).ToListAsync(ct);
-        if (rows.Count != tokens.Count)
+        var facts = await ReadFacts.LoadAsync(db, [.. tokens], read.Purpose, ct);
+        if (facts.Rows.Count != tokens.Count)
         {
             return new Outcome<IReadOnlyList<ClearValue>>.Refused(404, "unknown-token", "At least one token is not known to this vault.");
         }
 
-        return await ReadAsync(rows, read, "read", ct);
+        return await ReadAsync(facts, read, "read", ct);
     }
 
     /// <summary>Checks a read of <paramref name="rows"/> and, when every part is allowed, logs and decrypts it; otherwise logs the denial.</summary>
     public async Task<Outcome<IReadOnlyList<ClearValue>>> ReadAsync(List<PersonalValue> rows, ReadContext read, string action, CancellationToken ct)
     {
+        var subjectIds = rows.Select(r => r.SubjectId).Distinct().ToList();
+        var subjects = await db.Subjects.AsNoTracking().Where(s => subjectIds.Contains(s.SubjectId)).ToDictionaryAsync(s => s.SubjectId, ct);
+        return await ReadAsync(new ReadFacts(rows, subjects, []), read, action, ct);
+    }
+
+    private async Task<Outcome<IReadOnlyList<ClearValue>>> ReadAsync(ReadFacts facts, ReadContext read, string action, CancellationToken ct)
+    {
+        var (rows, subjects, _) = facts;
         var now = time.GetUtcNow();
         var groups = rows.GroupBy(r => (r.SubjectId, r.Category)).ToList();
-        var subjectIds = groups.Select(g => g.Key.SubjectId).Distinct().ToList();
-        var subjects = await db.Subjects.AsNoTracking().Where(s => subjectIds.Contains(s.SubjectId)).ToDictionaryAsync(s => s.SubjectId, ct);
 
         Processor? processor = null;
         if (read.ProcessorId is not null)
@@ -144,7 +150,7 @@ public sealed partial class VaultService(
             var (subjectId, category) = group.Key;
             var subject = subjects[subjectId];
             var bases = group.Select(v => v.LegalBasis).Distinct().ToList();
-            var reason = await DenialAsync(subject, category, bases, read, processor, approval, highGroups.Count, now, ct);
+            var reason = await DenialAsync(subject, category, bases, read, processor, approval, highGroups.Count, facts, now, ct);
             denial ??= reason;
             records.Add(new AccessRecord(action, reason is null ? "allowed" : "denied", subjectId, read.Accessor, read.Purpose, category,
                 read.ProcessorId, reason is null ? $"tokens={group.Count()};basis={string.Join(',', bases)}" : $"reason={reason}"));
@@ -172,8 +178,14 @@ public sealed partial class VaultService(
         return new Outcome<IReadOnlyList<ClearValue>>.Done(Decrypt(rows, subjects));
     }
 
+    /// <summary>The consent decision kept locally (read with the values when it could be), else the consent gate's answer.</summary>
+    private Task<(bool Allowed, string Reason)> DecideAsync(string subjectId, string purpose, ReadFacts facts, CancellationToken ct) =>
+        facts.Decisions.TryGetValue(subjectId, out var allowed)
+            ? Task.FromResult((allowed, allowed ? "consent" : "no-consent"))
+            : consent.DecideAsync(db, subjectId, purpose, ct);
+
     private async Task<string?> DenialAsync(Subject subject, string category, List<string> bases, ReadContext read, Processor? processor,
-        Approval? approval, int highGroups, DateTimeOffset now, CancellationToken ct)
+        Approval? approval, int highGroups, ReadFacts facts, DateTimeOffset now, CancellationToken ct)
     {
         if (subject.WrappedKey is null)
         {
@@ -203,7 +215,7 @@ public sealed partial class VaultService(
         // A recorded non-consent basis (IWK-1.3) carries the read; consent-based values need the consent decision.
         if (bases.Contains(LegalBases.Consent))
         {
-            var (allowed, why) = await consent.DecideAsync(db, subject.SubjectId, read.Purpose, ct);
+            var (allowed, why) = await DecideAsync(subject.SubjectId, read.Purpose, facts, ct);
             if (!allowed)
             {
                 return why;
@@ -216,7 +228,7 @@ public sealed partial class VaultService(
                     return "no-guardian-consent";
                 }
 
-                var (guardianAllowed, guardianWhy) = await consent.DecideAsync(db, subject.GuardianSubjectId, read.Purpose, ct);
+                var (guardianAllowed, guardianWhy) = await DecideAsync(subject.GuardianSubjectId, read.Purpose, facts, ct);
                 if (!guardianAllowed)
                 {
                     return guardianWhy == "no-consent" ? "no-guardian-consent" : guardianWhy;
