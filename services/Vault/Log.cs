@@ -38,4 +38,10 @@ internal static partial class Log
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The access log no longer holds its anchored head (now at position {Position}): entries were removed from its end; the anchor stays, run verify-access-log")]
     public static partial void AnchorRefused(ILogger logger, long position);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Count} subjects stored before key files existed got their key file; their data keys are re-wrapped")]
+    public static partial void KeyFilesGiven(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Giving subjects from before key files their key file failed ({ErrorType}); the next round tries again")]
+    public static partial void KeyFilesFailed(ILogger logger, string errorType);
 }

@@ -27,6 +27,7 @@ public static class VaultExtensions
         builder.Services.AddOptions<VaultOptions>().BindConfiguration(VaultOptions.SectionName)
             .ValidateDataAnnotations()
             .Validate(o => !string.IsNullOrWhiteSpace(o.KeyDirectory), "PrivacySuite:Vault:KeyDirectory must name a folder for the key-encryption keys.")
+            .Validate(o => o.KeyFileUpgradeInterval > TimeSpan.Zero, "PrivacySuite:Vault:KeyFileUpgradeInterval must be positive.")
             .ValidateOnStart();
         builder.Services.AddSingleton(sp => new FileKeyProvider(sp.GetRequiredService<IOptions<VaultOptions>>().Value.KeyDirectory));
         builder.Services.AddSingleton(sp => new SubjectKeyStore(sp.GetRequiredService<IOptions<VaultOptions>>().Value.KeyDirectory));
@@ -37,6 +38,7 @@ public static class VaultExtensions
         builder.Services.AddSingleton<AccessLogAppender>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AccessLogAppender>());
         builder.Services.AddSingleton<Keyring>();
+        builder.Services.AddHostedService<SubjectKeyFiles>();
         builder.Services.AddScoped<ConsentGate>();
         builder.Services.AddScoped<VaultService>();
         builder.Services.AddHttpClient(ConsentGate.HttpClientName, c => c.BaseAddress = new Uri("http://consent")).AddServiceIdentity();

@@ -7,7 +7,7 @@ namespace PrivacySuite.Vault.Model;
 /// Subjects' data keys: creation, unwrapping, the nonce budget, re-keying and KEK rotation. A data key is wrapped under
 /// the KEK together with the subject's own key file (<see cref="SubjectKeyStore"/>), so destroying that file shreds
 /// every copy of the wrapped key, backups included. Subjects written before subject key files existed
-/// (<c>subject_key = false</c>) are wrapped by the KEK alone until their next re-key or KEK rotation.
+/// (<c>subject_key = false</c>) are wrapped by the KEK alone until <see cref="SubjectKeyFiles"/> gives them their file.
 /// </summary>
 public sealed class Keyring(FileKeyProvider keys, SubjectKeyStore subjectKeys, IOptions<VaultOptions> options, ILogger<Keyring> logger)
 {
@@ -149,36 +149,48 @@ public sealed class Keyring(FileKeyProvider keys, SubjectKeyStore subjectKeys, I
     {
         var version = keys.Rotate();
         var rewrapped = 0;
-        while (true)
+        int batch;
+        while ((batch = await RewrapAsync(db, version,
+                   $"select * from subjects where wrapped_key is not null and kek_version < {version} limit 200 for update skip locked", ct)) > 0)
         {
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-            var batch = await db.Subjects
-                .FromSql($"select * from subjects where wrapped_key is not null and kek_version < {version} limit 200 for update skip locked")
-                .ToListAsync(ct);
-            if (batch.Count == 0)
-            {
-                break;
-            }
-
-            foreach (var s in batch)
-            {
-                // Re-wrapping also gives a subject from before key files its own key file.
-                var dataKey = Unwrap(s);
-                var wrappingKey = WrappingKey(version, s.SubjectId, s.KeyGeneration, create: true);
-                s.WrappedKey = Envelope.Wrap(wrappingKey, version, s.SubjectId, s.KeyGeneration, dataKey);
-                s.KekVersion = version;
-                s.SubjectKey = true;
-                CryptographicOperations.ZeroMemory(dataKey);
-                CryptographicOperations.ZeroMemory(wrappingKey);
-            }
-
-            await db.SaveChangesAsync(ct);
-            await tx.CommitAsync(ct);
-            db.ChangeTracker.Clear();
-            rewrapped += batch.Count;
+            rewrapped += batch;
         }
 
         Log.Rotated(logger, version, rewrapped);
         return (version, rewrapped);
+    }
+
+    /// <summary>
+    /// Gives up to 200 subjects from before key files (<c>subject_key = false</c>) their key file, re-wrapping their data
+    /// key under the current KEK and the new file; answers how many. Until then a database backup plus the KEK alone
+    /// decrypts them, and erasure could not reach their copies in backups.
+    /// </summary>
+    public Task<int> GiveKeyFilesAsync(VaultDbContext db, CancellationToken ct) => RewrapAsync(db, keys.CurrentVersion,
+        $"select * from subjects where not subject_key and wrapped_key is not null limit 200 for update skip locked", ct);
+
+    /// <summary>
+    /// Re-wraps the data keys of the subjects <paramref name="select"/> locks under KEK <paramref name="version"/> and the
+    /// subject's key file, in one short transaction. Re-wrapping also gives a subject from before key files its key file:
+    /// the file is written before the commit, so a failed commit leaves a file the next attempt uses.
+    /// </summary>
+    private async Task<int> RewrapAsync(VaultDbContext db, int version, FormattableString select, CancellationToken ct)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var batch = await db.Subjects.FromSql(select).ToListAsync(ct);
+        foreach (var s in batch)
+        {
+            var dataKey = Unwrap(s);
+            var wrappingKey = WrappingKey(version, s.SubjectId, s.KeyGeneration, create: true);
+            s.WrappedKey = Envelope.Wrap(wrappingKey, version, s.SubjectId, s.KeyGeneration, dataKey);
+            s.KekVersion = version;
+            s.SubjectKey = true;
+            CryptographicOperations.ZeroMemory(dataKey);
+            CryptographicOperations.ZeroMemory(wrappingKey);
+        }
+
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        db.ChangeTracker.Clear();
+        return batch.Count;
     }
 }

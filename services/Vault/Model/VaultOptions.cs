@@ -28,6 +28,9 @@ public sealed class VaultOptions
     /// <summary>How often the access log's committed head is anchored outside the database: entries removed from the end are noticed once anchored.</summary>
     public TimeSpan AccessLogAnchorInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How often subjects stored before per-subject key files existed are looked for and given one (also at start-up).</summary>
+    public TimeSpan KeyFileUpgradeInterval { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>How long an approval for a read of the highest protection level stays usable.</summary>
     public TimeSpan ApprovalLifetime { get; set; } = TimeSpan.FromHours(1);
 

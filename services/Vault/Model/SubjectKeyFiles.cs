@@ -1,0 +1,46 @@
+using PrivacySuite.ServiceDefaults.Regions;
+
+namespace PrivacySuite.Vault.Model;
+
+/// <summary>
+/// Gives subjects stored before per-subject key files existed their key file, without an operator step: at start-up
+/// and then every <see cref="VaultOptions.KeyFileUpgradeInterval"/> (which also catches rows a failover or a restore
+/// brings back), on the primary region only (a standby's database is a read-only replica). Finding none costs one
+/// look-up on a partial index that holds only such subjects.
+/// </summary>
+public sealed class SubjectKeyFiles(IServiceScopeFactory scopes, Keyring keyring, RegionRole region, IOptions<VaultOptions> options, ILogger<SubjectKeyFiles> logger)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.KeyFileUpgradeInterval);
+        do
+        {
+            if (region.IsStandby)
+            {
+                continue;
+            }
+
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                var db = scope.ServiceProvider.GetRequiredService<VaultDbContext>();
+                int batch, given = 0;
+                while ((batch = await keyring.GiveKeyFilesAsync(db, stoppingToken)) > 0)
+                {
+                    given += batch;
+                }
+
+                if (given > 0)
+                {
+                    Log.KeyFilesGiven(logger, given);
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                Log.KeyFilesFailed(logger, e.GetType().Name);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+}
