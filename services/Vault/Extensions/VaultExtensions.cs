@@ -34,7 +34,8 @@ public static class VaultExtensions
         builder.Services.AddSingleton<MacKeys>();
         builder.Services.AddSingleton<AccessLogAnchor>();
         builder.Services.AddSingleton<AccessLogBook>();
-        builder.Services.AddHostedService<AccessLogAnchoring>();
+        builder.Services.AddSingleton<AccessLogAnchoring>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<AccessLogAnchoring>());
         builder.Services.AddSingleton<AccessLogAppender>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AccessLogAppender>());
         builder.Services.AddSingleton<Keyring>();

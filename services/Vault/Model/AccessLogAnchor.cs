@@ -112,8 +112,10 @@ public sealed class AccessLogAnchor(IOptions<VaultOptions> options, MacKeys macs
 
 /// <summary>
 /// Anchors the committed head every <see cref="VaultOptions.AccessLogAnchorInterval"/> (a checkpoint): off the read
-/// path, where a file update per append cost milliseconds per read on a busy machine. Entries younger than one
-/// interval are not anchored yet; a cut further back is seen by verification.
+/// path, where a file update per append cost milliseconds per read on a busy machine. What that leaves open, exactly:
+/// entries committed after the last completed round (at most one interval plus a round's duration, longer while rounds
+/// fail or are refused) can be cut off the END of the log without verification noticing. They cannot be edited, nor
+/// can entries be inserted or removed before them: the keyed chain shows that at any age. See docs/vault.md.
 /// </summary>
 public sealed class AccessLogAnchoring(
     IServiceScopeFactory scopes, AccessLogAnchor anchor, RegionRole region, IOptions<VaultOptions> options, ILogger<AccessLogAnchoring> logger)
@@ -132,28 +134,36 @@ public sealed class AccessLogAnchoring(
 
             try
             {
-                await using var scope = scopes.CreateAsyncScope();
-                var db = scope.ServiceProvider.GetRequiredService<VaultDbContext>();
-                var head = await db.AccessLog.AsNoTracking().OrderByDescending(a => a.Position)
-                    .Select(a => new { a.Position, a.Hash }).FirstOrDefaultAsync(stoppingToken);
-                if (head is null)
-                {
-                    continue;
-                }
-
-                if (await anchor.ExtendsAsync(db, head.Position, head.Hash, stoppingToken))
-                {
-                    anchor.Advance(head.Position, head.Hash);
-                }
-                else
-                {
-                    Log.AnchorRefused(logger, head.Position);
-                }
+                await AnchorAsync(stoppingToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 Log.AnchorFailed(logger, e.GetType().Name);
             }
         }
+    }
+
+    /// <summary>One round: anchors the head committed now, unless the chain no longer holds the anchored entry. Answers the anchored position.</summary>
+    public async Task<long?> AnchorAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<VaultDbContext>();
+        var head = await db.AccessLog.AsNoTracking().OrderByDescending(a => a.Position)
+            .Select(a => new { a.Position, a.Hash }).FirstOrDefaultAsync(cancellationToken);
+        if (head is null)
+        {
+            return anchor.Read()?.Position;
+        }
+
+        if (await anchor.ExtendsAsync(db, head.Position, head.Hash, cancellationToken))
+        {
+            anchor.Advance(head.Position, head.Hash);
+        }
+        else
+        {
+            Log.AnchorRefused(logger, head.Position);
+        }
+
+        return anchor.Read()?.Position;
     }
 }
