@@ -45,38 +45,74 @@ public sealed class AccessLogBook(MacKeys macs, AccessLogAnchor anchor, TimeProv
         }
     }
 
+    /// <summary>Appends <paramref name="records"/> in <paramref name="transaction"/>, which the caller commits.</summary>
+    public Task AppendAsync(NpgsqlTransaction transaction, IReadOnlyList<AccessRecord> records, CancellationToken cancellationToken) =>
+        AppendAsync(transaction.Connection!, transaction, records, cancellationToken);
+
     /// <summary>
-    /// Appends <paramref name="records"/> in <paramref name="transaction"/>, which the caller commits. Two round trips of
-    /// prepared statements (the lock with the head, then one multi-row insert): the group-commit appender runs this for
-    /// every batch of reads. The advisory lock, held until commit, keeps every instance of every region on one chain.
+    /// Appends <paramref name="records"/> in a transaction of its own and commits it: two round trips of prepared
+    /// statements (begin, the lock and the head; then one multi-row insert and the commit). The group-commit appender
+    /// runs this for every batch of reads, and each round trip it saves shortens every read waiting on the batch.
     /// </summary>
-    public async Task AppendAsync(NpgsqlTransaction transaction, IReadOnlyList<AccessRecord> records, CancellationToken cancellationToken)
+    public async Task AppendAndCommitAsync(NpgsqlConnection connection, IReadOnlyList<AccessRecord> records, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await AppendAsync(connection, null, records, cancellationToken);
+        }
+        catch when (connection.State == System.Data.ConnectionState.Open)
+        {
+            // A failed statement leaves the transaction open and aborted; nothing of the batch is kept. The first error
+            // is the one that explains the failure, so a rollback on a broken connection does not replace it (the pool
+            // discards such a connection anyway).
+            try
+            {
+                await using var rollback = new NpgsqlCommand("rollback", connection);
+                await rollback.ExecuteNonQueryAsync(CancellationToken.None);
+            }
+            catch (NpgsqlException)
+            {
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The chain append: the advisory lock, held until commit, keeps every instance of every region on one chain, and
+    /// each batch reads the head under it. Without <paramref name="transaction"/>, the statements begin and commit their own.
+    /// </summary>
+    private async Task AppendAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<AccessRecord> records, CancellationToken cancellationToken)
     {
         if (records.Count == 0)
         {
             return;
         }
 
-        var connection = transaction.Connection!;
+        var own = transaction is null;
         long position = 0;
         var previous = Genesis;
-        await using (var head = new NpgsqlBatch(connection, transaction)
+        await using (var head = new NpgsqlBatch(connection, transaction))
         {
-            BatchCommands =
+            if (own)
             {
-                new NpgsqlBatchCommand("select pg_advisory_xact_lock($1)") { Parameters = { new NpgsqlParameter<long> { TypedValue = AppendLockKey } } },
-                new NpgsqlBatchCommand("select position, hash from access_log order by position desc limit 1"),
-            },
-        })
-        {
+                head.BatchCommands.Add(new NpgsqlBatchCommand("begin"));
+            }
+
+            head.BatchCommands.Add(new NpgsqlBatchCommand("select pg_advisory_xact_lock($1)") { Parameters = { new NpgsqlParameter<long> { TypedValue = AppendLockKey } } });
+            head.BatchCommands.Add(new NpgsqlBatchCommand("select position, hash from access_log order by position desc limit 1"));
             await head.PrepareAsync(cancellationToken);
             await using var reader = await head.ExecuteReaderAsync(cancellationToken);
-            await reader.NextResultAsync(cancellationToken);
-            if (await reader.ReadAsync(cancellationToken))
+            // The head is the one result with two columns (begin and the lock come first, however the reader shows them).
+            do
             {
-                position = reader.GetInt64(0);
-                previous = reader.GetString(1);
+                if (reader.FieldCount == 2 && await reader.ReadAsync(cancellationToken))
+                {
+                    position = reader.GetInt64(0);
+                    previous = reader.GetString(1);
+                }
             }
+            while (await reader.NextResultAsync(cancellationToken));
         }
 
         var at = Microseconds(time.GetUtcNow());
@@ -110,11 +146,12 @@ public sealed class AccessLogBook(MacKeys macs, AccessLogAnchor anchor, TimeProv
             hashes[i] = previous = entry.Hash;
         }
 
-        await using var insert = new NpgsqlCommand(
+        await using var insert = new NpgsqlBatch(connection, transaction);
+        insert.BatchCommands.Add(new NpgsqlBatchCommand(
             """
             insert into access_log (position, at, action, outcome, subject_id, accessor, purpose, category, processor_id, detail, previous_hash, hash)
             select * from unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
-            """, connection, transaction)
+            """)
         {
             Parameters =
             {
@@ -131,7 +168,12 @@ public sealed class AccessLogBook(MacKeys macs, AccessLogAnchor anchor, TimeProv
                 new NpgsqlParameter<string[]> { TypedValue = previousHashes },
                 new NpgsqlParameter<string[]> { TypedValue = hashes },
             },
-        };
+        });
+        if (own)
+        {
+            insert.BatchCommands.Add(new NpgsqlBatchCommand("commit"));
+        }
+
         await insert.PrepareAsync(cancellationToken);
         await insert.ExecuteNonQueryAsync(cancellationToken);
     }
