@@ -242,14 +242,16 @@ public sealed class VaultReadFigure : IFigure
         }
     }
 
-    /// <summary>The baseline: one select by token and one insert of a log row, on a pooled Npgsql data source.</summary>
+    /// <summary>The baseline: one select by token and one insert of a log row, on a pooled Npgsql data source configured as the services' are.</summary>
     private sealed class BareEndpoint(WebApplication app, NpgsqlDataSource data, Uri address) : IAsyncDisposable
     {
         public Uri Address { get; } = address;
 
         public static async Task<BareEndpoint> StartAsync(string database, IReadOnlyList<string> tokens, CancellationToken ct)
         {
-            var data = NpgsqlDataSource.Create(database);
+            // Pooled connections kept as the services keep theirs (ServiceDefaults: no DISCARD ALL on reuse), so each
+            // request costs the select and the insert the figure names, not a session reset besides.
+            var data = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(database) { NoResetOnClose = true }.ConnectionString);
             await using (var setup = data.CreateCommand(
                 "create table kv (token text primary key, value bytea not null); " +
                 "create table reads (id bigint generated always as identity primary key, token text not null, at timestamptz not null)"))
