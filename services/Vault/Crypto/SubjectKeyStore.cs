@@ -15,18 +15,28 @@ public sealed class SubjectKeyStore
 {
     private const int MaxCached = 100_000;
     private readonly string _directory;
-    private readonly ConcurrentDictionary<(string Subject, int Generation), byte[]> _cache = new();
+    private readonly TimeSpan _cacheLifetime;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<(string Subject, int Generation), (byte[] Key, long Until)> _cache = new();
 
-    public SubjectKeyStore(string keyDirectory)
+    /// <param name="keyDirectory">The key folder.</param>
+    /// <param name="cacheLifetime">
+    /// How long a key read from its file is kept in memory (default 30 s): a key file another instance deleted (an
+    /// erasure) stops unwrapping here within that time, even for a row a restored backup brings back.
+    /// </param>
+    /// <param name="time">The clock of that lifetime.</param>
+    public SubjectKeyStore(string keyDirectory, TimeSpan? cacheLifetime = null, TimeProvider? time = null)
     {
         _directory = Path.Combine(keyDirectory, "subjects");
+        _cacheLifetime = cacheLifetime ?? TimeSpan.FromSeconds(30);
+        _time = time ?? TimeProvider.System;
         FileKeyProvider.CreatePrivateDirectory(_directory);
     }
 
     /// <summary>The subject's key of <paramref name="generation"/>, created (atomically, once across instances) when missing.</summary>
     public byte[] GetOrCreate(string subjectId, int generation)
     {
-        if (_cache.TryGetValue((subjectId, generation), out var cached))
+        if (Cached(subjectId, generation) is { } cached)
         {
             return cached;
         }
@@ -44,7 +54,7 @@ public sealed class SubjectKeyStore
     /// <summary>The subject's key of <paramref name="generation"/>; a missing file means the subject was erased (CryptographicException).</summary>
     public byte[] Get(string subjectId, int generation)
     {
-        if (_cache.TryGetValue((subjectId, generation), out var cached))
+        if (Cached(subjectId, generation) is { } cached)
         {
             return cached;
         }
@@ -60,9 +70,9 @@ public sealed class SubjectKeyStore
     {
         for (var generation = from; generation <= to; generation++)
         {
-            if (_cache.TryRemove((subjectId, generation), out var key))
+            if (_cache.TryRemove((subjectId, generation), out var entry))
             {
-                CryptographicOperations.ZeroMemory(key);
+                CryptographicOperations.ZeroMemory(entry.Key);
             }
 
             File.Delete(PathOf(subjectId, generation));
@@ -92,6 +102,9 @@ public sealed class SubjectKeyStore
         return key;
     }
 
+    private byte[]? Cached(string subjectId, int generation) =>
+        _cache.TryGetValue((subjectId, generation), out var entry) && entry.Until > _time.GetTimestamp() ? entry.Key : null;
+
     private byte[] Remember(string subjectId, int generation, byte[] key)
     {
         if (_cache.Count >= MaxCached)
@@ -99,7 +112,7 @@ public sealed class SubjectKeyStore
             _cache.Clear();
         }
 
-        _cache[(subjectId, generation)] = key;
+        _cache[(subjectId, generation)] = (key, _time.GetTimestamp() + (long)(_cacheLifetime.TotalSeconds * _time.TimestampFrequency));
         return key;
     }
 

@@ -28,9 +28,11 @@ public static class VaultExtensions
             .ValidateDataAnnotations()
             .Validate(o => !string.IsNullOrWhiteSpace(o.KeyDirectory), "PrivacySuite:Vault:KeyDirectory must name a folder for the key-encryption keys.")
             .Validate(o => o.KeyFileUpgradeInterval > TimeSpan.Zero, "PrivacySuite:Vault:KeyFileUpgradeInterval must be positive.")
+            .Validate(o => o.KeyCacheLifetime >= TimeSpan.Zero && o.KeyCacheLifetime <= TimeSpan.FromMinutes(5), "PrivacySuite:Vault:KeyCacheLifetime must be between 0 and 5 minutes.")
             .ValidateOnStart();
         builder.Services.AddSingleton(sp => new FileKeyProvider(sp.GetRequiredService<IOptions<VaultOptions>>().Value.KeyDirectory));
-        builder.Services.AddSingleton(sp => new SubjectKeyStore(sp.GetRequiredService<IOptions<VaultOptions>>().Value.KeyDirectory));
+        builder.Services.AddSingleton(sp => new SubjectKeyStore(sp.GetRequiredService<IOptions<VaultOptions>>().Value.KeyDirectory,
+            sp.GetRequiredService<IOptions<VaultOptions>>().Value.KeyCacheLifetime, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<MacKeys>();
         builder.Services.AddSingleton<AccessLogAnchor>();
         builder.Services.AddSingleton<AccessLogBook>();

@@ -9,8 +9,15 @@ namespace PrivacySuite.Vault.Model;
 /// every copy of the wrapped key, backups included. Subjects written before subject key files existed
 /// (<c>subject_key = false</c>) are wrapped by the KEK alone until <see cref="SubjectKeyFiles"/> gives them their file.
 /// </summary>
-public sealed class Keyring(FileKeyProvider keys, SubjectKeyStore subjectKeys, IOptions<VaultOptions> options, ILogger<Keyring> logger)
+public sealed class Keyring(FileKeyProvider keys, SubjectKeyStore subjectKeys, IOptions<VaultOptions> options, TimeProvider time, ILogger<Keyring> logger)
 {
+    private const int MaxCachedDataKeys = 10_000;
+
+    // Unwrapped data keys for KeyCacheLifetime, keyed by subject and checked against the wrapped key the caller read:
+    // a re-key, a re-wrap or an erasure (wrapped key null) never meets an old entry. Unwrapping (HKDF and AES-GCM
+    // under OpenSSL 3) was the largest CPU cost of a read after the database.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, CachedDataKey> _dataKeys = new(StringComparer.Ordinal);
+
     /// <summary>The subject row locked for update, created with a fresh data key (and key file) when missing.</summary>
     public async Task<Subject> LockOrCreateAsync(VaultDbContext db, string subjectId, DateTimeOffset now, CancellationToken ct)
     {
@@ -39,9 +46,22 @@ public sealed class Keyring(FileKeyProvider keys, SubjectKeyStore subjectKeys, I
             return null;
         }
 
+        var now = time.GetTimestamp();
+        if (_dataKeys.TryGetValue(subject.SubjectId, out var cached) && cached.Until > now && cached.Wrapped.AsSpan().SequenceEqual(subject.WrappedKey))
+        {
+            return new AesGcm(cached.DataKey, Envelope.TagSize);
+        }
+
         var dataKey = Unwrap(subject);
         try
         {
+            if (_dataKeys.Count >= MaxCachedDataKeys)
+            {
+                _dataKeys.Clear();
+            }
+
+            _dataKeys[subject.SubjectId] = new CachedDataKey(subject.WrappedKey, dataKey.ToArray(),
+                now + (long)(options.Value.KeyCacheLifetime.TotalSeconds * time.TimestampFrequency));
             return new AesGcm(dataKey, Envelope.TagSize);
         }
         finally
@@ -49,6 +69,17 @@ public sealed class Keyring(FileKeyProvider keys, SubjectKeyStore subjectKeys, I
             CryptographicOperations.ZeroMemory(dataKey);
         }
     }
+
+    /// <summary>Forgets the subject's unwrapped data key in this process (erasure, re-key, re-wrap).</summary>
+    private void Forget(string subjectId)
+    {
+        if (_dataKeys.TryRemove(subjectId, out var cached))
+        {
+            CryptographicOperations.ZeroMemory(cached.DataKey);
+        }
+    }
+
+    private sealed record CachedDataKey(byte[] Wrapped, byte[] DataKey, long Until);
 
     /// <summary>Unwraps the subject's data key with the KEK and, where it has one, the subject's key file.</summary>
     public byte[] Unwrap(Subject subject)
@@ -68,7 +99,11 @@ public sealed class Keyring(FileKeyProvider keys, SubjectKeyStore subjectKeys, I
     }
 
     /// <summary>Destroys every key file of the subject: what remains of its data key in any copy of the database cannot be unwrapped.</summary>
-    public void DestroySubjectKeys(string subjectId, int generation) => subjectKeys.Destroy(subjectId, 1, generation + 1);
+    public void DestroySubjectKeys(string subjectId, int generation)
+    {
+        Forget(subjectId);
+        subjectKeys.Destroy(subjectId, 1, generation + 1);
+    }
 
     /// <summary>
     /// Gives the subject a new data key and key file and re-encrypts its values (the row is locked by the caller): after
@@ -78,7 +113,11 @@ public sealed class Keyring(FileKeyProvider keys, SubjectKeyStore subjectKeys, I
     public Task ReplaceKeyAsync(VaultDbContext db, Subject subject, CancellationToken ct) => RekeyAsync(db, subject, ct);
 
     /// <summary>Deletes key files of the subject's earlier generations, once the re-key that replaced them has committed.</summary>
-    public void PruneOlderKeys(string subjectId, int generation) => subjectKeys.DestroyOlderThan(subjectId, generation);
+    public void PruneOlderKeys(string subjectId, int generation)
+    {
+        Forget(subjectId);
+        subjectKeys.DestroyOlderThan(subjectId, generation);
+    }
 
     private byte[] WrappingKey(int kekVersion, string subjectId, int generation, bool create) =>
         SubjectKeyStore.WrappingKey(keys.Kek(kekVersion), create ? subjectKeys.GetOrCreate(subjectId, generation) : subjectKeys.Get(subjectId, generation));
@@ -116,6 +155,7 @@ public sealed class Keyring(FileKeyProvider keys, SubjectKeyStore subjectKeys, I
             }
         }
 
+        Forget(subject.SubjectId);
         var previousUse = subject.NoncesUsed;
         var generation = subject.KeyGeneration + 1;
         var dataKey = Envelope.NewDataKey();
@@ -184,6 +224,7 @@ public sealed class Keyring(FileKeyProvider keys, SubjectKeyStore subjectKeys, I
             s.WrappedKey = Envelope.Wrap(wrappingKey, version, s.SubjectId, s.KeyGeneration, dataKey);
             s.KekVersion = version;
             s.SubjectKey = true;
+            Forget(s.SubjectId);
             CryptographicOperations.ZeroMemory(dataKey);
             CryptographicOperations.ZeroMemory(wrappingKey);
         }

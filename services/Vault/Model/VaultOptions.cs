@@ -28,6 +28,13 @@ public sealed class VaultOptions
     /// <summary>How often the access log's committed head is anchored outside the database: entries removed from the end are noticed once anchored.</summary>
     public TimeSpan AccessLogAnchorInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How long an unwrapped data key, and a subject key read from its file, stay in memory. Erasure in this process
+    /// drops them at once; an erasure by another instance (key file deleted) takes effect here within this time even
+    /// against a row restored from a backup, since reads also find the erased row's wrapped key gone.
+    /// </summary>
+    public TimeSpan KeyCacheLifetime { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How often subjects stored before per-subject key files existed are looked for and given one (also at start-up).</summary>
     public TimeSpan KeyFileUpgradeInterval { get; set; } = TimeSpan.FromMinutes(10);
 
