@@ -110,14 +110,6 @@ public sealed class PostgresServer(PostgresServerOptions options, Action<string>
             yield return "full_page_writes = off";
             yield return "synchronous_commit = off";
         }
-        else
-        {
-            // Group commit: with five or more transactions open, a commit waits 0.3 ms so that the ones finishing with
-            // it share its WAL flush (a flush costs about 0.5 ms on this kind of machine, pg_test_fsync). Still durable:
-            // every commit returns only after its flush. Under light load nothing waits.
-            yield return "commit_delay = 300";
-            yield return "commit_siblings = 5";
-        }
 
         foreach (var line in options.ExtraSettings)
         {
