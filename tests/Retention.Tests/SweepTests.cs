@@ -177,7 +177,7 @@ public sealed class SweepResumeTests
 
     /// <summary>What both far sides received, each message once (a broker redelivery repeats a message id, not a request).</summary>
     private static List<ErasureRequested> Distinct(RetentionFactory first, RetentionFactory second) =>
-        first.FarSide.Erasures.Concat(second.FarSide.Erasures).DistinctBy(r => r.MessageId).Select(r => r.Message).ToList();
+        first.FarSide.Erasures.Concat(second.FarSide.Erasures).DistinctBy(r => (r.MessageId, r.Message.SweepItemId)).Select(r => r.Message).ToList();
 
     private static async Task<Guid> StartAsync(RetentionFactory factory)
     {
