@@ -53,8 +53,7 @@ public sealed class ReopenOnErasureRefused(RetentionDbContext db, TimeProvider t
             $"""
             insert into inventory_items (token, subject_id, category, purpose, stored_at, last_used_at)
             select u.token, i.subject_id, u.category, u.purpose, u.stored_at, u.last_used_at
-            from sweep_items i, unnest(i.tokens, i.token_categories, i.token_purposes, i.token_stored_at, i.token_last_used_at)
-                 as u(token, category, purpose, stored_at, last_used_at)
+            from sweep_items i, unnest(i.swept) u
             where i.id = {itemId}
             on conflict (token) do nothing
             """, context.CancellationToken);
@@ -85,7 +84,11 @@ internal static class Outcomes
             : item is not null
                 ? await db.Inventory.Where(i => i.SweepItemId == item.Id).Select(i => i.Category).ToListAsync(cancellationToken)
                 : await db.Inventory.Where(i => i.SubjectId == subjectId && i.Category == category).Select(i => i.Category).ToListAsync(cancellationToken);
-        removed.AddRange((item?.TokenCategories ?? []).Select(Enum.Parse<DataCategory>));
+        if (item is not null)
+        {
+            removed.AddRange((await db.Database.SqlQuery<string>($"select u.category as \"Value\" from sweep_items i, unnest(i.swept) u where i.id = {item.Id}")
+                .ToListAsync(cancellationToken)).Select(Enum.Parse<DataCategory>));
+        }
 
         if (wholeSubject)
         {

@@ -154,8 +154,6 @@ public sealed class SweepItem
     public string Reason { get; set; } = "";
     public string[] Tokens { get; set; } = [];
 
-    /// <summary>The category of each of <see cref="Tokens"/>: the sweep removed them from the inventory when it asked.</summary>
-    public string[] TokenCategories { get; set; } = [];
     public DateTimeOffset RequestedAt { get; set; }
     public string State { get; set; } = SweepItemStates.Requested;
     public DateTimeOffset? CompletedAt { get; set; }

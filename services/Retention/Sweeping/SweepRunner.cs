@@ -37,7 +37,7 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
     // The outbox relay resolves a row's type from this name (the format of OutboxMessage.TypeName).
     private static readonly string RemovalsType = $"{typeof(RemovalsRequested).FullName}, {typeof(RemovalsRequested).Assembly.GetName().Name}";
 
-    // DataCategory travels as its number in event JSON; the database spells it by name.
+    // DataCategory travels as its number in event JSON; the database spells it by name. Names come in the order of values.
     private static readonly string[] CategoryNames = Enum.GetNames<DataCategory>();
 
     /// <summary>Starts a sweep, or returns the one already running (and false).</summary>
@@ -119,6 +119,7 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
         }
 
         var locked = watch.Elapsed;
+        await db.Database.ExecuteSqlRawAsync(SweepSql.BatchSettings, cancellationToken);
         await using var command = new NpgsqlCommand(SweepSql.Sweep, connection) { CommandTimeout = 300 };
         AddDecisionParameters(command, after, last, sweep.AsOf);
         command.Parameters.Add(new NpgsqlParameter<Guid>("sweep", sweep.Id));
@@ -127,7 +128,6 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
         command.Parameters.Add(new NpgsqlParameter<int>("per_message", options.Value.RemovalsPerMessage));
         command.Parameters.Add(new NpgsqlParameter<string>("message_type", RemovalsType));
         command.Parameters.Add(new NpgsqlParameter("trace_parent", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)System.Diagnostics.Activity.Current?.Id ?? DBNull.Value });
-        command.Parameters.Add(new NpgsqlParameter<string[]>("category_names", CategoryNames));
         long erasures, anonymisations;
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
@@ -234,6 +234,7 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("as_of", asOf.ToUniversalTime()));
         command.Parameters.Add(new NpgsqlParameter<int>("months", settings.CancellationMonths));
         command.Parameters.Add(new NpgsqlParameter<string>("cancel_action", settings.CancellationAction));
+        command.Parameters.Add(new NpgsqlParameter<string[]>("category_names", CategoryNames));
     }
 
     private async Task<(string? Last, long Count)> NextBatchAsync(NpgsqlConnection connection, string after, CancellationToken cancellationToken)

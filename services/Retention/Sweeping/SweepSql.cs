@@ -4,37 +4,39 @@ namespace PrivacySuite.Retention.Sweeping;
 /// The sweep's rules as SQL over one batch of subjects (<c>subject_id &gt; @after and subject_id &lt;= @last</c>), so a
 /// batch is decided and removed by the database in one statement instead of travelling to the service row by row.
 /// A legal hold always wins (INF-6.4): a held subject yields no request at all, a held category keeps its tokens back.
-/// Parameters: @after, @last, @as_of, @months (IWK-2.5's cancellation months), @cancel_action.
+/// Parameters: @after, @last, @as_of, @months (IWK-2.5's cancellation months), @cancel_action, @category_names
+/// (DataCategory's names in the order of their values).
 /// </summary>
 internal static class SweepSql
 {
     /// <summary>
-    /// The decision, as common table expressions: <c>verdicts</c> (one row per subject not already with the vault),
-    /// <c>doomed</c> (the tokens that go, with their action and reason; <c>whole</c> when the subject goes as a whole)
-    /// and <c>held_subjects</c> (subjects a hold kept something of).
+    /// <c>verdicts</c>: one row per subject of the batch not already with the vault, with its holds and the reason, if
+    /// any, that removes it as a whole (strongest first). <c>rules</c>: the schedule in force for each category and
+    /// purpose, one row per category for purposes without a schedule of their own (null when the category has none).
     /// </summary>
-    private const string Decide =
+    private const string Verdicts =
         """
-        subjects as (
-            select subject_id, cancelled_at, minor_detected_at, erased_at
-            from retention_subjects
-            where subject_id > @after and subject_id <= @last and erasure_item_id is null
-        ),
         holds as materialized (
             select subject_id, category from legal_holds
             where released_at is null and (subject_id is null or (subject_id > @after and subject_id <= @last))
         ),
-        plan as (select action from termination_plans where ends_at <= @as_of),
-        schedules as materialized (
+        current_schedules as materialized (
             select distinct on (category, purpose) category, purpose, version, period_days, action, clock_trigger
             from retention_schedules order by category, purpose, version desc
+        ),
+        rules as materialized (
+            select c.category, '*' as purpose, s.version, s.period_days, s.action, s.clock_trigger,
+                   coalesce((select array_agg(o.purpose) from current_schedules o where o.category = c.category and o.purpose <> '*'), '{}') as own_purposes
+            from unnest(@category_names::text[]) as c(category)
+            left join current_schedules s on s.category = c.category and s.purpose = '*'
+            union all
+            select category, purpose, version, period_days, action, clock_trigger, '{}' from current_schedules where purpose <> '*'
         ),
         verdicts as materialized (
             select s.subject_id, s.cancelled_at,
                    exists (select 1 from holds h where h.subject_id = s.subject_id and h.category is null) as subject_held,
                    coalesce((select array_agg(distinct h.category) from holds h
                              where h.category is not null and (h.subject_id is null or h.subject_id = s.subject_id)), '{}') as held_categories,
-                   -- Reasons that remove everything of a subject, strongest first.
                    case when s.erased_at is not null then null
                         when s.minor_detected_at is not null then 'erase'
                         when p.action is not null then p.action
@@ -45,59 +47,69 @@ internal static class SweepSql
                         when p.action is not null then 'service-termination'
                         when (s.cancelled_at at time zone 'UTC' + make_interval(months => @months)) at time zone 'UTC' <= @as_of then 'account-cancellation'
                    end as whole_reason
-            from subjects s left join plan p on true
-        ),
-        due as (
-            select i.token, i.subject_id, i.category, i.purpose, i.stored_at, i.last_used_at,
-                   v.whole_action is not null and cardinality(v.held_categories) = 0 as whole,
-                   i.category = any (v.held_categories) as held,
-                   coalesce(v.whole_action, coalesce(own.action, anyp.action)) as action,
-                   coalesce(v.whole_reason, 'schedule:' || coalesce(own.category, anyp.category) || '/' || coalesce(own.purpose, anyp.purpose)
-                                            || '/v' || coalesce(own.version, anyp.version)) as reason
-            from verdicts v
-            join inventory_items i on i.subject_id = v.subject_id
-            left join schedules own on own.category = i.category and own.purpose = i.purpose
-            left join schedules anyp on anyp.category = i.category and anyp.purpose = '*'
-            left join purpose_fulfilments f on f.subject_id = i.subject_id and f.purpose = i.purpose
-            where i.subject_id > @after and i.subject_id <= @last and i.state = 'active' and not v.subject_held
-              and (v.whole_action is not null
-                   or case coalesce(own.clock_trigger, anyp.clock_trigger)
-                          when 'collection' then i.stored_at
-                          when 'last-use' then coalesce(i.last_used_at, i.stored_at)
-                          when 'account-cancellation' then v.cancelled_at
-                          when 'purpose-fulfilled' then f.fulfilled_at
-                      end + make_interval(hours => 24 * coalesce(own.period_days, anyp.period_days)) <= @as_of)
-        ),
-        doomed as materialized (select * from due where not held),
-        held_subjects as (
-            select subject_id from verdicts where subject_held or (whole_action is not null and cardinality(held_categories) > 0)
-            union
-            select subject_id from due where held
+            from retention_subjects s
+            cross join (select (select action from termination_plans where ends_at <= @as_of) as action) p
+            where s.subject_id > @after and s.subject_id <= @last and s.erasure_item_id is null
         )
         """;
 
     /// <summary>
-    /// The requests made of <paramref name="removed"/> (a relation shaped like <c>doomed</c>): one per whole subject (even
+    /// Joined with <c>inventory_items i</c>, <c>verdicts v</c> and <c>rules r</c>: the items that are due, leaving out
+    /// held subjects and held categories (<paramref name="held"/> false) or keeping only the due items a category hold
+    /// keeps back (<paramref name="held"/> true).
+    /// </summary>
+    private static string Due(bool held) =>
+        $"""
+        i.subject_id > @after and i.subject_id <= @last and i.state = 'active'
+        and v.subject_id = i.subject_id and not v.subject_held and {(held ? "" : "not ")}(i.category = any (v.held_categories))
+        and r.category = i.category and (r.purpose = i.purpose or (r.purpose = '*' and not (i.purpose = any (r.own_purposes))))
+        and (v.whole_action is not null
+             or case r.clock_trigger
+                    when 'collection' then i.stored_at
+                    when 'last-use' then coalesce(i.last_used_at, i.stored_at)
+                    when 'account-cancellation' then v.cancelled_at
+                    when 'purpose-fulfilled' then (select f.fulfilled_at from purpose_fulfilments f where f.subject_id = i.subject_id and f.purpose = i.purpose)
+                end + make_interval(hours => 24 * r.period_days) <= @as_of)
+        """;
+
+    /// <summary>What each removed item says, and why it goes (<c>whole</c>: with the whole subject).</summary>
+    private const string Removed =
+        """
+        i.token, i.subject_id, i.category, i.purpose, i.stored_at, i.last_used_at,
+        v.whole_action is not null and cardinality(v.held_categories) = 0 as whole,
+        coalesce(v.whole_action, r.action) as action,
+        coalesce(v.whole_reason, 'schedule:' || r.category || '/' || r.purpose || '/v' || r.version) as reason
+        """;
+
+    /// <summary>Subjects a hold kept something of: held as a whole, kept from a whole removal by a category hold, or with due items in a held category.</summary>
+    private static readonly string HeldSubjects =
+        $"""
+        held_subjects as (
+            select subject_id from verdicts where subject_held or (whole_action is not null and cardinality(held_categories) > 0)
+            union
+            select i.subject_id from inventory_items i, verdicts v, rules r
+            where cardinality(v.held_categories) > 0 and {Due(held: true)}
+        )
+        """;
+
+    /// <summary>
+    /// The requests made of <paramref name="removed"/> (shaped like <see cref="Removed"/>): one per whole subject (even
     /// without a token: the vault may hold what retention never heard of), one per subject, category, action and reason
-    /// otherwise. Tokens in ordinal order, with what the inventory said of each.
+    /// otherwise, each with its tokens and what the inventory said of them.
     /// </summary>
     private static string Requests(string removed) =>
         $$"""
         requests as (
             select v.subject_id, null::text as category, v.whole_action as action, v.whole_reason as reason,
-                   coalesce(r.tokens, '{}') as tokens, coalesce(r.categories, '{}') as categories, coalesce(r.purposes, '{}') as purposes,
-                   coalesce(r.stored_at, '{}') as stored_at, coalesce(r.last_used_at, '{}') as last_used_at
+                   coalesce(r.tokens, '{}') as tokens, coalesce(r.swept, '{}') as swept
             from verdicts v
             left join (
-                select subject_id, array_agg(token order by token collate "C") as tokens, array_agg(category order by token collate "C") as categories,
-                       array_agg(purpose order by token collate "C") as purposes, array_agg(stored_at order by token collate "C") as stored_at,
-                       array_agg(last_used_at order by token collate "C") as last_used_at
+                select subject_id, array_agg(token) as tokens, array_agg((token, category, purpose, stored_at, last_used_at)::retention_swept_token) as swept
                 from {{removed}} where whole group by subject_id
             ) r on r.subject_id = v.subject_id
             where v.whole_action is not null and not v.subject_held and cardinality(v.held_categories) = 0
             union all
-            select subject_id, category, action, reason, array_agg(token order by token collate "C"), array_agg(category order by token collate "C"),
-                   array_agg(purpose order by token collate "C"), array_agg(stored_at order by token collate "C"), array_agg(last_used_at order by token collate "C")
+            select subject_id, category, action, reason, array_agg(token), array_agg((token, category, purpose, stored_at, last_used_at)::retention_swept_token)
             from {{removed}} where not whole
             group by subject_id, category, action, reason
         )
@@ -106,7 +118,9 @@ internal static class SweepSql
     /// <summary>What a batch would request, without changing anything: one row per request, and one 'held' row with the held subjects.</summary>
     public static readonly string Preview =
         $"""
-        with {Decide},
+        with {Verdicts},
+        doomed as (select {Removed} from inventory_items i, verdicts v, rules r where {Due(held: false)}),
+        {HeldSubjects},
         {Requests("doomed")}
         select subject_id, category, action, reason, cardinality(tokens) from requests
         union all
@@ -114,26 +128,25 @@ internal static class SweepSql
         """;
 
     /// <summary>
-    /// One batch of a sweep in one statement: deletes the doomed inventory rows, records a sweep item per request
-    /// (keeping what the rows said), marks whole subjects as with the vault, queues the requests in the outbox with
-    /// @per_message removals per <see cref="RemovalsRequested"/>, and moves the sweep's cursor and counters.
-    /// A row touched since the decision (a new last use) is not deleted and not requested; the next sweep decides anew.
-    /// Further parameters: @sweep, @now, @examined, @message_type, @trace_parent, @category_names (DataCategory's names by value).
+    /// One batch of a sweep in one statement: deletes the due inventory rows, records a sweep item per request (with
+    /// what the rows said), marks whole subjects as with the vault, queues the requests in the outbox with @per_message
+    /// removals per <see cref="RemovalsRequested"/>, and moves the sweep's cursor and counters. The delete re-checks its
+    /// condition on a row changed since the statement began (a new last use): such a row stays and is not requested.
+    /// Further parameters: @sweep, @now, @examined, @per_message, @message_type, @trace_parent.
     /// </summary>
     public static readonly string Sweep =
         $"""
-        with {Decide},
+        with {Verdicts},
         gone as (
-            delete from inventory_items i using doomed d
-            where i.token = d.token and i.subject_id > @after and i.subject_id <= @last and i.state = 'active'
-              and (d.whole or i.last_used_at is not distinct from d.last_used_at)
-            returning d.*
+            delete from inventory_items i using verdicts v, rules r
+            where {Due(held: false)}
+            returning {Removed}
         ),
+        {HeldSubjects},
         {Requests("gone")},
         items as (
-            insert into sweep_items (id, sweep_id, subject_id, category, action, reason, tokens, token_categories, token_purposes,
-                                     token_stored_at, token_last_used_at, requested_at, state)
-            select retention_uuid_v7(@now), @sweep, subject_id, category, action, reason, tokens, categories, purposes, stored_at, last_used_at, @now, 'requested'
+            insert into sweep_items (id, sweep_id, subject_id, category, action, reason, tokens, swept, requested_at, state)
+            select retention_uuid_v7(@now), @sweep, subject_id, category, action, reason, tokens, swept, @now, 'requested'
             from requests
             returning id, subject_id, category, action, reason, tokens
         ),
@@ -143,13 +156,14 @@ internal static class SweepSql
             where items.category is null and s.subject_id = items.subject_id and s.subject_id > @after and s.subject_id <= @last
         ),
         messages as (
+            -- Built as json text and parsed once: cheaper than assembling jsonb value by value.
             insert into outbox_messages (message_id, message_type, payload, trace_parent, created_at, next_attempt_at)
-            select m.id, @message_type, jsonb_build_object('requestId', m.id, 'removals', m.removals, 'requestedAt', @now), @trace_parent, @now, @now
+            select m.id, @message_type, json_build_object('requestId', m.id, 'removals', m.removals, 'requestedAt', @now)::jsonb, @trace_parent, @now, @now
             from (
                 select retention_uuid_v7(@now) as id,
-                       jsonb_agg(jsonb_build_object('subjectId', subject_id, 'category', array_position(@category_names, category) - 1, 'action', action,
-                                                    'sweepItemId', id, 'tokens', to_jsonb(tokens), 'reason', reason) order by subject_id, id) as removals
-                from (select *, (row_number() over (order by subject_id, id) - 1) / @per_message as chunk from items) numbered
+                       json_agg(json_build_object('subjectId', subject_id, 'category', array_position(@category_names::text[], category) - 1,
+                                                  'action', action, 'sweepItemId', id, 'tokens', tokens, 'reason', reason)) as removals
+                from (select *, (row_number() over () - 1) / @per_message as chunk from items) numbered
                 group by chunk
             ) m
         )
@@ -167,6 +181,13 @@ internal static class SweepSql
         where s.id = @sweep
         returning c.erasures, c.anonymisations
         """;
+
+    /// <summary>
+    /// Settings for the batch's transaction: the statement is planned in a millisecond and runs in tens, so compiling it
+    /// (JIT) costs more than it saves; its sorts and aggregates stay in memory; and the outbox payloads, tens of
+    /// kilobytes each, are compressed with lz4 rather than the much slower default.
+    /// </summary>
+    public const string BatchSettings = "set local jit = off; set local work_mem = '64MB'; set local default_toast_compression = 'lz4'";
 
     /// <summary>The last subject of the next batch after @after, and how many subjects it holds (none: null and 0).</summary>
     public const string NextBatch =
