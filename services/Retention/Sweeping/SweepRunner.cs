@@ -158,6 +158,7 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
         var byReason = new Dictionary<string, long>(StringComparer.Ordinal);
         var examples = new List<DryRunItem>();
         await using var tx = await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
+        await db.Database.ExecuteSqlRawAsync(SweepSql.BatchSettings, cancellationToken);
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         while (await NextBatchAsync(connection, after, cancellationToken) is (string last, var count))
         {
