@@ -153,7 +153,6 @@ public sealed class SweepItem
     public string Action { get; set; } = "";
     public string Reason { get; set; } = "";
     public string[] Tokens { get; set; } = [];
-
     public DateTimeOffset RequestedAt { get; set; }
     public string State { get; set; } = SweepItemStates.Requested;
     public DateTimeOffset? CompletedAt { get; set; }
