@@ -22,6 +22,7 @@ public static class VaultExtensions
             bus.AddConsumer<ReleaseHoldOnLegalHoldReleased>();
             bus.AddConsumer<EraseOnErasureRequested>();
             bus.AddConsumer<AnonymiseOnAnonymisationRequested>();
+            bus.AddConsumer<RemoveOnRemovalsRequested>();
         });
 
         builder.Services.AddOptions<VaultOptions>().BindConfiguration(VaultOptions.SectionName)
