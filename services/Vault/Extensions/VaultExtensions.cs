@@ -46,6 +46,7 @@ public static class VaultExtensions
     public static IEndpointRouteBuilder MapVaultApi(this IEndpointRouteBuilder app) => app
         .MapDataApi()
         .MapServiceApi()
+        .MapContactsBatchApi()
         .MapSubjectRightsApi()
         .MapSubjectRequestsApi()
         .MapGovernanceApi()
