@@ -17,8 +17,10 @@ namespace PrivacySuite.Benchmarks.Figures;
 
 /// <summary>
 /// A campaign of 100,000 e-mails through the real notification service (its own process, configured through Aspire's
-/// contract): API request, contacts fetched per subject from a vault stand-in, the at-most-once ledger, SMTP to maildev,
-/// NoticeDelivered through the outbox. Baseline: plain MassTransit publish + consume of as many messages, same run.
+/// contract): API request, contacts fetched in batches from a vault stand-in (the vault's batch contract), the
+/// at-most-once ledger, SMTP to maildev, NoticeDelivered through the outbox. Baseline: plain MassTransit publish +
+/// consume of as many messages, same run. Also reported: what maildev accepts from a bare pipelined SMTP client with as
+/// many connections (the ceiling the campaign cannot pass), and CPU per 1,000 e-mails of each process.
 /// </summary>
 public sealed class NotificationsFigure : IFigure
 {
@@ -48,12 +50,16 @@ public sealed class NotificationsFigure : IFigure
         var (campaign, details) = await RunCampaignAsync(context, infrastructure, mail, cancellationToken);
         var plain2 = await PlainMassTransit.MeasureAsync(context, await infrastructure.CreateVirtualHostAsync("bench_plain"), WarmUp, Messages, Producers, cancellationToken);
         var plain = (plain1.Warm + plain2.Warm) / 2;
+        var ceiling = await SmtpCeilingAsync(context, mail, cancellationToken);
 
         details["campaign_mail_s"] = Measure.Number(campaign.Warm);
         details["plain_msg_s"] = $"{Measure.Number(plain1.Warm)} and {Measure.Number(plain2.Warm)}";
+        details["plain_cpu_ms_per_1000"] = $"{plain1.CpuPerThousand} and {plain2.CpuPerThousand}";
+        details["maildev_alone_mail_s"] = $"{Measure.Number(ceiling.Rate)} ({SmtpConnections} pipelined connections, {Measure.Number(ceiling.Messages)} mails, maildev CPU {Measure.Number(ceiling.CpuMsPerThousand)} ms per 1,000)";
         details["warm_up_round_msg_s"] = $"campaign {Measure.Number(campaign.Cold)}, plain {Measure.Number(plain1.Cold)} and {Measure.Number(plain2.Cold)}";
         details["warm_up_messages"] = Measure.Number(WarmUp);
         details["messages"] = Measure.Number(Messages);
+        context.Progress(string.Join(", ", details.Select(d => $"{d.Key} {d.Value}")));
         return [new FigureResult($"notify-campaign ratio={Measure.Ratio(campaign.Warm / plain)}", details)];
     }
 
@@ -81,6 +87,20 @@ public sealed class NotificationsFigure : IFigure
             ["PrivacySuite__Notifications__RatePerSecond__email"] = "1000000",
             ["DOTNET_gcServer"] = "0",
         };
+        // A probe may try the service's own settings (PrivacySuite__Notifications__Concurrency=...) and runtime settings
+        // (PRIVACYSUITE_BENCH_SERVICE_DOTNET_TieredPGO=0 becomes DOTNET_TieredPGO=0 for the service only); run those with --no-record.
+        foreach (var (key, value) in Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>().Select(e => ((string)e.Key, (string?)e.Value)))
+        {
+            var name = key.StartsWith("PrivacySuite__Notifications__", StringComparison.Ordinal) ? key
+                : key.StartsWith("PRIVACYSUITE_BENCH_SERVICE_DOTNET_", StringComparison.Ordinal) ? key["PRIVACYSUITE_BENCH_SERVICE_".Length..]
+                : null;
+            if (name is not null)
+            {
+                environment[name] = value;
+                context.Progress($"service setting from the environment: {name}={value}");
+            }
+        }
+
         var dll = Path.Combine(RepositoryRoot(), "services", "Notifications", "bin", "Release", "net10.0", "PrivacySuite.Notifications.dll");
         await using var service = ChildProcess.Start("dotnet", [dll], environment, line => { if (line.Contains("fail", StringComparison.OrdinalIgnoreCase)) context.Progress($"service: {line}"); },
             workingDirectory: Path.GetDirectoryName(dll));
@@ -138,7 +158,13 @@ public sealed class NotificationsFigure : IFigure
 
         var (cold, warmUpFinal) = await CampaignAsync("warm", WarmUp);
         var lookupsBefore = vault.Calls;
+        var subjectsBefore = vault.Subjects;
+        var cpuBefore = (ProcessCpu.Read(), CpuMs(service.Id), CpuMs(mail.Process!.Id));
         var (rate, final) = await CampaignAsync("bench", Messages);
+        var cpuAfter = (ProcessCpu.Read(), CpuMs(service.Id), CpuMs(mail.Process!.Id));
+        var shared = (cpuAfter.Item1 - cpuBefore.Item1).PerThousand(Messages);
+        var serviceCpu = (cpuAfter.Item2 - cpuBefore.Item2) * 1000 / Messages;
+        var mailCpu = (cpuAfter.Item3 - cpuBefore.Item3) * 1000 / Messages;
         var received = Directory.EnumerateFiles(Path.Combine(mail.Options.StateDir, mail.Options.Name, "mail"), "*.eml").Count();
         await service.StopAsync(ChildProcess.SigTerm, TimeSpan.FromSeconds(20));
         if (warmUpFinal.Delivered != WarmUp || final.Delivered != Messages || received != WarmUp + Messages)
@@ -152,7 +178,9 @@ public sealed class NotificationsFigure : IFigure
         {
             ["campaign_seconds"] = Measure.Number(Messages / rate, "0.0"),
             ["maildev_received"] = Measure.Number(received),
-            ["vault_lookups"] = Measure.Number(vault.Calls - lookupsBefore),
+            ["vault_calls"] = $"{Measure.Number(vault.Calls - lookupsBefore)} for {Measure.Number(vault.Subjects - subjectsBefore)} subjects",
+            ["cpu_ms_per_1000"] = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{serviceCpu + mailCpu + shared.TotalMs:0} (notifications {serviceCpu:0}, maildev {mailCpu:0}, PostgreSQL {shared.PostgresMs:0}, RabbitMQ {shared.RabbitMqMs:0}, bench and vault stand-in {shared.DotnetMs:0})"),
         });
     }
 
@@ -204,14 +232,21 @@ public sealed class NotificationsFigure : IFigure
         var app = builder.Build();
         var standIn = new VaultStandIn(app);
 
-        // The vault's contract: GET /v1/subjects/{id}/contacts for role service.
-        app.MapGet("/v1/subjects/{subjectId}/contacts", (string subjectId, HttpRequest request) =>
+        // The vault's batch contract: POST /v1/subjects/contacts { subjectIds: [...] } for role service.
+        app.MapPost("/v1/subjects/contacts", (ContactsLookup lookup, HttpRequest request) =>
         {
             Interlocked.Increment(ref standIn.Calls);
+            Interlocked.Add(ref standIn.Subjects, lookup.SubjectIds.Count);
             var header = request.Headers.Authorization.ToString();
             return header.StartsWith("Bearer ", StringComparison.Ordinal) &&
                    BearerTokens.Validate(signingKey, header[7..], DateTimeOffset.UtcNow) is { } claims && claims.Roles.Contains(SuiteRoles.Service)
-                ? Results.Json(new { language = "en", channels = new[] { new { channel = "email", address = $"{subjectId}@bench.example" } } })
+                ? Results.Json(new
+                {
+                    subjects = lookup.SubjectIds.Select(id => new
+                    {
+                        subjectId = id, status = "found", language = "en", channels = new[] { new { channel = "email", address = $"{id}@bench.example" } },
+                    }),
+                })
                 : Results.Unauthorized();
         });
         await app.StartAsync();
@@ -234,9 +269,79 @@ public sealed class NotificationsFigure : IFigure
 
     private sealed record Progress(Guid RequestId, int Pending, int Delivered, int Failed);
 
+    private sealed record ContactsLookup(IReadOnlyList<string> SubjectIds);
+
+    private sealed record Ceiling(double Rate, int Messages, double CpuMsPerThousand);
+
+    // The best of 1 to 64 pipelined sessions in a probe on this machine (more sessions cost maildev more per mail).
+    private const int SmtpConnections = 32;
+
+    private static double CpuMs(int processId)
+    {
+        using var process = System.Diagnostics.Process.GetProcessById(processId);
+        return process.TotalProcessorTime.TotalMilliseconds;
+    }
+
+    /// <summary>
+    /// What maildev accepts from a bare client: the campaign's message size, pipelined MAIL/RCPT/DATA, sessions reused,
+    /// no database, no vault. No campaign through maildev can be faster than this.
+    /// </summary>
+    private static async Task<Ceiling> SmtpCeilingAsync(BenchContext context, MailDevServer mail, CancellationToken cancellationToken)
+    {
+        var count = Math.Max(1000, Messages / 5);
+        var body = System.Text.Encoding.ASCII.GetBytes(
+            "From: notices@privacysuite.local\r\nTo: ceiling@bench.example\r\nSubject: =?UTF-8?B?UHJpdmFjeSBwb2xpY3kgdXBkYXRl?=\r\n" +
+            "Message-ID: <ceiling@privacysuite>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+            string.Join("\r\n", Enumerable.Repeat(new string('Q', 76), 12)) + "\r\n.\r\n");
+        var next = 0;
+        var cpu = CpuMs(mail.Process!.Id);
+        var elapsed = await Measure.TimeAsync(() => Task.WhenAll(Enumerable.Range(0, SmtpConnections).Select(async _ =>
+        {
+            using var tcp = new System.Net.Sockets.TcpClient { NoDelay = true };
+            await tcp.ConnectAsync("127.0.0.1", mail.Options.SmtpPort, cancellationToken);
+            var stream = tcp.GetStream();
+            using var reader = new StreamReader(stream, System.Text.Encoding.ASCII);
+            async Task<int> ReplyAsync()
+            {
+                while (true)
+                {
+                    var line = await reader.ReadLineAsync(cancellationToken) ?? throw new IOException("maildev closed the connection.");
+                    if (line.Length == 3 || line[3] != '-')
+                    {
+                        return int.Parse(line.AsSpan(0, 3), provider: System.Globalization.CultureInfo.InvariantCulture);
+                    }
+                }
+            }
+
+            await ReplyAsync();
+            await stream.WriteAsync("EHLO ceiling\r\n"u8.ToArray(), cancellationToken);
+            await ReplyAsync();
+            int i;
+            while ((i = Interlocked.Increment(ref next)) <= count)
+            {
+                await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"MAIL FROM:<notices@privacysuite.local>\r\nRCPT TO:<ceiling-{i}@bench.example>\r\nDATA\r\n"), cancellationToken);
+                if (await ReplyAsync() != 250 | await ReplyAsync() != 250 | await ReplyAsync() != 354)
+                {
+                    throw new InvalidOperationException("maildev refused a message of the ceiling round.");
+                }
+
+                await stream.WriteAsync(body, cancellationToken);
+                if (await ReplyAsync() != 250)
+                {
+                    throw new InvalidOperationException("maildev did not accept a message of the ceiling round.");
+                }
+            }
+        })));
+        var ceiling = new Ceiling(count / elapsed.TotalSeconds, count, (CpuMs(mail.Process!.Id) - cpu) * 1000 / count);
+        context.Progress($"maildev alone: {ceiling.Rate:0} mails/s from a bare pipelined client ({SmtpConnections} connections)");
+        return ceiling;
+    }
+
     private sealed class VaultStandIn(WebApplication app) : IAsyncDisposable
     {
         public int Calls;
+
+        public int Subjects;
 
         public string Address { get; set; } = "";
 

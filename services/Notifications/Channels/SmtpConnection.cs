@@ -188,7 +188,9 @@ public sealed class SmtpConnectionPool(SmtpEndpoint? endpoint) : IAsyncDisposabl
     public bool IsConfigured => endpoint is not null;
 
     private const int MaxMessagesPerConnection = 10_000;
-    private const int MaxIdle = 64;
+    // As many as the dispatcher can have in flight (NotificationsOptions.Concurrency), so no session is closed only to be
+    // opened again for the next message.
+    private const int MaxIdle = 256;
     private readonly ConcurrentBag<SmtpConnection> _idle = [];
 
     internal async Task<(SmtpConnection Connection, bool Reused)> RentAsync(CancellationToken cancellationToken) =>

@@ -38,6 +38,10 @@ public sealed partial class DeliveryDispatcher(
         "privacysuite.notifications.deliveries", description: "Deliveries completed, by channel and status");
 
     private readonly ConcurrentDictionary<Guid, NoticeRequest> _requests = new();
+
+    // A request's notice depends only on the request and the language, so a campaign renders it once per language
+    // (validated then, at render time); null when the variables did not fit.
+    private readonly ConcurrentDictionary<(Guid RequestId, string Language), RenderedNotice?> _rendered = new();
     private readonly SendLedger _ledger = new(scopes, time);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -214,6 +218,7 @@ public sealed partial class DeliveryDispatcher(
         if (_requests.Count > 10_000)
         {
             _requests.Clear(); // requests never change after intake (pausing is read from the table), so this is only a cache
+            _rendered.Clear();
         }
 
         var missing = claimed.Select(d => d.RequestId).Distinct().Where(id => !_requests.ContainsKey(id)).ToList();
@@ -295,12 +300,18 @@ public sealed partial class DeliveryDispatcher(
             return;
         }
 
-        RenderedNotice notice;
-        try
+        var notice = _rendered.GetOrAdd((delivery.RequestId, contacts!.Language ?? ""), static (key, state) =>
         {
-            notice = NoticeTemplates.Render(template, contacts!.Language, request.Variables, request.RequestedAt);
-        }
-        catch (TemplateVariablesException)
+            try
+            {
+                return NoticeTemplates.Render(state.Template, state.Language, state.Request.Variables, state.Request.RequestedAt);
+            }
+            catch (TemplateVariablesException)
+            {
+                return null;
+            }
+        }, (Template: template, contacts.Language, Request: request));
+        if (notice is null)
         {
             await FailAsync(db, delivery, "invalid-variables", cancellationToken);
             return;
