@@ -49,7 +49,8 @@ public sealed partial class DeliveryDispatcher(
         var settings = options.Value;
 
         // Claimed deliveries wait in a short queue for a pool of workers: no batch waits for its slowest member, and
-        // few leases are held ahead of the work, so a pause takes effect within a handful of sends.
+        // few leases are held ahead of the work (at most QueueCapacity), so a pause takes effect within that many sends
+        // and the contacts fetched with a batch are at most that many sends old when used.
         var queue = Channel.CreateBounded<Claimed>(new BoundedChannelOptions(QueueCapacity(settings)) { SingleWriter = true });
         var ledger = _ledger.RunAsync();
         var workers = Enumerable.Range(0, settings.Concurrency)
