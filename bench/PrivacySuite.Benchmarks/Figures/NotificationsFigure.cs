@@ -35,16 +35,16 @@ public sealed class NotificationsFigure : IFigure
 
     public string Name => "notifications";
 
+    private static string SmtpServerName => Environment.GetEnvironmentVariable("PRIVACYSUITE_BENCH_SMTP") is "smtp-sink" ? "smtp-sink" : "maildev";
+
     public string Description =>
-        $"{Messages:N0} e-mails: a notification campaign over real SMTP (maildev) with vault look-ups, ledger and outbox, vs plain MassTransit publish + consume of {Messages:N0} messages, same run.";
+        $"{Messages:N0} e-mails: a notification campaign over real SMTP ({SmtpServerName}) with vault look-ups, ledger and outbox, vs plain MassTransit publish + consume of {Messages:N0} messages, same run.";
 
     public async Task<IReadOnlyList<FigureResult>> RunAsync(BenchContext context, CancellationToken cancellationToken)
     {
         var infrastructure = await context.InfrastructureAsync();
-        var stateDir = Path.Combine(infrastructure.StateDir, "maildev");
-        await using var mail = new MailDevServer(new MailDevServerOptions("maildev-bench", stateDir, Ports.GetFree(), Ports.GetFree()), _ => { });
-        await mail.StartAsync(cancellationToken);
-        context.Progress("infrastructure up (PostgreSQL durable, RabbitMQ, maildev)");
+        await using var mail = await SmtpSink.StartAsync(infrastructure.StateDir, cancellationToken);
+        context.Progress($"infrastructure up (PostgreSQL durable, RabbitMQ, {mail.Name})");
 
         var plain1 = await PlainMassTransit.MeasureAsync(context, await infrastructure.CreateVirtualHostAsync("bench_plain"), WarmUp, Messages, Producers, cancellationToken);
         var (campaign, details) = await RunCampaignAsync(context, infrastructure, mail, cancellationToken);
@@ -55,7 +55,7 @@ public sealed class NotificationsFigure : IFigure
         details["campaign_mail_s"] = Measure.Number(campaign.Warm);
         details["plain_msg_s"] = $"{Measure.Number(plain1.Warm)} and {Measure.Number(plain2.Warm)}";
         details["plain_cpu_ms_per_1000"] = $"{plain1.CpuPerThousand} and {plain2.CpuPerThousand}";
-        details["maildev_alone_mail_s"] = $"{Measure.Number(ceiling.Rate)} ({SmtpConnections} pipelined connections, {Measure.Number(ceiling.Messages)} mails, maildev CPU {Measure.Number(ceiling.CpuMsPerThousand)} ms per 1,000)";
+        details[$"{mail.Name}_alone_mail_s"] = $"{Measure.Number(ceiling.Rate)} ({SmtpConnections} pipelined connections, {Measure.Number(ceiling.Messages)} mails, {mail.Name} CPU {Measure.Number(ceiling.CpuMsPerThousand)} ms per 1,000)";
         details["warm_up_round_msg_s"] = $"campaign {Measure.Number(campaign.Cold)}, plain {Measure.Number(plain1.Cold)} and {Measure.Number(plain2.Cold)}";
         details["warm_up_messages"] = Measure.Number(WarmUp);
         details["messages"] = Measure.Number(Messages);
@@ -64,7 +64,7 @@ public sealed class NotificationsFigure : IFigure
     }
 
     private static async Task<(Rates Rates, Dictionary<string, string> Details)> RunCampaignAsync(
-        BenchContext context, PrivacySuite.Testing.SuiteInfrastructure infrastructure, MailDevServer mail, CancellationToken cancellationToken)
+        BenchContext context, PrivacySuite.Testing.SuiteInfrastructure infrastructure, SmtpSink mail, CancellationToken cancellationToken)
     {
         var credentials = DevCredentials.Generate();
         var signingKey = Convert.FromBase64String(credentials.SigningKey);
@@ -159,28 +159,28 @@ public sealed class NotificationsFigure : IFigure
         var (cold, warmUpFinal) = await CampaignAsync("warm", WarmUp);
         var lookupsBefore = vault.Calls;
         var subjectsBefore = vault.Subjects;
-        var cpuBefore = (ProcessCpu.Read(), CpuMs(service.Id), CpuMs(mail.Process!.Id));
+        var cpuBefore = (ProcessCpu.Read(), CpuMs(service.Id), CpuMs(mail.ProcessId));
         var (rate, final) = await CampaignAsync("bench", Messages);
-        var cpuAfter = (ProcessCpu.Read(), CpuMs(service.Id), CpuMs(mail.Process!.Id));
+        var cpuAfter = (ProcessCpu.Read(), CpuMs(service.Id), CpuMs(mail.ProcessId));
         var shared = (cpuAfter.Item1 - cpuBefore.Item1).PerThousand(Messages);
         var serviceCpu = (cpuAfter.Item2 - cpuBefore.Item2) * 1000 / Messages;
         var mailCpu = (cpuAfter.Item3 - cpuBefore.Item3) * 1000 / Messages;
-        var received = Directory.EnumerateFiles(Path.Combine(mail.Options.StateDir, mail.Options.Name, "mail"), "*.eml").Count();
+        var received = mail.Received();
         await service.StopAsync(ChildProcess.SigTerm, TimeSpan.FromSeconds(20));
         if (warmUpFinal.Delivered != WarmUp || final.Delivered != Messages || received != WarmUp + Messages)
         {
             throw new InvalidOperationException(
-                $"The campaigns delivered {warmUpFinal.Delivered} and {final.Delivered} and maildev holds {received} mails; expected {WarmUp} and {Messages}, {WarmUp + Messages} in all.");
+                $"The campaigns delivered {warmUpFinal.Delivered} and {final.Delivered} and {mail.Name} holds {received} mails; expected {WarmUp} and {Messages}, {WarmUp + Messages} in all.");
         }
 
-        context.Progress($"campaign: {rate:0} e-mails/s (warm-up round {cold:0} e-mails/s), maildev holds {received:N0}");
+        context.Progress($"campaign: {rate:0} e-mails/s (warm-up round {cold:0} e-mails/s), {mail.Name} holds {received:N0}");
         return (new Rates(cold, rate), new Dictionary<string, string>
         {
             ["campaign_seconds"] = Measure.Number(Messages / rate, "0.0"),
-            ["maildev_received"] = Measure.Number(received),
+            [$"{mail.Name}_received"] = Measure.Number(received),
             ["vault_calls"] = $"{Measure.Number(vault.Calls - lookupsBefore)} for {Measure.Number(vault.Subjects - subjectsBefore)} subjects",
             ["cpu_ms_per_1000"] = string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"{serviceCpu + mailCpu + shared.TotalMs:0} (notifications {serviceCpu:0}, maildev {mailCpu:0}, PostgreSQL {shared.PostgresMs:0}, RabbitMQ {shared.RabbitMqMs:0}, bench and vault stand-in {shared.DotnetMs:0})"),
+                $"{serviceCpu + mailCpu + shared.TotalMs:0} (notifications {serviceCpu:0}, {mail.Name} {mailCpu:0}, PostgreSQL {shared.PostgresMs:0}, RabbitMQ {shared.RabbitMqMs:0}, bench and vault stand-in {shared.DotnetMs:0})"),
         });
     }
 
@@ -283,10 +283,10 @@ public sealed class NotificationsFigure : IFigure
     }
 
     /// <summary>
-    /// What maildev accepts from a bare client: the campaign's message size, pipelined MAIL/RCPT/DATA, sessions reused,
-    /// no database, no vault. No campaign through maildev can be faster than this.
+    /// What the SMTP server accepts from a bare client: the campaign's message size, pipelined MAIL/RCPT/DATA, sessions
+    /// reused, no database, no vault. No campaign through that server can be faster than this.
     /// </summary>
-    private static async Task<Ceiling> SmtpCeilingAsync(BenchContext context, MailDevServer mail, CancellationToken cancellationToken)
+    private static async Task<Ceiling> SmtpCeilingAsync(BenchContext context, SmtpSink mail, CancellationToken cancellationToken)
     {
         var count = Math.Max(1000, Messages / 5);
         var body = System.Text.Encoding.ASCII.GetBytes(
@@ -294,18 +294,18 @@ public sealed class NotificationsFigure : IFigure
             "Message-ID: <ceiling@privacysuite>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
             string.Join("\r\n", Enumerable.Repeat(new string('Q', 76), 12)) + "\r\n.\r\n");
         var next = 0;
-        var cpu = CpuMs(mail.Process!.Id);
+        var cpu = CpuMs(mail.ProcessId);
         var elapsed = await Measure.TimeAsync(() => Task.WhenAll(Enumerable.Range(0, SmtpConnections).Select(async _ =>
         {
             using var tcp = new System.Net.Sockets.TcpClient { NoDelay = true };
-            await tcp.ConnectAsync("127.0.0.1", mail.Options.SmtpPort, cancellationToken);
+            await tcp.ConnectAsync("127.0.0.1", mail.Port, cancellationToken);
             var stream = tcp.GetStream();
             using var reader = new StreamReader(stream, System.Text.Encoding.ASCII);
             async Task<int> ReplyAsync()
             {
                 while (true)
                 {
-                    var line = await reader.ReadLineAsync(cancellationToken) ?? throw new IOException("maildev closed the connection.");
+                    var line = await reader.ReadLineAsync(cancellationToken) ?? throw new IOException("The SMTP server closed the connection.");
                     if (line.Length == 3 || line[3] != '-')
                     {
                         return int.Parse(line.AsSpan(0, 3), provider: System.Globalization.CultureInfo.InvariantCulture);
@@ -322,19 +322,85 @@ public sealed class NotificationsFigure : IFigure
                 await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"MAIL FROM:<notices@privacysuite.local>\r\nRCPT TO:<ceiling-{i}@bench.example>\r\nDATA\r\n"), cancellationToken);
                 if (await ReplyAsync() != 250 | await ReplyAsync() != 250 | await ReplyAsync() != 354)
                 {
-                    throw new InvalidOperationException("maildev refused a message of the ceiling round.");
+                    throw new InvalidOperationException("The SMTP server refused a message of the ceiling round.");
                 }
 
                 await stream.WriteAsync(body, cancellationToken);
                 if (await ReplyAsync() != 250)
                 {
-                    throw new InvalidOperationException("maildev did not accept a message of the ceiling round.");
+                    throw new InvalidOperationException("The SMTP server did not accept a message of the ceiling round.");
                 }
             }
         })));
-        var ceiling = new Ceiling(count / elapsed.TotalSeconds, count, (CpuMs(mail.Process!.Id) - cpu) * 1000 / count);
-        context.Progress($"maildev alone: {ceiling.Rate:0} mails/s from a bare pipelined client ({SmtpConnections} connections)");
+        var ceiling = new Ceiling(count / elapsed.TotalSeconds, count, (CpuMs(mail.ProcessId) - cpu) * 1000 / count);
+        context.Progress($"{mail.Name} alone: {ceiling.Rate:0} mails/s from a bare pipelined client ({SmtpConnections} connections)");
         return ceiling;
+    }
+
+    /// <summary>
+    /// The SMTP server the campaign sends to: maildev (npm, the suite's development and test server, the issue's), or
+    /// with PRIVACYSUITE_BENCH_SMTP=smtp-sink Postfix's smtp-sink (Debian package postfix), a C test server that
+    /// writes each message to a file, to see the campaign's own path without maildev's cost (run with --no-record).
+    /// </summary>
+    private sealed class SmtpSink : IAsyncDisposable
+    {
+        private readonly IAsyncDisposable _server;
+        private readonly Func<int> _received;
+
+        private SmtpSink(string name, int port, int processId, IAsyncDisposable server, Func<int> received)
+        {
+            (Name, Port, ProcessId, _server, _received) = (name, port, processId, server, received);
+        }
+
+        public string Name { get; }
+
+        public int Port { get; }
+
+        public int ProcessId { get; }
+
+        public string ConnectionString => $"smtp://127.0.0.1:{Port}";
+
+        public int Received() => _received();
+
+        public static async Task<SmtpSink> StartAsync(string stateDir, CancellationToken cancellationToken)
+        {
+            if (Environment.GetEnvironmentVariable("PRIVACYSUITE_BENCH_SMTP") is not "smtp-sink")
+            {
+                var maildev = new MailDevServer(new MailDevServerOptions("maildev-bench", Path.Combine(stateDir, "maildev"), Ports.GetFree(), Ports.GetFree()), _ => { });
+                await maildev.StartAsync(cancellationToken);
+                var mailDir = Path.Combine(stateDir, "maildev", "maildev-bench", "mail");
+                return new SmtpSink("maildev", maildev.Options.SmtpPort, maildev.Process!.Id, maildev,
+                    () => Directory.EnumerateFiles(mailDir, "*.eml").Count());
+            }
+
+            const string program = "/usr/sbin/smtp-sink";
+            if (!File.Exists(program))
+            {
+                throw new InvalidOperationException("smtp-sink is missing: apt-get install -y --no-install-recommends postfix (choose 'No configuration').");
+            }
+
+            // smtp-sink drops root for the named user, who must be able to write the dump folder.
+            var dumps = Path.Combine(stateDir, "smtp-sink");
+            Directory.CreateDirectory(dumps);
+            File.SetUnixFileMode(dumps, (UnixFileMode)0x1FF);
+            var port = Ports.GetFree();
+            var sink = ChildProcess.Start(program, ["-u", "nobody", "-d", Path.Combine(dumps, "%H%M%S."), $"127.0.0.1:{port}", "256"],
+                new Dictionary<string, string?>(), _ => { });
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+            while (!await Ports.AcceptsConnectionsAsync(port, cancellationToken))
+            {
+                if (sink.HasExited || DateTime.UtcNow > deadline)
+                {
+                    throw new InvalidOperationException("smtp-sink did not start.");
+                }
+
+                await Task.Delay(50, cancellationToken);
+            }
+
+            return new SmtpSink("smtp-sink", port, sink.Id, sink, () => Directory.EnumerateFiles(dumps).Count());
+        }
+
+        public ValueTask DisposeAsync() => _server.DisposeAsync();
     }
 
     private sealed class VaultStandIn(WebApplication app) : IAsyncDisposable
