@@ -159,12 +159,15 @@ public sealed class NotificationsFigure : IFigure
         var (cold, warmUpFinal) = await CampaignAsync("warm", WarmUp);
         var lookupsBefore = vault.Calls;
         var subjectsBefore = vault.Subjects;
+        var pgBefore = await PostgresCounters.ReadAsync(database, cancellationToken);
         var cpuBefore = (ProcessCpu.Read(), CpuMs(service.Id), CpuMs(mail.ProcessId));
         var (rate, final) = await CampaignAsync("bench", Messages);
         var cpuAfter = (ProcessCpu.Read(), CpuMs(service.Id), CpuMs(mail.ProcessId));
         var shared = (cpuAfter.Item1 - cpuBefore.Item1).PerThousand(Messages);
         var serviceCpu = (cpuAfter.Item2 - cpuBefore.Item2) * 1000 / Messages;
         var mailCpu = (cpuAfter.Item3 - cpuBefore.Item3) * 1000 / Messages;
+        var pgAfter = await PostgresCounters.ReadAsync(database, cancellationToken);
+        var hot = await HotUpdatesAsync(database, cancellationToken);
         var received = mail.Received();
         await service.StopAsync(ChildProcess.SigTerm, TimeSpan.FromSeconds(20));
         if (warmUpFinal.Delivered != WarmUp || final.Delivered != Messages || received != WarmUp + Messages)
@@ -179,9 +182,30 @@ public sealed class NotificationsFigure : IFigure
             ["campaign_seconds"] = Measure.Number(Messages / rate, "0.0"),
             [$"{mail.Name}_received"] = Measure.Number(received),
             ["vault_calls"] = $"{Measure.Number(vault.Calls - lookupsBefore)} for {Measure.Number(vault.Subjects - subjectsBefore)} subjects",
+            ["pg_transactions_per_email"] = Measure.Number((double)(pgAfter.Transactions - pgBefore.Transactions) / Messages, "0.00"),
+            ["wal_flushes_per_email"] = Measure.Number((double)(pgAfter.WalFlushes - pgBefore.WalFlushes) / Messages, "0.00"),
+            ["hot_updates"] = hot,
             ["cpu_ms_per_1000"] = string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"{serviceCpu + mailCpu + shared.TotalMs:0} (notifications {serviceCpu:0}, {mail.Name} {mailCpu:0}, PostgreSQL {shared.PostgresMs:0}, RabbitMQ {shared.RabbitMqMs:0}, bench and vault stand-in {shared.DotnetMs:0})"),
         });
+    }
+
+    /// <summary>Heap-only updates of the two tables every e-mail updates, over both rounds: what their fillfactor buys.</summary>
+    private static async Task<string> HotUpdatesAsync(string database, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            "select relname || ' ' || n_tup_hot_upd || ' of ' || n_tup_upd from pg_stat_user_tables where relname in ('deliveries', 'send_attempts') order by relname",
+            connection);
+        var parts = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            parts.Add(reader.GetString(0));
+        }
+
+        return string.Join(", ", parts);
     }
 
     private static async Task<long> UnsentEventsAsync(string database, CancellationToken cancellationToken)
