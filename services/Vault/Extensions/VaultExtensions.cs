@@ -47,6 +47,7 @@ public static class VaultExtensions
     public static IEndpointRouteBuilder MapVaultApi(this IEndpointRouteBuilder app) => app
         .MapDataApi()
         .MapServiceApi()
+        .MapContactsBatchApi()
         .MapSubjectRightsApi()
         .MapSubjectRequestsApi()
         .MapGovernanceApi()
