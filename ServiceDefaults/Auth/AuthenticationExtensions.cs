@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 
@@ -9,8 +8,6 @@ namespace PrivacySuite.ServiceDefaults.Auth;
 
 public static class AuthenticationExtensions
 {
-    public const string ApiKeyScheme = "ApiKey";
-    public const string BearerScheme = "Bearer";
     public const string ApiKeyHeader = "X-Api-Key";
     private const string SuiteScheme = "Suite";
 
@@ -22,22 +19,27 @@ public static class AuthenticationExtensions
                 "PrivacySuite:Auth:SigningKey must be base64 of at least 32 bytes.")
             .ValidateOnStart();
 
-        builder.Services.AddAuthentication(SuiteScheme)
-            .AddPolicyScheme(SuiteScheme, "API key or bearer token", o =>
-                o.ForwardDefaultSelector = ctx => ctx.Request.Headers.ContainsKey(ApiKeyHeader) ? ApiKeyScheme : BearerScheme)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyHandler>(ApiKeyScheme, null)
-            .AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerScheme, null);
+        builder.Services.AddSingleton<SuiteCredentials>();
+        builder.Services.AddTransient<SuiteAuthenticationHandler>();
+        builder.Services.AddAuthentication(o =>
+        {
+            o.AddScheme<SuiteAuthenticationHandler>(SuiteScheme, "API key or bearer token");
+            o.DefaultScheme = SuiteScheme;
+        });
 
         builder.Services.AddAuthorizationBuilder()
             // Secure by default: an endpoint that forgets to say who may call it still needs a caller.
-            .SetFallbackPolicy(new AuthorizationPolicyBuilder(SuiteScheme).RequireAuthenticatedUser().Build());
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
         return builder;
     }
 
-    /// <summary>Requires one of the given roles (and so an authenticated caller).</summary>
+    /// <summary>
+    /// Requires one of the given roles (and so an authenticated caller). The policy names no scheme: the default (and
+    /// only) scheme has already authenticated the request, and naming it would authenticate it a second time.
+    /// </summary>
     public static TBuilder RequireRoles<TBuilder>(this TBuilder endpoints, params string[] roles)
         where TBuilder : IEndpointConventionBuilder =>
-        endpoints.RequireAuthorization(policy => policy.AddAuthenticationSchemes(SuiteScheme).RequireRole(roles));
+        endpoints.RequireAuthorization(policy => policy.RequireRole(roles));
 
     internal static byte[] SigningKeyBytes(SuiteAuthOptions options)
     {
@@ -54,66 +56,129 @@ public static class AuthenticationExtensions
     internal static string Sha256Hex(string value) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)));
 }
 
-internal sealed class ApiKeyHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options,
-    ILoggerFactory logger,
-    UrlEncoder encoder,
-    IOptionsMonitor<SuiteAuthOptions> suiteAuth)
-    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+/// <summary>
+/// The one scheme of every service: an <c>X-Api-Key</c> header (product backends) or a bearer token (people and services).
+/// A bare <see cref="IAuthenticationHandler"/> rather than two <c>AuthenticationHandler&lt;T&gt;</c> behind a policy scheme:
+/// product backends call the consent check on their hot path, and the forwarding, per-request loggers and option look-ups
+/// of the framework's base classes cost as much as the check itself (measured with perf, docs/benchmarks.md).
+/// </summary>
+internal sealed class SuiteAuthenticationHandler(SuiteCredentials credentials, TimeProvider time) : IAuthenticationHandler
 {
-    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    private HttpContext _context = null!;
+    private AuthenticationScheme _scheme = null!;
+    private Task<AuthenticateResult>? _result;
+
+    public Task InitializeAsync(AuthenticationScheme scheme, HttpContext context)
     {
-        var presented = Request.Headers[AuthenticationExtensions.ApiKeyHeader].ToString();
-        if (presented.Length is 0 or > 256)
-        {
-            return Task.FromResult(AuthenticateResult.Fail("Missing or oversized API key."));
-        }
-
-        var hash = Encoding.ASCII.GetBytes(AuthenticationExtensions.Sha256Hex(presented));
-        foreach (var entry in suiteAuth.CurrentValue.ApiKeys)
-        {
-            if (CryptographicOperations.FixedTimeEquals(hash, Encoding.ASCII.GetBytes(entry.Sha256.ToLowerInvariant())))
-            {
-                var identity = new ClaimsIdentity(
-                    [new Claim(ClaimTypes.NameIdentifier, entry.Name), new Claim(ClaimTypes.Role, entry.Role)],
-                    Scheme.Name);
-                return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name)));
-            }
-        }
-
-        return Task.FromResult(AuthenticateResult.Fail("Unknown API key."));
+        _scheme = scheme;
+        _context = context;
+        return Task.CompletedTask;
     }
-}
 
-internal sealed class BearerTokenHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options,
-    ILoggerFactory logger,
-    UrlEncoder encoder,
-    IOptionsMonitor<SuiteAuthOptions> suiteAuth,
-    TimeProvider time)
-    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
-{
-    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    // The middleware and then authorization may both ask within one request: answer once.
+    public Task<AuthenticateResult> AuthenticateAsync() => _result ??= Task.FromResult(Authenticate());
+
+    public Task ChallengeAsync(AuthenticationProperties? properties)
     {
-        var header = Request.Headers.Authorization.ToString();
-        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        _context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+        return Task.CompletedTask;
+    }
+
+    public Task ForbidAsync(AuthenticationProperties? properties)
+    {
+        _context.Response.StatusCode = StatusCodes.Status403Forbidden;
+        return Task.CompletedTask;
+    }
+
+    private AuthenticateResult Authenticate()
+    {
+        var headers = _context.Request.Headers;
+        if (headers.TryGetValue(AuthenticationExtensions.ApiKeyHeader, out var apiKey))
         {
-            return Task.FromResult(AuthenticateResult.NoResult());
+            return credentials.FindApiKey(apiKey.ToString()) is { } entry
+                ? Success(entry.Name, [entry.Role])
+                : AuthenticateResult.Fail("Unknown, missing or oversized API key.");
         }
 
-        var key = AuthenticationExtensions.SigningKeyBytes(suiteAuth.CurrentValue);
-        if (key.Length == 0 || BearerTokens.Validate(key, header["Bearer ".Length..].Trim(), time.GetUtcNow()) is not { } claims)
+        var authorization = headers.Authorization.ToString();
+        if (!authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
-            return Task.FromResult(AuthenticateResult.Fail("Invalid or expired bearer token."));
+            return AuthenticateResult.NoResult();
         }
 
-        var identity = new ClaimsIdentity(Scheme.Name);
-        identity.AddClaim(new Claim(ClaimTypes.NameIdentifier, claims.Subject));
-        foreach (var role in claims.Roles)
+        var key = credentials.SigningKey;
+        return key.Length > 0 && BearerTokens.Validate(key, authorization["Bearer ".Length..].Trim(), time.GetUtcNow()) is { } claims
+            ? Success(claims.Subject, claims.Roles)
+            : AuthenticateResult.Fail("Invalid or expired bearer token.");
+    }
+
+    private AuthenticateResult Success(string name, IEnumerable<string> roles)
+    {
+        var identity = new ClaimsIdentity(_scheme.Name);
+        identity.AddClaim(new Claim(ClaimTypes.NameIdentifier, name));
+        foreach (var role in roles)
         {
             identity.AddClaim(new Claim(ClaimTypes.Role, role));
         }
 
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name)));
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), _scheme.Name));
+    }
+}
+
+/// <summary>The configured API keys and signing key in the form a request compares against, rebuilt when configuration changes.</summary>
+internal sealed class SuiteCredentials
+{
+    private const int MaxApiKeyLength = 256;
+    private volatile Snapshot _current;
+
+    public SuiteCredentials(IOptionsMonitor<SuiteAuthOptions> options)
+    {
+        _current = new Snapshot(options.CurrentValue);
+        options.OnChange(o => _current = new Snapshot(o));
+    }
+
+    public byte[] SigningKey => _current.SigningKey;
+
+    /// <summary>The entry whose hash matches the presented key, compared in constant time against every entry.</summary>
+    public ApiKeyEntry? FindApiKey(string presented)
+    {
+        if (presented.Length is 0 or > MaxApiKeyLength)
+        {
+            return null;
+        }
+
+        Span<byte> utf8 = stackalloc byte[MaxApiKeyLength * 3];
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(utf8[..Encoding.UTF8.GetBytes(presented, utf8)], hash);
+        ApiKeyEntry? found = null;
+        foreach (var (entryHash, entry) in _current.ApiKeys)
+        {
+            if (CryptographicOperations.FixedTimeEquals(hash, entryHash))
+            {
+                found = entry;
+            }
+        }
+
+        return found;
+    }
+
+    private sealed class Snapshot(SuiteAuthOptions options)
+    {
+        public byte[] SigningKey { get; } = AuthenticationExtensions.SigningKeyBytes(options);
+
+        public (byte[] Hash, ApiKeyEntry Entry)[] ApiKeys { get; } = options.ApiKeys
+            .Select(e => (HashBytes(e.Sha256), e)).Where(e => e.Item1.Length == SHA256.HashSizeInBytes).ToArray();
+
+        private static byte[] HashBytes(string hex)
+        {
+            try
+            {
+                return Convert.FromHexString(hex);
+            }
+            catch (FormatException)
+            {
+                return [];
+            }
+        }
     }
 }

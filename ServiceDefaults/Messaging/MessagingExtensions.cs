@@ -63,6 +63,17 @@ public static class MessagingExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Adds a consumer derived from <see cref="InboxBatchConsumer{TMessage,TDb}"/>: batches of up to 100 messages, two at
+    /// a time, and a batch waits at most 10 ms for more after its first message (the latency a lone message pays).
+    /// </summary>
+    public static IConsumerRegistrationConfigurator<TConsumer> AddInboxBatchConsumer<TConsumer>(this IBusRegistrationConfigurator bus)
+        where TConsumer : class, IConsumer =>
+        bus.AddConsumer<TConsumer>(consumer => consumer.Options<BatchOptions>(batch => batch
+            .SetMessageLimit(100)
+            .SetConcurrencyLimit(2)
+            .SetTimeLimit(TimeSpan.FromMilliseconds(10))));
+
     private static RabbitMqAddress RequireAddress(IConfiguration configuration) =>
         RabbitMqAddress.TryParse(configuration.GetConnectionString(ConnectionName), out var address)
             ? address

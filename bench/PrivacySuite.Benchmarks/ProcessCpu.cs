@@ -74,34 +74,12 @@ public sealed record ProcessCpu(double DotnetMs, double PostgresMs, double Rabbi
         return new ProcessCpu(Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds, postgres, rabbit);
     }
 
-    /// <summary>CPU milliseconds used so far by the process <paramref name="processId"/> and the processes of its session (a ChildProcess leads one).</summary>
-    public static double OfProcessTree(int processId)
+    /// <summary>CPU time (user + system, milliseconds) one process has used so far: a service the figure started.</summary>
+    public static double OfProcess(int pid)
     {
-        double ticks = 0;
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out var pid))
-            {
-                continue;
-            }
-
-            try
-            {
-                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                // After the name: state(1) ppid(2) pgrp(3) session(4) ... utime(12) stime(13).
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                if (pid == processId || fields[3] == processId.ToString(CultureInfo.InvariantCulture))
-                {
-                    ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-                }
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // The process ended while we read it.
-            }
-        }
-
-        return ticks * 10; // USER_HZ is 100 on Linux: a tick is 10 ms.
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) * 1000.0 / 100;
     }
 
     private static string CommandLine(string procDir) => File.ReadAllText(Path.Combine(procDir, "cmdline"));

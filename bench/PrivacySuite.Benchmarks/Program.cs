@@ -32,6 +32,8 @@ var results = await figure.RunAsync(context, cts.Token);
 foreach (var result in results)
 {
     Console.WriteLine(result.Line);
+    // The components behind the ratio, also when the run is not recorded: they are what a change is judged by.
+    Console.Error.WriteLine($"  {string.Join(", ", result.Details.Select(d => $"{d.Key} {d.Value}"))}");
 }
 
 if (!args.Contains("--no-record"))

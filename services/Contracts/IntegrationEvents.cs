@@ -92,6 +92,29 @@ public sealed record AnonymisationRequested(
     string Reason,
     DateTimeOffset RequestedAt);
 
+/// <summary>
+/// Many erasures and anonymisations a retention sweep asks of the vault in one message, instead of one message per
+/// subject. The vault handles each removal exactly as it would the same <see cref="ErasureRequested"/> or
+/// <see cref="AnonymisationRequested"/>, and answers each on its own (<see cref="SubjectErased"/>,
+/// <see cref="SubjectAnonymised"/> or <see cref="ErasureRefused"/>, carrying its sweep item id).
+/// </summary>
+public sealed record RemovalsRequested(
+    Guid RequestId,
+    IReadOnlyList<RequestedRemoval> Removals,
+    DateTimeOffset RequestedAt);
+
+/// <summary>
+/// One removal of <see cref="RemovalsRequested"/>. <paramref name="Action"/> is <c>erase</c> or <c>anonymise</c>;
+/// <paramref name="Category"/> null means the whole subject, otherwise only <paramref name="Tokens"/> of that category go.
+/// </summary>
+public sealed record RequestedRemoval(
+    string SubjectId,
+    DataCategory? Category,
+    string Action,
+    Guid SweepItemId,
+    IReadOnlyList<string> Tokens,
+    string Reason);
+
 /// <summary>The vault anonymised what <see cref="AnonymisationRequested"/> named; the tokens no longer lead to the subject.</summary>
 public sealed record SubjectAnonymised(
     string SubjectId,

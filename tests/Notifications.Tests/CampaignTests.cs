@@ -114,6 +114,27 @@ public sealed class CampaignTests(CampaignFactory factory) : IClassFixture<Campa
     }
 
     [Fact]
+    public async Task Contacts_are_fetched_in_batches_and_a_vault_that_is_briefly_down_delays_subjects_without_losing_any()
+    {
+        var subjects = Subjects(80);
+        var callsBefore = factory.Vault.Calls;
+        var askedBefore = factory.Vault.SubjectsAsked;
+        factory.Vault.FailNext = 2;
+        using var client = factory.CreateClientFor(SuiteRoles.PrivacyOfficer);
+
+        var request = await (await client.SendNoticeAsync("policy-update", subjects, TestHelpers.PolicyVariables())).AcceptedAsync();
+        var done = await client.CompletedAsync(request.RequestId);
+
+        Assert.Equal(subjects.Count, done.Delivered);
+        await factory.Mail.ArrivedAsync(factory.MailDomain, subjects.Count);
+        var mail = (await factory.Mail.MailToAsync(factory.MailDomain)).Select(m => m.Recipient).Where(subjects.Select(factory.Address).Contains).ToList();
+        Assert.Equal(subjects.Select(factory.Address).Order(), mail.Order());
+        // Each subject was asked for once it was answered (the refused calls answered nobody), in far fewer calls than subjects.
+        Assert.Equal(subjects.Count, factory.Vault.SubjectsAsked - askedBefore);
+        Assert.InRange(factory.Vault.Calls - callsBefore, 3, subjects.Count / 2);
+    }
+
+    [Fact]
     public async Task Pausing_an_unknown_request_is_not_found()
     {
         using var client = factory.CreateClientFor(SuiteRoles.Operator);

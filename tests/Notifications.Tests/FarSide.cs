@@ -14,21 +14,28 @@ using PrivacySuite.ServiceDefaults.Auth;
 namespace PrivacySuite.Notifications.Tests;
 
 /// <summary>
-/// Stands in for the vault service (built in parallel) with its exact contract:
-/// <c>GET /v1/subjects/{id}/contacts</c>, callers with role <c>service</c> only, answering
-/// <c>{ "language": ..., "channels": [ { "channel": ..., "address": ... } ] }</c> or 404.
+/// Stands in for the vault service with its exact contract: <c>POST /v1/subjects/contacts</c> with
+/// <c>{ "subjectIds": [...] }</c> (1-500), callers with role <c>service</c> only, answering
+/// <c>{ "subjects": [ { "subjectId", "status": "found" | "unknown", "language", "channels": [ { "channel", "address" } ] } ] }</c>.
+/// <see cref="FailNext"/> makes it answer 503 to the next calls, as a vault that is down would.
 /// </summary>
 public sealed class VaultStandIn
 {
-    private readonly ConcurrentDictionary<string, object> _contacts = new();
+    private readonly ConcurrentDictionary<string, (string? language, ContactJson[] channels)> _contacts = new();
 
     public int Calls;
     public int Unauthorized;
 
+    /// <summary>Subjects asked for, over all calls.</summary>
+    public int SubjectsAsked;
+
+    /// <summary>How many of the next calls answer 503.</summary>
+    public int FailNext;
+
     public byte[] SigningKey { get; set; } = [];
 
     public void Add(string subjectId, string? language, params (string Channel, string Address)[] channels) =>
-        _contacts[subjectId] = new { language, channels = channels.Select(c => new { channel = c.Channel, address = c.Address }).ToArray() };
+        _contacts[subjectId] = (language, channels.Select(c => new ContactJson(c.Channel, c.Address)).ToArray());
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -42,15 +49,34 @@ public sealed class VaultStandIn
             return;
         }
 
-        var segments = context.Request.Path.Value!.Split('/', StringSplitOptions.RemoveEmptyEntries);
-        if (context.Request.Method != "GET" || segments is not ["v1", "subjects", var subject, "contacts"] ||
-            !_contacts.TryGetValue(Uri.UnescapeDataString(subject), out var contacts))
+        if (context.Request.Method != "POST" || context.Request.Path != "/v1/subjects/contacts")
         {
             context.Response.StatusCode = StatusCodes.Status404NotFound;
             return;
         }
 
-        await context.Response.WriteAsJsonAsync(contacts);
+        if (Interlocked.Decrement(ref FailNext) >= 0)
+        {
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            return;
+        }
+
+        Interlocked.Exchange(ref FailNext, 0);
+        using var body = await JsonDocument.ParseAsync(context.Request.Body);
+        var ids = body.RootElement.GetProperty("subjectIds").EnumerateArray().Select(e => e.GetString()!).ToList();
+        if (ids.Count is 0 or > 500)
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return;
+        }
+
+        Interlocked.Add(ref SubjectsAsked, ids.Count);
+        await context.Response.WriteAsJsonAsync(new
+        {
+            subjects = ids.Distinct().Select(id => _contacts.TryGetValue(id, out var c)
+                ? new { subjectId = id, status = "found", c.language, c.channels }
+                : new { subjectId = id, status = "unknown", language = (string?)null, channels = Array.Empty<ContactJson>() }).ToList(),
+        });
     }
 }
 
@@ -100,5 +126,9 @@ public sealed class GatewayReceiver
         context.Response.StatusCode = (int)status;
     }
 }
+
+public sealed record ContactJson(
+    [property: System.Text.Json.Serialization.JsonPropertyName("channel")] string Channel,
+    [property: System.Text.Json.Serialization.JsonPropertyName("address")] string Address);
 
 public sealed record GatewayCall(string To, string Title, string Body, string Language, string IdempotencyKey, DateTimeOffset At, int AnsweredWith);

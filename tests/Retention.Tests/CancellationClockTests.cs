@@ -30,7 +30,7 @@ public sealed class CancellationClockTests(RetentionFactory factory) : IClassFix
         var erasure = Assert.Single(factory.FarSide.ErasuresFor(subject));
         Assert.Null(erasure.Category);
         Assert.Equal("account-cancellation", erasure.Reason);
-        Assert.Equal(tokens.Order(StringComparer.Ordinal), erasure.Tokens!);
+        Assert.Equal(tokens.Order(StringComparer.Ordinal), erasure.Tokens!.Order(StringComparer.Ordinal));
 
         var notice = factory.FarSide.Notices.Single(n => n.Message.SubjectId == subject).Message;
         Assert.Equal("Beijing,Guangzhou", notice.Variables["regions"]);

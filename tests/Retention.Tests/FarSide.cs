@@ -60,6 +60,29 @@ public sealed class FarSide : IAsyncDisposable
                         await ctx.Publish(new SubjectAnonymised(m.SubjectId, m.Category, m.SweepItemId, DateTimeOffset.UtcNow));
                     }
                 });
+                e.Handler<RemovalsRequested>(async ctx =>
+                {
+                    // Recorded one removal at a time, in the shape of the single requests, so tests read them alike.
+                    foreach (var r in ctx.Message.Removals)
+                    {
+                        if (r.Action == "anonymise")
+                        {
+                            farSide!.Anonymisations.Enqueue(new(ctx.MessageId!.Value, new AnonymisationRequested(r.SubjectId, r.Category, r.SweepItemId, r.Tokens, r.Reason, ctx.Message.RequestedAt)));
+                            if (farSide.AnswersAsVault)
+                            {
+                                await ctx.Publish(new SubjectAnonymised(r.SubjectId, r.Category, r.SweepItemId, DateTimeOffset.UtcNow));
+                            }
+                        }
+                        else
+                        {
+                            farSide!.Erasures.Enqueue(new(ctx.MessageId!.Value, new ErasureRequested(r.SubjectId, r.Reason, ctx.Message.RequestedAt, r.Category, r.SweepItemId, r.Tokens)));
+                            if (farSide.AnswersAsVault)
+                            {
+                                await ctx.Publish(new SubjectErased(r.SubjectId, Guid.NewGuid(), DateTimeOffset.UtcNow, r.Category, r.SweepItemId, [Region.Beijing, Region.Guangzhou]));
+                            }
+                        }
+                    }
+                });
                 e.Handler<NoticeRequested>(ctx => Record(farSide!.Notices, ctx));
                 e.Handler<BulletinRequested>(ctx => Record(farSide!.Bulletins, ctx));
                 e.Handler<LegalHoldPlaced>(ctx => Record(farSide!.HoldsPlaced, ctx));

@@ -80,7 +80,10 @@ internal static class Helpers
     /// <summary>Erasure or anonymisation requests retention committed for a subject (sent or still in its outbox).</summary>
     public static Task<long> RemovalsCommittedAsync(RetentionFactory factory, string subject) =>
         factory.ScalarAsync<long>(
-            $"select count(*) from outbox_messages where payload->>'subjectId' = '{subject}' and (message_type like '%ErasureRequested%' or message_type like '%AnonymisationRequested%')");
+            $"""
+            select count(*) from outbox_messages m, jsonb_array_elements(m.payload->'removals') r
+            where m.message_type like '%RemovalsRequested%' and r->>'subjectId' = '{subject}'
+            """);
 
     public static IEnumerable<ErasureRequested> ErasuresFor(this FarSide farSide, string subject) =>
         farSide.Erasures.Select(r => r.Message).Where(m => m.SubjectId == subject);

@@ -88,7 +88,7 @@ public sealed class LegalHoldTests(RetentionFactory factory) : IClassFixture<Ret
             Helpers.Delivery, "only the held usage token is left");
         var erasure = Assert.Single(factory.FarSide.ErasuresFor(subject));
         Assert.Equal(DataCategory.Location, erasure.Category);
-        Assert.Equal(location.Order(StringComparer.Ordinal), erasure.Tokens!);
+        Assert.Equal(location.Order(StringComparer.Ordinal), erasure.Tokens!.Order(StringComparer.Ordinal));
         Assert.DoesNotContain(factory.FarSide.Anonymisations, a => a.Message.SubjectId == subject);
         var status = await Helpers.SubjectAsync(factory, subject);
         Assert.Contains("safety", status.GetProperty("blockedBecause").GetString());

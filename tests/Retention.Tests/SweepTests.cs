@@ -63,6 +63,40 @@ public sealed class SweepTests(RetentionFactory factory) : IClassFixture<Retenti
         Assert.Equal("schedule:Device/marketing.offers/v2", request.Reason);
     }
 
+    [Fact]
+    [Trait("Clause", "INF-6.4")]
+    public async Task A_removal_the_vault_refuses_puts_the_tokens_back_as_they_were_and_the_next_sweep_asks_again()
+    {
+        var subject = Helpers.NewSubject("refused");
+        var storedAt = factory.Clock.GetUtcNow().AddDays(-100);
+        var tokens = await Helpers.StoreAsync(factory, subject, DataCategory.Location, 2, storedAt);
+        factory.FarSide.AnswersAsVault = false;
+        try
+        {
+            await Helpers.SweepAsync(factory);
+            await Eventually.HoldsAsync(() => Task.FromResult(factory.FarSide.ErasuresFor(subject).Any()), Helpers.Delivery, "the erasure was requested");
+            Assert.Equal(0, (await Helpers.SubjectAsync(factory, subject)).GetProperty("activeTokens").GetInt32());
+
+            // The vault knows a hold retention has not heard of yet.
+            var request = Assert.Single(factory.FarSide.ErasuresFor(subject));
+            await factory.FarSide.PublishAsync(new ErasureRefused(subject, request.SweepItemId, "legal-hold", DateTimeOffset.UtcNow));
+
+            await Eventually.HoldsAsync(async () => await factory.ScalarAsync<string>($"select state from sweep_items where id = '{request.SweepItemId}'") == "refused",
+                Helpers.Delivery, "the refusal closed the sweep item");
+            Assert.Equal(2, (await Helpers.SubjectAsync(factory, subject)).GetProperty("activeTokens").GetInt32());
+            Assert.Equal(2L, await factory.ScalarAsync<long>(
+                $"select count(*) from inventory_items where subject_id = '{subject}' and category = 'Location' and purpose = '*' and stored_at = '{storedAt:O}'"));
+
+            await Helpers.SweepAsync(factory);
+            await Eventually.HoldsAsync(() => Task.FromResult(factory.FarSide.ErasuresFor(subject).Count() == 2), Helpers.Delivery, "the next sweep asked again");
+            Assert.Equal(tokens.Order(StringComparer.Ordinal), factory.FarSide.ErasuresFor(subject).Last().Tokens!.Order(StringComparer.Ordinal));
+        }
+        finally
+        {
+            factory.FarSide.AnswersAsVault = true;
+        }
+    }
+
     public static TheoryData<string, string, string> BadSchedules => new()
     {
         { "Business", "*", """{"periodDays":1,"action":"erase","trigger":"collection"}""" },
@@ -177,7 +211,7 @@ public sealed class SweepResumeTests
 
     /// <summary>What both far sides received, each message once (a broker redelivery repeats a message id, not a request).</summary>
     private static List<ErasureRequested> Distinct(RetentionFactory first, RetentionFactory second) =>
-        first.FarSide.Erasures.Concat(second.FarSide.Erasures).DistinctBy(r => r.MessageId).Select(r => r.Message).ToList();
+        first.FarSide.Erasures.Concat(second.FarSide.Erasures).DistinctBy(r => (r.MessageId, r.Message.SweepItemId)).Select(r => r.Message).ToList();
 
     private static async Task<Guid> StartAsync(RetentionFactory factory)
     {

@@ -30,6 +30,9 @@ public sealed class ConsentHost(string rabbitMq) : OnSharedBroker<consent::Progr
     public override Task InitializeAsync()
     {
         Settings["PrivacySuite:Outbox:PollInterval"] = "00:00:00.200";
+        // A registration flow here has two seconds, not a day, to obtain a minor's guardian consent.
+        Settings["PrivacySuite:Consent:MinorGuardianConsentGrace"] = "00:00:02";
+        Settings["PrivacySuite:Consent:MinorCheckInterval"] = "00:00:00.200";
         return base.InitializeAsync();
     }
 }
@@ -223,6 +226,42 @@ public sealed class VaultSweepTests(RetentionWithVaultFactory factory) : IClassF
             Helpers.Delivery, "the vault erased the minor and retention closed the item");
         Assert.Equal((HttpStatusCode.Forbidden, "erased"), await factory.Vault.ReadAsync(tokens["email"]));
         Assert.False(new VaultKeys(factory.Vault.KeyDirectory).Exists(minor, 1));
+    }
+
+    [Fact]
+    [Trait("Clause", "IWK-3.3")]
+    public async Task A_minor_registered_without_any_consent_is_reported_after_the_grace_period_and_erased_by_the_next_sweep_through_the_vault()
+    {
+        using var consent = factory.Consent.CreateProductBackendClient();
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var adult = Helpers.NewSubject("e2e-adult");
+        var minor = Helpers.NewSubject("e2e-unconsented");
+        foreach (var (subject, birthDate) in new[] { (adult, today.AddYears(-30)), (minor, today.AddYears(-10)) })
+        {
+            using var registered = await consent.PostAsJsonAsync("/v1/subjects", new { subjectId = subject, policyId = "infobird", birthDate });
+            Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
+        }
+
+        // The product stored the ten-year-old's data, but nobody ever consented for them: no consent, no guardian's.
+        var minorTokens = await factory.Vault.StoreAsync(minor, "contact", new { email = "unconsented-canary@example.cn" });
+        var adultTokens = await factory.Vault.StoreAsync(adult, "contact", new { email = "adult-canary@example.cn" });
+        foreach (var subject in new[] { minor, adult })
+        {
+            await Eventually.HoldsAsync(async () => (await Helpers.SubjectAsync(factory, subject)).GetProperty("activeTokens").GetInt32() == 1,
+                Helpers.Delivery, $"retention took stock of {subject}");
+        }
+
+        await Eventually.HoldsAsync(async () => (await Helpers.SubjectAsync(factory, minor)).GetProperty("minorDetectedAt").ValueKind != JsonValueKind.Null,
+            Helpers.Delivery, "the consent service reported the minor once the grace period passed");
+        Assert.Equal(JsonValueKind.Null, (await Helpers.SubjectAsync(factory, adult)).GetProperty("minorDetectedAt").ValueKind);
+        await Helpers.SweepAsync(factory);
+
+        await Eventually.HoldsAsync(async () => await factory.ScalarAsync<long>(
+                $"select count(*) from sweep_items where subject_id = '{minor}' and state = 'done' and reason = 'minor-without-guardian-consent' and category is null") == 1,
+            Helpers.Delivery, "the vault erased the minor and retention closed the item");
+        Assert.Equal((HttpStatusCode.Forbidden, "erased"), await factory.Vault.ReadAsync(minorTokens["email"]));
+        Assert.Equal((HttpStatusCode.OK, "adult-canary@example.cn"), await factory.Vault.ReadAsync(adultTokens["email"]));
+        Assert.NotEmpty((await Helpers.SubjectAsync(factory, minor)).GetProperty("certificates").EnumerateArray());
     }
 
     private static async Task<string> PublishGuardianAgeAsync(HttpClient consent, int guardianAge)

@@ -89,6 +89,50 @@ public sealed class OutboxAndInboxTests(NotesHostFixture fixture) : IClassFixtur
         Assert.Equal(1, await Host.WithDbAsync(db => db.InboxMessages.CountAsync(m => m.MessageId == messageId)));
     }
 
+    [Fact]
+    public async Task Batched_consumer_applies_many_events_once_each_in_few_transactions()
+    {
+        var noteId = Guid.NewGuid();
+        var tags = Enumerable.Range(0, 300).Select(i => $"t{i}").ToList();
+        await TagAsync(noteId, tags);
+
+        await Eventually.HoldsAsync(
+            async () => await Host.WithDbAsync(db => db.NoteTags.CountAsync(t => t.NoteId == noteId)) == tags.Count,
+            Delivery, "every tag applied");
+
+        // Redelivered, as a broker would after a lost ack: found claimed, applied nothing more.
+        var messageIds = await Host.WithDbAsync(db => db.OutboxFor(noteId).Select(m => m.MessageId).ToListAsync());
+        var bus = Host.Services.GetRequiredService<IBus>();
+        await bus.Publish(new NoteTagged(noteId, tags[0]), ctx => ctx.MessageId = messageIds[0]);
+        await TagAsync(noteId, ["sentinel"]);
+        await Eventually.HoldsAsync(
+            () => Host.WithDbAsync(db => db.NoteTags.AnyAsync(t => t.NoteId == noteId && t.Tag == "sentinel")), Delivery, "the sentinel tag");
+        await Task.Delay(500);
+
+        Assert.True(await Host.WithDbAsync(db => db.NoteTags.Where(t => t.NoteId == noteId).AllAsync(t => t.Applied == 1)), "each tag applied exactly once");
+        // An inbox claim's processed_at is its transaction's start: distinct values count the transactions.
+        var transactions = await Host.WithDbAsync(db => db.InboxMessages
+            .Where(m => messageIds.Contains(m.MessageId) && m.Consumer == nameof(RecordNoteTagsInBatches))
+            .Select(m => m.ProcessedAt).Distinct().CountAsync());
+        Assert.InRange(transactions, 1, tags.Count / 5);
+    }
+
+    [Fact]
+    public async Task A_poison_message_in_a_batch_spoils_none_of_the_others()
+    {
+        var noteId = Guid.NewGuid();
+        var tags = Enumerable.Range(0, 40).Select(i => i == 17 ? NoteTagged.Poison : $"t{i}").ToList();
+        await TagAsync(noteId, tags);
+
+        await Eventually.HoldsAsync(
+            async () => await Host.WithDbAsync(db => db.NoteTags.CountAsync(t => t.NoteId == noteId)) == tags.Count - 1,
+            Delivery, "every tag but the poison applied");
+        await Task.Delay(1000); // the poison's batch is being retried meanwhile: nothing may be applied twice
+
+        Assert.True(await Host.WithDbAsync(db => db.NoteTags.Where(t => t.NoteId == noteId).AllAsync(t => t.Applied == 1)), "each tag applied exactly once");
+        Assert.False(await Host.WithDbAsync(db => db.NoteTags.AnyAsync(t => t.NoteId == noteId && t.Tag == NoteTagged.Poison)));
+    }
+
     [Theory]
     [InlineData("{}")]
     [InlineData("""{"text":""}""")]
@@ -125,6 +169,19 @@ public sealed class OutboxAndInboxTests(NotesHostFixture fixture) : IClassFixtur
         using var response = await Host.Client.PostAsJsonAsync("/notes", new { text });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<Note>())!;
+    }
+
+    /// <summary>One committed change that raises an event per tag, as a bulk operation of a service would.</summary>
+    private async Task TagAsync(Guid noteId, IEnumerable<string> tags)
+    {
+        await using var scope = Host.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<NotesDbContext>();
+        foreach (var tag in tags)
+        {
+            db.AddIntegrationEvent(new NoteTagged(noteId, tag), DateTimeOffset.UtcNow);
+        }
+
+        await db.SaveChangesAsync();
     }
 
     private Task<bool> EffectAppliedAsync(Guid noteId, int times) =>

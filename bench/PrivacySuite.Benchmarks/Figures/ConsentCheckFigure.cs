@@ -61,44 +61,51 @@ public sealed class ConsentCheckFigure : IFigure
 
         // Baseline, service, baseline: the mean of the two baselines absorbs a noisy neighbour that favours either side.
         await Wrk.RunAsync($"{bare.Url}/v1/consents/check?subjectId=x&purpose=p", Connections, Warmup, headers: headers, cancellationToken: cancellationToken);
-        var bare1 = await RunWrkAsync(context, "bare Kestrel", bare.Url, headers, cancellationToken);
+        var bare1 = await RunWrkAsync(context, "bare Kestrel", bare.Url, headers, () => ProcessCpu.Read().DotnetMs, cancellationToken);
         await Wrk.RunAsync(service.Url, Connections, Warmup, luaScript: Script, headers: headers, cancellationToken: cancellationToken);
-        var consent = await RunWrkAsync(context, "consent check", service.Url, headers, cancellationToken);
+        var consent = await RunWrkAsync(context, "consent check", service.Url, headers, () => ProcessCpu.OfProcess(service.ProcessId), cancellationToken);
         foreach (var line in service.Notable())
         {
             context.Progress($"service: {line}");
         }
 
-        var bare2 = await RunWrkAsync(context, "bare Kestrel", bare.Url, headers, cancellationToken);
-        var baseline = (bare1.RequestsPerSecond + bare2.RequestsPerSecond) / 2;
+        var bare2 = await RunWrkAsync(context, "bare Kestrel", bare.Url, headers, () => ProcessCpu.Read().DotnetMs, cancellationToken);
+        var baseline = (bare1.Wrk.RequestsPerSecond + bare2.Wrk.RequestsPerSecond) / 2;
 
         return
         [
             new FigureResult(
-                $"consent-check ratio={Measure.Ratio(consent.RequestsPerSecond / baseline)} p99_ms={Measure.Number(consent.P99Ms, "0.00")}",
+                $"consent-check ratio={Measure.Ratio(consent.Wrk.RequestsPerSecond / baseline)} p99_ms={Measure.Number(consent.Wrk.P99Ms, "0.00")}",
                 new Dictionary<string, string>
                 {
-                    ["consent_req_s"] = Measure.Number(consent.RequestsPerSecond),
-                    ["consent_p50_ms"] = Measure.Number(consent.P50Ms, "0.00"),
-                    ["bare_req_s"] = $"{Measure.Number(bare1.RequestsPerSecond)} and {Measure.Number(bare2.RequestsPerSecond)}",
-                    ["bare_p99_ms"] = $"{Measure.Number(bare1.P99Ms, "0.00")} and {Measure.Number(bare2.P99Ms, "0.00")}",
+                    ["consent_req_s"] = Measure.Number(consent.Wrk.RequestsPerSecond),
+                    ["consent_p50_ms"] = Measure.Number(consent.Wrk.P50Ms, "0.00"),
+                    ["bare_req_s"] = $"{Measure.Number(bare1.Wrk.RequestsPerSecond)} and {Measure.Number(bare2.Wrk.RequestsPerSecond)}",
+                    ["bare_p99_ms"] = $"{Measure.Number(bare1.Wrk.P99Ms, "0.00")} and {Measure.Number(bare2.Wrk.P99Ms, "0.00")}",
+                    // Server CPU per answered request: what the check costs, which a busy neighbour changes far less than req/s.
+                    ["server_cpu_us_per_request"] = $"consent {Measure.Number(consent.CpuMicrosPerRequest, "0.0")}, bare {Measure.Number(bare1.CpuMicrosPerRequest, "0.0")} and {Measure.Number(bare2.CpuMicrosPerRequest, "0.0")}",
                     ["subjects"] = Measure.Number(Subjects),
                     ["connections"] = Measure.Number(Connections),
-                    ["non_2xx"] = Measure.Number(consent.Non2xx),
+                    ["non_2xx"] = Measure.Number(consent.Wrk.Non2xx),
                 }),
         ];
     }
 
-    private static async Task<WrkResult> RunWrkAsync(BenchContext context, string what, string url, IReadOnlyDictionary<string, string> headers, CancellationToken cancellationToken)
+    private sealed record Run(WrkResult Wrk, double CpuMicrosPerRequest);
+
+    private static async Task<Run> RunWrkAsync(
+        BenchContext context, string what, string url, IReadOnlyDictionary<string, string> headers, Func<double> serverCpuMs, CancellationToken cancellationToken)
     {
+        var cpuBefore = serverCpuMs();
         var result = await Wrk.RunAsync(url, Connections, Duration, luaScript: Script, headers: headers, cancellationToken: cancellationToken);
+        var cpuMicrosPerRequest = (serverCpuMs() - cpuBefore) * 1000 / Math.Max(1, result.Requests);
         if (result.Non2xx > 0 || result.SocketErrors > 0)
         {
             throw new InvalidOperationException($"{what}: {result.Non2xx} non-2xx answers and {result.SocketErrors} socket errors; the figure would be meaningless.");
         }
 
-        context.Progress($"{what}: {result.RequestsPerSecond:0} req/s, p50 {result.P50Ms:0.00} ms, p99 {result.P99Ms:0.00} ms");
-        return result;
+        context.Progress($"{what}: {result.RequestsPerSecond:0} req/s, p50 {result.P50Ms:0.00} ms, p99 {result.P99Ms:0.00} ms, server CPU {cpuMicrosPerRequest:0.0} µs/request");
+        return new Run(result, cpuMicrosPerRequest);
     }
 
     private static async Task<RunningService> StartServiceAsync(
@@ -122,6 +129,12 @@ public sealed class ConsentCheckFigure : IFigure
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__PrivacySuite.Consent"] = "Information",
         };
+        // Runtime settings given to the bench reach the service too: DOTNET_PerfMapEnabled=1 to profile it with perf, GC experiments.
+        foreach (var key in Environment.GetEnvironmentVariables().Keys.Cast<string>().Where(k => k.StartsWith("DOTNET_", StringComparison.Ordinal)))
+        {
+            environment[key] = Environment.GetEnvironmentVariable(key);
+        }
+
         foreach (var (key, value) in credentials.ToEnvironment())
         {
             environment[key] = value;
@@ -223,6 +236,8 @@ public sealed class ConsentCheckFigure : IFigure
         }
 
         public string Url => url;
+
+        public int ProcessId => process.Id;
 
         /// <summary>The service's log line saying its decision cache was filled (or why not).</summary>
         public Task<string> Preloaded => preloaded;

@@ -17,8 +17,10 @@ namespace PrivacySuite.Benchmarks.Figures;
 
 /// <summary>
 /// A campaign of 100,000 e-mails through the real notification service (its own process, configured through Aspire's
-/// contract): API request, contacts fetched per subject from a vault stand-in, the at-most-once ledger, SMTP to maildev,
-/// NoticeDelivered through the outbox. Baseline: plain MassTransit publish + consume of as many messages, same run.
+/// contract): API request, contacts fetched in batches from a vault stand-in (the vault's batch contract), the
+/// at-most-once ledger, SMTP to maildev, NoticeDelivered through the outbox. Baseline: plain MassTransit publish +
+/// consume of as many messages, same run. Also reported: what maildev accepts from a bare pipelined SMTP client with as
+/// many connections (the ceiling the campaign cannot pass), and CPU per 1,000 e-mails of each process.
 /// </summary>
 public sealed class NotificationsFigure : IFigure
 {
@@ -33,32 +35,36 @@ public sealed class NotificationsFigure : IFigure
 
     public string Name => "notifications";
 
+    private static string SmtpServerName => Environment.GetEnvironmentVariable("PRIVACYSUITE_BENCH_SMTP") is "smtp-sink" ? "smtp-sink" : "maildev";
+
     public string Description =>
-        $"{Messages:N0} e-mails: a notification campaign over real SMTP (maildev) with vault look-ups, ledger and outbox, vs plain MassTransit publish + consume of {Messages:N0} messages, same run.";
+        $"{Messages:N0} e-mails: a notification campaign over real SMTP ({SmtpServerName}) with vault look-ups, ledger and outbox, vs plain MassTransit publish + consume of {Messages:N0} messages, same run.";
 
     public async Task<IReadOnlyList<FigureResult>> RunAsync(BenchContext context, CancellationToken cancellationToken)
     {
         var infrastructure = await context.InfrastructureAsync();
-        var stateDir = Path.Combine(infrastructure.StateDir, "maildev");
-        await using var mail = new MailDevServer(new MailDevServerOptions("maildev-bench", stateDir, Ports.GetFree(), Ports.GetFree()), _ => { });
-        await mail.StartAsync(cancellationToken);
-        context.Progress("infrastructure up (PostgreSQL durable, RabbitMQ, maildev)");
+        await using var mail = await SmtpSink.StartAsync(infrastructure.StateDir, cancellationToken);
+        context.Progress($"infrastructure up (PostgreSQL durable, RabbitMQ, {mail.Name})");
 
         var plain1 = await PlainMassTransit.MeasureAsync(context, await infrastructure.CreateVirtualHostAsync("bench_plain"), WarmUp, Messages, Producers, cancellationToken);
         var (campaign, details) = await RunCampaignAsync(context, infrastructure, mail, cancellationToken);
         var plain2 = await PlainMassTransit.MeasureAsync(context, await infrastructure.CreateVirtualHostAsync("bench_plain"), WarmUp, Messages, Producers, cancellationToken);
         var plain = (plain1.Warm + plain2.Warm) / 2;
+        var ceiling = await SmtpCeilingAsync(context, mail, cancellationToken);
 
         details["campaign_mail_s"] = Measure.Number(campaign.Warm);
         details["plain_msg_s"] = $"{Measure.Number(plain1.Warm)} and {Measure.Number(plain2.Warm)}";
+        details["plain_cpu_ms_per_1000"] = $"{plain1.CpuPerThousand} and {plain2.CpuPerThousand}";
+        details[$"{mail.Name}_alone_mail_s"] = $"{Measure.Number(ceiling.Rate)} ({SmtpConnections} pipelined connections, {Measure.Number(ceiling.Messages)} mails, {mail.Name} CPU {Measure.Number(ceiling.CpuMsPerThousand)} ms per 1,000)";
         details["warm_up_round_msg_s"] = $"campaign {Measure.Number(campaign.Cold)}, plain {Measure.Number(plain1.Cold)} and {Measure.Number(plain2.Cold)}";
         details["warm_up_messages"] = Measure.Number(WarmUp);
         details["messages"] = Measure.Number(Messages);
+        context.Progress(string.Join(", ", details.Select(d => $"{d.Key} {d.Value}")));
         return [new FigureResult($"notify-campaign ratio={Measure.Ratio(campaign.Warm / plain)}", details)];
     }
 
     private static async Task<(Rates Rates, Dictionary<string, string> Details)> RunCampaignAsync(
-        BenchContext context, PrivacySuite.Testing.SuiteInfrastructure infrastructure, MailDevServer mail, CancellationToken cancellationToken)
+        BenchContext context, PrivacySuite.Testing.SuiteInfrastructure infrastructure, SmtpSink mail, CancellationToken cancellationToken)
     {
         var credentials = DevCredentials.Generate();
         var signingKey = Convert.FromBase64String(credentials.SigningKey);
@@ -81,6 +87,20 @@ public sealed class NotificationsFigure : IFigure
             ["PrivacySuite__Notifications__RatePerSecond__email"] = "1000000",
             ["DOTNET_gcServer"] = "0",
         };
+        // A probe may try the service's own settings (PrivacySuite__Notifications__Concurrency=...) and runtime settings
+        // (PRIVACYSUITE_BENCH_SERVICE_DOTNET_TieredPGO=0 becomes DOTNET_TieredPGO=0 for the service only); run those with --no-record.
+        foreach (var (key, value) in Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>().Select(e => ((string)e.Key, (string?)e.Value)))
+        {
+            var name = key.StartsWith("PrivacySuite__Notifications__", StringComparison.Ordinal) ? key
+                : key.StartsWith("PRIVACYSUITE_BENCH_SERVICE_DOTNET_", StringComparison.Ordinal) ? key["PRIVACYSUITE_BENCH_SERVICE_".Length..]
+                : null;
+            if (name is not null)
+            {
+                environment[name] = value;
+                context.Progress($"service setting from the environment: {name}={value}");
+            }
+        }
+
         var dll = Path.Combine(RepositoryRoot(), "services", "Notifications", "bin", "Release", "net10.0", "PrivacySuite.Notifications.dll");
         await using var service = ChildProcess.Start("dotnet", [dll], environment, line => { if (line.Contains("fail", StringComparison.OrdinalIgnoreCase)) context.Progress($"service: {line}"); },
             workingDirectory: Path.GetDirectoryName(dll));
@@ -138,22 +158,54 @@ public sealed class NotificationsFigure : IFigure
 
         var (cold, warmUpFinal) = await CampaignAsync("warm", WarmUp);
         var lookupsBefore = vault.Calls;
+        var subjectsBefore = vault.Subjects;
+        var pgBefore = await PostgresCounters.ReadAsync(database, cancellationToken);
+        var cpuBefore = (ProcessCpu.Read(), CpuMs(service.Id), CpuMs(mail.ProcessId));
         var (rate, final) = await CampaignAsync("bench", Messages);
-        var received = Directory.EnumerateFiles(Path.Combine(mail.Options.StateDir, mail.Options.Name, "mail"), "*.eml").Count();
+        var cpuAfter = (ProcessCpu.Read(), CpuMs(service.Id), CpuMs(mail.ProcessId));
+        var shared = (cpuAfter.Item1 - cpuBefore.Item1).PerThousand(Messages);
+        var serviceCpu = (cpuAfter.Item2 - cpuBefore.Item2) * 1000 / Messages;
+        var mailCpu = (cpuAfter.Item3 - cpuBefore.Item3) * 1000 / Messages;
+        var pgAfter = await PostgresCounters.ReadAsync(database, cancellationToken);
+        var hot = await HotUpdatesAsync(database, cancellationToken);
+        var received = mail.Received();
         await service.StopAsync(ChildProcess.SigTerm, TimeSpan.FromSeconds(20));
         if (warmUpFinal.Delivered != WarmUp || final.Delivered != Messages || received != WarmUp + Messages)
         {
             throw new InvalidOperationException(
-                $"The campaigns delivered {warmUpFinal.Delivered} and {final.Delivered} and maildev holds {received} mails; expected {WarmUp} and {Messages}, {WarmUp + Messages} in all.");
+                $"The campaigns delivered {warmUpFinal.Delivered} and {final.Delivered} and {mail.Name} holds {received} mails; expected {WarmUp} and {Messages}, {WarmUp + Messages} in all.");
         }
 
-        context.Progress($"campaign: {rate:0} e-mails/s (warm-up round {cold:0} e-mails/s), maildev holds {received:N0}");
+        context.Progress($"campaign: {rate:0} e-mails/s (warm-up round {cold:0} e-mails/s), {mail.Name} holds {received:N0}");
         return (new Rates(cold, rate), new Dictionary<string, string>
         {
             ["campaign_seconds"] = Measure.Number(Messages / rate, "0.0"),
-            ["maildev_received"] = Measure.Number(received),
-            ["vault_lookups"] = Measure.Number(vault.Calls - lookupsBefore),
+            [$"{mail.Name}_received"] = Measure.Number(received),
+            ["vault_calls"] = $"{Measure.Number(vault.Calls - lookupsBefore)} for {Measure.Number(vault.Subjects - subjectsBefore)} subjects",
+            ["pg_transactions_per_email"] = Measure.Number((double)(pgAfter.Transactions - pgBefore.Transactions) / Messages, "0.00"),
+            ["wal_flushes_per_email"] = Measure.Number((double)(pgAfter.WalFlushes - pgBefore.WalFlushes) / Messages, "0.00"),
+            ["hot_updates"] = hot,
+            ["cpu_ms_per_1000"] = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{serviceCpu + mailCpu + shared.TotalMs:0} (notifications {serviceCpu:0}, {mail.Name} {mailCpu:0}, PostgreSQL {shared.PostgresMs:0}, RabbitMQ {shared.RabbitMqMs:0}, bench and vault stand-in {shared.DotnetMs:0})"),
         });
+    }
+
+    /// <summary>Heap-only updates of the two tables every e-mail updates, over both rounds: what their fillfactor buys.</summary>
+    private static async Task<string> HotUpdatesAsync(string database, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            "select relname || ' ' || n_tup_hot_upd || ' of ' || n_tup_upd from pg_stat_user_tables where relname in ('deliveries', 'send_attempts') order by relname",
+            connection);
+        var parts = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            parts.Add(reader.GetString(0));
+        }
+
+        return string.Join(", ", parts);
     }
 
     private static async Task<long> UnsentEventsAsync(string database, CancellationToken cancellationToken)
@@ -204,14 +256,21 @@ public sealed class NotificationsFigure : IFigure
         var app = builder.Build();
         var standIn = new VaultStandIn(app);
 
-        // The vault's contract: GET /v1/subjects/{id}/contacts for role service.
-        app.MapGet("/v1/subjects/{subjectId}/contacts", (string subjectId, HttpRequest request) =>
+        // The vault's batch contract: POST /v1/subjects/contacts { subjectIds: [...] } for role service.
+        app.MapPost("/v1/subjects/contacts", (ContactsLookup lookup, HttpRequest request) =>
         {
             Interlocked.Increment(ref standIn.Calls);
+            Interlocked.Add(ref standIn.Subjects, lookup.SubjectIds.Count);
             var header = request.Headers.Authorization.ToString();
             return header.StartsWith("Bearer ", StringComparison.Ordinal) &&
                    BearerTokens.Validate(signingKey, header[7..], DateTimeOffset.UtcNow) is { } claims && claims.Roles.Contains(SuiteRoles.Service)
-                ? Results.Json(new { language = "en", channels = new[] { new { channel = "email", address = $"{subjectId}@bench.example" } } })
+                ? Results.Json(new
+                {
+                    subjects = lookup.SubjectIds.Select(id => new
+                    {
+                        subjectId = id, status = "found", language = "en", channels = new[] { new { channel = "email", address = $"{id}@bench.example" } },
+                    }),
+                })
                 : Results.Unauthorized();
         });
         await app.StartAsync();
@@ -234,9 +293,145 @@ public sealed class NotificationsFigure : IFigure
 
     private sealed record Progress(Guid RequestId, int Pending, int Delivered, int Failed);
 
+    private sealed record ContactsLookup(IReadOnlyList<string> SubjectIds);
+
+    private sealed record Ceiling(double Rate, int Messages, double CpuMsPerThousand);
+
+    // The best of 1 to 64 pipelined sessions in a probe on this machine (more sessions cost maildev more per mail).
+    private const int SmtpConnections = 32;
+
+    private static double CpuMs(int processId)
+    {
+        using var process = System.Diagnostics.Process.GetProcessById(processId);
+        return process.TotalProcessorTime.TotalMilliseconds;
+    }
+
+    /// <summary>
+    /// What the SMTP server accepts from a bare client: the campaign's message size, pipelined MAIL/RCPT/DATA, sessions
+    /// reused, no database, no vault. No campaign through that server can be faster than this.
+    /// </summary>
+    private static async Task<Ceiling> SmtpCeilingAsync(BenchContext context, SmtpSink mail, CancellationToken cancellationToken)
+    {
+        var count = Math.Max(1000, Messages / 5);
+        var body = System.Text.Encoding.ASCII.GetBytes(
+            "From: notices@privacysuite.local\r\nTo: ceiling@bench.example\r\nSubject: =?UTF-8?B?UHJpdmFjeSBwb2xpY3kgdXBkYXRl?=\r\n" +
+            "Message-ID: <ceiling@privacysuite>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+            string.Join("\r\n", Enumerable.Repeat(new string('Q', 76), 12)) + "\r\n.\r\n");
+        var next = 0;
+        var cpu = CpuMs(mail.ProcessId);
+        var elapsed = await Measure.TimeAsync(() => Task.WhenAll(Enumerable.Range(0, SmtpConnections).Select(async _ =>
+        {
+            using var tcp = new System.Net.Sockets.TcpClient { NoDelay = true };
+            await tcp.ConnectAsync("127.0.0.1", mail.Port, cancellationToken);
+            var stream = tcp.GetStream();
+            using var reader = new StreamReader(stream, System.Text.Encoding.ASCII);
+            async Task<int> ReplyAsync()
+            {
+                while (true)
+                {
+                    var line = await reader.ReadLineAsync(cancellationToken) ?? throw new IOException("The SMTP server closed the connection.");
+                    if (line.Length == 3 || line[3] != '-')
+                    {
+                        return int.Parse(line.AsSpan(0, 3), provider: System.Globalization.CultureInfo.InvariantCulture);
+                    }
+                }
+            }
+
+            await ReplyAsync();
+            await stream.WriteAsync("EHLO ceiling\r\n"u8.ToArray(), cancellationToken);
+            await ReplyAsync();
+            int i;
+            while ((i = Interlocked.Increment(ref next)) <= count)
+            {
+                await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"MAIL FROM:<notices@privacysuite.local>\r\nRCPT TO:<ceiling-{i}@bench.example>\r\nDATA\r\n"), cancellationToken);
+                if (await ReplyAsync() != 250 | await ReplyAsync() != 250 | await ReplyAsync() != 354)
+                {
+                    throw new InvalidOperationException("The SMTP server refused a message of the ceiling round.");
+                }
+
+                await stream.WriteAsync(body, cancellationToken);
+                if (await ReplyAsync() != 250)
+                {
+                    throw new InvalidOperationException("The SMTP server did not accept a message of the ceiling round.");
+                }
+            }
+        })));
+        var ceiling = new Ceiling(count / elapsed.TotalSeconds, count, (CpuMs(mail.ProcessId) - cpu) * 1000 / count);
+        context.Progress($"{mail.Name} alone: {ceiling.Rate:0} mails/s from a bare pipelined client ({SmtpConnections} connections)");
+        return ceiling;
+    }
+
+    /// <summary>
+    /// The SMTP server the campaign sends to: maildev (npm, the suite's development and test server, the issue's), or
+    /// with PRIVACYSUITE_BENCH_SMTP=smtp-sink Postfix's smtp-sink (Debian package postfix), a C test server that
+    /// writes each message to a file, to see the campaign's own path without maildev's cost (run with --no-record).
+    /// </summary>
+    private sealed class SmtpSink : IAsyncDisposable
+    {
+        private readonly IAsyncDisposable _server;
+        private readonly Func<int> _received;
+
+        private SmtpSink(string name, int port, int processId, IAsyncDisposable server, Func<int> received)
+        {
+            (Name, Port, ProcessId, _server, _received) = (name, port, processId, server, received);
+        }
+
+        public string Name { get; }
+
+        public int Port { get; }
+
+        public int ProcessId { get; }
+
+        public string ConnectionString => $"smtp://127.0.0.1:{Port}";
+
+        public int Received() => _received();
+
+        public static async Task<SmtpSink> StartAsync(string stateDir, CancellationToken cancellationToken)
+        {
+            if (Environment.GetEnvironmentVariable("PRIVACYSUITE_BENCH_SMTP") is not "smtp-sink")
+            {
+                var maildev = new MailDevServer(new MailDevServerOptions("maildev-bench", Path.Combine(stateDir, "maildev"), Ports.GetFree(), Ports.GetFree()), _ => { });
+                await maildev.StartAsync(cancellationToken);
+                var mailDir = Path.Combine(stateDir, "maildev", "maildev-bench", "mail");
+                return new SmtpSink("maildev", maildev.Options.SmtpPort, maildev.Process!.Id, maildev,
+                    () => Directory.EnumerateFiles(mailDir, "*.eml").Count());
+            }
+
+            const string program = "/usr/sbin/smtp-sink";
+            if (!File.Exists(program))
+            {
+                throw new InvalidOperationException("smtp-sink is missing: apt-get install -y --no-install-recommends postfix (choose 'No configuration').");
+            }
+
+            // smtp-sink drops root for the named user, who must be able to write the dump folder.
+            var dumps = Path.Combine(stateDir, "smtp-sink");
+            Directory.CreateDirectory(dumps);
+            File.SetUnixFileMode(dumps, (UnixFileMode)0x1FF);
+            var port = Ports.GetFree();
+            var sink = ChildProcess.Start(program, ["-u", "nobody", "-d", Path.Combine(dumps, "%H%M%S."), $"127.0.0.1:{port}", "256"],
+                new Dictionary<string, string?>(), _ => { });
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+            while (!await Ports.AcceptsConnectionsAsync(port, cancellationToken))
+            {
+                if (sink.HasExited || DateTime.UtcNow > deadline)
+                {
+                    throw new InvalidOperationException("smtp-sink did not start.");
+                }
+
+                await Task.Delay(50, cancellationToken);
+            }
+
+            return new SmtpSink("smtp-sink", port, sink.Id, sink, () => Directory.EnumerateFiles(dumps).Count());
+        }
+
+        public ValueTask DisposeAsync() => _server.DisposeAsync();
+    }
+
     private sealed class VaultStandIn(WebApplication app) : IAsyncDisposable
     {
         public int Calls;
+
+        public int Subjects;
 
         public string Address { get; set; } = "";
 

@@ -14,7 +14,7 @@ public sealed record OutboxBenchEvent(int Sequence);
 
 public sealed class OutboxBenchDbContext(DbContextOptions<OutboxBenchDbContext> options) : ServiceDbContext(options);
 
-public sealed class CountOutboxBenchEvent(OutboxBenchDbContext db, Arrivals arrivals) : InboxConsumer<OutboxBenchEvent, OutboxBenchDbContext>(db)
+public sealed class CountOutboxBenchEvent(OutboxBenchDbContext db, Arrivals arrivals) : InboxBatchConsumer<OutboxBenchEvent, OutboxBenchDbContext>(db)
 {
     protected override Task HandleAsync(ConsumeContext<OutboxBenchEvent> context)
     {
@@ -24,8 +24,9 @@ public sealed class CountOutboxBenchEvent(OutboxBenchDbContext db, Arrivals arri
 }
 
 /// <summary>
-/// The suite's reliable path (commit the event with its change, relay with confirms, consume with the inbox) against
-/// plain MassTransit (publish with confirms, consume) on the same broker, same queue type, same producer concurrency.
+/// The suite's reliable path (commit the event with its change, relay with confirms, consume with the inbox, in batches
+/// as the suite's high-volume consumers take them) against plain MassTransit (publish with confirms, consume) on the
+/// same broker, same queue type, same producer concurrency.
 /// </summary>
 public sealed class OutboxFigure : IFigure
 {
@@ -35,7 +36,7 @@ public sealed class OutboxFigure : IFigure
     public string Name => "outbox";
 
     public string Description =>
-        $"{Messages:N0} events end to end: transactional outbox + relay + inbox consumer vs plain MassTransit publish + consume, same broker and run.";
+        $"{Messages:N0} events end to end: transactional outbox + relay + batched inbox consumer vs plain MassTransit publish + consume, same broker and run.";
 
     public async Task<IReadOnlyList<FigureResult>> RunAsync(BenchContext context, CancellationToken cancellationToken)
     {
@@ -82,7 +83,7 @@ public sealed class OutboxFigure : IFigure
         builder.Services.AddSingleton(arrivals);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.AddServiceDatabase<OutboxBenchDbContext>("benchdb");
-        builder.AddMessaging<OutboxBenchDbContext>("bench-outbox", bus => bus.AddConsumer<CountOutboxBenchEvent>());
+        builder.AddMessaging<OutboxBenchDbContext>("bench-outbox", bus => bus.AddInboxBatchConsumer<CountOutboxBenchEvent>());
         using var host = builder.Build();
         await host.StartAsync(cancellationToken);
 

@@ -14,7 +14,8 @@ namespace PrivacySuite.Benchmarks.Figures;
 /// <summary>
 /// The retention sweep over 1,000,000 expired inventory records against a bare batched DELETE of the same rows, each on
 /// its own copy of one seeded database, in the same run. The sweep does what production does per batch: lock holds,
-/// decide, record sweep items, mark tokens, queue the vault requests in the outbox, move the cursor, commit.
+/// decide, delete the inventory rows that go, record sweep items, queue the vault requests in the outbox (many removals
+/// per message), move the cursor, commit.
 /// </summary>
 public sealed class RetentionFigure : IFigure
 {
@@ -26,7 +27,7 @@ public sealed class RetentionFigure : IFigure
     public string Name => "retention";
 
     public string Description =>
-        $"{Records:N0} expired records ({Subjects:N0} subjects) swept (decide, sweep items, outbox, mark) vs a bare batched DELETE of the same rows, same run.";
+        $"{Records:N0} expired records ({Subjects:N0} subjects) swept (decide, delete, sweep items, outbox) vs a bare batched DELETE of the same rows, same run.";
 
     public async Task<IReadOnlyList<FigureResult>> RunAsync(BenchContext context, CancellationToken cancellationToken)
     {
@@ -42,7 +43,7 @@ public sealed class RetentionFigure : IFigure
         NpgsqlConnection.ClearAllPools(); // a template database must have no open connections
 
         var delete1 = await RunDeleteAsync(context, await CopyAsync(postgres, template, "delete1", cancellationToken), cancellationToken);
-        var (sweep, peakWorkingSet, peakManaged, requests) = await RunSweepAsync(context, await CopyAsync(postgres, template, "sweep", cancellationToken), cancellationToken);
+        var (sweep, peakWorkingSet, peakManaged, requests, messages) = await RunSweepAsync(context, await CopyAsync(postgres, template, "sweep", cancellationToken), cancellationToken);
         var delete2 = await RunDeleteAsync(context, await CopyAsync(postgres, template, "delete2", cancellationToken), cancellationToken);
         var delete = (delete1 + delete2) / 2;
 
@@ -55,6 +56,7 @@ public sealed class RetentionFigure : IFigure
                     ["sweep_records_s"] = Measure.Number(Records / sweep.TotalSeconds),
                     ["delete_s"] = $"{Measure.Number(delete1.TotalSeconds, "0.0")} and {Measure.Number(delete2.TotalSeconds, "0.0")}",
                     ["vault_requests"] = Measure.Number(requests),
+                    ["vault_messages"] = Measure.Number(messages),
                     ["peak_working_set_mb"] = Measure.Number(peakWorkingSet / 1048576.0),
                     ["peak_managed_heap_mb"] = Measure.Number(peakManaged / 1048576.0),
                     ["subjects_per_batch"] = Measure.Number(new RetentionOptions().SubjectsPerBatch),
@@ -139,7 +141,7 @@ public sealed class RetentionFigure : IFigure
         return deleted == Records ? elapsed : throw new InvalidOperationException($"The baseline deleted {deleted} rows, not {Records}.");
     }
 
-    private static async Task<(TimeSpan Elapsed, long PeakWorkingSet, long PeakManaged, long Requests)> RunSweepAsync(
+    private static async Task<(TimeSpan Elapsed, long PeakWorkingSet, long PeakManaged, long Requests, long Messages)> RunSweepAsync(
         BenchContext context, string connectionString, CancellationToken cancellationToken)
     {
         var builder = Host.CreateApplicationBuilder();
@@ -187,15 +189,20 @@ public sealed class RetentionFigure : IFigure
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
         await using var check = new NpgsqlCommand(
-            "select (select tokens_requested from sweeps where id = @id), (select count(*) from outbox_messages), (select count(*) from inventory_items where state = 'active')", connection);
+            """
+            select (select tokens_requested from sweeps where id = @id),
+                   (select count(*) from sweep_items where sweep_id = @id),
+                   (select count(*) from outbox_messages),
+                   (select count(*) from inventory_items)
+            """, connection);
         check.Parameters.AddWithValue("id", sweepId);
         await using var reader = await check.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
-        var (tokens, requests, left) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+        var (tokens, requests, messages, left) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
         await host.StopAsync(cancellationToken);
-        context.Progress($"sweep: {tokens:N0} records in {requests:N0} vault requests, {elapsed.TotalSeconds:0.0} s, peak working set {peakWorkingSet / 1048576.0:0} MB");
+        context.Progress($"sweep: {tokens:N0} records in {requests:N0} vault requests ({messages:N0} messages), {elapsed.TotalSeconds:0.0} s, peak working set {peakWorkingSet / 1048576.0:0} MB");
         return tokens == Records && left == 0
-            ? (elapsed, peakWorkingSet, peakManaged, requests)
+            ? (elapsed, peakWorkingSet, peakManaged, requests, messages)
             : throw new InvalidOperationException($"The sweep requested {tokens} records and left {left} active, not {Records} and 0.");
     }
 }

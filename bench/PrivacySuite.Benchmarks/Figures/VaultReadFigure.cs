@@ -93,10 +93,10 @@ public sealed class VaultReadFigure : IFigure
         var bareSide = headers is null;
         var counters = await PostgresCounters.ReadAsync(database, ct);
         var before = ProcessCpu.Read();
-        var vaultBefore = ProcessCpu.OfProcessTree(vaultProcessId);
+        var vaultBefore = ProcessCpu.OfProcess(vaultProcessId);
         var result = await Wrk.RunAsync(url, Connections, Duration, luaScript: script, headers: headers, cancellationToken: ct);
         var used = ProcessCpu.Read() - before;
-        var server = bareSide ? used.DotnetMs : ProcessCpu.OfProcessTree(vaultProcessId) - vaultBefore;
+        var server = bareSide ? used.DotnetMs : ProcessCpu.OfProcess(vaultProcessId) - vaultBefore;
         var after = await PostgresCounters.ReadAsync(database, ct);
         var perThousand = 1000.0 / Math.Max(1, result.Requests);
         var cpu = string.Create(System.Globalization.CultureInfo.InvariantCulture,

@@ -14,12 +14,15 @@ public static class ConsentExtensions
         builder.Services.AddOptions<ConsentOptions>().BindConfiguration(ConsentOptions.SectionName)
             .Validate(o => o.DecisionCacheMaxAge > TimeSpan.Zero && o.DecisionCacheMaxEntries > 0,
                 "PrivacySuite:Consent:DecisionCacheMaxAge and DecisionCacheMaxEntries must be positive.")
+            .Validate(o => o.MinorGuardianConsentGrace >= TimeSpan.Zero && o.MinorCheckInterval > TimeSpan.Zero,
+                "PrivacySuite:Consent:MinorGuardianConsentGrace must not be negative and MinorCheckInterval must be positive.")
             .ValidateOnStart();
         builder.Services.AddSingleton<PurposeCatalogue>();
         builder.Services.AddSingleton<DecisionCache>();
         builder.Services.AddSingleton<ReceiptSigner>();
         builder.Services.AddSingleton<SubjectStateReader>();
         builder.Services.AddHostedService<DecisionInvalidationEndpoint>();
+        builder.Services.AddHostedService<MinorCheckWorker>();
         return builder;
     }
 }

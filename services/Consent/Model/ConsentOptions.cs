@@ -16,4 +16,13 @@ public sealed class ConsentOptions
 
     /// <summary>Bound on cached subjects per replica; past it the cache starts again empty.</summary>
     public int DecisionCacheMaxEntries { get; set; } = 1_000_000;
+
+    /// <summary>
+    /// IWK-3.3: how long after registration a minor may go without a guardian's consent (the time the registration flow
+    /// has to obtain it); a minor still without one then is reported to retention, which erases the subject.
+    /// </summary>
+    public TimeSpan MinorGuardianConsentGrace { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>How often registrations past the grace period are looked at (real time).</summary>
+    public TimeSpan MinorCheckInterval { get; set; } = TimeSpan.FromMinutes(5);
 }

@@ -2,8 +2,11 @@ using MassTransit;
 
 namespace PrivacySuite.Incidents.IntegrationEvents;
 
-/// <summary>Counts a delivered notice of a campaign batch (Notifications answers with the batch id as request id).</summary>
-public sealed class CountDeliveredNoticeOnNoticeDelivered(IncidentsDbContext db) : InboxConsumer<NoticeDelivered, IncidentsDbContext>(db)
+/// <summary>
+/// Counts a delivered notice of a campaign batch (Notifications answers with the batch id as request id). A campaign
+/// brings one per person told, up to millions: they are taken in batches, a commit per batch.
+/// </summary>
+public sealed class CountDeliveredNoticeOnNoticeDelivered(IncidentsDbContext db) : InboxBatchConsumer<NoticeDelivered, IncidentsDbContext>(db)
 {
     protected override async Task HandleAsync(ConsumeContext<NoticeDelivered> context)
     {

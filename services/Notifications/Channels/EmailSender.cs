@@ -1,6 +1,7 @@
 using System.Net.Mail;
 using System.Net.Sockets;
 using System.Text;
+using PrivacySuite.Notifications.Model;
 
 namespace PrivacySuite.Notifications.Channels;
 
@@ -73,22 +74,36 @@ public sealed class EmailSender(SmtpConnectionPool pool, IOptions<NotificationsO
         }
     }
 
+    // The part of a mail that is the same for every recipient of a notice (subject, language, body), encoded once per
+    // rendered notice: a campaign renders one notice per language, so this is done once, not once per e-mail.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<RenderedNotice, byte[]> _encoded = new();
+
     private byte[] Compose(MailAddress from, MailAddress to, OutgoingMessage message)
     {
-        var text = new StringBuilder(message.Notice.Body.Length * 2 + 512);
-        text.Append("From: ").Append(from.Address).Append("\r\n");
-        text.Append("To: ").Append(to.Address).Append("\r\n");
-        text.Append("Subject: =?UTF-8?B?").Append(Convert.ToBase64String(Encoding.UTF8.GetBytes(message.Notice.Subject))).Append("?=\r\n");
-        text.Append("Date: ").Append(time.GetUtcNow().ToString("r")).Append("\r\n");
+        var shared = _encoded.GetValue(message.Notice, Encode);
+        var head = new StringBuilder(256);
+        head.Append("From: ").Append(from.Address).Append("\r\n");
+        head.Append("To: ").Append(to.Address).Append("\r\n");
+        head.Append("Date: ").Append(time.GetUtcNow().ToString("r")).Append("\r\n");
         // The same Message-ID on every attempt, so a mail system (or an operator) can recognise a repeat.
-        text.Append("Message-ID: <").Append(message.DeduplicationKey).Append("@privacysuite>\r\n");
-        text.Append("Content-Language: ").Append(message.Notice.Language).Append("\r\n");
+        head.Append("Message-ID: <").Append(message.DeduplicationKey).Append("@privacysuite>\r\n");
+        var bytes = new byte[Encoding.ASCII.GetByteCount(head.ToString()) + shared.Length];
+        var written = Encoding.ASCII.GetBytes(head.ToString(), bytes);
+        shared.CopyTo(bytes, written);
+        return bytes;
+    }
+
+    private static byte[] Encode(RenderedNotice notice)
+    {
+        var text = new StringBuilder(notice.Body.Length * 2 + 256);
+        text.Append("Subject: =?UTF-8?B?").Append(Convert.ToBase64String(Encoding.UTF8.GetBytes(notice.Subject))).Append("?=\r\n");
+        text.Append("Content-Language: ").Append(notice.Language).Append("\r\n");
         text.Append("MIME-Version: 1.0\r\n");
         text.Append("Content-Type: text/plain; charset=utf-8\r\n");
         text.Append("Content-Transfer-Encoding: base64\r\n\r\n");
 
         // Base64 lines never start with a dot, so the DATA section needs no dot-stuffing.
-        var body = Convert.ToBase64String(Encoding.UTF8.GetBytes(message.Notice.Body.ReplaceLineEndings("\r\n")));
+        var body = Convert.ToBase64String(Encoding.UTF8.GetBytes(notice.Body.ReplaceLineEndings("\r\n")));
         for (var i = 0; i < body.Length; i += 76)
         {
             text.Append(body, i, Math.Min(76, body.Length - i)).Append("\r\n");

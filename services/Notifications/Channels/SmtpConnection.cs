@@ -23,7 +23,8 @@ public enum SmtpResult
 /// <summary>
 /// One SMTP session kept open for many messages (MAIL, RCPT, DATA per message after one EHLO). System.Net.Mail opens a
 /// connection per message, which costs a handshake and the server's per-connection work (maildev resolves the client's
-/// name each time); MailKit, which pools, is not in the registry here.
+/// name each time); MailKit, which pools, is not in the registry here. When the server advertises PIPELINING
+/// (RFC 2920) MAIL, RCPT and DATA go out in one write: two round trips per message instead of four.
 /// </summary>
 internal sealed class SmtpConnection : IAsyncDisposable
 {
@@ -40,6 +41,9 @@ internal sealed class SmtpConnection : IAsyncDisposable
 
     public int Sent { get; private set; }
 
+    /// <summary>Whether the server's EHLO reply advertised PIPELINING.</summary>
+    public bool Pipelining { get; private set; }
+
     public static async Task<SmtpConnection> OpenAsync(SmtpEndpoint endpoint, CancellationToken cancellationToken)
     {
         var tcp = new TcpClient { NoDelay = true };
@@ -55,13 +59,21 @@ internal sealed class SmtpConnection : IAsyncDisposable
             }
 
             var connection = new SmtpConnection(tcp, stream);
-            if (await connection.ReadReplyAsync(cancellationToken) != 220 ||
-                await connection.CommandAsync("EHLO privacysuite", cancellationToken) != 250)
+            if (await connection.ReadReplyAsync(cancellationToken) != 220)
             {
                 await connection.DisposeAsync();
                 throw new IOException("The SMTP server did not greet us.");
             }
 
+            await connection.WriteAsync("EHLO privacysuite\r\n"u8.ToArray(), cancellationToken);
+            var extensions = new List<string>();
+            if (await connection.ReadReplyAsync(cancellationToken, extensions) != 250)
+            {
+                await connection.DisposeAsync();
+                throw new IOException("The SMTP server did not greet us.");
+            }
+
+            connection.Pipelining = extensions.Any(e => e.Equals("PIPELINING", StringComparison.OrdinalIgnoreCase));
             return connection;
         }
         catch
@@ -77,19 +89,45 @@ internal sealed class SmtpConnection : IAsyncDisposable
         var complete = false;
         try
         {
-            foreach (var command in new[] { $"MAIL FROM:<{from}>", $"RCPT TO:<{to}>", "DATA" })
+            var envelope = new[] { $"MAIL FROM:<{from}>\r\n", $"RCPT TO:<{to}>\r\n", "DATA\r\n" };
+            var replies = new int[envelope.Length];
+            if (Pipelining)
             {
-                var reply = await CommandAsync(command, cancellationToken);
-                if (reply is not (250 or 251 or 354))
+                await WriteAsync(Encoding.ASCII.GetBytes(string.Concat(envelope)), cancellationToken);
+                for (var i = 0; i < envelope.Length; i++)
                 {
-                    await CommandAsync("RSET", cancellationToken);
-                    return reply >= 500 ? SmtpResult.Refused : SmtpResult.NotTaken;
+                    replies[i] = await ReadReplyAsync(cancellationToken);
+                }
+            }
+            else
+            {
+                for (var i = 0; i < envelope.Length && (i == 0 || replies[i - 1] is 250 or 251); i++)
+                {
+                    await WriteAsync(Encoding.ASCII.GetBytes(envelope[i]), cancellationToken);
+                    replies[i] = await ReadReplyAsync(cancellationToken);
                 }
             }
 
-            await _stream.WriteAsync(message, cancellationToken);
-            await _stream.WriteAsync("\r\n.\r\n"u8.ToArray(), cancellationToken);
-            await _stream.FlushAsync(cancellationToken);
+            if (replies[0] != 250 || replies[1] is not (250 or 251) || replies[2] != 354)
+            {
+                if (replies[2] == 354)
+                {
+                    // A pipelined DATA the server accepted although MAIL or RCPT failed: the session's state is not one we
+                    // can trust with the next message, and the message itself was never sent. Drop the session.
+                    throw new IOException("The SMTP server accepted DATA after refusing the envelope.");
+                }
+
+                await WriteAsync("RSET\r\n"u8.ToArray(), cancellationToken);
+                await ReadReplyAsync(cancellationToken);
+                var refusal = replies.First(r => r is not (250 or 251 or 354 or 0));
+                return refusal >= 500 ? SmtpResult.Refused : SmtpResult.NotTaken;
+            }
+
+            // The message and its terminating dot in one write.
+            var data = new byte[message.Length + 5];
+            message.CopyTo(data, 0);
+            "\r\n.\r\n"u8.CopyTo(data.AsSpan(message.Length));
+            await WriteAsync(data, cancellationToken);
             complete = true;
             var final = await ReadReplyAsync(cancellationToken);
             Sent++;
@@ -101,14 +139,14 @@ internal sealed class SmtpConnection : IAsyncDisposable
         }
     }
 
-    private async Task<int> CommandAsync(string command, CancellationToken cancellationToken)
+    private async Task WriteAsync(byte[] bytes, CancellationToken cancellationToken)
     {
-        await _stream.WriteAsync(Encoding.ASCII.GetBytes(command + "\r\n"), cancellationToken);
+        await _stream.WriteAsync(bytes, cancellationToken);
         await _stream.FlushAsync(cancellationToken);
-        return await ReadReplyAsync(cancellationToken);
     }
 
-    private async Task<int> ReadReplyAsync(CancellationToken cancellationToken)
+    /// <summary>Reads one (possibly multi-line) reply; <paramref name="lines"/> collects each line's text after the code.</summary>
+    private async Task<int> ReadReplyAsync(CancellationToken cancellationToken, List<string>? lines = null)
     {
         while (true)
         {
@@ -117,6 +155,8 @@ internal sealed class SmtpConnection : IAsyncDisposable
             {
                 throw new IOException("The SMTP server sent a malformed reply.");
             }
+
+            lines?.Add(line.Length > 4 ? line[4..].Trim() : "");
 
             // "250-..." continues a multi-line reply; "250 ..." ends it.
             if (line.Length == 3 || line[3] != '-')
@@ -148,7 +188,9 @@ public sealed class SmtpConnectionPool(SmtpEndpoint? endpoint) : IAsyncDisposabl
     public bool IsConfigured => endpoint is not null;
 
     private const int MaxMessagesPerConnection = 10_000;
-    private const int MaxIdle = 64;
+    // As many as the dispatcher can have in flight (NotificationsOptions.Concurrency), so no session is closed only to be
+    // opened again for the next message.
+    private const int MaxIdle = 256;
     private readonly ConcurrentBag<SmtpConnection> _idle = [];
 
     internal async Task<(SmtpConnection Connection, bool Reused)> RentAsync(CancellationToken cancellationToken) =>

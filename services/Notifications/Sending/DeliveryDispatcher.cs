@@ -13,8 +13,9 @@ namespace PrivacySuite.Notifications.Sending;
 
 /// <summary>
 /// Sends pending deliveries in batches. Each delivery is claimed with a lease (several instances, or a new primary after
-/// a failover, share the table with SKIP LOCKED), its contacts are fetched from the vault, the notice is rendered in the
-/// subject's language, and the channels are tried in the subject's order.
+/// a failover, share the table with SKIP LOCKED), the contacts of a claimed batch are fetched from the vault in one call
+/// (held in memory until sent, never stored), the notice is rendered in the subject's language, and the channels are
+/// tried in the subject's order.
 /// <para>
 /// At most once per (request, subject, channel): a <c>send_attempts</c> row is committed before the send, and its key
 /// forbids a second one. If the process dies between the send and the record of its result, the row stays
@@ -37,6 +38,10 @@ public sealed partial class DeliveryDispatcher(
         "privacysuite.notifications.deliveries", description: "Deliveries completed, by channel and status");
 
     private readonly ConcurrentDictionary<Guid, NoticeRequest> _requests = new();
+
+    // A request's notice depends only on the request and the language, so a campaign renders it once per language
+    // (validated then, at render time); null when the variables did not fit.
+    private readonly ConcurrentDictionary<(Guid RequestId, string Language), RenderedNotice?> _rendered = new();
     private readonly SendLedger _ledger = new(scopes, time);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -44,8 +49,9 @@ public sealed partial class DeliveryDispatcher(
         var settings = options.Value;
 
         // Claimed deliveries wait in a short queue for a pool of workers: no batch waits for its slowest member, and
-        // few leases are held ahead of the work, so a pause takes effect within a handful of sends.
-        var queue = Channel.CreateBounded<Delivery>(new BoundedChannelOptions(settings.Concurrency * 2) { SingleWriter = true });
+        // few leases are held ahead of the work (at most QueueCapacity), so a pause takes effect within that many sends
+        // and the contacts fetched with a batch are at most that many sends old when used.
+        var queue = Channel.CreateBounded<Claimed>(new BoundedChannelOptions(QueueCapacity(settings)) { SingleWriter = true });
         var ledger = _ledger.RunAsync();
         var workers = Enumerable.Range(0, settings.Concurrency)
             .Select(_ => Task.Run(() => WorkAsync(queue.Reader, settings, stoppingToken), CancellationToken.None))
@@ -64,9 +70,13 @@ public sealed partial class DeliveryDispatcher(
         }
     }
 
-    private async Task ClaimLoopAsync(Channel<Delivery> queue, NotificationsOptions settings, CancellationToken stoppingToken)
+    // Enough claimed ahead that the workers do not wait for the next claim and vault call; a pause still takes effect
+    // within this many sends.
+    private static int QueueCapacity(NotificationsOptions settings) => settings.Concurrency * 2 + settings.BatchSize;
+
+    private async Task ClaimLoopAsync(Channel<Claimed> queue, NotificationsOptions settings, CancellationToken stoppingToken)
     {
-        var capacity = settings.Concurrency * 2;
+        var capacity = QueueCapacity(settings);
         while (!stoppingToken.IsCancellationRequested)
         {
             var room = Math.Min(settings.BatchSize, capacity - queue.Reader.Count);
@@ -100,7 +110,7 @@ public sealed partial class DeliveryDispatcher(
                 continue;
             }
 
-            IReadOnlyList<Delivery> batch;
+            IReadOnlyList<Claimed> batch;
             try
             {
                 batch = await ClaimAsync(settings, room, stoppingToken);
@@ -135,7 +145,7 @@ public sealed partial class DeliveryDispatcher(
         }
     }
 
-    private async Task WorkAsync(ChannelReader<Delivery> queue, NotificationsOptions settings, CancellationToken stoppingToken)
+    private async Task WorkAsync(ChannelReader<Claimed> queue, NotificationsOptions settings, CancellationToken stoppingToken)
     {
         // A delivery a worker has started is finished even while the host stops, so a graceful stop leaves no send in doubt.
         while (!stoppingToken.IsCancellationRequested && await WaitToReadAsync(queue, stoppingToken))
@@ -147,7 +157,7 @@ public sealed partial class DeliveryDispatcher(
         }
     }
 
-    private static async Task<bool> WaitToReadAsync(ChannelReader<Delivery> queue, CancellationToken stoppingToken)
+    private static async Task<bool> WaitToReadAsync(ChannelReader<Claimed> queue, CancellationToken stoppingToken)
     {
         try
         {
@@ -160,12 +170,12 @@ public sealed partial class DeliveryDispatcher(
     }
 
     /// <summary>Gives back the leases of claimed deliveries no worker started, so the next instance takes them at once.</summary>
-    private async Task ReleaseAsync(ChannelReader<Delivery> queue)
+    private async Task ReleaseAsync(ChannelReader<Claimed> queue)
     {
         var unstarted = new List<long>();
-        while (queue.TryRead(out var delivery))
+        while (queue.TryRead(out var claimed))
         {
-            unstarted.Add(delivery.Sequence);
+            unstarted.Add(claimed.Delivery.Sequence);
         }
 
         if (unstarted.Count == 0)
@@ -187,7 +197,7 @@ public sealed partial class DeliveryDispatcher(
         }
     }
 
-    private async Task<IReadOnlyList<Delivery>> ClaimAsync(NotificationsOptions settings, int limit, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<Claimed>> ClaimAsync(NotificationsOptions settings, int limit, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<NotificationsDbContext>();
@@ -209,6 +219,7 @@ public sealed partial class DeliveryDispatcher(
         if (_requests.Count > 10_000)
         {
             _requests.Clear(); // requests never change after intake (pausing is read from the table), so this is only a cache
+            _rendered.Clear();
         }
 
         var missing = claimed.Select(d => d.RequestId).Distinct().Where(id => !_requests.ContainsKey(id)).ToList();
@@ -220,16 +231,34 @@ public sealed partial class DeliveryDispatcher(
             }
         }
 
-        return claimed.OrderBy(d => d.Priority).ThenBy(d => d.Sequence).ToList();
+        var ordered = claimed.OrderBy(d => d.Priority).ThenBy(d => d.Sequence).ToList();
+        if (ordered.Count == 0)
+        {
+            return [];
+        }
+
+        // One vault call for the batch's contacts. If it fails, each delivery takes the retry path of a failed look-up.
+        try
+        {
+            var contacts = await scope.ServiceProvider.GetRequiredService<VaultContacts>()
+                .GetManyAsync(ordered.Select(d => d.SubjectId).ToList(), CancellationToken.None); // the batch is claimed: finish, then hand it on (or back on stop)
+            return ordered.Select(d => new Claimed(d, contacts[d.SubjectId], null)).ToList();
+        }
+        catch (Exception e) when (e is HttpRequestException or TimeoutRejectedException or BrokenCircuitException or
+                                      System.Text.Json.JsonException or TaskCanceledException)
+        {
+            return ordered.Select(d => new Claimed(d, null, e.GetType().Name)).ToList();
+        }
     }
 
-    private async Task DeliverAsync(Delivery delivery, NotificationsOptions settings, CancellationToken cancellationToken)
+    private async Task DeliverAsync(Claimed claimed, NotificationsOptions settings, CancellationToken cancellationToken)
     {
+        var delivery = claimed.Delivery;
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<NotificationsDbContext>();
         try
         {
-            await DeliverAsync(db, scope.ServiceProvider.GetRequiredService<VaultContacts>(), delivery, settings, cancellationToken);
+            await DeliverAsync(db, claimed, settings, cancellationToken);
         }
         catch (Exception e) when (e is NpgsqlException or DbUpdateException or InvalidOperationException)
         {
@@ -239,16 +268,11 @@ public sealed partial class DeliveryDispatcher(
         }
     }
 
-    private async Task DeliverAsync(NotificationsDbContext db, VaultContacts vault, Delivery delivery, NotificationsOptions settings, CancellationToken cancellationToken)
+    private async Task DeliverAsync(NotificationsDbContext db, Claimed claimed, NotificationsOptions settings, CancellationToken cancellationToken)
     {
+        var (delivery, contacts, lookupFailure) = claimed;
         var request = _requests[delivery.RequestId];
-        SubjectContacts? contacts;
-        try
-        {
-            contacts = await vault.GetAsync(delivery.SubjectId, cancellationToken);
-        }
-        catch (Exception e) when (e is HttpRequestException or TimeoutRejectedException or BrokenCircuitException or
-                                      System.Text.Json.JsonException or TaskCanceledException)
+        if (lookupFailure is not null)
         {
             if (delivery.Attempts >= settings.MaxContactAttempts)
             {
@@ -259,7 +283,7 @@ public sealed partial class DeliveryDispatcher(
             var retryAt = time.GetUtcNow() + TimeSpan.FromSeconds(Math.Min(300, Math.Pow(2, delivery.Attempts)));
             await db.Deliveries.Where(d => d.Sequence == delivery.Sequence)
                 .ExecuteUpdateAsync(u => u.SetProperty(d => d.NextAttemptAt, retryAt).SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), cancellationToken);
-            Log.ContactsUnavailable(logger, delivery.RequestId, delivery.Attempts, e.GetType().Name);
+            Log.ContactsUnavailable(logger, delivery.RequestId, delivery.Attempts, lookupFailure);
             return;
         }
 
@@ -277,12 +301,18 @@ public sealed partial class DeliveryDispatcher(
             return;
         }
 
-        RenderedNotice notice;
-        try
+        var notice = _rendered.GetOrAdd((delivery.RequestId, contacts!.Language ?? ""), static (key, state) =>
         {
-            notice = NoticeTemplates.Render(template, contacts!.Language, request.Variables, request.RequestedAt);
-        }
-        catch (TemplateVariablesException)
+            try
+            {
+                return NoticeTemplates.Render(state.Template, state.Language, state.Request.Variables, state.Request.RequestedAt);
+            }
+            catch (TemplateVariablesException)
+            {
+                return null;
+            }
+        }, (Template: template, contacts.Language, Request: request));
+        if (notice is null)
         {
             await FailAsync(db, delivery, "invalid-variables", cancellationToken);
             return;
@@ -368,3 +398,6 @@ public sealed partial class DeliveryDispatcher(
                     .SetProperty(d => d.CompletedAt, now).SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null),
                 cancellationToken) == 1;
 }
+
+/// <summary>A claimed delivery with its subject's contacts (null when the vault knows none), or why they could not be fetched.</summary>
+internal sealed record Claimed(Delivery Delivery, SubjectContacts? Contacts, string? LookupFailure);

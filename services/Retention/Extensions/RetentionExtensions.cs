@@ -13,8 +13,8 @@ public static class RetentionExtensions
         builder.AddServiceDatabase<RetentionDbContext>("retentiondb");
         builder.AddMessaging<RetentionDbContext>("retention", bus =>
         {
-            bus.AddConsumer<RecordInventoryOnSubjectDataStored>();
-            bus.AddConsumer<TouchInventoryOnSubjectDataUsed>();
+            bus.AddInboxBatchConsumer<RecordInventoryOnSubjectDataStored>();
+            bus.AddInboxBatchConsumer<TouchInventoryOnSubjectDataUsed>();
             bus.AddConsumer<RecordFulfilmentOnPurposeFulfilled>();
             bus.AddConsumer<StartCancellationClockOnAccountCancelled>();
             bus.AddConsumer<MarkMinorOnMinorWithoutGuardianConsentDetected>();

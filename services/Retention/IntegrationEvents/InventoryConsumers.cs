@@ -3,8 +3,8 @@ using PrivacySuite.Retention.Model;
 
 namespace PrivacySuite.Retention.IntegrationEvents;
 
-/// <summary>Adds a stored value's token to the inventory, so its schedule can run.</summary>
-public sealed class RecordInventoryOnSubjectDataStored(RetentionDbContext db) : InboxConsumer<SubjectDataStored, RetentionDbContext>(db)
+/// <summary>Adds a stored value's token to the inventory, so its schedule can run. One per vault write: taken in batches.</summary>
+public sealed class RecordInventoryOnSubjectDataStored(RetentionDbContext db) : InboxBatchConsumer<SubjectDataStored, RetentionDbContext>(db)
 {
     protected override async Task HandleAsync(ConsumeContext<SubjectDataStored> context)
     {
@@ -20,8 +20,8 @@ public sealed class RecordInventoryOnSubjectDataStored(RetentionDbContext db) : 
     }
 }
 
-/// <summary>Restarts the "last use" clock of a token.</summary>
-public sealed class TouchInventoryOnSubjectDataUsed(RetentionDbContext db) : InboxConsumer<SubjectDataUsed, RetentionDbContext>(db)
+/// <summary>Restarts the "last use" clock of a token. One per vault read: taken in batches.</summary>
+public sealed class TouchInventoryOnSubjectDataUsed(RetentionDbContext db) : InboxBatchConsumer<SubjectDataUsed, RetentionDbContext>(db)
 {
     protected override Task HandleAsync(ConsumeContext<SubjectDataUsed> context) =>
         Db.Database.ExecuteSqlAsync(

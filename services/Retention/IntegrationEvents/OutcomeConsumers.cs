@@ -48,6 +48,15 @@ public sealed class ReopenOnErasureRefused(RetentionDbContext db, TimeProvider t
 
         item.State = SweepItemStates.Refused;
         item.CompletedAt = time.GetUtcNow();
+        // The sweep took the tokens out of the inventory when it asked: they are back as they were.
+        await Db.Database.ExecuteSqlAsync(
+            $"""
+            insert into inventory_items (token, subject_id, category, purpose, stored_at, last_used_at)
+            select u.token, i.subject_id, u.category, u.purpose, u.stored_at, u.last_used_at
+            from sweep_items i, unnest(i.swept) u
+            where i.id = {itemId}
+            on conflict (token) do nothing
+            """, context.CancellationToken);
         await Db.Database.ExecuteSqlAsync(
             $"update inventory_items set state = 'active', sweep_item_id = null where sweep_item_id = {itemId}", context.CancellationToken);
         await Db.Database.ExecuteSqlAsync(
@@ -69,11 +78,17 @@ internal static class Outcomes
         }
 
         var wholeSubject = item is null ? category is null : item.Category is null;
+        // What the sweep took out of the inventory when it asked, and what is still listed (stored since, or never swept).
         var removed = wholeSubject
             ? await db.Inventory.Where(i => i.SubjectId == subjectId).Select(i => i.Category).ToListAsync(cancellationToken)
             : item is not null
                 ? await db.Inventory.Where(i => i.SweepItemId == item.Id).Select(i => i.Category).ToListAsync(cancellationToken)
                 : await db.Inventory.Where(i => i.SubjectId == subjectId && i.Category == category).Select(i => i.Category).ToListAsync(cancellationToken);
+        if (item is not null)
+        {
+            removed.AddRange((await db.Database.SqlQuery<string>($"select u.category as \"Value\" from sweep_items i, unnest(i.swept) u where i.id = {item.Id}")
+                .ToListAsync(cancellationToken)).Select(Enum.Parse<DataCategory>));
+        }
 
         if (wholeSubject)
         {

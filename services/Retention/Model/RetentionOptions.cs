@@ -15,9 +15,13 @@ public sealed class RetentionOptions
     /// <summary>How often the worker looks for due work when nothing woke it (real time, not the injected clock).</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Whole subjects per sweep transaction.</summary>
-    [Range(1, 10_000)]
-    public int SubjectsPerBatch { get; set; } = 500;
+    /// <summary>Whole subjects per sweep transaction (one statement decides and removes them all).</summary>
+    [Range(1, 50_000)]
+    public int SubjectsPerBatch { get; set; } = 5_000;
+
+    /// <summary>Removals per <see cref="RemovalsRequested"/> message: the vault handles one message in one transaction.</summary>
+    [Range(1, 1_000)]
+    public int RemovalsPerMessage { get; set; } = 200;
 
     /// <summary>A pause between sweep batches, to leave the database to other work during a long sweep.</summary>
     public TimeSpan PauseBetweenBatches { get; set; } = TimeSpan.Zero;

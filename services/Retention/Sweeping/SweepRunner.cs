@@ -19,10 +19,11 @@ public sealed record DryRunReport(
 public sealed record DryRunItem(string SubjectId, DataCategory? Category, string Action, string Reason, int Tokens);
 
 /// <summary>
-/// Runs sweeps in batches of whole subjects. Each batch is one transaction: it reads the subjects after the sweep's
-/// cursor, decides (<see cref="SweepClassifier"/>), records the sweep items, marks the tokens, queues the vault
-/// requests in the outbox and moves the cursor. A crash loses at most the open batch, which rolls back and is done
-/// again on resume: nothing is requested twice and nothing is skipped.
+/// Runs sweeps in batches of whole subjects. Each batch is one transaction and, after locking the holds and the sweep,
+/// one statement (<see cref="SweepSql.Sweep"/>): it decides in the database, deletes the inventory rows that go,
+/// records a sweep item per request, queues the requests to the vault in the outbox (many per message) and moves the
+/// cursor. A crash loses at most the open batch, which rolls back and is done again on resume: nothing is requested
+/// twice and nothing is skipped.
 /// </summary>
 public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time, IOptions<RetentionOptions> options, ILogger<SweepRunner> logger)
 {
@@ -32,6 +33,12 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
         "privacysuite.retention.sweep.requests", description: "Erasure and anonymisation requests sent to the vault, by action");
     private static readonly Counter<long> Batches = SuiteTelemetry.Meter.CreateCounter<long>(
         "privacysuite.retention.sweep.batches", description: "Sweep batches committed");
+
+    // The outbox relay resolves a row's type from this name (the format of OutboxMessage.TypeName).
+    private static readonly string RemovalsType = $"{typeof(RemovalsRequested).FullName}, {typeof(RemovalsRequested).Assembly.GetName().Name}";
+
+    // DataCategory travels as its number in event JSON; the database spells it by name. Names come in the order of values.
+    private static readonly string[] CategoryNames = Enum.GetNames<DataCategory>();
 
     /// <summary>Starts a sweep, or returns the one already running (and false).</summary>
     public async Task<(Sweep Sweep, bool Started)> StartAsync(string trigger, string requestedBy, CancellationToken cancellationToken)
@@ -93,237 +100,152 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
 
         // Holds placed while this batch decides wait for it; holds placed before it are seen (INF-6.4).
         await db.Database.ExecuteSqlRawAsync("lock table legal_holds in share mode", cancellationToken);
-        var sweep = await db.Sweeps.FromSql($"select * from sweeps where id = {sweepId} for update").SingleAsync(cancellationToken);
+        var sweep = await db.Sweeps.FromSql($"select * from sweeps where id = {sweepId} for update").AsNoTracking().SingleAsync(cancellationToken);
         if (sweep.State != Sweep.Running)
         {
             return false;
         }
 
-        var batch = await LoadBatchAsync(sweep.CursorSubject, sweep.AsOf, forUpdate: true, cancellationToken);
-        if (batch is null)
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        var after = sweep.CursorSubject ?? "";
+        var (last, examined) = await NextBatchAsync(connection, after, cancellationToken);
+        if (last is null)
         {
-            sweep.State = Sweep.Completed;
-            sweep.CompletedAt = time.GetUtcNow();
-            await db.SaveChangesAsync(cancellationToken);
+            var now = time.GetUtcNow();
+            await db.Database.ExecuteSqlAsync($"update sweeps set state = {Sweep.Completed}, completed_at = {now} where id = {sweep.Id}", cancellationToken);
             await tx.CommitAsync(cancellationToken);
             LogCompleted(logger, sweep.Id, sweep.SubjectsExamined, sweep.ItemsErasure, sweep.ItemsAnonymisation, sweep.SubjectsHeld);
             return false;
         }
 
-        var loaded = watch.Elapsed;
-        var verdicts = SweepClassifier.Classify(batch.Inputs);
-        // The batch's key range in every statement, so PostgreSQL walks the index instead of the table.
-        var after = sweep.CursorSubject ?? "";
-        var now = time.GetUtcNow();
-        var tokens = new List<string>();
-        var tokenStates = new List<string>();
-        var tokenItems = new List<Guid>();
-        var wholeSubjects = new List<string>();
-        var wholeItems = new List<Guid>();
-        var items = new List<SweepItem>();
-        var erasures = new List<ErasureRequested>();
-        var anonymisations = new List<AnonymisationRequested>();
-        foreach (var verdict in verdicts)
+        var locked = watch.Elapsed;
+        await db.Database.ExecuteSqlRawAsync(SweepSql.BatchSettings, cancellationToken);
+        await using var command = new NpgsqlCommand(SweepSql.Sweep, connection) { CommandTimeout = 300 };
+        AddDecisionParameters(command, after, last, sweep.AsOf);
+        command.Parameters.Add(new NpgsqlParameter<Guid>("sweep", sweep.Id));
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("now", time.GetUtcNow()));
+        command.Parameters.Add(new NpgsqlParameter<long>("examined", examined));
+        command.Parameters.Add(new NpgsqlParameter<int>("per_message", options.Value.RemovalsPerMessage));
+        command.Parameters.Add(new NpgsqlParameter<string>("message_type", RemovalsType));
+        command.Parameters.Add(new NpgsqlParameter("trace_parent", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)System.Diagnostics.Activity.Current?.Id ?? DBNull.Value });
+        long erasures, anonymisations;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
-            sweep.SubjectsHeld += verdict.Held ? 1 : 0;
-            foreach (var request in verdict.Requests)
+            if (!await reader.ReadAsync(cancellationToken))
             {
-                var item = new SweepItem
-                {
-                    Id = Guid.CreateVersion7(now),
-                    SweepId = sweep.Id,
-                    SubjectId = verdict.SubjectId,
-                    Category = request.Category,
-                    Action = request.Action,
-                    Reason = request.Reason,
-                    Tokens = [.. request.Tokens],
-                    RequestedAt = now,
-                    State = SweepItemStates.Requested,
-                };
-                items.Add(item);
-                foreach (var token in request.Tokens)
-                {
-                    tokens.Add(token);
-                    tokenStates.Add(request.Action == RetentionActions.Erase ? ItemStates.Erasing : ItemStates.Anonymising);
-                    tokenItems.Add(item.Id);
-                }
-
-                if (request.Category is null)
-                {
-                    wholeSubjects.Add(verdict.SubjectId);
-                    wholeItems.Add(item.Id);
-                }
-
-                if (request.Action == RetentionActions.Erase)
-                {
-                    erasures.Add(new ErasureRequested(verdict.SubjectId, request.Reason, now, request.Category, item.Id, request.Tokens));
-                }
-                else
-                {
-                    anonymisations.Add(new AnonymisationRequested(verdict.SubjectId, request.Category, item.Id, request.Tokens, request.Reason, now));
-                }
-
-                sweep.TokensRequested += request.Tokens.Count;
+                throw new InvalidOperationException($"Sweep {sweep.Id} vanished during its batch.");
             }
+
+            (erasures, anonymisations) = (reader.GetInt64(0), reader.GetInt64(1));
         }
 
-        sweep.ItemsErasure += erasures.Count;
-        sweep.ItemsAnonymisation += anonymisations.Count;
-        Requests.Add(erasures.Count, new KeyValuePair<string, object?>("action", RetentionActions.Erase));
-        Requests.Add(anonymisations.Count, new KeyValuePair<string, object?>("action", RetentionActions.Anonymise));
-
-        // A batch raises thousands of rows: COPY, not one INSERT each.
-        await CopySweepItemsAsync(items, cancellationToken);
-        if (erasures.Count > 0)
-        {
-            await db.AddIntegrationEventsAsync(erasures, now, cancellationToken);
-        }
-
-        if (anonymisations.Count > 0)
-        {
-            await db.AddIntegrationEventsAsync(anonymisations, now, cancellationToken);
-        }
-
-        var decided = watch.Elapsed;
-        if (tokens.Count > 0)
-        {
-            await db.Database.ExecuteSqlAsync(
-                $"""
-                update inventory_items i set state = u.state, sweep_item_id = u.item
-                from unnest({tokens.ToArray()}::text[], {tokenStates.ToArray()}::text[], {tokenItems.ToArray()}::uuid[]) as u(token, state, item)
-                where i.token = u.token and i.subject_id > {after} and i.subject_id <= {batch.LastSubject}
-                """, cancellationToken);
-        }
-
-        if (wholeSubjects.Count > 0)
-        {
-            await db.Database.ExecuteSqlAsync(
-                $"""
-                update retention_subjects s set erasure_item_id = u.item
-                from unnest({wholeSubjects.ToArray()}::text[], {wholeItems.ToArray()}::uuid[]) as u(subject_id, item)
-                where s.subject_id = u.subject_id and s.subject_id > {after} and s.subject_id <= {batch.LastSubject}
-                """, cancellationToken);
-        }
-
-        var marked = watch.Elapsed;
-        sweep.CursorSubject = batch.LastSubject;
-        sweep.SubjectsExamined += batch.Inputs.Subjects.Count;
-        sweep.Batches++;
-        await db.SaveChangesAsync(cancellationToken);
-        var saved = watch.Elapsed;
+        var swept = watch.Elapsed;
         await tx.CommitAsync(cancellationToken);
-        LogBatch(logger, sweep.Id, loaded.TotalMilliseconds, (decided - loaded).TotalMilliseconds, (marked - decided).TotalMilliseconds,
-            (saved - marked).TotalMilliseconds, (watch.Elapsed - saved).TotalMilliseconds);
-        SubjectsExamined.Add(batch.Inputs.Subjects.Count);
+        LogBatch(logger, sweep.Id, examined, locked.TotalMilliseconds, (swept - locked).TotalMilliseconds, (watch.Elapsed - swept).TotalMilliseconds);
+        Requests.Add(erasures, new KeyValuePair<string, object?>("action", RetentionActions.Erase));
+        Requests.Add(anonymisations, new KeyValuePair<string, object?>("action", RetentionActions.Anonymise));
+        SubjectsExamined.Add(examined);
         Batches.Add(1);
         return true;
     }
 
-    /// <summary>Decides on every subject without changing anything.</summary>
+    /// <summary>Decides on every subject without changing anything, with the same rules as a sweep.</summary>
     public async Task<DryRunReport> DryRunAsync(CancellationToken cancellationToken)
     {
         var asOf = time.GetUtcNow();
-        string? cursor = null;
+        var after = "";
         long examined = 0, held = 0, erasures = 0, anonymisations = 0, tokenCount = 0;
         var byReason = new Dictionary<string, long>(StringComparer.Ordinal);
         var examples = new List<DryRunItem>();
         await using var tx = await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
-        while (await LoadBatchAsync(cursor, asOf, forUpdate: false, cancellationToken) is { } batch)
+        await db.Database.ExecuteSqlRawAsync(SweepSql.BatchSettings, cancellationToken);
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        while (await NextBatchAsync(connection, after, cancellationToken) is (string last, var count))
         {
-            foreach (var verdict in SweepClassifier.Classify(batch.Inputs))
+            await foreach (var request in PreviewAsync(connection, after, last, asOf, cancellationToken))
             {
-                held += verdict.Held ? 1 : 0;
-                foreach (var request in verdict.Requests)
+                if (request.Action == "held")
                 {
-                    _ = request.Action == RetentionActions.Erase ? erasures++ : anonymisations++;
-                    tokenCount += request.Tokens.Count;
-                    var key = request.Reason.StartsWith("schedule:", StringComparison.Ordinal) ? "schedule" : request.Reason;
-                    byReason[key] = byReason.GetValueOrDefault(key) + request.Tokens.Count;
-                    if (examples.Count < 100)
-                    {
-                        examples.Add(new DryRunItem(verdict.SubjectId, request.Category, request.Action, request.Reason, request.Tokens.Count));
-                    }
+                    held += request.Tokens;
+                    continue;
+                }
+
+                _ = request.Action == RetentionActions.Erase ? erasures++ : anonymisations++;
+                tokenCount += request.Tokens;
+                var key = request.Reason.StartsWith("schedule:", StringComparison.Ordinal) ? "schedule" : request.Reason;
+                byReason[key] = byReason.GetValueOrDefault(key) + request.Tokens;
+                if (examples.Count < 100)
+                {
+                    examples.Add(request);
                 }
             }
 
-            examined += batch.Inputs.Subjects.Count;
-            cursor = batch.LastSubject;
-            db.ChangeTracker.Clear();
+            examined += count;
+            after = last;
         }
 
         return new DryRunReport(asOf, examined, held, erasures, anonymisations, tokenCount, byReason, examples);
     }
 
-    private async Task CopySweepItemsAsync(List<SweepItem> items, CancellationToken cancellationToken)
+    /// <summary>
+    /// What a sweep as of <paramref name="asOf"/> would request for the subjects after <paramref name="after"/> up to
+    /// <paramref name="last"/>; the item with action <c>held</c> counts the subjects a hold kept something of.
+    /// </summary>
+    public async Task<List<DryRunItem>> PreviewAsync(string after, string last, DateTimeOffset asOf, CancellationToken cancellationToken)
     {
-        if (items.Count == 0)
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
         {
-            return;
-        }
-
-        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        await using var copy = await connection.BeginBinaryImportAsync(
-            "copy sweep_items (id, sweep_id, subject_id, category, action, reason, tokens, requested_at, state) from stdin (format binary)", cancellationToken);
-        foreach (var item in items)
-        {
-            await copy.StartRowAsync(cancellationToken);
-            await copy.WriteAsync(item.Id, NpgsqlTypes.NpgsqlDbType.Uuid, cancellationToken);
-            await copy.WriteAsync(item.SweepId, NpgsqlTypes.NpgsqlDbType.Uuid, cancellationToken);
-            await copy.WriteAsync(item.SubjectId, NpgsqlTypes.NpgsqlDbType.Text, cancellationToken);
-            if (item.Category is { } category)
+            var items = new List<DryRunItem>();
+            await foreach (var item in PreviewAsync((NpgsqlConnection)db.Database.GetDbConnection(), after, last, asOf, cancellationToken))
             {
-                await copy.WriteAsync(category.ToString(), NpgsqlTypes.NpgsqlDbType.Text, cancellationToken);
-            }
-            else
-            {
-                await copy.WriteNullAsync(cancellationToken);
+                items.Add(item);
             }
 
-            await copy.WriteAsync(item.Action, NpgsqlTypes.NpgsqlDbType.Text, cancellationToken);
-            await copy.WriteAsync(item.Reason, NpgsqlTypes.NpgsqlDbType.Text, cancellationToken);
-            await copy.WriteAsync(item.Tokens, NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text, cancellationToken);
-            await copy.WriteAsync(item.RequestedAt, NpgsqlTypes.NpgsqlDbType.TimestampTz, cancellationToken);
-            await copy.WriteAsync(item.State, NpgsqlTypes.NpgsqlDbType.Text, cancellationToken);
+            return items;
         }
-
-        await copy.CompleteAsync(cancellationToken);
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
     }
 
-    private sealed record Batch(SweepInputs Inputs, string LastSubject);
-
-    private async Task<Batch?> LoadBatchAsync(string? cursor, DateTimeOffset asOf, bool forUpdate, CancellationToken cancellationToken)
+    private async IAsyncEnumerable<DryRunItem> PreviewAsync(NpgsqlConnection connection, string after, string last, DateTimeOffset asOf,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var after = cursor ?? "";
-        var limit = options.Value.SubjectsPerBatch;
-        var subjects = forUpdate
-            ? await db.Subjects.FromSql($"select * from retention_subjects where subject_id > {after} order by subject_id limit {limit} for update")
-                .AsNoTracking().ToListAsync(cancellationToken)
-            : await db.Subjects.FromSql($"select * from retention_subjects where subject_id > {after} order by subject_id limit {limit}")
-                .AsNoTracking().ToListAsync(cancellationToken);
-        if (subjects.Count == 0)
+        await using var command = new NpgsqlCommand(SweepSql.Preview, connection) { CommandTimeout = 300 };
+        AddDecisionParameters(command, after, last, asOf);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
         {
-            return null;
+            yield return new DryRunItem(
+                reader.IsDBNull(0) ? "" : reader.GetString(0),
+                reader.IsDBNull(1) ? null : Enum.Parse<DataCategory>(reader.GetString(1)),
+                reader.GetString(2),
+                reader.IsDBNull(3) ? "" : reader.GetString(3),
+                reader.GetInt32(4));
         }
+    }
 
-        var last = subjects[^1].SubjectId;
-        var items = forUpdate
-            ? await db.Inventory.FromSql($"select * from inventory_items where subject_id > {after} and subject_id <= {last} and state = 'active' for update")
-                .AsNoTracking().ToListAsync(cancellationToken)
-            : await db.Inventory.FromSql($"select * from inventory_items where subject_id > {after} and subject_id <= {last} and state = 'active'")
-                .AsNoTracking().ToListAsync(cancellationToken);
-        var fulfilments = await db.PurposeFulfilments.AsNoTracking()
-            .Where(f => string.Compare(f.SubjectId, after) > 0 && string.Compare(f.SubjectId, last) <= 0)
-            .ToDictionaryAsync(f => (f.SubjectId, f.Purpose), f => f.FulfilledAt, cancellationToken);
-        var holds = await db.LegalHolds.AsNoTracking()
-            .Where(h => h.ReleasedAt == null && (h.SubjectId == null || (string.Compare(h.SubjectId, after) > 0 && string.Compare(h.SubjectId, last) <= 0)))
-            .ToListAsync(cancellationToken);
-        var schedules = await CurrentSchedulesAsync(db, cancellationToken);
-        var plan = await db.TerminationPlans.AsNoTracking().SingleOrDefaultAsync(cancellationToken);
+    private void AddDecisionParameters(NpgsqlCommand command, string after, string last, DateTimeOffset asOf)
+    {
         var settings = options.Value;
-        return new Batch(
-            new SweepInputs(asOf, subjects, items.ToLookup(i => i.SubjectId, StringComparer.Ordinal), fulfilments, holds,
-                schedules.ToDictionary(s => (s.Category, s.Purpose)), plan, settings.CancellationMonths, settings.CancellationAction),
-            last);
+        command.Parameters.Add(new NpgsqlParameter<string>("after", after));
+        command.Parameters.Add(new NpgsqlParameter<string>("last", last));
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("as_of", asOf.ToUniversalTime()));
+        command.Parameters.Add(new NpgsqlParameter<int>("months", settings.CancellationMonths));
+        command.Parameters.Add(new NpgsqlParameter<string>("cancel_action", settings.CancellationAction));
+        command.Parameters.Add(new NpgsqlParameter<string[]>("category_names", CategoryNames));
+    }
+
+    private async Task<(string? Last, long Count)> NextBatchAsync(NpgsqlConnection connection, string after, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(SweepSql.NextBatch, connection);
+        command.Parameters.Add(new NpgsqlParameter<string>("after", after));
+        command.Parameters.Add(new NpgsqlParameter<int>("limit", options.Value.SubjectsPerBatch));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return (reader.IsDBNull(0) ? null : reader.GetString(0), reader.GetInt64(1));
     }
 
     /// <summary>The highest version of each (category, purpose) schedule.</summary>
@@ -332,8 +254,8 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
             $"select distinct on (category, purpose) * from retention_schedules order by category, purpose, version desc")
             .AsNoTracking().ToListAsync(cancellationToken);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Sweep {SweepId} batch: load {LoadMs} ms, decide {DecideMs} ms, mark {MarkMs} ms, save {SaveMs} ms, commit {CommitMs} ms")]
-    private static partial void LogBatch(ILogger logger, Guid sweepId, double loadMs, double decideMs, double markMs, double saveMs, double commitMs);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Sweep {SweepId} batch of {Subjects} subjects: lock {LockMs} ms, sweep {SweepMs} ms, commit {CommitMs} ms")]
+    private static partial void LogBatch(ILogger logger, Guid sweepId, long subjects, double lockMs, double sweepMs, double commitMs);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Sweep {SweepId} started ({Trigger}) over {Subjects} subjects")]
     private static partial void LogStarted(ILogger logger, Guid sweepId, string trigger, long subjects);

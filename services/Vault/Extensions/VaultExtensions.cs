@@ -22,6 +22,7 @@ public static class VaultExtensions
             bus.AddConsumer<ReleaseHoldOnLegalHoldReleased>();
             bus.AddConsumer<EraseOnErasureRequested>();
             bus.AddConsumer<AnonymiseOnAnonymisationRequested>();
+            bus.AddConsumer<RemoveOnRemovalsRequested>();
         });
 
         builder.Services.AddOptions<VaultOptions>().BindConfiguration(VaultOptions.SectionName)
@@ -51,6 +52,7 @@ public static class VaultExtensions
     public static IEndpointRouteBuilder MapVaultApi(this IEndpointRouteBuilder app) => app
         .MapDataApi()
         .MapServiceApi()
+        .MapContactsBatchApi()
         .MapSubjectRightsApi()
         .MapSubjectRequestsApi()
         .MapGovernanceApi()

@@ -61,3 +61,41 @@ public sealed class AnonymiseOnAnonymisationRequested(VaultDbContext db, VaultSe
         await EraseOnErasureRequested.PruneAsync(Db, keyring, context.Message.SubjectId, context.CancellationToken);
     }
 }
+
+/// <summary>
+/// A sweep's removals in one message: each is erased or anonymised as <see cref="EraseOnErasureRequested"/> and
+/// <see cref="AnonymiseOnAnonymisationRequested"/> would, and answered on its own, all in the one transaction of the
+/// inbox claim, so a redelivered message changes nothing and answers nothing twice.
+/// </summary>
+public sealed class RemoveOnRemovalsRequested(VaultDbContext db, VaultService vault, Keyring keyring)
+    : InboxConsumer<RemovalsRequested, VaultDbContext>(db), IConsumer<RemovalsRequested>
+{
+    protected override async Task HandleAsync(ConsumeContext<RemovalsRequested> context)
+    {
+        foreach (var m in context.Message.Removals)
+        {
+            var category = m.Category is { } c ? VaultService.CategoryName(c) : null;
+            if (m.Action == "anonymise")
+            {
+                await vault.AnonymiseAsync(m.SubjectId, category, m.Tokens, m.Reason, m.SweepItemId, EraseOnErasureRequested.Accessor, context.CancellationToken);
+            }
+            else if (category is not null)
+            {
+                await vault.EraseCategoryAsync(m.SubjectId, category, m.Tokens, m.Reason, m.SweepItemId, EraseOnErasureRequested.Accessor, context.CancellationToken);
+            }
+            else
+            {
+                await vault.EraseAsync(m.SubjectId, m.Reason, EraseOnErasureRequested.Accessor, context.CancellationToken, m.SweepItemId);
+            }
+        }
+    }
+
+    async Task IConsumer<RemovalsRequested>.Consume(ConsumeContext<RemovalsRequested> context)
+    {
+        await Consume(context);
+        foreach (var subjectId in context.Message.Removals.Select(r => r.SubjectId).Distinct(StringComparer.Ordinal))
+        {
+            await EraseOnErasureRequested.PruneAsync(Db, keyring, subjectId, context.CancellationToken);
+        }
+    }
+}

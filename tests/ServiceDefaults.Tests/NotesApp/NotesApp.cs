@@ -37,11 +37,28 @@ public sealed class NoteEffect
 
 public sealed record NoteAdded(Guid NoteId);
 
+public sealed class NoteTag
+{
+    public Guid NoteId { get; set; }
+
+    public string Tag { get; set; } = "";
+
+    public int Applied { get; set; }
+}
+
+/// <summary>A high-volume event, consumed in batches. The tag <see cref="Poison"/> makes its consumer throw.</summary>
+public sealed record NoteTagged(Guid NoteId, string Tag)
+{
+    public const string Poison = "poison";
+}
+
 public sealed class NotesDbContext(DbContextOptions<NotesDbContext> options) : ServiceDbContext(options)
 {
     public DbSet<Note> Notes => Set<Note>();
 
     public DbSet<NoteEffect> NoteEffects => Set<NoteEffect>();
+
+    public DbSet<NoteTag> NoteTags => Set<NoteTag>();
 
     /// <summary>The outbox rows that carry a <see cref="NoteAdded"/> for <paramref name="noteId"/>.</summary>
     public IQueryable<OutboxMessage> OutboxFor(Guid noteId) =>
@@ -55,6 +72,11 @@ public sealed class NotesDbContext(DbContextOptions<NotesDbContext> options) : S
         {
             e.ToTable("note_effects");
             e.HasKey(x => x.NoteId);
+        });
+        modelBuilder.Entity<NoteTag>(e =>
+        {
+            e.ToTable("note_tags");
+            e.HasKey(x => new { x.NoteId, x.Tag });
         });
     }
 }
@@ -72,6 +94,28 @@ public sealed class RecordNoteEffect(NotesDbContext db) : InboxConsumer<NoteAdde
         else
         {
             effect.Applied++;
+        }
+    }
+}
+
+/// <summary>Counts how often each tag is applied, in batches: exactly once per tag, and a poison tag spoils nothing else.</summary>
+public sealed class RecordNoteTagsInBatches(NotesDbContext db) : InboxBatchConsumer<NoteTagged, NotesDbContext>(db)
+{
+    protected override async Task HandleAsync(ConsumeContext<NoteTagged> context)
+    {
+        if (context.Message.Tag == NoteTagged.Poison)
+        {
+            throw new InvalidOperationException("A poison tag, as a consumer bug would throw.");
+        }
+
+        var tag = await Db.NoteTags.FindAsync([context.Message.NoteId, context.Message.Tag], context.CancellationToken);
+        if (tag is null)
+        {
+            Db.NoteTags.Add(new NoteTag { NoteId = context.Message.NoteId, Tag = context.Message.Tag, Applied = 1 });
+        }
+        else
+        {
+            tag.Applied++;
         }
     }
 }
@@ -133,7 +177,11 @@ public sealed class NotesHost : IAsyncDisposable
         builder.AddServiceDefaults();
         builder.Services.AddValidation();
         builder.AddServiceDatabase<NotesDbContext>("notesdb");
-        builder.AddMessaging<NotesDbContext>("notes", bus => bus.AddConsumer<RecordNoteEffect>());
+        builder.AddMessaging<NotesDbContext>("notes", bus =>
+        {
+            bus.AddConsumer<RecordNoteEffect>();
+            bus.AddInboxBatchConsumer<RecordNoteTagsInBatches>();
+        });
 
         var app = builder.Build();
         app.MapDefaultEndpoints();
