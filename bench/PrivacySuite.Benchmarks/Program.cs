@@ -4,7 +4,7 @@ using System.Reflection;
 using System.Text;
 using PrivacySuite.Benchmarks;
 
-// ./eng/bench.sh NAME [--no-record]: runs one figure, prints its result lines, appends them to docs/benchmarks.md.
+// ./eng/bench.sh NAME [--no-record]: runs one figure (or a family: `vault`), prints its result lines, appends them to docs/benchmarks.md.
 var figures = Assembly.GetExecutingAssembly().GetTypes()
     .Where(t => typeof(IFigure).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false })
     .Select(t => (IFigure)Activator.CreateInstance(t)!)
@@ -12,8 +12,14 @@ var figures = Assembly.GetExecutingAssembly().GetTypes()
     .ToList();
 
 var name = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal));
-var figure = figures.FirstOrDefault(f => f.Name == name);
-if (figure is null)
+// A family name runs each figure of the family in turn: `vault` runs vault-crypto and vault-read.
+var selected = figures.Where(f => f.Name == name).ToList();
+if (selected.Count == 0 && name is not null)
+{
+    selected = figures.Where(f => f.Name.StartsWith(name + "-", StringComparison.Ordinal)).ToList();
+}
+
+if (selected.Count == 0)
 {
     Console.Error.WriteLine(name is null ? "Which figure? Usage: ./eng/bench.sh NAME" : $"No figure named '{name}'.");
     Console.Error.WriteLine("Figures:");
@@ -25,22 +31,25 @@ if (figure is null)
     return 2;
 }
 
-var context = new BenchContext();
-context.Progress($"{figure.Name}: {figure.Description}");
-using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(30));
-var results = await figure.RunAsync(context, cts.Token);
-foreach (var result in results)
+foreach (var figure in selected)
 {
-    Console.WriteLine(result.Line);
-    // The components behind the ratio, also when the run is not recorded: they are what a change is judged by.
-    Console.Error.WriteLine($"  {string.Join(", ", result.Details.Select(d => $"{d.Key} {d.Value}"))}");
-}
+    var context = new BenchContext();
+    context.Progress($"{figure.Name}: {figure.Description}");
+    using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(30));
+    var results = await figure.RunAsync(context, cts.Token);
+    foreach (var result in results)
+    {
+        Console.WriteLine(result.Line);
+        // The components behind the ratio, also when the run is not recorded: they are what a change is judged by.
+        Console.Error.WriteLine($"  {string.Join(", ", result.Details.Select(d => $"{d.Key} {d.Value}"))}");
+    }
 
-if (!args.Contains("--no-record"))
-{
-    var doc = Environment.GetEnvironmentVariable("PRIVACYSUITE_BENCH_RESULTS") ?? "docs/benchmarks.md";
-    File.AppendAllText(doc, Record(figure, results, string.Join(' ', args)));
-    context.Progress($"appended to {doc}");
+    if (!args.Contains("--no-record"))
+    {
+        var doc = Environment.GetEnvironmentVariable("PRIVACYSUITE_BENCH_RESULTS") ?? "docs/benchmarks.md";
+        File.AppendAllText(doc, Record(figure, results, string.Join(' ', args)));
+        context.Progress($"appended to {doc}");
+    }
 }
 
 return 0;
