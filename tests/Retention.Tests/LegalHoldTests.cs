@@ -86,6 +86,8 @@ public sealed class LegalHoldTests(RetentionFactory factory) : IClassFixture<Ret
 
         await Eventually.HoldsAsync(async () => (await Helpers.SubjectAsync(factory, subject)).GetProperty("activeTokens").GetInt32() == 1,
             Helpers.Delivery, "only the held usage token is left");
+        // The inventory drops the tokens when the sweep commits its request; the request itself arrives through the outbox.
+        await Eventually.HoldsAsync(() => Task.FromResult(factory.FarSide.ErasuresFor(subject).Any()), Helpers.Delivery, "the location erasure was requested");
         var erasure = Assert.Single(factory.FarSide.ErasuresFor(subject));
         Assert.Equal(DataCategory.Location, erasure.Category);
         Assert.Equal(location.Order(StringComparer.Ordinal), erasure.Tokens!.Order(StringComparer.Ordinal));
