@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 using PrivacySuite.Vault.Model;
 
 namespace PrivacySuite.Vault.Tests;
@@ -25,17 +24,17 @@ public sealed class AccessLogAnchorGapTests(ManuallyAnchoredVaultFactory factory
         var anchored = await AnchorAsync();
         await factory.StoreAsync("gap-2", "usage", new { a = "2" }, "collected");
         await factory.StoreAsync("gap-3", "usage", new { a = "3" }, "collected");
-        Assert.True(await HeadAsync() > anchored);
+        Assert.True(await factory.AccessLogHeadAsync() > anchored);
 
         // Editing an unanchored entry breaks the keyed chain.
-        await ExecuteAsync($"update access_log set detail = 'nothing to see' where position = {await HeadAsync()}");
-        var edited = await VerifyAsync();
+        await factory.ExecuteSqlAsync($"update access_log set detail = 'nothing to see' where position = {await factory.AccessLogHeadAsync()}");
+        var edited = await factory.VerifyAccessLogAsync();
         Assert.False(edited.GetProperty("valid").GetBoolean());
         Assert.Contains("changed", edited.GetProperty("problem").GetString());
 
         // Cutting the unanchored tail is the window the interval leaves: the shorter chain verifies.
-        await ExecuteAsync($"delete from access_log where position > {anchored}");
-        Assert.True((await VerifyAsync()).GetProperty("valid").GetBoolean());
+        await factory.ExecuteSqlAsync($"delete from access_log where position > {anchored}");
+        Assert.True((await factory.VerifyAccessLogAsync()).GetProperty("valid").GetBoolean());
     }
 
     [Fact]
@@ -44,12 +43,12 @@ public sealed class AccessLogAnchorGapTests(ManuallyAnchoredVaultFactory factory
     {
         await factory.StoreAsync("round-1", "usage", new { a = "1" }, "collected");
         await factory.StoreAsync("round-2", "usage", new { a = "2" }, "collected");
-        var head = await HeadAsync();
+        var head = await factory.AccessLogHeadAsync();
 
         Assert.Equal(head, await AnchorAsync());
         var last = await factory.WithDbAsync(db => db.AccessLog.AsNoTracking().SingleAsync(a => a.Position == head));
-        await ExecuteAsync($"delete from access_log where position = {head}");
-        var cut = await VerifyAsync();
+        await factory.ExecuteSqlAsync($"delete from access_log where position = {head}");
+        var cut = await factory.VerifyAccessLogAsync();
 
         Assert.False(cut.GetProperty("valid").GetBoolean());
         Assert.Equal(head, cut.GetProperty("firstBadPosition").GetInt64());
@@ -61,28 +60,11 @@ public sealed class AccessLogAnchorGapTests(ManuallyAnchoredVaultFactory factory
             db.AccessLog.Add(last);
             return await db.SaveChangesAsync();
         });
-        Assert.True((await VerifyAsync()).GetProperty("valid").GetBoolean());
+        Assert.True((await factory.VerifyAccessLogAsync()).GetProperty("valid").GetBoolean());
     }
 
     /// <summary>One anchoring round, as the vault runs every interval.</summary>
     private async Task<long> AnchorAsync() =>
         await factory.Services.GetRequiredService<AccessLogAnchoring>().AnchorAsync(CancellationToken.None) ?? throw new InvalidOperationException("Nothing was anchored.");
 
-    private Task<long> HeadAsync() => factory.WithDbAsync(db => db.AccessLog.MaxAsync(a => a.Position));
-
-    private async Task ExecuteAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(factory.DatabaseConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
-
-    private async Task<JsonElement> VerifyAsync()
-    {
-        using var officer = factory.Officer();
-        using var response = await officer.PostAsync("/v1/access-log/verify", null);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return await response.Content.ReadFromJsonAsync<JsonElement>();
-    }
 }

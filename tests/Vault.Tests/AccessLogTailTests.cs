@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 using PrivacySuite.Vault.Model;
 
 namespace PrivacySuite.Vault.Tests;
@@ -22,15 +21,15 @@ public sealed class AccessLogTailTests(QuicklyAnchoredVaultFactory factory) : IC
             await factory.StoreAsync($"tail-{i}", "usage", new { a = $"{i}" }, "collected");
         }
 
-        var head = await HeadAsync();
+        var head = await factory.AccessLogHeadAsync();
         await Eventually.HoldsAsync(() => Task.FromResult(factory.Services.GetRequiredService<AccessLogAnchor>().Read()?.Position == head),
             TimeSpan.FromSeconds(10), "the head was anchored");
-        Assert.True((await VerifyAsync()).GetProperty("valid").GetBoolean());
+        Assert.True((await factory.VerifyAccessLogAsync()).GetProperty("valid").GetBoolean());
         var tail = await factory.WithDbAsync(db => db.AccessLog.AsNoTracking().Where(a => a.Position > head - 2).OrderBy(a => a.Position).ToListAsync());
 
         // The last two entries go: the chain that is left is intact, and still the log is not.
-        await ExecuteAsync($"delete from access_log where position > {head - 2}");
-        var truncated = await VerifyAsync();
+        await factory.ExecuteSqlAsync($"delete from access_log where position > {head - 2}");
+        var truncated = await factory.VerifyAccessLogAsync();
         Assert.False(truncated.GetProperty("valid").GetBoolean());
         Assert.Equal(head - 1, truncated.GetProperty("firstBadPosition").GetInt64());
         Assert.Contains("missing", truncated.GetProperty("problem").GetString());
@@ -46,36 +45,19 @@ public sealed class AccessLogTailTests(QuicklyAnchoredVaultFactory factory) : IC
             db.AccessLog.AddRange(tail);
             return await db.SaveChangesAsync();
         });
-        Assert.True((await VerifyAsync()).GetProperty("valid").GetBoolean());
+        Assert.True((await factory.VerifyAccessLogAsync()).GetProperty("valid").GetBoolean());
 
         // Cut again, and the vault writes on over the gap: the entries at the anchored position are not the ones anchored.
-        await ExecuteAsync($"delete from access_log where position > {head - 2}");
+        await factory.ExecuteSqlAsync($"delete from access_log where position > {head - 2}");
         for (var i = 5; i <= 7; i++)
         {
             await factory.StoreAsync($"tail-{i}", "usage", new { a = $"{i}" }, "collected");
         }
 
-        var overwritten = await VerifyAsync();
+        var overwritten = await factory.VerifyAccessLogAsync();
         Assert.False(overwritten.GetProperty("valid").GetBoolean());
         Assert.Equal(head, overwritten.GetProperty("firstBadPosition").GetInt64());
         Assert.Contains("anchored head", overwritten.GetProperty("problem").GetString());
     }
 
-    private Task<long> HeadAsync() => factory.WithDbAsync(db => db.AccessLog.MaxAsync(a => a.Position));
-
-    private async Task ExecuteAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(factory.DatabaseConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
-
-    private async Task<JsonElement> VerifyAsync()
-    {
-        using var officer = factory.Officer();
-        using var response = await officer.PostAsync("/v1/access-log/verify", null);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return await response.Content.ReadFromJsonAsync<JsonElement>();
-    }
 }

@@ -1,27 +1,10 @@
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 using PrivacySuite.ServiceDefaults.Auth;
 
 namespace PrivacySuite.Vault.Tests;
 
 public sealed class AccessLogTests(VaultFactory factory) : IClassFixture<VaultFactory>
 {
-    private async Task ExecuteAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(factory.DatabaseConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
-
-    private async Task<JsonElement> VerifyAsync()
-    {
-        using var officer = factory.Officer();
-        using var response = await officer.PostAsync("/v1/access-log/verify", null);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return await response.Content.ReadFromJsonAsync<JsonElement>();
-    }
-
     private async Task<(int Code, string Output)> CommandAsync()
     {
         using var output = new StringWriter();
@@ -63,29 +46,29 @@ public sealed class AccessLogTests(VaultFactory factory) : IClassFixture<VaultFa
         await factory.StoreAsync("chain-3", "usage", new { a = "3" }, "collected");
         var target = await factory.WithDbAsync(db => db.AccessLog.AsNoTracking().SingleAsync(a => a.SubjectId == "chain-2"));
 
-        var intact = await VerifyAsync();
+        var intact = await factory.VerifyAccessLogAsync();
         Assert.True(intact.GetProperty("valid").GetBoolean());
         Assert.Equal(0, (await CommandAsync()).Code);
 
-        await ExecuteAsync($"update access_log set accessor = 'someone-else' where position = {target.Position}");
-        var edited = await VerifyAsync();
+        await factory.ExecuteSqlAsync($"update access_log set accessor = 'someone-else' where position = {target.Position}");
+        var edited = await factory.VerifyAccessLogAsync();
         var editedCommand = await CommandAsync();
         Assert.False(edited.GetProperty("valid").GetBoolean());
         Assert.Equal(target.Position, edited.GetProperty("firstBadPosition").GetInt64());
         Assert.Equal(2, editedCommand.Code);
         Assert.Contains($"position {target.Position}", editedCommand.Output);
 
-        await ExecuteAsync($"update access_log set accessor = '{target.Accessor}' where position = {target.Position}");
-        Assert.True((await VerifyAsync()).GetProperty("valid").GetBoolean());
+        await factory.ExecuteSqlAsync($"update access_log set accessor = '{target.Accessor}' where position = {target.Position}");
+        Assert.True((await factory.VerifyAccessLogAsync()).GetProperty("valid").GetBoolean());
 
-        await ExecuteAsync($"delete from access_log where position = {target.Position}");
-        var removed = await VerifyAsync();
+        await factory.ExecuteSqlAsync($"delete from access_log where position = {target.Position}");
+        var removed = await factory.VerifyAccessLogAsync();
         Assert.False(removed.GetProperty("valid").GetBoolean());
         Assert.Equal(target.Position, removed.GetProperty("firstBadPosition").GetInt64());
 
         // Renumbering the rest to hide the gap still breaks the chain: each entry names its predecessor's hash.
-        await ExecuteAsync($"update access_log set position = position - 1 where position > {target.Position}");
-        var renumbered = await VerifyAsync();
+        await factory.ExecuteSqlAsync($"update access_log set position = position - 1 where position > {target.Position}");
+        var renumbered = await factory.VerifyAccessLogAsync();
         Assert.False(renumbered.GetProperty("valid").GetBoolean());
         Assert.Equal(target.Position, renumbered.GetProperty("firstBadPosition").GetInt64());
     }

@@ -6,6 +6,7 @@ using MassTransit;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 using PrivacySuite.Contracts;
 using PrivacySuite.ServiceDefaults.Auth;
 using PrivacySuite.Vault.Infrastructure;
@@ -59,6 +60,26 @@ public class VaultFactory() : ServiceFactory<Program>("vaultdb")
     public HttpClient Backend() => CreateProductBackendClient();
 
     public HttpClient Officer() => CreateClientFor(SuiteRoles.PrivacyOfficer, "officer-1");
+
+    /// <summary>Runs SQL straight against the vault's database, as someone with write access to it would.</summary>
+    public async Task ExecuteSqlAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(DatabaseConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>What the access log's verify command answers a privacy officer.</summary>
+    public async Task<JsonElement> VerifyAccessLogAsync()
+    {
+        using var officer = Officer();
+        using var response = await officer.PostAsync("/v1/access-log/verify", null);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    public Task<long> AccessLogHeadAsync() => WithDbAsync(db => db.AccessLog.MaxAsync(a => a.Position));
 
     public async Task<T> WithDbAsync<T>(Func<VaultDbContext, Task<T>> work)
     {
