@@ -2,7 +2,6 @@ using System.Runtime.ExceptionServices;
 using MassTransit;
 using Npgsql;
 using PrivacySuite.ServiceDefaults.Data;
-using PrivacySuite.ServiceDefaults.Regions;
 
 namespace PrivacySuite.ServiceDefaults.Messaging;
 
@@ -25,7 +24,7 @@ public abstract class InboxBatchConsumer<TMessage, TDb>(TDb db) : IConsumer<Batc
     public async Task Consume(ConsumeContext<Batch<TMessage>> context)
     {
         // The standby region: as in InboxConsumer, its replica is written by the primary's consumer of the same messages.
-        if (context.TryGetPayload<IServiceProvider>(out var services) && services.GetService<RegionRole>() is { IsStandby: true })
+        if (context.OnStandby())
         {
             return;
         }

@@ -23,7 +23,7 @@ public abstract class InboxConsumer<TMessage, TDb>(TDb db) : IConsumer<TMessage>
 
         // The standby region: its replica is written by the primary's consumer of this same message (arriving here over
         // the regions' link). If the primary died first, the promoted outbox publishes the message again.
-        if (context.TryGetPayload<IServiceProvider>(out var services) && services.GetService<RegionRole>() is { IsStandby: true })
+        if (context.OnStandby())
         {
             return;
         }
@@ -57,4 +57,11 @@ public abstract class InboxConsumer<TMessage, TDb>(TDb db) : IConsumer<TMessage>
 
     /// <summary>Applies the message's effects to <see cref="Db"/>; they are saved and committed with the inbox claim.</summary>
     protected abstract Task HandleAsync(ConsumeContext<TMessage> context);
+}
+
+internal static class ConsumeContextRegion
+{
+    /// <summary>Whether the consuming service runs in the standby region, where its database is a read-only replica.</summary>
+    public static bool OnStandby(this ConsumeContext context) =>
+        context.TryGetPayload<IServiceProvider>(out var services) && services.GetService<RegionRole>() is { IsStandby: true };
 }

@@ -77,9 +77,8 @@ public sealed record ProcessCpu(double DotnetMs, double PostgresMs, double Rabbi
     /// <summary>CPU time (user + system, milliseconds) one process has used so far: a service the figure started.</summary>
     public static double OfProcess(int pid)
     {
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) * 1000.0 / 100;
+        using var process = Process.GetProcessById(pid);
+        return process.TotalProcessorTime.TotalMilliseconds;
     }
 
     private static string CommandLine(string procDir) => File.ReadAllText(Path.Combine(procDir, "cmdline"));

@@ -160,9 +160,9 @@ public sealed class NotificationsFigure : IFigure
         var lookupsBefore = vault.Calls;
         var subjectsBefore = vault.Subjects;
         var pgBefore = await PostgresCounters.ReadAsync(database, cancellationToken);
-        var cpuBefore = (ProcessCpu.Read(), CpuMs(service.Id), CpuMs(mail.ProcessId));
+        var cpuBefore = (ProcessCpu.Read(), ProcessCpu.OfProcess(service.Id), ProcessCpu.OfProcess(mail.ProcessId));
         var (rate, final) = await CampaignAsync("bench", Messages);
-        var cpuAfter = (ProcessCpu.Read(), CpuMs(service.Id), CpuMs(mail.ProcessId));
+        var cpuAfter = (ProcessCpu.Read(), ProcessCpu.OfProcess(service.Id), ProcessCpu.OfProcess(mail.ProcessId));
         var shared = (cpuAfter.Item1 - cpuBefore.Item1).PerThousand(Messages);
         var serviceCpu = (cpuAfter.Item2 - cpuBefore.Item2) * 1000 / Messages;
         var mailCpu = (cpuAfter.Item3 - cpuBefore.Item3) * 1000 / Messages;
@@ -300,12 +300,6 @@ public sealed class NotificationsFigure : IFigure
     // The best of 1 to 64 pipelined sessions in a probe on this machine (more sessions cost maildev more per mail).
     private const int SmtpConnections = 32;
 
-    private static double CpuMs(int processId)
-    {
-        using var process = System.Diagnostics.Process.GetProcessById(processId);
-        return process.TotalProcessorTime.TotalMilliseconds;
-    }
-
     /// <summary>
     /// What the SMTP server accepts from a bare client: the campaign's message size, pipelined MAIL/RCPT/DATA, sessions
     /// reused, no database, no vault. No campaign through that server can be faster than this.
@@ -318,7 +312,7 @@ public sealed class NotificationsFigure : IFigure
             "Message-ID: <ceiling@privacysuite>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
             string.Join("\r\n", Enumerable.Repeat(new string('Q', 76), 12)) + "\r\n.\r\n");
         var next = 0;
-        var cpu = CpuMs(mail.ProcessId);
+        var cpu = ProcessCpu.OfProcess(mail.ProcessId);
         var elapsed = await Measure.TimeAsync(() => Task.WhenAll(Enumerable.Range(0, SmtpConnections).Select(async _ =>
         {
             using var tcp = new System.Net.Sockets.TcpClient { NoDelay = true };
@@ -356,7 +350,7 @@ public sealed class NotificationsFigure : IFigure
                 }
             }
         })));
-        var ceiling = new Ceiling(count / elapsed.TotalSeconds, count, (CpuMs(mail.ProcessId) - cpu) * 1000 / count);
+        var ceiling = new Ceiling(count / elapsed.TotalSeconds, count, (ProcessCpu.OfProcess(mail.ProcessId) - cpu) * 1000 / count);
         context.Progress($"{mail.Name} alone: {ceiling.Rate:0} mails/s from a bare pipelined client ({SmtpConnections} connections)");
         return ceiling;
     }

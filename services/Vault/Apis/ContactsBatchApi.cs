@@ -17,7 +17,7 @@ public sealed record ContactsLookupResponse(IReadOnlyList<SubjectContactsEntry> 
 /// The contacts of many subjects in one call, for a campaign: the same rules as <c>GET /v1/subjects/{id}/contacts</c>
 /// (role service, served by the primary region, every subject's read logged with purpose notification before anything
 /// is decrypted), with one database round trip, one access-log commit and one HTTP exchange for the whole batch instead
-/// of one each per subject. A file of its own so that it adds to the vault without touching its other read paths.
+/// of one each per subject.
 /// </summary>
 public static class ContactsBatchApi
 {
@@ -87,21 +87,9 @@ public static class ContactsBatchApi
                 continue;
             }
 
-            answers.Add(new SubjectContactsEntry(id, "found", Language(values.GetValueOrDefault("language")), Channels(values)));
+            answers.Add(new SubjectContactsEntry(id, "found", ServiceApi.ContactLanguage(values), ServiceApi.ContactChannels(values)));
         }
 
         return TypedResults.Ok(new ContactsLookupResponse(answers));
     }
-
-    // The same mapping as the single-subject endpoint: stored field to channel, stored language to a template language.
-    private static List<ContactChannel> Channels(Dictionary<string, string> values) =>
-        new[] { ("email", "email"), ("phone", "sms"), ("push", "push") }
-            .Where(m => values.ContainsKey(m.Item1)).Select(m => new ContactChannel(m.Item2, values[m.Item1])).ToList();
-
-    private static string? Language(string? stored) => stored switch
-    {
-        "zh-CN" or "zh" or "zh-cn" => "zh-CN",
-        "en" or "en-US" or "en-GB" => "en",
-        _ => null,
-    };
 }

@@ -51,23 +51,21 @@ public static class ServiceApi
         await appender.AppendAsync([new AccessRecord("read", "allowed", subjectId, s.Accessor, "notification", Categories.Contact, Detail: $"fields={rows.Count}")], ct);
         var values = s.Vault.Decrypt(rows, new Dictionary<string, Subject> { [subjectId] = subject }).ToDictionary(v => v.Field, v => v.Value);
 
-        var channels = new List<ContactChannel>();
-        foreach (var (field, channel) in new[] { ("email", "email"), ("phone", "sms"), ("push", "push") })
-        {
-            if (values.TryGetValue(field, out var address))
-            {
-                channels.Add(new ContactChannel(channel, address));
-            }
-        }
-
-        var language = values.GetValueOrDefault("language") switch
-        {
-            "zh-CN" or "zh" or "zh-cn" => "zh-CN",
-            "en" or "en-US" or "en-GB" => "en",
-            _ => null,
-        };
-        return TypedResults.Ok(new ContactsResponse(language, channels));
+        return TypedResults.Ok(new ContactsResponse(ContactLanguage(values), ContactChannels(values)));
     }
+
+    /// <summary>The stored contact fields as channels: e-mail, phone (SMS), push.</summary>
+    internal static List<ContactChannel> ContactChannels(Dictionary<string, string> values) =>
+        new[] { ("email", "email"), ("phone", "sms"), ("push", "push") }
+            .Where(m => values.ContainsKey(m.Item1)).Select(m => new ContactChannel(m.Item2, values[m.Item1])).ToList();
+
+    /// <summary>The stored language as a template language (zh-CN or en), or null when unknown.</summary>
+    internal static string? ContactLanguage(Dictionary<string, string> values) => values.GetValueOrDefault("language") switch
+    {
+        "zh-CN" or "zh" or "zh-cn" => "zh-CN",
+        "en" or "en-US" or "en-GB" => "en",
+        _ => null,
+    };
 
     private static async Task<Results<Ok<AffectedResponse>, ValidationProblem>> AffectedAsync(
         string? categories, DateTimeOffset? from, DateTimeOffset? to, string? after, int? limit, [AsParameters] VaultServices s, CancellationToken ct)
