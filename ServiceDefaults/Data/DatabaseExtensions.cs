@@ -8,7 +8,8 @@ public static class DatabaseExtensions
 {
     /// <summary>
     /// Registers the service's DbContext on <c>ConnectionStrings__{connectionName}</c>, migrates it before anything
-    /// else starts, and makes <c>/health</c> depend on reaching it.
+    /// else starts, and makes <c>/health</c> depend on reaching it. EF Core interceptors the service registers as
+    /// <see cref="Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor"/> join the outbox's.
     /// </summary>
     public static IHostApplicationBuilder AddServiceDatabase<TDb>(this IHostApplicationBuilder builder, string connectionName)
         where TDb : ServiceDbContext
@@ -18,7 +19,8 @@ public static class DatabaseExtensions
         // Pooled: request handlers and consumers create a context per unit of work, many times a second.
         builder.Services.AddDbContextPool<TDb>((sp, options) => options
             .UseNpgsql(WithoutSessionReset(RequireConnectionString(sp, connectionName)), npgsql => npgsql.CommandTimeout(30))
-            .AddInterceptors(sp.GetRequiredService<OutboxCommitInterceptor>()));
+            .AddInterceptors(sp.GetRequiredService<OutboxCommitInterceptor>())
+            .AddInterceptors(sp.GetServices<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor>()));
 
         // Registered before the bus and the relay so that the schema exists when they start.
         builder.Services.AddHostedService(sp => new DatabaseMigrationService(

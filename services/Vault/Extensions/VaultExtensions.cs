@@ -36,6 +36,7 @@ public static class VaultExtensions
             sp.GetRequiredService<IOptions<VaultOptions>>().Value.KeyCacheLifetime, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<MacKeys>();
         builder.Services.AddSingleton<AccessLogAnchor>();
+        builder.Services.AddSingleton<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor, AccessLogAnchorOnCommit>();
         builder.Services.AddSingleton<AccessLogBook>();
         builder.Services.AddSingleton<AccessLogAnchoring>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AccessLogAnchoring>());

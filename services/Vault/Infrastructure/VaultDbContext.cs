@@ -1,3 +1,4 @@
+using System.Data.Common;
 using PrivacySuite.Vault.Model;
 
 namespace PrivacySuite.Vault.Infrastructure;
@@ -15,6 +16,28 @@ public sealed class VaultDbContext(DbContextOptions<VaultDbContext> options) : S
     public DbSet<DeletionCertificate> DeletionCertificates => Set<DeletionCertificate>();
     public DbSet<TransferBasis> TransferBases => Set<TransferBasis>();
     public DbSet<AccessLogEntry> AccessLog => Set<AccessLogEntry>();
+
+    // The access-log head appended in the open transaction, anchored when that transaction commits. Kept with the
+    // transaction it belongs to: a pooled context may carry it past a transaction disposed without commit.
+    private (DbTransaction Transaction, AppendedHead Head)? _appended;
+
+    internal void AppendedToAccessLog(DbTransaction transaction, AppendedHead? head)
+    {
+        if (head is not null)
+        {
+            // A later append in the same transaction extended the earlier one's head, under the same lock.
+            _appended = (transaction, _appended is { } earlier && earlier.Transaction == transaction
+                ? head with { ExtendsAnchor = head.ExtendsAnchor && earlier.Head.ExtendsAnchor }
+                : head);
+        }
+    }
+
+    internal AppendedHead? TakeAppendedHead(DbTransaction transaction)
+    {
+        var appended = _appended;
+        _appended = null;
+        return appended is { } a && a.Transaction == transaction ? a.Head : null;
+    }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -1,4 +1,6 @@
+using System.Data.Common;
 using System.Globalization;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using System.Text;
 using PrivacySuite.ServiceDefaults.Regions;
 using PrivacySuite.Vault.Crypto;
@@ -7,13 +9,14 @@ namespace PrivacySuite.Vault.Model;
 
 /// <summary>
 /// The access log's latest head (position and hash), kept outside the database in the key folder, so verification
-/// notices entries removed from the END of the chain, which the chain alone cannot show. Only committed heads are
-/// written and the anchor only moves forward, so it never runs ahead of the table: a table shorter than the anchor,
-/// or a different entry at the anchored position, means entries were removed. The file carries an HMAC with the log's
-/// key. A database restored from a backup legitimately lost entries too: verification says so, and an operator who
-/// accepts the loss moves the file aside.
+/// notices entries removed from the END of the chain, which the chain alone cannot show. Every append moves it once it
+/// has committed and before the operation answers, so no entry of an answered operation can be cut off unnoticed. Only
+/// committed heads are written and the anchor only moves forward, so it never runs ahead of the table: a table shorter
+/// than the anchor, or a different entry at the anchored position, means entries were removed. The file carries an
+/// HMAC with the log's key. A database restored from a backup legitimately lost entries too: verification says so,
+/// and an operator who accepts the loss moves the file aside.
 /// </summary>
-public sealed class AccessLogAnchor(IOptions<VaultOptions> options, MacKeys macs)
+public sealed class AccessLogAnchor(IOptions<VaultOptions> options, MacKeys macs, ILogger<AccessLogAnchor> logger)
 {
     public const string FileName = "access-log.anchor";
     private readonly Lock _sync = new();
@@ -27,6 +30,38 @@ public sealed class AccessLogAnchor(IOptions<VaultOptions> options, MacKeys macs
         {
             using var file = Open();
             return Parse(file);
+        }
+    }
+
+    /// <summary>The anchored head, or null with <paramref name="damaged"/> set when the file's MAC does not match.</summary>
+    public (long Position, string Hash)? TryRead(out bool damaged)
+    {
+        try
+        {
+            damaged = false;
+            return Read();
+        }
+        catch (InvalidDataException)
+        {
+            damaged = true;
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Moves the anchor to the head an append committed, when that append extended the anchored chain; otherwise
+    /// entries were cut off the end (or the file is damaged), the anchor stays for verification to report, and the
+    /// refusal is logged.
+    /// </summary>
+    public void Anchor(AppendedHead head)
+    {
+        if (head.ExtendsAnchor)
+        {
+            Advance(head.Position, head.Hash);
+        }
+        else
+        {
+            Log.AnchorRefused(logger, head.Position);
         }
     }
 
@@ -111,11 +146,39 @@ public sealed class AccessLogAnchor(IOptions<VaultOptions> options, MacKeys macs
 }
 
 /// <summary>
-/// Anchors the committed head every <see cref="VaultOptions.AccessLogAnchorInterval"/> (a checkpoint): off the read
-/// path, where a file update per append cost milliseconds per read on a busy machine. What that leaves open, exactly:
-/// entries committed after the last completed round (at most one interval plus a round's duration, longer while rounds
-/// fail or are refused) can be cut off the END of the log without verification noticing. They cannot be edited, nor
-/// can entries be inserted or removed before them: the keyed chain shows that at any age. See docs/vault.md.
+/// Anchors the access-log head a transaction appended once it commits, before the operation that wrote the entries
+/// goes on to answer. A transaction that rolls back leaves nothing to anchor.
+/// </summary>
+public sealed class AccessLogAnchorOnCommit(AccessLogAnchor anchor) : DbTransactionInterceptor
+{
+    public override void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData)
+    {
+        if (eventData.Context is VaultDbContext db && db.TakeAppendedHead(transaction) is { } head)
+        {
+            anchor.Anchor(head);
+        }
+    }
+
+    public override Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        TransactionCommitted(transaction, eventData);
+        return Task.CompletedTask;
+    }
+
+    public override void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData) =>
+        (eventData.Context as VaultDbContext)?.TakeAppendedHead(transaction);
+
+    public override Task TransactionRolledBackAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        TransactionRolledBack(transaction, eventData);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>
+/// Anchors the committed head every <see cref="VaultOptions.AccessLogAnchorInterval"/>. Appends anchor their own heads;
+/// this round catches the entries of an append whose process stopped between its commit and its anchor (the operation
+/// that wrote them never answered), so that even those are protected within one interval.
 /// </summary>
 public sealed class AccessLogAnchoring(
     IServiceScopeFactory scopes, AccessLogAnchor anchor, RegionRole region, IOptions<VaultOptions> options, ILogger<AccessLogAnchoring> logger)
@@ -155,15 +218,7 @@ public sealed class AccessLogAnchoring(
             return anchor.Read()?.Position;
         }
 
-        if (await anchor.ExtendsAsync(db, head.Position, head.Hash, cancellationToken))
-        {
-            anchor.Advance(head.Position, head.Hash);
-        }
-        else
-        {
-            Log.AnchorRefused(logger, head.Position);
-        }
-
+        anchor.Anchor(new AppendedHead(head.Position, head.Hash, await anchor.ExtendsAsync(db, head.Position, head.Hash, cancellationToken)));
         return anchor.Read()?.Position;
     }
 }

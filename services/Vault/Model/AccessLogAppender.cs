@@ -14,7 +14,8 @@ namespace PrivacySuite.Vault.Model;
 /// without an outbox row per read.
 /// </summary>
 public sealed class AccessLogAppender(
-    IServiceScopeFactory scopes, AccessLogBook book, OutboxSignal outbox, TimeProvider time, IOptions<VaultOptions> options) : BackgroundService
+    IServiceScopeFactory scopes, AccessLogBook book, AccessLogAnchor anchor, OutboxSignal outbox, TimeProvider time, IOptions<VaultOptions> options)
+    : BackgroundService
 {
     private const int MaxBatch = 512;
     private const int MaxRemembered = 200_000;
@@ -54,7 +55,7 @@ public sealed class AccessLogAppender(
             }
             catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
-                // Nothing is read when its log entry could not be written: every waiting request fails.
+                // Nothing is read when its log entry could not be written and anchored: every waiting request fails.
                 batch.ForEach(p => p.Done.TrySetException(e));
             }
         }
@@ -73,12 +74,16 @@ public sealed class AccessLogAppender(
             var connection = (NpgsqlConnection)db.Database.GetDbConnection();
             if (uses.Count == 0)
             {
-                await book.AppendAndCommitAsync(connection, records, ct);
+                if (await book.AppendAndCommitAsync(connection, records, ct) is { } committed)
+                {
+                    anchor.Anchor(committed);
+                }
+
                 return;
             }
 
             await using var transaction = await connection.BeginTransactionAsync(ct);
-            await book.AppendAsync(transaction, records, ct);
+            var head = await book.AppendAsync(transaction, records, ct);
             foreach (var (subjectId, token) in uses)
             {
                 db.AddIntegrationEvent(new SubjectDataUsed(subjectId, token, now), now);
@@ -87,6 +92,11 @@ public sealed class AccessLogAppender(
             await db.Database.UseTransactionAsync(transaction, ct);
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
+            if (head is not null)
+            {
+                anchor.Anchor(head);
+            }
+
             outbox.Notify();
         }
         finally

@@ -15,6 +15,12 @@ public sealed record AccessRecord(
     string? ProcessorId = null,
     string? Detail = null);
 
+/// <summary>
+/// The head a committed append leaves, and whether the chain it extended still held the anchored head (checked under
+/// the append lock). Only such a head may become the anchor: otherwise entries were cut off the end and written again.
+/// </summary>
+public sealed record AppendedHead(long Position, string Hash, bool ExtendsAnchor);
+
 /// <summary>The result of walking the chain.</summary>
 public sealed record ChainVerification(bool Valid, long Entries, long? FirstBadPosition, string? Problem);
 
@@ -22,14 +28,18 @@ public sealed record ChainVerification(bool Valid, long Entries, long? FirstBadP
 /// The hash-chained access log (IWK-2.3). Appends take a transaction-scoped advisory lock so positions are dense and
 /// each entry sees its predecessor; the hash is an HMAC (key from the key folder) over the entry and the previous
 /// hash, so someone with write access to the database alone cannot forge a consistent chain after an edit. The chain
-/// cannot show entries cut off its end: <see cref="AccessLogAnchoring"/> keeps the committed head outside the database.
+/// cannot show entries cut off its end: <see cref="AccessLogAnchor"/> keeps the committed head outside the database, and
+/// every append moves it after its commit, before the operation that wrote the entries answers.
 /// </summary>
 public sealed class AccessLogBook(MacKeys macs, AccessLogAnchor anchor, TimeProvider time)
 {
     public const string Genesis = "genesis";
     private const long AppendLockKey = 0x5641_554C_544C_4F47; // "VAULTLOG"
 
-    /// <summary>Appends inside the caller's transaction, or in one of its own when there is none; saves the caller's pending changes first.</summary>
+    /// <summary>
+    /// Appends inside the caller's transaction, or in one of its own when there is none; saves the caller's pending
+    /// changes first. The anchor moves when the transaction commits (<see cref="AccessLogAnchorOnCommit"/>).
+    /// </summary>
     public async Task AppendAsync(VaultDbContext db, CancellationToken cancellationToken, params AccessRecord[] records)
     {
         var own = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
@@ -37,7 +47,7 @@ public sealed class AccessLogBook(MacKeys macs, AccessLogAnchor anchor, TimeProv
         {
             await db.SaveChangesAsync(cancellationToken);
             var transaction = (NpgsqlTransaction)db.Database.CurrentTransaction!.GetDbTransaction();
-            await AppendAsync(transaction, records, cancellationToken);
+            db.AppendedToAccessLog(transaction, await AppendAsync(transaction, records, cancellationToken));
             if (own is not null)
             {
                 await own.CommitAsync(cancellationToken);
@@ -45,8 +55,8 @@ public sealed class AccessLogBook(MacKeys macs, AccessLogAnchor anchor, TimeProv
         }
     }
 
-    /// <summary>Appends <paramref name="records"/> in <paramref name="transaction"/>, which the caller commits.</summary>
-    public Task AppendAsync(NpgsqlTransaction transaction, IReadOnlyList<AccessRecord> records, CancellationToken cancellationToken) =>
+    /// <summary>Appends <paramref name="records"/> in <paramref name="transaction"/>; the caller commits, then anchors the head.</summary>
+    public Task<AppendedHead?> AppendAsync(NpgsqlTransaction transaction, IReadOnlyList<AccessRecord> records, CancellationToken cancellationToken) =>
         AppendAsync(transaction.Connection!, transaction, records, cancellationToken);
 
     /// <summary>
@@ -54,11 +64,11 @@ public sealed class AccessLogBook(MacKeys macs, AccessLogAnchor anchor, TimeProv
     /// statements (begin, the lock and the head; then one multi-row insert and the commit). The group-commit appender
     /// runs this for every batch of reads, and each round trip it saves shortens every read waiting on the batch.
     /// </summary>
-    public async Task AppendAndCommitAsync(NpgsqlConnection connection, IReadOnlyList<AccessRecord> records, CancellationToken cancellationToken)
+    public async Task<AppendedHead?> AppendAndCommitAsync(NpgsqlConnection connection, IReadOnlyList<AccessRecord> records, CancellationToken cancellationToken)
     {
         try
         {
-            await AppendAsync(connection, null, records, cancellationToken);
+            return await AppendAsync(connection, null, records, cancellationToken);
         }
         catch when (connection.State == System.Data.ConnectionState.Open)
         {
@@ -80,18 +90,22 @@ public sealed class AccessLogBook(MacKeys macs, AccessLogAnchor anchor, TimeProv
 
     /// <summary>
     /// The chain append: the advisory lock, held until commit, keeps every instance of every region on one chain, and
-    /// each batch reads the head under it. Without <paramref name="transaction"/>, the statements begin and commit their own.
+    /// each batch reads the head under it, with the hash now at the anchored position. Without <paramref name="transaction"/>,
+    /// the statements begin and commit their own.
     /// </summary>
-    private async Task AppendAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<AccessRecord> records, CancellationToken cancellationToken)
+    private async Task<AppendedHead?> AppendAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<AccessRecord> records, CancellationToken cancellationToken)
     {
         if (records.Count == 0)
         {
-            return;
+            return null;
         }
 
+        // Read before the lock: another instance only moves the anchor forward, to a head it checked the same way.
+        var anchored = anchor.TryRead(out var damaged);
         var own = transaction is null;
         long position = 0;
         var previous = Genesis;
+        string? hashAtAnchor = null;
         await using (var head = new NpgsqlBatch(connection, transaction))
         {
             if (own)
@@ -100,20 +114,28 @@ public sealed class AccessLogBook(MacKeys macs, AccessLogAnchor anchor, TimeProv
             }
 
             head.BatchCommands.Add(new NpgsqlBatchCommand("select pg_advisory_xact_lock($1)") { Parameters = { new NpgsqlParameter<long> { TypedValue = AppendLockKey } } });
-            head.BatchCommands.Add(new NpgsqlBatchCommand("select position, hash from access_log order by position desc limit 1"));
+            head.BatchCommands.Add(new NpgsqlBatchCommand(
+                "select position, hash, (select a.hash from access_log a where a.position = $1) from access_log order by position desc limit 1")
+            {
+                Parameters = { new NpgsqlParameter<long> { TypedValue = anchored?.Position ?? 0 } },
+            });
             await head.PrepareAsync(cancellationToken);
             await using var reader = await head.ExecuteReaderAsync(cancellationToken);
-            // The head is the one result with two columns (begin and the lock come first, however the reader shows them).
+            // The head is the one result with three columns (begin and the lock come first, however the reader shows them).
             do
             {
-                if (reader.FieldCount == 2 && await reader.ReadAsync(cancellationToken))
+                if (reader.FieldCount == 3 && await reader.ReadAsync(cancellationToken))
                 {
                     position = reader.GetInt64(0);
                     previous = reader.GetString(1);
+                    hashAtAnchor = reader.IsDBNull(2) ? null : reader.GetString(2);
                 }
             }
             while (await reader.NextResultAsync(cancellationToken));
         }
+
+        // A chain shorter than the anchor, or another entry at its position, lost entries from its end.
+        var extendsAnchor = !damaged && (anchored is not { } a || (a.Position <= position && hashAtAnchor == a.Hash));
 
         var at = Microseconds(time.GetUtcNow());
         var count = records.Count;
@@ -176,6 +198,7 @@ public sealed class AccessLogBook(MacKeys macs, AccessLogAnchor anchor, TimeProv
 
         await insert.PrepareAsync(cancellationToken);
         await insert.ExecuteNonQueryAsync(cancellationToken);
+        return new AppendedHead(position, previous, extendsAnchor);
     }
 
     private AccessLogEntry Entry(AccessRecord record, long position, DateTimeOffset at, string previous)

@@ -25,7 +25,10 @@ public sealed class VaultOptions
     /// </summary>
     public TimeSpan DataUseCoalescing { get; set; } = TimeSpan.FromHours(1);
 
-    /// <summary>How often the access log's committed head is anchored outside the database: entries removed from the end are noticed once anchored.</summary>
+    /// <summary>
+    /// How often a round anchors the access log's committed head. Appends anchor their own heads before answering; the
+    /// round catches entries whose process stopped between their commit and their anchor.
+    /// </summary>
     public TimeSpan AccessLogAnchorInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
