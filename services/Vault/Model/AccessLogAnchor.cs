@@ -97,9 +97,16 @@ public sealed class AccessLogAnchor(IOptions<VaultOptions> options, MacKeys macs
                 return;
             }
 
-            var line = $"{position.ToString(CultureInfo.InvariantCulture)} {hash} {Mac(position, hash)}\n";
-            file.SetLength(0);
-            file.Write(Encoding.ASCII.GetBytes(line));
+            // Overwritten in place at a fixed width, never truncated: ext4 forces a file truncated to zero and written
+            // again out to disk when it is closed (auto_da_alloc), and this runs after every append batch.
+            var line = Encoding.ASCII.GetBytes($"{position.ToString("D19", CultureInfo.InvariantCulture)} {hash} {Mac(position, hash)}\n");
+            file.Position = 0;
+            file.Write(line);
+            if (file.Length > line.Length)
+            {
+                file.SetLength(line.Length);
+            }
+
             file.Flush();
         }
     }
