@@ -42,7 +42,7 @@ public static class DatabaseExtensions
     /// keep no session state on pooled connections (advisory locks and settings are transaction-scoped), so it is skipped.
     /// </summary>
     private static string WithoutSessionReset(string connectionString) =>
-        new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true }.ConnectionString;
+        new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true, MaxAutoPrepare = 64 }.ConnectionString;
 
     // Read when first needed, not while the builder is being set up: test hosts add their configuration late.
     private static string RequireConnectionString(IServiceProvider services, string connectionName)
