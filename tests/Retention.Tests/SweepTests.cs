@@ -79,11 +79,13 @@ public sealed class SweepTests(RetentionFactory factory) : IClassFixture<Retenti
             await Eventually.HoldsAsync(() => Task.FromResult(factory.FarSide.ErasuresFor(subject).Any()), Helpers.Delivery, "the erasure was requested");
             Assert.Equal(0, (await Helpers.SubjectAsync(factory, subject)).GetProperty("activeTokens").GetInt32());
 
-            // The vault knows a hold retention has not heard of yet.
+            // The vault knows a hold retention has not heard of yet; the other subjects of the request, if any, it removed.
             var request = Assert.Single(factory.FarSide.ErasuresFor(subject));
-            await factory.FarSide.PublishAsync(new ErasureRefused(subject, request.SweepItemId, "legal-hold", DateTimeOffset.UtcNow));
+            await factory.FarSide.PublishAsync(new RemovalsAnswered(request.SweepItemId!.Value, "erase", DataCategory.Location, [subject], [], DateTimeOffset.UtcNow,
+                [Region.Beijing, Region.Guangzhou]));
 
-            await Eventually.HoldsAsync(async () => await factory.ScalarAsync<string>($"select state from sweep_items where id = '{request.SweepItemId}'") == "refused",
+            await Eventually.HoldsAsync(async () => await factory.ScalarAsync<long>(
+                    $"select count(*) from sweep_items where id = '{request.SweepItemId}' and state <> 'requested' and refused_subjects = array['{subject}']") == 1,
                 Helpers.Delivery, "the refusal closed the sweep item");
             Assert.Equal(2, (await Helpers.SubjectAsync(factory, subject)).GetProperty("activeTokens").GetInt32());
             Assert.Equal(2L, await factory.ScalarAsync<long>(
@@ -211,9 +213,9 @@ public sealed class SweepResumeTests
         }
     }
 
-    /// <summary>What both far sides received, each message once (a broker redelivery repeats a message id, not a request).</summary>
+    /// <summary>What both far sides received, each subject of each message once (a broker redelivery repeats a message id, not a request).</summary>
     private static List<ErasureRequested> Distinct(RetentionFactory first, RetentionFactory second) =>
-        first.FarSide.Erasures.Concat(second.FarSide.Erasures).DistinctBy(r => (r.MessageId, r.Message.SweepItemId)).Select(r => r.Message).ToList();
+        first.FarSide.Erasures.Concat(second.FarSide.Erasures).DistinctBy(r => (r.MessageId, r.Message.SweepItemId, r.Message.SubjectId)).Select(r => r.Message).ToList();
 
     private static async Task<Guid> StartAsync(RetentionFactory factory)
     {

@@ -21,8 +21,8 @@ public sealed record DryRunItem(string SubjectId, DataCategory? Category, string
 /// <summary>
 /// Runs sweeps in batches of whole subjects. Each batch is one transaction and, after locking the holds and the sweep,
 /// one statement (<see cref="SweepSql.Sweep"/>): it decides in the database, deletes the inventory rows that go,
-/// records a sweep item per request, queues the requests to the vault in the outbox (many per message) and moves the
-/// cursor. A crash loses at most the open batch, which rolls back and is done again on resume: nothing is requested
+/// records a sweep item per request to the vault (one category or the whole of up to a message's worth of subjects),
+/// queues each request in the outbox and moves the cursor. A crash loses at most the open batch, which rolls back and is done again on resume: nothing is requested
 /// twice and nothing is skipped.
 /// </summary>
 public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time, IOptions<RetentionOptions> options, ILogger<SweepRunner> logger)
@@ -108,7 +108,7 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
 
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         var after = sweep.CursorSubject ?? "";
-        var (last, examined) = await NextBatchAsync(connection, after, cancellationToken);
+        var (last, examined, bounds) = await NextBatchAsync(connection, after, cancellationToken);
         if (last is null)
         {
             var now = time.GetUtcNow();
@@ -125,7 +125,7 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
         command.Parameters.Add(new NpgsqlParameter<Guid>("sweep", sweep.Id));
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("now", time.GetUtcNow()));
         command.Parameters.Add(new NpgsqlParameter<long>("examined", examined));
-        command.Parameters.Add(new NpgsqlParameter<int>("per_message", options.Value.RemovalsPerMessage));
+        command.Parameters.Add(new NpgsqlParameter<string[]>("bounds", bounds));
         command.Parameters.Add(new NpgsqlParameter<string>("message_type", RemovalsType));
         command.Parameters.Add(new NpgsqlParameter("trace_parent", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)System.Diagnostics.Activity.Current?.Id ?? DBNull.Value });
         long erasures, anonymisations;
@@ -160,7 +160,7 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
         await using var tx = await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
         await db.Database.ExecuteSqlRawAsync(SweepSql.BatchSettings, cancellationToken);
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        while (await NextBatchAsync(connection, after, cancellationToken) is (string last, var count))
+        while (await NextBatchAsync(connection, after, cancellationToken) is (string last, var count, _))
         {
             await foreach (var request in PreviewAsync(connection, after, last, asOf, cancellationToken))
             {
@@ -238,14 +238,16 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
         command.Parameters.Add(new NpgsqlParameter<string[]>("category_names", CategoryNames));
     }
 
-    private async Task<(string? Last, long Count)> NextBatchAsync(NpgsqlConnection connection, string after, CancellationToken cancellationToken)
+    /// <summary>The next batch: its last subject (null: none left), its size, and the first subject of each of its requests after the first.</summary>
+    private async Task<(string? Last, long Count, string[] Bounds)> NextBatchAsync(NpgsqlConnection connection, string after, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(SweepSql.NextBatch, connection);
         command.Parameters.Add(new NpgsqlParameter<string>("after", after));
         command.Parameters.Add(new NpgsqlParameter<int>("limit", options.Value.SubjectsPerBatch));
+        command.Parameters.Add(new NpgsqlParameter<int>("per_message", options.Value.RemovalsPerMessage));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
-        return (reader.IsDBNull(0) ? null : reader.GetString(0), reader.GetInt64(1));
+        return (reader.IsDBNull(0) ? null : reader.GetString(0), reader.GetInt64(1), reader.GetFieldValue<string[]>(2));
     }
 
     /// <summary>The highest version of each (category, purpose) schedule.</summary>
