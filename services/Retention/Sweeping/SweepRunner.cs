@@ -108,7 +108,7 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
 
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         var after = sweep.CursorSubject ?? "";
-        var (last, examined, bounds) = await NextBatchAsync(connection, after, cancellationToken);
+        var (last, examined) = await NextBatchAsync(connection, after, cancellationToken);
         if (last is null)
         {
             var now = time.GetUtcNow();
@@ -125,7 +125,6 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
         command.Parameters.Add(new NpgsqlParameter<Guid>("sweep", sweep.Id));
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("now", time.GetUtcNow()));
         command.Parameters.Add(new NpgsqlParameter<long>("examined", examined));
-        command.Parameters.Add(new NpgsqlParameter<string[]>("bounds", bounds));
         command.Parameters.Add(new NpgsqlParameter<string>("message_type", RemovalsType));
         command.Parameters.Add(new NpgsqlParameter("trace_parent", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)System.Diagnostics.Activity.Current?.Id ?? DBNull.Value });
         long erasures, anonymisations;
@@ -160,7 +159,7 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
         await using var tx = await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
         await db.Database.ExecuteSqlRawAsync(SweepSql.BatchSettings, cancellationToken);
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        while (await NextBatchAsync(connection, after, cancellationToken) is (string last, var count, _))
+        while (await NextBatchAsync(connection, after, cancellationToken) is (string last, var count))
         {
             await foreach (var request in PreviewAsync(connection, after, last, asOf, cancellationToken))
             {
@@ -236,18 +235,17 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
         command.Parameters.Add(new NpgsqlParameter<int>("months", settings.CancellationMonths));
         command.Parameters.Add(new NpgsqlParameter<string>("cancel_action", settings.CancellationAction));
         command.Parameters.Add(new NpgsqlParameter<string[]>("category_names", CategoryNames));
+        command.Parameters.Add(new NpgsqlParameter<int>("per_message", settings.RemovalsPerMessage));
     }
 
-    /// <summary>The next batch: its last subject (null: none left), its size, and the first subject of each of its requests after the first.</summary>
-    private async Task<(string? Last, long Count, string[] Bounds)> NextBatchAsync(NpgsqlConnection connection, string after, CancellationToken cancellationToken)
+    private async Task<(string? Last, long Count)> NextBatchAsync(NpgsqlConnection connection, string after, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(SweepSql.NextBatch, connection);
         command.Parameters.Add(new NpgsqlParameter<string>("after", after));
         command.Parameters.Add(new NpgsqlParameter<int>("limit", options.Value.SubjectsPerBatch));
-        command.Parameters.Add(new NpgsqlParameter<int>("per_message", options.Value.RemovalsPerMessage));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
-        return (reader.IsDBNull(0) ? null : reader.GetString(0), reader.GetInt64(1), reader.GetFieldValue<string[]>(2));
+        return (reader.IsDBNull(0) ? null : reader.GetString(0), reader.GetInt64(1));
     }
 
     /// <summary>The highest version of each (category, purpose) schedule.</summary>

@@ -12,10 +12,11 @@ internal static class SweepSql
     /// <summary>
     /// <c>rules</c>: the schedule in force for each category and purpose, one row per category for purposes without a
     /// schedule of their own (null when the category has none), with the instant before which its clock has run out.
-    /// <c>verdicts</c>: the subjects of the batch that need more than the schedules: held, with a reason to go as a
-    /// whole (strongest first), cancelled (the account-cancellation clock), or with the vault. Every other subject of the
-    /// batch is decided by <c>rules</c> alone, which spares the common case a join per record. A hold on a category
-    /// everywhere makes every subject of the batch one of them.
+    /// <c>batch</c>: the subjects of the batch, numbered into parts of @per_message (one request to the vault each), and
+    /// whether each is <c>special</c>: held, with a reason to go as a whole, cancelled (the account-cancellation clock),
+    /// or with the vault (a hold on a category everywhere makes every subject special). <c>verdicts</c>: the special
+    /// subjects with their holds and the reason, if any, that removes them as a whole (strongest first). Every other
+    /// subject is decided by <c>rules</c> alone, which spares the common case all but one look-up per record.
     /// </summary>
     private const string Verdicts =
         """
@@ -28,6 +29,7 @@ internal static class SweepSql
             from retention_schedules order by category, purpose, version desc
         ),
         rules as materialized (
+            select row_number() over () as rule_no, * from (
             select c.category, '*' as purpose, s.action, s.clock_trigger, @as_of - make_interval(hours => 24 * s.period_days) as expired_before,
                    'schedule:' || c.category || '/*/v' || s.version as reason,
                    coalesce((select array_agg(o.purpose) from current_schedules o where o.category = c.category and o.purpose <> '*'), '{}') as own_purposes
@@ -37,10 +39,18 @@ internal static class SweepSql
             select category, purpose, action, clock_trigger, @as_of - make_interval(hours => 24 * period_days),
                    'schedule:' || category || '/' || purpose || '/v' || version, '{}'
             from current_schedules where purpose <> '*'
+            ) r
         ),
         ended as materialized (select (select action from termination_plans where ends_at <= @as_of) as action),
+        batch as materialized (
+            select s.*, (row_number() over (order by s.subject_id) - 1) / @per_message as part,
+                   s.minor_detected_at is not null or s.cancelled_at is not null or s.erasure_item_id is not null or p.action is not null
+                   or s.subject_id in (select h.subject_id from holds h) or exists (select 1 from holds h where h.subject_id is null) as special
+            from retention_subjects s, ended p
+            where s.subject_id > @after and s.subject_id <= @last
+        ),
         verdicts as materialized (
-            select s.subject_id, s.cancelled_at, s.erasure_item_id is not null as with_vault,
+            select s.subject_id, s.part, s.cancelled_at, s.erasure_item_id is not null as with_vault,
                    exists (select 1 from holds h where h.subject_id = s.subject_id and h.category is null) as subject_held,
                    coalesce((select array_agg(distinct h.category) from holds h
                              where h.category is not null and (h.subject_id is null or h.subject_id = s.subject_id)), '{}') as held_categories,
@@ -54,10 +64,8 @@ internal static class SweepSql
                         when p.action is not null then 'service-termination'
                         when (s.cancelled_at at time zone 'UTC' + make_interval(months => @months)) at time zone 'UTC' <= @as_of then 'account-cancellation'
                    end as whole_reason
-            from retention_subjects s, ended p
-            where s.subject_id > @after and s.subject_id <= @last
-              and (s.minor_detected_at is not null or s.cancelled_at is not null or s.erasure_item_id is not null or p.action is not null
-                   or s.subject_id in (select h.subject_id from holds h) or exists (select 1 from holds h where h.subject_id is null))
+            from batch s, ended p
+            where s.special
         )
         """;
 
@@ -79,11 +87,11 @@ internal static class SweepSql
         end
         """;
 
-    /// <summary>Due items of subjects without a verdict (<c>rules r</c> alone: no hold, not cancelled, nothing whole).</summary>
+    /// <summary>Joined with <c>batch b</c> and <c>rules r</c>: due items of subjects that are not special (<c>rules</c> alone decide).</summary>
     private static readonly string DueBySchedule =
         $"""
         {Scheduled}
-        and not exists (select 1 from verdicts v where v.subject_id = i.subject_id)
+        and b.subject_id = i.subject_id and not b.special
         and {ClockStart("null::timestamptz")} <= r.expired_before
         """;
 
@@ -99,15 +107,17 @@ internal static class SweepSql
         and (v.whole_action is not null or {ClockStart("v.cancelled_at")} <= r.expired_before)
         """;
 
-    /// <summary>What each removed item says, and why it goes (<c>whole</c>: with the whole subject), for the two kinds of due items.</summary>
-    private const string RemovedBySchedule =
-        "i.token, i.subject_id, i.category, i.purpose, i.stored_at, i.last_used_at, false as whole, r.action, r.reason";
+    /// <summary>
+    /// What each removed item says, and why it goes (<c>whole</c>: with the whole subject), for the two kinds of due
+    /// items; by schedule, the rule's number stands for its category, action and reason (fewer and narrower values per record).
+    /// </summary>
+    private const string RemovedBySchedule = "i.token, i.subject_id, i.purpose, i.stored_at, i.last_used_at, r.rule_no, b.part";
 
     private const string RemovedByVerdict =
         """
         i.token, i.subject_id, i.category, i.purpose, i.stored_at, i.last_used_at,
         v.whole_action is not null and cardinality(v.held_categories) = 0 as whole,
-        coalesce(v.whole_action, r.action) as action, coalesce(v.whole_reason, r.reason) as reason
+        coalesce(v.whole_action, r.action) as action, coalesce(v.whole_reason, r.reason) as reason, v.part
         """;
 
     /// <summary>Subjects a hold kept something of: held as a whole, kept from a whole removal by a category hold, or with due items in a held category.</summary>
@@ -130,7 +140,8 @@ internal static class SweepSql
         $"""
         with {Verdicts},
         doomed as (
-            select {RemovedBySchedule} from inventory_items i, rules r where {DueBySchedule}
+            select i.token, i.subject_id, i.category, i.purpose, i.stored_at, i.last_used_at, false as whole, r.action, r.reason, b.part
+            from inventory_items i, batch b, rules r where {DueBySchedule}
             union all
             select {RemovedByVerdict} from inventory_items i, verdicts v, rules r where {DueByVerdict(held: false)}
         ),
@@ -146,17 +157,17 @@ internal static class SweepSql
     /// <summary>
     /// One batch of a sweep in one statement. It deletes the due inventory rows and records what they said in sweep items,
     /// one per request to the vault: the subjects going as a whole, or one category's due tokens, for one action and
-    /// reason and up to @per_message subjects (consecutive in the batch; @bounds holds the first subject of each group
-    /// after the first). Each item is queued in the outbox as one <see cref="RemovalsRequested"/> with its id as the
-    /// request id; whole subjects are marked as with the vault; the sweep's cursor and counters move. The delete re-checks
-    /// its condition on a row changed since the statement began (a new last use): such a row stays and is not requested.
-    /// Further parameters: @sweep, @now, @examined, @bounds, @message_type, @trace_parent.
+    /// reason and up to @per_message subjects (consecutive in the batch). Each item is queued in the outbox as one
+    /// <see cref="RemovalsRequested"/> with its id as the request id; whole subjects are marked as with the vault; the
+    /// sweep's cursor and counters move. The delete re-checks its condition on a row changed since the statement began (a
+    /// new last use): such a row stays and is not requested.
+    /// Further parameters: @sweep, @now, @examined, @per_message, @message_type, @trace_parent.
     /// </summary>
     public static readonly string Sweep =
         $$"""
         with {{Verdicts}},
         gone_by_schedule as (
-            delete from inventory_items i using rules r where {{DueBySchedule}}
+            delete from inventory_items i using batch b, rules r where {{DueBySchedule}}
             returning {{RemovedBySchedule}}
         ),
         gone_by_verdict as (
@@ -164,19 +175,21 @@ internal static class SweepSql
             returning {{RemovedByVerdict}}
         ),
         {{HeldSubjects}},
-        gone as (
-            select *, width_bucket(subject_id, @bounds::text[]) as part from gone_by_schedule
-            union all
-            select *, width_bucket(subject_id, @bounds::text[]) from gone_by_verdict
-        ),
         whole as (
-            select action, reason, width_bucket(subject_id, @bounds::text[]) as part, array_agg(subject_id) as subject_ids
-            from ({{WholeSubjects}}) w group by 1, 2, 3
+            select w.action, w.reason, v.part, array_agg(w.subject_id) as subject_ids
+            from ({{WholeSubjects}}) w join verdicts v using (subject_id) group by 1, 2, 3
         ),
         requests as (
-            select category, action, reason, '{}'::text[] as subject_ids, array_agg(token) as tokens, array_agg(subject_id) as token_subjects,
-                   '{}'::text[] as token_categories, array_agg(purpose) as purposes, array_agg(stored_at) as stored_at, array_agg(last_used_at) as last_used_at
-            from gone where not whole
+            select r.category, r.action, r.reason, '{}'::text[] as subject_ids, g.tokens, g.token_subjects, '{}'::text[] as token_categories,
+                   g.purposes, g.stored_at, g.last_used_at
+            from (
+                select rule_no, array_agg(token) as tokens, array_agg(subject_id) as token_subjects, array_agg(purpose) as purposes,
+                       array_agg(stored_at) as stored_at, array_agg(last_used_at) as last_used_at
+                from gone_by_schedule group by rule_no, part
+            ) g join rules r using (rule_no)
+            union all
+            select category, action, reason, '{}', array_agg(token), array_agg(subject_id), '{}', array_agg(purpose), array_agg(stored_at), array_agg(last_used_at)
+            from gone_by_verdict where not whole
             group by category, action, reason, part
             union all
             select null, w.action, w.reason, w.subject_ids, coalesce(t.tokens, '{}'), coalesce(t.token_subjects, '{}'), coalesce(t.token_categories, '{}'),
@@ -185,7 +198,7 @@ internal static class SweepSql
             left join (
                 select action, reason, part, array_agg(token) as tokens, array_agg(subject_id) as token_subjects, array_agg(category) as token_categories,
                        array_agg(purpose) as purposes, array_agg(stored_at) as stored_at, array_agg(last_used_at) as last_used_at
-                from gone where whole group by 1, 2, 3
+                from gone_by_verdict where whole group by 1, 2, 3
             ) t on t.action = w.action and t.reason = w.reason and t.part = w.part
         ),
         items as (
@@ -232,14 +245,7 @@ internal static class SweepSql
     /// </summary>
     public const string BatchSettings = "set local jit = off; set local work_mem = '64MB'; set local default_toast_compression = 'lz4'";
 
-    /// <summary>
-    /// The last subject of the next batch after @after, how many subjects it holds (none: null and 0), and the first
-    /// subject of every @per_message after the first (the bounds of the batch's requests).
-    /// </summary>
+    /// <summary>The last subject of the next batch after @after, and how many subjects it holds (none: null and 0).</summary>
     public const string NextBatch =
-        """
-        select max(subject_id), count(*), coalesce(array_agg(subject_id order by n) filter (where n % @per_message = 0 and n > 0), '{}')
-        from (select subject_id, row_number() over (order by subject_id) - 1 as n
-              from retention_subjects where subject_id > @after order by subject_id limit @limit) b
-        """;
+        "select max(subject_id), count(*) from (select subject_id from retention_subjects where subject_id > @after order by subject_id limit @limit) b";
 }
