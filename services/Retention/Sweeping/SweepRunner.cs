@@ -30,7 +30,9 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
     private static readonly Counter<long> SubjectsExamined = SuiteTelemetry.Meter.CreateCounter<long>(
         "privacysuite.retention.sweep.subjects_examined", description: "Subjects a sweep has decided on");
     private static readonly Counter<long> Requests = SuiteTelemetry.Meter.CreateCounter<long>(
-        "privacysuite.retention.sweep.requests", description: "Erasure and anonymisation requests sent to the vault, by action");
+        "privacysuite.retention.sweep.requests", description: "Requests sent to the vault (one RemovalsRequested each, up to a message's worth of subjects), by action");
+    private static readonly Counter<long> Tokens = SuiteTelemetry.Meter.CreateCounter<long>(
+        "privacysuite.retention.sweep.tokens", description: "Tokens the vault was asked to erase or anonymise");
     private static readonly Counter<long> Batches = SuiteTelemetry.Meter.CreateCounter<long>(
         "privacysuite.retention.sweep.batches", description: "Sweep batches committed");
 
@@ -127,7 +129,7 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
         command.Parameters.Add(new NpgsqlParameter<long>("examined", examined));
         command.Parameters.Add(new NpgsqlParameter<string>("message_type", RemovalsType));
         command.Parameters.Add(new NpgsqlParameter("trace_parent", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)System.Diagnostics.Activity.Current?.Id ?? DBNull.Value });
-        long erasures, anonymisations;
+        long erasures, anonymisations, tokens;
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             if (!await reader.ReadAsync(cancellationToken))
@@ -135,7 +137,7 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
                 throw new InvalidOperationException($"Sweep {sweep.Id} vanished during its batch.");
             }
 
-            (erasures, anonymisations) = (reader.GetInt64(0), reader.GetInt64(1));
+            (erasures, anonymisations, tokens) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
         }
 
         var swept = watch.Elapsed;
@@ -143,6 +145,7 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
         LogBatch(logger, sweep.Id, examined, locked.TotalMilliseconds, (swept - locked).TotalMilliseconds, (watch.Elapsed - swept).TotalMilliseconds);
         Requests.Add(erasures, new KeyValuePair<string, object?>("action", RetentionActions.Erase));
         Requests.Add(anonymisations, new KeyValuePair<string, object?>("action", RetentionActions.Anonymise));
+        Tokens.Add(tokens);
         SubjectsExamined.Add(examined);
         Batches.Add(1);
         return true;

@@ -124,7 +124,7 @@ internal static class SweepSql
     private static readonly string HeldSubjects =
         $"""
         held_subjects as (
-            select subject_id from verdicts where subject_held or (whole_action is not null and cardinality(held_categories) > 0)
+            select subject_id from verdicts where not with_vault and (subject_held or (whole_action is not null and cardinality(held_categories) > 0))
             union
             select i.subject_id from inventory_items i, verdicts v, rules r
             where cardinality(v.held_categories) > 0 and {DueByVerdict(held: true)}
@@ -235,7 +235,7 @@ internal static class SweepSql
                      coalesce(sum(cardinality(tokens)), 0) as tokens from items) c,
              (select count(*) as held from held_subjects) h
         where s.id = @sweep
-        returning c.erasures, c.anonymisations
+        returning c.erasures, c.anonymisations, c.tokens
         """;
 
     /// <summary>
