@@ -110,7 +110,7 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
 
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         var after = sweep.CursorSubject ?? "";
-        var (last, examined) = await NextBatchAsync(connection, after, cancellationToken);
+        var (last, examined, bounds) = await NextBatchAsync(connection, after, cancellationToken);
         if (last is null)
         {
             var now = time.GetUtcNow();
@@ -123,7 +123,7 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
         var locked = watch.Elapsed;
         await db.Database.ExecuteSqlRawAsync(SweepSql.BatchSettings, cancellationToken);
         await using var command = new NpgsqlCommand(SweepSql.Sweep, connection) { CommandTimeout = 300 };
-        AddDecisionParameters(command, after, last, sweep.AsOf);
+        AddDecisionParameters(command, after, last, sweep.AsOf, bounds);
         command.Parameters.Add(new NpgsqlParameter<Guid>("sweep", sweep.Id));
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("now", time.GetUtcNow()));
         command.Parameters.Add(new NpgsqlParameter<long>("examined", examined));
@@ -162,9 +162,9 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
         await using var tx = await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
         await db.Database.ExecuteSqlRawAsync(SweepSql.BatchSettings, cancellationToken);
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        while (await NextBatchAsync(connection, after, cancellationToken) is (string last, var count))
+        while (await NextBatchAsync(connection, after, cancellationToken) is (string last, var count, var bounds))
         {
-            await foreach (var request in PreviewAsync(connection, after, last, asOf, cancellationToken))
+            await foreach (var request in PreviewAsync(connection, after, last, asOf, bounds, cancellationToken))
             {
                 if (request.Action == "held")
                 {
@@ -199,7 +199,7 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
         try
         {
             var items = new List<DryRunItem>();
-            await foreach (var item in PreviewAsync((NpgsqlConnection)db.Database.GetDbConnection(), after, last, asOf, cancellationToken))
+            await foreach (var item in PreviewAsync((NpgsqlConnection)db.Database.GetDbConnection(), after, last, asOf, [], cancellationToken))
             {
                 items.Add(item);
             }
@@ -212,11 +212,11 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
         }
     }
 
-    private async IAsyncEnumerable<DryRunItem> PreviewAsync(NpgsqlConnection connection, string after, string last, DateTimeOffset asOf,
+    private async IAsyncEnumerable<DryRunItem> PreviewAsync(NpgsqlConnection connection, string after, string last, DateTimeOffset asOf, string[] bounds,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(SweepSql.Preview, connection) { CommandTimeout = 300 };
-        AddDecisionParameters(command, after, last, asOf);
+        AddDecisionParameters(command, after, last, asOf, bounds);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -229,7 +229,7 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
         }
     }
 
-    private void AddDecisionParameters(NpgsqlCommand command, string after, string last, DateTimeOffset asOf)
+    private void AddDecisionParameters(NpgsqlCommand command, string after, string last, DateTimeOffset asOf, string[] bounds)
     {
         var settings = options.Value;
         command.Parameters.Add(new NpgsqlParameter<string>("after", after));
@@ -238,17 +238,19 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
         command.Parameters.Add(new NpgsqlParameter<int>("months", settings.CancellationMonths));
         command.Parameters.Add(new NpgsqlParameter<string>("cancel_action", settings.CancellationAction));
         command.Parameters.Add(new NpgsqlParameter<string[]>("category_names", CategoryNames));
-        command.Parameters.Add(new NpgsqlParameter<int>("per_message", settings.RemovalsPerMessage));
+        command.Parameters.Add(new NpgsqlParameter<string[]>("bounds", bounds));
     }
 
-    private async Task<(string? Last, long Count)> NextBatchAsync(NpgsqlConnection connection, string after, CancellationToken cancellationToken)
+    /// <summary>The next batch: its last subject (null: none left), its size, and where its requests to the vault begin.</summary>
+    private async Task<(string? Last, long Count, string[] Bounds)> NextBatchAsync(NpgsqlConnection connection, string after, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(SweepSql.NextBatch, connection);
         command.Parameters.Add(new NpgsqlParameter<string>("after", after));
         command.Parameters.Add(new NpgsqlParameter<int>("limit", options.Value.SubjectsPerBatch));
+        command.Parameters.Add(new NpgsqlParameter<int>("per_message", options.Value.RemovalsPerMessage));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
-        return (reader.IsDBNull(0) ? null : reader.GetString(0), reader.GetInt64(1));
+        return (reader.IsDBNull(0) ? null : reader.GetString(0), reader.GetInt64(1), reader.GetFieldValue<string[]>(2));
     }
 
     /// <summary>The highest version of each (category, purpose) schedule.</summary>

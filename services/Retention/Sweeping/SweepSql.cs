@@ -5,18 +5,20 @@ namespace PrivacySuite.Retention.Sweeping;
 /// batch is decided and removed by the database in one statement instead of travelling to the service row by row.
 /// A legal hold always wins (INF-6.4): a held subject yields no request at all, a held category keeps its tokens back.
 /// Parameters: @after, @last, @as_of, @months (IWK-2.5's cancellation months), @cancel_action, @category_names
-/// (DataCategory's names in the order of their values).
+/// (DataCategory's names in the order of their values), @bounds (where the batch's requests to the vault begin).
 /// </summary>
 internal static class SweepSql
 {
     /// <summary>
     /// <c>rules</c>: the schedule in force for each category and purpose, one row per category for purposes without a
     /// schedule of their own (null when the category has none), with the instant before which its clock has run out.
-    /// <c>batch</c>: the subjects of the batch, numbered into parts of @per_message (one request to the vault each), and
-    /// whether each is <c>special</c>: held, with a reason to go as a whole, cancelled (the account-cancellation clock),
-    /// or with the vault (a hold on a category everywhere makes every subject special). <c>verdicts</c>: the special
-    /// subjects with their holds and the reason, if any, that removes them as a whole (strongest first). Every other
-    /// subject is decided by <c>rules</c> alone, which spares the common case all but one look-up per record.
+    /// <c>batch</c>: the subjects of the batch, and whether each is <c>special</c>: held, with a reason to go as a whole,
+    /// cancelled (the account-cancellation clock), or with the vault (a hold on a category everywhere makes every subject
+    /// special). <c>verdicts</c>: the special subjects with their holds and the reason, if any, that removes them as a
+    /// whole (strongest first). Every other subject is decided by <c>rules</c> alone, which spares the common case all but
+    /// one look-up per record. A subject's part of the batch (one request to the vault each) is
+    /// <c>width_bucket(subject_id collate "C", @bounds)</c>: @bounds holds every @per_message-th subject of the batch in
+    /// that order, so no part has more, and the bytewise order costs a fraction of the collation's.
     /// </summary>
     private const string Verdicts =
         """
@@ -43,14 +45,14 @@ internal static class SweepSql
         ),
         ended as materialized (select (select action from termination_plans where ends_at <= @as_of) as action),
         batch as materialized (
-            select s.*, (row_number() over (order by s.subject_id) - 1) / @per_message as part,
+            select s.*,
                    s.minor_detected_at is not null or s.cancelled_at is not null or s.erasure_item_id is not null or p.action is not null
                    or s.subject_id in (select h.subject_id from holds h) or exists (select 1 from holds h where h.subject_id is null) as special
             from retention_subjects s, ended p
             where s.subject_id > @after and s.subject_id <= @last
         ),
         verdicts as materialized (
-            select s.subject_id, s.part, s.cancelled_at, s.erasure_item_id is not null as with_vault,
+            select s.subject_id, width_bucket(s.subject_id collate "C", @bounds::text[]) as part, s.cancelled_at, s.erasure_item_id is not null as with_vault,
                    exists (select 1 from holds h where h.subject_id = s.subject_id and h.category is null) as subject_held,
                    coalesce((select array_agg(distinct h.category) from holds h
                              where h.category is not null and (h.subject_id is null or h.subject_id = s.subject_id)), '{}') as held_categories,
@@ -87,11 +89,11 @@ internal static class SweepSql
         end
         """;
 
-    /// <summary>Joined with <c>batch b</c> and <c>rules r</c>: due items of subjects that are not special (<c>rules</c> alone decide).</summary>
+    /// <summary>Joined with <c>rules r</c>: due items of subjects that are not special (<c>rules</c> alone decide).</summary>
     private static readonly string DueBySchedule =
         $"""
         {Scheduled}
-        and b.subject_id = i.subject_id and not b.special
+        and not exists (select 1 from verdicts v where v.subject_id = i.subject_id)
         and {ClockStart("null::timestamptz")} <= r.expired_before
         """;
 
@@ -111,7 +113,8 @@ internal static class SweepSql
     /// What each removed item says, and why it goes (<c>whole</c>: with the whole subject), for the two kinds of due
     /// items; by schedule, the rule's number stands for its category, action and reason (fewer and narrower values per record).
     /// </summary>
-    private const string RemovedBySchedule = "i.token, i.subject_id, i.purpose, i.stored_at, i.last_used_at, r.rule_no, b.part";
+    private const string RemovedBySchedule =
+        "i.token, i.subject_id, i.purpose, i.stored_at, i.last_used_at, r.rule_no, width_bucket(i.subject_id collate \"C\", @bounds::text[]) as part";
 
     private const string RemovedByVerdict =
         """
@@ -140,8 +143,8 @@ internal static class SweepSql
         $"""
         with {Verdicts},
         doomed as (
-            select i.token, i.subject_id, i.category, i.purpose, i.stored_at, i.last_used_at, false as whole, r.action, r.reason, b.part
-            from inventory_items i, batch b, rules r where {DueBySchedule}
+            select i.token, i.subject_id, i.category, i.purpose, i.stored_at, i.last_used_at, false as whole, r.action, r.reason, 0
+            from inventory_items i, rules r where {DueBySchedule}
             union all
             select {RemovedByVerdict} from inventory_items i, verdicts v, rules r where {DueByVerdict(held: false)}
         ),
@@ -157,17 +160,17 @@ internal static class SweepSql
     /// <summary>
     /// One batch of a sweep in one statement. It deletes the due inventory rows and records what they said in sweep items,
     /// one per request to the vault: the subjects going as a whole, or one category's due tokens, for one action and
-    /// reason and up to @per_message subjects (consecutive in the batch). Each item is queued in the outbox as one
+    /// reason and up to a message's worth of subjects (a part of the batch). Each item is queued in the outbox as one
     /// <see cref="RemovalsRequested"/> with its id as the request id; whole subjects are marked as with the vault; the
     /// sweep's cursor and counters move. The delete re-checks its condition on a row changed since the statement began (a
     /// new last use): such a row stays and is not requested.
-    /// Further parameters: @sweep, @now, @examined, @per_message, @message_type, @trace_parent.
+    /// Further parameters: @sweep, @now, @examined, @message_type, @trace_parent.
     /// </summary>
     public static readonly string Sweep =
         $$"""
         with {{Verdicts}},
         gone_by_schedule as (
-            delete from inventory_items i using batch b, rules r where {{DueBySchedule}}
+            delete from inventory_items i using rules r where {{DueBySchedule}}
             returning {{RemovedBySchedule}}
         ),
         gone_by_verdict as (
@@ -245,7 +248,15 @@ internal static class SweepSql
     /// </summary>
     public const string BatchSettings = "set local jit = off; set local work_mem = '64MB'; set local default_toast_compression = 'lz4'";
 
-    /// <summary>The last subject of the next batch after @after, and how many subjects it holds (none: null and 0).</summary>
+    /// <summary>
+    /// The last subject of the next batch after @after (none: null), how many subjects it holds, and every @per_message-th
+    /// of them in bytewise order after the first: the bounds of its parts.
+    /// </summary>
     public const string NextBatch =
-        "select max(subject_id), count(*) from (select subject_id from retention_subjects where subject_id > @after order by subject_id limit @limit) b";
+        """
+        with b as (select subject_id from retention_subjects where subject_id > @after order by subject_id limit @limit),
+             p as (select subject_id collate "C" as c, row_number() over (order by subject_id collate "C") - 1 as n from b)
+        select (select max(subject_id) from b), (select count(*) from b),
+               coalesce((select array_agg(c order by c) from p where n > 0 and n % @per_message = 0), '{}')
+        """;
 }
