@@ -93,27 +93,38 @@ public sealed record AnonymisationRequested(
     DateTimeOffset RequestedAt);
 
 /// <summary>
-/// Many erasures and anonymisations a retention sweep asks of the vault in one message, instead of one message per
-/// subject. The vault handles each removal exactly as it would the same <see cref="ErasureRequested"/> or
-/// <see cref="AnonymisationRequested"/>, and answers each on its own (<see cref="SubjectErased"/>,
-/// <see cref="SubjectAnonymised"/> or <see cref="ErasureRefused"/>, carrying its sweep item id).
+/// One request of a retention sweep to the vault, for many subjects at once: <paramref name="Action"/> (<c>erase</c> or
+/// <c>anonymise</c>) of the subjects in <paramref name="SubjectIds"/> as a whole when <paramref name="Category"/> is null,
+/// otherwise of the <paramref name="Tokens"/> of that category. <paramref name="TokenSubjects"/> says whose each token is
+/// (same order). The vault handles each subject as it would the same <see cref="ErasureRequested"/> or
+/// <see cref="AnonymisationRequested"/> and answers the whole request once, with <see cref="RemovalsAnswered"/>.
 /// </summary>
 public sealed record RemovalsRequested(
     Guid RequestId,
-    IReadOnlyList<RequestedRemoval> Removals,
+    string Action,
+    DataCategory? Category,
+    string Reason,
+    IReadOnlyList<string> SubjectIds,
+    IReadOnlyList<string> Tokens,
+    IReadOnlyList<string> TokenSubjects,
     DateTimeOffset RequestedAt);
 
 /// <summary>
-/// One removal of <see cref="RemovalsRequested"/>. <paramref name="Action"/> is <c>erase</c> or <c>anonymise</c>;
-/// <paramref name="Category"/> null means the whole subject, otherwise only <paramref name="Tokens"/> of that category go.
+/// The vault's answer to a <see cref="RemovalsRequested"/>: every subject of it was removed, except those in
+/// <paramref name="Refused"/> (a legal hold the vault knows of: nothing of theirs was removed). A whole-subject erasure
+/// names each subject's deletion certificate in <paramref name="Certificates"/>.
 /// </summary>
-public sealed record RequestedRemoval(
-    string SubjectId,
-    DataCategory? Category,
+public sealed record RemovalsAnswered(
+    Guid RequestId,
     string Action,
-    Guid SweepItemId,
-    IReadOnlyList<string> Tokens,
-    string Reason);
+    DataCategory? Category,
+    IReadOnlyList<string> Refused,
+    IReadOnlyList<SubjectCertificate> Certificates,
+    DateTimeOffset AnsweredAt,
+    IReadOnlyList<Region> Regions);
+
+/// <summary>The vault's deletion certificate for one subject it erased.</summary>
+public sealed record SubjectCertificate(string SubjectId, Guid DeletionCertificateId);
 
 /// <summary>The vault anonymised what <see cref="AnonymisationRequested"/> named; the tokens no longer lead to the subject.</summary>
 public sealed record SubjectAnonymised(

@@ -62,25 +62,28 @@ public sealed class FarSide : IAsyncDisposable
                 });
                 e.Handler<RemovalsRequested>(async ctx =>
                 {
-                    // Recorded one removal at a time, in the shape of the single requests, so tests read them alike.
-                    foreach (var r in ctx.Message.Removals)
+                    // Recorded one subject at a time, in the shape of the single requests, so tests read them alike.
+                    var m = ctx.Message;
+                    var bySubject = m.Tokens.Zip(m.TokenSubjects).ToLookup(t => t.Second, t => t.First);
+                    foreach (var subject in m.Category is null ? m.SubjectIds : bySubject.Select(g => g.Key))
                     {
-                        if (r.Action == "anonymise")
+                        var tokens = bySubject[subject].ToList();
+                        if (m.Action == "anonymise")
                         {
-                            farSide!.Anonymisations.Enqueue(new(ctx.MessageId!.Value, new AnonymisationRequested(r.SubjectId, r.Category, r.SweepItemId, r.Tokens, r.Reason, ctx.Message.RequestedAt)));
-                            if (farSide.AnswersAsVault)
-                            {
-                                await ctx.Publish(new SubjectAnonymised(r.SubjectId, r.Category, r.SweepItemId, DateTimeOffset.UtcNow));
-                            }
+                            farSide!.Anonymisations.Enqueue(new(ctx.MessageId!.Value, new AnonymisationRequested(subject, m.Category, m.RequestId, tokens, m.Reason, m.RequestedAt)));
                         }
                         else
                         {
-                            farSide!.Erasures.Enqueue(new(ctx.MessageId!.Value, new ErasureRequested(r.SubjectId, r.Reason, ctx.Message.RequestedAt, r.Category, r.SweepItemId, r.Tokens)));
-                            if (farSide.AnswersAsVault)
-                            {
-                                await ctx.Publish(new SubjectErased(r.SubjectId, Guid.NewGuid(), DateTimeOffset.UtcNow, r.Category, r.SweepItemId, [Region.Beijing, Region.Guangzhou]));
-                            }
+                            farSide!.Erasures.Enqueue(new(ctx.MessageId!.Value, new ErasureRequested(subject, m.Reason, m.RequestedAt, m.Category, m.RequestId, tokens)));
                         }
+                    }
+
+                    if (farSide!.AnswersAsVault)
+                    {
+                        IReadOnlyList<SubjectCertificate> certificates = m.Category is null && m.Action == "erase"
+                            ? [.. m.SubjectIds.Select(s => new SubjectCertificate(s, Guid.NewGuid()))]
+                            : [];
+                        await ctx.Publish(new RemovalsAnswered(m.RequestId, m.Action, m.Category, [], certificates, DateTimeOffset.UtcNow, [Region.Beijing, Region.Guangzhou]));
                     }
                 });
                 e.Handler<NoticeRequested>(ctx => Record(farSide!.Notices, ctx));

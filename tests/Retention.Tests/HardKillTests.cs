@@ -63,18 +63,20 @@ public sealed class HardKillTests : IAsyncLifetime
             await Task.Delay(500);
 
             // A request the killed process committed but had not published yet goes out after the restart with its own
-            // message id; a broker redelivery repeats that id (and each removal its sweep item). Neither is a second request.
+            // message id; a broker redelivery repeats that id (and each subject its sweep item). Neither is a second request.
             var requested = Received().SelectMany(e => e.Tokens!).ToList();
             Assert.Equal(requested.Count, requested.Distinct().Count());
             Assert.Equal(tokens.Order(StringComparer.Ordinal), requested.Order(StringComparer.Ordinal));
             Assert.Equal((long)Subjects, await ScalarAsync<long>($"select subjects_examined from sweeps where id = '{sweep}'"));
             Assert.Equal((long)tokens.Count, await ScalarAsync<long>($"select tokens_requested from sweeps where id = '{sweep}'"));
-            Assert.Equal((long)Subjects, await ScalarAsync<long>($"select count(*) from sweep_items where sweep_id = '{sweep}'"));
+            // Every subject is in the sweep's requests once, with every token of it.
+            Assert.Equal((long)tokens.Count, await ScalarAsync<long>($"select count(*) from sweep_items i, unnest(i.token_subjects) s where i.sweep_id = '{sweep}'"));
+            Assert.Equal((long)Subjects, await ScalarAsync<long>($"select count(distinct s) from sweep_items i, unnest(i.token_subjects) s where i.sweep_id = '{sweep}'"));
             Assert.Equal(0L, await ScalarAsync<long>("select count(*) from inventory_items where state = 'active'"));
         }
     }
 
-    private List<ErasureRequested> Received() => [.. _farSide.Erasures.DistinctBy(r => (r.MessageId, r.Message.SweepItemId)).Select(r => r.Message)];
+    private List<ErasureRequested> Received() => [.. _farSide.Erasures.DistinctBy(r => (r.MessageId, r.Message.SweepItemId, r.Message.SubjectId)).Select(r => r.Message)];
 
     private sealed class Running(ChildProcess process, HttpClient client) : IAsyncDisposable
     {

@@ -81,8 +81,9 @@ internal static class Helpers
     public static Task<long> RemovalsCommittedAsync(RetentionFactory factory, string subject) =>
         factory.ScalarAsync<long>(
             $"""
-            select count(*) from outbox_messages m, jsonb_array_elements(m.payload->'removals') r
-            where m.message_type like '%RemovalsRequested%' and r->>'subjectId' = '{subject}'
+            select count(*) from outbox_messages m
+            where m.message_type like '%RemovalsRequested%'
+              and (jsonb_exists(m.payload->'subjectIds', '{subject}') or jsonb_exists(m.payload->'tokenSubjects', '{subject}'))
             """);
 
     public static IEnumerable<ErasureRequested> ErasuresFor(this FarSide farSide, string subject) =>

@@ -79,11 +79,13 @@ public sealed class SweepTests(RetentionFactory factory) : IClassFixture<Retenti
             await Eventually.HoldsAsync(() => Task.FromResult(factory.FarSide.ErasuresFor(subject).Any()), Helpers.Delivery, "the erasure was requested");
             Assert.Equal(0, (await Helpers.SubjectAsync(factory, subject)).GetProperty("activeTokens").GetInt32());
 
-            // The vault knows a hold retention has not heard of yet.
+            // The vault knows a hold retention has not heard of yet; the other subjects of the request, if any, it removed.
             var request = Assert.Single(factory.FarSide.ErasuresFor(subject));
-            await factory.FarSide.PublishAsync(new ErasureRefused(subject, request.SweepItemId, "legal-hold", DateTimeOffset.UtcNow));
+            await factory.FarSide.PublishAsync(new RemovalsAnswered(request.SweepItemId!.Value, "erase", DataCategory.Location, [subject], [], DateTimeOffset.UtcNow,
+                [Region.Beijing, Region.Guangzhou]));
 
-            await Eventually.HoldsAsync(async () => await factory.ScalarAsync<string>($"select state from sweep_items where id = '{request.SweepItemId}'") == "refused",
+            await Eventually.HoldsAsync(async () => await factory.ScalarAsync<long>(
+                    $"select count(*) from sweep_items where id = '{request.SweepItemId}' and state <> 'requested' and refused_subjects = array['{subject}']") == 1,
                 Helpers.Delivery, "the refusal closed the sweep item");
             Assert.Equal(2, (await Helpers.SubjectAsync(factory, subject)).GetProperty("activeTokens").GetInt32());
             Assert.Equal(2L, await factory.ScalarAsync<long>(
@@ -211,9 +213,9 @@ public sealed class SweepResumeTests
         }
     }
 
-    /// <summary>What both far sides received, each message once (a broker redelivery repeats a message id, not a request).</summary>
+    /// <summary>What both far sides received, each subject of each message once (a broker redelivery repeats a message id, not a request).</summary>
     private static List<ErasureRequested> Distinct(RetentionFactory first, RetentionFactory second) =>
-        first.FarSide.Erasures.Concat(second.FarSide.Erasures).DistinctBy(r => (r.MessageId, r.Message.SweepItemId)).Select(r => r.Message).ToList();
+        first.FarSide.Erasures.Concat(second.FarSide.Erasures).DistinctBy(r => (r.MessageId, r.Message.SweepItemId, r.Message.SubjectId)).Select(r => r.Message).ToList();
 
     private static async Task<Guid> StartAsync(RetentionFactory factory)
     {
@@ -263,5 +265,44 @@ public sealed class SweepResumeTests
         }
 
         return tokens;
+    }
+}
+
+/// <summary>A batch with more subjects than one request to the vault takes, split into requests of at most that many.</summary>
+public sealed class SweepRequestSizeTests
+{
+    [Fact]
+    public async Task A_batch_is_requested_in_parts_of_at_most_the_configured_subjects_each_token_once()
+    {
+        var factory = new RetentionFactory(new Dictionary<string, string?> { ["PrivacySuite:Retention:RemovalsPerMessage"] = "3" });
+        await factory.InitializeAsync();
+        try
+        {
+            // Ids whose bytewise order differs from the database's collation (case, punctuation), as parts are cut bytewise.
+            var subjects = new[] { "Part-b", "part-a", "part_c", "PART.d", "part:e", "Part-F", "part-g", "parT-h", "part.i", "part-J" }
+                .Select(s => $"{s}-{Guid.NewGuid():N}"[..20]).ToList();
+            var tokens = new List<string>();
+            foreach (var subject in subjects)
+            {
+                tokens.AddRange(await Helpers.StoreAsync(factory, subject, DataCategory.Location, 2, factory.Clock.GetUtcNow().AddDays(-100)));
+            }
+
+            var sweep = await Helpers.SweepAsync(factory);
+
+            var sweepId = sweep.GetProperty("id").GetGuid();
+            var largest = await factory.ScalarAsync<long>(
+                $"select max((select count(distinct s) from unnest(token_subjects) s)) from sweep_items where sweep_id = '{sweepId}'");
+            Assert.Equal(3L, largest);
+            Assert.Equal(4L, await factory.ScalarAsync<long>($"select count(*) from sweep_items where sweep_id = '{sweepId}'"));
+            await Eventually.HoldsAsync(() => Task.FromResult(factory.FarSide.Erasures.Count >= subjects.Count), Helpers.Delivery, "the far side received every request");
+            var requested = factory.FarSide.Erasures.Select(e => e.Message).ToList();
+            Assert.Equal(subjects.Order(StringComparer.Ordinal), requested.Select(r => r.SubjectId).Order(StringComparer.Ordinal));
+            Assert.Equal(tokens.Order(StringComparer.Ordinal), requested.SelectMany(r => r.Tokens!).Order(StringComparer.Ordinal));
+            Assert.All(requested, r => Assert.Equal(2, r.Tokens!.Count));
+        }
+        finally
+        {
+            await factory.DisposeAsync();
+        }
     }
 }

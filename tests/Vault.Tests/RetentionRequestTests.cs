@@ -149,6 +149,58 @@ public sealed class RetentionRequestTests(VaultFactory factory) : IClassFixture<
     }
 
     [Fact]
+    [Trait("Clause", "INF-6.4")]
+    [Trait("Clause", "IWK-2.5")]
+    public async Task A_sweep_request_for_many_subjects_erases_each_and_answers_once_naming_the_subject_a_hold_kept()
+    {
+        var gone = await factory.StoreAsync("rr-many-gone", "contact", new { email = "many-gone@example.cn" }, legalBasis: "contract");
+        var kept = await factory.StoreAsync("rr-many-held", "contact", new { email = "many-held@example.cn" }, legalBasis: "contract");
+        var hold = Guid.NewGuid();
+        await factory.PublishAsync(new LegalHoldPlaced(hold, "rr-many-held", null, "court-order", DateTimeOffset.UtcNow));
+        await Eventually.HoldsAsync(() => factory.WithDbAsync(db => db.LegalHolds.AnyAsync(h => h.HoldId == hold)), Delivery, "the vault recorded the hold");
+        var request = Guid.NewGuid();
+
+        await factory.PublishAsync(new RemovalsRequested(request, "erase", null, "account-cancellation", ["rr-many-gone", "rr-many-held", "rr-many-unknown"],
+            [gone["email"], kept["email"]], ["rr-many-gone", "rr-many-held"], DateTimeOffset.UtcNow));
+
+        var answer = await AnswerAsync<RemovalsAnswered>(request);
+        Assert.Equal(["rr-many-held"], answer.Refused);
+        // Every subject not refused has a certificate, the one the vault holds nothing of included.
+        Assert.Equal(["rr-many-gone", "rr-many-unknown"], answer.Certificates.Select(c => c.SubjectId).Order());
+        Assert.Equal([Region.Beijing, Region.Guangzhou], answer.Regions);
+        Assert.Equal((HttpStatusCode.Forbidden, "erased"), await ReadAsync(gone["email"]));
+        Assert.Equal(HttpStatusCode.OK, (await ReadAsync(kept["email"])).Status);
+        var goneCertificate = answer.Certificates.Single(c => c.SubjectId == "rr-many-gone").DeletionCertificateId;
+        Assert.True(await factory.WithDbAsync(db => db.DeletionCertificates.AnyAsync(c => c.CertificateId == goneCertificate && c.SubjectId == "rr-many-gone")));
+        // One answer for the request, none per subject.
+        var outbox = await factory.OutboxAsync();
+        Assert.Single(outbox, m => m.MessageType.Contains(nameof(RemovalsAnswered)) && m.Payload.Contains(request.ToString()));
+        Assert.DoesNotContain(outbox, m => (m.MessageType.Contains(nameof(SubjectErased)) || m.MessageType.Contains(nameof(ErasureRefused))) && m.Payload.Contains(request.ToString()));
+    }
+
+    [Fact]
+    public async Task A_sweep_request_for_a_category_removes_only_the_listed_tokens_of_each_subject()
+    {
+        var first = await factory.StoreAsync("rr-cat-many-1", "location", new { gps = "39.9042,116.4074", cell = "460-00-1234" }, "collected", "contract");
+        var second = await factory.StoreAsync("rr-cat-many-2", "location", new { gps = "31.2304,121.4737" }, "collected", "contract");
+        var request = Guid.NewGuid();
+
+        await factory.PublishAsync(new RemovalsRequested(request, "erase", DataCategory.Location, "schedule:Location/*/v1", [],
+            [first["gps"], second["gps"]], ["rr-cat-many-1", "rr-cat-many-2"], DateTimeOffset.UtcNow));
+
+        var answer = await AnswerAsync<RemovalsAnswered>(request);
+        Assert.Empty(answer.Refused);
+        Assert.Equal(DataCategory.Location, answer.Category);
+        Assert.Equal(HttpStatusCode.NotFound, (await ReadAsync(first["gps"])).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await ReadAsync(second["gps"])).Status);
+        // Not listed, so not due: it stays, under the subject's new key (a read of it may be refused for this purpose, never as gone).
+        Assert.NotEqual(HttpStatusCode.NotFound, (await ReadAsync(first["cell"])).Status);
+        Assert.NotEqual("erased", (await ReadAsync(first["cell"])).Reason);
+        Assert.True(await factory.WithDbAsync(db => db.Values.AnyAsync(v => v.Token == first["cell"] && v.SubjectId == "rr-cat-many-1")));
+        Assert.Equal(2, await factory.WithDbAsync(db => db.Subjects.Where(s => s.SubjectId == "rr-cat-many-1").Select(s => s.KeyGeneration).SingleAsync()));
+    }
+
+    [Fact]
     public async Task A_read_reports_the_tokens_use_to_retention_once_per_interval_and_a_denied_read_reports_nothing()
     {
         var tokens = await factory.StoreAsync("rr-used", "contact", new { email = "used@example.cn", phone = "+86 139 0000 0011" }, legalBasis: "contract");

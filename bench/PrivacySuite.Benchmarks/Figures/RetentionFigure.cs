@@ -42,9 +42,13 @@ public sealed class RetentionFigure : IFigure
         context.Progress($"seeded {Records:N0} records in {seeding.TotalSeconds:0.0} s");
         NpgsqlConnection.ClearAllPools(); // a template database must have no open connections
 
-        var delete1 = await RunDeleteAsync(context, await CopyAsync(postgres, template, "delete1", cancellationToken), cancellationToken);
-        var (sweep, peakWorkingSet, peakManaged, requests, messages) = await RunSweepAsync(context, await CopyAsync(postgres, template, "sweep", cancellationToken), cancellationToken);
-        var delete2 = await RunDeleteAsync(context, await CopyAsync(postgres, template, "delete2", cancellationToken), cancellationToken);
+        var admin = postgres.ConnectionString();
+        var delete1Database = await CopyAsync(postgres, template, "delete1", cancellationToken);
+        var (delete1, delete1Cost) = await RunDeleteAsync(context, admin, delete1Database, cancellationToken);
+        var sweepDatabase = await CopyAsync(postgres, template, "sweep", cancellationToken);
+        var (sweep, sweepCost, warmUp, peakWorkingSet, peakManaged, requests, messages) = await RunSweepAsync(context, admin, sweepDatabase, cancellationToken);
+        var delete2Database = await CopyAsync(postgres, template, "delete2", cancellationToken);
+        var (delete2, delete2Cost) = await RunDeleteAsync(context, admin, delete2Database, cancellationToken);
         var delete = (delete1 + delete2) / 2;
 
         return
@@ -55,6 +59,9 @@ public sealed class RetentionFigure : IFigure
                     ["sweep_s"] = Measure.Number(sweep.TotalSeconds, "0.0"),
                     ["sweep_records_s"] = Measure.Number(Records / sweep.TotalSeconds),
                     ["delete_s"] = $"{Measure.Number(delete1.TotalSeconds, "0.0")} and {Measure.Number(delete2.TotalSeconds, "0.0")}",
+                    ["sweep_host_warm_up_s"] = Measure.Number(warmUp.TotalSeconds, "0.0"),
+                    ["sweep_per_record"] = sweepCost.PerRecord(),
+                    ["delete_per_record"] = $"{delete1Cost.PerRecord()} and {delete2Cost.PerRecord()}",
                     ["vault_requests"] = Measure.Number(requests),
                     ["vault_messages"] = Measure.Number(messages),
                     ["peak_working_set_mb"] = Measure.Number(peakWorkingSet / 1048576.0),
@@ -62,6 +69,30 @@ public sealed class RetentionFigure : IFigure
                     ["subjects_per_batch"] = Measure.Number(new RetentionOptions().SubjectsPerBatch),
                 }),
         ];
+    }
+
+    /// <summary>What a run cost: CPU of this process (the sweep's service code) and of PostgreSQL, and the WAL it wrote.</summary>
+    private sealed record Cost(ProcessCpu Cpu, long WalBytes)
+    {
+        public string PerRecord() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{Cpu.PostgresMs * 1000 / Records:0.0} µs PostgreSQL CPU, {Cpu.DotnetMs * 1000 / Records:0.0} µs .NET CPU, {(double)WalBytes / Records:0} B WAL");
+    }
+
+    private static async Task<(T Result, Cost Cost)> CostAsync<T>(string admin, Func<Task<T>> run, CancellationToken cancellationToken)
+    {
+        var walBefore = await WalPositionAsync(admin, cancellationToken);
+        var cpuBefore = ProcessCpu.Read();
+        var result = await run();
+        var cpu = ProcessCpu.Read() - cpuBefore;
+        return (result, new Cost(cpu, await WalPositionAsync(admin, cancellationToken) - walBefore));
+    }
+
+    private static async Task<long> WalPositionAsync(string admin, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(admin + ";Pooling=false");
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("select pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint", connection);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     private static async Task MigrateAsync(string connectionString, CancellationToken cancellationToken)
@@ -108,13 +139,13 @@ public sealed class RetentionFigure : IFigure
     }
 
     /// <summary>The baseline: delete the same rows, the same number of subjects per transaction, nothing else.</summary>
-    private static async Task<TimeSpan> RunDeleteAsync(BenchContext context, string connectionString, CancellationToken cancellationToken)
+    private static async Task<(TimeSpan Elapsed, Cost Cost)> RunDeleteAsync(BenchContext context, string admin, string connectionString, CancellationToken cancellationToken)
     {
         var batch = new RetentionOptions().SubjectsPerBatch;
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
         long deleted = 0;
-        var elapsed = await Measure.TimeAsync(async () =>
+        var (elapsed, cost) = await CostAsync(admin, () => Measure.TimeAsync(async () =>
         {
             var cursor = "";
             while (true)
@@ -136,13 +167,13 @@ public sealed class RetentionFigure : IFigure
                 await tx.CommitAsync(cancellationToken);
                 cursor = upTo;
             }
-        });
+        }), cancellationToken);
         context.Progress($"bare batched DELETE: {deleted:N0} rows in {elapsed.TotalSeconds:0.0} s");
-        return deleted == Records ? elapsed : throw new InvalidOperationException($"The baseline deleted {deleted} rows, not {Records}.");
+        return deleted == Records ? (elapsed, cost) : throw new InvalidOperationException($"The baseline deleted {deleted} rows, not {Records}.");
     }
 
-    private static async Task<(TimeSpan Elapsed, long PeakWorkingSet, long PeakManaged, long Requests, long Messages)> RunSweepAsync(
-        BenchContext context, string connectionString, CancellationToken cancellationToken)
+    private static async Task<(TimeSpan Elapsed, Cost Cost, TimeSpan WarmUp, long PeakWorkingSet, long PeakManaged, long Requests, long Messages)> RunSweepAsync(
+        BenchContext context, string admin, string connectionString, CancellationToken cancellationToken)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -158,6 +189,17 @@ public sealed class RetentionFigure : IFigure
         builder.Services.AddScoped<SweepRunner>();
         using var host = builder.Build();
         await host.StartAsync(cancellationToken);
+
+        // A sweep runs in a service that has been up for a while: EF Core's model, the first queries' compilation and the
+        // connection pool are warmed first, on an empty range (no data read), so the figure times the sweep and not the
+        // process's first seconds. The warm-up's time is reported beside it.
+        var warmUp = await Measure.TimeAsync(async () =>
+        {
+            await using var scope = host.Services.CreateAsyncScope();
+            var runner = scope.ServiceProvider.GetRequiredService<SweepRunner>();
+            await runner.RunningAsync(cancellationToken);
+            await runner.PreviewAsync("", "", DateTimeOffset.UtcNow, cancellationToken);
+        });
 
         GC.Collect();
         using var process = Process.GetCurrentProcess();
@@ -175,14 +217,14 @@ public sealed class RetentionFigure : IFigure
         }, CancellationToken.None);
 
         Guid sweepId = default;
-        var elapsed = await Measure.TimeAsync(async () =>
+        var (elapsed, cost) = await CostAsync(admin, () => Measure.TimeAsync(async () =>
         {
             await using var scope = host.Services.CreateAsyncScope();
             var runner = scope.ServiceProvider.GetRequiredService<SweepRunner>();
             var (sweep, _) = await runner.StartAsync("on-demand", "bench", cancellationToken);
             sweepId = sweep.Id;
             await runner.RunToCompletionAsync(sweep.Id, cancellationToken);
-        });
+        }), cancellationToken);
         await sampling.CancelAsync();
         await sampler;
 
@@ -202,7 +244,7 @@ public sealed class RetentionFigure : IFigure
         await host.StopAsync(cancellationToken);
         context.Progress($"sweep: {tokens:N0} records in {requests:N0} vault requests ({messages:N0} messages), {elapsed.TotalSeconds:0.0} s, peak working set {peakWorkingSet / 1048576.0:0} MB");
         return tokens == Records && left == 0
-            ? (elapsed, peakWorkingSet, peakManaged, requests, messages)
+            ? (elapsed, cost, warmUp, peakWorkingSet, peakManaged, requests, messages)
             : throw new InvalidOperationException($"The sweep requested {tokens} records and left {left} active, not {Records} and 0.");
     }
 }

@@ -21,6 +21,7 @@ public static class RetentionExtensions
             bus.AddConsumer<CompleteErasureOnSubjectErased>();
             bus.AddConsumer<CompleteAnonymisationOnSubjectAnonymised>();
             bus.AddConsumer<ReopenOnErasureRefused>();
+            bus.AddConsumer<CompleteOnRemovalsAnswered>();
         });
         builder.Services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddScoped<SweepRunner>();

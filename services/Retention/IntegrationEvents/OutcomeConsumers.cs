@@ -64,6 +64,96 @@ public sealed class ReopenOnErasureRefused(RetentionDbContext db, TimeProvider t
     }
 }
 
+/// <summary>
+/// The vault answered one request of a sweep: every subject of it not refused is done. A refused subject's tokens are
+/// back in the inventory as they were, so the next sweep decides anew (INF-6.4); a subject removed as a whole is marked
+/// erased and gets a deletion certificate (what, when, which regions) and a notice (IWK-2.5).
+/// </summary>
+public sealed class CompleteOnRemovalsAnswered(RetentionDbContext db, TimeProvider time, IOptions<RetentionOptions> options)
+    : InboxConsumer<RemovalsAnswered, RetentionDbContext>(db)
+{
+    protected override async Task HandleAsync(ConsumeContext<RemovalsAnswered> context)
+    {
+        var m = context.Message;
+        var ct = context.CancellationToken;
+        var item = await Db.SweepItems.SingleOrDefaultAsync(i => i.Id == m.RequestId, ct);
+        if (item is null || item.State != SweepItemStates.Requested)
+        {
+            return; // answered already, or not a sweep's
+        }
+
+        var subjects = (item.Category is null ? item.SubjectIds : item.TokenSubjects).ToHashSet(StringComparer.Ordinal);
+        var refused = m.Refused.Where(subjects.Contains).Distinct(StringComparer.Ordinal).ToArray();
+        if (refused.Length > 0)
+        {
+            // The sweep took the tokens out of the inventory when it asked: the refused subjects' are back as they were.
+            await Db.Database.ExecuteSqlAsync(
+                $"""
+                insert into inventory_items (token, subject_id, category, purpose, stored_at, last_used_at)
+                select u.token, u.subject_id, coalesce(u.category, i.category), u.purpose, u.stored_at, u.last_used_at
+                from sweep_items i,
+                     unnest(i.tokens, i.token_subjects, i.token_categories, i.purposes, i.stored_at, i.last_used_at)
+                         as u(token, subject_id, category, purpose, stored_at, last_used_at)
+                where i.id = {item.Id} and u.subject_id = any({refused})
+                on conflict (token) do nothing
+                """, ct);
+            await Db.Database.ExecuteSqlAsync(
+                $"update retention_subjects set erasure_item_id = null where erasure_item_id = {item.Id} and subject_id = any({refused})", ct);
+        }
+
+        item.State = refused.Length == subjects.Count ? SweepItemStates.Refused : SweepItemStates.Done;
+        item.CompletedAt = m.AnsweredAt;
+        item.RefusedSubjects = refused;
+        if (item.Category is null)
+        {
+            var removed = item.SubjectIds.Except(refused, StringComparer.Ordinal).ToArray();
+            await CertifyAsync(item, removed, m, ct);
+        }
+    }
+
+    /// <summary>Subjects removed as a whole: what is still listed goes too, and each gets a certificate and a notice.</summary>
+    private async Task CertifyAsync(SweepItem item, string[] removed, RemovalsAnswered m, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var settings = options.Value;
+        var erased = m.Action == RetentionActions.Erase;
+        // What the sweep took out of the inventory when it asked, and what is still listed (stored since, or never swept).
+        var categories = item.TokenSubjects.Zip(item.TokenCategories).Where(t => removed.Contains(t.First, StringComparer.Ordinal))
+            .Select(t => (Subject: t.First, Category: t.Second)).ToList();
+        categories.AddRange((await Db.Inventory.Where(i => removed.Contains(i.SubjectId)).Select(i => new { i.SubjectId, i.Category }).ToListAsync(ct))
+            .Select(i => (Subject: i.SubjectId, Category: i.Category.ToString())));
+        await Db.Inventory.Where(i => removed.Contains(i.SubjectId)).ExecuteDeleteAsync(ct);
+        await Db.Subjects.Where(s => removed.Contains(s.SubjectId)).ExecuteUpdateAsync(
+            s => s.SetProperty(x => x.ErasedAt, m.AnsweredAt).SetProperty(x => x.ErasureItemId, (Guid?)null), ct);
+
+        var vaultCertificates = m.Certificates.ToDictionary(c => c.SubjectId, c => c.DeletionCertificateId, StringComparer.Ordinal);
+        var regions = (m.Regions is { Count: > 0 } ? m.Regions : settings.Regions).Select(r => r.ToString()).ToArray();
+        foreach (var subjectId in removed)
+        {
+            var certificateId = vaultCertificates.GetValueOrDefault(subjectId, Guid.CreateVersion7(m.AnsweredAt));
+            var mine = categories.Where(c => c.Subject == subjectId).Select(c => c.Category).ToList();
+            var certificate = new DeletionCertificate
+            {
+                Id = certificateId,
+                SubjectId = subjectId,
+                SweepItemId = item.Id,
+                Outcome = erased ? "erased" : "anonymised",
+                Reason = item.Reason,
+                Categories = mine.Distinct().Order(StringComparer.Ordinal).ToArray(),
+                TokenCount = mine.Count,
+                CompletedAt = m.AnsweredAt,
+                Regions = regions,
+                IssuedAt = now,
+            };
+            Db.DeletionCertificates.Add(certificate);
+            Db.AddIntegrationEvent(new NoticeRequested(Guid.CreateVersion7(now), NoticeTypes.DeletionCertificate, subjectId,
+                NoticeVariables.DeletionCertificate(certificate.Id, certificate.CompletedAt, erased, certificate.Categories, certificate.Regions,
+                    new Uri(settings.CertificateBaseUrl, certificate.Id.ToString())),
+                now), now);
+        }
+    }
+}
+
 internal static class Outcomes
 {
     public static async Task CompleteAsync(

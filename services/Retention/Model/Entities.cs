@@ -144,15 +144,25 @@ public static class SweepItemStates
     public const string Refused = "refused";
 }
 
+/// <summary>
+/// One request of a sweep to the vault (one <see cref="RemovalsRequested"/>): the subjects in <see cref="SubjectIds"/>
+/// as a whole (<see cref="Category"/> null), or the tokens of one category, with whose each token is
+/// (<see cref="TokenSubjects"/>). Items from before requests were grouped name one subject in <see cref="SubjectId"/>.
+/// </summary>
 public sealed class SweepItem
 {
     public Guid Id { get; set; }
     public Guid SweepId { get; set; }
-    public string SubjectId { get; set; } = "";
+    public string? SubjectId { get; set; }
     public DataCategory? Category { get; set; }
     public string Action { get; set; } = "";
     public string Reason { get; set; } = "";
+    public string[] SubjectIds { get; set; } = [];
     public string[] Tokens { get; set; } = [];
+    public string[] TokenSubjects { get; set; } = [];
+    /// <summary>Each token's category, for whole-subject items (a category item's tokens are all of its category).</summary>
+    public string[] TokenCategories { get; set; } = [];
+    public string[] RefusedSubjects { get; set; } = [];
     public DateTimeOffset RequestedAt { get; set; }
     public string State { get; set; } = SweepItemStates.Requested;
     public DateTimeOffset? CompletedAt { get; set; }

@@ -19,7 +19,7 @@ public sealed class RetentionOptions
     [Range(1, 50_000)]
     public int SubjectsPerBatch { get; set; } = 5_000;
 
-    /// <summary>Removals per <see cref="RemovalsRequested"/> message: the vault handles one message in one transaction.</summary>
+    /// <summary>Subjects per <see cref="RemovalsRequested"/> (one sweep item): the vault handles one request in one transaction.</summary>
     [Range(1, 1_000)]
     public int RemovalsPerMessage { get; set; } = 200;
 

@@ -146,7 +146,7 @@ public sealed partial class RetentionWorker(
                         description: "Subjects the running sweep has not examined yet");
                     SuiteTelemetry.Meter.CreateObservableGauge("privacysuite.retention.awaiting_vault",
                         () => Observe(w => Interlocked.Read(ref w._awaitingVault)),
-                        description: "Erasure and anonymisation requests the vault has not answered yet");
+                        description: "Sweep requests to the vault (each up to a message's worth of subjects) it has not answered yet");
                 }
             }
         }

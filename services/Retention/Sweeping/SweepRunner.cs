@@ -21,8 +21,8 @@ public sealed record DryRunItem(string SubjectId, DataCategory? Category, string
 /// <summary>
 /// Runs sweeps in batches of whole subjects. Each batch is one transaction and, after locking the holds and the sweep,
 /// one statement (<see cref="SweepSql.Sweep"/>): it decides in the database, deletes the inventory rows that go,
-/// records a sweep item per request, queues the requests to the vault in the outbox (many per message) and moves the
-/// cursor. A crash loses at most the open batch, which rolls back and is done again on resume: nothing is requested
+/// records a sweep item per request to the vault (one category or the whole of up to a message's worth of subjects),
+/// queues each request in the outbox and moves the cursor. A crash loses at most the open batch, which rolls back and is done again on resume: nothing is requested
 /// twice and nothing is skipped.
 /// </summary>
 public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time, IOptions<RetentionOptions> options, ILogger<SweepRunner> logger)
@@ -30,7 +30,9 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
     private static readonly Counter<long> SubjectsExamined = SuiteTelemetry.Meter.CreateCounter<long>(
         "privacysuite.retention.sweep.subjects_examined", description: "Subjects a sweep has decided on");
     private static readonly Counter<long> Requests = SuiteTelemetry.Meter.CreateCounter<long>(
-        "privacysuite.retention.sweep.requests", description: "Erasure and anonymisation requests sent to the vault, by action");
+        "privacysuite.retention.sweep.requests", description: "Requests sent to the vault (one RemovalsRequested each, up to a message's worth of subjects), by action");
+    private static readonly Counter<long> Tokens = SuiteTelemetry.Meter.CreateCounter<long>(
+        "privacysuite.retention.sweep.tokens", description: "Tokens the vault was asked to erase or anonymise");
     private static readonly Counter<long> Batches = SuiteTelemetry.Meter.CreateCounter<long>(
         "privacysuite.retention.sweep.batches", description: "Sweep batches committed");
 
@@ -108,7 +110,7 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
 
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         var after = sweep.CursorSubject ?? "";
-        var (last, examined) = await NextBatchAsync(connection, after, cancellationToken);
+        var (last, examined, bounds) = await NextBatchAsync(connection, after, cancellationToken);
         if (last is null)
         {
             var now = time.GetUtcNow();
@@ -121,14 +123,13 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
         var locked = watch.Elapsed;
         await db.Database.ExecuteSqlRawAsync(SweepSql.BatchSettings, cancellationToken);
         await using var command = new NpgsqlCommand(SweepSql.Sweep, connection) { CommandTimeout = 300 };
-        AddDecisionParameters(command, after, last, sweep.AsOf);
+        AddDecisionParameters(command, after, last, sweep.AsOf, bounds);
         command.Parameters.Add(new NpgsqlParameter<Guid>("sweep", sweep.Id));
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("now", time.GetUtcNow()));
         command.Parameters.Add(new NpgsqlParameter<long>("examined", examined));
-        command.Parameters.Add(new NpgsqlParameter<int>("per_message", options.Value.RemovalsPerMessage));
         command.Parameters.Add(new NpgsqlParameter<string>("message_type", RemovalsType));
         command.Parameters.Add(new NpgsqlParameter("trace_parent", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)System.Diagnostics.Activity.Current?.Id ?? DBNull.Value });
-        long erasures, anonymisations;
+        long erasures, anonymisations, tokens;
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             if (!await reader.ReadAsync(cancellationToken))
@@ -136,7 +137,7 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
                 throw new InvalidOperationException($"Sweep {sweep.Id} vanished during its batch.");
             }
 
-            (erasures, anonymisations) = (reader.GetInt64(0), reader.GetInt64(1));
+            (erasures, anonymisations, tokens) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
         }
 
         var swept = watch.Elapsed;
@@ -144,6 +145,7 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
         LogBatch(logger, sweep.Id, examined, locked.TotalMilliseconds, (swept - locked).TotalMilliseconds, (watch.Elapsed - swept).TotalMilliseconds);
         Requests.Add(erasures, new KeyValuePair<string, object?>("action", RetentionActions.Erase));
         Requests.Add(anonymisations, new KeyValuePair<string, object?>("action", RetentionActions.Anonymise));
+        Tokens.Add(tokens);
         SubjectsExamined.Add(examined);
         Batches.Add(1);
         return true;
@@ -160,9 +162,9 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
         await using var tx = await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
         await db.Database.ExecuteSqlRawAsync(SweepSql.BatchSettings, cancellationToken);
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        while (await NextBatchAsync(connection, after, cancellationToken) is (string last, var count))
+        while (await NextBatchAsync(connection, after, cancellationToken) is (string last, var count, var bounds))
         {
-            await foreach (var request in PreviewAsync(connection, after, last, asOf, cancellationToken))
+            await foreach (var request in PreviewAsync(connection, after, last, asOf, bounds, cancellationToken))
             {
                 if (request.Action == "held")
                 {
@@ -197,7 +199,7 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
         try
         {
             var items = new List<DryRunItem>();
-            await foreach (var item in PreviewAsync((NpgsqlConnection)db.Database.GetDbConnection(), after, last, asOf, cancellationToken))
+            await foreach (var item in PreviewAsync((NpgsqlConnection)db.Database.GetDbConnection(), after, last, asOf, [], cancellationToken))
             {
                 items.Add(item);
             }
@@ -210,11 +212,11 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
         }
     }
 
-    private async IAsyncEnumerable<DryRunItem> PreviewAsync(NpgsqlConnection connection, string after, string last, DateTimeOffset asOf,
+    private async IAsyncEnumerable<DryRunItem> PreviewAsync(NpgsqlConnection connection, string after, string last, DateTimeOffset asOf, string[] bounds,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(SweepSql.Preview, connection) { CommandTimeout = 300 };
-        AddDecisionParameters(command, after, last, asOf);
+        AddDecisionParameters(command, after, last, asOf, bounds);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -227,7 +229,7 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
         }
     }
 
-    private void AddDecisionParameters(NpgsqlCommand command, string after, string last, DateTimeOffset asOf)
+    private void AddDecisionParameters(NpgsqlCommand command, string after, string last, DateTimeOffset asOf, string[] bounds)
     {
         var settings = options.Value;
         command.Parameters.Add(new NpgsqlParameter<string>("after", after));
@@ -236,16 +238,19 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
         command.Parameters.Add(new NpgsqlParameter<int>("months", settings.CancellationMonths));
         command.Parameters.Add(new NpgsqlParameter<string>("cancel_action", settings.CancellationAction));
         command.Parameters.Add(new NpgsqlParameter<string[]>("category_names", CategoryNames));
+        command.Parameters.Add(new NpgsqlParameter<string[]>("bounds", bounds));
     }
 
-    private async Task<(string? Last, long Count)> NextBatchAsync(NpgsqlConnection connection, string after, CancellationToken cancellationToken)
+    /// <summary>The next batch: its last subject (null: none left), its size, and where its requests to the vault begin.</summary>
+    private async Task<(string? Last, long Count, string[] Bounds)> NextBatchAsync(NpgsqlConnection connection, string after, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(SweepSql.NextBatch, connection);
         command.Parameters.Add(new NpgsqlParameter<string>("after", after));
         command.Parameters.Add(new NpgsqlParameter<int>("limit", options.Value.SubjectsPerBatch));
+        command.Parameters.Add(new NpgsqlParameter<int>("per_message", options.Value.RemovalsPerMessage));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
-        return (reader.IsDBNull(0) ? null : reader.GetString(0), reader.GetInt64(1));
+        return (reader.IsDBNull(0) ? null : reader.GetString(0), reader.GetInt64(1), reader.GetFieldValue<string[]>(2));
     }
 
     /// <summary>The highest version of each (category, purpose) schedule.</summary>

@@ -5,14 +5,20 @@ namespace PrivacySuite.Retention.Sweeping;
 /// batch is decided and removed by the database in one statement instead of travelling to the service row by row.
 /// A legal hold always wins (INF-6.4): a held subject yields no request at all, a held category keeps its tokens back.
 /// Parameters: @after, @last, @as_of, @months (IWK-2.5's cancellation months), @cancel_action, @category_names
-/// (DataCategory's names in the order of their values).
+/// (DataCategory's names in the order of their values), @bounds (where the batch's requests to the vault begin).
 /// </summary>
 internal static class SweepSql
 {
     /// <summary>
-    /// <c>verdicts</c>: one row per subject of the batch not already with the vault, with its holds and the reason, if
-    /// any, that removes it as a whole (strongest first). <c>rules</c>: the schedule in force for each category and
-    /// purpose, one row per category for purposes without a schedule of their own (null when the category has none).
+    /// <c>rules</c>: the schedule in force for each category and purpose, one row per category for purposes without a
+    /// schedule of their own (null when the category has none), with the instant before which its clock has run out.
+    /// <c>batch</c>: the subjects of the batch, and whether each is <c>special</c>: held, with a reason to go as a whole,
+    /// cancelled (the account-cancellation clock), or with the vault (a hold on a category everywhere makes every subject
+    /// special). <c>verdicts</c>: the special subjects with their holds and the reason, if any, that removes them as a
+    /// whole (strongest first). Every other subject is decided by <c>rules</c> alone, which spares the common case all but
+    /// one look-up per record. A subject's part of the batch (one request to the vault each) is
+    /// <c>width_bucket(subject_id collate "C", @bounds)</c>: @bounds holds every @per_message-th subject of the batch in
+    /// that order, so no part has more, and the bytewise order costs a fraction of the collation's.
     /// </summary>
     private const string Verdicts =
         """
@@ -25,15 +31,28 @@ internal static class SweepSql
             from retention_schedules order by category, purpose, version desc
         ),
         rules as materialized (
-            select c.category, '*' as purpose, s.version, s.period_days, s.action, s.clock_trigger,
+            select row_number() over () as rule_no, * from (
+            select c.category, '*' as purpose, s.action, s.clock_trigger, @as_of - make_interval(hours => 24 * s.period_days) as expired_before,
+                   'schedule:' || c.category || '/*/v' || s.version as reason,
                    coalesce((select array_agg(o.purpose) from current_schedules o where o.category = c.category and o.purpose <> '*'), '{}') as own_purposes
             from unnest(@category_names::text[]) as c(category)
             left join current_schedules s on s.category = c.category and s.purpose = '*'
             union all
-            select category, purpose, version, period_days, action, clock_trigger, '{}' from current_schedules where purpose <> '*'
+            select category, purpose, action, clock_trigger, @as_of - make_interval(hours => 24 * period_days),
+                   'schedule:' || category || '/' || purpose || '/v' || version, '{}'
+            from current_schedules where purpose <> '*'
+            ) r
+        ),
+        ended as materialized (select (select action from termination_plans where ends_at <= @as_of) as action),
+        batch as materialized (
+            select s.*,
+                   s.minor_detected_at is not null or s.cancelled_at is not null or s.erasure_item_id is not null or p.action is not null
+                   or s.subject_id in (select h.subject_id from holds h) or exists (select 1 from holds h where h.subject_id is null) as special
+            from retention_subjects s, ended p
+            where s.subject_id > @after and s.subject_id <= @last
         ),
         verdicts as materialized (
-            select s.subject_id, s.cancelled_at,
+            select s.subject_id, width_bucket(s.subject_id collate "C", @bounds::text[]) as part, s.cancelled_at, s.erasure_item_id is not null as with_vault,
                    exists (select 1 from holds h where h.subject_id = s.subject_id and h.category is null) as subject_held,
                    coalesce((select array_agg(distinct h.category) from holds h
                              where h.category is not null and (h.subject_id is null or h.subject_id = s.subject_id)), '{}') as held_categories,
@@ -47,125 +66,165 @@ internal static class SweepSql
                         when p.action is not null then 'service-termination'
                         when (s.cancelled_at at time zone 'UTC' + make_interval(months => @months)) at time zone 'UTC' <= @as_of then 'account-cancellation'
                    end as whole_reason
-            from retention_subjects s
-            cross join (select (select action from termination_plans where ends_at <= @as_of) as action) p
-            where s.subject_id > @after and s.subject_id <= @last and s.erasure_item_id is null
+            from batch s, ended p
+            where s.special
         )
         """;
 
-    /// <summary>
-    /// Joined with <c>inventory_items i</c>, <c>verdicts v</c> and <c>rules r</c>: the items that are due, leaving out
-    /// held subjects and held categories (<paramref name="held"/> false) or keeping only the due items a category hold
-    /// keeps back (<paramref name="held"/> true).
-    /// </summary>
-    private static string Due(bool held) =>
-        $"""
+    /// <summary>An inventory item <c>i</c> of the batch that the schedule <c>r</c> applies to.</summary>
+    private const string Scheduled =
+        """
         i.subject_id > @after and i.subject_id <= @last and i.state = 'active'
-        and v.subject_id = i.subject_id and not v.subject_held and {(held ? "" : "not ")}(i.category = any (v.held_categories))
         and r.category = i.category and (r.purpose = i.purpose or (r.purpose = '*' and not (i.purpose = any (r.own_purposes))))
-        and (v.whole_action is not null
-             or case r.clock_trigger
-                    when 'collection' then i.stored_at
-                    when 'last-use' then coalesce(i.last_used_at, i.stored_at)
-                    when 'account-cancellation' then v.cancelled_at
-                    when 'purpose-fulfilled' then (select f.fulfilled_at from purpose_fulfilments f where f.subject_id = i.subject_id and f.purpose = i.purpose)
-                end + make_interval(hours => 24 * r.period_days) <= @as_of)
         """;
 
-    /// <summary>What each removed item says, and why it goes (<c>whole</c>: with the whole subject).</summary>
-    private const string Removed =
+    /// <summary>When the clock of <c>r</c> started for item <c>i</c> (<paramref name="cancelledAt"/>: the subject's cancellation).</summary>
+    private static string ClockStart(string cancelledAt) =>
+        $"""
+        case r.clock_trigger
+            when 'collection' then i.stored_at
+            when 'last-use' then coalesce(i.last_used_at, i.stored_at)
+            when 'account-cancellation' then {cancelledAt}
+            when 'purpose-fulfilled' then (select f.fulfilled_at from purpose_fulfilments f where f.subject_id = i.subject_id and f.purpose = i.purpose)
+        end
+        """;
+
+    /// <summary>Joined with <c>rules r</c>: due items of subjects that are not special (<c>rules</c> alone decide).</summary>
+    private static readonly string DueBySchedule =
+        $"""
+        {Scheduled}
+        and not exists (select 1 from verdicts v where v.subject_id = i.subject_id)
+        and {ClockStart("null::timestamptz")} <= r.expired_before
+        """;
+
+    /// <summary>
+    /// Joined with <c>verdicts v</c> and <c>rules r</c>: due items of subjects with a verdict, leaving out held subjects
+    /// and held categories (<paramref name="held"/> false) or keeping only the due items a category hold keeps back
+    /// (<paramref name="held"/> true).
+    /// </summary>
+    private static string DueByVerdict(bool held) =>
+        $"""
+        {Scheduled}
+        and v.subject_id = i.subject_id and not v.with_vault and not v.subject_held and {(held ? "" : "not ")}(i.category = any (v.held_categories))
+        and (v.whole_action is not null or {ClockStart("v.cancelled_at")} <= r.expired_before)
+        """;
+
+    /// <summary>
+    /// What each removed item says, and why it goes (<c>whole</c>: with the whole subject), for the two kinds of due
+    /// items; by schedule, the rule's number stands for its category, action and reason (fewer and narrower values per record).
+    /// </summary>
+    private const string RemovedBySchedule =
+        "i.token, i.subject_id, i.purpose, i.stored_at, i.last_used_at, r.rule_no, width_bucket(i.subject_id collate \"C\", @bounds::text[]) as part";
+
+    private const string RemovedByVerdict =
         """
         i.token, i.subject_id, i.category, i.purpose, i.stored_at, i.last_used_at,
         v.whole_action is not null and cardinality(v.held_categories) = 0 as whole,
-        coalesce(v.whole_action, r.action) as action,
-        coalesce(v.whole_reason, 'schedule:' || r.category || '/' || r.purpose || '/v' || r.version) as reason
+        coalesce(v.whole_action, r.action) as action, coalesce(v.whole_reason, r.reason) as reason, v.part
         """;
 
     /// <summary>Subjects a hold kept something of: held as a whole, kept from a whole removal by a category hold, or with due items in a held category.</summary>
     private static readonly string HeldSubjects =
         $"""
         held_subjects as (
-            select subject_id from verdicts where subject_held or (whole_action is not null and cardinality(held_categories) > 0)
+            select subject_id from verdicts where not with_vault and (subject_held or (whole_action is not null and cardinality(held_categories) > 0))
             union
             select i.subject_id from inventory_items i, verdicts v, rules r
-            where cardinality(v.held_categories) > 0 and {Due(held: true)}
+            where cardinality(v.held_categories) > 0 and {DueByVerdict(held: true)}
         )
         """;
 
-    /// <summary>
-    /// The requests made of <paramref name="removed"/> (shaped like <see cref="Removed"/>): one per whole subject (even
-    /// without a token: the vault may hold what retention never heard of), one per subject, category, action and reason
-    /// otherwise, each with its tokens and what the inventory said of them.
-    /// </summary>
-    private static string Requests(string removed) =>
-        $$"""
-        requests as (
-            select v.subject_id, null::text as category, v.whole_action as action, v.whole_reason as reason,
-                   coalesce(r.tokens, '{}') as tokens, coalesce(r.swept, '{}') as swept
-            from verdicts v
-            left join (
-                select subject_id, array_agg(token) as tokens, array_agg((token, category, purpose, stored_at, last_used_at)::retention_swept_token) as swept
-                from {{removed}} where whole group by subject_id
-            ) r on r.subject_id = v.subject_id
-            where v.whole_action is not null and not v.subject_held and cardinality(v.held_categories) = 0
-            union all
-            select subject_id, category, action, reason, array_agg(token), array_agg((token, category, purpose, stored_at, last_used_at)::retention_swept_token)
-            from {{removed}} where not whole
-            group by subject_id, category, action, reason
-        )
-        """;
+    /// <summary>Subjects going as a whole (even without a token: the vault may hold what retention never heard of).</summary>
+    private const string WholeSubjects =
+        "select subject_id, whole_action as action, whole_reason as reason from verdicts where whole_action is not null and not with_vault and not subject_held and cardinality(held_categories) = 0";
 
-    /// <summary>What a batch would request, without changing anything: one row per request, and one 'held' row with the held subjects.</summary>
+    /// <summary>What a batch would request, without changing anything: one row per subject and request, and one 'held' row with the held subjects.</summary>
     public static readonly string Preview =
         $"""
         with {Verdicts},
-        doomed as (select {Removed} from inventory_items i, verdicts v, rules r where {Due(held: false)}),
-        {HeldSubjects},
-        {Requests("doomed")}
-        select subject_id, category, action, reason, cardinality(tokens) from requests
+        doomed as (
+            select i.token, i.subject_id, i.category, i.purpose, i.stored_at, i.last_used_at, false as whole, r.action, r.reason, 0
+            from inventory_items i, rules r where {DueBySchedule}
+            union all
+            select {RemovedByVerdict} from inventory_items i, verdicts v, rules r where {DueByVerdict(held: false)}
+        ),
+        {HeldSubjects}
+        select w.subject_id, null, w.action, w.reason, (select count(*) from doomed d where d.subject_id = w.subject_id and d.whole)::int
+        from ({WholeSubjects}) w
+        union all
+        select subject_id, category, action, reason, count(*)::int from doomed where not whole group by subject_id, category, action, reason
         union all
         select null, null, 'held', null, count(*)::int from held_subjects
         """;
 
     /// <summary>
-    /// One batch of a sweep in one statement: deletes the due inventory rows, records a sweep item per request (with
-    /// what the rows said), marks whole subjects as with the vault, queues the requests in the outbox with @per_message
-    /// removals per <see cref="RemovalsRequested"/>, and moves the sweep's cursor and counters. The delete re-checks its
-    /// condition on a row changed since the statement began (a new last use): such a row stays and is not requested.
-    /// Further parameters: @sweep, @now, @examined, @per_message, @message_type, @trace_parent.
+    /// One batch of a sweep in one statement. It deletes the due inventory rows and records what they said in sweep items,
+    /// one per request to the vault: the subjects going as a whole, or one category's due tokens, for one action and
+    /// reason and up to a message's worth of subjects (a part of the batch). Each item is queued in the outbox as one
+    /// <see cref="RemovalsRequested"/> with its id as the request id; whole subjects are marked as with the vault; the
+    /// sweep's cursor and counters move. The delete re-checks its condition on a row changed since the statement began (a
+    /// new last use): such a row stays and is not requested.
+    /// Further parameters: @sweep, @now, @examined, @message_type, @trace_parent.
     /// </summary>
     public static readonly string Sweep =
-        $"""
-        with {Verdicts},
-        gone as (
-            delete from inventory_items i using verdicts v, rules r
-            where {Due(held: false)}
-            returning {Removed}
+        $$"""
+        with {{Verdicts}},
+        gone_by_schedule as (
+            delete from inventory_items i using rules r where {{DueBySchedule}}
+            returning {{RemovedBySchedule}}
         ),
-        {HeldSubjects},
-        {Requests("gone")},
+        gone_by_verdict as (
+            delete from inventory_items i using verdicts v, rules r where {{DueByVerdict(held: false)}}
+            returning {{RemovedByVerdict}}
+        ),
+        {{HeldSubjects}},
+        whole as (
+            select w.action, w.reason, v.part, array_agg(w.subject_id) as subject_ids
+            from ({{WholeSubjects}}) w join verdicts v using (subject_id) group by 1, 2, 3
+        ),
+        requests as (
+            select r.category, r.action, r.reason, '{}'::text[] as subject_ids, g.tokens, g.token_subjects, '{}'::text[] as token_categories,
+                   g.purposes, g.stored_at, g.last_used_at
+            from (
+                select rule_no, array_agg(token) as tokens, array_agg(subject_id) as token_subjects, array_agg(purpose) as purposes,
+                       array_agg(stored_at) as stored_at, array_agg(last_used_at) as last_used_at
+                from gone_by_schedule group by rule_no, part
+            ) g join rules r using (rule_no)
+            union all
+            select category, action, reason, '{}', array_agg(token), array_agg(subject_id), '{}', array_agg(purpose), array_agg(stored_at), array_agg(last_used_at)
+            from gone_by_verdict where not whole
+            group by category, action, reason, part
+            union all
+            select null, w.action, w.reason, w.subject_ids, coalesce(t.tokens, '{}'), coalesce(t.token_subjects, '{}'), coalesce(t.token_categories, '{}'),
+                   coalesce(t.purposes, '{}'), coalesce(t.stored_at, '{}'), coalesce(t.last_used_at, '{}')
+            from whole w
+            left join (
+                select action, reason, part, array_agg(token) as tokens, array_agg(subject_id) as token_subjects, array_agg(category) as token_categories,
+                       array_agg(purpose) as purposes, array_agg(stored_at) as stored_at, array_agg(last_used_at) as last_used_at
+                from gone_by_verdict where whole group by 1, 2, 3
+            ) t on t.action = w.action and t.reason = w.reason and t.part = w.part
+        ),
         items as (
-            insert into sweep_items (id, sweep_id, subject_id, category, action, reason, tokens, swept, requested_at, state)
-            select retention_uuid_v7(@now), @sweep, subject_id, category, action, reason, tokens, swept, @now, 'requested'
+            insert into sweep_items (id, sweep_id, category, action, reason, subject_ids, tokens, token_subjects, token_categories, purposes,
+                                     stored_at, last_used_at, requested_at, state)
+            select retention_uuid_v7(@now), @sweep, category, action, reason, subject_ids, tokens, token_subjects, token_categories, purposes,
+                   stored_at, last_used_at, @now, 'requested'
             from requests
-            returning id, subject_id, category, action, reason, tokens
+            returning id, category, action, reason, subject_ids, tokens, token_subjects
         ),
         with_vault as (
             update retention_subjects s set erasure_item_id = items.id
-            from items
-            where items.category is null and s.subject_id = items.subject_id and s.subject_id > @after and s.subject_id <= @last
+            from items, unnest(items.subject_ids) as w(subject_id)
+            where s.subject_id = w.subject_id and s.subject_id > @after and s.subject_id <= @last
         ),
         messages as (
-            -- Built as json text and parsed once: cheaper than assembling jsonb value by value.
             insert into outbox_messages (message_id, message_type, payload, trace_parent, created_at, next_attempt_at)
-            select m.id, @message_type, json_build_object('requestId', m.id, 'removals', m.removals, 'requestedAt', @now)::jsonb, @trace_parent, @now, @now
-            from (
-                select retention_uuid_v7(@now) as id,
-                       json_agg(json_build_object('subjectId', subject_id, 'category', array_position(@category_names::text[], category) - 1,
-                                                  'action', action, 'sweepItemId', id, 'tokens', tokens, 'reason', reason)) as removals
-                from (select *, (row_number() over () - 1) / @per_message as chunk from items) numbered
-                group by chunk
-            ) m
+            select id, @message_type,
+                   jsonb_build_object('requestId', id, 'action', action, 'category', array_position(@category_names::text[], category) - 1,
+                                      'reason', reason, 'subjectIds', to_jsonb(subject_ids), 'tokens', to_jsonb(tokens),
+                                      'tokenSubjects', to_jsonb(token_subjects), 'requestedAt', @now),
+                   @trace_parent, @now, @now
+            from items
         )
         update sweeps s set
             cursor_subject = @last,
@@ -179,7 +238,7 @@ internal static class SweepSql
                      coalesce(sum(cardinality(tokens)), 0) as tokens from items) c,
              (select count(*) as held from held_subjects) h
         where s.id = @sweep
-        returning c.erasures, c.anonymisations
+        returning c.erasures, c.anonymisations, c.tokens
         """;
 
     /// <summary>
@@ -189,7 +248,15 @@ internal static class SweepSql
     /// </summary>
     public const string BatchSettings = "set local jit = off; set local work_mem = '64MB'; set local default_toast_compression = 'lz4'";
 
-    /// <summary>The last subject of the next batch after @after, and how many subjects it holds (none: null and 0).</summary>
+    /// <summary>
+    /// The last subject of the next batch after @after (none: null), how many subjects it holds, and every @per_message-th
+    /// of them in bytewise order after the first: the bounds of its parts.
+    /// </summary>
     public const string NextBatch =
-        "select max(subject_id), count(*) from (select subject_id from retention_subjects where subject_id > @after order by subject_id limit @limit) b";
+        """
+        with b as (select subject_id from retention_subjects where subject_id > @after order by subject_id limit @limit),
+             p as (select subject_id collate "C" as c, row_number() over (order by subject_id collate "C") - 1 as n from b)
+        select (select max(subject_id) from b), (select count(*) from b),
+               coalesce((select array_agg(c order by c) from p where n > 0 and n % @per_message = 0), '{}')
+        """;
 }

@@ -63,39 +63,73 @@ public sealed class AnonymiseOnAnonymisationRequested(VaultDbContext db, VaultSe
 }
 
 /// <summary>
-/// A sweep's removals in one message: each is erased or anonymised as <see cref="EraseOnErasureRequested"/> and
-/// <see cref="AnonymiseOnAnonymisationRequested"/> would, and answered on its own, all in the one transaction of the
-/// inbox claim, so a redelivered message changes nothing and answers nothing twice.
+/// One request of a retention sweep for many subjects: each subject is erased or anonymised as
+/// <see cref="EraseOnErasureRequested"/> and <see cref="AnonymiseOnAnonymisationRequested"/> would (as a whole, or only
+/// the listed tokens of the category that are the subject's), and the request is answered once with
+/// <see cref="RemovalsAnswered"/> naming the subjects a hold kept, all in the one transaction of the inbox claim, so a
+/// redelivered request changes nothing and is not answered twice.
 /// </summary>
-public sealed class RemoveOnRemovalsRequested(VaultDbContext db, VaultService vault, Keyring keyring)
+public sealed class RemoveOnRemovalsRequested(VaultDbContext db, VaultService vault, Keyring keyring, TimeProvider time)
     : InboxConsumer<RemovalsRequested, VaultDbContext>(db), IConsumer<RemovalsRequested>
 {
     protected override async Task HandleAsync(ConsumeContext<RemovalsRequested> context)
     {
-        foreach (var m in context.Message.Removals)
+        var m = context.Message;
+        var ct = context.CancellationToken;
+        var category = m.Category is { } c ? VaultService.CategoryName(c) : null;
+        var anonymise = m.Action == "anonymise";
+        var refused = new List<string>();
+        var certificates = new List<SubjectCertificate>();
+        foreach (var (subjectId, tokens) in Subjects(m))
         {
-            var category = m.Category is { } c ? VaultService.CategoryName(c) : null;
-            if (m.Action == "anonymise")
+            if (anonymise)
             {
-                await vault.AnonymiseAsync(m.SubjectId, category, m.Tokens, m.Reason, m.SweepItemId, EraseOnErasureRequested.Accessor, context.CancellationToken);
+                if (!await vault.AnonymiseAsync(subjectId, category, tokens, m.Reason, m.RequestId, EraseOnErasureRequested.Accessor, ct, answer: false))
+                {
+                    refused.Add(subjectId);
+                }
+
+                continue;
             }
-            else if (category is not null)
+
+            var result = category is null
+                ? await vault.EraseAsync(subjectId, m.Reason, EraseOnErasureRequested.Accessor, ct, m.RequestId, answer: false)
+                : await vault.EraseCategoryAsync(subjectId, category, tokens, m.Reason, m.RequestId, EraseOnErasureRequested.Accessor, ct, answer: false);
+            switch (result)
             {
-                await vault.EraseCategoryAsync(m.SubjectId, category, m.Tokens, m.Reason, m.SweepItemId, EraseOnErasureRequested.Accessor, context.CancellationToken);
-            }
-            else
-            {
-                await vault.EraseAsync(m.SubjectId, m.Reason, EraseOnErasureRequested.Accessor, context.CancellationToken, m.SweepItemId);
+                case VaultService.ErasureResult.Blocked:
+                    refused.Add(subjectId);
+                    break;
+                case VaultService.ErasureResult.Erased erased when category is null:
+                    certificates.Add(new SubjectCertificate(subjectId, erased.CertificateId));
+                    break;
             }
         }
+
+        var now = time.GetUtcNow();
+        Db.AddIntegrationEvent(new RemovalsAnswered(m.RequestId, m.Action, m.Category, refused, certificates, now, VaultService.AllRegions), now);
+        await Db.SaveChangesAsync(ct);
     }
 
     async Task IConsumer<RemovalsRequested>.Consume(ConsumeContext<RemovalsRequested> context)
     {
         await Consume(context);
-        foreach (var subjectId in context.Message.Removals.Select(r => r.SubjectId).Distinct(StringComparer.Ordinal))
+        foreach (var (subjectId, _) in Subjects(context.Message))
         {
             await EraseOnErasureRequested.PruneAsync(Db, keyring, subjectId, context.CancellationToken);
         }
+    }
+
+    /// <summary>
+    /// Each subject of the request, in a fixed order, with its tokens: every listed subject for a whole-subject request,
+    /// else the owners of the tokens. A category request never names a subject without a token: an empty list would
+    /// mean the whole category.
+    /// </summary>
+    private static IEnumerable<(string SubjectId, IReadOnlyCollection<string> Tokens)> Subjects(RemovalsRequested m)
+    {
+        var bySubject = m.Tokens.Zip(m.TokenSubjects).GroupBy(t => t.Second, t => t.First, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (IReadOnlyCollection<string>)g.ToList(), StringComparer.Ordinal);
+        var subjects = m.Category is null ? m.SubjectIds.Distinct(StringComparer.Ordinal) : bySubject.Keys;
+        return subjects.Order(StringComparer.Ordinal).Select(s => (s, bySubject.GetValueOrDefault(s) ?? (IReadOnlyCollection<string>)[]));
     }
 }

@@ -21,17 +21,18 @@ public sealed partial class VaultService
     /// Erases <paramref name="tokens"/> of one category (all of the category when empty), in the caller's transaction.
     /// A hold on the subject or the category refuses it; otherwise the values are deleted and the subject gets a new data
     /// key and key file, so copies of the deleted rows in a backup no longer decrypt (<see cref="Keyring.ReplaceKeyAsync"/>).
+    /// With <paramref name="answer"/> false the caller answers (a request for many subjects is answered once).
     /// </summary>
-    public async Task EraseCategoryAsync(string subjectId, string category, IReadOnlyCollection<string> tokens, string reason, Guid? sweepItemId,
-        string accessor, CancellationToken ct)
+    public async Task<ErasureResult> EraseCategoryAsync(string subjectId, string category, IReadOnlyCollection<string> tokens, string reason, Guid? sweepItemId,
+        string accessor, CancellationToken ct, bool answer = true)
     {
         var now = time.GetUtcNow();
         var subject = await keyring.LockAsync(db, subjectId, ct);
         var holds = await HoldsAsync(subjectId, category, ct);
         if (holds.Count > 0)
         {
-            await RefuseAsync(subjectId, "erasure", accessor, holds, sweepItemId, now, ct);
-            return;
+            await RefuseAsync(subjectId, "erasure", accessor, holds, answer ? sweepItemId : null, now, ct);
+            return new ErasureResult.Blocked(holds);
         }
 
         var removed = 0;
@@ -45,28 +46,34 @@ public sealed partial class VaultService
         }
 
         var certificateId = Certify(subjectId, reason, removed, now);
-        db.AddIntegrationEvent(new SubjectErased(subjectId, certificateId, now, ParseCategory(category), sweepItemId, AllRegions), now);
+        if (answer)
+        {
+            db.AddIntegrationEvent(new SubjectErased(subjectId, certificateId, now, ParseCategory(category), sweepItemId, AllRegions), now);
+        }
+
         await db.SaveChangesAsync(ct);
         await accessLog.AppendAsync(db, ct, new AccessRecord("erasure", "allowed", subjectId, accessor, Category: category,
             Detail: $"certificate={certificateId};values={removed}"));
         Log.CategoryErased(logger, subjectId, category, removed);
+        return new ErasureResult.Erased(certificateId, now);
     }
 
     /// <summary>
     /// Anonymises a subject (<paramref name="category"/> null) or one category of it, in the caller's transaction:
     /// identifying values are shredded; the others are decrypted and stored again under a random subject id with new
     /// tokens, so nothing the product backends hold leads to them. A whole subject's key is shredded afterwards.
+    /// False when a hold refused it. With <paramref name="answer"/> false the caller answers.
     /// </summary>
-    public async Task AnonymiseAsync(string subjectId, string? category, IReadOnlyCollection<string> tokens, string reason, Guid sweepItemId,
-        string accessor, CancellationToken ct)
+    public async Task<bool> AnonymiseAsync(string subjectId, string? category, IReadOnlyCollection<string> tokens, string reason, Guid sweepItemId,
+        string accessor, CancellationToken ct, bool answer = true)
     {
         var now = time.GetUtcNow();
         var subject = await keyring.LockAsync(db, subjectId, ct);
         var holds = await HoldsAsync(subjectId, category, ct);
         if (holds.Count > 0)
         {
-            await RefuseAsync(subjectId, "anonymisation", accessor, holds, sweepItemId, now, ct);
-            return;
+            await RefuseAsync(subjectId, "anonymisation", accessor, holds, answer ? sweepItemId : null, now, ct);
+            return false;
         }
 
         var moved = 0;
@@ -101,11 +108,16 @@ public sealed partial class VaultService
             }
         }
 
-        db.AddIntegrationEvent(new SubjectAnonymised(subjectId, ParseCategory(category), sweepItemId, now, AllRegions), now);
+        if (answer)
+        {
+            db.AddIntegrationEvent(new SubjectAnonymised(subjectId, ParseCategory(category), sweepItemId, now, AllRegions), now);
+        }
+
         await db.SaveChangesAsync(ct);
         await accessLog.AppendAsync(db, ct, new AccessRecord("anonymisation", "allowed", subjectId, accessor, Category: category,
             Detail: $"sweep-item={sweepItemId};shredded={removed};rekeyed={moved}"));
         Log.Anonymised(logger, subjectId, removed, moved);
+        return true;
     }
 
     /// <summary>Destroys the subject's data key (the database copy and the key file): every copy of its values becomes unreadable.</summary>

@@ -295,15 +295,16 @@ public sealed partial class VaultService(
     /// <summary>
     /// Crypto-shredding: the subject's data key is destroyed, unless a legal hold protects the subject's data. Joins the
     /// caller's transaction when there is one (a consumer's inbox claim), else runs in its own. <paramref name="sweepItemId"/>
-    /// is set when retention asked: then every outcome is answered (erased, or refused under a hold).
+    /// is set when retention asked: then every outcome is answered (erased, or refused under a hold), unless
+    /// <paramref name="answer"/> is false (a request for many subjects, answered once by the caller).
     /// </summary>
-    public async Task<ErasureResult> EraseAsync(string subjectId, string reason, string accessor, CancellationToken ct, Guid? sweepItemId = null)
+    public async Task<ErasureResult> EraseAsync(string subjectId, string reason, string accessor, CancellationToken ct, Guid? sweepItemId = null, bool answer = true)
     {
         var now = time.GetUtcNow();
         var own = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
         await using (own)
         {
-            var result = await EraseLockedAsync(subjectId, reason, accessor, now, sweepItemId, ct);
+            var result = await EraseLockedAsync(subjectId, reason, accessor, now, sweepItemId, answer, ct);
             await db.SaveChangesAsync(ct);
             if (own is not null)
             {
@@ -314,7 +315,8 @@ public sealed partial class VaultService(
         }
     }
 
-    private async Task<ErasureResult> EraseLockedAsync(string subjectId, string reason, string accessor, DateTimeOffset now, Guid? sweepItemId, CancellationToken ct)
+    private async Task<ErasureResult> EraseLockedAsync(string subjectId, string reason, string accessor, DateTimeOffset now, Guid? sweepItemId, bool answer,
+        CancellationToken ct)
     {
         var subject = await keyring.LockAsync(db, subjectId, ct);
         if (subject is null)
@@ -326,7 +328,11 @@ public sealed partial class VaultService(
 
             // Retention knows the subject but this vault holds nothing: there is nothing to shred, and the answer says so.
             var none = Certify(subjectId, reason, 0, now);
-            db.AddIntegrationEvent(new SubjectErased(subjectId, none, now, null, sweepItemId, AllRegions), now);
+            if (answer)
+            {
+                db.AddIntegrationEvent(new SubjectErased(subjectId, none, now, null, sweepItemId, AllRegions), now);
+            }
+
             await accessLog.AppendAsync(db, ct, new AccessRecord("erasure", "allowed", subjectId, accessor, Detail: $"certificate={none};values=0;unknown-subject"));
             return new ErasureResult.Erased(none, now);
         }
@@ -335,7 +341,7 @@ public sealed partial class VaultService(
         {
             var certificate = await db.DeletionCertificates.AsNoTracking().Where(c => c.SubjectId == subjectId).OrderBy(c => c.ErasedAt)
                 .Select(c => c.CertificateId).FirstAsync(ct);
-            if (sweepItemId is not null)
+            if (sweepItemId is not null && answer)
             {
                 db.AddIntegrationEvent(new SubjectErased(subjectId, certificate, erasedAt, null, sweepItemId, AllRegions), now);
             }
@@ -346,13 +352,17 @@ public sealed partial class VaultService(
         var holds = await HoldsAsync(subjectId, null, ct);
         if (holds.Count > 0)
         {
-            await RefuseAsync(subjectId, "erasure", accessor, holds, sweepItemId, now, ct);
+            await RefuseAsync(subjectId, "erasure", accessor, holds, answer ? sweepItemId : null, now, ct);
             return new ErasureResult.Blocked(holds);
         }
 
         var shredded = await ShredAsync(subject, now, ct);
         var certificateId = Certify(subjectId, reason, shredded, now);
-        db.AddIntegrationEvent(new SubjectErased(subjectId, certificateId, now, null, sweepItemId, AllRegions), now);
+        if (answer)
+        {
+            db.AddIntegrationEvent(new SubjectErased(subjectId, certificateId, now, null, sweepItemId, AllRegions), now);
+        }
+
         await db.SaveChangesAsync(ct);
         await accessLog.AppendAsync(db, ct, new AccessRecord("erasure", "allowed", subjectId, accessor, Detail: $"certificate={certificateId};values={shredded}"));
         Log.Erased(logger, subjectId, certificateId);
