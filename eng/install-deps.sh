@@ -20,7 +20,8 @@ install_npm_tools() {
 }
 
 # chromium: the dashboard's browser tests (Playwright drives /usr/bin/chromium, headless).
-packages=(rabbitmq-server postgresql wrk nodejs chromium "$@")
+# postfix: only for its smtp-sink, the SMTP server of the notifications benchmark (installed unconfigured: no mail daemon).
+packages=(rabbitmq-server postgresql wrk nodejs chromium postfix "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -41,6 +42,8 @@ echo "==> Installing ${missing[*]} (apt-get, about 15 s)"
 conf=$(mktemp)
 trap 'rm -f "$conf"' EXIT
 echo '#clear DPkg::Post-Invoke;' > "$conf"
+# Postfix asks how to configure the mail system; "No configuration" writes no main.cf, so no daemon is ever started.
+echo 'postfix postfix/main_mailer_type select No configuration' | debconf-set-selections
 for attempt in 1 2 3; do
   if apt-get -c "$conf" update -qq && DEBIAN_FRONTEND=noninteractive apt-get -c "$conf" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; then
     install_npm_tools

@@ -207,12 +207,31 @@ public sealed record NoticeRequested(
     IReadOnlyDictionary<string, string> Variables,
     DateTimeOffset RequestedAt);
 
-/// <summary>A notice reached the subject on a channel.</summary>
+/// <summary>
+/// A notice reached the subject on a channel. Superseded by <see cref="NoticesDelivered"/>, which notifications publishes
+/// instead (one event per commit of its sender, not one per person told); kept so that the contract only grows.
+/// </summary>
 public sealed record NoticeDelivered(
     Guid RequestId,
     string SubjectId,
     string Channel,
     DateTimeOffset DeliveredAt);
+
+/// <summary>
+/// Notices of one request reached their subjects: what one commit of the notification service's sender finished for
+/// that request (at most a few hundred subjects), in one event. A campaign of a million people brings thousands of
+/// these, not a million. Each subject of a request appears in exactly one NoticesDelivered or one
+/// <see cref="NoticeFailed"/>.
+/// </summary>
+public sealed record NoticesDelivered(
+    Guid RequestId,
+    IReadOnlyList<DeliveredNotice> Deliveries,
+    DateTimeOffset DeliveredAt);
+
+/// <summary>One subject of <see cref="NoticesDelivered"/>, and the channel that reached them.</summary>
+public sealed record DeliveredNotice(
+    string SubjectId,
+    string Channel);
 
 /// <summary>A notice could not be delivered on any channel the subject has.</summary>
 public sealed record NoticeFailed(
@@ -226,7 +245,7 @@ public sealed record NoticeFailed(
 /// <paramref name="BatchId"/> is derived from the campaign and batch number, so a re-sent batch is recognised; a subject
 /// appears in exactly one batch of a campaign. <paramref name="Variables"/> carry the five parts and the security advice
 /// in zh-CN and en (keys such as <c>what_happened.zh-CN</c>), never personal data. Notifications answers each subject
-/// with <see cref="NoticeDelivered"/> or <see cref="NoticeFailed"/> whose <c>RequestId</c> is <paramref name="BatchId"/>.
+/// in a <see cref="NoticesDelivered"/> or a <see cref="NoticeFailed"/> whose <c>RequestId</c> is <paramref name="BatchId"/>.
 /// </summary>
 public sealed record NoticeBatchRequested(
     Guid CampaignId,
@@ -253,7 +272,7 @@ public sealed record IncidentResolved(
 
 /// <summary>
 /// One notice for many subjects (everyone affected by an incident, everyone under a policy). The notification service
-/// sends it in batches with progress, pause and resume; each subject gets its own NoticeDelivered or NoticeFailed.
+/// sends it in batches with progress, pause and resume; each subject is answered in a NoticesDelivered or a NoticeFailed.
 /// </summary>
 public sealed record NoticeCampaignRequested(
     Guid RequestId,

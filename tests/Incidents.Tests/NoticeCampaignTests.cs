@@ -72,14 +72,16 @@ public sealed class NoticeCampaignTests(NoticeCampaignFactory factory) : IClassF
         var (incident, campaign) = await NotifiedAsync(client);
         var batch = DeterministicIds.Batch(campaign.Id, 1);
 
-        await factory.Observer.PublishAsync(new NoticeDelivered(batch, VaultStandIn.Subject(0), "email", DateTimeOffset.UtcNow));
+        // Notifications answers delivered subjects together, one event per commit of its sender.
+        await factory.Observer.PublishAsync(new NoticesDelivered(
+            batch, [new DeliveredNotice(VaultStandIn.Subject(0), "email"), new DeliveredNotice(VaultStandIn.Subject(3), "sms")], DateTimeOffset.UtcNow));
         await factory.Observer.PublishAsync(new NoticeFailed(batch, VaultStandIn.Subject(1), "no-channel", DateTimeOffset.UtcNow));
         await factory.Observer.PublishAsync(new NoticeFailed(batch, VaultStandIn.Subject(2), "no-channel", DateTimeOffset.UtcNow));
         CampaignView? progress = null;
         await Eventually.HoldsAsync(async () =>
         {
             progress = await client.GetFromJsonAsync<CampaignView>($"/v1/incidents/{incident.Id}/notices");
-            return progress is { Delivered: 1, Failed: 2 };
+            return progress is { Delivered: 2, Failed: 2 };
         }, TimeSpan.FromSeconds(20), "the outcomes are counted");
         await Eventually.HoldsAsync(
             () => Task.FromResult(factory.Observer.Bulletins.Any(b => b.IncidentId == incident.Id)),

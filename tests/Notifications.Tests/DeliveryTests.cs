@@ -147,7 +147,7 @@ public sealed class DeliveryTests(DeliveryFactory factory) : IClassFixture<Deliv
 
     [Fact]
     [Trait("Clause", "INF-7.1")]
-    public async Task A_campaign_sent_by_many_workers_at_once_records_one_attempt_one_mail_and_one_NoticeDelivered_per_subject()
+    public async Task A_campaign_sent_by_many_workers_at_once_records_one_attempt_one_mail_and_one_published_delivery_per_subject()
     {
         // 32 workers at 1000 e-mails a second: claims and completions share ledger commits.
         var subjects = Enumerable.Range(0, 200).Select(_ => TestHelpers.NewSubject("g")).ToList();
@@ -173,8 +173,12 @@ public sealed class DeliveryTests(DeliveryFactory factory) : IClassFixture<Deliv
         Assert.Equal(["email:sent:200"], await factory.QueryAsync(
             $"select channel || ':' || state || ':' || count(*) from send_attempts where request_id = '{request.RequestId}' group by channel, state"));
         await Eventually.HoldsAsync(async () => (await factory.QueryAsync(
-            $"select count(distinct payload->>'subjectId') || ':' || count(*) from outbox_messages where message_type like 'PrivacySuite.Contracts.NoticeDelivered,%' and payload->>'requestId' = '{request.RequestId}' and sent_at is not null"))[0] == "200:200",
-            TestHelpers.Patience, "one NoticeDelivered per subject is published");
+            $"select count(distinct d->>'subjectId') || ':' || count(*) from outbox_messages, jsonb_array_elements(payload->'deliveries') d where message_type like 'PrivacySuite.Contracts.NoticesDelivered,%' and payload->>'requestId' = '{request.RequestId}' and sent_at is not null"))[0] == "200:200",
+            TestHelpers.Patience, "each subject is published as delivered once");
+        // Delivered subjects travel together, one event per commit of the sender: fewer events than subjects.
+        Assert.InRange(int.Parse((await factory.QueryAsync(
+            $"select count(*) from outbox_messages where message_type like 'PrivacySuite.Contracts.NoticesDelivered,%' and payload->>'requestId' = '{request.RequestId}'"))[0],
+            System.Globalization.CultureInfo.InvariantCulture), 1, subjects.Count - 1);
     }
 
     [Fact]
@@ -245,7 +249,7 @@ public sealed class DeliveryTests(DeliveryFactory factory) : IClassFixture<Deliv
 
     [Fact]
     [Trait("Clause", "INF-5.4")]
-    public async Task A_disclosure_requested_as_an_event_reaches_the_subject_and_NoticeDelivered_is_published()
+    public async Task A_disclosure_requested_as_an_event_reaches_the_subject_and_its_delivery_is_published()
     {
         var subject = TestHelpers.NewSubject();
         factory.Vault.Add(subject, "zh-CN", ("email", factory.Address(subject)));
@@ -263,8 +267,8 @@ public sealed class DeliveryTests(DeliveryFactory factory) : IClassFixture<Deliv
         Assert.Equal("个人信息依法披露告知", mail.Subject);
         Assert.Contains("某市公安局", mail.Text);
         await Eventually.HoldsAsync(async () => (await factory.QueryAsync(
-            $"select payload->>'channel' from outbox_messages where message_type like 'PrivacySuite.Contracts.NoticeDelivered,%' and payload->>'requestId' = '{requestId}' and sent_at is not null")).SequenceEqual(["email"]),
-            TestHelpers.Patience, "NoticeDelivered for e-mail is published");
+            $"select d->>'subjectId' || ':' || (d->>'channel') from outbox_messages, jsonb_array_elements(payload->'deliveries') d where message_type like 'PrivacySuite.Contracts.NoticesDelivered,%' and payload->>'requestId' = '{requestId}' and sent_at is not null")).SequenceEqual([$"{subject}:email"]),
+            TestHelpers.Patience, "the delivery on e-mail is published");
     }
 
     [Fact]

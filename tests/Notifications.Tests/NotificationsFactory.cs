@@ -31,6 +31,8 @@ public class NotificationsFactory() : ServiceFactory<Program>("notificationsdb")
     {
         settings["PrivacySuite:Notifications:RetryBaseDelay"] = "00:00:00.050";
         settings["PrivacySuite:Notifications:PollInterval"] = "00:00:00.200";
+        // Fewer SMTP sessions than workers, so the tests that send mail also wait for a shared session.
+        settings["PrivacySuite:Notifications:SmtpSessions"] = "4";
     }
 
     public override async Task InitializeAsync()

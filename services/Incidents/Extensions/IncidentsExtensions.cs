@@ -14,7 +14,7 @@ public static class IncidentsExtensions
         builder.AddServiceDatabase<IncidentsDbContext>("incidentsdb");
         builder.AddMessaging<IncidentsDbContext>("incidents", bus =>
         {
-            bus.AddInboxBatchConsumer<CountDeliveredNoticeOnNoticeDelivered>();
+            bus.AddInboxBatchConsumer<CountDeliveredNoticesOnNoticesDelivered>();
             bus.AddConsumer<RequestBulletinOnNoticeFailed>();
         });
         builder.Services.AddOptions<IncidentsOptions>()

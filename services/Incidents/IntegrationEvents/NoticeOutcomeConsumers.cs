@@ -3,16 +3,18 @@ using MassTransit;
 namespace PrivacySuite.Incidents.IntegrationEvents;
 
 /// <summary>
-/// Counts a delivered notice of a campaign batch (Notifications answers with the batch id as request id). A campaign
-/// brings one per person told, up to millions: they are taken in batches, a commit per batch.
+/// Counts the delivered notices of a campaign batch (Notifications answers with the batch id as request id, one
+/// NoticesDelivered per commit of its sender, each naming up to a few hundred subjects). A campaign of millions still
+/// brings thousands of these: they are taken in batches, a commit per batch.
 /// </summary>
-public sealed class CountDeliveredNoticeOnNoticeDelivered(IncidentsDbContext db) : InboxBatchConsumer<NoticeDelivered, IncidentsDbContext>(db)
+public sealed class CountDeliveredNoticesOnNoticesDelivered(IncidentsDbContext db) : InboxBatchConsumer<NoticesDelivered, IncidentsDbContext>(db)
 {
-    protected override async Task HandleAsync(ConsumeContext<NoticeDelivered> context)
+    protected override async Task HandleAsync(ConsumeContext<NoticesDelivered> context)
     {
         // A notice of another kind matches no batch and changes nothing.
+        var delivered = context.Message.Deliveries.Count;
         await Db.NoticeBatches.Where(b => b.BatchId == context.Message.RequestId)
-            .ExecuteUpdateAsync(u => u.SetProperty(b => b.Delivered, b => b.Delivered + 1), context.CancellationToken);
+            .ExecuteUpdateAsync(u => u.SetProperty(b => b.Delivered, b => b.Delivered + delivered), context.CancellationToken);
     }
 }
 

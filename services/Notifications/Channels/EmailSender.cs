@@ -46,21 +46,20 @@ public sealed class EmailSender(SmtpConnectionPool pool, IOptions<NotificationsO
             {
                 return SendOutcome.Unavailable;
             }
+            catch (OperationCanceledException)
+            {
+                // Timed out waiting for a free session or while connecting: nothing of this message was sent.
+                return SendOutcome.Unavailable;
+            }
 
+            SmtpResult result;
             try
             {
-                var result = await connection.SendAsync(from.Address, to.Address, bytes, cancellationToken);
-                await pool.ReturnAsync(connection);
-                return result switch
-                {
-                    SmtpResult.Accepted => SendOutcome.Sent,
-                    SmtpResult.Refused => SendOutcome.Rejected,
-                    _ => SendOutcome.Unavailable,
-                };
+                result = await connection.SendAsync(from.Address, to.Address, bytes, cancellationToken);
             }
             catch (SmtpBrokenException e)
             {
-                await connection.DisposeAsync();
+                await pool.DropAsync(connection);
                 if (e.MessageComplete)
                 {
                     return SendOutcome.InDoubt;
@@ -70,7 +69,22 @@ public sealed class EmailSender(SmtpConnectionPool pool, IOptions<NotificationsO
                 {
                     return SendOutcome.Unavailable;
                 }
+
+                continue;
             }
+            catch
+            {
+                await pool.DropAsync(connection); // its place in the pool is freed whatever went wrong
+                throw;
+            }
+
+            await pool.ReturnAsync(connection);
+            return result switch
+            {
+                SmtpResult.Accepted => SendOutcome.Sent,
+                SmtpResult.Refused => SendOutcome.Rejected,
+                _ => SendOutcome.Unavailable,
+            };
         }
     }
 

@@ -39,10 +39,17 @@ public sealed class NotificationsOptions
 
     /// <summary>
     /// Deliveries in flight at once; each waits mostly on its ledger commits and the channel, so more of them make the
-    /// ledger's group commits larger. An e-mail in flight holds one SMTP session; idle sessions are kept for reuse.
+    /// ledger's group commits larger. An e-mail in flight holds one of the <see cref="SmtpSessions"/> while it is sent.
     /// </summary>
     [Range(1, 256)]
     public int Concurrency { get; set; } = 128;
+
+    /// <summary>
+    /// SMTP sessions held open at most, shared by the workers. Below the mail server's limit per client (Postfix's
+    /// <c>smtpd_client_connection_count_limit</c> is 50 by default); each pipelined session carries hundreds of mails a second.
+    /// </summary>
+    [Range(1, 256)]
+    public int SmtpSessions { get; set; } = 32;
 
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 

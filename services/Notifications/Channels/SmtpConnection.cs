@@ -180,31 +180,66 @@ internal sealed class SmtpBrokenException(bool messageComplete, Exception inner)
 }
 
 /// <summary>
-/// Idle SMTP sessions, reused by the senders; a session that fails is dropped, never returned. Without an SMTP server
-/// configured there is no e-mail channel, as there is no push channel without a push gateway.
+/// At most <paramref name="maxSessions"/> SMTP sessions, reused by the senders (a sender waits for a free one); a session
+/// that fails is dropped, never returned. Mail servers limit the sessions one client may hold (Postfix: 50 by default,
+/// answering 421 beyond), and a pipelined session carries hundreds of mails a second, so the dispatcher's workers share
+/// a few sessions rather than open one each. Without an SMTP server configured there is no e-mail channel, as there is no
+/// push channel without a push gateway.
 /// </summary>
-public sealed class SmtpConnectionPool(SmtpEndpoint? endpoint) : IAsyncDisposable
+public sealed class SmtpConnectionPool(SmtpEndpoint? endpoint, int maxSessions) : IAsyncDisposable
 {
     public bool IsConfigured => endpoint is not null;
 
     private const int MaxMessagesPerConnection = 10_000;
-    // As many as the dispatcher can have in flight (NotificationsOptions.Concurrency), so no session is closed only to be
-    // opened again for the next message.
-    private const int MaxIdle = 256;
     private readonly ConcurrentBag<SmtpConnection> _idle = [];
+    private readonly SemaphoreSlim _sessions = new(maxSessions, maxSessions);
 
-    internal async Task<(SmtpConnection Connection, bool Reused)> RentAsync(CancellationToken cancellationToken) =>
-        _idle.TryTake(out var connection) ? (connection, true) : (await SmtpConnection.OpenAsync(endpoint ?? throw new InvalidOperationException("No SMTP server is configured."), cancellationToken), false);
+    /// <summary>A session of this sender's own until it is returned or dropped; waits while all of them are in use.</summary>
+    internal async Task<(SmtpConnection Connection, bool Reused)> RentAsync(CancellationToken cancellationToken)
+    {
+        await _sessions.WaitAsync(cancellationToken);
+        try
+        {
+            return _idle.TryTake(out var connection)
+                ? (connection, true)
+                : (await SmtpConnection.OpenAsync(endpoint ?? throw new InvalidOperationException("No SMTP server is configured."), cancellationToken), false);
+        }
+        catch
+        {
+            _sessions.Release();
+            throw;
+        }
+    }
 
     internal async Task ReturnAsync(SmtpConnection connection)
     {
-        if (connection.Sent >= MaxMessagesPerConnection || _idle.Count >= MaxIdle)
+        try
+        {
+            if (connection.Sent >= MaxMessagesPerConnection)
+            {
+                await connection.DisposeAsync();
+                return;
+            }
+
+            _idle.Add(connection);
+        }
+        finally
+        {
+            _sessions.Release();
+        }
+    }
+
+    /// <summary>Closes a session that failed, and frees its place.</summary>
+    internal async Task DropAsync(SmtpConnection connection)
+    {
+        try
         {
             await connection.DisposeAsync();
-            return;
         }
-
-        _idle.Add(connection);
+        finally
+        {
+            _sessions.Release();
+        }
     }
 
     public async ValueTask DisposeAsync()

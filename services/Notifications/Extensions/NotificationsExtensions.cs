@@ -28,7 +28,8 @@ public static class NotificationsExtensions
             .ValidateDataAnnotations().ValidateOnStart();
 
         // Read when first needed: test hosts add their configuration after the builder is set up.
-        builder.Services.AddSingleton(sp => new SmtpConnectionPool(SmtpEndpoint.FromConfiguration(sp.GetRequiredService<IConfiguration>())));
+        builder.Services.AddSingleton(sp => new SmtpConnectionPool(
+            SmtpEndpoint.FromConfiguration(sp.GetRequiredService<IConfiguration>()), sp.GetRequiredService<IOptions<NotificationsOptions>>().Value.SmtpSessions));
         builder.Services.AddHttpClient<VaultContacts>(VaultContacts.ClientName, c => c.BaseAddress = new("http://vault/")).AddServiceIdentity();
         foreach (var gateway in new[] { PushGateway, SmsGateway })
         {

@@ -7,7 +7,7 @@ namespace PrivacySuite.Notifications.IntegrationEvents;
 
 /// <summary>
 /// Queues one batch of an incident's notice campaign. The batch id is the request id, so a re-sent batch is recorded
-/// once, and every NoticeDelivered or NoticeFailed of the batch carries it back to the incident (INF-3.4, IWK-2.8).
+/// once, and every NoticesDelivered or NoticeFailed of the batch carries it back to the incident (INF-3.4, IWK-2.8).
 /// </summary>
 public sealed class QueueIncidentNoticesOnNoticeBatchRequested(
     NotificationsDbContext db, NoticeIntake intake, DeliverySignal signal, IOptions<NotificationsOptions> options,

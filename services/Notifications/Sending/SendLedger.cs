@@ -7,7 +7,7 @@ namespace PrivacySuite.Notifications.Sending;
 
 /// <summary>
 /// Group commit for the send ledger. The dispatcher's workers each wait for their claim (committed before the send) and
-/// for their completion (the attempt sent, the delivery done and NoticeDelivered in the outbox, in one transaction);
+/// for their completion (the attempt sent, the delivery done and NoticesDelivered in the outbox, in one transaction);
 /// one writer commits whatever claims, and whatever completions, are waiting at that moment together. A worker still
 /// waits for its own commit, so what a crash can leave behind is what it could before: an attempt committed as
 /// <c>sending</c> whose result was not recorded, which the next claim marks in doubt and never repeats. The batching
@@ -25,7 +25,7 @@ public sealed class SendLedger(IServiceScopeFactory scopes, TimeProvider time)
         _claims.SubmitAsync(new ChannelClaim(delivery.RequestId, delivery.SubjectId, channel));
 
     /// <summary>
-    /// Records the attempt as sent and the delivery as delivered, with its NoticeDelivered event; false when another
+    /// Records the attempt as sent and the delivery as delivered, in its batch's NoticesDelivered event; false when another
     /// dispatcher had already finished the delivery (then no second event is raised).
     /// </summary>
     public Task<bool> CompleteAsync(Delivery delivery, string channel) =>
@@ -153,8 +153,10 @@ public sealed class SendLedger(IServiceScopeFactory scopes, TimeProvider time)
             await progress.ExecuteNonQueryAsync();
         }
 
-        var events = sent.Where(d => finished.Contains(d.Sequence))
-            .Select(d => new NoticeDelivered(d.RequestId, d.SubjectId, d.Channel, now)).ToList();
+        // One NoticesDelivered per request of the batch: an outbox row, a publish and a consumer's inbox claim per commit,
+        // not per person told (they were most of PostgreSQL's and the relay's work in a campaign).
+        var events = sent.Where(d => finished.Contains(d.Sequence)).GroupBy(d => d.RequestId)
+            .Select(g => new NoticesDelivered(g.Key, g.Select(d => new DeliveredNotice(d.SubjectId, d.Channel)).ToList(), now)).ToList();
         if (events.Count > 0)
         {
             await db.AddIntegrationEventsAsync(events, now, CancellationToken.None);
