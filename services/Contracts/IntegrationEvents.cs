@@ -208,17 +208,7 @@ public sealed record NoticeRequested(
     DateTimeOffset RequestedAt);
 
 /// <summary>
-/// A notice reached the subject on a channel. Superseded by <see cref="NoticesDelivered"/>, which notifications publishes
-/// instead (one event per commit of its sender, not one per person told); kept so that the contract only grows.
-/// </summary>
-public sealed record NoticeDelivered(
-    Guid RequestId,
-    string SubjectId,
-    string Channel,
-    DateTimeOffset DeliveredAt);
-
-/// <summary>
-/// Notices of one request reached their subjects: what one commit of the notification service's sender finished for
+/// Notices of one request reached their subjects (the delivered final state of each): what one commit of the notification service's sender finished for
 /// that request (at most a few hundred subjects), in one event. A campaign of a million people brings thousands of
 /// these, not a million. Each subject of a request appears in exactly one NoticesDelivered or one
 /// <see cref="NoticeFailed"/>.
