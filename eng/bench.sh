@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-./eng/install-deps.sh
+# postfix: only for its smtp-sink, the notifications figure's SMTP server (installed unconfigured: no mail daemon).
+./eng/install-deps.sh postfix
 echo "==> Building the benchmarks (Release)" >&2
 dotnet build bench/PrivacySuite.Benchmarks -c Release -nologo -clp:ErrorsOnly >&2
 

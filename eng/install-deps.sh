@@ -20,8 +20,8 @@ install_npm_tools() {
 }
 
 # chromium: the dashboard's browser tests (Playwright drives /usr/bin/chromium, headless).
-# postfix: only for its smtp-sink, the SMTP server of the notifications benchmark (installed unconfigured: no mail daemon).
-packages=(rabbitmq-server postgresql wrk nodejs chromium postfix "$@")
+# Extra packages come from the caller: eng/bench.sh adds postfix, for the notifications benchmark's smtp-sink.
+packages=(rabbitmq-server postgresql wrk nodejs chromium "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
