@@ -10,9 +10,17 @@ public sealed class CountDeliveredNoticeOnNoticeDelivered(IncidentsDbContext db)
 {
     protected override async Task HandleAsync(ConsumeContext<NoticeDelivered> context)
     {
-        // A notice of another kind matches no batch and changes nothing.
-        await Db.NoticeBatches.Where(b => b.BatchId == context.Message.RequestId)
-            .ExecuteUpdateAsync(u => u.SetProperty(b => b.Delivered, b => b.Delivered + 1), context.CancellationToken);
+        // The messages of a batch share one transaction: the notice batch's row is locked and loaded by the first of
+        // them, counted in memory, and written once with the commit (one UPDATE per notice batch, not one per notice).
+        // The lock makes a concurrent consumer wait and then count on from the committed value.
+        var batchId = context.Message.RequestId;
+        var batch = Db.NoticeBatches.Local.FirstOrDefault(b => b.BatchId == batchId)
+            ?? await Db.NoticeBatches.FromSql($"select * from notice_batches where batch_id = {batchId} for update")
+                .SingleOrDefaultAsync(context.CancellationToken);
+        if (batch is not null)
+        {
+            batch.Delivered++; // a notice of another kind matches no batch and changes nothing
+        }
     }
 }
 
