@@ -116,7 +116,8 @@ public sealed class PushReceiver
 {
     public ConcurrentDictionary<string, int> Received { get; } = new(StringComparer.Ordinal);
 
-    public ConcurrentQueue<(string To, string Title, string Body, string Language)> Recent { get; } = new();
+    /// <summary>The first message taken in each language (<c>zh-CN</c>, <c>en</c>, or both as <c>zh-CN,en</c>).</summary>
+    public ConcurrentDictionary<string, (string To, string Title, string Body)> FirstByLanguage { get; } = new(StringComparer.Ordinal);
 
     public int Total;
 
@@ -136,10 +137,8 @@ public sealed class PushReceiver
         }
 
         Received.AddOrUpdate(to, 1, (_, n) => n + 1);
-        if (Interlocked.Increment(ref Total) <= 20)
-        {
-            Recent.Enqueue((to, message.Title ?? "", message.Body ?? "", message.Language ?? ""));
-        }
+        Interlocked.Increment(ref Total);
+        FirstByLanguage.TryAdd(message.Language ?? "", (to, message.Title ?? "", message.Body ?? ""));
 
         context.Response.StatusCode = StatusCodes.Status202Accepted;
     }
