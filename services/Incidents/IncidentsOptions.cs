@@ -22,8 +22,8 @@ public sealed class IncidentsOptions
     [Range(1, long.MaxValue)]
     public long BulletinThreshold { get; set; } = 100_000;
 
-    /// <summary>Subjects asked of the vault per page; each page becomes one notice batch.</summary>
-    [Range(1, 50_000)]
+    /// <summary>Subjects asked of the vault per page; each page becomes one notice batch. The vault serves at most 5,000.</summary>
+    [Range(1, 5_000)]
     public int VaultPageSize { get; set; } = 5_000;
 
     /// <summary>How often the campaign planner and the regulator clock look for work.</summary>

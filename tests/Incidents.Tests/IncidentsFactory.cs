@@ -21,9 +21,7 @@ public class IncidentsFactory() : ServiceFactory<Program>("incidentsdb")
 
     public override async Task InitializeAsync()
     {
-        Vault = new VaultStandIn(Convert.FromBase64String(Credentials.SigningKey), Clock);
-        await Vault.StartAsync();
-        Settings["services:vault:http:0"] = Vault.Address;
+        Settings["services:vault:http:0"] = await StartVaultAsync();
         Settings["PrivacySuite:Incidents:WorkerInterval"] = "00:00:00.200";
         Settings["PrivacySuite:Incidents:VaultPageSize"] = "1000";
         Settings["PrivacySuite:Outbox:PollInterval"] = "00:00:00.200";
@@ -31,6 +29,14 @@ public class IncidentsFactory() : ServiceFactory<Program>("incidentsdb")
         await base.InitializeAsync();
         var rabbit = Services.GetRequiredService<IConfiguration>().GetConnectionString("rabbitmq")!;
         Observer = await BusObserver.StartAsync(rabbit, $"incidents-tests-observer-{GetType().Name.ToLowerInvariant()}");
+    }
+
+    /// <summary>Starts what answers as the vault and returns its address: the stand-in here; the real vault in <see cref="SuiteFactory"/>.</summary>
+    protected virtual async Task<string> StartVaultAsync()
+    {
+        Vault = new VaultStandIn(Convert.FromBase64String(Credentials.SigningKey), Clock);
+        await Vault.StartAsync();
+        return Vault.Address;
     }
 
     /// <summary>A person on call, with a token that outlives the moved clock (30 days and more).</summary>

@@ -8,7 +8,11 @@ namespace PrivacySuite.Incidents.Tests;
 
 public sealed class NoticeCampaignFactory : IncidentsFactory
 {
-    protected override void Configure(IDictionary<string, string?> settings) => Vault.Population = 2_500;
+    protected override void Configure(IDictionary<string, string?> settings)
+    {
+        Vault.Population = 2_500;
+        Vault.OverlapPages = true; // every page repeats one subject of the page before: none may be told twice
+    }
 }
 
 /// <summary>The vault is a local stand-in with its exact contract (see <see cref="VaultStandIn"/>); it is being built in parallel.</summary>

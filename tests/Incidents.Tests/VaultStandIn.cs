@@ -13,7 +13,8 @@ using PrivacySuite.ServiceDefaults.Auth;
 namespace PrivacySuite.Incidents.Tests;
 
 /// <summary>
-/// Stands in for the vault, which is being built in parallel, with exactly its contract:
+/// Stands in for the vault where a test needs it to fail or misbehave on cue (a 503 mid-campaign, overlapping pages),
+/// with exactly its contract:
 /// <c>GET /v1/subjects/affected?categories=..&amp;from=ISO&amp;to=ISO&amp;after=CURSOR&amp;limit=N</c> (role <c>service</c>)
 /// answers <c>{ subjectIds, next }</c>. Its population is <c>subj-0000000</c> onwards; with <see cref="OverlapPages"/>
 /// each page repeats the previous page's last subject, as a vault paging over a changing table might.
@@ -53,9 +54,9 @@ public sealed class VaultStandIn(byte[] signingKey, TimeProvider clock) : IAsync
                 return Results.StatusCode(StatusCodes.Status401Unauthorized);
             }
 
-            if (limit is < 1 or > 50_000)
+            if (limit is < 1 or > 5_000)
             {
-                return Results.Problem(statusCode: 400, detail: "limit must be 1 to 50000");
+                return Results.Problem(statusCode: 400, detail: "limit must be 1 to 5000");
             }
 
             var window = (categories, DateTimeOffset.Parse(from, CultureInfo.InvariantCulture), DateTimeOffset.Parse(to, CultureInfo.InvariantCulture));

@@ -16,17 +16,24 @@ public class ServiceFactory<TProgram> : WebApplicationFactory<TProgram>, IAsyncL
 {
     private readonly Dictionary<string, string?> _settings = [];
 
-    public ServiceFactory(string databaseName, string region = "beijing")
+    /// <param name="databaseName">Prefix of the service's own database.</param>
+    /// <param name="region">The region the service runs in.</param>
+    /// <param name="credentials">
+    /// Signing key and API key to accept; another factory's, when services under test call each other (a service token
+    /// one signs must validate at the other). Fresh ones when null.
+    /// </param>
+    public ServiceFactory(string databaseName, string region = "beijing", DevCredentials? credentials = null)
     {
         DatabaseName = databaseName;
         Region = region;
+        Credentials = credentials ?? DevCredentials.Generate();
     }
 
     public string DatabaseName { get; }
 
     public string Region { get; }
 
-    public DevCredentials Credentials { get; } = DevCredentials.Generate();
+    public DevCredentials Credentials { get; }
 
     public SuiteInfrastructure Infrastructure { get; private set; } = null!;
 

@@ -9,12 +9,29 @@ namespace PrivacySuite.Incidents.IntegrationEvents;
 /// </summary>
 public sealed class CountDeliveredNoticesOnNoticesDelivered(IncidentsDbContext db) : InboxBatchConsumer<NoticesDelivered, IncidentsDbContext>(db)
 {
+    // Any fixed key: held for the rest of a counting transaction.
+    private const long CountingLock = 0x1C1DE7_0001;
+
     protected override async Task HandleAsync(ConsumeContext<NoticesDelivered> context)
     {
-        // A notice of another kind matches no batch and changes nothing.
-        var delivered = context.Message.Deliveries.Count;
-        await Db.NoticeBatches.Where(b => b.BatchId == context.Message.RequestId)
-            .ExecuteUpdateAsync(u => u.SetProperty(b => b.Delivered, b => b.Delivered + delivered), context.CancellationToken);
+        // The messages of a batch share one transaction: the notice batch's row is locked and loaded by the first of
+        // them, counted in memory, and written once with the commit (one UPDATE per notice batch, not one per message).
+        // The row lock makes a concurrent consumer wait and then count on from the committed value. Before locking a
+        // row, a counting transaction takes one advisory lock: two of them would otherwise lock two notice batches in
+        // opposite orders (their messages arrive interleaved) and deadlock, a second lost and a retry message by message.
+        var batchId = context.Message.RequestId;
+        var batch = Db.NoticeBatches.Local.FirstOrDefault(b => b.BatchId == batchId);
+        if (batch is null)
+        {
+            await Db.Database.ExecuteSqlAsync($"select pg_advisory_xact_lock({CountingLock})", context.CancellationToken);
+            batch = await Db.NoticeBatches.FromSql($"select * from notice_batches where batch_id = {batchId} for update")
+                .SingleOrDefaultAsync(context.CancellationToken);
+        }
+
+        if (batch is not null)
+        {
+            batch.Delivered += context.Message.Deliveries.Count; // a notice of another kind matches no batch and changes nothing
+        }
     }
 }
 

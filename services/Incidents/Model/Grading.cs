@@ -31,13 +31,16 @@ public static class Grading
     private static readonly (Grade Grade, long People)[] PeopleThresholds =
         [(Grade.I, 100_000_000), (Grade.II, 10_000_000), (Grade.III, 1_000_000)];
 
-    // Direct economic loss, CNY: 100M / 20M / 5M. The grade I lines of this table and the next were checked against the
-    // annex as published on 2025-09-12 (网络安全事件分级指南, item 7 "1亿元以上" and item 2 "主要功能中断运行24小时以上");
-    // the grade II and III lines could not be read from a primary source here and follow the same annex's structure.
+    // Direct economic loss, CNY: 100M / 20M / 5M. CLAUSES.md and the two policies give only the people thresholds above;
+    // these figures are the annex's (网络安全事件分级指南, published 2025-09-12). Its grade I lines were checked against the
+    // published text (item 7 "1亿元以上", item 2 "主要功能中断运行24小时以上"); the grade II and III lines (20M and 5M;
+    // 6 h and 2 h) could not be read from a primary source here and are the annex's as remembered, not verified.
     private static readonly (Grade Grade, decimal Loss)[] LossThresholds =
         [(Grade.I, 100_000_000m), (Grade.II, 20_000_000m), (Grade.III, 5_000_000m)];
 
-    // Outage of a critical information infrastructure's main function, minutes: 24 h / 6 h / 2 h.
+    // Outage of a critical information infrastructure's main function, minutes: 24 h / 6 h / 2 h. The annex also grades
+    // an outage of the whole infrastructure, with shorter times (grade I from 6 h, by the same published item 2); the
+    // facts entered here do not have it yet, so such an outage needs the on-call lead's override with a reason.
     private static readonly (Grade Grade, int Minutes)[] OutageThresholds =
         [(Grade.I, 24 * 60), (Grade.II, 6 * 60), (Grade.III, 2 * 60)];
 

@@ -1,0 +1,79 @@
+using System.Net.Http.Json;
+using System.Text.Json.Serialization;
+using PrivacySuite.AppHost.Hosting;
+
+namespace PrivacySuite.Testing;
+
+/// <summary>
+/// One real SMTP server (npm maildev, through the AppHost's MailDevServer) per test process, for tests outside the
+/// notification service that read back what it sent. Test classes never clear it: each uses recipient addresses of
+/// its own and reads back only those. (Notifications.Tests has had its own copy of this class since before it was shared.)
+/// </summary>
+public sealed class MailDev
+{
+    private static readonly Lazy<Task<MailDev>> Shared = new(StartAsync);
+    private readonly HttpClient _http;
+
+    private MailDev(MailDevServer server)
+    {
+        Server = server;
+        _http = new HttpClient { BaseAddress = server.WebAddress, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public MailDevServer Server { get; }
+
+    public static Task<MailDev> GetAsync() => Shared.Value;
+
+    /// <summary>Every mail the server holds that was addressed to an address ending in <paramref name="domain"/>.</summary>
+    public async Task<IReadOnlyList<ReceivedMail>> MailToAsync(string domain)
+    {
+        var all = await _http.GetFromJsonAsync<List<ReceivedMail>>("email") ?? [];
+        return all.Where(m => m.To.Any(t => t.Address.EndsWith(domain, StringComparison.OrdinalIgnoreCase))).ToList();
+    }
+
+    /// <summary>
+    /// Waits until at least <paramref name="count"/> mails to <paramref name="recipientOrDomain"/> are visible: the server
+    /// answers 250 before the mail shows in its API, so a test reads back only after this.
+    /// </summary>
+    public async Task<IReadOnlyList<ReceivedMail>> ArrivedAsync(string recipientOrDomain, int count = 1)
+    {
+        IReadOnlyList<ReceivedMail> mail = [];
+        await Eventually.HoldsAsync(
+            async () => (mail = await MailToAsync(recipientOrDomain)).Count >= count,
+            TimeSpan.FromSeconds(60),
+            $"{count} mails to {recipientOrDomain} arrive");
+        return mail;
+    }
+
+    private static async Task<MailDev> StartAsync()
+    {
+        var stateDir = Path.Combine(Path.GetTempPath(), "privacysuite-maildev", $"{Environment.ProcessId}-shared");
+        var server = new MailDevServer(new MailDevServerOptions("maildev-test", stateDir, Ports.GetFree(), Ports.GetFree()), TestOutput.Sink("maildev-test"));
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                server.StopAsync().Wait(TimeSpan.FromSeconds(10));
+                Directory.Delete(stateDir, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or AggregateException)
+            {
+                // Best effort at exit.
+            }
+        };
+        await server.StartAsync(CancellationToken.None);
+        return new MailDev(server);
+    }
+}
+
+public sealed record ReceivedMail(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("subject")] string Subject,
+    [property: JsonPropertyName("text")] string? Text,
+    [property: JsonPropertyName("to")] IReadOnlyList<MailAddressee> To,
+    [property: JsonPropertyName("headers")] IReadOnlyDictionary<string, object>? Headers)
+{
+    public string Recipient => To[0].Address;
+}
+
+public sealed record MailAddressee([property: JsonPropertyName("address")] string Address);
