@@ -5,9 +5,9 @@ using PrivacySuite.AppHost.Hosting;
 namespace PrivacySuite.Testing;
 
 /// <summary>
-/// One real SMTP server (npm maildev, through the AppHost's MailDevServer) per test process, for tests outside the
-/// notification service that read back what it sent. Test classes never clear it: each uses recipient addresses of
-/// its own and reads back only those. (Notifications.Tests has had its own copy of this class since before it was shared.)
+/// One real SMTP server (npm maildev, through the AppHost's MailDevServer) per test process, for tests that read back
+/// what the notification service sent. Test classes never clear it: each uses recipient addresses of its own and reads
+/// back only those.
 /// </summary>
 public sealed class MailDev
 {
