@@ -1,5 +1,3 @@
-using PrivacySuite.Testing;
-
 namespace PrivacySuite.Benchmarks;
 
 /// <summary>What a figure gets: progress output and the real infrastructure (started once, on first use).</summary>

@@ -70,12 +70,12 @@ public sealed class DrillTests(DrillFactory factory, ITestOutputHelper output) :
     {
         var drill = Stopwatch.StartNew();
         var stateDir = factory.Infrastructure.StateDir;
-        var cpuStart = CpuMeter.Read(stateDir);
+        var cpuStart = ProcessCpu.Read(stateDir);
         var now = factory.Clock.Now();
         var awareAt = now.AddMinutes(-30);
         var seeded = await SeedAsync(now);
         var seedTime = drill.Elapsed;
-        output.WriteLine($"seeded {seeded:N0} vault values in {seedTime.TotalSeconds:0.0} s, {(CpuMeter.Read(stateDir) - cpuStart).PerThousand(DrillFactory.Subjects)} subjects");
+        output.WriteLine($"seeded {seeded:N0} vault values in {seedTime.TotalSeconds:0.0} s, {(ProcessCpu.Read(stateDir) - cpuStart).PerThousand(DrillFactory.Subjects)} ms CPU per 1,000 subjects");
 
         using var lead = factory.CreateOnCall("lead-wang");
         var incident = await Drive.DeclareAsync(lead, awareAt);
@@ -100,7 +100,7 @@ public sealed class DrillTests(DrillFactory factory, ITestOutputHelper output) :
         Assert.False(reported.Clock.Overdue);
 
         var campaignTime = Stopwatch.StartNew();
-        var cpuCampaign = CpuMeter.Read(stateDir);
+        var cpuCampaign = ProcessCpu.Read(stateDir);
         using (var notify = await Drive.NotifyAsync(lead, incident.Id, awareAt.AddDays(-30), awareAt))
         {
             await Drive.ExpectAsync(notify, HttpStatusCode.Accepted);
@@ -136,7 +136,7 @@ public sealed class DrillTests(DrillFactory factory, ITestOutputHelper output) :
             return campaign!.Delivered + campaign.Failed >= DrillFactory.Subjects;
         }, TimeSpan.FromMinutes(12), "every affected subject has an outcome, as the incident sees it");
         var told = campaignTime.Elapsed;
-        output.WriteLine($"every outcome after {told.TotalSeconds:0.0} s, {(CpuMeter.Read(stateDir) - cpuCampaign).PerThousand(DrillFactory.Subjects)} subjects");
+        output.WriteLine($"every outcome after {told.TotalSeconds:0.0} s, {(ProcessCpu.Read(stateDir) - cpuCampaign).PerThousand(DrillFactory.Subjects)} ms CPU per 1,000 subjects");
         Assert.Equal((DrillFactory.Reachable, DrillFactory.Unreachable), ((int)campaign!.Delivered, (int)campaign.Failed));
 
         // The ledger of the notification service: exactly one delivered notice per reachable subject, none twice.

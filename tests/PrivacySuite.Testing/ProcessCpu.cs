@@ -1,12 +1,13 @@
 using System.Diagnostics;
 using System.Globalization;
 
-namespace PrivacySuite.Benchmarks;
+namespace PrivacySuite.Testing;
 
 /// <summary>
-/// CPU time used so far by this process and by the bench's PostgreSQL and RabbitMQ (found under PRIVACYSUITE_TEST_ROOT,
-/// exited PostgreSQL backends included through their postmaster). A round's difference divided by its messages is
-/// its CPU cost per message, which other engineers' load on the machine changes far less than it changes throughput.
+/// CPU time used so far by this process and by the PostgreSQL and RabbitMQ whose command lines (or whose parent's) name
+/// a folder: the benchmarks' PRIVACYSUITE_TEST_ROOT, or a test's infrastructure state folder. Exited PostgreSQL backends
+/// count through their postmaster. A round's difference divided by its messages is its CPU cost per message, which other
+/// work on the machine changes far less than it changes throughput.
 /// </summary>
 public sealed record ProcessCpu(double DotnetMs, double PostgresMs, double RabbitMqMs)
 {
@@ -21,9 +22,10 @@ public sealed record ProcessCpu(double DotnetMs, double PostgresMs, double Rabbi
     public override string ToString() =>
         string.Create(CultureInfo.InvariantCulture, $"{TotalMs:0} (.NET {DotnetMs:0}, PostgreSQL {PostgresMs:0}, RabbitMQ {RabbitMqMs:0})");
 
-    public static ProcessCpu Read()
+    /// <summary>Reads the CPU time of this process and of the servers under <paramref name="folder"/> (default: PRIVACYSUITE_TEST_ROOT).</summary>
+    public static ProcessCpu Read(string? folder = null)
     {
-        var root = Environment.GetEnvironmentVariable("PRIVACYSUITE_TEST_ROOT");
+        var root = folder ?? Environment.GetEnvironmentVariable("PRIVACYSUITE_TEST_ROOT");
         double postgres = 0, rabbit = 0;
         if (!string.IsNullOrEmpty(root))
         {
@@ -81,5 +83,15 @@ public sealed record ProcessCpu(double DotnetMs, double PostgresMs, double Rabbi
         return process.TotalProcessorTime.TotalMilliseconds;
     }
 
-    private static string CommandLine(string procDir) => File.ReadAllText(Path.Combine(procDir, "cmdline"));
+    private static string CommandLine(string procDir)
+    {
+        try
+        {
+            return File.ReadAllText(Path.Combine(procDir, "cmdline"));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return ""; // the parent ended while we read it
+        }
+    }
 }
