@@ -47,7 +47,8 @@ public sealed class MailDev
 
     private static async Task<MailDev> StartAsync()
     {
-        var stateDir = Path.Combine(Path.GetTempPath(), "privacysuite-maildev", $"{Environment.ProcessId}-shared");
+        // Under the run's root, like the broker and the database: eng/test.sh stops what a test host left running there.
+        var stateDir = SuiteInfrastructure.NewStateDir();
         var server = new MailDevServer(new MailDevServerOptions("maildev-test", stateDir, Ports.GetFree(), Ports.GetFree()), TestOutput.Sink("maildev-test"));
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {

@@ -79,7 +79,7 @@ public sealed class SuiteInfrastructure
         return new SuiteInfrastructure(stateDir, postgres, rabbitMq);
     }
 
-    private static string NewStateDir()
+    internal static string NewStateDir()
     {
         // Under /tmp so that the postgres user can reach it. eng/test.sh gives each run a root of its own
         // (PRIVACYSUITE_TEST_ROOT) and removes what a crashed test host left there, without touching other runs.
