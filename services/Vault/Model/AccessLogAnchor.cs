@@ -1,7 +1,7 @@
 using System.Data.Common;
 using System.Globalization;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using System.Text;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using PrivacySuite.ServiceDefaults.Regions;
 using PrivacySuite.Vault.Crypto;
 
