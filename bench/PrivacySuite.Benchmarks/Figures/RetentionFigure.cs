@@ -20,9 +20,9 @@ namespace PrivacySuite.Benchmarks.Figures;
 public sealed class RetentionFigure : IFigure
 {
     // PRIVACYSUITE_BENCH_RETENTION_SUBJECTS shrinks the figure while investigating; the recorded figure uses the default.
-    private static readonly int Subjects = int.TryParse(Environment.GetEnvironmentVariable("PRIVACYSUITE_BENCH_RETENTION_SUBJECTS"), out var s) ? s : 100_000;
-    private const int RecordsPerSubject = 10; // 5 location records (erase after 90 days) and 5 usage records (anonymise after 180)
-    private static readonly int Records = Subjects * RecordsPerSubject;
+    internal static readonly int Subjects = int.TryParse(Environment.GetEnvironmentVariable("PRIVACYSUITE_BENCH_RETENTION_SUBJECTS"), out var s) ? s : 100_000;
+    internal const int RecordsPerSubject = 10; // 5 location records (erase after 90 days) and 5 usage records (anonymise after 180)
+    internal static readonly int Records = Subjects * RecordsPerSubject;
 
     public string Name => "retention";
 
@@ -72,13 +72,13 @@ public sealed class RetentionFigure : IFigure
     }
 
     /// <summary>What a run cost: CPU of this process (the sweep's service code) and of PostgreSQL, and the WAL it wrote.</summary>
-    private sealed record Cost(ProcessCpu Cpu, long WalBytes)
+    internal sealed record Cost(ProcessCpu Cpu, long WalBytes)
     {
         public string PerRecord() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"{Cpu.PostgresMs * 1000 / Records:0.0} µs PostgreSQL CPU, {Cpu.DotnetMs * 1000 / Records:0.0} µs .NET CPU, {(double)WalBytes / Records:0} B WAL");
     }
 
-    private static async Task<(T Result, Cost Cost)> CostAsync<T>(string admin, Func<Task<T>> run, CancellationToken cancellationToken)
+    internal static async Task<(T Result, Cost Cost)> CostAsync<T>(string admin, Func<Task<T>> run, CancellationToken cancellationToken)
     {
         var walBefore = await WalPositionAsync(admin, cancellationToken);
         var cpuBefore = ProcessCpu.Read();
@@ -87,7 +87,7 @@ public sealed class RetentionFigure : IFigure
         return (result, new Cost(cpu, await WalPositionAsync(admin, cancellationToken) - walBefore));
     }
 
-    private static async Task<long> WalPositionAsync(string admin, CancellationToken cancellationToken)
+    internal static async Task<long> WalPositionAsync(string admin, CancellationToken cancellationToken)
     {
         await using var connection = new NpgsqlConnection(admin + ";Pooling=false");
         await connection.OpenAsync(cancellationToken);
@@ -95,7 +95,7 @@ public sealed class RetentionFigure : IFigure
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    private static async Task MigrateAsync(string connectionString, CancellationToken cancellationToken)
+    internal static async Task MigrateAsync(string connectionString, CancellationToken cancellationToken)
     {
         using var loggers = LoggerFactory.Create(_ => { });
         await new SqlMigrator(connectionString, loggers.CreateLogger("migrator"))
@@ -103,7 +103,7 @@ public sealed class RetentionFigure : IFigure
     }
 
     /// <summary>One set-based statement per table: records collected 200 days ago, all past their schedules.</summary>
-    private static async Task SeedAsync(string connectionString, CancellationToken cancellationToken)
+    internal static async Task SeedAsync(string connectionString, CancellationToken cancellationToken)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
@@ -126,7 +126,7 @@ public sealed class RetentionFigure : IFigure
         }
     }
 
-    private static async Task<string> CopyAsync(PrivacySuite.AppHost.Hosting.PostgresServer postgres, string template, string name, CancellationToken cancellationToken)
+    internal static async Task<string> CopyAsync(PrivacySuite.AppHost.Hosting.PostgresServer postgres, string template, string name, CancellationToken cancellationToken)
     {
         var database = $"bench_retention_{name}_{Environment.ProcessId}";
         await using var connection = new NpgsqlConnection(postgres.ConnectionString() + ";Pooling=false");
