@@ -110,9 +110,27 @@ public sealed record RemovalsRequested(
     DateTimeOffset RequestedAt);
 
 /// <summary>
-/// The vault's answer to a <see cref="RemovalsRequested"/>: every subject of it was removed, except those in
-/// <paramref name="Refused"/> (a legal hold the vault knows of: nothing of theirs was removed). A whole-subject erasure
-/// names each subject's deletion certificate in <paramref name="Certificates"/>.
+/// One request of a retention sweep for a schedule the vault can apply itself (a category's only schedule, counted from
+/// collection): <paramref name="Action"/> (<c>erase</c> or <c>anonymise</c>) of every value of <paramref name="Category"/>
+/// stored before <paramref name="StoredBefore"/> of the subjects in <paramref name="SubjectIds"/>. Retention names the rule,
+/// not the tokens: the vault knows which of its values it covers. The vault handles each subject as it would the same
+/// <see cref="ErasureRequested"/> or <see cref="AnonymisationRequested"/> with those values' tokens, answers the whole
+/// request once with <see cref="RemovalsAnswered"/>, and announces again (<see cref="SubjectDataStored"/>) the values of
+/// each subject it refused, which retention took out of its inventory when it asked.
+/// </summary>
+public sealed record ExpiredRemovalsRequested(
+    Guid RequestId,
+    string Action,
+    DataCategory Category,
+    string Reason,
+    DateTimeOffset StoredBefore,
+    IReadOnlyList<string> SubjectIds,
+    DateTimeOffset RequestedAt);
+
+/// <summary>
+/// The vault's answer to a <see cref="RemovalsRequested"/> or an <see cref="ExpiredRemovalsRequested"/>: every subject of
+/// it was removed, except those in <paramref name="Refused"/> (a legal hold the vault knows of: nothing of theirs was
+/// removed). A whole-subject erasure names each subject's deletion certificate in <paramref name="Certificates"/>.
 /// </summary>
 public sealed record RemovalsAnswered(
     Guid RequestId,
