@@ -16,10 +16,15 @@ public sealed class FarSide : IAsyncDisposable
 {
     private readonly IBusControl _bus;
 
+    // What this stand-in announced as stored and has not removed since, as the vault holds it: an ExpiredRemovalsRequested
+    // names a schedule, and the vault finds the values it covers among its own.
+    private readonly ConcurrentDictionary<string, SubjectDataStored> _stored = new();
+
     private FarSide(IBusControl bus) => _bus = bus;
 
     public ConcurrentQueue<Received<ErasureRequested>> Erasures { get; } = new();
     public ConcurrentQueue<Received<AnonymisationRequested>> Anonymisations { get; } = new();
+    public ConcurrentQueue<Received<ExpiredRemovalsRequested>> ExpiredRemovals { get; } = new();
     public ConcurrentQueue<Received<NoticeRequested>> Notices { get; } = new();
     public ConcurrentQueue<Received<BulletinRequested>> Bulletins { get; } = new();
     public ConcurrentQueue<Received<LegalHoldPlaced>> HoldsPlaced { get; } = new();
@@ -62,28 +67,33 @@ public sealed class FarSide : IAsyncDisposable
                 });
                 e.Handler<RemovalsRequested>(async ctx =>
                 {
-                    // Recorded one subject at a time, in the shape of the single requests, so tests read them alike.
                     var m = ctx.Message;
                     var bySubject = m.Tokens.Zip(m.TokenSubjects).ToLookup(t => t.Second, t => t.First);
-                    foreach (var subject in m.Category is null ? m.SubjectIds : bySubject.Select(g => g.Key))
-                    {
-                        var tokens = bySubject[subject].ToList();
-                        if (m.Action == "anonymise")
-                        {
-                            farSide!.Anonymisations.Enqueue(new(ctx.MessageId!.Value, new AnonymisationRequested(subject, m.Category, m.RequestId, tokens, m.Reason, m.RequestedAt)));
-                        }
-                        else
-                        {
-                            farSide!.Erasures.Enqueue(new(ctx.MessageId!.Value, new ErasureRequested(subject, m.Reason, m.RequestedAt, m.Category, m.RequestId, tokens)));
-                        }
-                    }
-
-                    if (farSide!.AnswersAsVault)
+                    var subjects = m.Category is null ? m.SubjectIds : bySubject.Select(g => g.Key);
+                    farSide!.RecordRemovals(ctx.MessageId!.Value, m.RequestId, m.Action, m.Category, m.Reason, m.RequestedAt,
+                        subjects.Select(s => (s, bySubject[s].ToList())));
+                    if (farSide.AnswersAsVault)
                     {
                         IReadOnlyList<SubjectCertificate> certificates = m.Category is null && m.Action == "erase"
                             ? [.. m.SubjectIds.Select(s => new SubjectCertificate(s, Guid.NewGuid()))]
                             : [];
                         await ctx.Publish(new RemovalsAnswered(m.RequestId, m.Action, m.Category, [], certificates, DateTimeOffset.UtcNow, [Region.Beijing, Region.Guangzhou]));
+                    }
+                });
+                e.Handler<ExpiredRemovalsRequested>(async ctx =>
+                {
+                    // As the vault does: the values of the category stored before the cut-off of each named subject, if any.
+                    var m = ctx.Message;
+                    farSide!.ExpiredRemovals.Enqueue(new(ctx.MessageId!.Value, m));
+                    var named = m.SubjectIds.ToHashSet(StringComparer.Ordinal);
+                    var covered = farSide._stored.Values
+                        .Where(v => named.Contains(v.SubjectId) && v.Category == m.Category && v.StoredAt < m.StoredBefore)
+                        .GroupBy(v => v.SubjectId, v => v.Token)
+                        .Select(g => (g.Key, g.ToList()));
+                    farSide.RecordRemovals(ctx.MessageId!.Value, m.RequestId, m.Action, m.Category, m.Reason, m.RequestedAt, covered);
+                    if (farSide.AnswersAsVault)
+                    {
+                        await ctx.Publish(new RemovalsAnswered(m.RequestId, m.Action, m.Category, [], [], DateTimeOffset.UtcNow, [Region.Beijing, Region.Guangzhou]));
                     }
                 });
                 e.Handler<NoticeRequested>(ctx => Record(farSide!.Notices, ctx));
@@ -99,7 +109,37 @@ public sealed class FarSide : IAsyncDisposable
     }
 
     public Task PublishAsync<T>(T message)
-        where T : class => _bus.Publish(message);
+        where T : class
+    {
+        if (message is SubjectDataStored stored)
+        {
+            _stored[stored.Token] = stored;
+        }
+
+        return _bus.Publish(message);
+    }
+
+    /// <summary>Records a request for many subjects one subject at a time, in the shape of the single requests, so tests read them alike.</summary>
+    private void RecordRemovals(Guid messageId, Guid requestId, string action, DataCategory? category, string reason, DateTimeOffset requestedAt,
+        IEnumerable<(string Subject, List<string> Tokens)> subjects)
+    {
+        foreach (var (subject, tokens) in subjects)
+        {
+            foreach (var token in tokens)
+            {
+                _stored.TryRemove(token, out _);
+            }
+
+            if (action == "anonymise")
+            {
+                Anonymisations.Enqueue(new(messageId, new AnonymisationRequested(subject, category, requestId, tokens, reason, requestedAt)));
+            }
+            else
+            {
+                Erasures.Enqueue(new(messageId, new ErasureRequested(subject, reason, requestedAt, category, requestId, tokens)));
+            }
+        }
+    }
 
     public async ValueTask DisposeAsync() => await _bus.StopAsync();
 

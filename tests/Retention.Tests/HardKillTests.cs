@@ -18,7 +18,7 @@ namespace PrivacySuite.Retention.Tests;
 public sealed class HardKillTests : IAsyncLifetime
 {
     private const int Subjects = 300;
-    private const int TokensPerSubject = 2;
+    private const int TokensPerCategory = 1;
     private readonly DevCredentials _credentials = DevCredentials.Generate();
     private readonly ConcurrentQueue<string> _output = new();
     private string _database = "";
@@ -41,7 +41,7 @@ public sealed class HardKillTests : IAsyncLifetime
     {
         await using (var first = await StartAsync())
         {
-            var tokens = await SeedExpiredAsync();
+            var expired = await ExpiredInventory.SeedAsync(_database, "kill", Subjects, TokensPerCategory, DateTimeOffset.UtcNow);
             var sweep = await StartSweepAsync(first.Client);
             await Eventually.HoldsAsync(async () => await ScalarAsync<long>($"select subjects_examined from sweeps where id = '{sweep}'") >= 60,
                 Helpers.Delivery, "the sweep is under way");
@@ -58,25 +58,21 @@ public sealed class HardKillTests : IAsyncLifetime
                 Helpers.Delivery, "the resumed sweep completed");
             await Eventually.HoldsAsync(async () => await ScalarAsync<long>("select count(*) from outbox_messages where sent_at is null") == 0,
                 Helpers.Delivery, "every request was published");
-            await Eventually.HoldsAsync(() => Task.FromResult(Received().Sum(e => e.Tokens!.Count) >= tokens.Count),
-                Helpers.Delivery, "the far side received every request");
+            await Eventually.HoldsAsync(() => Task.FromResult(expired.AllReceived(_farSide)), Helpers.Delivery, "the far side received every request");
             await Task.Delay(500);
 
             // A request the killed process committed but had not published yet goes out after the restart with its own
             // message id; a broker redelivery repeats that id (and each subject its sweep item). Neither is a second request.
-            var requested = Received().SelectMany(e => e.Tokens!).ToList();
-            Assert.Equal(requested.Count, requested.Distinct().Count());
-            Assert.Equal(tokens.Order(StringComparer.Ordinal), requested.Order(StringComparer.Ordinal));
+            expired.AssertRequestedOnce(_farSide);
             Assert.Equal((long)Subjects, await ScalarAsync<long>($"select subjects_examined from sweeps where id = '{sweep}'"));
-            Assert.Equal((long)tokens.Count, await ScalarAsync<long>($"select tokens_requested from sweeps where id = '{sweep}'"));
-            // Every subject is in the sweep's requests once, with every token of it.
-            Assert.Equal((long)tokens.Count, await ScalarAsync<long>($"select count(*) from sweep_items i, unnest(i.token_subjects) s where i.sweep_id = '{sweep}'"));
-            Assert.Equal((long)Subjects, await ScalarAsync<long>($"select count(distinct s) from sweep_items i, unnest(i.token_subjects) s where i.sweep_id = '{sweep}'"));
+            Assert.Equal((long)expired.TokenCount, await ScalarAsync<long>($"select tokens_requested from sweeps where id = '{sweep}'"));
+            // Every subject is in the sweep's requests once by each kind: named with the location schedule, and with its device tokens.
+            Assert.Equal((long)Subjects, await ScalarAsync<long>(
+                $"select count(distinct s) from sweep_items i, unnest(i.subject_ids) s where i.sweep_id = '{sweep}' and i.stored_before is not null"));
+            Assert.Equal((long)expired.DeviceTokens.Count, await ScalarAsync<long>($"select count(*) from sweep_items i, unnest(i.token_subjects) s where i.sweep_id = '{sweep}'"));
             Assert.Equal(0L, await ScalarAsync<long>("select count(*) from inventory_items where state = 'active'"));
         }
     }
-
-    private List<ErasureRequested> Received() => [.. _farSide.Erasures.DistinctBy(r => (r.MessageId, r.Message.SweepItemId, r.Message.SubjectId)).Select(r => r.Message)];
 
     private sealed class Running(ChildProcess process, HttpClient client) : IAsyncDisposable
     {
@@ -157,47 +153,5 @@ public sealed class HardKillTests : IAsyncLifetime
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         return (T)(await command.ExecuteScalarAsync())!;
-    }
-
-    /// <summary>Location data collected 100 days ago (its schedule keeps it 90 days), written straight to the inventory.</summary>
-    private async Task<List<string>> SeedExpiredAsync()
-    {
-        var storedAt = DateTimeOffset.UtcNow.AddDays(-100);
-        var tokens = new List<string>();
-        await using var connection = new NpgsqlConnection(_database);
-        await connection.OpenAsync();
-        await using (var subjects = await connection.BeginBinaryImportAsync("copy retention_subjects (subject_id, first_seen_at) from stdin (format binary)"))
-        {
-            for (var s = 0; s < Subjects; s++)
-            {
-                await subjects.StartRowAsync();
-                await subjects.WriteAsync($"kill-{s:D5}", NpgsqlDbType.Text);
-                await subjects.WriteAsync(storedAt, NpgsqlDbType.TimestampTz);
-            }
-
-            await subjects.CompleteAsync();
-        }
-
-        await using (var items = await connection.BeginBinaryImportAsync("copy inventory_items (token, subject_id, category, purpose, stored_at) from stdin (format binary)"))
-        {
-            for (var s = 0; s < Subjects; s++)
-            {
-                for (var t = 0; t < TokensPerSubject; t++)
-                {
-                    var token = $"kill-tok-{s:D5}-{t}";
-                    tokens.Add(token);
-                    await items.StartRowAsync();
-                    await items.WriteAsync(token, NpgsqlDbType.Text);
-                    await items.WriteAsync($"kill-{s:D5}", NpgsqlDbType.Text);
-                    await items.WriteAsync("Location", NpgsqlDbType.Text);
-                    await items.WriteAsync("*", NpgsqlDbType.Text);
-                    await items.WriteAsync(storedAt, NpgsqlDbType.TimestampTz);
-                }
-            }
-
-            await items.CompleteAsync();
-        }
-
-        return tokens;
     }
 }

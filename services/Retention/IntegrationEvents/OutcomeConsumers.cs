@@ -82,9 +82,10 @@ public sealed class CompleteOnRemovalsAnswered(RetentionDbContext db, TimeProvid
             return; // answered already, or not a sweep's
         }
 
-        var subjects = (item.Category is null ? item.SubjectIds : item.TokenSubjects).ToHashSet(StringComparer.Ordinal);
+        var subjects = (item.Category is null || item.StoredBefore is not null ? item.SubjectIds : item.TokenSubjects).ToHashSet(StringComparer.Ordinal);
         var refused = m.Refused.Where(subjects.Contains).Distinct(StringComparer.Ordinal).ToArray();
-        if (refused.Length > 0)
+        // An item that named a schedule kept no tokens: the vault announces a refused subject's values again instead.
+        if (refused.Length > 0 && item.StoredBefore is null)
         {
             // The sweep took the tokens out of the inventory when it asked: the refused subjects' are back as they were.
             await Db.Database.ExecuteSqlAsync(

@@ -147,7 +147,9 @@ public static class SweepItemStates
 /// <summary>
 /// One request of a sweep to the vault (one <see cref="RemovalsRequested"/>): the subjects in <see cref="SubjectIds"/>
 /// as a whole (<see cref="Category"/> null), or the tokens of one category, with whose each token is
-/// (<see cref="TokenSubjects"/>). Items from before requests were grouped name one subject in <see cref="SubjectId"/>.
+/// (<see cref="TokenSubjects"/>). With <see cref="StoredBefore"/> (one <see cref="ExpiredRemovalsRequested"/>), every
+/// value of the category stored before it of the subjects in <see cref="SubjectIds"/>, without tokens. Items from before
+/// requests were grouped name one subject in <see cref="SubjectId"/>.
 /// </summary>
 public sealed class SweepItem
 {
@@ -163,6 +165,7 @@ public sealed class SweepItem
     /// <summary>Each token's category, for whole-subject items (a category item's tokens are all of its category).</summary>
     public string[] TokenCategories { get; set; } = [];
     public string[] RefusedSubjects { get; set; } = [];
+    public DateTimeOffset? StoredBefore { get; set; }
     public DateTimeOffset RequestedAt { get; set; }
     public string State { get; set; } = SweepItemStates.Requested;
     public DateTimeOffset? CompletedAt { get; set; }

@@ -38,6 +38,7 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
 
     // The outbox relay resolves a row's type from this name (the format of OutboxMessage.TypeName).
     private static readonly string RemovalsType = $"{typeof(RemovalsRequested).FullName}, {typeof(RemovalsRequested).Assembly.GetName().Name}";
+    private static readonly string ExpiredRemovalsType = $"{typeof(ExpiredRemovalsRequested).FullName}, {typeof(ExpiredRemovalsRequested).Assembly.GetName().Name}";
 
     // DataCategory travels as its number in event JSON; the database spells it by name. Names come in the order of values.
     private static readonly string[] CategoryNames = Enum.GetNames<DataCategory>();
@@ -113,8 +114,7 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
         var (last, examined, bounds) = await NextBatchAsync(connection, after, cancellationToken);
         if (last is null)
         {
-            var now = time.GetUtcNow();
-            await db.Database.ExecuteSqlAsync($"update sweeps set state = {Sweep.Completed}, completed_at = {now} where id = {sweep.Id}", cancellationToken);
+            await db.Database.ExecuteSqlAsync($"update sweeps set state = {Sweep.Completed}, completed_at = {time.GetUtcNow()} where id = {sweep.Id}", cancellationToken);
             await tx.CommitAsync(cancellationToken);
             LogCompleted(logger, sweep.Id, sweep.SubjectsExamined, sweep.ItemsErasure, sweep.ItemsAnonymisation, sweep.SubjectsHeld);
             return false;
@@ -122,33 +122,47 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
 
         var locked = watch.Elapsed;
         await db.Database.ExecuteSqlRawAsync(SweepSql.BatchSettings, cancellationToken);
-        await using var command = new NpgsqlCommand(SweepSql.Sweep, connection) { CommandTimeout = 300 };
-        AddDecisionParameters(command, after, last, sweep.AsOf, bounds);
-        command.Parameters.Add(new NpgsqlParameter<Guid>("sweep", sweep.Id));
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("now", time.GetUtcNow()));
-        command.Parameters.Add(new NpgsqlParameter<long>("examined", examined));
-        command.Parameters.Add(new NpgsqlParameter<string>("message_type", RemovalsType));
-        command.Parameters.Add(new NpgsqlParameter("trace_parent", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)System.Diagnostics.Activity.Current?.Id ?? DBNull.Value });
-        long erasures, anonymisations, tokens;
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        var now = time.GetUtcNow();
+        await using (var command = BatchCommand(SweepSql.Sweep, connection, sweep, after, last, bounds, now, RemovalsType))
         {
-            if (!await reader.ReadAsync(cancellationToken))
-            {
-                throw new InvalidOperationException($"Sweep {sweep.Id} vanished during its batch.");
-            }
-
-            (erasures, anonymisations, tokens) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+            command.Parameters.Add(new NpgsqlParameter<long>("examined", examined));
+            await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        long removedByRange;
+        await using (var command = BatchCommand(SweepSql.SweepExpired, connection, sweep, after, last, bounds, now, ExpiredRemovalsType))
+        {
+            command.Parameters.Add(new NpgsqlParameter<int>("per_message", options.Value.RemovalsPerMessage));
+            removedByRange = await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        // The range statement's row count is the records it removed: the only count of them there is.
+        var counters = await db.Sweeps.FromSql(
+                $"update sweeps set tokens_requested = tokens_requested + {removedByRange} where id = {sweep.Id} returning *")
+            .AsNoTracking().ToListAsync(cancellationToken);
+        var total = counters.SingleOrDefault() ?? throw new InvalidOperationException($"Sweep {sweep.Id} vanished during its batch.");
         var swept = watch.Elapsed;
         await tx.CommitAsync(cancellationToken);
         LogBatch(logger, sweep.Id, examined, locked.TotalMilliseconds, (swept - locked).TotalMilliseconds, (watch.Elapsed - swept).TotalMilliseconds);
-        Requests.Add(erasures, new KeyValuePair<string, object?>("action", RetentionActions.Erase));
-        Requests.Add(anonymisations, new KeyValuePair<string, object?>("action", RetentionActions.Anonymise));
-        Tokens.Add(tokens);
+        // The sweep's row was locked since the batch read it: what the counters gained is this batch's.
+        Requests.Add(total.ItemsErasure - sweep.ItemsErasure, new KeyValuePair<string, object?>("action", RetentionActions.Erase));
+        Requests.Add(total.ItemsAnonymisation - sweep.ItemsAnonymisation, new KeyValuePair<string, object?>("action", RetentionActions.Anonymise));
+        Tokens.Add(total.TokensRequested - sweep.TokensRequested);
         SubjectsExamined.Add(examined);
         Batches.Add(1);
         return true;
+    }
+
+    /// <summary>One of a batch's statements with what both need: the decision's parameters, the sweep, the time, the outbox row's type.</summary>
+    private NpgsqlCommand BatchCommand(string sql, NpgsqlConnection connection, Sweep sweep, string after, string last, string[] bounds, DateTimeOffset now, string messageType)
+    {
+        var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 300 };
+        AddDecisionParameters(command, after, last, sweep.AsOf, bounds);
+        command.Parameters.Add(new NpgsqlParameter<Guid>("sweep", sweep.Id));
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("now", now));
+        command.Parameters.Add(new NpgsqlParameter<string>("message_type", messageType));
+        command.Parameters.Add(new NpgsqlParameter("trace_parent", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)System.Diagnostics.Activity.Current?.Id ?? DBNull.Value });
+        return command;
     }
 
     /// <summary>Decides on every subject without changing anything, with the same rules as a sweep.</summary>

@@ -11,7 +11,9 @@ internal static class SweepSql
 {
     /// <summary>
     /// <c>rules</c>: the schedule in force for each category and purpose, one row per category for purposes without a
-    /// schedule of their own (null when the category has none), with the instant before which its clock has run out.
+    /// schedule of their own (null when the category has none), with the instant before which its clock has run out, and
+    /// whether it goes <c>by_range</c>: a category's only schedule, counted from collection, which the vault can apply
+    /// itself (<see cref="SweepExpired"/>).
     /// <c>batch</c>: the subjects of the batch, and whether each is <c>special</c>: held, with a reason to go as a whole,
     /// cancelled (the account-cancellation clock), or with the vault (a hold on a category everywhere makes every subject
     /// special). <c>verdicts</c>: the special subjects with their holds and the reason, if any, that removes them as a
@@ -34,12 +36,14 @@ internal static class SweepSql
             select row_number() over () as rule_no, * from (
             select c.category, '*' as purpose, s.action, s.clock_trigger, @as_of - make_interval(hours => 24 * s.period_days) as expired_before,
                    'schedule:' || c.category || '/*/v' || s.version as reason,
-                   coalesce((select array_agg(o.purpose) from current_schedules o where o.category = c.category and o.purpose <> '*'), '{}') as own_purposes
+                   coalesce((select array_agg(o.purpose) from current_schedules o where o.category = c.category and o.purpose <> '*'), '{}') as own_purposes,
+                   coalesce(s.clock_trigger = 'collection', false)
+                   and not exists (select 1 from current_schedules o where o.category = c.category and o.purpose <> '*') as by_range
             from unnest(@category_names::text[]) as c(category)
             left join current_schedules s on s.category = c.category and s.purpose = '*'
             union all
             select category, purpose, action, clock_trigger, @as_of - make_interval(hours => 24 * period_days),
-                   'schedule:' || category || '/' || purpose || '/v' || version, '{}'
+                   'schedule:' || category || '/' || purpose || '/v' || version, '{}', false
             from current_schedules where purpose <> '*'
             ) r
         ),
@@ -89,12 +93,15 @@ internal static class SweepSql
         end
         """;
 
-    /// <summary>Joined with <c>rules r</c>: due items of subjects that are not special (<c>rules</c> alone decide).</summary>
-    private static readonly string DueBySchedule =
+    /// <summary>
+    /// Joined with <c>rules r</c>: due items of subjects that are not special (<c>rules</c> alone decide), leaving out the
+    /// rules that go by range unless <paramref name="byRange"/>.
+    /// </summary>
+    private static string DueBySchedule(bool byRange) =>
         $"""
         {Scheduled}
         and not exists (select 1 from verdicts v where v.subject_id = i.subject_id)
-        and {ClockStart("null::timestamptz")} <= r.expired_before
+        and {ClockStart("null::timestamptz")} <= r.expired_before{(byRange ? "" : " and not r.by_range")}
         """;
 
     /// <summary>
@@ -144,7 +151,7 @@ internal static class SweepSql
         with {Verdicts},
         doomed as (
             select i.token, i.subject_id, i.category, i.purpose, i.stored_at, i.last_used_at, false as whole, r.action, r.reason, 0
-            from inventory_items i, rules r where {DueBySchedule}
+            from inventory_items i, rules r where {DueBySchedule(byRange: true)}
             union all
             select {RemovedByVerdict} from inventory_items i, verdicts v, rules r where {DueByVerdict(held: false)}
         ),
@@ -158,7 +165,8 @@ internal static class SweepSql
         """;
 
     /// <summary>
-    /// One batch of a sweep in one statement. It deletes the due inventory rows and records what they said in sweep items,
+    /// One batch of a sweep in one statement, but for the due items of subjects that are not special under a rule that goes
+    /// by range (<see cref="SweepExpired"/>, next). It deletes the due inventory rows and records what they said in sweep items,
     /// one per request to the vault: the subjects going as a whole, or one category's due tokens, for one action and
     /// reason and up to a message's worth of subjects (a part of the batch). Each item is queued in the outbox as one
     /// <see cref="RemovalsRequested"/> with its id as the request id; whole subjects are marked as with the vault; the
@@ -170,7 +178,7 @@ internal static class SweepSql
         $$"""
         with {{Verdicts}},
         gone_by_schedule as (
-            delete from inventory_items i using rules r where {{DueBySchedule}}
+            delete from inventory_items i using rules r where {{DueBySchedule(byRange: false)}}
             returning {{RemovedBySchedule}}
         ),
         gone_by_verdict as (
@@ -238,7 +246,62 @@ internal static class SweepSql
                      coalesce(sum(cardinality(tokens)), 0) as tokens from items) c,
              (select count(*) as held from held_subjects) h
         where s.id = @sweep
-        returning c.erasures, c.anonymisations, c.tokens
+        """;
+
+    /// <summary>
+    /// The rest of a batch, after <see cref="Sweep"/>: the due items of subjects that are not special under a rule that goes
+    /// by range. One <see cref="ExpiredRemovalsRequested"/> (and sweep item) per rule and up to @per_message such subjects
+    /// in key order names the rule's category and cut-off and the subjects, not the tokens; it is queued only where an item
+    /// of those subjects (or of special subjects among them, which the vault then finds nothing of) is due. The statement
+    /// itself deletes the due items, so its row count is the records it removed and no row travels further; the probe and
+    /// the delete see the same snapshot, so nothing is deleted for subjects without a request. Further parameters: @sweep,
+    /// @now, @per_message, @message_type, @trace_parent.
+    /// </summary>
+    public static readonly string SweepExpired =
+        $$"""
+        with {{Verdicts}},
+        parts as (
+            select (row_number() over (order by subject_id) - 1) / @per_message as part, subject_id from batch where not special
+        ),
+        part_subjects as (
+            select min(subject_id) as first_subject, max(subject_id) as last_subject, array_agg(subject_id order by subject_id) as subject_ids
+            from parts group by part
+        ),
+        due as (
+            select r.category, r.action, r.reason, r.expired_before, p.subject_ids
+            from part_subjects p
+            cross join rules r
+            cross join lateral (
+                select 1 from inventory_items i
+                where i.subject_id >= p.first_subject and i.subject_id <= p.last_subject and i.state = 'active'
+                  and i.category = r.category and i.stored_at < r.expired_before
+                limit 1
+            ) probe
+            where r.by_range
+        ),
+        items as (
+            insert into sweep_items (id, sweep_id, category, action, reason, subject_ids, stored_before, tokens, requested_at, state)
+            select retention_uuid_v7(@now), @sweep, category, action, reason, subject_ids, expired_before, '{}', @now, 'requested'
+            from due
+            returning id, category, action, reason, subject_ids, stored_before
+        ),
+        messages as (
+            insert into outbox_messages (message_id, message_type, payload, trace_parent, created_at, next_attempt_at)
+            select id, @message_type,
+                   jsonb_build_object('requestId', id, 'action', action, 'category', array_position(@category_names::text[], category) - 1,
+                                      'reason', reason, 'storedBefore', stored_before, 'subjectIds', to_jsonb(subject_ids), 'requestedAt', @now),
+                   @trace_parent, @now, @now
+            from items
+        ),
+        counted as (
+            update sweeps s set items_erasure = s.items_erasure + c.erasures, items_anonymisation = s.items_anonymisation + c.anonymisations
+            from (select count(*) filter (where action = 'erase') as erasures, count(*) filter (where action = 'anonymise') as anonymisations from items) c
+            where s.id = @sweep
+        )
+        delete from inventory_items i using rules r
+        where r.by_range and i.subject_id > @after and i.subject_id <= @last and i.state = 'active'
+          and i.category = r.category and i.stored_at < r.expired_before
+          and not exists (select 1 from verdicts v where v.subject_id = i.subject_id)
         """;
 
     /// <summary>
