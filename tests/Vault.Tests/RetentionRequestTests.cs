@@ -13,6 +13,12 @@ public sealed class RetentionRequestTests(VaultFactory factory) : IClassFixture<
 {
     private static readonly TimeSpan Delivery = TimeSpan.FromSeconds(30);
 
+    /// <summary>When the "old" values of the expired-removal tests were stored (set in SQL: the vault reads the system clock).</summary>
+    private static readonly DateTimeOffset LongAgo = new(2025, 1, 15, 8, 0, 0, TimeSpan.Zero);
+
+    /// <summary>The cut-off of a collection schedule, as retention computes it: after <see cref="LongAgo"/>, before today.</summary>
+    private static readonly DateTimeOffset CutOff = new(2025, 6, 1, 0, 0, 0, TimeSpan.FromHours(8));
+
     [Fact]
     [Trait("Clause", "INF-6.4")]
     public async Task A_whole_subject_erasure_request_shreds_the_key_and_answers_with_the_sweep_item_and_both_regions()
@@ -201,6 +207,147 @@ public sealed class RetentionRequestTests(VaultFactory factory) : IClassFixture<
     }
 
     [Fact]
+    [Trait("Clause", "INF-2.2")]
+    public async Task An_expired_removal_erases_the_named_subjects_values_stored_before_the_cut_off_and_nothing_later_or_elsewhere()
+    {
+        var first = await factory.StoreAsync("rr-exp-1", "location", new { gps = "39.9042,116.4074", cell = "460-00-2001" }, "collected", "contract");
+        var second = await factory.StoreAsync("rr-exp-2", "location", new { gps = "31.2304,121.4737" }, "collected", "contract");
+        var contact = await factory.StoreAsync("rr-exp-1", "contact", new { email = "exp-1@example.cn" }, legalBasis: "contract");
+        var unnamed = await factory.StoreAsync("rr-exp-unnamed", "location", new { gps = "22.5431,114.0579" }, "collected", "contract");
+        // A year old: gps of both named subjects, the first one's email, and the unnamed subject's gps. The first one's cell
+        // was stored now, after the cut-off.
+        await StoreAtAsync(LongAgo, first["gps"], second["gps"], contact["email"], unnamed["gps"]);
+        var request = Guid.NewGuid();
+
+        await factory.PublishAsync(new ExpiredRemovalsRequested(request, "erase", DataCategory.Location, "schedule:Location/collection/v1", CutOff,
+            ["rr-exp-1", "rr-exp-2"], DateTimeOffset.UtcNow));
+
+        var answer = await AnswerAsync<RemovalsAnswered>(request);
+        Assert.Empty(answer.Refused);
+        Assert.Empty(answer.Certificates);
+        Assert.Equal(DataCategory.Location, answer.Category);
+        Assert.Equal([Region.Beijing, Region.Guangzhou], answer.Regions);
+        Assert.Equal(HttpStatusCode.NotFound, (await ReadAsync(first["gps"])).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await ReadAsync(second["gps"])).Status);
+        Assert.True(await factory.WithDbAsync(db => db.Values.AnyAsync(v => v.Token == first["cell"] && v.SubjectId == "rr-exp-1")));
+        Assert.NotEqual("erased", (await ReadAsync(first["cell"])).Reason);
+        Assert.Equal(HttpStatusCode.OK, (await ReadAsync(contact["email"])).Status);
+        Assert.True(await factory.WithDbAsync(db => db.Values.AnyAsync(v => v.Token == unnamed["gps"])));
+        // Removed as a category erasure: the subject was re-keyed, and the old generation's key file goes after the commit.
+        Assert.Equal(2, await factory.WithDbAsync(db => db.Subjects.Where(s => s.SubjectId == "rr-exp-1").Select(s => s.KeyGeneration).SingleAsync()));
+        await Eventually.HoldsAsync(() => Task.FromResult(!new SubjectKeyStore(factory.KeyDirectory).Exists("rr-exp-1", 1)),
+            TimeSpan.FromSeconds(10), "the replaced key file was deleted");
+        Assert.Equal(1, await factory.WithDbAsync(db => db.Subjects.Where(s => s.SubjectId == "rr-exp-unnamed").Select(s => s.KeyGeneration).SingleAsync()));
+        Assert.Single(await factory.OutboxAsync(), m => m.MessageType.Contains(nameof(RemovalsAnswered)) && m.Payload.Contains(request.ToString()));
+    }
+
+    [Fact]
+    public async Task An_expired_anonymisation_moves_the_old_usage_values_to_a_random_id_and_keeps_the_later_ones()
+    {
+        var old = await factory.StoreAsync("rr-exp-anon", "usage", new { expired_visits = "17" }, "collected", "contract");
+        var later = await factory.StoreAsync("rr-exp-anon", "usage", new { recent_visits = "3" }, "collected", "contract");
+        var contact = await factory.StoreAsync("rr-exp-anon", "contact", new { email = "exp-anon@example.cn" }, legalBasis: "contract");
+        await StoreAtAsync(LongAgo, old["expired_visits"], contact["email"]);
+        var request = Guid.NewGuid();
+
+        await factory.PublishAsync(new ExpiredRemovalsRequested(request, "anonymise", DataCategory.Usage, "schedule:Usage/collection/v1", CutOff,
+            ["rr-exp-anon"], DateTimeOffset.UtcNow));
+
+        var answer = await AnswerAsync<RemovalsAnswered>(request);
+        Assert.Empty(answer.Refused);
+        Assert.Equal("anonymise", answer.Action);
+        Assert.Equal(HttpStatusCode.NotFound, (await ReadAsync(old["expired_visits"])).Status);
+        var moved = await factory.WithDbAsync(db => db.Values.AsNoTracking().SingleAsync(v => v.Field == "expired_visits"));
+        Assert.StartsWith("anon-", moved.SubjectId);
+        Assert.NotEqual(old["expired_visits"], moved.Token);
+        Assert.Equal(HttpStatusCode.OK, (await ReadAsync(moved.Token)).Status);
+        Assert.True(await factory.WithDbAsync(db => db.Values.AnyAsync(v => v.Token == later["recent_visits"] && v.SubjectId == "rr-exp-anon")));
+        Assert.Equal(HttpStatusCode.OK, (await ReadAsync(contact["email"])).Status);
+    }
+
+    [Fact]
+    [Trait("Clause", "INF-6.4")]
+    [Trait("Clause", "INF-2.2")]
+    public async Task An_expired_removal_refuses_a_held_subject_keeps_its_values_and_announces_exactly_the_covered_ones_again()
+    {
+        var held = await factory.StoreAsync("rr-exp-held", "contact", new { email = "exp-held@example.cn", phone = "+86 139 0000 0021" }, legalBasis: "contract");
+        var heldLater = await factory.StoreAsync("rr-exp-held", "contact", new { wechat = "exp_held_later" }, legalBasis: "contract");
+        var gone = await factory.StoreAsync("rr-exp-free", "contact", new { email = "exp-free@example.cn" }, legalBasis: "contract");
+        await StoreAtAsync(LongAgo, held["email"], gone["email"]);
+        await StoreAtAsync(LongAgo.AddDays(1), held["phone"]);
+        var hold = Guid.NewGuid();
+        await factory.PublishAsync(new LegalHoldPlaced(hold, "rr-exp-held", null, "complaint-or-dispute", DateTimeOffset.UtcNow));
+        await Eventually.HoldsAsync(() => factory.WithDbAsync(db => db.LegalHolds.AnyAsync(h => h.HoldId == hold)), Delivery, "the vault recorded the hold");
+        var before = (await factory.OutboxAsync()).Max(m => m.Sequence);
+        var request = Guid.NewGuid();
+
+        await factory.PublishAsync(new ExpiredRemovalsRequested(request, "erase", DataCategory.Contact, "schedule:Contact/collection/v1", CutOff,
+            ["rr-exp-held", "rr-exp-free"], DateTimeOffset.UtcNow));
+
+        var answer = await AnswerAsync<RemovalsAnswered>(request);
+        Assert.Equal(["rr-exp-held"], answer.Refused);
+        Assert.Equal(HttpStatusCode.OK, (await ReadAsync(held["email"])).Status);
+        Assert.Equal(HttpStatusCode.OK, (await ReadAsync(held["phone"])).Status);
+        Assert.Equal(HttpStatusCode.OK, (await ReadAsync(heldLater["wechat"])).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await ReadAsync(gone["email"])).Status);
+        // Retention dropped the held subject's covered tokens from its inventory when it asked: they are announced again,
+        // with the time each was first stored, and nothing else is.
+        var announced = (await factory.OutboxAsync())
+            .Where(m => m.Sequence > before && m.MessageType.Contains(nameof(SubjectDataStored)))
+            .Select(m => JsonSerializer.Deserialize<SubjectDataStored>(m.Payload, new JsonSerializerOptions(JsonSerializerDefaults.Web))!)
+            .OrderBy(e => e.StoredAt)
+            .ToList();
+        Assert.Equal(
+            [new SubjectDataStored("rr-exp-held", DataCategory.Contact, held["email"], LongAgo), new SubjectDataStored("rr-exp-held", DataCategory.Contact, held["phone"], LongAgo.AddDays(1))],
+            announced);
+        Assert.True(await factory.WithDbAsync(db => db.AccessLog.AnyAsync(a => a.SubjectId == "rr-exp-held" && a.Action == "erasure" && a.Outcome == "denied")));
+    }
+
+    [Fact]
+    public async Task A_redelivered_expired_removal_is_answered_once_and_removes_nothing_stored_since()
+    {
+        var first = await factory.StoreAsync("rr-exp-twice", "device", new { model = "Pixel 9" }, "collected", "contract");
+        await StoreAtAsync(LongAgo, first["model"]);
+        var request = new ExpiredRemovalsRequested(Guid.NewGuid(), "erase", DataCategory.Device, "schedule:Device/collection/v1", CutOff,
+            ["rr-exp-twice"], DateTimeOffset.UtcNow);
+        var messageId = NewId.NextGuid();
+        var bus = factory.Services.GetRequiredService<IBus>();
+        await bus.Publish(request, c => c.MessageId = messageId);
+        await AnswerAsync<RemovalsAnswered>(request.RequestId);
+        // Something the first delivery would have covered, stored after it: a redelivery must not reach it.
+        var since = await factory.StoreAsync("rr-exp-twice", "device", new { imei = "356938035643809" }, "collected", "contract");
+        await StoreAtAsync(LongAgo, since["imei"]);
+
+        await bus.Publish(request, c => c.MessageId = messageId);
+
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Single(await factory.OutboxAsync(), m => m.MessageType.Contains(nameof(RemovalsAnswered)) && m.Payload.Contains(request.RequestId.ToString()));
+        Assert.Equal(HttpStatusCode.NotFound, (await ReadAsync(first["model"])).Status);
+        Assert.True(await factory.WithDbAsync(db => db.Values.AnyAsync(v => v.Token == since["imei"])));
+        Assert.Equal(1, await factory.WithDbAsync(db => db.DeletionCertificates.CountAsync(c => c.SubjectId == "rr-exp-twice")));
+        Assert.Equal(2, await factory.WithDbAsync(db => db.Subjects.Where(s => s.SubjectId == "rr-exp-twice").Select(s => s.KeyGeneration).SingleAsync()));
+    }
+
+    [Fact]
+    public async Task A_subject_with_nothing_stored_before_the_cut_off_is_neither_refused_nor_touched()
+    {
+        var recent = await factory.StoreAsync("rr-exp-recent", "location", new { gps = "30.5728,104.0668" }, "collected", "contract");
+        var accessLogBefore = await factory.WithDbAsync(db => db.AccessLog.CountAsync(a => a.SubjectId == "rr-exp-recent"));
+        var request = Guid.NewGuid();
+
+        await factory.PublishAsync(new ExpiredRemovalsRequested(request, "erase", DataCategory.Location, "schedule:Location/collection/v1", CutOff,
+            ["rr-exp-recent", "rr-exp-never-stored"], DateTimeOffset.UtcNow));
+
+        var answer = await AnswerAsync<RemovalsAnswered>(request);
+        Assert.Empty(answer.Refused);
+        Assert.True(await factory.WithDbAsync(db => db.Values.AnyAsync(v => v.Token == recent["gps"] && v.SubjectId == "rr-exp-recent")));
+        Assert.Equal(1, await factory.WithDbAsync(db => db.Subjects.Where(s => s.SubjectId == "rr-exp-recent").Select(s => s.KeyGeneration).SingleAsync()));
+        Assert.False(await factory.WithDbAsync(db => db.DeletionCertificates.AnyAsync(c => c.SubjectId == "rr-exp-recent" || c.SubjectId == "rr-exp-never-stored")));
+        Assert.Equal(accessLogBefore, await factory.WithDbAsync(db => db.AccessLog.CountAsync(a => a.SubjectId == "rr-exp-recent")));
+        Assert.False(await factory.WithDbAsync(db => db.Subjects.AnyAsync(s => s.SubjectId == "rr-exp-never-stored")));
+    }
+
+    [Fact]
     public async Task A_read_reports_the_tokens_use_to_retention_once_per_interval_and_a_denied_read_reports_nothing()
     {
         var tokens = await factory.StoreAsync("rr-used", "contact", new { email = "used@example.cn", phone = "+86 139 0000 0011" }, legalBasis: "contract");
@@ -262,6 +409,17 @@ public sealed class RetentionRequestTests(VaultFactory factory) : IClassFixture<
         using var aes = new AesGcm(dataKey, Envelope.TagSize);
         return [.. backup.Values.Select(v => Encoding.UTF8.GetString(Envelope.Decrypt(aes, v.Nonce, v.Ciphertext,
             Envelope.ValueAad(backup.SubjectId, v.Category, v.Field, v.Token, v.Version, v.Generation))))];
+    }
+
+    /// <summary>Moves the values' stored_at into the past, as if they had been collected then.</summary>
+    private async Task StoreAtAsync(DateTimeOffset storedAt, params string[] tokens)
+    {
+        await using var connection = new NpgsqlConnection(factory.DatabaseConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("update personal_values set stored_at = $1 where token = any($2)", connection);
+        command.Parameters.AddWithValue(storedAt);
+        command.Parameters.AddWithValue(tokens);
+        Assert.Equal(tokens.Length, await command.ExecuteNonQueryAsync());
     }
 
     /// <summary>The vault's answer to the sweep item, once its outbox relay has published it.</summary>

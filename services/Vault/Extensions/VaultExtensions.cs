@@ -23,6 +23,7 @@ public static class VaultExtensions
             bus.AddConsumer<EraseOnErasureRequested>();
             bus.AddConsumer<AnonymiseOnAnonymisationRequested>();
             bus.AddConsumer<RemoveOnRemovalsRequested>();
+            bus.AddConsumer<RemoveOnExpiredRemovalsRequested>();
         });
 
         builder.Services.AddOptions<VaultOptions>().BindConfiguration(VaultOptions.SectionName)

@@ -33,15 +33,8 @@ public sealed class EraseOnErasureRequested(VaultDbContext db, VaultService vaul
 
     public const string Accessor = "retention";
 
-    internal static async Task PruneAsync(VaultDbContext db, Keyring keyring, string subjectId, CancellationToken ct)
-    {
-        var generation = await db.Subjects.AsNoTracking().Where(s => s.SubjectId == subjectId && s.ErasedAt == null)
-            .Select(s => (int?)s.KeyGeneration).SingleOrDefaultAsync(ct);
-        if (generation is { } current)
-        {
-            keyring.PruneOlderKeys(subjectId, current);
-        }
-    }
+    internal static Task PruneAsync(VaultDbContext db, Keyring keyring, string subjectId, CancellationToken ct) =>
+        SweepRemovals.PruneAsync(db, keyring, [subjectId], ct);
 }
 
 /// <summary>Anonymisation asked by retention: answered with <see cref="SubjectAnonymised"/> or <see cref="ErasureRefused"/>.</summary>
@@ -75,49 +68,16 @@ public sealed class RemoveOnRemovalsRequested(VaultDbContext db, VaultService va
     protected override async Task HandleAsync(ConsumeContext<RemovalsRequested> context)
     {
         var m = context.Message;
-        var ct = context.CancellationToken;
-        var category = m.Category is { } c ? VaultService.CategoryName(c) : null;
-        var anonymise = m.Action == "anonymise";
-        var refused = new List<string>();
-        var certificates = new List<SubjectCertificate>();
-        foreach (var (subjectId, tokens) in Subjects(m))
-        {
-            if (anonymise)
-            {
-                if (!await vault.AnonymiseAsync(subjectId, category, tokens, m.Reason, m.RequestId, EraseOnErasureRequested.Accessor, ct, answer: false))
-                {
-                    refused.Add(subjectId);
-                }
-
-                continue;
-            }
-
-            var result = category is null
-                ? await vault.EraseAsync(subjectId, m.Reason, EraseOnErasureRequested.Accessor, ct, m.RequestId, answer: false)
-                : await vault.EraseCategoryAsync(subjectId, category, tokens, m.Reason, m.RequestId, EraseOnErasureRequested.Accessor, ct, answer: false);
-            switch (result)
-            {
-                case VaultService.ErasureResult.Blocked:
-                    refused.Add(subjectId);
-                    break;
-                case VaultService.ErasureResult.Erased erased when category is null:
-                    certificates.Add(new SubjectCertificate(subjectId, erased.CertificateId));
-                    break;
-            }
-        }
-
+        var (refused, certificates) = await SweepRemovals.RemoveAsync(vault, m.Action, m.Category, m.Reason, m.RequestId, Subjects(m), context.CancellationToken);
         var now = time.GetUtcNow();
         Db.AddIntegrationEvent(new RemovalsAnswered(m.RequestId, m.Action, m.Category, refused, certificates, now, VaultService.AllRegions), now);
-        await Db.SaveChangesAsync(ct);
+        await Db.SaveChangesAsync(context.CancellationToken);
     }
 
     async Task IConsumer<RemovalsRequested>.Consume(ConsumeContext<RemovalsRequested> context)
     {
         await Consume(context);
-        foreach (var (subjectId, _) in Subjects(context.Message))
-        {
-            await EraseOnErasureRequested.PruneAsync(Db, keyring, subjectId, context.CancellationToken);
-        }
+        await SweepRemovals.PruneAsync(Db, keyring, Subjects(context.Message).Select(s => s.SubjectId), context.CancellationToken);
     }
 
     /// <summary>
@@ -131,5 +91,114 @@ public sealed class RemoveOnRemovalsRequested(VaultDbContext db, VaultService va
             .ToDictionary(g => g.Key, g => (IReadOnlyCollection<string>)g.ToList(), StringComparer.Ordinal);
         var subjects = m.Category is null ? m.SubjectIds.Distinct(StringComparer.Ordinal) : bySubject.Keys;
         return subjects.Order(StringComparer.Ordinal).Select(s => (s, bySubject.GetValueOrDefault(s) ?? (IReadOnlyCollection<string>)[]));
+    }
+}
+
+/// <summary>
+/// One request of a retention sweep that names a schedule instead of tokens: for each named subject, its values of the
+/// category stored before the cut-off are found in one query and removed as <see cref="RemoveOnRemovalsRequested"/>
+/// removes a category's tokens; a subject with none is skipped. The request is answered once with
+/// <see cref="RemovalsAnswered"/>, in the one transaction of the inbox claim.
+/// </summary>
+public sealed class RemoveOnExpiredRemovalsRequested(VaultDbContext db, VaultService vault, Keyring keyring, TimeProvider time)
+    : InboxConsumer<ExpiredRemovalsRequested, VaultDbContext>(db), IConsumer<ExpiredRemovalsRequested>
+{
+    protected override async Task HandleAsync(ConsumeContext<ExpiredRemovalsRequested> context)
+    {
+        var m = context.Message;
+        var ct = context.CancellationToken;
+        var category = VaultService.CategoryName(m.Category);
+        var ids = m.SubjectIds.Distinct(StringComparer.Ordinal).ToArray();
+        // PostgreSQL's timestamptz takes only UTC offsets; the unique index (subject_id, category, field) serves the lookup.
+        var storedBefore = m.StoredBefore.ToUniversalTime();
+        var due = (await Db.Values.AsNoTracking()
+                .Where(v => ids.Contains(v.SubjectId) && v.Category == category && v.StoredAt < storedBefore)
+                .Select(v => new { v.SubjectId, v.Token, v.StoredAt })
+                .ToListAsync(ct))
+            .GroupBy(v => v.SubjectId, StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .ToList();
+
+        var (refused, _) = await SweepRemovals.RemoveAsync(vault, m.Action, m.Category, m.Reason, m.RequestId,
+            due.Select(g => (g.Key, (IReadOnlyCollection<string>)[.. g.Select(v => v.Token)])), ct);
+
+        var now = time.GetUtcNow();
+        // Retention took these tokens out of its inventory when it asked; announcing the values a hold kept puts them
+        // back, so the next sweep decides anew once the hold is released.
+        foreach (var value in due.Where(g => refused.Contains(g.Key)).SelectMany(g => g))
+        {
+            Db.AddIntegrationEvent(new SubjectDataStored(value.SubjectId, m.Category, value.Token, value.StoredAt), now);
+        }
+
+        Db.AddIntegrationEvent(new RemovalsAnswered(m.RequestId, m.Action, m.Category, refused, [], now, VaultService.AllRegions), now);
+        await Db.SaveChangesAsync(ct);
+    }
+
+    async Task IConsumer<ExpiredRemovalsRequested>.Consume(ConsumeContext<ExpiredRemovalsRequested> context)
+    {
+        await Consume(context);
+        // Every named subject, not only those with values due: a redelivery after a crash between the commit and this
+        // point skips the handler and knows no more than the request.
+        await SweepRemovals.PruneAsync(Db, keyring, context.Message.SubjectIds, context.CancellationToken);
+    }
+}
+
+/// <summary>What both sweep consumers do for each subject of a request, and for its key files after the commit.</summary>
+internal static class SweepRemovals
+{
+    /// <summary>
+    /// Each subject, in the given (fixed) order, erased or anonymised as its own request would be, unanswered: the request
+    /// is answered once. Returns the subjects a hold refused and the certificates of whole-subject erasures.
+    /// </summary>
+    public static async Task<(List<string> Refused, List<SubjectCertificate> Certificates)> RemoveAsync(VaultService vault, string action,
+        DataCategory? contractCategory, string reason, Guid requestId, IEnumerable<(string SubjectId, IReadOnlyCollection<string> Tokens)> subjects,
+        CancellationToken ct)
+    {
+        var category = contractCategory is { } c ? VaultService.CategoryName(c) : null;
+        var anonymise = action == "anonymise";
+        var refused = new List<string>();
+        var certificates = new List<SubjectCertificate>();
+        foreach (var (subjectId, tokens) in subjects)
+        {
+            if (anonymise)
+            {
+                if (!await vault.AnonymiseAsync(subjectId, category, tokens, reason, requestId, EraseOnErasureRequested.Accessor, ct, answer: false))
+                {
+                    refused.Add(subjectId);
+                }
+
+                continue;
+            }
+
+            var result = category is null
+                ? await vault.EraseAsync(subjectId, reason, EraseOnErasureRequested.Accessor, ct, requestId, answer: false)
+                : await vault.EraseCategoryAsync(subjectId, category, tokens, reason, requestId, EraseOnErasureRequested.Accessor, ct, answer: false);
+            switch (result)
+            {
+                case VaultService.ErasureResult.Blocked:
+                    refused.Add(subjectId);
+                    break;
+                case VaultService.ErasureResult.Erased erased when category is null:
+                    certificates.Add(new SubjectCertificate(subjectId, erased.CertificateId));
+                    break;
+            }
+        }
+
+        return (refused, certificates);
+    }
+
+    /// <summary>
+    /// The key files of the generations a removal replaced, once the new ones are committed (a redelivery after a crash in
+    /// between prunes them then). One query for all the subjects' current generations.
+    /// </summary>
+    public static async Task PruneAsync(VaultDbContext db, Keyring keyring, IEnumerable<string> subjectIds, CancellationToken ct)
+    {
+        var ids = subjectIds.Distinct(StringComparer.Ordinal).ToArray();
+        var current = await db.Subjects.AsNoTracking().Where(s => ids.Contains(s.SubjectId) && s.ErasedAt == null)
+            .Select(s => new { s.SubjectId, s.KeyGeneration }).ToListAsync(ct);
+        foreach (var subject in current)
+        {
+            keyring.PruneOlderKeys(subject.SubjectId, subject.KeyGeneration);
+        }
     }
 }
