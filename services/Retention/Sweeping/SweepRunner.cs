@@ -122,21 +122,21 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
 
         var locked = watch.Elapsed;
         await db.Database.ExecuteSqlRawAsync(SweepSql.BatchSettings, cancellationToken);
-        var now = time.GetUtcNow();
-        await using (var command = BatchCommand(SweepSql.Sweep, connection, sweep, after, last, bounds, now, RemovalsType))
-        {
-            command.Parameters.Add(new NpgsqlParameter<long>("examined", examined));
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-
         long removedByRange;
-        await using (var command = BatchCommand(SweepSql.SweepExpired, connection, sweep, after, last, bounds, now, ExpiredRemovalsType))
+        await using (var command = new NpgsqlCommand(SweepSql.Sweep, connection) { CommandTimeout = 300 })
         {
+            AddDecisionParameters(command, after, last, sweep.AsOf, bounds);
+            command.Parameters.Add(new NpgsqlParameter<Guid>("sweep", sweep.Id));
+            command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("now", time.GetUtcNow()));
+            command.Parameters.Add(new NpgsqlParameter<long>("examined", examined));
             command.Parameters.Add(new NpgsqlParameter<int>("per_message", options.Value.RemovalsPerMessage));
+            command.Parameters.Add(new NpgsqlParameter<string>("message_type", RemovalsType));
+            command.Parameters.Add(new NpgsqlParameter<string>("expired_message_type", ExpiredRemovalsType));
+            command.Parameters.Add(new NpgsqlParameter("trace_parent", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)System.Diagnostics.Activity.Current?.Id ?? DBNull.Value });
             removedByRange = await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        // The range statement's row count is the records it removed: the only count of them there is.
+        // The statement's row count is the records it removed by range: the only count of them there is.
         var counters = await db.Sweeps.FromSql(
                 $"update sweeps set tokens_requested = tokens_requested + {removedByRange} where id = {sweep.Id} returning *")
             .AsNoTracking().ToListAsync(cancellationToken);
@@ -151,18 +151,6 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
         SubjectsExamined.Add(examined);
         Batches.Add(1);
         return true;
-    }
-
-    /// <summary>One of a batch's statements with what both need: the decision's parameters, the sweep, the time, the outbox row's type.</summary>
-    private NpgsqlCommand BatchCommand(string sql, NpgsqlConnection connection, Sweep sweep, string after, string last, string[] bounds, DateTimeOffset now, string messageType)
-    {
-        var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 300 };
-        AddDecisionParameters(command, after, last, sweep.AsOf, bounds);
-        command.Parameters.Add(new NpgsqlParameter<Guid>("sweep", sweep.Id));
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("now", now));
-        command.Parameters.Add(new NpgsqlParameter<string>("message_type", messageType));
-        command.Parameters.Add(new NpgsqlParameter("trace_parent", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)System.Diagnostics.Activity.Current?.Id ?? DBNull.Value });
-        return command;
     }
 
     /// <summary>Decides on every subject without changing anything, with the same rules as a sweep.</summary>

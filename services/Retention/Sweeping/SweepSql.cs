@@ -13,7 +13,7 @@ internal static class SweepSql
     /// <c>rules</c>: the schedule in force for each category and purpose, one row per category for purposes without a
     /// schedule of their own (null when the category has none), with the instant before which its clock has run out, and
     /// whether it goes <c>by_range</c>: a category's only schedule, counted from collection, which the vault can apply
-    /// itself (<see cref="SweepExpired"/>).
+    /// itself (see <see cref="Sweep"/>).
     /// <c>batch</c>: the subjects of the batch, and whether each is <c>special</c>: held, with a reason to go as a whole,
     /// cancelled (the account-cancellation clock), or with the vault (a hold on a category everywhere makes every subject
     /// special). <c>verdicts</c>: the special subjects with their holds and the reason, if any, that removes them as a
@@ -101,7 +101,8 @@ internal static class SweepSql
         $"""
         {Scheduled}
         and not exists (select 1 from verdicts v where v.subject_id = i.subject_id)
-        and {ClockStart("null::timestamptz")} <= r.expired_before{(byRange ? "" : " and not r.by_range")}
+        and {ClockStart("null::timestamptz")} <= r.expired_before
+        {(byRange ? "" : "and not r.by_range and i.category = any (array(select category from rules where not by_range))")}
         """;
 
     /// <summary>
@@ -165,14 +166,22 @@ internal static class SweepSql
         """;
 
     /// <summary>
-    /// One batch of a sweep in one statement, but for the due items of subjects that are not special under a rule that goes
-    /// by range (<see cref="SweepExpired"/>, next). It deletes the due inventory rows and records what they said in sweep items,
-    /// one per request to the vault: the subjects going as a whole, or one category's due tokens, for one action and
-    /// reason and up to a message's worth of subjects (a part of the batch). Each item is queued in the outbox as one
-    /// <see cref="RemovalsRequested"/> with its id as the request id; whole subjects are marked as with the vault; the
-    /// sweep's cursor and counters move. The delete re-checks its condition on a row changed since the statement began (a
-    /// new last use): such a row stays and is not requested.
-    /// Further parameters: @sweep, @now, @examined, @message_type, @trace_parent.
+    /// One batch of a sweep in one statement. It deletes the due inventory rows and records each request to the vault in a
+    /// sweep item, queued in the outbox with the item's id as the request id, and moves the sweep's cursor and counters.
+    /// <list type="bullet">
+    /// <item>By tokens (<see cref="RemovalsRequested"/>): the subjects going as a whole, or one category's due tokens, for
+    /// one action and reason and up to a message's worth of subjects (a part of the batch); the item keeps what each
+    /// deleted row said, so a refusal can put it back. Whole subjects are marked as with the vault.</item>
+    /// <item>By range (<see cref="ExpiredRemovalsRequested"/>): the due items of subjects that are not special under a rule
+    /// that goes by range. One request per rule and up to @per_message such subjects in key order names the rule's
+    /// category and cut-off and the subjects, not the tokens; it is queued only where an item of those subjects (or of a
+    /// special subject between them, of which the vault then finds nothing) is due. These rows are deleted by the statement
+    /// itself, with no RETURNING: its row count is how many it removed, and no row is kept or travels further. The probe
+    /// and the delete see the same snapshot, so nothing is deleted for subjects without a request.</item>
+    /// </list>
+    /// The deletes re-check their condition on a row changed since the statement began (a new last use): such a row stays
+    /// and is not requested. Further parameters: @sweep, @now, @examined, @per_message, @message_type (by tokens),
+    /// @expired_message_type (by range), @trace_parent.
     /// </summary>
     public static readonly string Sweep =
         $$"""
@@ -190,112 +199,82 @@ internal static class SweepSql
             select w.action, w.reason, v.part, array_agg(w.subject_id) as subject_ids
             from ({{WholeSubjects}}) w join verdicts v using (subject_id) group by 1, 2, 3
         ),
+        range_parts as (
+            select min(subject_id) as first_subject, max(subject_id) as last_subject, array_agg(subject_id order by subject_id) as subject_ids
+            from (select (row_number() over (order by subject_id) - 1) / @per_message as part, subject_id from batch where not special) p
+            group by part
+        ),
         requests as (
             select r.category, r.action, r.reason, '{}'::text[] as subject_ids, g.tokens, g.token_subjects, '{}'::text[] as token_categories,
-                   g.purposes, g.stored_at, g.last_used_at
+                   g.purposes, g.stored_at, g.last_used_at, null::timestamptz as stored_before
             from (
                 select rule_no, array_agg(token) as tokens, array_agg(subject_id) as token_subjects, array_agg(purpose) as purposes,
                        array_agg(stored_at) as stored_at, array_agg(last_used_at) as last_used_at
                 from gone_by_schedule group by rule_no, part
             ) g join rules r using (rule_no)
             union all
-            select category, action, reason, '{}', array_agg(token), array_agg(subject_id), '{}', array_agg(purpose), array_agg(stored_at), array_agg(last_used_at)
+            select category, action, reason, '{}', array_agg(token), array_agg(subject_id), '{}', array_agg(purpose), array_agg(stored_at), array_agg(last_used_at), null
             from gone_by_verdict where not whole
             group by category, action, reason, part
             union all
             select null, w.action, w.reason, w.subject_ids, coalesce(t.tokens, '{}'), coalesce(t.token_subjects, '{}'), coalesce(t.token_categories, '{}'),
-                   coalesce(t.purposes, '{}'), coalesce(t.stored_at, '{}'), coalesce(t.last_used_at, '{}')
+                   coalesce(t.purposes, '{}'), coalesce(t.stored_at, '{}'), coalesce(t.last_used_at, '{}'), null
             from whole w
             left join (
                 select action, reason, part, array_agg(token) as tokens, array_agg(subject_id) as token_subjects, array_agg(category) as token_categories,
                        array_agg(purpose) as purposes, array_agg(stored_at) as stored_at, array_agg(last_used_at) as last_used_at
                 from gone_by_verdict where whole group by 1, 2, 3
             ) t on t.action = w.action and t.reason = w.reason and t.part = w.part
-        ),
-        items as (
-            insert into sweep_items (id, sweep_id, category, action, reason, subject_ids, tokens, token_subjects, token_categories, purposes,
-                                     stored_at, last_used_at, requested_at, state)
-            select retention_uuid_v7(@now), @sweep, category, action, reason, subject_ids, tokens, token_subjects, token_categories, purposes,
-                   stored_at, last_used_at, @now, 'requested'
-            from requests
-            returning id, category, action, reason, subject_ids, tokens, token_subjects
-        ),
-        with_vault as (
-            update retention_subjects s set erasure_item_id = items.id
-            from items, unnest(items.subject_ids) as w(subject_id)
-            where s.subject_id = w.subject_id and s.subject_id > @after and s.subject_id <= @last
-        ),
-        messages as (
-            insert into outbox_messages (message_id, message_type, payload, trace_parent, created_at, next_attempt_at)
-            select id, @message_type,
-                   jsonb_build_object('requestId', id, 'action', action, 'category', array_position(@category_names::text[], category) - 1,
-                                      'reason', reason, 'subjectIds', to_jsonb(subject_ids), 'tokens', to_jsonb(tokens),
-                                      'tokenSubjects', to_jsonb(token_subjects), 'requestedAt', @now),
-                   @trace_parent, @now, @now
-            from items
-        )
-        update sweeps s set
-            cursor_subject = @last,
-            subjects_examined = s.subjects_examined + @examined,
-            batches = s.batches + 1,
-            items_erasure = s.items_erasure + c.erasures,
-            items_anonymisation = s.items_anonymisation + c.anonymisations,
-            tokens_requested = s.tokens_requested + c.tokens,
-            subjects_held = s.subjects_held + h.held
-        from (select count(*) filter (where action = 'erase') as erasures, count(*) filter (where action = 'anonymise') as anonymisations,
-                     coalesce(sum(cardinality(tokens)), 0) as tokens from items) c,
-             (select count(*) as held from held_subjects) h
-        where s.id = @sweep
-        """;
-
-    /// <summary>
-    /// The rest of a batch, after <see cref="Sweep"/>: the due items of subjects that are not special under a rule that goes
-    /// by range. One <see cref="ExpiredRemovalsRequested"/> (and sweep item) per rule and up to @per_message such subjects
-    /// in key order names the rule's category and cut-off and the subjects, not the tokens; it is queued only where an item
-    /// of those subjects (or of special subjects among them, which the vault then finds nothing of) is due. The statement
-    /// itself deletes the due items, so its row count is the records it removed and no row travels further; the probe and
-    /// the delete see the same snapshot, so nothing is deleted for subjects without a request. Further parameters: @sweep,
-    /// @now, @per_message, @message_type, @trace_parent.
-    /// </summary>
-    public static readonly string SweepExpired =
-        $$"""
-        with {{Verdicts}},
-        parts as (
-            select (row_number() over (order by subject_id) - 1) / @per_message as part, subject_id from batch where not special
-        ),
-        part_subjects as (
-            select min(subject_id) as first_subject, max(subject_id) as last_subject, array_agg(subject_id order by subject_id) as subject_ids
-            from parts group by part
-        ),
-        due as (
-            select r.category, r.action, r.reason, r.expired_before, p.subject_ids
-            from part_subjects p
+            union all
+            select r.category, r.action, r.reason, p.subject_ids, '{}', '{}', '{}', '{}', '{}', '{}', r.expired_before
+            from range_parts p
             cross join rules r
             cross join lateral (
                 select 1 from inventory_items i
                 where i.subject_id >= p.first_subject and i.subject_id <= p.last_subject and i.state = 'active'
                   and i.category = r.category and i.stored_at < r.expired_before
                 limit 1
-            ) probe
+            ) due
             where r.by_range
         ),
         items as (
-            insert into sweep_items (id, sweep_id, category, action, reason, subject_ids, stored_before, tokens, requested_at, state)
-            select retention_uuid_v7(@now), @sweep, category, action, reason, subject_ids, expired_before, '{}', @now, 'requested'
-            from due
-            returning id, category, action, reason, subject_ids, stored_before
+            insert into sweep_items (id, sweep_id, category, action, reason, subject_ids, tokens, token_subjects, token_categories, purposes,
+                                     stored_at, last_used_at, stored_before, requested_at, state)
+            select retention_uuid_v7(@now), @sweep, category, action, reason, subject_ids, tokens, token_subjects, token_categories, purposes,
+                   stored_at, last_used_at, stored_before, @now, 'requested'
+            from requests
+            returning id, category, action, reason, subject_ids, tokens, token_subjects, stored_before
+        ),
+        with_vault as (
+            update retention_subjects s set erasure_item_id = items.id
+            from items, unnest(items.subject_ids) as w(subject_id)
+            where items.category is null and s.subject_id = w.subject_id and s.subject_id > @after and s.subject_id <= @last
         ),
         messages as (
             insert into outbox_messages (message_id, message_type, payload, trace_parent, created_at, next_attempt_at)
-            select id, @message_type,
-                   jsonb_build_object('requestId', id, 'action', action, 'category', array_position(@category_names::text[], category) - 1,
-                                      'reason', reason, 'storedBefore', stored_before, 'subjectIds', to_jsonb(subject_ids), 'requestedAt', @now),
+            select id, case when stored_before is null then @message_type else @expired_message_type end,
+                   case when stored_before is null
+                        then jsonb_build_object('requestId', id, 'action', action, 'category', array_position(@category_names::text[], category) - 1,
+                                                'reason', reason, 'subjectIds', to_jsonb(subject_ids), 'tokens', to_jsonb(tokens),
+                                                'tokenSubjects', to_jsonb(token_subjects), 'requestedAt', @now)
+                        else jsonb_build_object('requestId', id, 'action', action, 'category', array_position(@category_names::text[], category) - 1,
+                                                'reason', reason, 'storedBefore', stored_before, 'subjectIds', to_jsonb(subject_ids), 'requestedAt', @now)
+                   end,
                    @trace_parent, @now, @now
             from items
         ),
-        counted as (
-            update sweeps s set items_erasure = s.items_erasure + c.erasures, items_anonymisation = s.items_anonymisation + c.anonymisations
-            from (select count(*) filter (where action = 'erase') as erasures, count(*) filter (where action = 'anonymise') as anonymisations from items) c
+        moved as (
+            update sweeps s set
+                cursor_subject = @last,
+                subjects_examined = s.subjects_examined + @examined,
+                batches = s.batches + 1,
+                items_erasure = s.items_erasure + c.erasures,
+                items_anonymisation = s.items_anonymisation + c.anonymisations,
+                tokens_requested = s.tokens_requested + c.tokens,
+                subjects_held = s.subjects_held + h.held
+            from (select count(*) filter (where action = 'erase') as erasures, count(*) filter (where action = 'anonymise') as anonymisations,
+                         coalesce(sum(cardinality(tokens)), 0) as tokens from items) c,
+                 (select count(*) as held from held_subjects) h
             where s.id = @sweep
         )
         delete from inventory_items i using rules r
