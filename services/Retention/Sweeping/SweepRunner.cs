@@ -129,7 +129,6 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
             command.Parameters.Add(new NpgsqlParameter<Guid>("sweep", sweep.Id));
             command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("now", time.GetUtcNow()));
             command.Parameters.Add(new NpgsqlParameter<long>("examined", examined));
-            command.Parameters.Add(new NpgsqlParameter<int>("per_message", options.Value.RemovalsPerMessage));
             command.Parameters.Add(new NpgsqlParameter<string>("message_type", RemovalsType));
             command.Parameters.Add(new NpgsqlParameter<string>("expired_message_type", ExpiredRemovalsType));
             command.Parameters.Add(new NpgsqlParameter("trace_parent", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)System.Diagnostics.Activity.Current?.Id ?? DBNull.Value });
@@ -241,6 +240,7 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
         command.Parameters.Add(new NpgsqlParameter<string>("cancel_action", settings.CancellationAction));
         command.Parameters.Add(new NpgsqlParameter<string[]>("category_names", CategoryNames));
         command.Parameters.Add(new NpgsqlParameter<string[]>("bounds", bounds));
+        command.Parameters.Add(new NpgsqlParameter<int>("per_message", settings.RemovalsPerMessage));
     }
 
     /// <summary>The next batch: its last subject (null: none left), its size, and where its requests to the vault begin.</summary>

@@ -51,7 +51,8 @@ internal static class SweepSql
         batch as materialized (
             select s.*,
                    s.minor_detected_at is not null or s.cancelled_at is not null or s.erasure_item_id is not null or p.action is not null
-                   or s.subject_id in (select h.subject_id from holds h) or exists (select 1 from holds h where h.subject_id is null) as special
+                   or s.subject_id in (select h.subject_id from holds h) or exists (select 1 from holds h where h.subject_id is null) as special,
+                   (row_number() over (order by s.subject_id) - 1) / @per_message as range_part
             from retention_subjects s, ended p
             where s.subject_id > @after and s.subject_id <= @last
         ),
@@ -201,8 +202,7 @@ internal static class SweepSql
         ),
         range_parts as (
             select min(subject_id) as first_subject, max(subject_id) as last_subject, array_agg(subject_id order by subject_id) as subject_ids
-            from (select (row_number() over (order by subject_id) - 1) / @per_message as part, subject_id from batch where not special) p
-            group by part
+            from batch where not special group by range_part
         ),
         requests as (
             select r.category, r.action, r.reason, '{}'::text[] as subject_ids, g.tokens, g.token_subjects, '{}'::text[] as token_categories,
@@ -277,10 +277,12 @@ internal static class SweepSql
                  (select count(*) as held from held_subjects) h
             where s.id = @sweep
         )
-        delete from inventory_items i using rules r
-        where r.by_range and i.subject_id > @after and i.subject_id <= @last and i.state = 'active'
-          and i.category = r.category and i.stored_at < r.expired_before
-          and not exists (select 1 from verdicts v where v.subject_id = i.subject_id)
+        delete from inventory_items i
+        using (select array_agg(category order by category) as categories, array_agg(expired_before order by category) as cut_offs
+               from rules where by_range) r
+        where i.category = any (r.categories) and i.subject_id > @after and i.subject_id <= @last
+          and i.stored_at < r.cut_offs[array_position(r.categories, i.category)] and i.state = 'active'
+          and (not exists (select 1 from verdicts) or i.subject_id not in (select subject_id from verdicts))
         """;
 
     /// <summary>

@@ -3,7 +3,6 @@
 -- which the vault can apply itself; retention then neither returns nor sends nor keeps the tokens it removes.
 alter table sweep_items add column stored_before timestamptz null;
 
--- A sweep reads a batch's inventory by subject, category and clock: with them in the index, rows of categories a
--- statement does not decide on are passed over without reading the table.
-create index inventory_items_subject_category on inventory_items (subject_id, category, stored_at);
-drop index inventory_items_subject;
+-- A sweep reads a batch's inventory by category and subject (and, for a rule that goes by range, clock): rows of
+-- categories a statement does not decide on are never read.
+create index inventory_items_category_subject on inventory_items (category, subject_id, stored_at);
