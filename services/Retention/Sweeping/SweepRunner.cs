@@ -111,7 +111,7 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
 
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         var after = sweep.CursorSubject ?? "";
-        var (last, examined, bounds) = await NextBatchAsync(connection, after, cancellationToken);
+        var (last, examined) = await NextBatchAsync(connection, after, cancellationToken);
         if (last is null)
         {
             await db.Database.ExecuteSqlAsync($"update sweeps set state = {Sweep.Completed}, completed_at = {time.GetUtcNow()} where id = {sweep.Id}", cancellationToken);
@@ -125,7 +125,7 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
         long removedByRange;
         await using (var command = new NpgsqlCommand(SweepSql.Sweep, connection) { CommandTimeout = 300 })
         {
-            AddDecisionParameters(command, after, last, sweep.AsOf, bounds);
+            AddDecisionParameters(command, after, last, sweep.AsOf);
             command.Parameters.Add(new NpgsqlParameter<Guid>("sweep", sweep.Id));
             command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("now", time.GetUtcNow()));
             command.Parameters.Add(new NpgsqlParameter<long>("examined", examined));
@@ -163,9 +163,9 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
         await using var tx = await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
         await db.Database.ExecuteSqlRawAsync(SweepSql.BatchSettings, cancellationToken);
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        while (await NextBatchAsync(connection, after, cancellationToken) is (string last, var count, var bounds))
+        while (await NextBatchAsync(connection, after, cancellationToken) is (string last, var count))
         {
-            await foreach (var request in PreviewAsync(connection, after, last, asOf, bounds, cancellationToken))
+            await foreach (var request in PreviewAsync(connection, after, last, asOf, cancellationToken))
             {
                 if (request.Action == "held")
                 {
@@ -200,7 +200,7 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
         try
         {
             var items = new List<DryRunItem>();
-            await foreach (var item in PreviewAsync((NpgsqlConnection)db.Database.GetDbConnection(), after, last, asOf, [], cancellationToken))
+            await foreach (var item in PreviewAsync((NpgsqlConnection)db.Database.GetDbConnection(), after, last, asOf, cancellationToken))
             {
                 items.Add(item);
             }
@@ -213,11 +213,11 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
         }
     }
 
-    private async IAsyncEnumerable<DryRunItem> PreviewAsync(NpgsqlConnection connection, string after, string last, DateTimeOffset asOf, string[] bounds,
+    private async IAsyncEnumerable<DryRunItem> PreviewAsync(NpgsqlConnection connection, string after, string last, DateTimeOffset asOf,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(SweepSql.Preview, connection) { CommandTimeout = 300 };
-        AddDecisionParameters(command, after, last, asOf, bounds);
+        AddDecisionParameters(command, after, last, asOf);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -230,7 +230,7 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
         }
     }
 
-    private void AddDecisionParameters(NpgsqlCommand command, string after, string last, DateTimeOffset asOf, string[] bounds)
+    private void AddDecisionParameters(NpgsqlCommand command, string after, string last, DateTimeOffset asOf)
     {
         var settings = options.Value;
         command.Parameters.Add(new NpgsqlParameter<string>("after", after));
@@ -239,20 +239,18 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
         command.Parameters.Add(new NpgsqlParameter<int>("months", settings.CancellationMonths));
         command.Parameters.Add(new NpgsqlParameter<string>("cancel_action", settings.CancellationAction));
         command.Parameters.Add(new NpgsqlParameter<string[]>("category_names", CategoryNames));
-        command.Parameters.Add(new NpgsqlParameter<string[]>("bounds", bounds));
         command.Parameters.Add(new NpgsqlParameter<int>("per_message", settings.RemovalsPerMessage));
     }
 
-    /// <summary>The next batch: its last subject (null: none left), its size, and where its requests to the vault begin.</summary>
-    private async Task<(string? Last, long Count, string[] Bounds)> NextBatchAsync(NpgsqlConnection connection, string after, CancellationToken cancellationToken)
+    /// <summary>The next batch: its last subject (null: none left) and its size.</summary>
+    private async Task<(string? Last, long Count)> NextBatchAsync(NpgsqlConnection connection, string after, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(SweepSql.NextBatch, connection);
         command.Parameters.Add(new NpgsqlParameter<string>("after", after));
         command.Parameters.Add(new NpgsqlParameter<int>("limit", options.Value.SubjectsPerBatch));
-        command.Parameters.Add(new NpgsqlParameter<int>("per_message", options.Value.RemovalsPerMessage));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
-        return (reader.IsDBNull(0) ? null : reader.GetString(0), reader.GetInt64(1), reader.GetFieldValue<string[]>(2));
+        return (reader.IsDBNull(0) ? null : reader.GetString(0), reader.GetInt64(1));
     }
 
     /// <summary>The highest version of each (category, purpose) schedule.</summary>

@@ -5,7 +5,7 @@ namespace PrivacySuite.Retention.Sweeping;
 /// batch is decided and removed by the database in one statement instead of travelling to the service row by row.
 /// A legal hold always wins (INF-6.4): a held subject yields no request at all, a held category keeps its tokens back.
 /// Parameters: @after, @last, @as_of, @months (IWK-2.5's cancellation months), @cancel_action, @category_names
-/// (DataCategory's names in the order of their values), @bounds (where the batch's requests to the vault begin).
+/// (DataCategory's names in the order of their values), @per_message (subjects per request to the vault).
 /// </summary>
 internal static class SweepSql
 {
@@ -18,9 +18,10 @@ internal static class SweepSql
     /// cancelled (the account-cancellation clock), or with the vault (a hold on a category everywhere makes every subject
     /// special). <c>verdicts</c>: the special subjects with their holds and the reason, if any, that removes them as a
     /// whole (strongest first). Every other subject is decided by <c>rules</c> alone, which spares the common case all but
-    /// one look-up per record. A subject's part of the batch (one request to the vault each) is
-    /// <c>width_bucket(subject_id collate "C", @bounds)</c>: @bounds holds every @per_message-th subject of the batch in
-    /// that order, so no part has more, and the bytewise order costs a fraction of the collation's.
+    /// one look-up per record. A subject's part of the batch (one request to the vault by tokens each) is
+    /// <c>width_bucket(subject_id collate "C", (select b from bounds))</c>: <c>bounds</c> holds every @per_message-th
+    /// subject of the batch in that order, so no part has more, and the bytewise order costs a fraction of the collation's.
+    /// It is worked out only when a request by tokens needs it. <c>range_part</c> numbers the parts of requests by range.
     /// </summary>
     private const string Verdicts =
         """
@@ -56,8 +57,12 @@ internal static class SweepSql
             from retention_subjects s, ended p
             where s.subject_id > @after and s.subject_id <= @last
         ),
+        bounds as materialized (
+            select coalesce(array_agg(c order by c) filter (where n > 0 and n % @per_message = 0), '{}') as b
+            from (select subject_id collate "C" as c, row_number() over (order by subject_id collate "C") - 1 as n from batch) p
+        ),
         verdicts as materialized (
-            select s.subject_id, width_bucket(s.subject_id collate "C", @bounds::text[]) as part, s.cancelled_at, s.erasure_item_id is not null as with_vault,
+            select s.subject_id, width_bucket(s.subject_id collate "C", (select b from bounds)) as part, s.cancelled_at, s.erasure_item_id is not null as with_vault,
                    exists (select 1 from holds h where h.subject_id = s.subject_id and h.category is null) as subject_held,
                    coalesce((select array_agg(distinct h.category) from holds h
                              where h.category is not null and (h.subject_id is null or h.subject_id = s.subject_id)), '{}') as held_categories,
@@ -123,7 +128,7 @@ internal static class SweepSql
     /// items; by schedule, the rule's number stands for its category, action and reason (fewer and narrower values per record).
     /// </summary>
     private const string RemovedBySchedule =
-        "i.token, i.subject_id, i.purpose, i.stored_at, i.last_used_at, r.rule_no, width_bucket(i.subject_id collate \"C\", @bounds::text[]) as part";
+        "i.token, i.subject_id, i.purpose, i.stored_at, i.last_used_at, r.rule_no, width_bucket(i.subject_id collate \"C\", (select b from bounds)) as part";
 
     private const string RemovedByVerdict =
         """
@@ -292,15 +297,9 @@ internal static class SweepSql
     /// </summary>
     public const string BatchSettings = "set local jit = off; set local work_mem = '64MB'; set local default_toast_compression = 'lz4'";
 
-    /// <summary>
-    /// The last subject of the next batch after @after (none: null), how many subjects it holds, and every @per_message-th
-    /// of them in bytewise order after the first: the bounds of its parts.
-    /// </summary>
+    /// <summary>The last subject of the next batch after @after (none: null), and how many subjects it holds.</summary>
     public const string NextBatch =
         """
-        with b as (select subject_id from retention_subjects where subject_id > @after order by subject_id limit @limit),
-             p as (select subject_id collate "C" as c, row_number() over (order by subject_id collate "C") - 1 as n from b)
-        select (select max(subject_id) from b), (select count(*) from b),
-               coalesce((select array_agg(c order by c) from p where n > 0 and n % @per_message = 0), '{}')
+        select max(subject_id), count(*) from (select subject_id from retention_subjects where subject_id > @after order by subject_id limit @limit) b
         """;
 }
