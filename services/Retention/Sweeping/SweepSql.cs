@@ -15,8 +15,8 @@ internal static class SweepSql
     /// whether it goes <c>by_range</c>: a category's only schedule, counted from collection, which the vault can apply
     /// itself (see <see cref="Sweep"/>).
     /// <c>batch</c>: the subjects of the batch, and whether each is <c>special</c>: held, with a reason to go as a whole,
-    /// cancelled (the account-cancellation clock), or with the vault (a hold on a category everywhere makes every subject
-    /// special). <c>verdicts</c>: the special subjects with their holds and the reason, if any, that removes them as a
+    /// cancelled (the account-cancellation clock), with the vault, or erased as a whole already (so no request by range
+    /// names it again; a hold on a category everywhere makes every subject special). <c>verdicts</c>: the special subjects with their holds and the reason, if any, that removes them as a
     /// whole (strongest first). Every other subject is decided by <c>rules</c> alone, which spares the common case all but
     /// one look-up per record. A subject's part of the batch (one request to the vault by tokens each) is
     /// <c>width_bucket(subject_id collate "C", (select b from bounds))</c>: <c>bounds</c> holds every @per_message-th
@@ -51,7 +51,8 @@ internal static class SweepSql
         ended as materialized (select (select action from termination_plans where ends_at <= @as_of) as action),
         batch as materialized (
             select s.*,
-                   s.minor_detected_at is not null or s.cancelled_at is not null or s.erasure_item_id is not null or p.action is not null
+                   s.minor_detected_at is not null or s.cancelled_at is not null or s.erasure_item_id is not null or s.erased_at is not null
+                   or p.action is not null
                    or s.subject_id in (select h.subject_id from holds h) or exists (select 1 from holds h where h.subject_id is null) as special,
                    (row_number() over (order by s.subject_id) - 1) / @per_message as range_part
             from retention_subjects s, ended p
