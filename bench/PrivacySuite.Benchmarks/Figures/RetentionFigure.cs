@@ -142,35 +142,47 @@ public sealed class RetentionFigure : IFigure
     /// <summary>The baseline: delete the same rows, the same number of subjects per transaction, nothing else.</summary>
     private static async Task<(TimeSpan Elapsed, Cost Cost)> RunDeleteAsync(BenchContext context, string admin, string connectionString, CancellationToken cancellationToken)
     {
-        var batch = new RetentionOptions().SubjectsPerBatch;
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
         long deleted = 0;
-        var (elapsed, cost) = await CostAsync(admin, () => Measure.TimeAsync(async () =>
+        var (elapsed, cost) = await CostAsync(admin, () => Measure.TimeAsync(async () => deleted = await ForEachBatchAsync(connection, async (tx, after, last) =>
         {
-            var cursor = "";
-            while (true)
-            {
-                await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-                await using var last = new NpgsqlCommand(
-                    "select max(subject_id) from (select subject_id from retention_subjects where subject_id > @c order by subject_id limit @n) b", connection, tx);
-                last.Parameters.AddWithValue("c", cursor);
-                last.Parameters.AddWithValue("n", batch);
-                if (await last.ExecuteScalarAsync(cancellationToken) is not string upTo)
-                {
-                    break;
-                }
-
-                await using var delete = new NpgsqlCommand("delete from inventory_items where subject_id > @c and subject_id <= @u", connection, tx);
-                delete.Parameters.AddWithValue("c", cursor);
-                delete.Parameters.AddWithValue("u", upTo);
-                deleted += await delete.ExecuteNonQueryAsync(cancellationToken);
-                await tx.CommitAsync(cancellationToken);
-                cursor = upTo;
-            }
-        }), cancellationToken);
+            await using var delete = new NpgsqlCommand("delete from inventory_items where subject_id > @after and subject_id <= @last", connection, tx);
+            delete.Parameters.AddWithValue("after", after);
+            delete.Parameters.AddWithValue("last", last);
+            return await delete.ExecuteNonQueryAsync(cancellationToken);
+        }, cancellationToken)), cancellationToken);
         context.Progress($"bare batched DELETE: {deleted:N0} rows in {elapsed.TotalSeconds:0.0} s");
         return deleted == Records ? (elapsed, cost) : throw new InvalidOperationException($"The baseline deleted {deleted} rows, not {Records}.");
+    }
+
+    /// <summary>
+    /// Walks the subjects in the sweep's batches (<see cref="RetentionOptions.SubjectsPerBatch"/> whole subjects, one
+    /// transaction each): <paramref name="batch"/> gets the transaction and the batch's bounds (after, last] and returns
+    /// the rows it deleted. Returns their sum.
+    /// </summary>
+    internal static async Task<long> ForEachBatchAsync(NpgsqlConnection connection, Func<NpgsqlTransaction, string, string, Task<long>> batch,
+        CancellationToken cancellationToken)
+    {
+        var size = new RetentionOptions().SubjectsPerBatch;
+        long deleted = 0;
+        var after = "";
+        while (true)
+        {
+            await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+            await using var next = new NpgsqlCommand(
+                "select max(subject_id) from (select subject_id from retention_subjects where subject_id > @after order by subject_id limit @n) b", connection, tx);
+            next.Parameters.AddWithValue("after", after);
+            next.Parameters.AddWithValue("n", size);
+            if (await next.ExecuteScalarAsync(cancellationToken) is not string last)
+            {
+                return deleted;
+            }
+
+            deleted += await batch(tx, after, last);
+            await tx.CommitAsync(cancellationToken);
+            after = last;
+        }
     }
 
     private static async Task<(TimeSpan Elapsed, Cost Cost, TimeSpan WarmUp, long PeakWorkingSet, long PeakManaged, long Requests, long Messages)> RunSweepAsync(

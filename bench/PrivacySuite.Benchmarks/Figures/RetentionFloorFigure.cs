@@ -99,22 +99,10 @@ public sealed class RetentionFloorFigure : IFigure
     /// <summary>Runs <paramref name="sql"/> over the whole inventory in the sweep's batches of whole subjects, one transaction each.</summary>
     private static async Task RunBatchesAsync(string connectionString, string sql, bool readsRows, CancellationToken cancellationToken)
     {
-        var batch = new RetentionOptions().SubjectsPerBatch;
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
-        var after = "";
-        while (true)
+        await RetentionFigure.ForEachBatchAsync(connection, async (tx, after, last) =>
         {
-            await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-            await using var next = new NpgsqlCommand(
-                "select max(subject_id) from (select subject_id from retention_subjects where subject_id > @after order by subject_id limit @n) b", connection, tx);
-            next.Parameters.AddWithValue("after", after);
-            next.Parameters.AddWithValue("n", batch);
-            if (await next.ExecuteScalarAsync(cancellationToken) is not string last)
-            {
-                return;
-            }
-
             // The sweep's own settings for its batch statement (SweepSql.BatchSettings).
             await using (var settings = new NpgsqlCommand("set local jit = off; set local work_mem = '64MB'; set local default_toast_compression = 'lz4'", connection, tx))
             {
@@ -124,17 +112,14 @@ public sealed class RetentionFloorFigure : IFigure
             await using var command = new NpgsqlCommand(sql, connection, tx) { CommandTimeout = 300 };
             command.Parameters.AddWithValue("after", after);
             command.Parameters.AddWithValue("last", last);
-            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (readsRows && await reader.ReadAsync(cancellationToken))
             {
-                while (readsRows && await reader.ReadAsync(cancellationToken))
-                {
-                    _ = reader.GetString(0);
-                    _ = reader.GetString(1);
-                }
+                _ = reader.GetString(0);
+                _ = reader.GetString(1);
             }
 
-            await tx.CommitAsync(cancellationToken);
-            after = last;
-        }
+            return reader.RecordsAffected;
+        }, cancellationToken);
     }
 }
