@@ -1,111 +1,93 @@
-using PrivacySuite.AppHost.Hosting;
-using PrivacySuite.AppHost.Hosting.Model;
+using PrivacySuite.AppHost;
+using PrivacySuite.AppHost.Hosting.Replication;
+using PrivacySuite.AppHost.Regions;
+using PrivacySuite.AppHost.Resources;
+using PrivacySuite.ServiceDefaults.Auth;
 
-// The suite's topology, in the shape of an Aspire AppHost: two regions, each with its own broker, database cluster
-// and replica of every service. Ports are fixed so that bookmarks and scripts keep working (--port overrides one).
-try
+// The suite's topology: two regions, each with its own broker, database cluster, SMTP server and replica of every
+// service. Ports are fixed so that bookmarks and scripts keep working (PrivacySuite:RandomPorts=true picks free ones).
+var builder = DistributedApplication.CreateBuilder(args);
+var state = new SuiteState(builder.Configuration);
+
+// Secrets are generated on first run into the state folder and reach the model as secret parameters.
+var postgresPassword = builder.AddParameter("postgres-password", state.Secret("postgres-password"), secret: true);
+var rabbitmqPassword = builder.AddParameter("rabbitmq-password", state.Secret("rabbitmq-password"), secret: true);
+var credentials = DevCredentials.LoadOrCreate(state.StateDir);
+var signingKey = builder.AddParameter("auth-signing-key", credentials.SigningKey, secret: true);
+
+var roles = new RegionRoles(state.StateDir, initialPrimary: "beijing");
+var beijing = AddRegion("beijing", offset: 0);
+var guangzhou = AddRegion("guangzhou", offset: 1);
+
+// A standby's services pass writes to their peer in the primary region (services__peer__http__0).
+foreach (var (service, project) in beijing.Services)
 {
-    var builder = DistributedApplication.CreateBuilder(args);
-    if (builder.Options.ShowHelp)
-    {
-        Console.WriteLine(AppHostOptions.Usage);
-        return 0;
-    }
-
-    var beijing = AddRegion(builder, builder.AddRegion("beijing", isPrimary: true), portOffset: 0);
-    var guangzhou = AddRegion(builder, builder.AddRegion("guangzhou"), portOffset: 1);
-
-    // Guangzhou streams Beijing's cluster and follows its events; a failover swaps the roles.
-    builder.AddReplication(beijing.Postgres, beijing.RabbitMq, guangzhou.Postgres, guangzhou.RabbitMq);
-
-    // A standby's services pass writes to their peer in the primary region (services__peer__http__0).
-    foreach (var (service, project) in beijing.Services)
-    {
-        project.WithReference(guangzhou.Services[service], "peer");
-        guangzhou.Services[service].WithReference(project, "peer");
-    }
-
-    await builder.Build().RunAsync();
-    return 0;
-}
-catch (HostingException e)
-{
-    Console.Error.WriteLine(e.Message);
-    return 1;
+    project.WithReference(guangzhou.Services[service], "peer");
+    guangzhou.Services[service].WithReference(project, "peer");
 }
 
-// One region: its broker, its cluster, and its replica of every service, which uses its own region's database and broker.
-static RegionResources AddRegion(DistributedApplicationBuilder builder, Region region, int portOffset)
+builder.AddRegionCoordination([beijing.Resources, guangzhou.Resources], roles);
+builder.Build().Run();
+
+// One region: its broker, its cluster, its SMTP server, and its replica of every service, which uses its own region's
+// database and broker.
+(RegionResources Resources, Dictionary<string, IResourceBuilder<ProjectResource>> Services) AddRegion(string region, int offset)
 {
-    var rabbitmq = builder.AddRabbitMQ($"rabbitmq-{region.Name}", region,
-        port: 5680 + portOffset, managementPort: 15680 + portOffset, distributionPort: 25680 + portOffset, epmdPort: 4380 + portOffset);
+    var rabbitmq = builder.AddRabbitMqNode($"rabbitmq-{region}", region,
+        (state.Port(5680 + offset), state.Port(15680 + offset), state.Port(25680 + offset), state.Port(4380 + offset)), state, rabbitmqPassword);
+    var postgres = builder.AddPostgresCluster($"postgres-{region}", region, state.Port(5440 + offset), state, postgresPassword);
+    var mail = builder.AddMailDev($"maildev-{region}", state.Port(1025 + offset), state.Port(1080 + offset), state);
+    var servicePort = 7100 + (100 * offset);
 
-    // Both regions' clusters share one password, since a standby is a byte copy of its primary: the one Beijing's cluster
-    // was created with, so that a state folder from before replication keeps its data (Guangzhou is re-cloned from it).
-    var postgres = builder.AddPostgres($"postgres-{region.Name}", region, port: 5440 + portOffset, passwordName: "postgres-beijing");
+    IResourceBuilder<ProjectResource> Service<TProject>(string name, int port, string database)
+        where TProject : IProjectMetadata, new() =>
+        builder.AddProject<TProject>($"{name}-{region}")
+            .WithHttpEndpoint(port: state.Port(port), name: "http", isProxied: false)
+            .WithHttpHealthCheck("/health")
+            .WithReference(postgres.AddDatabase(database), connectionName: database)
+            .WithReference(rabbitmq, connectionName: "rabbitmq")
+            .WithEnvironment("PrivacySuite__Region", region)
+            .WithEnvironment("PrivacySuite__Auth__SigningKey", signingKey)
+            .WithEnvironment(context =>
+            {
+                foreach (var (key, value) in credentials.ToEnvironment().Where(e => e.Key != "PrivacySuite__Auth__SigningKey"))
+                {
+                    context.EnvironmentVariables[key] = value;
+                }
+            })
+            .WaitFor(postgres)
+            .WaitFor(rabbitmq);
 
-    // Each region's own SMTP server (MailDev: mail can be read back), so losing one region does not silence the other.
-    var mail = builder.AddMailDev($"maildev-{region.Name}", region, smtpPort: 1025 + portOffset, webPort: 1080 + portOffset);
-
-    var servicePort = 7100 + (100 * portOffset);
-
-    var consent = builder.AddProject($"consent-{region.Name}", region, "services/Consent", httpPort: servicePort + 1)
-        .WithReference(postgres.AddDatabase("consentdb"))
-        .WithReference(rabbitmq, "rabbitmq")
-        .WaitFor(postgres)
-        .WaitFor(rabbitmq)
-        .WithHttpHealthCheck("/health");
+    var consent = Service<Projects.PrivacySuite_Consent>("consent", servicePort + 1, "consentdb");
 
     // One key folder for both regions, standing for the key service they share: a value written in Beijing must be
     // readable in Guangzhou after a failover, and a key destroyed by erasure is gone in both.
-    var vault = builder.AddProject($"vault-{region.Name}", region, "services/Vault", httpPort: servicePort + 2)
-        .WithReference(postgres.AddDatabase("vaultdb"))
-        .WithReference(rabbitmq, "rabbitmq")
+    var vault = Service<Projects.PrivacySuite_Vault>("vault", servicePort + 2, "vaultdb")
         .WithReference(consent, "consent")
-        .WithEnvironment("PrivacySuite__Vault__KeyDirectory", Path.Combine(builder.StateDir, "vault-keys"))
-        .WaitFor(postgres)
-        .WaitFor(rabbitmq)
-        .WithHttpHealthCheck("/health");
+        .WithEnvironment("PrivacySuite__Vault__KeyDirectory", Path.Combine(state.StateDir, "vault-keys"));
 
-    var retention = builder.AddProject($"retention-{region.Name}", region, "services/Retention", httpPort: servicePort + 3)
-        .WithReference(postgres.AddDatabase("retentiondb"))
-        .WithReference(rabbitmq, "rabbitmq")
+    var retention = Service<Projects.PrivacySuite_Retention>("retention", servicePort + 3, "retentiondb")
+        .WithReference(vault, "vault");
+
+    var notifications = Service<Projects.PrivacySuite_Notifications>("notifications", servicePort + 5, "notificationsdb")
         .WithReference(vault, "vault")
-        .WaitFor(postgres)
-        .WaitFor(rabbitmq)
-        .WithHttpHealthCheck("/health");
+        .WithReference(mail, connectionName: "smtp")
+        .WaitFor(mail);
 
-    var notifications = builder.AddProject($"notifications-{region.Name}", region, "services/Notifications", httpPort: servicePort + 5)
-        .WithReference(postgres.AddDatabase("notificationsdb"))
-        .WithReference(rabbitmq, "rabbitmq")
-        .WithReference(vault, "vault")
-        .WithReference(mail)
-        .WaitFor(postgres)
-        .WaitFor(rabbitmq)
-        .WaitFor(mail)
-        .WithHttpHealthCheck("/health");
-
-    var incidents = builder.AddProject($"incidents-{region.Name}", region, "services/Incidents", httpPort: servicePort + 4)
-        .WithReference(postgres.AddDatabase("incidentsdb"))
-        .WithReference(rabbitmq, "rabbitmq")
+    var incidents = Service<Projects.PrivacySuite_Incidents>("incidents", servicePort + 4, "incidentsdb")
         .WithReference(notifications, "notifications")
         .WithReference(retention, "retention")
-        .WithReference(vault, "vault")
-        .WaitFor(postgres)
-        .WaitFor(rabbitmq)
-        .WithHttpHealthCheck("/health");
+        .WithReference(vault, "vault");
 
-    return new RegionResources(postgres, rabbitmq, new Dictionary<string, ResourceBuilder<ProjectResource>>
+    var services = new Dictionary<string, IResourceBuilder<ProjectResource>>
     {
         ["consent"] = consent,
         ["vault"] = vault,
         ["retention"] = retention,
         ["notifications"] = notifications,
         ["incidents"] = incidents,
-    });
+    };
+    var resources = new RegionResources(region, "CN", postgres.Resource, rabbitmq.Resource);
+    resources.Members.AddRange([rabbitmq.Resource, postgres.Resource, mail.Resource, .. services.Values.Select(s => s.Resource)]);
+    return (resources, services);
 }
-
-internal sealed record RegionResources(
-    ResourceBuilder<PostgresResource> Postgres,
-    ResourceBuilder<RabbitMqResource> RabbitMq,
-    IReadOnlyDictionary<string, ResourceBuilder<ProjectResource>> Services);

@@ -19,7 +19,12 @@ install_npm_tools() {
   echo "$want" > "$stamp"
 }
 
-# chromium: the dashboard's browser tests (Playwright drives /usr/bin/chromium, headless).
+# The Aspire CLI (dotnet aspire: `privacy region ...` and the runbooks use it), pinned in .config/dotnet-tools.json.
+install_dotnet_tools() {
+  dotnet tool restore >/dev/null || { echo "dotnet tool restore failed: the Aspire CLI (aspire.cli) could not be installed" >&2; exit 1; }
+}
+
+# chromium: browser tests (Playwright drives /usr/bin/chromium, headless).
 # Extra packages come from the caller: eng/bench.sh adds postfix, for the notifications benchmark's smtp-sink.
 packages=(rabbitmq-server postgresql wrk nodejs chromium "$@")
 missing=()
@@ -28,6 +33,7 @@ for p in "${packages[@]}"; do
 done
 if [ ${#missing[@]} -eq 0 ]; then
   install_npm_tools
+  install_dotnet_tools
   exit 0
 fi
 
@@ -47,6 +53,7 @@ echo 'postfix postfix/main_mailer_type select No configuration' | debconf-set-se
 for attempt in 1 2 3; do
   if apt-get -c "$conf" update -qq && DEBIAN_FRONTEND=noninteractive apt-get -c "$conf" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; then
     install_npm_tools
+    install_dotnet_tools
     exit 0
   fi
   echo "apt-get failed (attempt $attempt); another apt may hold the lock, or an earlier run broke: repairing and retrying" >&2

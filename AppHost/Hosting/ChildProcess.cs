@@ -13,6 +13,7 @@ public sealed partial class ChildProcess : IAsyncDisposable
     public const int SigKill = 9;
     public const int SigTerm = 15;
     public const int SigInt = 2;
+    public const int SigStop = 19;
 
     private readonly Process _process;
     private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -96,8 +97,8 @@ public sealed partial class ChildProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>SIGKILL to the process group led by <paramref name="processId"/>, as a power loss would end it.</summary>
-    public static void KillGroup(int processId) => _ = kill(-processId, SigKill);
+    /// <summary>Sends <paramref name="signal"/> to one process.</summary>
+    public static void SignalProcess(int processId, int signal) => _ = kill(processId, signal);
 
     /// <summary>Sends <paramref name="signal"/> and waits up to <paramref name="grace"/>; then kills the group.</summary>
     public async Task StopAsync(int signal, TimeSpan grace)

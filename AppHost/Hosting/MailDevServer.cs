@@ -24,20 +24,25 @@ public sealed class MailDevServer(MailDevServerOptions options, Action<string> o
 
     public ChildProcess? Process => _process;
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>node running maildev on the configured ports, its mail kept under the state folder.</summary>
+    public (string Program, IReadOnlyList<string> Arguments) ServerCommand()
     {
         var maildev = Path.Combine(FindToolsDirectory(), "node_modules", "maildev", "bin", "maildev");
         var node = FindOnPath("node") ?? throw new HostingException(
             "node is missing: install it with 'apt-get install -y nodejs npm', then run ./eng/install-deps.sh.");
         var mailDirectory = Path.Combine(options.StateDir, options.Name, "mail");
         Directory.CreateDirectory(mailDirectory);
+        return (node,
+            [maildev, "--smtp", options.SmtpPort.ToString(), "--web", options.WebPort.ToString(), "--ip", "127.0.0.1",
+             "--web-ip", "127.0.0.1", "--mail-directory", mailDirectory, "--silent"]);
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var (program, arguments) = ServerCommand();
         Ports.EnsureFree(options.SmtpPort, options.Name, $"the {options.Name} SMTP port option");
         Ports.EnsureFree(options.WebPort, options.Name, $"the {options.Name} web port option");
-
-        _process = ChildProcess.Start(node,
-            [maildev, "--smtp", options.SmtpPort.ToString(), "--web", options.WebPort.ToString(), "--ip", "127.0.0.1",
-             "--web-ip", "127.0.0.1", "--mail-directory", mailDirectory, "--silent"],
-            new Dictionary<string, string?>(), output);
+        _process = ChildProcess.Start(program, arguments, new Dictionary<string, string?>(), output);
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);

@@ -34,20 +34,45 @@ public sealed class PostgresServer(PostgresServerOptions options, Action<string>
     public string ConnectionString(string database = "postgres") =>
         $"Host=127.0.0.1;Port={options.Port};Username={SuperUser};Password={options.Password};Database={database}";
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Everything before the server process itself: initdb on first use, the settings file, and ownership. The AppHost
+    /// calls this before each start of its executable resource; <see cref="StartAsync"/> (tests) does the same.
+    /// </summary>
+    public async Task PrepareAsync(CancellationToken cancellationToken)
     {
-        var postgres = Binaries.Postgres("postgres");
+        Binaries.Postgres("postgres");
         if (!File.Exists(Path.Combine(DataDirectory, "PG_VERSION")))
         {
             await InitDbAsync(cancellationToken);
         }
 
+        await WriteSettingsAsync(cancellationToken);
+    }
+
+    /// <summary>Writes privacysuite.conf (included by postgresql.conf) and gives the folder to the postgres user.</summary>
+    public async Task WriteSettingsAsync(CancellationToken cancellationToken)
+    {
         await File.WriteAllLinesAsync(Path.Combine(DataDirectory, "privacysuite.conf"), Settings(), cancellationToken);
         await OwnAsync(cancellationToken);
+    }
 
+    /// <summary>The server in the foreground, as the postgres user when we are root.</summary>
+    public (string Program, IReadOnlyList<string> Arguments) ServerCommand
+    {
+        get
+        {
+            var postgres = Binaries.Postgres("postgres");
+            return (AsPostgresUser(postgres), AsPostgresUserArgs(postgres, ["-D", DataDirectory]).ToList());
+        }
+    }
+
+    /// <summary>Starts the cluster as a child process of this one (tests and benchmarks; the AppHost runs it through DCP).</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await PrepareAsync(cancellationToken);
         Ports.EnsureFree(options.Port, options.Name, $"the {options.Name} port option");
-        _process = ChildProcess.Start(AsPostgresUser(postgres), AsPostgresUserArgs(postgres, ["-D", DataDirectory]),
-            new Dictionary<string, string?>(), output);
+        var (program, arguments) = ServerCommand;
+        _process = ChildProcess.Start(program, arguments, new Dictionary<string, string?>(), output);
         await WaitUntilReadyAsync(TimeSpan.FromSeconds(60), cancellationToken);
     }
 
@@ -57,13 +82,12 @@ public sealed class PostgresServer(PostgresServerOptions options, Action<string>
     /// <summary>Crash-stops the cluster (SIGKILL to the postmaster and every backend), as a power loss would.</summary>
     public Task KillAsync() => _process?.StopAsync(ChildProcess.SigKill, TimeSpan.FromSeconds(5)) ?? Task.CompletedTask;
 
-    public async Task<bool> IsHealthyAsync(CancellationToken cancellationToken)
-    {
-        if (_process is null || _process.HasExited)
-        {
-            return false;
-        }
+    public async Task<bool> IsHealthyAsync(CancellationToken cancellationToken) =>
+        _process is { HasExited: false } && await AcceptsQueriesAsync(cancellationToken);
 
+    /// <summary>Whether the cluster answers a query, whoever started it (the AppHost's health check asks this).</summary>
+    public async Task<bool> AcceptsQueriesAsync(CancellationToken cancellationToken)
+    {
         try
         {
             await using var connection = new NpgsqlConnection(ConnectionString() + ";Pooling=false;Timeout=3");

@@ -6,6 +6,12 @@ namespace PrivacySuite.AppHost.Hosting;
 
 public sealed record RabbitMqServerOptions(string Name, string StateDir, int AmqpPort, int ManagementPort, int DistPort, int EpmdPort, string User, string Password)
 {
+    /// <summary>
+    /// True when epmd runs as a process of its own (the AppHost's resource); otherwise the node starts it as a daemon
+    /// that outlives the node, and <see cref="RabbitMqServer.StopAsync"/> stops it.
+    /// </summary>
+    public bool ExternalEpmd { get; init; }
+
     public IReadOnlyList<string> Plugins { get; init; } =
         ["rabbitmq_management", "rabbitmq_federation", "rabbitmq_federation_management", "rabbitmq_shovel", "rabbitmq_shovel_management"];
 }
@@ -42,8 +48,8 @@ public sealed class RabbitMqServer(RabbitMqServerOptions options, Action<string>
             Ports.EnsureFree(port, $"{options.Name} ({what})", $"the {options.Name} port options");
         }
 
-        await WriteConfigurationAsync(cancellationToken);
-        _process = ChildProcess.Start(server, [], Environment(), output);
+        await PrepareAsync(cancellationToken);
+        _process = ChildProcess.Start(server, [], ServerEnvironment(), output);
         await WaitUntilReadyAsync(TimeSpan.FromSeconds(90), cancellationToken);
     }
 
@@ -69,9 +75,13 @@ public sealed class RabbitMqServer(RabbitMqServerOptions options, Action<string>
         await StopEpmdAsync();
     }
 
-    public async Task<bool> IsHealthyAsync(CancellationToken cancellationToken)
+    public async Task<bool> IsHealthyAsync(CancellationToken cancellationToken) =>
+        _process is { HasExited: false } && await AcceptsClientsAsync(cancellationToken);
+
+    /// <summary>Whether AMQP accepts connections and the management API reports healthy virtual hosts, whoever started the node.</summary>
+    public async Task<bool> AcceptsClientsAsync(CancellationToken cancellationToken)
     {
-        if (_process is null || _process.HasExited || !await Ports.AcceptsConnectionsAsync(options.AmqpPort, cancellationToken))
+        if (!await Ports.AcceptsConnectionsAsync(options.AmqpPort, cancellationToken))
         {
             return false;
         }
@@ -124,7 +134,8 @@ public sealed class RabbitMqServer(RabbitMqServerOptions options, Action<string>
         return request;
     }
 
-    private Dictionary<string, string?> Environment() => new()
+    /// <summary>The node is configured entirely through its environment (INFRA.md).</summary>
+    public Dictionary<string, string?> ServerEnvironment() => new()
     {
         ["HOME"] = Path.Combine(Directory, "home"),
         ["RABBITMQ_NODENAME"] = NodeName,
@@ -139,10 +150,11 @@ public sealed class RabbitMqServer(RabbitMqServerOptions options, Action<string>
         // An empty env file, so /etc/rabbitmq/rabbitmq-env.conf cannot override any of the above.
         ["RABBITMQ_CONF_ENV_FILE"] = Path.Combine(Directory, "rabbitmq-env.conf"),
         ["RABBITMQ_LOGS"] = "-",
-        ["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = "-kernel inet_dist_use_interface {127,0,0,1}",
+        ["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = "-kernel inet_dist_use_interface {127,0,0,1}" + (options.ExternalEpmd ? " -start_epmd false" : ""),
     };
 
-    private async Task WriteConfigurationAsync(CancellationToken cancellationToken)
+    /// <summary>The Erlang cookie, the plugins and rabbitmq.conf, written before every start.</summary>
+    public async Task PrepareAsync(CancellationToken cancellationToken)
     {
         var home = Path.Combine(Directory, "home");
         System.IO.Directory.CreateDirectory(home);

@@ -36,13 +36,6 @@ public static class RabbitMqFederation
         }, cancellationToken);
     }
 
-    public static async Task UnlinkAsync(RabbitMqServer upstream, RabbitMqServer downstream, string virtualHost = "/", CancellationToken cancellationToken = default)
-    {
-        var vhost = Uri.EscapeDataString(virtualHost);
-        await DeleteIfPresentAsync(downstream, $"api/policies/{vhost}/federate-from-{upstream.Options.Name}", cancellationToken);
-        await DeleteIfPresentAsync(downstream, $"api/parameters/federation-upstream/{vhost}/{upstream.Options.Name}", cancellationToken);
-    }
-
     /// <summary>Running federation links on <paramref name="downstream"/> (status "running" when connected).</summary>
     public static async Task<IReadOnlyList<(string Exchange, string Status)>> LinksAsync(RabbitMqServer downstream, CancellationToken cancellationToken = default)
     {
@@ -51,17 +44,5 @@ public static class RabbitMqFederation
         return document.RootElement.EnumerateArray()
             .Select(l => (l.TryGetProperty("exchange", out var e) ? e.GetString() ?? "" : "", l.GetProperty("status").GetString() ?? ""))
             .ToList();
-    }
-
-    private static async Task DeleteIfPresentAsync(RabbitMqServer server, string path, CancellationToken cancellationToken)
-    {
-        try
-        {
-            using var _ = await server.SendAsync(HttpMethod.Delete, path, null, cancellationToken);
-        }
-        catch (HostingException e) when (e.Message.Contains(" 404 ", StringComparison.Ordinal))
-        {
-            // Already gone.
-        }
     }
 }

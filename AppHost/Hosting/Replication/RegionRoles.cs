@@ -1,5 +1,4 @@
 using System.Text.Json;
-using PrivacySuite.AppHost.Hosting.Model;
 
 namespace PrivacySuite.AppHost.Hosting.Replication;
 
@@ -27,22 +26,27 @@ public sealed class RegionRoles
     /// <summary>Counts role changes; a fenced cluster from an older epoch must be rebuilt before it may serve.</summary>
     public int Epoch { get { lock (_gate) { return _state.Epoch; } } }
 
-    public DateTimeOffset ChangedAt { get { lock (_gate) { return _state.ChangedAt; } } }
+    public bool IsPrimary(string region) => string.Equals(Primary, region, StringComparison.OrdinalIgnoreCase);
 
-    public bool IsPrimary(Region region) => string.Equals(Primary, region.Name, StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>Makes <paramref name="region"/> the primary, on disk first (atomically), then in memory.</summary>
-    public void SetPrimary(string region)
+    /// <summary>
+    /// Makes <paramref name="region"/> the primary, on disk first (atomically), then in memory. A loss the operator
+    /// accepted to get there is kept with the roles, and every change is appended to <see cref="HistoryFileName"/>.
+    /// </summary>
+    public void SetPrimary(string region, string? acceptedLoss = null)
     {
         lock (_gate)
         {
-            var next = new State(region, _state.Epoch + 1, DateTimeOffset.UtcNow);
+            var next = new State(region, _state.Epoch + 1, DateTimeOffset.UtcNow, acceptedLoss);
             var temporary = _path + ".tmp";
             File.WriteAllText(temporary, JsonSerializer.Serialize(next));
             File.Move(temporary, _path, overwrite: true);
+            File.AppendAllText(Path.Combine(Path.GetDirectoryName(_path)!, HistoryFileName), JsonSerializer.Serialize(next) + "\n");
             _state = next;
         }
     }
 
-    private sealed record State(string Primary, int Epoch, DateTimeOffset ChangedAt);
+    /// <summary>Every role change, one JSON line each: the primary, the epoch, when, and any loss the operator accepted.</summary>
+    public const string HistoryFileName = "regions-history.jsonl";
+
+    private sealed record State(string Primary, int Epoch, DateTimeOffset ChangedAt, string? AcceptedLoss = null);
 }

@@ -1,0 +1,105 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using PrivacySuite.AppHost.Hosting;
+
+namespace PrivacySuite.AppHost.Resources;
+
+/// <summary>
+/// A RabbitMQ 3.10 node of one region, run by DCP as an executable and configured entirely through its environment by
+/// <see cref="RabbitMqServer"/> (the same code the tests use). Its epmd is a resource of its own, so nothing outlives a stop.
+/// </summary>
+public sealed class RabbitMqNodeResource(string name, string region, RabbitMqServer server, ParameterResource password)
+    : ExecutableResource(name, Binaries.RabbitMq("rabbitmq-server"), server.Directory), IResourceWithConnectionString
+{
+    public string Region => region;
+
+    public RabbitMqServer Server => server;
+
+    public ReferenceExpression ConnectionStringExpression =>
+        ReferenceExpression.Create($"amqp://{server.Options.User}:{password}@127.0.0.1:{server.Options.AmqpPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+}
+
+public static class RabbitMqNodeBuilderExtensions
+{
+    public static IResourceBuilder<RabbitMqNodeResource> AddRabbitMqNode(
+        this IDistributedApplicationBuilder builder, string name, string region, (int Amqp, int Management, int Distribution, int Epmd) ports,
+        SuiteState state, IResourceBuilder<ParameterResource> password)
+    {
+        var server = new RabbitMqServer(
+            new RabbitMqServerOptions(name, state.StateDir, ports.Amqp, ports.Management, ports.Distribution, ports.Epmd, "suite",
+                state.Secret(password.Resource.Name)) { ExternalEpmd = true },
+            _ => { });
+        Directory.CreateDirectory(server.Directory);
+
+        // epmd in the foreground on the node's private port, loopback only: the default `epmd -daemon` outlives the node.
+        var epmdCheck = $"{name}-epmd-answers";
+        builder.Services.AddHealthChecks().AddAsyncCheck(epmdCheck, async ct =>
+            await EpmdAnswersAsync(ports.Epmd, ct) ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("epmd does not answer"));
+        var epmd = builder.AddExecutable($"{name}-epmd", "epmd", server.Directory, "-port", ports.Epmd.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .WithEnvironment("ERL_EPMD_ADDRESS", "127.0.0.1")
+            .WithEndpoint(port: ports.Epmd, targetPort: ports.Epmd, scheme: "tcp", name: "tcp", isProxied: false)
+            .WithHealthCheck(epmdCheck);
+
+        var nodeCheck = $"{name}-accepts-clients";
+        builder.Services.AddHealthChecks().AddAsyncCheck(nodeCheck, async ct =>
+            await server.AcceptsClientsAsync(ct) ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy($"{name} does not accept AMQP clients yet"));
+
+        var node = builder.AddResource(new RabbitMqNodeResource(name, region, server, password.Resource))
+            .WithEnvironment(context =>
+            {
+                foreach (var (key, value) in server.ServerEnvironment())
+                {
+                    context.EnvironmentVariables[key] = value ?? "";
+                }
+            })
+            .WithEndpoint(port: ports.Amqp, targetPort: ports.Amqp, scheme: "tcp", name: "amqp", isProxied: false)
+            .WithHttpEndpoint(port: ports.Management, targetPort: ports.Management, name: "management", isProxied: false)
+            .WithHealthCheck(nodeCheck)
+            .WaitFor(epmd);
+        builder.Eventing.Subscribe<BeforeResourceStartedEvent>(node.Resource, (_, ct) => server.PrepareAsync(ct));
+        epmd.WithParentRelationship(node);
+        return node;
+    }
+
+    /// <summary>A NAMES request (a bare connect makes epmd log "got partial packet"): epmd answers with its port number first.</summary>
+    private static async Task<bool> EpmdAnswersAsync(int port, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var client = new System.Net.Sockets.TcpClient();
+            await client.ConnectAsync(System.Net.IPAddress.Loopback, port, cancellationToken);
+            var stream = client.GetStream();
+            await stream.WriteAsync(new byte[] { 0, 1, (byte)'n' }, cancellationToken);
+            var answer = new byte[4];
+            await stream.ReadExactlyAsync(answer, cancellationToken);
+            return System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(answer) == port;
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException)
+        {
+            return false;
+        }
+    }
+}
+
+/// <summary>MailDev: a local SMTP server whose mail can be read back (npm maildev, installed by eng/install-deps.sh).</summary>
+public sealed class MailDevResource(string name, MailDevServer server)
+    : ExecutableResource(name, "node", server.Options.StateDir), IResourceWithConnectionString
+{
+    public ReferenceExpression ConnectionStringExpression =>
+        ReferenceExpression.Create($"smtp://127.0.0.1:{server.Options.SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+}
+
+public static class MailDevBuilderExtensions
+{
+    public static IResourceBuilder<MailDevResource> AddMailDev(this IDistributedApplicationBuilder builder, string name, int smtpPort, int webPort, SuiteState state)
+    {
+        var server = new MailDevServer(new MailDevServerOptions(name, state.StateDir, smtpPort, webPort), _ => { });
+        var (program, arguments) = server.ServerCommand();
+        var resource = new MailDevResource(name, server);
+        return builder.AddResource(resource)
+            .WithCommand(program)
+            .WithArgs([.. arguments])
+            .WithEndpoint(port: smtpPort, targetPort: smtpPort, scheme: "smtp", name: "smtp", isProxied: false)
+            .WithHttpEndpoint(port: webPort, targetPort: webPort, name: "web", isProxied: false)
+            .WithHttpHealthCheck("/healthz", endpointName: "web");
+    }
+}
