@@ -26,6 +26,8 @@ public static class ServiceDefaultsExtensions
     {
         // Every clock read goes through TimeProvider, so tests can move time (retention months, regulator hours).
         builder.Services.TryAddSingleton(TimeProvider.System);
+        // Aspire's orchestrator gives a stopping resource about 15 s before it reports the stop as failed.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
 

@@ -55,7 +55,9 @@ public static class MessagingExtensions
         {
             o.WaitUntilStarted = true;
             o.StartTimeout = TimeSpan.FromSeconds(60);
-            o.StopTimeout = TimeSpan.FromSeconds(15);
+            // In-flight messages that are not done by then are redelivered (the inbox drops repeats): a stop stays well
+            // inside the 15 s in which Aspire's orchestrator expects a resource to end.
+            o.StopTimeout = TimeSpan.FromSeconds(5);
         });
 
         builder.Services.AddSingleton<OutboxRelay<TDb>>();

@@ -43,7 +43,7 @@ public static class PrivacyCli
     public static RootCommand Build(IAnsiConsole console, Func<ApiConnection, HttpClient> clients)
     {
         var incident = new Command("incident", "Declare, grade, contain, report, notify and resolve security incidents");
-        var root = new RootCommand("privacy: the PrivacySuite on-call tool") { Api, Token, Credentials, incident, RegionCommands.Build(console, clients) };
+        var root = new RootCommand("privacy: the PrivacySuite on-call tool") { Api, Token, Credentials, incident, RegionCommands.Build(console) };
 
         // declare
         var title = new Option<string>("--title") { Required = true, Description = "Short title, no personal data" };

@@ -1,86 +1,74 @@
 using System.CommandLine;
-using System.Globalization;
+using System.Diagnostics;
 using System.Text.Json;
 using Spectre.Console;
 
 namespace PrivacySuite.Cli;
 
 /// <summary>
-/// <c>privacy region status | failover --to REGION | rejoin REGION</c>: the operator's failover, through the AppHost's
-/// own API (the same one behind the dashboard's button). The AppHost writes its address and token to dashboard.json in
-/// its state folder on every start.
+/// <c>privacy region status | failover --to REGION | rejoin REGION</c>: the region operations are resource commands of
+/// the Aspire AppHost (the same ones behind the dashboard's menu). This runs them through the Aspire CLI
+/// (<c>dotnet aspire</c>, a local tool of the repository), which finds the running AppHost.
 /// </summary>
 public static class RegionCommands
 {
-    public const string AppHostVariable = "PRIVACY_APPHOST_URL";
-    public const string AppHostTokenVariable = "PRIVACY_APPHOST_TOKEN";
-    public const string DefaultStateDir = ".suite";
+    public const string AppHostVariable = "PRIVACY_APPHOST";
 
-    private static readonly Option<string?> AppHost = new("--apphost") { Description = $"AppHost dashboard address (or {AppHostVariable}, or STATE/dashboard.json)", Recursive = true };
-    private static readonly Option<string?> AppHostToken = new("--apphost-token") { Description = $"Dashboard token (or {AppHostTokenVariable}, or STATE/dashboard.json)", Recursive = true };
-    private static readonly Option<string?> StateDir = new("--state-dir") { Description = $"The AppHost's state folder (default {DefaultStateDir})", Recursive = true };
-
-    public static Command Build(IAnsiConsole console, Func<ApiConnection, HttpClient> clients)
+    private static readonly Option<string?> AppHost = new("--apphost")
     {
-        var region = new Command("region", "Regions: roles, replication, failover and rejoin") { AppHost, AppHostToken, StateDir };
+        Description = $"The AppHost project or its folder (or {AppHostVariable}); found from the current folder up by default",
+        Recursive = true,
+    };
 
-        var status = new Command("status", "Region roles, replication mode and lag, the last failover");
-        status.SetAction((parse, ct) => Run(parse, console, clients, async http =>
-            Show(console, await GetAsync(http, "/api/regions", ct))));
+    public static Command Build(IAnsiConsole console)
+    {
+        var region = new Command("region", "Regions: roles, replication, failover and rejoin (resource commands of the AppHost)") { AppHost };
+
+        var status = new Command("status", "Region roles, replication mode and lag");
+        status.SetAction((parse, ct) => RunAsync(console, parse, async apphost =>
+        {
+            var (code, output) = await AspireAsync(apphost, ["describe", "--format", "Json"], ct);
+            if (code != 0)
+            {
+                throw new CliException($"The Aspire CLI could not describe the AppHost: {output.Trim()}");
+            }
+
+            Show(console, output);
+        }));
         region.Subcommands.Add(status);
 
         var to = new Option<string>("--to") { Required = true, Description = "The region to promote, e.g. guangzhou" };
-        var failover = new Command("failover", "Promote the standby region; the old primary is fenced and rejoins as the standby") { to };
-        failover.SetAction((parse, ct) => Run(parse, console, clients, async http =>
+        var acceptLoss = new Option<bool>("--accept-loss")
         {
-            var report = await SendAsync(http, HttpMethod.Post, "/api/regions/failover", new { to = parse.GetValue(to) }, ct);
-            console.MarkupLine($"[green]Failover {Markup.Escape(report.GetProperty("from").GetString()!)} -> {Markup.Escape(report.GetProperty("to").GetString()!)} done in {report.GetProperty("seconds").GetDouble().ToString("0.00", CultureInfo.InvariantCulture)} s[/]");
-            foreach (var step in report.GetProperty("steps").EnumerateArray())
-            {
-                console.WriteLine("  " + step.GetString());
-            }
-        }));
+            Description = "Promote even if acknowledged writes may be lost (the standby had not caught up, or replication was asynchronous); recorded",
+        };
+        var failover = new Command("failover", "Promote a region's cluster; the old primary is fenced and rejoins as the standby") { to, acceptLoss };
+        failover.SetAction((parse, ct) => RunAsync(console, parse, apphost => CommandAsync(console, apphost, $"postgres-{parse.GetValue(to)}", "failover",
+            parse.GetValue(acceptLoss) ? ["--accept-loss", "true"] : [], ct)));
         region.Subcommands.Add(failover);
 
         var name = new Argument<string>("region") { Description = "The region to bring back, e.g. beijing" };
         var rejoin = new Command("rejoin", "Start a lost region again; its database rejoins as the standby of the primary") { name };
-        rejoin.SetAction((parse, ct) => Run(parse, console, clients, async http =>
-        {
-            await SendAsync(http, HttpMethod.Post, $"/api/regions/{Uri.EscapeDataString(parse.GetValue(name)!)}/rejoin", null, ct);
-            console.MarkupLine($"[green]{Markup.Escape(parse.GetValue(name)!)} is starting; `privacy region status` shows when it streams again.[/]");
-        }));
+        rejoin.SetAction((parse, ct) => RunAsync(console, parse, apphost => CommandAsync(console, apphost, $"postgres-{parse.GetValue(name)}", "rejoin", [], ct)));
         region.Subcommands.Add(rejoin);
         return region;
     }
 
-    /// <summary>Options first, then the environment, then the state folder's dashboard.json.</summary>
-    public static ApiConnection Resolve(string? apphost, string? token, string? stateDir)
+    private static async Task CommandAsync(IAnsiConsole console, string apphost, string resource, string command, string[] arguments, CancellationToken ct)
     {
-        apphost ??= Environment.GetEnvironmentVariable(AppHostVariable);
-        token ??= Environment.GetEnvironmentVariable(AppHostTokenVariable);
-        var file = Path.Combine(stateDir ?? DefaultStateDir, "dashboard.json");
-        if ((apphost is null || token is null) && File.Exists(file))
+        var (code, output) = await AspireAsync(apphost, ["resource", resource, command, .. arguments], ct);
+        console.WriteLine(output.Trim());
+        if (code != 0)
         {
-            using var document = JsonDocument.Parse(File.ReadAllText(file));
-            apphost ??= document.RootElement.GetProperty("url").GetString();
-            token ??= document.RootElement.GetProperty("token").GetString();
+            throw new CliException($"{command} on {resource} did not succeed (the Aspire CLI exited with {code}).");
         }
-
-        if (!Uri.TryCreate(apphost, UriKind.Absolute, out var address) || string.IsNullOrWhiteSpace(token))
-        {
-            throw new CliException($"The AppHost is not known: run from the folder that holds {DefaultStateDir}/ (or pass --state-dir), " +
-                                   $"or pass --apphost URL and --apphost-token TOKEN (the dashboard's), or set {AppHostVariable} and {AppHostTokenVariable}.");
-        }
-
-        return new ApiConnection(address, token);
     }
 
-    private static async Task<int> Run(ParseResult parse, IAnsiConsole console, Func<ApiConnection, HttpClient> clients, Func<HttpClient, Task> action)
+    private static async Task<int> RunAsync(IAnsiConsole console, ParseResult parse, Func<string, Task> action)
     {
         try
         {
-            using var http = clients(Resolve(parse.GetValue(AppHost), parse.GetValue(AppHostToken), parse.GetValue(StateDir)));
-            await action(http);
+            await action(FindAppHost(parse.GetValue(AppHost)));
             return 0;
         }
         catch (CliException e)
@@ -88,46 +76,93 @@ public static class RegionCommands
             console.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
             return 1;
         }
-        catch (HttpRequestException e)
+    }
+
+    private static string FindAppHost(string? given)
+    {
+        given ??= Environment.GetEnvironmentVariable(AppHostVariable);
+        if (given is not null)
         {
-            console.MarkupLine($"[red]The AppHost cannot be reached: {Markup.Escape(e.Message)}. Is it running (./eng/run.sh)?[/]");
-            return 2;
+            return Path.GetFullPath(given);
+        }
+
+        for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "AppHost", "PrivacySuite.AppHost.csproj");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new CliException($"The AppHost is not known: run from the repository, or pass --apphost PATH (or set {AppHostVariable}).");
+    }
+
+    /// <summary>Runs <c>dotnet aspire ARGS --apphost APPHOST</c> from the repository, where the tool manifest pins the Aspire CLI.</summary>
+    private static async Task<(int Code, string Output)> AspireAsync(string apphost, IEnumerable<string> args, CancellationToken ct)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetDirectoryName(Path.GetDirectoryName(apphost)) ?? Environment.CurrentDirectory,
+        };
+        foreach (var arg in (string[])["aspire", .. args, "--apphost", apphost, "--non-interactive", "--nologo"])
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        Process process;
+        try
+        {
+            process = Process.Start(info) ?? throw new CliException("dotnet could not be started.");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new CliException($"dotnet could not be started: {e.Message}");
+        }
+
+        using (process)
+        {
+            var stdout = process.StandardOutput.ReadToEndAsync(ct);
+            var stderr = process.StandardError.ReadToEndAsync(ct);
+            await process.WaitForExitAsync(ct);
+            var output = await stdout + await stderr;
+            if (output.Contains("dotnet tool restore", StringComparison.Ordinal) || output.Contains("could not execute because the specified command", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new CliException("The Aspire CLI is not installed: run 'dotnet tool restore' in the repository (./eng/install-deps.sh does).");
+            }
+
+            return (process.ExitCode, output);
         }
     }
 
-    private static Task<JsonElement> GetAsync(HttpClient http, string path, CancellationToken ct) => SendAsync(http, HttpMethod.Get, path, null, ct);
-
-    private static async Task<JsonElement> SendAsync(HttpClient http, HttpMethod method, string path, object? body, CancellationToken ct)
+    /// <summary>The clusters' region properties, as the AppHost's coordinator publishes them.</summary>
+    private static void Show(IAnsiConsole console, string json)
     {
-        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : System.Net.Http.Json.JsonContent.Create(body) };
-        using var response = await http.SendAsync(request, ct);
-        var text = await response.Content.ReadAsStringAsync(ct);
-        if (!response.IsSuccessStatusCode)
+        var start = json.IndexOf('{', StringComparison.Ordinal);
+        using var document = JsonDocument.Parse(start < 0 ? "{}" : json[start..]);
+        var table = new Table().AddColumns("Cluster", "State", "Health", "Role", "Epoch", "Replication", "Lag (bytes)");
+        var found = false;
+        if (document.RootElement.TryGetProperty("resources", out var resources))
         {
-            var detail = text.Length > 0 && JsonDocument.Parse(text).RootElement.TryGetProperty("detail", out var d) ? d.GetString() : null;
-            throw new CliException($"{(int)response.StatusCode} {response.ReasonPhrase}{(detail is null ? "" : ": " + detail)}");
+            foreach (var r in resources.EnumerateArray().Where(r => r.GetProperty("displayName").GetString()!.StartsWith("postgres-", StringComparison.Ordinal)))
+            {
+                found = true;
+                var properties = r.GetProperty("properties");
+                string Get(string key) => properties.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "";
+                table.AddRow(r.GetProperty("displayName").GetString()!, Text(r, "state"), Text(r, "healthStatus"),
+                    Get("region.role"), Get("region.epoch"), Get("replication.mode"), Get("replication.lag_bytes"));
+            }
         }
 
-        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
-    }
-
-    private static void Show(IAnsiConsole console, JsonElement snapshot)
-    {
-        var table = new Table().AddColumns("Region", "Jurisdiction", "Role", "Database", "Broker");
-        foreach (var r in snapshot.GetProperty("regions").EnumerateArray())
+        if (!found)
         {
-            table.AddRow(r.GetProperty("name").GetString()!, r.GetProperty("jurisdiction").GetString()!, r.GetProperty("role").GetString()!,
-                r.GetProperty("database").GetString()!, r.GetProperty("broker").GetString()!);
+            throw new CliException("The AppHost answered, but lists no postgres-* cluster: is it the PrivacySuite AppHost?");
         }
 
         console.Write(table);
-        var replication = snapshot.GetProperty("replication");
-        var lag = replication.GetProperty("lagBytes") is { ValueKind: JsonValueKind.Number } bytes ? $"{bytes.GetInt64()} bytes behind" : "lag unknown";
-        console.WriteLine($"Replication: {replication.GetProperty("mode").GetString()}, {lag}" +
-                          (replication.GetProperty("note") is { ValueKind: JsonValueKind.String } note ? $" ({note.GetString()})" : ""));
-        if (snapshot.GetProperty("lastFailover") is { ValueKind: JsonValueKind.Object } last)
-        {
-            console.WriteLine($"Last failover: {last.GetProperty("from").GetString()} -> {last.GetProperty("to").GetString()} at {last.GetProperty("startedAt").GetDateTimeOffset():u}");
-        }
+
+        static string Text(JsonElement r, string key) => r.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "";
     }
 }

@@ -1,11 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Npgsql;
-using PrivacySuite.AppHost.Hosting.Model;
-using PrivacySuite.ServiceDefaults.Auth;
 
 namespace PrivacySuite.FailoverDrill;
 
@@ -40,19 +37,14 @@ public static class Drill
     private const string Policy = "infobird";
     private const string Purpose = "offers.relevant";
 
-    public static async Task<DrillResult> RunAsync(DistributedApplication app, DrillOptions options, Action<string> say, CancellationToken cancellationToken = default)
+    public static async Task<DrillResult> RunAsync(RunningSuite suite, DrillOptions options, Action<string> say, CancellationToken cancellationToken = default)
     {
-        var coordinator = app.RegionCoordinator ?? throw new InvalidOperationException("The topology has no replicated regions.");
-        var primary = coordinator.Primary.Name;
-        var standby = coordinator.Standby.Name;
-        var credentials = DevCredentials.LoadOrCreate(app.Builder.StateDir);
-        using var dashboard = new HttpClient { BaseAddress = new Uri(app.Dashboard.Url), Timeout = TimeSpan.FromSeconds(60) };
-        dashboard.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", app.Dashboard.BrowserToken);
+        var primary = suite.Primary;
+        var standby = suite.Standby;
         var run = Convert.ToHexStringLower(BitConverter.GetBytes(Random.Shared.Next()));
         var ledger = new Ledger();
 
-        Region Target(string name) => new(name,
-            Client(app, $"consent-{name}", credentials), Client(app, $"vault-{name}", credentials));
+        Region Target(string name) => new(name, suite.ProductBackend($"consent-{name}"), suite.ProductBackend($"vault-{name}"));
         var regions = new[] { Target(primary), Target(standby) };
 
         using var stopWriters = new CancellationTokenSource();
@@ -66,20 +58,25 @@ public static class Drill
         say($"steady load on {primary} and {standby} for {options.Warmup.TotalSeconds:0} s");
         await Task.Delay(options.Warmup, cancellationToken);
 
-        say($"killing {primary}: SIGKILL to its broker, database and services");
+        say($"killing {primary}: SIGKILL to its broker, database and services (the kill-region command)");
         var killedAt = clock.Elapsed;
         var killedAtWall = DateTimeOffset.UtcNow;
-        coordinator.KillRegion(primary);
-
-        say($"failing over to {standby}");
-        var failover = await dashboard.PostAsJsonAsync("/api/regions/failover", new { to = standby }, cancellationToken);
-        var report = await failover.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
-        if (!failover.IsSuccessStatusCode)
+        var killed = await suite.CommandAsync($"postgres-{primary}", "kill-region", cancellationToken);
+        if (!killed.Success)
         {
-            throw new InvalidOperationException($"The failover was refused ({(int)failover.StatusCode}): {report}");
+            throw new InvalidOperationException($"kill-region failed: {killed.Message}");
         }
 
-        var promoteSeconds = report.GetProperty("seconds").GetDouble();
+        say($"failing over to {standby} (the failover command of postgres-{standby})");
+        var promoting = Stopwatch.StartNew();
+        var failover = await suite.CommandAsync($"postgres-{standby}", "failover", cancellationToken);
+        if (!failover.Success)
+        {
+            throw new InvalidOperationException($"The failover was refused: {failover.Message}");
+        }
+
+        say(failover.Message ?? "");
+        var promoteSeconds = promoting.Elapsed.TotalSeconds;
         say($"promoted in {promoteSeconds:0.00} s; load continues for {options.AfterFailover.TotalSeconds:0} s");
         await Task.Delay(options.AfterFailover, cancellationToken);
         await stopWriters.CancelAsync();
@@ -95,19 +92,11 @@ public static class Drill
         var lost = await CountLostAsync(survivor, ledger, cancellationToken);
         say($"acknowledged writes missing in {standby}: {lost}");
 
-        var postgres = (PostgresResource)app[$"postgres-{standby}"];
-        var (undelivered, replayed, duplicates) = await FollowEventsAsync(postgres, killedAtWall, options.DeliveryWait, say, cancellationToken);
+        var (undelivered, replayed, duplicates) = await FollowEventsAsync(database => suite.DatabaseAsync(standby, database), killedAtWall, options.DeliveryWait, say, cancellationToken);
 
-        var failback = await FailBackAsync(app, dashboard, primary, credentials, run, say, cancellationToken);
+        var failback = await FailBackAsync(suite, primary, run, say, cancellationToken);
         return new DrillResult(rto, lost, duplicates, undelivered, replayed, ledger.Acknowledged,
             ledger.Reads, ledger.ReadFailures, ledger.StaleReads, promoteSeconds, failback);
-    }
-
-    private static HttpClient Client(DistributedApplication app, string resource, DevCredentials credentials)
-    {
-        var client = new HttpClient { BaseAddress = new Uri(app[resource].Endpoint("http").Url), Timeout = TimeSpan.FromSeconds(10) };
-        client.DefaultRequestHeaders.Add(AuthenticationExtensions.ApiKeyHeader, credentials.ProductBackendApiKey);
-        return client;
     }
 
     /// <summary>One writer: a subject registered, a consent granted, delivery data stored, over and over, against one region.</summary>
@@ -221,14 +210,14 @@ public static class Drill
     /// published again, and effects recorded more than once.
     /// </summary>
     private static async Task<(int Undelivered, int Replayed, int Duplicates)> FollowEventsAsync(
-        PostgresResource postgres, DateTimeOffset killedAt, TimeSpan wait, Action<string> say, CancellationToken cancellationToken)
+        Func<string, Task<string>> connect, DateTimeOffset killedAt, TimeSpan wait, Action<string> say, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + wait;
         int undelivered, committed;
         while (true)
         {
-            var grants = await UndeliveredAsync(postgres, "consentdb", "ConsentGranted", "vaultdb", "RecordConsentOnConsentGranted", killedAt, cancellationToken);
-            var stores = await UndeliveredAsync(postgres, "vaultdb", "SubjectDataStored", "retentiondb", "RecordInventoryOnSubjectDataStored", killedAt, cancellationToken);
+            var grants = await UndeliveredAsync(connect, "consentdb", "ConsentGranted", "vaultdb", "RecordConsentOnConsentGranted", killedAt, cancellationToken);
+            var stores = await UndeliveredAsync(connect, "vaultdb", "SubjectDataStored", "retentiondb", "RecordInventoryOnSubjectDataStored", killedAt, cancellationToken);
             (undelivered, committed) = (grants.Missing + stores.Missing, grants.Committed + stores.Committed);
             if (undelivered == 0 || DateTime.UtcNow > deadline)
             {
@@ -241,22 +230,22 @@ public static class Drill
         var replayed = 0;
         foreach (var database in new[] { "consentdb", "vaultdb" })
         {
-            replayed += await ScalarAsync(postgres, database,
+            replayed += await ScalarAsync(connect, database,
                 "select count(*) from outbox_messages where created_at < @killed and sent_at > @killed", killedAt, cancellationToken);
         }
 
         var duplicates =
-            await ScalarAsync(postgres, "vaultdb", "select count(*) from (select 1 from inbox_messages group by message_id, consumer having count(*) > 1) d", killedAt, cancellationToken)
-            + await ScalarAsync(postgres, "retentiondb", "select count(*) from (select 1 from inbox_messages group by message_id, consumer having count(*) > 1) d", killedAt, cancellationToken)
-            + await ScalarAsync(postgres, "retentiondb", "select count(*) from (select 1 from inventory_items group by token having count(*) > 1) d", killedAt, cancellationToken);
+            await ScalarAsync(connect, "vaultdb", "select count(*) from (select 1 from inbox_messages group by message_id, consumer having count(*) > 1) d", killedAt, cancellationToken)
+            + await ScalarAsync(connect, "retentiondb", "select count(*) from (select 1 from inbox_messages group by message_id, consumer having count(*) > 1) d", killedAt, cancellationToken)
+            + await ScalarAsync(connect, "retentiondb", "select count(*) from (select 1 from inventory_items group by token having count(*) > 1) d", killedAt, cancellationToken);
         say($"events committed before the kill: {committed}; not delivered: {undelivered}; re-published after promotion: {replayed}; duplicate effects: {duplicates}");
         return (undelivered, replayed, duplicates);
     }
 
-    private static async Task<(int Committed, int Missing)> UndeliveredAsync(PostgresResource postgres, string producerDb, string eventType, string consumerDb, string consumer, DateTimeOffset killedAt, CancellationToken cancellationToken)
+    private static async Task<(int Committed, int Missing)> UndeliveredAsync(Func<string, Task<string>> database, string producerDb, string eventType, string consumerDb, string consumer, DateTimeOffset killedAt, CancellationToken cancellationToken)
     {
         var committed = new List<Guid>();
-        await using (var connection = new NpgsqlConnection(postgres.Server.ConnectionString(producerDb)))
+        await using (var connection = new NpgsqlConnection(await database(producerDb)))
         {
             await connection.OpenAsync(cancellationToken);
             await using var command = new NpgsqlCommand("select message_id from outbox_messages where message_type like @type and created_at < @killed", connection);
@@ -269,7 +258,7 @@ public static class Drill
             }
         }
 
-        await using var consumed = new NpgsqlConnection(postgres.Server.ConnectionString(consumerDb));
+        await using var consumed = new NpgsqlConnection(await database(consumerDb));
         await consumed.OpenAsync(cancellationToken);
         await using var check = new NpgsqlCommand("select count(*) from inbox_messages where consumer = @consumer and message_id = any(@ids)", consumed);
         check.Parameters.AddWithValue("consumer", consumer);
@@ -277,9 +266,9 @@ public static class Drill
         return (committed.Count, committed.Count - (int)(long)(await check.ExecuteScalarAsync(cancellationToken))!);
     }
 
-    private static async Task<int> ScalarAsync(PostgresResource postgres, string database, string sql, DateTimeOffset killedAt, CancellationToken cancellationToken)
+    private static async Task<int> ScalarAsync(Func<string, Task<string>> databases, string database, string sql, DateTimeOffset killedAt, CancellationToken cancellationToken)
     {
-        await using var connection = new NpgsqlConnection(postgres.Server.ConnectionString(database));
+        await using var connection = new NpgsqlConnection(await databases(database));
         await connection.OpenAsync(cancellationToken);
         await using var command = new NpgsqlCommand(sql, connection);
         command.Parameters.AddWithValue("killed", killedAt);
@@ -287,21 +276,24 @@ public static class Drill
     }
 
     /// <summary>The lost region comes back as the standby (rebuilt from the new primary), then takes the primary role back.</summary>
-    private static async Task<double?> FailBackAsync(DistributedApplication app, HttpClient dashboard, string region, DevCredentials credentials, string run, Action<string> say, CancellationToken cancellationToken)
+    private static async Task<double?> FailBackAsync(RunningSuite suite, string region, string run, Action<string> say, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         say($"{region} rejoins as the standby");
-        using (var rejoin = await dashboard.PostAsync($"/api/regions/{region}/rejoin", null, cancellationToken))
+        var rejoin = await suite.CommandAsync($"postgres-{region}", "rejoin", cancellationToken);
+        if (!rejoin.Success)
         {
-            rejoin.EnsureSuccessStatusCode();
+            say($"rejoin refused: {rejoin.Message}");
+            return null;
         }
 
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(150);
-        while (!(app.Resources.Where(r => r.Region.Name == region).All(r => r.IsReady) && app.RegionCoordinator!.Snapshot().Replication.Mode == "sync"))
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(240);
+        while (!(RunningSuite.ResourceNames.Where(r => r.EndsWith(region, StringComparison.Ordinal)).All(suite.IsHealthy) &&
+                 suite.Property($"postgres-{suite.Primary}", "replication.mode") == "sync"))
         {
             if (DateTime.UtcNow > deadline)
             {
-                say($"{region} did not rejoin within 150 s");
+                say($"{region} did not rejoin within 240 s");
                 return null;
             }
 
@@ -309,28 +301,35 @@ public static class Drill
         }
 
         say($"{region} streams synchronously again after {clock.Elapsed.TotalSeconds:0.0} s; failing back");
-        using (var failback = await dashboard.PostAsJsonAsync("/api/regions/failover", new { to = region }, cancellationToken))
+        var failback = await suite.CommandAsync($"postgres-{region}", "failover", cancellationToken);
+        if (!failback.Success)
         {
-            if (!failback.IsSuccessStatusCode)
-            {
-                say($"failback refused: {await failback.Content.ReadAsStringAsync(cancellationToken)}");
-                return null;
-            }
+            say($"failback refused: {failback.Message}");
+            return null;
         }
 
-        using var consent = Client(app, $"consent-{region}", credentials);
+        using var consent = suite.ProductBackend($"consent-{region}");
+        deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (DateTime.UtcNow < deadline)
         {
-            using var write = await consent.PostAsJsonAsync("/v1/subjects", new { subjectId = $"drill-{run}-failback", policyId = Policy, ageBand = "18-plus" }, cancellationToken);
-            if (write.IsSuccessStatusCode)
+            try
             {
-                say($"{region} is the primary again and took a write {clock.Elapsed.TotalSeconds:0.0} s after the rejoin began");
-                return clock.Elapsed.TotalSeconds;
+                using var write = await consent.PostAsJsonAsync("/v1/subjects", new { subjectId = $"drill-{run}-failback", policyId = Policy, ageBand = "18-plus" }, cancellationToken);
+                if (write.IsSuccessStatusCode)
+                {
+                    say($"{region} is the primary again and took a write {clock.Elapsed.TotalSeconds:0.0} s after the rejoin began");
+                    return clock.Elapsed.TotalSeconds;
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                // Still switching roles.
             }
 
             await Task.Delay(250, cancellationToken);
         }
 
+        say($"{region} took no write within 60 s of the failback");
         return null;
     }
 

@@ -2,137 +2,49 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using PrivacySuite.AppHost.Hosting.Model;
+using Npgsql;
 using Xunit.Abstractions;
+using PrivacySuite.FailoverDrill;
 
 namespace PrivacySuite.Suite.Tests;
 
-/// <summary>The whole topology, booted once for this class through the AppHost's Program.</summary>
-public sealed class RunningSuiteTests(SuiteFixture suite, ITestOutputHelper output) : IClassFixture<SuiteFixture>
+/// <summary>The whole topology as the real AppHost runs it: resources, Aspire's contract, commands, regions.</summary>
+public sealed class RunningSuiteTests(SuiteFixture fixture, ITestOutputHelper output) : IClassFixture<SuiteFixture>
 {
+    private RunningSuite Suite => fixture.Suite;
+
     [Fact]
-    public void All_sixteen_resources_become_running_and_healthy()
+    public async Task Every_resource_of_both_regions_runs_healthy_and_services_get_their_configuration_from_aspires_contract()
     {
-        output.WriteLine($"All {SuiteFixture.ResourceNames.Length} resources Running and Healthy {suite.TimeToHealthy.TotalSeconds:0.0} s after the AppHost started.");
-        Assert.Equal(SuiteFixture.ResourceNames.Order(), suite.App.Resources.Select(r => r.Name).Order());
-        Assert.All(suite.App.Resources, r =>
+        output.WriteLine($"every resource Running and Healthy {Suite.TimeToHealthy.TotalSeconds:0} s after the start");
+        Assert.All(RunningSuite.ResourceNames, name => Assert.True(Suite.IsHealthy(name), $"{name} is {Suite.State(name)}"));
+
+        foreach (var name in RunningSuite.ResourceNames.Where(n => n.Split('-')[0] is "consent" or "vault" or "retention" or "incidents" or "notifications"))
         {
-            Assert.Equal(ResourceStates.Running, r.State);
-            Assert.Equal(HealthStatus.Healthy, r.Health);
-        });
-    }
-
-    [Fact]
-    public async Task Resources_api_answers_loopback_callers_without_a_token_in_the_documented_shape()
-    {
-        using var response = await suite.Dashboard.GetAsync("/api/resources");
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        var rows = json.RootElement.EnumerateArray().ToList();
-        Assert.Equal(SuiteFixture.ResourceNames.Length, rows.Count);
-        foreach (var row in rows)
-        {
-            Assert.Equal(["endpoints", "health", "name", "region", "restarts", "startedAt", "state", "type"],
-                row.EnumerateObject().Select(p => p.Name).Order());
-            var name = row.GetProperty("name").GetString()!;
-            Assert.Equal(name.EndsWith("-beijing", StringComparison.Ordinal) ? "beijing" : "guangzhou", row.GetProperty("region").GetString());
-            Assert.Equal("Running", row.GetProperty("state").GetString());
-            Assert.Equal("Healthy", row.GetProperty("health").GetString());
-            Assert.NotEmpty(row.GetProperty("endpoints").EnumerateArray());
-            Assert.True(row.GetProperty("startedAt").TryGetDateTimeOffset(out _));
-            Assert.True(row.GetProperty("restarts").GetInt32() >= 0);
-            Assert.Equal(
-                name.Split('-')[0] switch { "postgres" => "Postgres", "rabbitmq" => "RabbitMQ", "maildev" => "MailDev", _ => "Project" },
-                row.GetProperty("type").GetString());
-        }
-    }
-
-    [Fact]
-    public async Task Service_endpoints_in_the_api_answer_their_health_checks()
-    {
-        using var response = await suite.Dashboard.GetAsync("/api/resources");
-        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        var services = json.RootElement.EnumerateArray().Where(r => r.GetProperty("type").GetString() == "Project").ToList();
-
-        Assert.Equal(10, services.Count);
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        foreach (var service in services)
-        {
-            var url = service.GetProperty("endpoints")[0].GetString()!;
-            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(url + "/alive")).StatusCode);
-        }
-    }
-
-    [Fact]
-    public async Task Commands_and_console_logs_need_the_dashboard_token()
-    {
-        using var stop = await suite.Dashboard.PostAsync("/api/resources/consent-beijing/commands/stop", null);
-        using var logs = await suite.Dashboard.GetAsync("/api/resources/consent-beijing/logs", HttpCompletionOption.ResponseHeadersRead);
-        using var session = await suite.Dashboard.GetAsync("/api/session");
-        using var wrongLogin = await suite.Dashboard.GetAsync("/login?t=not-the-token");
-
-        Assert.Equal(HttpStatusCode.Unauthorized, stop.StatusCode);
-        Assert.Equal("application/problem+json", stop.Content.Headers.ContentType?.MediaType);
-        Assert.Equal(HttpStatusCode.Unauthorized, logs.StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, session.StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, wrongLogin.StatusCode);
-        Assert.Equal(ResourceStates.Running, suite.App["consent-beijing"].State);
-    }
-
-    [Fact]
-    public async Task The_printed_login_url_sets_a_cookie_that_opens_the_dashboard()
-    {
-        using var handler = new HttpClientHandler { AllowAutoRedirect = false, UseCookies = true, CookieContainer = new CookieContainer() };
-        using var browser = new HttpClient(handler) { BaseAddress = new Uri(suite.App.Dashboard.Url) };
-
-        using var login = await browser.GetAsync(new Uri(suite.App.Dashboard.LoginUrl).PathAndQuery);
-        using var session = await browser.GetAsync("/api/session");
-        using var page = await browser.GetAsync("/");
-
-        Assert.Equal(HttpStatusCode.Redirect, login.StatusCode);
-        Assert.Equal(HttpStatusCode.NoContent, session.StatusCode);
-        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
-        Assert.Contains("<script src=\"/app.js\"></script>", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task Unknown_commands_and_resources_get_problem_details()
-    {
-        using var client = suite.AuthenticatedDashboard();
-
-        using var unknownCommand = await client.PostAsync("/api/resources/vault-beijing/commands/explode", null);
-        using var unknownResource = await client.PostAsync("/api/resources/vault-shanghai/commands/stop", null);
-        using var unknownLogs = await client.GetAsync("/api/resources/vault-shanghai/logs");
-
-        Assert.Equal(HttpStatusCode.BadRequest, unknownCommand.StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, unknownResource.StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, unknownLogs.StatusCode);
-        Assert.Equal("application/problem+json", unknownCommand.Content.Headers.ContentType?.MediaType);
-        Assert.Equal(ResourceStates.Running, suite.App["vault-beijing"].State);
-    }
-
-    [Fact]
-    public async Task Console_logs_stream_a_resources_output()
-    {
-        using var client = suite.AuthenticatedDashboard();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-
-        using var response = await client.GetAsync("/api/resources/postgres-beijing/logs", HttpCompletionOption.ResponseHeadersRead, cts.Token);
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cts.Token));
-        var data = new List<string>();
-        while (data.Count < 2 && await reader.ReadLineAsync(cts.Token) is { } line)
-        {
-            if (line.StartsWith("data: ", StringComparison.Ordinal))
-            {
-                data.Add(line["data: ".Length..]);
-            }
+            using var http = new HttpClient { BaseAddress = Suite.Endpoint(name) };
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health")).StatusCode);
         }
 
-        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
-        var first = JsonDocument.Parse(data[0]).RootElement;
-        Assert.Equal(1, first.GetProperty("sequence").GetInt64());
-        Assert.Equal("[apphost] Starting", first.GetProperty("text").GetString());
+        Assert.True(Suite.App.ResourceNotifications.TryGetCurrentState("vault-guangzhou", out var vault));
+        var environment = vault.Snapshot.EnvironmentVariables.Where(e => e.IsFromSpec).ToDictionary(e => e.Name, e => e.Value);
+        Assert.StartsWith("Host=127.0.0.1;", environment["ConnectionStrings__vaultdb"], StringComparison.Ordinal);
+        Assert.EndsWith(";Database=vaultdb", environment["ConnectionStrings__vaultdb"], StringComparison.Ordinal);
+        Assert.StartsWith("amqp://", environment["ConnectionStrings__rabbitmq"], StringComparison.Ordinal);
+        Assert.Equal(Suite.Endpoint("consent-guangzhou").ToString().TrimEnd('/'), environment["services__consent__http__0"]);
+        Assert.Equal(Suite.Endpoint("vault-beijing").ToString().TrimEnd('/'), environment["services__peer__http__0"]);
+        Assert.Equal("guangzhou", environment["PrivacySuite__Region"]);
+        Assert.Equal("vault-guangzhou", environment["OTEL_SERVICE_NAME"]);
+    }
+
+    [Fact]
+    public async Task A_restart_command_brings_a_service_back_healthy()
+    {
+        var result = await Suite.CommandAsync("retention-beijing", "restart");
+
+        Assert.True(result.Success, result.Message);
+        await fixture.AllHealthyAsync();
+        using var http = new HttpClient { BaseAddress = Suite.Endpoint("retention-beijing") };
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health")).StatusCode);
     }
 
     [Fact]
@@ -140,16 +52,8 @@ public sealed class RunningSuiteTests(SuiteFixture suite, ITestOutputHelper outp
     [Trait("Clause", "INF-6.5")]
     public async Task A_withdrawal_sent_to_the_standby_region_is_honoured_by_both_regions_within_one_second()
     {
-        var apiKey = PrivacySuite.ServiceDefaults.Auth.DevCredentials.LoadOrCreate(suite.StateDir).ProductBackendApiKey;
-        HttpClient Consent(string region)
-        {
-            var client = new HttpClient { BaseAddress = new Uri(suite.App[$"consent-{region}"].Endpoint("http").Url), Timeout = TimeSpan.FromSeconds(10) };
-            client.DefaultRequestHeaders.Add(PrivacySuite.ServiceDefaults.Auth.AuthenticationExtensions.ApiKeyHeader, apiKey);
-            return client;
-        }
-
-        using var beijing = Consent("beijing");
-        using var guangzhou = Consent("guangzhou");
+        using var beijing = Suite.ProductBackend("consent-beijing");
+        using var guangzhou = Suite.ProductBackend("consent-guangzhou");
         var subject = $"regions-{Guid.NewGuid():N}"[..24];
 
         // Writes sent to the standby are passed to the primary, which says so in a header.
@@ -165,7 +69,6 @@ public sealed class RunningSuiteTests(SuiteFixture suite, ITestOutputHelper outp
             Assert.Equal(HttpStatusCode.Created, granted.StatusCode);
         }
 
-        // Both regions answer (and cache) "allowed" before the withdrawal.
         Assert.True(await AllowedAsync(beijing, subject));
         Assert.True(await AllowedAsync(guangzhou, subject));
 
@@ -199,90 +102,129 @@ public sealed class RunningSuiteTests(SuiteFixture suite, ITestOutputHelper outp
     }
 
     [Fact]
-    public async Task A_killed_service_is_restarted_and_the_restart_is_counted()
+    [Trait("Clause", "INF-3.2")]
+    public async Task Replication_shows_on_the_clusters_and_falls_back_to_asynchronous_without_the_standby_and_returns()
     {
-        var vault = suite.App["vault-guangzhou"];
-        var before = vault.Restarts;
-        var pid = vault.ProcessId!.Value;
+        var primary = Suite.Primary;
+        var standby = Suite.Standby;
+        await ReplicationModeAsync(primary, "sync");
+        Assert.Equal("primary", Suite.Property($"postgres-{primary}", "region.role"));
+        Assert.Equal("standby", Suite.Property($"postgres-{standby}", "region.role"));
+        Assert.NotEmpty(Suite.Property($"postgres-{primary}", "replication.lag_bytes")!);
 
-        using (var process = Process.GetProcessById(pid))
+        var table = $"writes_{Guid.NewGuid():N}"[..20];
+        await ExecuteAsync(primary, $"create table {table} (id int primary key); insert into {table} values (1)");
+        // remote_apply: a committed row is readable on the standby the moment the commit returns.
+        Assert.Equal(1L, await ScalarAsync(standby, $"select count(*) from {table}"));
+
+        Assert.True((await Suite.CommandAsync($"postgres-{standby}", "stop")).Success);
+        await ReplicationModeAsync(primary, "async");
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
         {
-            process.Kill(entireProcessTree: true);
+            // The primary keeps taking writes while the standby is gone.
+            await ExecuteAsync(primary, $"insert into {table} values (2)", timeout.Token);
         }
 
-        await Eventually.HoldsAsync(() => Task.FromResult(vault.Restarts == before + 1 && vault.IsReady && vault.ProcessId != pid),
-            TimeSpan.FromSeconds(60), "vault-guangzhou restarted and healthy");
-        using var response = await suite.Dashboard.GetAsync("/api/resources");
-        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        var row = json.RootElement.EnumerateArray().Single(r => r.GetProperty("name").GetString() == "vault-guangzhou");
-        Assert.Equal(before + 1, row.GetProperty("restarts").GetInt32());
-        Assert.Equal("Running", row.GetProperty("state").GetString());
-        Assert.Contains(vault.Log.After(0), l => l.Text.Contains("exited with code", StringComparison.Ordinal));
+        Assert.True((await Suite.CommandAsync($"postgres-{standby}", "start")).Success);
+        await ReplicationModeAsync(primary, "sync");
+        Assert.Equal(2L, await ScalarAsync(standby, $"select count(*) from {table}"));
+        await fixture.AllHealthyAsync();
     }
 
     [Fact]
-    public async Task An_operator_stop_holds_until_start_and_dependents_wait_for_restarted_infrastructure()
+    [Trait("Clause", "INF-1.4")]
+    public async Task A_planned_failover_command_fences_the_old_primary_rebuilds_it_as_the_standby_and_fails_back()
     {
-        using var client = suite.AuthenticatedDashboard();
-        var retention = suite.App["retention-beijing"];
+        var primary = Suite.Primary;
+        var standby = Suite.Standby;
+        await ReplicationModeAsync(primary, "sync");
+        var table = $"failover_{Guid.NewGuid():N}"[..20];
+        await ExecuteAsync(primary, $"create table {table} (id int primary key); insert into {table} values (10)");
 
-        using var stop = await client.PostAsync("/api/resources/retention-beijing/commands/stop", null);
-        Assert.Equal(HttpStatusCode.Accepted, stop.StatusCode);
-        await Eventually.HoldsAsync(() => Task.FromResult(retention.State == ResourceStates.Exited), TimeSpan.FromSeconds(20), "retention-beijing stopped");
-        await Task.Delay(TimeSpan.FromSeconds(3));
-        Assert.Equal(ResourceStates.Exited, retention.State);
-        Assert.Null(retention.ProcessId);
+        var refused = await Suite.CommandAsync($"postgres-{primary}", "failover");
+        Assert.False(refused.Success);
 
-        using var start = await client.PostAsync("/api/resources/retention-beijing/commands/start", null);
-        Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
-        await Eventually.HoldsAsync(() => Task.FromResult(retention.IsReady), TimeSpan.FromSeconds(60), "retention-beijing healthy again");
+        var result = await Suite.CommandAsync($"postgres-{standby}", "failover");
+        output.WriteLine(result.Message);
+        Assert.True(result.Success, result.Message);
+        Assert.Contains("fenced (SIGKILL)", result.Message, StringComparison.Ordinal);
+        Assert.Equal(standby, Suite.Primary);
+        await ExecuteAsync(standby, $"insert into {table} values (11)");
 
-        // Restarting a database: its services report Unhealthy meanwhile and recover without restarting.
-        using var restart = await client.PostAsync("/api/resources/postgres-guangzhou/commands/restart", null);
-        Assert.Equal(HttpStatusCode.Accepted, restart.StatusCode);
-        await Eventually.HoldsAsync(() => Task.FromResult(suite.App["postgres-guangzhou"].State != ResourceStates.Running), TimeSpan.FromSeconds(10), "postgres-guangzhou stopping");
-        await suite.AllHealthyAsync();
+        // The old primary comes back only as a standby of the new one: never two primaries.
+        await Eventually.HoldsAsync(async () => Suite.IsHealthy($"postgres-{primary}") && await ScalarAsync(primary, "select pg_is_in_recovery()::int::bigint") == 1,
+            TimeSpan.FromSeconds(120), $"postgres-{primary} rebuilt as a standby");
+        var readOnly = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(primary, $"insert into {table} values (12)"));
+        Assert.Equal(PostgresErrorCodes.ReadOnlySqlTransaction, readOnly.SqlState);
+        await Eventually.HoldsAsync(async () => await ScalarAsync(primary, $"select count(*) from {table}") == 2, TimeSpan.FromSeconds(10), "both rows on the rebuilt standby");
+
+        // Back as it was, for the other tests.
+        await ReplicationModeAsync(standby, "sync");
+        Assert.True((await Suite.CommandAsync($"postgres-{primary}", "failover")).Success);
+        Assert.Equal(primary, Suite.Primary);
+        await ReplicationModeAsync(primary, "sync");
+        await fixture.AllHealthyAsync();
     }
 
     [Fact]
-    public async Task Services_get_aspires_environment_and_send_telemetry_with_it()
+    [Trait("Clause", "INF-1.4")]
+    public async Task An_unplanned_failover_after_replication_fell_back_to_asynchronous_is_refused_unless_the_loss_is_accepted_and_recorded()
     {
-        var consent = (ProjectResource)suite.App["consent-guangzhou"];
-        var postgres = (PostgresResource)suite.App["postgres-guangzhou"];
-        var rabbitmq = (RabbitMqResource)suite.App["rabbitmq-guangzhou"];
-        var environment = consent.BuildEnvironment();
+        var primary = Suite.Primary;
+        var standby = Suite.Standby;
+        await ReplicationModeAsync(primary, "sync");
+        var table = $"loss_{Guid.NewGuid():N}"[..20];
+        await ExecuteAsync(primary, $"create table {table} (id int primary key)");
 
-        Assert.Equal("guangzhou", environment["PrivacySuite__Region"]);
-        Assert.Equal(postgres.Server.ConnectionString("consentdb"), environment["ConnectionStrings__consentdb"]);
-        Assert.Equal(rabbitmq.ConnectionString, environment["ConnectionStrings__rabbitmq"]);
-        Assert.Equal(consent.Endpoint("http").Url, environment["ASPNETCORE_URLS"]);
-        Assert.Equal(suite.App.Dashboard.Url, environment["OTEL_EXPORTER_OTLP_ENDPOINT"]);
-        Assert.Equal("http/protobuf", environment["OTEL_EXPORTER_OTLP_PROTOCOL"]);
-        Assert.Equal("consent-guangzhou", environment["OTEL_SERVICE_NAME"]);
-        Assert.Contains("deployment.region=guangzhou", environment["OTEL_RESOURCE_ATTRIBUTES"], StringComparison.Ordinal);
-        Assert.Contains("PrivacySuite__Auth__SigningKey", environment.Keys);
-        Assert.Equal(suite.App["vault-guangzhou"].Endpoint("http").Url, ((ProjectResource)suite.App["retention-guangzhou"]).BuildEnvironment()["services__vault__http__0"]);
-        Assert.All(environment.Keys, key => Assert.Matches(
-            "^(ConnectionStrings__|services__|OTEL_|ASPNETCORE_|DOTNET_ENVIRONMENT$|PrivacySuite__|HOME$)", key));
+        // The standby goes away, replication falls back to asynchronous, and the primary acknowledges a write the
+        // standby never sees; then the primary is lost too.
+        Assert.True((await Suite.CommandAsync($"postgres-{standby}", "stop")).Success);
+        await ReplicationModeAsync(primary, "async");
+        await ExecuteAsync(primary, $"insert into {table} values (1)");
+        Assert.True((await Suite.CommandAsync($"postgres-{primary}", "stop")).Success);
+        Assert.True((await Suite.CommandAsync($"postgres-{standby}", "start")).Success);
+        await Eventually.HoldsAsync(() => Task.FromResult(Suite.IsHealthy($"postgres-{standby}")), TimeSpan.FromSeconds(60), $"postgres-{standby} back as a standby");
 
-        // The exporters found the endpoint, protocol and API key: the AppHost receives their batches.
-        await Eventually.HoldsAsync(() => Task.FromResult(suite.App.DashboardServer.Otlp.Accepted("metrics") > 0 && suite.App.DashboardServer.Otlp.Accepted("logs") > 0),
-            TimeSpan.FromSeconds(30), "OTLP metrics and logs accepted");
-        await Eventually.HoldsAsync(
-            () => Task.FromResult(suite.App.DashboardServer.Otlp.Store.Metrics(m => m.Resource.Name == "consent-guangzhou").Count > 0),
-            TimeSpan.FromSeconds(30), "consent-guangzhou's metrics decoded into the telemetry window; resources seen: " +
-            string.Join(", ", suite.App.DashboardServer.Otlp.Store.Metrics().Select(m => m.Resource).Distinct().Take(5)));
-        Assert.Contains(suite.App.DashboardServer.Otlp.Store.Metrics(), m => m.Resource is { Name: "consent-guangzhou", Region: "guangzhou" } &&
-            m.Resource.InstanceId!.StartsWith("consent-guangzhou-", StringComparison.Ordinal));
+        var refused = await Suite.CommandAsync($"postgres-{standby}", "failover");
+        output.WriteLine(refused.Message);
+        Assert.False(refused.Success);
+        Assert.Contains("asynchronous", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(primary, Suite.Primary);
+
+        var accepted = await Suite.App.ResourceCommands.ExecuteCommandAsync($"postgres-{standby}", "failover",
+            new Aspire.Hosting.InteractionInputCollection([new Aspire.Hosting.InteractionInput { Name = "accept-loss", InputType = Aspire.Hosting.InputType.Boolean, Value = "true" }]));
+        output.WriteLine(accepted.Message);
+        Assert.True(accepted.Success, accepted.Message);
+        Assert.Equal(standby, Suite.Primary);
+        Assert.Equal(0L, await ScalarAsync(standby, $"select count(*) from {table}")); // the loss was real
+        var history = await File.ReadAllLinesAsync(Path.Combine(Suite.StateDir, PrivacySuite.AppHost.Hosting.Replication.RegionRoles.HistoryFileName));
+        Assert.Contains("asynchronous", JsonDocument.Parse(history[^1]).RootElement.GetProperty("AcceptedLoss").GetString(), StringComparison.Ordinal);
+
+        // Back as it was: the old primary rejoins as the standby, then takes the role back.
+        Assert.True((await Suite.CommandAsync($"postgres-{primary}", "rejoin")).Success);
+        await ReplicationModeAsync(standby, "sync");
+        Assert.True((await Suite.CommandAsync($"postgres-{primary}", "failover")).Success);
+        await ReplicationModeAsync(primary, "sync");
+        await fixture.AllHealthyAsync();
     }
 
-    [Fact]
-    public async Task Otlp_without_the_api_key_is_refused()
-    {
-        using var content = new ByteArrayContent([]);
-        content.Headers.ContentType = new("application/x-protobuf");
-        using var response = await suite.Dashboard.PostAsync("/v1/traces", content);
+    private Task ReplicationModeAsync(string primary, string mode) =>
+        Eventually.HoldsAsync(() => Task.FromResult(Suite.Property($"postgres-{primary}", "replication.mode") == mode),
+            TimeSpan.FromSeconds(60), $"replication from {primary} {mode}");
 
-        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    private async Task ExecuteAsync(string region, string sql, CancellationToken cancellationToken = default)
+    {
+        await using var connection = new NpgsqlConnection(await Suite.DatabaseAsync(region));
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private async Task<long> ScalarAsync(string region, string sql)
+    {
+        await using var connection = new NpgsqlConnection(await Suite.DatabaseAsync(region));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (long)(await command.ExecuteScalarAsync())!;
     }
 }
