@@ -133,6 +133,9 @@ public static class NotesEndpoints
         await db.SaveChangesAsync();
         return TypedResults.Created($"/notes/{note.Id}", note);
     }
+
+    public static async Task<Results<Ok<Note>, NotFound>> GetNote(Guid id, NotesDbContext db) =>
+        await db.Notes.FindAsync(id) is { } note ? TypedResults.Ok(note) : TypedResults.NotFound();
 }
 
 /// <summary>Starts the notes app on a real Kestrel port against the given database and broker.</summary>
@@ -186,6 +189,7 @@ public sealed class NotesHost : IAsyncDisposable
         var app = builder.Build();
         app.MapDefaultEndpoints();
         app.MapPost("/notes", NotesEndpoints.AddNote).RequireRoles(SuiteRoles.ProductBackend);
+        app.MapGet("/notes/{id:guid}", NotesEndpoints.GetNote).RequireRoles(SuiteRoles.ProductBackend);
         await app.StartAsync();
 
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
