@@ -190,6 +190,12 @@ public sealed class NotesHost : IAsyncDisposable
         app.MapDefaultEndpoints();
         app.MapPost("/notes", NotesEndpoints.AddNote).RequireRoles(SuiteRoles.ProductBackend);
         app.MapGet("/notes/{id:guid}", NotesEndpoints.GetNote).RequireRoles(SuiteRoles.ProductBackend);
+        // Who the caller passed as: every role may ask, so a test sees the name and roles a credential yields.
+        app.MapGet("/whoami", (System.Security.Claims.ClaimsPrincipal user) => TypedResults.Ok(new
+        {
+            name = user.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value,
+            roles = user.FindAll(System.Security.Claims.ClaimTypes.Role).Select(c => c.Value).ToArray(),
+        })).RequireRoles([.. SuiteRoles.All, SuiteRoles.Service]);
         await app.StartAsync();
 
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
