@@ -13,7 +13,8 @@ var state = new SuiteState(builder.Configuration);
 var postgresPassword = builder.AddParameter("postgres-password", state.Secret("postgres-password"), secret: true);
 var rabbitmqPassword = builder.AddParameter("rabbitmq-password", state.Secret("rabbitmq-password"), secret: true);
 var credentials = DevCredentials.LoadOrCreate(state.StateDir);
-var signingKey = builder.AddParameter("auth-signing-key", credentials.SigningKey, secret: true);
+// The services' own token key (service-to-service calls); people's tokens are checked with the issuer's public key only.
+var signingKey = builder.AddParameter("service-signing-key", credentials.ServicePrivateKey, secret: true);
 
 var roles = new RegionRoles(state.StateDir, initialPrimary: "beijing");
 var beijing = AddRegion("beijing", offset: 0);

@@ -3,7 +3,9 @@ using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.IdentityModel.Tokens;
 
 namespace PrivacySuite.ServiceDefaults.Auth;
 
@@ -12,21 +14,42 @@ public static class AuthenticationExtensions
     public const string ApiKeyHeader = "X-Api-Key";
     private const string SuiteScheme = "Suite";
 
+    /// <summary>JwtBearer scheme for people's tokens: the people issuer's public key, any role but <see cref="SuiteRoles.Service"/>.</summary>
+    public const string PersonScheme = "PersonBearer";
+
+    /// <summary>JwtBearer scheme for service tokens: the service key, and the role <see cref="SuiteRoles.Service"/> only.</summary>
+    public const string ServiceScheme = "ServiceBearer";
+
     public static TBuilder AddSuiteAuthentication<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
     {
         builder.Services.AddOptions<SuiteAuthOptions>().BindConfiguration(SuiteAuthOptions.SectionName)
-            .Validate(o => o.SigningKey.Length == 0 || SigningKeyBytes(o).Length >= 32,
-                "PrivacySuite:Auth:SigningKey must be base64 of at least 32 bytes.")
+            .Validate(o => o.IssuerKey.Length == 0 || SuiteTokens.ReadPublicKey(o.IssuerKey) is not null,
+                "PrivacySuite:Auth:IssuerKey must be the base64 SubjectPublicKeyInfo of a P-256 (ES256) public key.")
+            .Validate(o => o.IssuerKey.Length == 0 || !string.IsNullOrWhiteSpace(o.Issuer),
+                "PrivacySuite:Auth:Issuer must name the issuer of people's tokens when IssuerKey is set.")
+            .Validate(o => o.SigningKey.Length == 0 || SuiteTokens.ReadPrivateKey(o.SigningKey) is not null,
+                "PrivacySuite:Auth:SigningKey must be the base64 PKCS#8 of a P-256 (ES256) private key.")
+            .Validate(o => o.ServiceKey.Length == 0 || SuiteTokens.ReadPublicKey(o.ServiceKey) is not null,
+                "PrivacySuite:Auth:ServiceKey must be the base64 SubjectPublicKeyInfo of a P-256 (ES256) public key.")
+            .Validate(o => !string.IsNullOrWhiteSpace(o.Audience), "PrivacySuite:Auth:Audience must not be empty.")
             .ValidateOnStart();
 
         builder.Services.AddSingleton<SuiteCredentials>();
         builder.Services.AddTransient<SuiteAuthenticationHandler>();
         builder.Services.AddAuthentication(o =>
-        {
-            o.AddScheme<SuiteAuthenticationHandler>(SuiteScheme, "API key or bearer token");
-            o.DefaultScheme = SuiteScheme;
-        });
+            {
+                o.AddScheme<SuiteAuthenticationHandler>(SuiteScheme, "API key or bearer token");
+                o.DefaultScheme = SuiteScheme;
+            })
+            .AddJwtBearer(PersonScheme, o => o.MapInboundClaims = false)
+            .AddJwtBearer(ServiceScheme, o => o.MapInboundClaims = false);
+        builder.Services.AddOptions<JwtBearerOptions>(PersonScheme).Configure<SuiteCredentials, IOptions<SuiteAuthOptions>, TimeProvider>(
+            (o, credentials, auth, time) => o.TokenValidationParameters = SuiteTokens.ValidationParameters(
+                auth.Value.Issuer, auth.Value.Audience, () => credentials.IssuerKey, time));
+        builder.Services.AddOptions<JwtBearerOptions>(ServiceScheme).Configure<SuiteCredentials, IOptions<SuiteAuthOptions>, TimeProvider>(
+            (o, credentials, auth, time) => o.TokenValidationParameters = SuiteTokens.ValidationParameters(
+                SuiteAuthOptions.ServiceIssuer, auth.Value.Audience, () => credentials.ServiceKey, time));
 
         builder.Services.AddAuthorizationBuilder()
             // Secure by default: an endpoint that forgets to say who may call it still needs a caller.
@@ -35,35 +58,24 @@ public static class AuthenticationExtensions
     }
 
     /// <summary>
-    /// Requires one of the given roles (and so an authenticated caller). The policy names no scheme: the default (and
-    /// only) scheme has already authenticated the request, and naming it would authenticate it a second time.
+    /// Requires one of the given roles (and so an authenticated caller). The policy names no scheme: the default
+    /// scheme has already authenticated the request, and naming it would authenticate it a second time.
     /// </summary>
     public static TBuilder RequireRoles<TBuilder>(this TBuilder endpoints, params string[] roles)
         where TBuilder : IEndpointConventionBuilder =>
         endpoints.RequireAuthorization(policy => policy.RequireRole(roles));
 
-    internal static byte[] SigningKeyBytes(SuiteAuthOptions options)
-    {
-        try
-        {
-            return Convert.FromBase64String(options.SigningKey);
-        }
-        catch (FormatException)
-        {
-            return [];
-        }
-    }
-
     internal static string Sha256Hex(string value) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)));
 }
 
 /// <summary>
-/// The one scheme of every service: an <c>X-Api-Key</c> header (product backends) or a bearer token (people and services).
+/// The one scheme of every service: an <c>X-Api-Key</c> header (product backends) or a bearer token (people and services),
+/// whose signature, issuer, audience and lifetime the JwtBearer schemes check.
 /// A bare <see cref="IAuthenticationHandler"/> rather than two <c>AuthenticationHandler&lt;T&gt;</c> behind a policy scheme:
 /// product backends call the consent check on their hot path, and the forwarding, per-request loggers and option look-ups
 /// of the framework's base classes cost as much as the check itself (measured with perf, docs/benchmarks.md).
 /// </summary>
-internal sealed class SuiteAuthenticationHandler(SuiteCredentials credentials, TimeProvider time) : IAuthenticationHandler
+internal sealed class SuiteAuthenticationHandler(SuiteCredentials credentials) : IAuthenticationHandler
 {
     private HttpContext _context = null!;
     private AuthenticationScheme _scheme = null!;
@@ -77,7 +89,7 @@ internal sealed class SuiteAuthenticationHandler(SuiteCredentials credentials, T
     }
 
     // The middleware and then authorization may both ask within one request: answer once.
-    public Task<AuthenticateResult> AuthenticateAsync() => _result ??= Task.FromResult(Authenticate());
+    public Task<AuthenticateResult> AuthenticateAsync() => _result ??= AuthenticateCoreAsync();
 
     public Task ChallengeAsync(AuthenticationProperties? properties)
     {
@@ -91,7 +103,7 @@ internal sealed class SuiteAuthenticationHandler(SuiteCredentials credentials, T
         return Task.CompletedTask;
     }
 
-    private AuthenticateResult Authenticate()
+    private async Task<AuthenticateResult> AuthenticateCoreAsync()
     {
         var headers = _context.Request.Headers;
         if (headers.TryGetValue(AuthenticationExtensions.ApiKeyHeader, out var apiKey))
@@ -107,10 +119,26 @@ internal sealed class SuiteAuthenticationHandler(SuiteCredentials credentials, T
             return AuthenticateResult.NoResult();
         }
 
-        var key = credentials.SigningKey;
-        return key.Length > 0 && BearerTokens.Validate(key, authorization["Bearer ".Length..].Trim(), time.GetUtcNow()) is { } claims
-            ? Success(claims.Subject, claims.Roles)
-            : AuthenticateResult.Fail("Invalid or expired bearer token.");
+        // The issuer only chooses the scheme; each scheme then requires its own issuer and key.
+        var service = SuiteTokens.PeekIssuer(authorization["Bearer ".Length..].Trim()) == SuiteAuthOptions.ServiceIssuer;
+        var result = await _context.AuthenticateAsync(service ? AuthenticationExtensions.ServiceScheme : AuthenticationExtensions.PersonScheme);
+        if (!result.Succeeded || result.Principal.FindFirst(SuiteTokens.SubjectClaim)?.Value is not { Length: > 0 } subject)
+        {
+            return AuthenticateResult.Fail("Invalid or expired bearer token.");
+        }
+
+        var roles = result.Principal.FindAll(SuiteTokens.RolesClaim).Select(c => c.Value).ToArray();
+        if (service)
+        {
+            // A service key signs service tokens and nothing else: any other role in one is a forgery.
+            return roles.Length > 0 && roles.All(r => r == SuiteRoles.Service)
+                ? Success(subject, [SuiteRoles.Service])
+                : AuthenticateResult.Fail("A service token carries the role service and no other.");
+        }
+
+        return roles.Contains(SuiteRoles.Service)
+            ? AuthenticateResult.Fail("A person's token cannot carry the role service.")
+            : Success(subject, roles);
     }
 
     private AuthenticateResult Success(string name, IEnumerable<string> roles)
@@ -126,7 +154,7 @@ internal sealed class SuiteAuthenticationHandler(SuiteCredentials credentials, T
     }
 }
 
-/// <summary>The configured API keys and signing key in the form a request compares against, rebuilt when configuration changes.</summary>
+/// <summary>The configured API keys and token keys in the form a request compares against, rebuilt when configuration changes.</summary>
 internal sealed class SuiteCredentials
 {
     private const int MaxApiKeyLength = 256;
@@ -138,7 +166,16 @@ internal sealed class SuiteCredentials
         options.OnChange(o => _current = new Snapshot(o));
     }
 
-    public byte[] SigningKey => _current.SigningKey;
+    /// <summary>The people issuer's public key, or null when none is configured (every person's token is then refused).</summary>
+    public SecurityKey? IssuerKey => _current.IssuerKey;
+
+    /// <summary>The public key service tokens are checked with.</summary>
+    public SecurityKey? ServiceKey => _current.ServiceKey;
+
+    /// <summary>This service's own private key for its service tokens, or null when it has none.</summary>
+    public ECDsaSecurityKey? ServiceSigningKey => _current.ServiceSigningKey;
+
+    public string Audience => _current.Audience;
 
     /// <summary>The entry whose hash matches the presented key, compared in constant time against every entry.</summary>
     public ApiKeyEntry? FindApiKey(string presented)
@@ -178,7 +215,26 @@ internal sealed class SuiteCredentials
 
     private sealed class Snapshot(SuiteAuthOptions options)
     {
-        public byte[] SigningKey { get; } = AuthenticationExtensions.SigningKeyBytes(options);
+        public SecurityKey? IssuerKey { get; } = SuiteTokens.ReadPublicKey(options.IssuerKey);
+
+        public ECDsaSecurityKey? ServiceSigningKey { get; } = SuiteTokens.ReadPrivateKey(options.SigningKey);
+
+        public SecurityKey? ServiceKey { get; } = SuiteTokens.ReadPublicKey(
+            options.ServiceKey.Length > 0 || options.SigningKey.Length == 0 ? options.ServiceKey : SafePublicKeyOf(options.SigningKey));
+
+        public string Audience { get; } = options.Audience;
+
+        private static string SafePublicKeyOf(string privateKey)
+        {
+            try
+            {
+                return SuiteTokens.PublicKeyOf(privateKey);
+            }
+            catch (Exception e) when (e is FormatException or CryptographicException)
+            {
+                return "";
+            }
+        }
 
         public (byte[] Hash, ApiKeyEntry Entry)[] ApiKeys { get; } = options.ApiKeys
             .Select(e => (HashBytes(e.Sha256), e)).Where(e => e.Item1.Length == SHA256.HashSizeInBytes).ToArray();

@@ -16,18 +16,38 @@ public static class SuiteRoles
     public static readonly IReadOnlyList<string> All = [ProductBackend, Operator, OnCall, PrivacyOfficer, Subject];
 }
 
-/// <summary>Configuration section <c>PrivacySuite:Auth</c>. Secrets arrive as environment variables, as Aspire passes secret parameters.</summary>
+/// <summary>
+/// Configuration section <c>PrivacySuite:Auth</c>. Secrets arrive as environment variables, as Aspire passes secret
+/// parameters. A service holds public keys to check tokens with, and only its own service key to sign with: no key
+/// that could mint a person's token.
+/// </summary>
 public sealed class SuiteAuthOptions
 {
     public const string SectionName = "PrivacySuite:Auth";
 
-    /// <summary>Base64 HMAC-SHA256 key that signs bearer tokens (at least 32 bytes).</summary>
+    /// <summary>The issuer of every service token; a token from it only ever carries the role <see cref="SuiteRoles.Service"/>.</summary>
+    public const string ServiceIssuer = "privacysuite-services";
+
+    /// <summary>The issuer of people's tokens (<c>iss</c>).</summary>
+    public string Issuer { get; set; } = "";
+
+    /// <summary>Base64 SubjectPublicKeyInfo of the people issuer's ES256 (P-256) public key.</summary>
+    public string IssuerKey { get; set; } = "";
+
+    /// <summary>The audience (<c>aud</c>) every token must name: the suite.</summary>
+    public string Audience { get; set; } = "privacysuite";
+
+    /// <summary>
+    /// Base64 PKCS#8 ES256 (P-256) private key this service signs its own service tokens with (<see cref="ServiceIssuer"/>,
+    /// role <see cref="SuiteRoles.Service"/> only). Empty for a service that calls no other.
+    /// </summary>
     public string SigningKey { get; set; } = "";
+
+    /// <summary>Base64 SubjectPublicKeyInfo that service tokens are checked with; derived from <see cref="SigningKey"/> when empty.</summary>
+    public string ServiceKey { get; set; } = "";
 
     /// <summary>Known API keys, by SHA-256 hash: the keys themselves are never configured.</summary>
     public List<ApiKeyEntry> ApiKeys { get; set; } = [];
-
-    public const string Issuer = "privacysuite";
 }
 
 public sealed class ApiKeyEntry

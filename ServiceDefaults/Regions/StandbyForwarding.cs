@@ -1,6 +1,5 @@
 using System.Net;
 using Microsoft.AspNetCore.Http.Features;
-using PrivacySuite.ServiceDefaults.Http;
 
 namespace PrivacySuite.ServiceDefaults.Regions;
 
@@ -23,19 +22,33 @@ public static class RegionRoutingExtensions
 /// primary region, unchanged (the caller's credentials included), and its answer is passed back. Only one hop: a
 /// forwarded request that lands on another standby is refused, so two standbys cannot bounce a request between them.
 /// </summary>
-public sealed partial class StandbyForwarding(RequestDelegate next, RegionRole role, IConfiguration configuration, ILogger<StandbyForwarding> logger)
+public sealed partial class StandbyForwarding(
+    RequestDelegate next, RegionRole role, IConfiguration configuration, IHttpClientFactory clients, ILogger<StandbyForwarding> logger)
 {
     public const string ForwardedFromHeader = "X-PrivacySuite-Forwarded-From";
 
-    // Its own client, without the retrying resilience pipeline: a write must not be sent twice because an answer was slow.
-    private static readonly HttpClient Primary = new(new SocketsHttpHandler
-    {
-        PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-        ConnectTimeout = TimeSpan.FromSeconds(2),
-        AllowAutoRedirect = false,
-        UseCookies = false,
-    })
-    { Timeout = TimeSpan.FromSeconds(30) };
+    /// <summary>The named HttpClient that reaches the primary region (<c>http://peer</c>, found by service discovery).</summary>
+    public const string PrimaryClientName = "primary-region";
+
+    /// <summary>
+    /// The client to the primary region: service discovery as every client has it, but without the standard resilience
+    /// handler: a write must not be sent twice because an answer was slow, and the caller decides whether to retry.
+    /// </summary>
+#pragma warning disable EXTEXP0001 // marked experimental, but it is the package's one way to opt a client out of the defaults
+    internal static void AddPrimaryRegionClient(IServiceCollection services) => services
+        .AddHttpClient(PrimaryClientName, c =>
+        {
+            c.BaseAddress = new Uri($"http://{RegionRole.PeerServiceName}");
+            c.Timeout = TimeSpan.FromSeconds(30);
+        })
+        .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+        {
+            ConnectTimeout = TimeSpan.FromSeconds(2),
+            AllowAutoRedirect = false,
+            UseCookies = false,
+        })
+        .RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
 
     private static readonly HashSet<string> HopByHop = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -57,18 +70,19 @@ public sealed partial class StandbyForwarding(RequestDelegate next, RegionRole r
             return;
         }
 
-        if (configuration.ResolveServiceEndpoint(RegionRole.PeerServiceName) is not { } peer)
+        if (!configuration.HasServiceEndpoint(RegionRole.PeerServiceName))
         {
             await Problem(context, "This region is a standby",
                 "It serves reads only, and no primary region is configured (services__peer__http__0). Send writes to the primary region.");
             return;
         }
 
-        using var request = CopyRequest(context, peer);
+        var primary = clients.CreateClient(PrimaryClientName);
+        using var request = CopyRequest(context, primary.BaseAddress!);
         HttpResponseMessage response;
         try
         {
-            response = await Primary.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted);
+            response = await primary.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !context.RequestAborted.IsCancellationRequested)
         {

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Npgsql;
 using OpenTelemetry;
-using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -13,32 +13,26 @@ public static class SuiteTelemetry
 {
     public const string SourceName = "PrivacySuite";
 
+    /// <summary>MassTransit's activity source and meter.</summary>
+    public const string MassTransitName = "MassTransit";
+
     public static readonly ActivitySource Source = new(SourceName);
 
     public static readonly Meter Meter = new(SourceName);
 }
 
+/// <summary>OpenTelemetry in the shape of Aspire's ServiceDefaults template.</summary>
 public static class TelemetryExtensions
 {
-    // .NET's built-in instrumentation: no OpenTelemetry.Instrumentation.* packages are available here, and none are needed.
-    private static readonly string[] TraceSources =
-        ["Microsoft.AspNetCore", "System.Net.Http", "MassTransit", "Npgsql", SuiteTelemetry.SourceName];
-
-    private static readonly string[] Meters =
-    [
-        "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http",
-        "System.Runtime", "MassTransit", "Npgsql", SuiteTelemetry.SourceName,
-    ];
+    public const string OtlpEndpointKey = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
     {
-        // Without this, ASP.NET Core's server spans carry no method, path or status (there is no instrumentation package here).
-        AppContext.SetSwitch("Microsoft.AspNetCore.Hosting.SuppressActivityOpenTelemetryData", false);
-
-        // Without an endpoint (the AppHost sets one) there is nowhere to send telemetry: recording spans and log records
-        // for nobody would cost every request on the hot path (the consent check) for nothing.
-        if (string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        // Unlike the template, nothing at all is registered without an endpoint (the AppHost always sets one): listeners
+        // that record spans, metrics and log records for nobody would cost every request on the hot path (the consent
+        // check) for nothing.
+        if (!HasOtlpEndpoint(builder.Configuration))
         {
             return builder;
         }
@@ -49,72 +43,56 @@ public static class TelemetryExtensions
             logging.IncludeScopes = true;
         });
 
-        IOpenTelemetryBuilder otel = new OpenTelemetryServices(builder.Services);
-        otel.ConfigureResource(resource => resource
-                .AddService(serviceName: builder.Configuration["OTEL_SERVICE_NAME"] ?? builder.Environment.ApplicationName)
-                .AddAttributes(RegionAttributes(builder.Configuration))
-                .AddEnvironmentVariableDetector())
-            .WithMetrics(metrics => metrics.AddMeter(Meters))
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => ConfigureResource(resource, builder))
+            .WithMetrics(metrics => metrics
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddNpgsqlInstrumentation()
+                .AddMeter(SuiteTelemetry.MassTransitName, SuiteTelemetry.SourceName))
             .WithTracing(tracing => tracing
-                .AddSource(TraceSources)
-                .SetSampler(new HealthProbeSampler()))
-            .UseOtlpExporter();
+                .AddAspNetCoreInstrumentation(aspNetCore =>
+                    // Health probes run every few seconds; their spans (and everything under them) would drown the real traffic.
+                    aspNetCore.Filter = context =>
+                        !context.Request.Path.StartsWithSegments(ServiceDefaultsExtensions.HealthEndpointPath) &&
+                        !context.Request.Path.StartsWithSegments(ServiceDefaultsExtensions.AlivenessEndpointPath))
+                .AddHttpClientInstrumentation()
+                .AddNpgsql()
+                .AddSource(SuiteTelemetry.MassTransitName, SuiteTelemetry.SourceName));
 
-        builder.Services.AddHostedService<TelemetryProvidersStarter>();
+        builder.AddOpenTelemetryExporters();
         return builder;
     }
 
-    private static IEnumerable<KeyValuePair<string, object>> RegionAttributes(IConfiguration configuration)
+    private static TBuilder AddOpenTelemetryExporters<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
     {
-        var region = configuration["PrivacySuite:Region"];
-        if (!string.IsNullOrEmpty(region))
+        if (HasOtlpEndpoint(builder.Configuration))
         {
-            yield return new("deployment.region", region);
-        }
-    }
-
-    /// <summary>The hosting package is not available here; this is the whole of what it would add.</summary>
-    private sealed class OpenTelemetryServices(IServiceCollection services) : IOpenTelemetryBuilder
-    {
-        public IServiceCollection Services { get; } = services;
-    }
-
-    /// <summary>Resolves the providers at start-up so that sources and meters are listened to from the first request.</summary>
-    private sealed class TelemetryProvidersStarter(IServiceProvider services) : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken)
-        {
-            _ = services.GetService<TracerProvider>();
-            _ = services.GetService<MeterProvider>();
-            return Task.CompletedTask;
+            builder.Services.AddOpenTelemetry().UseOtlpExporter();
         }
 
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        return builder;
     }
+
+    private static bool HasOtlpEndpoint(IConfiguration configuration) =>
+        !string.IsNullOrWhiteSpace(configuration[OtlpEndpointKey]);
 
     /// <summary>
-    /// Health probes run every few seconds; their spans would drown the real traffic. ASP.NET Core gives the request
-    /// path to samplers when it creates the server span, so the probe and everything under it are never recorded.
+    /// The SDK reads OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES (the AppHost sets both); outside the AppHost the
+    /// application's name stands in, and the region comes from PrivacySuite:Region.
     /// </summary>
-    private sealed class HealthProbeSampler : Sampler
+    private static void ConfigureResource(ResourceBuilder resource, IHostApplicationBuilder builder)
     {
-        private readonly Sampler _inner = new ParentBasedSampler(new AlwaysOnSampler());
-
-        public override SamplingResult ShouldSample(in SamplingParameters samplingParameters)
+        if (string.IsNullOrWhiteSpace(builder.Configuration["OTEL_SERVICE_NAME"]))
         {
-            if (samplingParameters.Kind == ActivityKind.Server && samplingParameters.Tags is not null)
-            {
-                foreach (var tag in samplingParameters.Tags)
-                {
-                    if (tag.Key == "url.path" && tag.Value is string path &&
-                        (path == ServiceDefaultsExtensions.HealthEndpointPath || path == ServiceDefaultsExtensions.AlivenessEndpointPath))
-                    {
-                        return new SamplingResult(SamplingDecision.Drop);
-                    }
-                }
-            }
+            resource.AddService(serviceName: builder.Environment.ApplicationName);
+        }
 
-            return _inner.ShouldSample(samplingParameters);
+        if (builder.Configuration["PrivacySuite:Region"] is { Length: > 0 } region)
+        {
+            resource.AddAttributes([new("deployment.region", region)]);
         }
     }
 }

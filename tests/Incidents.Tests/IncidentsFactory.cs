@@ -34,7 +34,7 @@ public class IncidentsFactory() : ServiceFactory<Program>("incidentsdb")
     /// <summary>Starts what answers as the vault and returns its address: the stand-in here; the real vault in <see cref="SuiteFactory"/>.</summary>
     protected virtual async Task<string> StartVaultAsync()
     {
-        Vault = new VaultStandIn(Convert.FromBase64String(Credentials.SigningKey), Clock);
+        Vault = new VaultStandIn(Credentials, Clock);
         await Vault.StartAsync();
         return Vault.Address;
     }

@@ -19,7 +19,7 @@ namespace PrivacySuite.Incidents.Tests;
 /// answers <c>{ subjectIds, next }</c>. Its population is <c>subj-0000000</c> onwards; with <see cref="OverlapPages"/>
 /// each page repeats the previous page's last subject, as a vault paging over a changing table might.
 /// </summary>
-public sealed class VaultStandIn(byte[] signingKey, TimeProvider clock) : IAsyncDisposable
+public sealed class VaultStandIn(DevCredentials credentials, TimeProvider clock) : IAsyncDisposable
 {
     private WebApplication? _app;
 
@@ -44,11 +44,11 @@ public sealed class VaultStandIn(byte[] signingKey, TimeProvider clock) : IAsync
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         _app = builder.Build();
-        _app.MapGet("/v1/subjects/affected", (HttpContext http, string categories, string from, string to, int limit, string? after) =>
+        _app.MapGet("/v1/subjects/affected", async (HttpContext http, string categories, string from, string to, int limit, string? after) =>
         {
             var header = http.Request.Headers.Authorization.ToString();
             if (!header.StartsWith("Bearer ", StringComparison.Ordinal) ||
-                BearerTokens.Validate(signingKey, header["Bearer ".Length..], clock.GetUtcNow()) is not { } claims ||
+                await credentials.ValidateServiceTokenAsync(header["Bearer ".Length..], clock) is not { } claims ||
                 !claims.Roles.Contains(SuiteRoles.Service))
             {
                 return Results.StatusCode(StatusCodes.Status401Unauthorized);

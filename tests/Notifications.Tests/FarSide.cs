@@ -32,7 +32,8 @@ public sealed class VaultStandIn
     /// <summary>How many of the next calls answer 503.</summary>
     public int FailNext;
 
-    public byte[] SigningKey { get; set; } = [];
+    /// <summary>Whose service tokens this far side accepts.</summary>
+    public DevCredentials? Credentials { get; set; }
 
     public void Add(string subjectId, string? language, params (string Channel, string Address)[] channels) =>
         _contacts[subjectId] = (language, channels.Select(c => new ContactJson(c.Channel, c.Address)).ToArray());
@@ -42,7 +43,7 @@ public sealed class VaultStandIn
         Interlocked.Increment(ref Calls);
         var header = context.Request.Headers.Authorization.ToString();
         if (!header.StartsWith("Bearer ", StringComparison.Ordinal) ||
-            BearerTokens.Validate(SigningKey, header[7..], DateTimeOffset.UtcNow) is not { } claims || !claims.Roles.Contains(SuiteRoles.Service))
+            Credentials is null || await Credentials.ValidateServiceTokenAsync(header[7..]) is not { } claims || !claims.Roles.Contains(SuiteRoles.Service))
         {
             Interlocked.Increment(ref Unauthorized);
             context.Response.StatusCode = StatusCodes.Status401Unauthorized;

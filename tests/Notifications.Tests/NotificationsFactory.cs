@@ -50,7 +50,7 @@ public class NotificationsFactory() : ServiceFactory<Program>("notificationsdb")
         var push = await LocalHttpServer.StartAsync(Push.HandleAsync);
         var sms = await LocalHttpServer.StartAsync(Sms.HandleAsync);
         _servers.AddRange([vault, push, sms]);
-        Vault.SigningKey = Convert.FromBase64String(Credentials.SigningKey);
+        Vault.Credentials = Credentials;
         Settings["services:vault:http:0"] = vault.Address.ToString();
         Settings["services:pushgateway:http:0"] = push.Address.ToString();
         Settings["services:smsgateway:http:0"] = sms.Address.ToString();

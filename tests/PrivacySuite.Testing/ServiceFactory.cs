@@ -66,11 +66,15 @@ public class ServiceFactory<TProgram> : WebApplicationFactory<TProgram>, IAsyncL
         return client;
     }
 
-    /// <summary>A client authenticated as a person with <paramref name="role"/> (bearer token).</summary>
+    /// <summary>
+    /// A client authenticated with a bearer token: a person's with <paramref name="role"/>, or for
+    /// <see cref="SuiteRoles.Service"/> the service token another service named <paramref name="subject"/> would sign.
+    /// </summary>
     public HttpClient CreateClientFor(string role, string subject = "test-person")
     {
         var client = CreateClient();
-        client.DefaultRequestHeaders.Authorization = new("Bearer", Credentials.IssueToken(subject, [role]));
+        client.DefaultRequestHeaders.Authorization = new("Bearer",
+            role == SuiteRoles.Service ? Credentials.IssueServiceToken(subject) : Credentials.IssueToken(subject, [role]));
         return client;
     }
 

@@ -84,8 +84,7 @@ public sealed class NotificationsFigure : IFigure
         BenchContext context, PrivacySuite.Testing.SuiteInfrastructure infrastructure, SmtpSink mail, CancellationToken cancellationToken)
     {
         var credentials = DevCredentials.Generate();
-        var signingKey = Convert.FromBase64String(credentials.SigningKey);
-        await using var vault = await StartVaultStandInAsync(signingKey);
+        await using var vault = await StartVaultStandInAsync(credentials);
 
         var port = Ports.GetFree();
         var database = await infrastructure.CreateDatabaseAsync("bench_notifications");
@@ -271,7 +270,7 @@ public sealed class NotificationsFigure : IFigure
         }
     }
 
-    private static async Task<VaultStandIn> StartVaultStandInAsync(byte[] signingKey)
+    private static async Task<VaultStandIn> StartVaultStandInAsync(DevCredentials credentials)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -280,13 +279,13 @@ public sealed class NotificationsFigure : IFigure
         var standIn = new VaultStandIn(app);
 
         // The vault's batch contract: POST /v1/subjects/contacts { subjectIds: [...] } for role service.
-        app.MapPost("/v1/subjects/contacts", (ContactsLookup lookup, HttpRequest request) =>
+        app.MapPost("/v1/subjects/contacts", async (ContactsLookup lookup, HttpRequest request) =>
         {
             Interlocked.Increment(ref standIn.Calls);
             Interlocked.Add(ref standIn.Subjects, lookup.SubjectIds.Count);
             var header = request.Headers.Authorization.ToString();
             return header.StartsWith("Bearer ", StringComparison.Ordinal) &&
-                   BearerTokens.Validate(signingKey, header[7..], DateTimeOffset.UtcNow) is { } claims && claims.Roles.Contains(SuiteRoles.Service)
+                   await credentials.ValidateServiceTokenAsync(header[7..]) is { } claims && claims.Roles.Contains(SuiteRoles.Service)
                 ? Results.Json(new
                 {
                     subjects = lookup.SubjectIds.Select(id => new

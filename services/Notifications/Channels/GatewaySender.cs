@@ -13,7 +13,7 @@ public sealed class GatewaySender(string channel, string gatewayName, IHttpClien
 
     public async Task<SendOutcome> SendAsync(OutgoingMessage message, CancellationToken cancellationToken)
     {
-        if (configuration.ResolveServiceEndpoint(gatewayName) is null)
+        if (!configuration.HasServiceEndpoint(gatewayName))
         {
             return SendOutcome.NotConfigured;
         }

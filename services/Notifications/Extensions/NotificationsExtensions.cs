@@ -2,7 +2,6 @@ using PrivacySuite.Notifications.Channels;
 using PrivacySuite.Notifications.Sending;
 using PrivacySuite.Notifications.IntegrationEvents;
 using PrivacySuite.ServiceDefaults.Auth;
-using PrivacySuite.ServiceDefaults.Http;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -35,13 +34,9 @@ public static class NotificationsExtensions
         {
             // The channel router retries only sends the gateway clearly refused; the default pipeline would also retry
             // timeouts, which may have gone out, so it is removed for the gateways.
-            builder.Services.AddHttpClient(gateway).ConfigureAdditionalHttpMessageHandlers((handlers, _) =>
-            {
-                foreach (var resilience in handlers.OfType<ResilienceHandler>().ToList())
-                {
-                    handlers.Remove(resilience);
-                }
-            });
+#pragma warning disable EXTEXP0001 // marked experimental, but it is the package's one way to opt a client out of the defaults
+            builder.Services.AddHttpClient(gateway).RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
         }
 
         builder.Services.AddSingleton<IChannelSender, EmailSender>();

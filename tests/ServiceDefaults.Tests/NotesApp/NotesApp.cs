@@ -133,6 +133,9 @@ public static class NotesEndpoints
         await db.SaveChangesAsync();
         return TypedResults.Created($"/notes/{note.Id}", note);
     }
+
+    public static async Task<Results<Ok<Note>, NotFound>> GetNote(Guid id, NotesDbContext db) =>
+        await db.Notes.FindAsync(id) is { } note ? TypedResults.Ok(note) : TypedResults.NotFound();
 }
 
 /// <summary>Starts the notes app on a real Kestrel port against the given database and broker.</summary>
@@ -186,6 +189,13 @@ public sealed class NotesHost : IAsyncDisposable
         var app = builder.Build();
         app.MapDefaultEndpoints();
         app.MapPost("/notes", NotesEndpoints.AddNote).RequireRoles(SuiteRoles.ProductBackend);
+        app.MapGet("/notes/{id:guid}", NotesEndpoints.GetNote).RequireRoles(SuiteRoles.ProductBackend);
+        // Who the caller passed as: every role may ask, so a test sees the name and roles a credential yields.
+        app.MapGet("/whoami", (System.Security.Claims.ClaimsPrincipal user) => TypedResults.Ok(new
+        {
+            name = user.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value,
+            roles = user.FindAll(System.Security.Claims.ClaimTypes.Role).Select(c => c.Value).ToArray(),
+        })).RequireRoles([.. SuiteRoles.All, SuiteRoles.Service]);
         await app.StartAsync();
 
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
