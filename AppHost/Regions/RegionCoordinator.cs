@@ -34,6 +34,7 @@ public sealed class RegionCoordinator(
     private static readonly TimeSpan PeerWait = TimeSpan.FromSeconds(90);
     private readonly ConcurrentDictionary<string, CustomResourceSnapshot> _snapshots = new();
     private readonly Dictionary<string, DateTime?> _federatedAt = [];
+    private readonly Dictionary<string, string> _published = [];
     private readonly SemaphoreSlim _failover = new(1, 1);
     private DateTimeOffset? _standbyMissingSince;
     private string _mode = "starting";
@@ -319,6 +320,15 @@ public sealed class RegionCoordinator(
             ["replication.lag_bytes"] = streaming?.LagBytes.ToString(CultureInfo.InvariantCulture) ?? "",
             ["replication.replay_lag_s"] = streaming?.ReplayLag?.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture) ?? "",
         };
+
+        // Every snapshot goes to the dashboard and every watcher: publish only what changed (or after a restart).
+        var text = string.Join(';', properties.Select(p => $"{p.Key}={p.Value}")) + _snapshots.GetValueOrDefault(cluster.Name)?.StartTimeStamp;
+        if (_published.GetValueOrDefault(cluster.Name) == text)
+        {
+            return Task.CompletedTask;
+        }
+
+        _published[cluster.Name] = text;
         return notifications.PublishUpdateAsync(cluster, s => s with
         {
             Properties = [.. s.Properties.Where(p => !properties.ContainsKey(p.Name)), .. properties.Select(p => new ResourcePropertySnapshot(p.Key, p.Value))],

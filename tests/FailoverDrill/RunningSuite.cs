@@ -59,7 +59,17 @@ public sealed class RunningSuite : IAsyncDisposable
         var app = await builder.BuildAsync(cancellationToken);
         await app.StartAsync(cancellationToken);
         var suite = new RunningSuite(app, stateDir, TimeSpan.Zero);
-        await suite.AllHealthyAsync(timeout, cancellationToken);
+        try
+        {
+            await suite.AllHealthyAsync(timeout, cancellationToken);
+        }
+        catch
+        {
+            // Nobody else holds the application to stop it: its processes would run until the test host ends.
+            await suite.DisposeAsync();
+            throw;
+        }
+
         return new RunningSuite(app, stateDir, clock.Elapsed);
     }
 

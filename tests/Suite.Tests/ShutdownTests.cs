@@ -10,7 +10,7 @@ public sealed class ShutdownTests
     public async Task Stopping_the_apphost_leaves_no_process_behind_and_postgres_shut_down_cleanly()
     {
         var stateDir = SuiteFixture.NewStateDir();
-        var suite = await RunningSuite.StartAsync(stateDir, TimeSpan.FromSeconds(240));
+        var suite = await RunningSuite.StartAsync(stateDir, TimeSpan.FromSeconds(420));
         var ports = new[] { "postgres-beijing", "postgres-guangzhou" }.Select(r => suite.Endpoint(r, "tcp").Port)
             .Concat(new[] { "rabbitmq-beijing", "rabbitmq-guangzhou" }.Select(r => suite.Endpoint(r, "amqp").Port))
             .Concat(new[] { "rabbitmq-beijing-epmd", "rabbitmq-guangzhou-epmd" }.Select(r => suite.Endpoint(r, "tcp").Port))

@@ -16,7 +16,7 @@ public sealed class SuiteFixture : IAsyncLifetime
 
     public string StateDir { get; } = NewStateDir();
 
-    public async Task InitializeAsync() => Suite = await RunningSuite.StartAsync(StateDir, TimeSpan.FromSeconds(240));
+    public async Task InitializeAsync() => Suite = await RunningSuite.StartAsync(StateDir, TimeSpan.FromSeconds(420));
 
     /// <summary>Waits until every resource is Running and Healthy again (tests leave the topology as they found it).</summary>
     public Task AllHealthyAsync() => Suite.AllHealthyAsync(TimeSpan.FromSeconds(150));
