@@ -150,7 +150,7 @@ public sealed class RegionCoordinator(
             }
             else if (_mode != "sync")
             {
-                loss = $"{from.Postgres.Name} does not answer and replication was {_mode}, not synchronous: commits it acknowledged may be missing from {target.Postgres.Name}";
+                loss = $"{from.Postgres.Name} does not answer and replication was asynchronous ({_mode}), not synchronous: commits it acknowledged may be missing from {target.Postgres.Name}";
             }
             else
             {

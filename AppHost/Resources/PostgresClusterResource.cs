@@ -61,7 +61,7 @@ public static class PostgresClusterBuilderExtensions
             .WithArgs(["-c", FastShutdownWrapper, "postgres-fast-shutdown", program, .. arguments])
             .WithEndpoint(port: port, targetPort: port, scheme: "tcp", name: "tcp", isProxied: false)
             .WithHealthCheck(healthCheck)
-            .OnResourceReady(async (resource, _, ct) =>
+            .OnResourceReady(async (resource, e, ct) =>
             {
                 // A standby gets its databases by replication; only a primary creates what is missing.
                 if (!await PostgresReplication.IsInRecoveryAsync(resource.Server, ct))
@@ -70,6 +70,12 @@ public static class PostgresClusterBuilderExtensions
                     {
                         await resource.Server.CreateDatabaseAsync(database, ct);
                     }
+                }
+
+                var notifications = e.Services.GetRequiredService<ResourceNotificationService>();
+                foreach (var database in builder.Resources.OfType<PostgresDatabaseResource>().Where(d => d.Parent == resource))
+                {
+                    await notifications.PublishUpdateAsync(database, s => s with { State = KnownResourceStates.Running });
                 }
             });
     }

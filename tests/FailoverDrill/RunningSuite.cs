@@ -57,6 +57,7 @@ public sealed class RunningSuite : IAsyncDisposable
             .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None)
             .AddFilter("PrivacySuite.AppHost.Regions", LogLevel.Information));
         var app = await builder.BuildAsync(cancellationToken);
+        KeepConsoleLogs(app);
         await app.StartAsync(cancellationToken);
         var suite = new RunningSuite(app, stateDir, TimeSpan.Zero);
         try
@@ -89,6 +90,32 @@ public sealed class RunningSuite : IAsyncDisposable
             }
 
             await Task.Delay(250, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// With PRIVACYSUITE_TEST_LOGS=DIR (as for the other test fixtures), every resource's console log is kept in
+    /// DIR/NAME-PID.log, so a failing run can be read back; otherwise it stays in memory, as the dashboard would show it.
+    /// </summary>
+    private static void KeepConsoleLogs(DistributedApplication app)
+    {
+        if (Environment.GetEnvironmentVariable("PRIVACYSUITE_TEST_LOGS") is not { Length: > 0 } directory)
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(directory);
+        var logs = app.Services.GetRequiredService<ResourceLoggerService>();
+        foreach (var name in ResourceNames)
+        {
+            var path = Path.Combine(directory, $"{name}-{Environment.ProcessId}.log");
+            _ = Task.Run(async () =>
+            {
+                await foreach (var batch in logs.WatchAsync(name))
+                {
+                    await File.AppendAllLinesAsync(path, batch.Select(l => l.Content));
+                }
+            });
         }
     }
 
