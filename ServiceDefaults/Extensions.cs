@@ -43,7 +43,7 @@ public static class ServiceDefaultsExtensions
                 _ when IsReadOnlyReplica(e) => StatusCodes.Status503ServiceUnavailable,
                 _ => StatusCodes.Status500InternalServerError,
             });
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(o => o.AddSchemaTransformer(StrictJson.OnlyRequiredAsRequired));
 
         builder.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http => http.AddStandardResilience());

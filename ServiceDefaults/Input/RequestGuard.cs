@@ -18,6 +18,18 @@ public sealed class RequestGuard(RequestDelegate next, IProblemDetailsService pr
 
     public async Task InvokeAsync(HttpContext context)
     {
+        // Every error body of the suite is problem details; a handler that returned NotFound<ProblemDetails> says application/json.
+        context.Response.OnStarting(static state =>
+        {
+            var response = (HttpResponse)state;
+            if (response.StatusCode >= 400 && response.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) == true)
+            {
+                response.ContentType = "application/problem+json; charset=utf-8";
+            }
+
+            return Task.CompletedTask;
+        }, context.Response);
+
         var request = context.Request;
         if (StringsOf(request).Any(s => StrictJson.HasForbiddenCharacter(s)))
         {

@@ -7,7 +7,7 @@ using System.Text.Json.Serialization.Metadata;
 namespace PrivacySuite.ServiceDefaults.Input;
 
 /// <summary>
-/// Request bodies are read as strictly as their OpenAPI schema reads: a field without a default must be sent, a
+/// Request bodies are read as strictly as their OpenAPI schema reads: a non-nullable field without a default must be sent, a
 /// non-nullable one may not be null (nor an element of a non-nullable list), enums are names and never numbers, numbers
 /// are never strings, a field appears once, unknown fields are refused, and no string carries a control character.
 /// A missing field that silently took a default is how a missing <c>isMinor</c> unmarked a minor (issue 18).
@@ -20,14 +20,36 @@ public static class StrictJson
         // After every service has added its own resolvers, so that the checks wrap them all.
         services.PostConfigure<Microsoft.AspNetCore.Http.Json.JsonOptions>(o =>
             o.SerializerOptions.TypeInfoResolver = (o.SerializerOptions.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver())
+                .WithAddedModifier(RequireNonNullable)
                 .WithAddedModifier(CheckOnDeserialized));
         return services;
+    }
+
+    /// <summary>
+    /// OpenAPI lists as required exactly what the reader requires (<see cref="RequireNonNullable"/>, <c>[Required]</c>):
+    /// a nullable field without a default may be left out, and the schema must not say otherwise.
+    /// </summary>
+    public static Task OnlyRequiredAsRequired(Microsoft.OpenApi.OpenApiSchema schema, Microsoft.AspNetCore.OpenApi.OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
+    {
+        if (context.JsonTypeInfo.Kind == JsonTypeInfoKind.Object && schema.Required is { Count: > 0 } required)
+        {
+            foreach (var property in context.JsonTypeInfo.Properties)
+            {
+                if (!property.IsRequired
+                    && property.AttributeProvider?.IsDefined(typeof(System.ComponentModel.DataAnnotations.RequiredAttribute), inherit: true) != true)
+                {
+                    required.Remove(property.Name);
+                }
+            }
+        }
+
+        return Task.CompletedTask;
     }
 
     /// <summary>The options every service reads requests with; public so that clients and tests can write the same JSON.</summary>
     public static void Apply(JsonSerializerOptions options)
     {
-        options.RespectRequiredConstructorParameters = true;
+        // Not RespectRequiredConstructorParameters: that would make every nullable field mandatory too (see RequireNonNullable).
         options.RespectNullableAnnotations = true;
         options.AllowDuplicateProperties = false;
         options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
@@ -58,6 +80,36 @@ public static class StrictJson
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// A constructor parameter that is neither nullable nor given a default must be sent: a missing <c>bool isMinor</c>
+    /// is an error, never <c>false</c>. A nullable one may be left out and reads as null. OpenAPI lists the same fields
+    /// as required, because it describes the request from these same contracts.
+    /// </summary>
+    private static void RequireNonNullable(JsonTypeInfo typeInfo)
+    {
+        if (typeInfo.Kind != JsonTypeInfoKind.Object || typeInfo.Type.Assembly == typeof(object).Assembly)
+        {
+            return;
+        }
+
+        var nullability = new NullabilityInfoContext();
+        foreach (var property in typeInfo.Properties)
+        {
+            if (property.AssociatedParameter is not { HasDefaultValue: false } parameter || property.IsRequired)
+            {
+                continue;
+            }
+
+            var nullable = parameter.ParameterType.IsValueType
+                ? Nullable.GetUnderlyingType(parameter.ParameterType) is not null
+                : parameter.AttributeProvider is not ParameterInfo info || nullability.Create(info).WriteState != NullabilityState.NotNull;
+            if (!nullable)
+            {
+                property.IsRequired = true;
+            }
+        }
     }
 
     /// <summary>

@@ -105,7 +105,8 @@ public sealed class DeliveryTests(DeliveryFactory factory) : IClassFixture<Deliv
         var phone = $"+86-139{Random.Shared.Next(10_000_000, 99_999_999)}";
         factory.Vault.Add(subject, "en", ("sms", phone), ("email", factory.Address(subject)));
         factory.Sms.Script(HttpStatusCode.ServiceUnavailable, HttpStatusCode.TooManyRequests);
-        using var client = factory.CreateProductBackendClient();
+        // A deletion certificate is the suite's own notice (retention sends it), not a product's.
+        using var client = factory.CreateClientFor(SuiteRoles.Service);
 
         var request = await (await client.SendNoticeAsync("deletion-certificate", [subject], new Dictionary<string, string>
         {
