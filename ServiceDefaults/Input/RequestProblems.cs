@@ -36,6 +36,13 @@ public static class RequestProblems
         context.ProblemDetails.Detail ??= json?.Message is { } message
             ? $"The body does not fit the route's schema: {message}"
             : "The request could not be read; GET /openapi/v1.json describes what each route takes.";
+        // The field, where the reader knows it, under 'errors' as a validation problem has it.
+        var field = json is JsonFieldException f ? f.Field
+            : json?.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : null;
+        if (field is not null)
+        {
+            context.ProblemDetails.Extensions["errors"] = new Dictionary<string, string[]> { [field] = [json!.Message] };
+        }
     }
 
     private static JsonException? FindJson(Exception? e)

@@ -97,7 +97,15 @@ public static class StrictJson
         var nullability = new NullabilityInfoContext();
         foreach (var property in typeInfo.Properties)
         {
-            if (property.AssociatedParameter is not { HasDefaultValue: false } parameter || property.IsRequired)
+            // Strict on what is read, not on what is written: a null the service itself answers with (an anonymous type
+            // in a problem's extensions has no nullable annotations) must not turn a 409 into a 500.
+            if (!property.PropertyType.IsValueType || Nullable.GetUnderlyingType(property.PropertyType) is not null)
+            {
+                property.IsGetNullable = true;
+            }
+
+            // Only what a request can set: an anonymous type (a problem's extensions) has no setter and is never read.
+            if (property.AssociatedParameter is not { HasDefaultValue: false } parameter || property.IsRequired || property.Set is null)
             {
                 continue;
             }
@@ -152,7 +160,7 @@ public static class StrictJson
             {
                 if (check(property.Get!(value)) is { } problem)
                 {
-                    throw new JsonException($"'{property.Name}' {problem}");
+                    throw new JsonFieldException(property.Name, $"'{property.Name}' {problem}");
                 }
             }
         };
@@ -261,4 +269,10 @@ public static class StrictJson
         var elementInfo = info is { GenericTypeArguments.Length: 1 } ? info.GenericTypeArguments[0] : null;
         return (null, enumerable.GetGenericArguments()[0], elementInfo);
     }
+}
+
+/// <summary>A field that was read but may not be stored; the answer names it under <c>errors</c> as validation does.</summary>
+public sealed class JsonFieldException(string field, string message) : JsonException(message)
+{
+    public string Field { get; } = field;
 }
