@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Http.Resilience;
 using PrivacySuite.ServiceDefaults.Auth;
+using PrivacySuite.ServiceDefaults.Input;
 using PrivacySuite.ServiceDefaults.Regions;
 using PrivacySuite.ServiceDefaults.Telemetry;
 
@@ -31,18 +32,20 @@ public static class ServiceDefaultsExtensions
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
 
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = RequestProblems.Describe);
+        builder.Services.AddStrictJson();
 
         // A client's malformed request is the client's error in every environment, never a 500.
         builder.Services.Configure<ExceptionHandlerOptions>(o =>
             o.StatusCodeSelector = e => e switch
             {
                 BadHttpRequestException bad => bad.StatusCode,
+                _ when RequestProblems.IsClientError(e) => StatusCodes.Status400BadRequest,
                 // A write that reached a standby's read-only replica (a route not marked as one): unavailable here, not broken.
                 _ when IsReadOnlyReplica(e) => StatusCodes.Status503ServiceUnavailable,
                 _ => StatusCodes.Status500InternalServerError,
             });
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(o => o.AddSchemaTransformer(StrictJson.OnlyRequiredAsRequired));
 
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>
@@ -76,6 +79,8 @@ public static class ServiceDefaultsExtensions
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        // After authorization: a caller who may not call a route learns nothing of what it takes.
+        app.UseMiddleware<RequestGuard>();
         if (app.Services.GetService<RegionRole>() is not null)
         {
             app.UseMiddleware<StandbyForwarding>();

@@ -19,12 +19,13 @@ public sealed class PolicyVersionTests(ConsentFactory factory) : IClassFixture<C
     public async Task A_changed_purpose_needs_consent_again_and_unchanged_ones_keep_theirs()
     {
         using var client = factory.CreateProductBackendClient();
+        using var officer = factory.CreateClientFor(SuiteRoles.PrivacyOfficer);
         var subject = await client.RegisterAsync();
         await client.GrantOkAsync(subject, "service.optimisation");
         await client.GrantOkAsync(subject, "surveys");
         var version = NewVersion();
 
-        using var published = await PublishAsync(client, "infobird", new { version, changedPurposes = new[] { "service.optimisation" } });
+        using var published = await PublishAsync(officer, "infobird", new { version, changedPurposes = new[] { "service.optimisation" } });
         var changed = await client.CheckAsync(subject, "service.optimisation");
         var unchanged = await client.CheckAsync(subject, "surveys");
 
@@ -42,10 +43,11 @@ public sealed class PolicyVersionTests(ConsentFactory factory) : IClassFixture<C
     public async Task Re_acceptance_is_recorded_with_the_version_shown_and_an_outdated_version_is_refused()
     {
         using var client = factory.CreateProductBackendClient();
+        using var officer = factory.CreateClientFor(SuiteRoles.PrivacyOfficer);
         var subject = await client.RegisterAsync();
         await client.GrantOkAsync(subject, "service.provide");
         var version = NewVersion();
-        (await PublishAsync(client, "infobird", new { version, changedPurposes = new[] { "service.provide" } })).Dispose();
+        (await PublishAsync(officer, "infobird", new { version, changedPurposes = new[] { "service.provide" } })).Dispose();
         var beforeReacceptance = await client.CheckAsync(subject, "service.provide");
 
         using var outdated = await client.GrantAsync(subject, "service.provide", policyVersion: "1.0");
@@ -101,14 +103,15 @@ public sealed class PolicyVersionTests(ConsentFactory factory) : IClassFixture<C
     public async Task Guardian_age_is_configurable_per_policy_but_never_below_14()
     {
         using var client = factory.CreateProductBackendClient();
+        using var officer = factory.CreateClientFor(SuiteRoles.PrivacyOfficer);
 
-        using var tooLow = await PublishAsync(client, "iwalk-scooter", new { version = NewVersion(), guardianAge = 13 });
-        using var ok = await PublishAsync(client, "iwalk-scooter", new { version = NewVersion(), guardianAge = 16 });
+        using var tooLow = await PublishAsync(officer, "iwalk-scooter", new { version = NewVersion(), guardianAge = 13 });
+        using var ok = await PublishAsync(officer, "iwalk-scooter", new { version = NewVersion(), guardianAge = 16 });
         var fifteen = await client.RegisterAsync("iwalk-scooter", Api.BornYearsAgo(15));
         var seventeen = await client.RegisterAsync("iwalk-scooter", Api.BornYearsAgo(17));
         using var fifteenGrant = await client.GrantAsync(fifteen, "iwalk.personalisation");
         using var seventeenGrant = await client.GrantAsync(seventeen, "iwalk.personalisation");
-        (await PublishAsync(client, "iwalk-scooter", new { version = NewVersion(), guardianAge = 18 })).Dispose();
+        (await PublishAsync(officer, "iwalk-scooter", new { version = NewVersion(), guardianAge = 18 })).Dispose();
 
         await tooLow.ProblemAsync(HttpStatusCode.BadRequest);
         Assert.Equal(16, (await ok.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("guardianAge").GetInt32());
@@ -121,14 +124,15 @@ public sealed class PolicyVersionTests(ConsentFactory factory) : IClassFixture<C
     public async Task A_minors_check_is_allowed_only_with_the_guardians_consent_even_after_the_guardian_age_rises()
     {
         using var client = factory.CreateProductBackendClient();
-        (await PublishAsync(client, "iwalk-scooter", new { version = NewVersion(), guardianAge = 14 })).Dispose();
+        using var officer = factory.CreateClientFor(SuiteRoles.PrivacyOfficer);
+        (await PublishAsync(officer, "iwalk-scooter", new { version = NewVersion(), guardianAge = 14 })).Dispose();
         var withoutGuardian = await client.RegisterAsync("iwalk-scooter", Api.BornYearsAgo(16));
         var withGuardian = await client.RegisterAsync("iwalk-scooter", Api.BornYearsAgo(16));
         await client.GrantOkAsync(withoutGuardian, "iwalk.personalisation");
         await client.GrantOkAsync(withGuardian, "iwalk.personalisation", guardian: new { guardianId = "g-parent-2", verification = "sms-code" });
         Assert.True((await client.CheckAsync(withoutGuardian, "iwalk.personalisation")).Allowed);
 
-        (await PublishAsync(client, "iwalk-scooter", new { version = NewVersion(), guardianAge = 18 })).Dispose();
+        (await PublishAsync(officer, "iwalk-scooter", new { version = NewVersion(), guardianAge = 18 })).Dispose();
         var denied = await client.CheckAsync(withoutGuardian, "iwalk.personalisation");
         var allowed = await client.CheckAsync(withGuardian, "iwalk.personalisation");
 
@@ -141,26 +145,29 @@ public sealed class PolicyVersionTests(ConsentFactory factory) : IClassFixture<C
     public async Task A_version_is_published_once_and_bad_publications_change_nothing()
     {
         using var client = factory.CreateProductBackendClient();
+        using var officer = factory.CreateClientFor(SuiteRoles.PrivacyOfficer);
         var version = NewVersion();
-        (await PublishAsync(client, "infobird", new { version })).Dispose();
+        (await PublishAsync(officer, "infobird", new { version })).Dispose();
 
-        using var again = await PublishAsync(client, "infobird", new { version });
-        using var unknownPolicy = await PublishAsync(client, "no-such-policy", new { version = NewVersion() });
-        using var unknownPurpose = await PublishAsync(client, "infobird", new { version = NewVersion(), changedPurposes = new[] { "no.such" } });
-        using var otherPolicysPurpose = await PublishAsync(client, "infobird", new { version = NewVersion(), changedPurposes = new[] { "iwalk.personalisation" } });
-        using var existingAsNew = await PublishAsync(client, "infobird", new
+        using var again = await PublishAsync(officer, "infobird", new { version });
+        using var unknownPolicy = await PublishAsync(officer, "no-such-policy", new { version = NewVersion() });
+        using var unknownPurpose = await PublishAsync(officer, "infobird", new { version = NewVersion(), changedPurposes = new[] { "no.such" } });
+        using var otherPolicysPurpose = await PublishAsync(officer, "infobird", new { version = NewVersion(), changedPurposes = new[] { "iwalk.personalisation" } });
+        using var existingAsNew = await PublishAsync(officer, "infobird", new
         {
             version = NewVersion(),
-            newPurposes = new[] { new { code = "surveys", nameEn = "x", nameZh = "x", essential = false, defaultBasis = "Consent", dataCategories = new[] { "Usage" } } },
+            newPurposes = new[] { new { code = "surveys", nameEn = "x", nameZh = "x", essential = false, defaultBasis = "Consent", dataCategories = new[] { "Usage" }, separateConsent = false } },
         });
-        using var badCategory = await PublishAsync(client, "infobird", new
+        using var badCategory = await PublishAsync(officer, "infobird", new
         {
             version = NewVersion(),
-            newPurposes = new[] { new { code = "new.one", nameEn = "x", nameZh = "x", essential = false, defaultBasis = "Consent", dataCategories = new[] { "Business" } } },
+            newPurposes = new[] { new { code = "new.one", nameEn = "x", nameZh = "x", essential = false, defaultBasis = "Consent", dataCategories = new[] { "Business" }, separateConsent = false } },
         });
-        using var badVersion = await PublishAsync(client, "infobird", new { version = "two words" });
-        using var duplicate = await PublishAsync(client, "infobird", new { version = NewVersion(), changedPurposes = new[] { "surveys", "surveys" } });
+        using var badVersion = await PublishAsync(officer, "infobird", new { version = "two words" });
+        using var duplicate = await PublishAsync(officer, "infobird", new { version = NewVersion(), changedPurposes = new[] { "surveys", "surveys" } });
         using var bySubject = await PublishAsync(factory.CreateClientFor(SuiteRoles.Subject), "infobird", new { version = NewVersion() });
+        // Issue 18: a product backend's key must not change the rules for everyone (invalidate consent, move the guardian age).
+        using var byBackend = await PublishAsync(client, "infobird", new { version = NewVersion(), changedPurposes = new[] { "surveys" }, guardianAge = 18 });
         var purposes = await client.GetFromJsonAsync<List<JsonElement>>("/v1/purposes?policyId=infobird");
 
         await again.ProblemAsync(HttpStatusCode.Conflict);
@@ -172,6 +179,7 @@ public sealed class PolicyVersionTests(ConsentFactory factory) : IClassFixture<C
         await badVersion.ProblemAsync(HttpStatusCode.BadRequest);
         await duplicate.ProblemAsync(HttpStatusCode.BadRequest);
         Assert.Equal(HttpStatusCode.Forbidden, bySubject.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, byBackend.StatusCode);
         Assert.DoesNotContain(purposes!, p => p.GetProperty("code").GetString() == "new.one");
         Assert.Equal("Providing the service", purposes!.Single(p => p.GetProperty("code").GetString() == "service.provide").GetProperty("names").GetProperty("en").GetString());
     }

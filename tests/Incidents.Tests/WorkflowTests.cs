@@ -43,9 +43,9 @@ public sealed class WorkflowTests(IncidentsFactory factory) : IClassFixture<Inci
         var incident = await Drive.DeclareAsync(client, factory.Clock.GetUtcNow());
 
         using var bare = await client.PostAsJsonAsync($"/v1/incidents/{incident.Id}/grade",
-            new { peopleAffected = 10, categories = new[] { "contact" }, overrideGrade = "II" });
+            new { peopleAffected = 10, categories = new[] { "contact" }, overrideGrade = "II", economicLossCny = 0, criticalSystemOutageMinutes = 0 });
         using var reasoned = await client.PostAsJsonAsync($"/v1/incidents/{incident.Id}/grade",
-            new { peopleAffected = 10, categories = new[] { "contact" }, overrideGrade = "II", overrideReason = "Data of minors among the records" });
+            new { peopleAffected = 10, categories = new[] { "contact" }, overrideGrade = "II", overrideReason = "Data of minors among the records", economicLossCny = 0, criticalSystemOutageMinutes = 0 });
 
         Assert.Equal(HttpStatusCode.Conflict, bare.StatusCode);
         var view = (await reasoned.Content.ReadFromJsonAsync<IncidentView>())!;
@@ -70,7 +70,7 @@ public sealed class WorkflowTests(IncidentsFactory factory) : IClassFixture<Inci
         await Drive.ContainAsync(client, incident.Id);
         using var notify = await Drive.NotifyAsync(client, incident.Id, now.AddDays(-1), now);
         using var resolve = await client.PostAsJsonAsync($"/v1/incidents/{incident.Id}/resolve", new { summary = "done" });
-        using var gradeDown = await client.PostAsJsonAsync($"/v1/incidents/{incident.Id}/grade", new { peopleAffected = 10, categories = new[] { "contact" } });
+        using var gradeDown = await client.PostAsJsonAsync($"/v1/incidents/{incident.Id}/grade", new { peopleAffected = 10, categories = new[] { "contact" }, economicLossCny = 0, criticalSystemOutageMinutes = 0 });
 
         Assert.Equal(HttpStatusCode.Conflict, containUngraded.StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, containWithOpenTasks.StatusCode);
@@ -132,7 +132,7 @@ public sealed class WorkflowTests(IncidentsFactory factory) : IClassFixture<Inci
         var incident = await Drive.DeclareAsync(client, now, IncidentType.Intrusion, "Admin account taken over");
         await Drive.GradeAsync(client, incident.Id, 0, []);
         using var grade = await client.PostAsJsonAsync($"/v1/incidents/{incident.Id}/grade",
-            new { peopleAffected = 0, categories = Array.Empty<string>(), economicLossCny = 6_000_000 });
+            new { peopleAffected = 0, categories = Array.Empty<string>(), economicLossCny = 6_000_000, criticalSystemOutageMinutes = 0 });
         var draft = await client.GetFromJsonAsync<ReportContent>($"/v1/incidents/{incident.Id}/report/draft");
 
         using var emptyInitial = await client.PostAsJsonAsync($"/v1/incidents/{incident.Id}/reports",
@@ -195,8 +195,8 @@ public sealed class WorkflowTests(IncidentsFactory factory) : IClassFixture<Inci
             new { title = "From the future", type = "DataLeak", place = "x", awareAt = factory.Clock.GetUtcNow().AddHours(2) });
         using var badType = await client.PostAsJsonAsync("/v1/incidents", new { title = "Bad type", type = "Meteor", place = "x", awareAt = DateTimeOffset.UtcNow });
         using var malformed = await client.PostAsync("/v1/incidents", new StringContent("{\"title\":", Encoding.UTF8, "application/json"));
-        using var badCategory = await client.PostAsJsonAsync($"/v1/incidents/{incident.Id}/grade", new { peopleAffected = 5, categories = new[] { "business" } });
-        using var negative = await client.PostAsJsonAsync($"/v1/incidents/{incident.Id}/grade", new { peopleAffected = -5, categories = new[] { "contact" } });
+        using var badCategory = await client.PostAsJsonAsync($"/v1/incidents/{incident.Id}/grade", new { peopleAffected = 5, categories = new[] { "business" }, economicLossCny = 0, criticalSystemOutageMinutes = 0 });
+        using var negative = await client.PostAsJsonAsync($"/v1/incidents/{incident.Id}/grade", new { peopleAffected = -5, categories = new[] { "contact" }, economicLossCny = 0, criticalSystemOutageMinutes = 0 });
         using var unknown = await client.GetAsync($"/v1/incidents/{Guid.NewGuid()}");
 
         Assert.Equal(HttpStatusCode.BadRequest, noTitle.StatusCode);

@@ -105,7 +105,8 @@ public sealed class DeliveryTests(DeliveryFactory factory) : IClassFixture<Deliv
         var phone = $"+86-139{Random.Shared.Next(10_000_000, 99_999_999)}";
         factory.Vault.Add(subject, "en", ("sms", phone), ("email", factory.Address(subject)));
         factory.Sms.Script(HttpStatusCode.ServiceUnavailable, HttpStatusCode.TooManyRequests);
-        using var client = factory.CreateProductBackendClient();
+        // A deletion certificate is the suite's own notice (retention sends it), not a product's.
+        using var client = factory.CreateClientFor(SuiteRoles.Service);
 
         var request = await (await client.SendNoticeAsync("deletion-certificate", [subject], new Dictionary<string, string>
         {
@@ -195,7 +196,8 @@ public sealed class DeliveryTests(DeliveryFactory factory) : IClassFixture<Deliv
             insert into send_attempts (request_id, subject_id, channel, state, started_at) values ('{requestId}', '{subject}', 'email', 'sending', now());
             insert into deliveries (request_id, subject_id, priority, next_attempt_at) values ('{requestId}', '{subject}', 0, now());
             """);
-        using var client = factory.CreateProductBackendClient();
+        // No product sent this request: its progress is for the suite's operators.
+        using var client = factory.CreateClientFor(SuiteRoles.Operator);
 
         var done = await client.CompletedAsync(requestId);
 
@@ -283,7 +285,8 @@ public sealed class DeliveryTests(DeliveryFactory factory) : IClassFixture<Deliv
         await bus.Publish(message); // two publishes: two message ids, one request id
         await bus.Publish(message);
 
-        using var client = factory.CreateProductBackendClient();
+        // A request that arrived as an event is the suite's: its operators watch it, no product backend sees it.
+        using var client = factory.CreateClientFor(SuiteRoles.Operator);
         await Eventually.HoldsAsync(async () => (await client.GetAsync($"/v1/notices/{requestId}")).IsSuccessStatusCode, TestHelpers.Patience, "request recorded");
         await client.CompletedAsync(requestId);
         await factory.Mail.ArrivedAsync(factory.Address(subject));

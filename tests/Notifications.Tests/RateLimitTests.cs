@@ -31,7 +31,7 @@ public sealed class RateLimitTests(SmsLimitedFactory factory) : IClassFixture<Sm
             factory.Vault.Add(subject, "en", ("email", factory.Address(subject)));
         }
 
-        using var client = factory.CreateClientFor(SuiteRoles.Operator);
+        using var client = factory.CreateClientFor(SuiteRoles.PrivacyOfficer);
         var request = await (await client.SendNoticeAsync("policy-update", texted.Concat(mailed), TestHelpers.PolicyVariables())).AcceptedAsync();
         var done = await client.CompletedAsync(request.RequestId);
 

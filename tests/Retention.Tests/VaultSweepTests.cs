@@ -197,7 +197,8 @@ public sealed class VaultSweepTests(RetentionWithVaultFactory factory) : IClassF
     public async Task A_minor_found_without_guardian_consent_by_the_consent_service_is_erased_by_the_next_sweep_through_the_vault()
     {
         using var consent = factory.Consent.CreateProductBackendClient();
-        var version = await PublishGuardianAgeAsync(consent, 14);
+        using var officer = factory.Consent.CreateClientFor(SuiteRoles.PrivacyOfficer);
+        var version = await PublishGuardianAgeAsync(officer, 14);
         var minor = Helpers.NewSubject("e2e-minor");
         using (var registered = await consent.PostAsJsonAsync("/v1/subjects", new
                {
@@ -220,7 +221,7 @@ public sealed class VaultSweepTests(RetentionWithVaultFactory factory) : IClassF
             Helpers.Delivery, "retention took stock of the minor's data");
 
         // The policy now asks a guardian for everyone under 18: the sixteen-year-old consented alone.
-        await PublishGuardianAgeAsync(consent, 18);
+        await PublishGuardianAgeAsync(officer, 18);
         await Eventually.HoldsAsync(async () => (await Helpers.SubjectAsync(factory, minor)).GetProperty("minorDetectedAt").ValueKind != JsonValueKind.Null,
             Helpers.Delivery, "retention heard that the minor has no guardian consent");
         await Helpers.SweepAsync(factory);

@@ -27,7 +27,8 @@ public static class ConsentApi
             .RequireRoles(SuiteRoles.ProductBackend, SuiteRoles.PrivacyOfficer, SuiteRoles.Service);
         v1.MapPost("/policies/{policyId}/versions", PolicyApi.PublishVersion).WithName("PublishPolicyVersion")
             .WithSummary("Publish a policy version; consent to changed purposes must be given again").WithTags("Policies").ProducesProblem(404).ProducesProblem(409).ProducesProblem(422)
-            .RequireRoles(SuiteRoles.ProductBackend, SuiteRoles.PrivacyOfficer);
+            // It invalidates everyone's consent to what changed and can move the guardian age: the privacy officer's alone.
+            .RequireRoles(SuiteRoles.PrivacyOfficer);
         v1.MapPost("/subjects", SubjectApi.Register).WithName("RegisterSubject").WithSummary("Register a subject").WithTags("Subjects").ProducesProblem(409).ProducesProblem(422)
             .RequireRoles(SuiteRoles.ProductBackend);
         v1.MapPost("/subjects/{subjectId}/consents", SubjectApi.Grant).WithName("GrantConsent")

@@ -33,7 +33,8 @@ public static class BulletinsApi
             .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(NoticesApi.MaxSmallBodyBytes));
         bulletins.MapPost("/", PublishAsync).WithName("PublishBulletin")
             .WithSummary("Publishes a public announcement, for when telling each person is hard or not enough.")
-            .RequireRoles(SuiteRoles.Operator, SuiteRoles.OnCall, SuiteRoles.PrivacyOfficer, SuiteRoles.Service);
+            // What the public is told is decided by those who answer for it (incidents, policy), not by who runs the machines.
+            .RequireRoles(SuiteRoles.OnCall, SuiteRoles.PrivacyOfficer, SuiteRoles.Service);
 
         // The bulletin is public: anyone, signed in or not, must be able to read it.
         bulletins.MapGet("/", ListAsync).WithName("ListBulletins").WithSummary("Announcements, newest first.").AllowAnonymous();

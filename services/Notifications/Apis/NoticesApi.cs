@@ -59,22 +59,49 @@ public static class NoticesApi
     /// <summary>A campaign of 100,000 subject ids is about 7 MB of JSON; anything else here is small.</summary>
     public const long MaxNoticeBodyBytes = 16 * 1024 * 1024;
     public const long MaxSmallBodyBytes = 64 * 1024;
-    private static readonly string[] Requesters =
+    /// <summary>Who may read the templates: anyone who may send some notice, and the operators who watch sending.</summary>
+    private static readonly string[] TemplateReaders =
         [SuiteRoles.ProductBackend, SuiteRoles.Operator, SuiteRoles.OnCall, SuiteRoles.PrivacyOfficer, SuiteRoles.Service];
+
+    /// <summary>The suite's people who watch and steer every campaign, whoever started it.</summary>
+    private static readonly string[] Staff = [SuiteRoles.Operator, SuiteRoles.OnCall, SuiteRoles.PrivacyOfficer];
+
+    /// <summary>
+    /// Who may send each notice type. A type the suite sends for itself (a verification code, a deletion certificate, a
+    /// disclosure) is the suite's alone: a product backend that could send one could choose the code a subject is asked for.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string[]> Senders = new Dictionary<string, string[]>(StringComparer.Ordinal)
+    {
+        [NoticeTypes.PolicyUpdate] = [SuiteRoles.ProductBackend, SuiteRoles.PrivacyOfficer, SuiteRoles.Service],
+        [NoticeTypes.MergerTransferNotice] = [SuiteRoles.ProductBackend, SuiteRoles.PrivacyOfficer, SuiteRoles.Service],
+        [NoticeTypes.IncidentNotice] = [SuiteRoles.OnCall, SuiteRoles.PrivacyOfficer, SuiteRoles.Service],
+        [NoticeTypes.TerminationNotice] = [SuiteRoles.PrivacyOfficer, SuiteRoles.Service],
+        [NoticeTypes.TerminationReminder] = [SuiteRoles.PrivacyOfficer, SuiteRoles.Service],
+        [NoticeTypes.VerificationCode] = [SuiteRoles.Service],
+        [NoticeTypes.DeletionCertificate] = [SuiteRoles.Service],
+        [NoticeTypes.DisclosureNotice] = [SuiteRoles.Service],
+    };
 
     public static IEndpointRouteBuilder MapNoticesApi(this IEndpointRouteBuilder app)
     {
-        var notices = app.MapGroup("/v1/notices").WithTags("Notices").RequireRoles(Requesters);
+        var notices = app.MapGroup("/v1/notices").WithTags("Notices");
         notices.MapPost("/", SendAsync).WithName("SendNotice").WithMetadata(new RequestSizeLimitAttribute(MaxNoticeBodyBytes))
+            .RequireRoles([.. Senders.Values.SelectMany(r => r).Distinct()])
             .WithSummary("Queues a notice for one subject or a campaign for many; repeat with the same Idempotency-Key to get the same request.");
-        notices.MapGet("/", ListAsync).WithName("ListNoticeRequests").WithSummary("The newest requests and campaigns with their progress.");
-        notices.MapGet("/{requestId:guid}", GetAsync).WithName("GetNoticeRequest").WithSummary("A request's progress.");
-        notices.MapPost("/{requestId:guid}/pause", (Guid requestId, [AsParameters] NoticesServices s, CancellationToken ct) => SetPausedAsync(requestId, true, s, ct))
-            .WithName("PauseNoticeRequest").WithSummary("Stops sending the rest of a campaign; what was sent stays sent.");
-        notices.MapPost("/{requestId:guid}/resume", (Guid requestId, [AsParameters] NoticesServices s, CancellationToken ct) => SetPausedAsync(requestId, false, s, ct))
-            .WithName("ResumeNoticeRequest").WithSummary("Continues a paused campaign where it stopped.");
+        // Every request names subjects: the whole list is for the suite's people, not for any one product.
+        notices.MapGet("/", ListAsync).WithName("ListNoticeRequests").WithSummary("The newest requests and campaigns with their progress.")
+            .RequireRoles(Staff);
+        // A request belongs to who sent it, or to the suite (see OwnedBy).
+        notices.MapGet("/{requestId:guid}", GetAsync).WithName("GetNoticeRequest").WithSummary("A request's progress.")
+            .RequireRoles([.. Staff, SuiteRoles.ProductBackend, SuiteRoles.Service]);
+        notices.MapPost("/{requestId:guid}/pause", (Guid requestId, ClaimsPrincipal user, [AsParameters] NoticesServices s, CancellationToken ct) => SetPausedAsync(requestId, true, user, s, ct))
+            .WithName("PauseNoticeRequest").WithSummary("Stops sending the rest of a campaign; what was sent stays sent.")
+            .RequireRoles([.. Staff, SuiteRoles.ProductBackend]);
+        notices.MapPost("/{requestId:guid}/resume", (Guid requestId, ClaimsPrincipal user, [AsParameters] NoticesServices s, CancellationToken ct) => SetPausedAsync(requestId, false, user, s, ct))
+            .WithName("ResumeNoticeRequest").WithSummary("Continues a paused campaign where it stopped.")
+            .RequireRoles([.. Staff, SuiteRoles.ProductBackend]);
 
-        var templates = app.MapGroup("/v1/templates").WithTags("Templates").RequireRoles(Requesters)
+        var templates = app.MapGroup("/v1/templates").WithTags("Templates").RequireRoles(TemplateReaders)
             .WithMetadata(new RequestSizeLimitAttribute(MaxSmallBodyBytes));
         templates.MapGet("/", ListTemplates).WithName("ListTemplates").WithSummary("The notice types, their variables and languages.");
         templates.MapPost("/{noticeType}/preview", Preview).WithName("PreviewTemplate")
@@ -106,6 +133,12 @@ public static class NoticesApi
         {
             return Problem(StatusCodes.Status400BadRequest, "Invalid subject ids",
                 $"{badSubjects} subject ids are not opaque ids (letters, digits, - _ . :, at most {SubjectId.MaxLength} characters).");
+        }
+
+        if (Senders.TryGetValue(body.NoticeType, out var senders) && !senders.Any(user.IsInRole))
+        {
+            return Problem(StatusCodes.Status403Forbidden, "Not yours to send",
+                $"A '{body.NoticeType}' notice is sent by {string.Join(", ", senders)} only.");
         }
 
         var now = s.Time.GetUtcNow();
@@ -174,15 +207,32 @@ public static class NoticesApi
     }
 
     private static async Task<Results<Ok<NoticeRequestView>, ProblemHttpResult>> GetAsync(
-        Guid requestId, [AsParameters] NoticesServices s, CancellationToken cancellationToken) =>
-        await s.Db.NoticeRequests.AsNoTracking().SingleOrDefaultAsync(r => r.RequestId == requestId, cancellationToken) is { } request
+        Guid requestId, ClaimsPrincipal user, [AsParameters] NoticesServices s, CancellationToken cancellationToken) =>
+        await OwnedBy(s.Db.NoticeRequests.AsNoTracking(), user, seeAll: [.. Staff, SuiteRoles.Service])
+            .SingleOrDefaultAsync(r => r.RequestId == requestId, cancellationToken) is { } request
             ? TypedResults.Ok(View(request))
             : NotFound();
 
-    private static async Task<Results<Ok<NoticeRequestView>, ProblemHttpResult>> SetPausedAsync(
-        Guid requestId, bool paused, NoticesServices s, CancellationToken cancellationToken)
+    /// <summary>
+    /// The requests <paramref name="user"/> may see: all of them for <paramref name="seeAll"/>, else only the caller's own.
+    /// Another's request is simply not found, so that its existence is not told either.
+    /// </summary>
+    private static IQueryable<NoticeRequest> OwnedBy(IQueryable<NoticeRequest> requests, ClaimsPrincipal user, string[] seeAll)
     {
-        var changed = await s.Db.NoticeRequests.Where(r => r.RequestId == requestId)
+        if (seeAll.Any(user.IsInRole))
+        {
+            return requests;
+        }
+
+        var caller = user.FindFirstValue(ClaimTypes.NameIdentifier) ?? "";
+        return requests.Where(r => r.Caller == caller);
+    }
+
+    private static async Task<Results<Ok<NoticeRequestView>, ProblemHttpResult>> SetPausedAsync(
+        Guid requestId, bool paused, ClaimsPrincipal user, NoticesServices s, CancellationToken cancellationToken)
+    {
+        // A product pauses its own campaigns; an incident's or the suite's are steered by the suite's people.
+        var changed = await OwnedBy(s.Db.NoticeRequests, user, Staff).Where(r => r.RequestId == requestId)
             .ExecuteUpdateAsync(u => u.SetProperty(r => r.Paused, paused), cancellationToken);
         if (changed == 0)
         {

@@ -49,7 +49,8 @@ public sealed record HoldView(Guid Id, string? SubjectId, DataCategory? Category
         h.Reference, h.ReviewAt, h.PlacedAt, h.ReleasedAt, h.ReleasedBy, audit.OrderBy(a => a.Id).Select(a => new HoldAuditView(a.Action, a.Actor, a.At, a.Note)).ToList());
 }
 
-public sealed record StartSweepRequest(bool DryRun = false);
+/// <summary>Starts a sweep; <c>dryRun</c> must be said either way, since a body that omits it must never erase anything.</summary>
+public sealed record StartSweepRequest(bool DryRun);
 
 public sealed record SweepView(Guid Id, string Trigger, string RequestedBy, string State, DateTimeOffset AsOf, DateTimeOffset StartedAt, DateTimeOffset? CompletedAt,
     long SubjectsTotal, long SubjectsExamined, int Batches, long ErasureRequests, long AnonymisationRequests, long TokensRequested, long SubjectsHeld,
@@ -82,9 +83,11 @@ public static class RetentionApi
     {
         var api = app.MapGroup("/v1").WithTags("Retention");
 
-        var schedules = api.MapGroup("/schedules").RequireRoles(SuiteRoles.PrivacyOfficer, SuiteRoles.Operator);
-        schedules.MapGet("/", ListSchedules).WithName("ListSchedules").WithSummary("The schedules in force, one per category and purpose.");
-        schedules.MapGet("/{category}/{purpose}/versions", ScheduleVersions).WithName("ScheduleVersions").WithSummary("Every version of one schedule, newest first.");
+        var schedules = api.MapGroup("/schedules");
+        schedules.MapGet("/", ListSchedules).WithName("ListSchedules").WithSummary("The schedules in force, one per category and purpose.")
+            .RequireRoles(SuiteRoles.PrivacyOfficer, SuiteRoles.Operator);
+        schedules.MapGet("/{category}/{purpose}/versions", ScheduleVersions).WithName("ScheduleVersions").WithSummary("Every version of one schedule, newest first.")
+            .RequireRoles(SuiteRoles.PrivacyOfficer, SuiteRoles.Operator);
         schedules.MapPut("/{category}/{purpose}", PutSchedule).WithName("PutSchedule").WithSummary("Adds a new version of a schedule.")
             .RequireRoles(SuiteRoles.PrivacyOfficer);
 
@@ -99,8 +102,10 @@ public static class RetentionApi
         sweeps.MapGet("/", ListSweeps).WithName("ListSweeps").WithSummary("The newest sweeps with their progress, running one first.");
         sweeps.MapGet("/{id:guid}", GetSweep).WithName("GetSweep").WithSummary("A sweep's progress and what it asked the vault to do.");
 
-        var plans = api.MapGroup("/termination-plans").RequireRoles(SuiteRoles.PrivacyOfficer);
-        plans.MapPost("/", CreatePlan).WithName("CreateTerminationPlan").WithSummary("Announces the end of the service (IWK-2.6).");
+        // Roles per route, not on the group: a group's roles and a route's must both hold, which made the read the officer's alone.
+        var plans = api.MapGroup("/termination-plans");
+        plans.MapPost("/", CreatePlan).WithName("CreateTerminationPlan").WithSummary("Announces the end of the service (IWK-2.6).")
+            .RequireRoles(SuiteRoles.PrivacyOfficer);
         plans.MapGet("/{id:guid}", GetPlan).WithName("GetTerminationPlan").WithSummary("A termination plan and its progress.")
             .RequireRoles(SuiteRoles.PrivacyOfficer, SuiteRoles.Operator);
 
