@@ -5,7 +5,8 @@ using PrivacySuite.ServiceDefaults.Regions;
 namespace PrivacySuite.Suite.Tests;
 
 /// <summary>The failover drill of eng/failover-drill.sh, against the whole suite: the primary killed hard, the standby promoted, the old primary back.</summary>
-public sealed class FailoverDrillTests(SuiteFixture fixture) : IClassFixture<SuiteFixture>
+[Collection(SuiteCollection.Name)]
+public sealed class FailoverDrillTests(SuiteFixture fixture)
 {
     private readonly Action<string> _output = TestOutput.Sink("drill");
 

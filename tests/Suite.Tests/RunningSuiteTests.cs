@@ -9,7 +9,8 @@ using PrivacySuite.FailoverDrill;
 namespace PrivacySuite.Suite.Tests;
 
 /// <summary>The whole topology as the real AppHost runs it: resources, Aspire's contract, commands, regions.</summary>
-public sealed class RunningSuiteTests(SuiteFixture fixture, ITestOutputHelper output) : IClassFixture<SuiteFixture>
+[Collection(SuiteCollection.Name)]
+public sealed class RunningSuiteTests(SuiteFixture fixture, ITestOutputHelper output)
 {
     private RunningSuite Suite => fixture.Suite;
 
@@ -34,6 +35,19 @@ public sealed class RunningSuiteTests(SuiteFixture fixture, ITestOutputHelper ou
         Assert.Equal(Suite.Endpoint("vault-beijing").ToString().TrimEnd('/'), environment["services__peer__http__0"]);
         Assert.Equal("guangzhou", environment["PrivacySuite__Region"]);
         Assert.Equal("vault-guangzhou", environment["OTEL_SERVICE_NAME"]);
+    }
+
+    [Fact]
+    public async Task A_write_too_large_for_the_primary_is_refused_by_the_standby_with_413_not_an_outage()
+    {
+        using var guangzhou = Suite.ProductBackend($"consent-{Suite.Standby}");
+        var body = new StringContent($$"""{"subjectId":"big-body","policyId":"infobird","ageBand":"18-plus","note":"{{new string('x', 100_000)}}"}""",
+            System.Text.Encoding.UTF8, "application/json");
+
+        using var response = await guangzhou.PostAsync("/v1/subjects", body);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 
     [Fact]

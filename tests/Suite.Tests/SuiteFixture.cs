@@ -49,6 +49,13 @@ public sealed class SuiteFixture : IAsyncLifetime
     }
 }
 
+/// <summary>One topology for the classes that leave it as they found it: booting it takes a minute or more.</summary>
+[CollectionDefinition(Name)]
+public sealed class SuiteCollection : ICollectionFixture<SuiteFixture>
+{
+    public const string Name = "suite";
+}
+
 /// <summary>What runs on this machine, read from /proc: to prove that nothing outlives the AppHost.</summary>
 public static class ProcessTable
 {
