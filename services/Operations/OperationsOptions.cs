@@ -15,9 +15,12 @@ public sealed class OperationsOptions
     [Required]
     public string Token { get; set; } = "";
 
-    /// <summary>The regions, in the order to ask when none can be found to be the primary.</summary>
+    /// <summary>
+    /// The regions (PrivacySuite:Operations:Regions:0, :1, …), in the order to ask when none can be found to be the
+    /// primary. No default: the binder appends configured items to a default array instead of replacing it.
+    /// </summary>
     [MinLength(1)]
-    public string[] Regions { get; set; } = ["beijing", "guangzhou"];
+    public string[] Regions { get; set; } = [];
 
     public string RabbitMqUser { get; set; } = "suite";
 

@@ -39,8 +39,8 @@ public static class OperationsExtensions
             });
 
         builder.Services.AddSingleton<LoginThrottle>();
-        builder.Services.AddHttpClient<ServiceReader>(http => http.Timeout = TimeSpan.FromSeconds(8));
-        builder.Services.AddHttpClient<BrokerReader>(http => http.Timeout = TimeSpan.FromSeconds(8));
+        builder.Services.AddHttpClient<ServiceReader>(http => http.Timeout = TimeSpan.FromSeconds(20));
+        builder.Services.AddHttpClient<BrokerReader>(http => http.Timeout = TimeSpan.FromSeconds(20));
         builder.Services.AddSingleton<ClusterReader>();
         return builder;
     }
