@@ -28,7 +28,40 @@ foreach (var (service, project) in beijing.Services)
 }
 
 builder.AddRegionCoordination([beijing.Resources, guangzhou.Resources], roles);
+AddOperationsConsole([beijing, guangzhou]);
 builder.Build().Run();
+
+// The privacy-operations views Aspire's dashboard has no notion of (incidents and their regulator countdown, queues and
+// outboxes, subject requests, sweeps and holds, notices, regions): one console for both regions, signed in with its own
+// password, reading the services with a person's token for the operations team's roles (read-only).
+void AddOperationsConsole(IEnumerable<(RegionResources Resources, Dictionary<string, IResourceBuilder<ProjectResource>> Services)> regions)
+{
+    var password = builder.AddParameter("operations-password", state.Secret("operations-password"), secret: true);
+    // Minted at each start; a suite that runs longer than this restarts the AppHost (docs/operations.md).
+    var token = builder.AddParameter("operations-token",
+        credentials.IssueToken("operations-console", [SuiteRoles.Operator, SuiteRoles.OnCall, SuiteRoles.PrivacyOfficer], TimeSpan.FromDays(7)), secret: true);
+    var console = builder.AddProject<Projects.PrivacySuite_Operations>("operations")
+        .WithHttpEndpoint(port: state.Port(7100), name: "http", isProxied: false)
+        .WithUrlForEndpoint("http", url => url.DisplayText = "Operations console")
+        .WithHttpHealthCheck("/health")
+        .WithEnvironment("PrivacySuite__Operations__Password", password)
+        .WithEnvironment("PrivacySuite__Operations__Token", token)
+        .WithEnvironment("PrivacySuite__Operations__RabbitMqPassword", rabbitmqPassword);
+    var index = 0;
+    foreach (var (resources, services) in regions)
+    {
+        var region = resources.Name;
+        console.WithEnvironment($"PrivacySuite__Operations__Regions__{index++}", region);
+        foreach (var service in new[] { "incidents", "vault", "notifications", "retention" })
+        {
+            console.WithReference(services[service], $"{service}-{region}");
+        }
+
+        var rabbitmq = builder.CreateResourceBuilder(resources.RabbitMq);
+        console.WithReference(builder.CreateResourceBuilder(resources.Postgres))
+            .WithReference(rabbitmq.GetEndpoint("management"));
+    }
+}
 
 // One region: its broker, its cluster, its SMTP server, and its replica of every service, which uses its own region's
 // database and broker.
