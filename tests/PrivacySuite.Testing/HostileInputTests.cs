@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
@@ -33,9 +34,11 @@ public abstract class HostileInputTests<TProgram>(ServiceFactory<TProgram> facto
     [Trait("Issue", "18")]
     public async Task Malformed_and_hostile_input_on_every_route_gets_4xx_problem_details_and_writes_nothing()
     {
+        // Every person's role, and the service's own token for the routes only services may call: each attack must
+        // reach the route's validation, not stop at authentication.
         using var client = factory.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
-            factory.Credentials.IssueToken(SubjectId, [.. SuiteRoles.All, SuiteRoles.Service]));
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", factory.Credentials.IssueToken(SubjectId, SuiteRoles.All));
+        using var service = factory.CreateClientFor(SuiteRoles.Service, "hostile-input");
         var routes = await OpenApiRoutes.FetchAsync(client);
         var limits = BodyLimits();
         var cases = routes.Operations().SelectMany(o => Cases(routes, o, limits)).ToList();
@@ -45,10 +48,21 @@ public abstract class HostileInputTests<TProgram>(ServiceFactory<TProgram> facto
         var failures = new List<string>();
         foreach (var attack in cases)
         {
-            using var request = attack.Build();
-            request.Headers.TryAddWithoutValidation("Idempotency-Key", $"hostile-{Guid.NewGuid():N}");
-            using var response = await client.SendAsync(request);
+            var response = await SendAsync(client, attack);
+            if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+            {
+                response.Dispose();
+                response = await SendAsync(service, attack);
+            }
+
+            using var _ = response;
             var status = (int)response.StatusCode;
+            if (status == 401)
+            {
+                failures.Add($"{attack.Operation} [{attack.Name}]: 401, the attack never reached the route");
+                continue;
+            }
+
             var mediaType = response.Content.Headers.ContentType?.MediaType;
             if (status is < 400 or >= 500 || mediaType != "application/problem+json")
             {
@@ -91,6 +105,13 @@ public abstract class HostileInputTests<TProgram>(ServiceFactory<TProgram> facto
     }
 
     private sealed record Attack(OpenApiOperation Operation, string Name, Func<HttpRequestMessage> Build);
+
+    private static async Task<HttpResponseMessage> SendAsync(HttpClient client, Attack attack)
+    {
+        using var request = attack.Build();
+        request.Headers.TryAddWithoutValidation("Idempotency-Key", $"hostile-{Guid.NewGuid():N}");
+        return await client.SendAsync(request);
+    }
 
     private static IEnumerable<Attack> Cases(OpenApiRoutes routes, OpenApiOperation operation, Dictionary<string, long> limits)
     {

@@ -53,11 +53,13 @@ public sealed class RunningSuiteTests(SuiteFixture fixture, ITestOutputHelper ou
     [Fact]
     public async Task A_restart_command_brings_a_service_back_healthy()
     {
-        var result = await Suite.CommandAsync("retention-beijing", "restart");
+        // The consent service: every product backend's hot path. (retention-beijing has been seen to take longer than the
+        // 15 s Aspire allows a stop right after the suite started; see docs/running.md.)
+        var result = await Suite.CommandAsync("consent-beijing", "restart");
 
         Assert.True(result.Success, result.Message);
         await fixture.AllHealthyAsync();
-        using var http = new HttpClient { BaseAddress = Suite.Endpoint("retention-beijing") };
+        using var http = new HttpClient { BaseAddress = Suite.Endpoint("consent-beijing") };
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health")).StatusCode);
     }
 
@@ -166,7 +168,7 @@ public sealed class RunningSuiteTests(SuiteFixture fixture, ITestOutputHelper ou
         await ExecuteAsync(standby, $"insert into {table} values (11)");
 
         // The old primary comes back only as a standby of the new one: never two primaries.
-        await Eventually.HoldsAsync(async () => Suite.IsHealthy($"postgres-{primary}") && await ScalarAsync(primary, "select pg_is_in_recovery()::int::bigint") == 1,
+        await Eventually.HoldsAsync(async () => Suite.IsHealthy($"postgres-{primary}") && await InRecoveryAsync(primary),
             TimeSpan.FromSeconds(120), $"postgres-{primary} rebuilt as a standby");
         var readOnly = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(primary, $"insert into {table} values (12)"));
         Assert.Equal(PostgresErrorCodes.ReadOnlySqlTransaction, readOnly.SqlState);
@@ -220,6 +222,19 @@ public sealed class RunningSuiteTests(SuiteFixture fixture, ITestOutputHelper ou
         Assert.True((await Suite.CommandAsync($"postgres-{primary}", "failover")).Success);
         await ReplicationModeAsync(primary, "sync");
         await fixture.AllHealthyAsync();
+    }
+
+    /// <summary>Whether the region's cluster is a standby; false while it does not answer (fenced, being rebuilt).</summary>
+    private async Task<bool> InRecoveryAsync(string region)
+    {
+        try
+        {
+            return await ScalarAsync(region, "select pg_is_in_recovery()::int::bigint") == 1;
+        }
+        catch (NpgsqlException)
+        {
+            return false;
+        }
     }
 
     private Task ReplicationModeAsync(string primary, string mode) =>
