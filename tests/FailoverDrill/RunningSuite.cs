@@ -82,8 +82,17 @@ public sealed class RunningSuite : IAsyncDisposable
     public async Task AllHealthyAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         var deadline = DateTime.UtcNow + timeout;
+        var restarted = new HashSet<string>();
         while (!ResourceNames.All(IsHealthy))
         {
+            // Aspire does not restart a service that exited (the hand-written orchestrator did); one that exits while
+            // the topology comes up is started once more, as an operator would, and the restart is reported.
+            foreach (var name in ResourceNames.Where(n => State(n) is "Finished" or "Exited" && restarted.Add(n)).ToList())
+            {
+                Console.WriteLine($"{name} exited while the topology came up; starting it again");
+                await CommandAsync(name, "start", cancellationToken);
+            }
+
             if (DateTime.UtcNow > deadline)
             {
                 throw new TimeoutException($"Not every resource became Running and Healthy within {timeout.TotalSeconds:0} s: " +
