@@ -17,17 +17,32 @@ public sealed record ConsentWithdrawn(
     string Purpose,
     DateTimeOffset WithdrawnAt);
 
-/// <summary>A new policy version was published; consents to the changed purposes need to be given again.</summary>
+/// <summary>
+/// A new policy version was published; consents to the changed purposes need to be given again, and a raised guardian
+/// age may turn adults into minors. <paramref name="Sequence"/> is the version's place in the consent service's one
+/// order of versions (across policies): the consent check answers with the highest it knows (<c>policyEpoch</c>), and a
+/// decision made under a lower one is stale everywhere it is kept. 0 from a publisher that predates the field.
+/// </summary>
 public sealed record PolicyVersionPublished(
     string PolicyId,
     string Version,
     IReadOnlyList<string> ChangedPurposes,
-    DateTimeOffset PublishedAt);
+    DateTimeOffset PublishedAt,
+    long Sequence = 0);
 
 /// <summary>A subject cancelled their account; retention starts the one-month clock (IWK-2.5).</summary>
 public sealed record AccountCancelled(
     string SubjectId,
     DateTimeOffset CancelledAt);
+
+/// <summary>
+/// The consent service erased what it held about an erased subject (birth date, age band); its check answers
+/// <c>subject-erased</c> from now on. Published after the vault's <see cref="SubjectErased"/> (or a whole-subject
+/// erasure in <see cref="RemovalsAnswered"/>) was applied, so every consent replica forgets the subject's cached state.
+/// </summary>
+public sealed record ConsentRecordsErased(
+    string SubjectId,
+    DateTimeOffset ErasedAt);
 
 /// <summary>The vault stored a value for a subject; the value itself stays in the vault.</summary>
 public sealed record SubjectDataStored(
