@@ -41,13 +41,14 @@ internal static class CheckApi
             if (read is null)
             {
                 // Unknown subjects are not remembered: registering one is not an event the other replicas hear.
-                return TypedResults.Ok(ConsentRules.Decide(null, definition, catalogue.Policies[definition.PolicyId], null, today));
+                return TypedResults.Ok(ConsentRules.Decide(null, definition, catalogue.Policies[definition.PolicyId], null, today)
+                    with { PolicyEpoch = catalogue.Epoch });
             }
 
             services.Cache.Store(read, generation);
             state = read;
         }
 
-        return TypedResults.Ok(state.Decide(definition, catalogue.Policies[state.Subject.PolicyId], today));
+        return TypedResults.Ok(state.Decide(definition, catalogue.Policies[state.Subject.PolicyId], today, catalogue.Epoch));
     }
 }

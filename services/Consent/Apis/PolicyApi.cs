@@ -86,7 +86,7 @@ internal static class PolicyApi
             : 0;
 
         // INF-7.1 / IWK-0.1: everyone is told, and consent to the changed purposes must be given again.
-        db.AddIntegrationEvent(new PolicyVersionPublished(policyId, version.Version, allChanged, now), now);
+        db.AddIntegrationEvent(new PolicyVersionPublished(policyId, version.Version, allChanged, now, version.Sequence), now);
         try
         {
             await db.SaveChangesAsync(cancellationToken);

@@ -66,16 +66,22 @@ internal static class SubjectApi
             return Invalid("basisReference", "A non-consent legal basis needs a case reference, for the audit.");
         }
 
-        var now = services.Time.GetUtcNow();
-        var today = DateOnly.FromDateTime(now.UtcDateTime);
         var db = services.Db;
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
 
-        // The subject's row is the lock that orders every change to its consents.
+        // The subject's row is the lock that orders every change to its consents. The time is read under it, so the
+        // subject's changes carry times in the order they commit (the check's answers and the events are compared by them).
         var subject = await LockSubjectAsync(db, subjectId, cancellationToken);
+        var now = services.Time.GetUtcNow();
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
         if (subject is null)
         {
             return NotFound("No subject with this id is registered.");
+        }
+
+        if (subject.Status == SubjectStatus.Erased)
+        {
+            return Conflict("The subject was erased; no consent can be given. A new registration needs a new subject id.");
         }
 
         if (subject.Status == SubjectStatus.Cancelled)
@@ -214,13 +220,14 @@ internal static class SubjectApi
                 new Dictionary<string, object?> { ["cancellation"] = $"/v1/subjects/{subjectId}/cancellation" });
         }
 
-        var now = services.Time.GetUtcNow();
         var db = services.Db;
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
         if (await LockSubjectAsync(db, subjectId, cancellationToken) is null)
         {
             return NotFound("No subject with this id is registered.");
         }
+
+        var now = services.Time.GetUtcNow(); // under the subject's lock, as in Grant
 
         var record = await db.Consents.SingleOrDefaultAsync(c => c.SubjectId == subjectId && c.Purpose == purpose, cancellationToken);
         if (record is null)
@@ -290,13 +297,18 @@ internal static class SubjectApi
             return Invalid("subjectId", "A subject id is 1-64 letters, digits or . _ : -");
         }
 
-        var now = services.Time.GetUtcNow();
         var db = services.Db;
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
         var subject = await LockSubjectAsync(db, subjectId, cancellationToken);
+        var now = services.Time.GetUtcNow(); // under the subject's lock, as in Grant
         if (subject is null)
         {
             return NotFound("No subject with this id is registered.");
+        }
+
+        if (subject.Status == SubjectStatus.Erased)
+        {
+            return Conflict("The subject was erased; there is no account left to cancel.");
         }
 
         if (subject.Status == SubjectStatus.Cancelled)

@@ -9,7 +9,11 @@ public static class ConsentExtensions
     {
         builder.Services.AddValidation();
         builder.AddServiceDatabase<ConsentDbContext>("consentdb");
-        builder.AddMessaging<ConsentDbContext>("consent");
+        builder.AddMessaging<ConsentDbContext>("consent", bus =>
+        {
+            bus.AddConsumer<EraseRecordsOnSubjectErased>();
+            bus.AddConsumer<EraseRecordsOnRemovalsAnswered>();
+        });
 
         builder.Services.AddOptions<ConsentOptions>().BindConfiguration(ConsentOptions.SectionName)
             .Validate(o => o.DecisionCacheMaxAge > TimeSpan.Zero && o.DecisionCacheMaxEntries > 0,

@@ -78,6 +78,7 @@ public sealed class DecisionInvalidationEndpoint(
             endpoint.Consumer(() => new InvalidateDecisionsOnConsentGranted(cache));
             endpoint.Consumer(() => new InvalidateDecisionsOnAccountCancelled(cache));
             endpoint.Consumer(() => new ReloadCatalogueOnPolicyVersionPublished(catalogue, cache));
+            endpoint.Consumer(() => new InvalidateDecisionsOnConsentRecordsErased(cache));
         });
 
         try

@@ -45,3 +45,13 @@ public sealed class ReloadCatalogueOnPolicyVersionPublished(PurposeCatalogue cat
         cache.Clear();
     }
 }
+
+/// <summary>An erased subject is answered subject-erased from now on.</summary>
+public sealed class InvalidateDecisionsOnConsentRecordsErased(DecisionCache cache) : IConsumer<ConsentRecordsErased>
+{
+    public Task Consume(ConsumeContext<ConsentRecordsErased> context)
+    {
+        cache.InvalidateSubject(context.Message.SubjectId);
+        return Task.CompletedTask;
+    }
+}

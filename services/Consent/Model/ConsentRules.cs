@@ -5,8 +5,14 @@ namespace PrivacySuite.Consent.Model;
 /// <param name="Basis">The legal basis that allows it (consent or one of IWK-1.3's grounds); null when denied.</param>
 /// <param name="PolicyVersion">Allowed: the version the subject agreed to. Denied: the version to show when asking again.</param>
 /// <param name="Reason">A stable code: consent-granted, legal-basis, no-consent, consent-withdrawn, policy-changed,
-/// guardian-consent-required, account-cancelled, unknown-subject, purpose-of-another-policy.</param>
-public sealed record ConsentDecision(bool Allowed, string? Basis, string? PolicyVersion, string Reason);
+/// guardian-consent-required, account-cancelled, subject-erased, unknown-subject, purpose-of-another-policy.</param>
+/// <param name="SubjectChangedAt">The time of the latest change to the subject (registration, consent, cancellation,
+/// erasure) this answer reflects; null for an unknown subject. Whoever keeps the answer must not keep it past a change
+/// it has heard of that is newer.</param>
+/// <param name="PolicyEpoch">The highest policy version sequence this answer's catalogue knows (see
+/// <c>PolicyVersionPublished.Sequence</c>); an answer under a lower epoch than one already heard of is stale.</param>
+public sealed record ConsentDecision(bool Allowed, string? Basis, string? PolicyVersion, string Reason,
+    DateTimeOffset? SubjectChangedAt = null, long PolicyEpoch = 0);
 
 public static class DecisionReasons
 {
@@ -17,6 +23,7 @@ public static class DecisionReasons
     public const string PolicyChanged = "policy-changed";
     public const string GuardianConsentRequired = "guardian-consent-required";
     public const string AccountCancelled = "account-cancelled";
+    public const string SubjectErased = "subject-erased";
     public const string UnknownSubject = "unknown-subject";
     public const string PurposeOfAnotherPolicy = "purpose-of-another-policy";
 }
@@ -69,6 +76,12 @@ public static class ConsentRules
         if (subject is null)
         {
             return Deny(policy, DecisionReasons.UnknownSubject);
+        }
+
+        // Erased is not unknown: the id was registered and must not be taken for a new person (or re-registered).
+        if (subject.Status == SubjectStatus.Erased)
+        {
+            return Deny(policy, DecisionReasons.SubjectErased);
         }
 
         if (subject.Status == SubjectStatus.Cancelled)

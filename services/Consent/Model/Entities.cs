@@ -57,6 +57,9 @@ public static class SubjectStatus
 {
     public const string Active = "active";
     public const string Cancelled = "cancelled";
+
+    /// <summary>The vault erased the subject: the id stays taken and the history stays, the birth date and age band are gone.</summary>
+    public const string Erased = "erased";
 }
 
 /// <summary>A data subject, known only by the product backend's opaque id.</summary>
@@ -75,6 +78,8 @@ public sealed class Subject
     public DateTimeOffset RegisteredAt { get; set; }
 
     public DateTimeOffset? CancelledAt { get; set; }
+
+    public DateTimeOffset? ErasedAt { get; set; }
 }
 
 public static class ConsentState

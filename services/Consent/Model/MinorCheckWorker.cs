@@ -51,7 +51,7 @@ public sealed class MinorCheckWorker(IServiceScopeFactory scopes, RegionRole reg
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
         var due = await db.Subjects.FromSql(
                 $"""
-                select * from subjects where minor_checked_at is null and registered_at <= {registeredBefore}
+                select * from subjects where minor_checked_at is null and registered_at <= {registeredBefore} and status <> 'erased'
                 order by registered_at limit {SubjectsPerRound} for update skip locked
                 """)
             .AsNoTracking().ToListAsync(cancellationToken);

@@ -15,7 +15,7 @@ public static class MinorDetection
         // rule itself (ConsentRules.IsMinor, with its birthday and age-band details) decides.
         var youngestAdultBirth = today.AddYears(-policy.GuardianAge).AddDays(-1);
         var candidates = await db.Subjects.AsNoTracking()
-            .Where(s => s.PolicyId == policy.PolicyId && (s.BirthDate == null || s.BirthDate >= youngestAdultBirth))
+            .Where(s => s.PolicyId == policy.PolicyId && s.Status == SubjectStatus.Active && (s.BirthDate == null || s.BirthDate >= youngestAdultBirth))
             .Where(s => db.Consents.Any(c => c.SubjectId == s.SubjectId && c.State == ConsentState.Granted &&
                                              c.Basis == nameof(LegalBasis.Consent) && c.GuardianId == null))
             .ToListAsync(cancellationToken);

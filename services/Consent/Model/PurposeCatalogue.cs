@@ -11,7 +11,8 @@ public sealed class PurposeCatalogue(IServiceScopeFactory scopes)
     private readonly SemaphoreSlim _reload = new(1, 1);
     private Snapshot? _snapshot;
 
-    public sealed record Snapshot(FrozenDictionary<string, Purpose> Purposes, FrozenDictionary<string, Policy> Policies);
+    /// <summary>The catalogue at one moment; <c>Epoch</c> is the highest policy version sequence published (any policy), what the check's answers are decided under.</summary>
+    public sealed record Snapshot(FrozenDictionary<string, Purpose> Purposes, FrozenDictionary<string, Policy> Policies, long Epoch);
 
     public async ValueTask<Snapshot> GetAsync(CancellationToken cancellationToken)
     {
@@ -28,9 +29,11 @@ public sealed class PurposeCatalogue(IServiceScopeFactory scopes)
             var db = scope.ServiceProvider.GetRequiredService<ConsentDbContext>();
             var purposes = await db.Purposes.AsNoTracking().ToListAsync(cancellationToken);
             var policies = await db.Policies.AsNoTracking().ToListAsync(cancellationToken);
+            var epoch = await db.PolicyVersions.MaxAsync(v => (long?)v.Sequence, cancellationToken) ?? 0;
             var snapshot = new Snapshot(
                 purposes.ToFrozenDictionary(p => p.Code, StringComparer.Ordinal),
-                policies.ToFrozenDictionary(p => p.PolicyId, StringComparer.Ordinal));
+                policies.ToFrozenDictionary(p => p.PolicyId, StringComparer.Ordinal),
+                epoch);
             Volatile.Write(ref _snapshot, snapshot);
             return snapshot;
         }

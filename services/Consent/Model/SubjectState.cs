@@ -3,11 +3,16 @@ using Npgsql;
 
 namespace PrivacySuite.Consent.Model;
 
-/// <summary>A subject and its consents: everything the check needs besides the catalogue.</summary>
-public sealed record SubjectState(Subject Subject, FrozenDictionary<string, ConsentRecord> Consents)
+/// <summary>
+/// A subject and its consents: everything the check needs besides the catalogue. <paramref name="ChangedAt"/> is the
+/// latest change among them (registration, a consent, cancellation, erasure): what the answer is "as of".
+/// </summary>
+public sealed record SubjectState(Subject Subject, FrozenDictionary<string, ConsentRecord> Consents, DateTimeOffset ChangedAt)
 {
-    public ConsentDecision Decide(Purpose purpose, Policy policy, DateOnly today) =>
-        ConsentRules.Decide(Subject, purpose, policy, Consents.GetValueOrDefault(purpose.Code), today);
+    /// <summary>The check's answer, stamped with what it is "as of": this state's last change and the catalogue's epoch.</summary>
+    public ConsentDecision Decide(Purpose purpose, Policy policy, DateOnly today, long policyEpoch) =>
+        ConsentRules.Decide(Subject, purpose, policy, Consents.GetValueOrDefault(purpose.Code), today)
+            with { SubjectChangedAt = ChangedAt, PolicyEpoch = policyEpoch };
 }
 
 /// <summary>
@@ -18,7 +23,8 @@ public sealed class SubjectStateReader(IConfiguration configuration) : IDisposab
 {
     private const string Columns = """
         select s.subject_id, s.policy_id, s.birth_date, s.age_band, s.status,
-               c.purpose, c.state, c.basis, c.policy_version, c.policy_sequence, c.guardian_id
+               c.purpose, c.state, c.basis, c.policy_version, c.policy_sequence, c.guardian_id,
+               greatest(s.registered_at, s.cancelled_at, s.erased_at), c.changed_at
         from subjects s left join consents c on c.subject_id = s.subject_id
         """;
 
@@ -56,27 +62,35 @@ public sealed class SubjectStateReader(IConfiguration configuration) : IDisposab
     private static async IAsyncEnumerable<SubjectState> ReadStatesAsync(NpgsqlDataReader reader, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         Subject? subject = null;
+        var changedAt = default(DateTimeOffset);
         var consents = new Dictionary<string, ConsentRecord>(StringComparer.Ordinal);
         while (await reader.ReadAsync(cancellationToken))
         {
             var id = reader.GetString(0);
             if (subject is not null && subject.SubjectId != id)
             {
-                yield return new SubjectState(subject, consents.ToFrozenDictionary(StringComparer.Ordinal));
+                yield return new SubjectState(subject, consents.ToFrozenDictionary(StringComparer.Ordinal), changedAt);
                 consents.Clear();
                 subject = null;
             }
 
-            subject ??= new Subject
+            if (subject is null)
             {
-                SubjectId = id,
-                PolicyId = reader.GetString(1),
-                BirthDate = reader.IsDBNull(2) ? null : reader.GetFieldValue<DateOnly>(2),
-                AgeBand = reader.IsDBNull(3) ? null : reader.GetString(3),
-                Status = reader.GetString(4),
-            };
+                subject = new Subject
+                {
+                    SubjectId = id,
+                    PolicyId = reader.GetString(1),
+                    BirthDate = reader.IsDBNull(2) ? null : reader.GetFieldValue<DateOnly>(2),
+                    AgeBand = reader.IsDBNull(3) ? null : reader.GetString(3),
+                    Status = reader.GetString(4),
+                };
+                changedAt = reader.GetFieldValue<DateTimeOffset>(11);
+            }
+
             if (!reader.IsDBNull(5))
             {
+                var consentChangedAt = reader.GetFieldValue<DateTimeOffset>(12);
+                changedAt = consentChangedAt > changedAt ? consentChangedAt : changedAt;
                 consents[reader.GetString(5)] = new ConsentRecord
                 {
                     SubjectId = id,
@@ -92,7 +106,7 @@ public sealed class SubjectStateReader(IConfiguration configuration) : IDisposab
 
         if (subject is not null)
         {
-            yield return new SubjectState(subject, consents.ToFrozenDictionary(StringComparer.Ordinal));
+            yield return new SubjectState(subject, consents.ToFrozenDictionary(StringComparer.Ordinal), changedAt);
         }
     }
 
