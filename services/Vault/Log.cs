@@ -12,6 +12,9 @@ internal static partial class Log
     [LoggerMessage(Level = LogLevel.Warning, Message = "The consent service could not answer for purpose {Purpose}; the read is denied ({ErrorType})")]
     public static partial void ConsentUnavailable(ILogger logger, string purpose, string errorType);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "The consent service answered for purpose {Purpose} as of before a change the vault has heard of; the read is denied and the answer not kept")]
+    public static partial void ConsentAnswerStale(ILogger logger, string purpose);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Data key of subject {SubjectId} replaced after {NoncesUsed} encryptions (generation {Generation})")]
     public static partial void Rekeyed(ILogger logger, string subjectId, long noncesUsed, int generation);
 

@@ -216,7 +216,7 @@ public static class Drill
         int undelivered, committed;
         while (true)
         {
-            var grants = await UndeliveredAsync(connect, "consentdb", "ConsentGranted", "vaultdb", "RecordConsentOnConsentGranted", killedAt, cancellationToken);
+            var grants = await UndeliveredAsync(connect, "consentdb", "ConsentGranted", "vaultdb", "ForgetDecisionOnConsentGranted", killedAt, cancellationToken);
             var stores = await UndeliveredAsync(connect, "vaultdb", "SubjectDataStored", "retentiondb", "RecordInventoryOnSubjectDataStored", killedAt, cancellationToken);
             (undelivered, committed) = (grants.Missing + stores.Missing, grants.Committed + stores.Committed);
             if (undelivered == 0 || DateTime.UtcNow > deadline)

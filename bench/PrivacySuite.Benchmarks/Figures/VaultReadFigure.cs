@@ -125,12 +125,13 @@ public sealed class VaultReadFigure : IFigure
             tokens.Add(body.GetProperty("tokens").GetProperty("model").GetString()!);
         }
 
-        // Consent as the consent service's events would have left it, so every read is allowed from the local table.
+        // Consent as the consent service's answers would have left it, so every read is allowed from the local table
+        // (kept answers are used for ConsentDecisionMaxAge, 5 min: longer than a run).
         await using var connection = new NpgsqlConnection(database);
         await connection.OpenAsync(ct);
         await using var insert = new NpgsqlCommand(
             "insert into consent_decisions (subject_id, purpose, allowed, policy_version, origin, decided_at) " +
-            "select 'bench-' || lpad(g::text, 5, '0'), 'service.provide', true, 'v1', 'event', now() from generate_series(0, @n - 1) g", connection);
+            "select 'bench-' || lpad(g::text, 5, '0'), 'service.provide', true, 'v1', 'check', now() from generate_series(0, @n - 1) g", connection);
         insert.Parameters.AddWithValue("n", Subjects);
         await insert.ExecuteNonQueryAsync(ct);
         context.Progress($"seeded {Subjects} subjects");

@@ -62,7 +62,7 @@ public sealed class SubjectKeyStore
         var path = PathOf(subjectId, generation);
         return File.Exists(path)
             ? Remember(subjectId, generation, FileKeyProvider.ReadKey(path))
-            : throw new CryptographicException("The subject's key file is gone: its data was erased.");
+            : throw new SubjectKeyGoneException();
     }
 
     /// <summary>Deletes the subject's key files of generations <paramref name="from"/> to <paramref name="to"/>.</summary>
@@ -122,3 +122,6 @@ public sealed class SubjectKeyStore
         return Path.Combine(_directory, hash[..2], $"{hash}-{generation}.key");
     }
 }
+
+/// <summary>The subject's key file is gone: an erasure destroyed it (perhaps one that is committing while this reads).</summary>
+public sealed class SubjectKeyGoneException() : CryptographicException("The subject's key file is gone: its data was erased.");

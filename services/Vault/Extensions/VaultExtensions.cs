@@ -15,9 +15,10 @@ public static class VaultExtensions
         builder.AddServiceDatabase<VaultDbContext>("vaultdb");
         builder.AddMessaging<VaultDbContext>("vault", bus =>
         {
-            bus.AddConsumer<RecordConsentOnConsentGranted>();
-            bus.AddConsumer<RecordDenialOnConsentWithdrawn>();
-            bus.AddConsumer<ForgetDecisionsOnPolicyVersionPublished>();
+            bus.AddConsumer<ForgetDecisionOnConsentGranted>();
+            bus.AddConsumer<ForgetDecisionOnConsentWithdrawn>();
+            bus.AddConsumer<ForgetDecisionsOnAccountCancelled>();
+            bus.AddConsumer<AdvanceEpochOnPolicyVersionPublished>();
             bus.AddConsumer<RecordHoldOnLegalHoldPlaced>();
             bus.AddConsumer<ReleaseHoldOnLegalHoldReleased>();
             bus.AddConsumer<EraseOnErasureRequested>();
@@ -30,6 +31,7 @@ public static class VaultExtensions
             .ValidateDataAnnotations()
             .Validate(o => !string.IsNullOrWhiteSpace(o.KeyDirectory), "PrivacySuite:Vault:KeyDirectory must name a folder for the key-encryption keys.")
             .Validate(o => o.KeyFileUpgradeInterval > TimeSpan.Zero, "PrivacySuite:Vault:KeyFileUpgradeInterval must be positive.")
+            .Validate(o => o.ConsentDecisionMaxAge > TimeSpan.Zero && o.ConsentDecisionMaxAge <= TimeSpan.FromHours(1), "PrivacySuite:Vault:ConsentDecisionMaxAge must be positive and at most 1 hour.")
             .Validate(o => o.KeyCacheLifetime >= TimeSpan.Zero && o.KeyCacheLifetime <= TimeSpan.FromMinutes(5), "PrivacySuite:Vault:KeyCacheLifetime must be between 0 and 5 minutes.")
             .ValidateOnStart();
         builder.Services.AddSingleton(sp => new FileKeyProvider(sp.GetRequiredService<IOptions<VaultOptions>>().Value.KeyDirectory));

@@ -9,6 +9,7 @@ public sealed class VaultDbContext(DbContextOptions<VaultDbContext> options) : S
     public DbSet<Subject> Subjects => Set<Subject>();
     public DbSet<PersonalValue> Values => Set<PersonalValue>();
     public DbSet<ConsentDecision> ConsentDecisions => Set<ConsentDecision>();
+    public DbSet<ConsentChange> ConsentChanges => Set<ConsentChange>();
     public DbSet<Processor> Processors => Set<Processor>();
     public DbSet<Approval> Approvals => Set<Approval>();
     public DbSet<LegalHold> LegalHolds => Set<LegalHold>();
@@ -45,6 +46,7 @@ public sealed class VaultDbContext(DbContextOptions<VaultDbContext> options) : S
         modelBuilder.Entity<Subject>(e => { e.ToTable("subjects"); e.HasKey(s => s.SubjectId); });
         modelBuilder.Entity<PersonalValue>(e => { e.ToTable("personal_values"); e.HasKey(v => v.Token); });
         modelBuilder.Entity<ConsentDecision>(e => { e.ToTable("consent_decisions"); e.HasKey(d => new { d.SubjectId, d.Purpose }); });
+        modelBuilder.Entity<ConsentChange>(e => { e.ToTable("consent_changes"); e.HasKey(c => c.SubjectId); });
         modelBuilder.Entity<Processor>(e => { e.ToTable("processors"); e.HasKey(p => p.ProcessorId); });
         modelBuilder.Entity<Approval>(e => { e.ToTable("approvals"); e.HasKey(a => a.ApprovalId); });
         modelBuilder.Entity<LegalHold>(e => { e.ToTable("legal_holds"); e.HasKey(h => h.HoldId); });

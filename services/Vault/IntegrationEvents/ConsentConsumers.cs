@@ -3,39 +3,40 @@ using PrivacySuite.Vault.Model;
 
 namespace PrivacySuite.Vault.IntegrationEvents;
 
-/// <summary>Keeps the local consent decision for (subject, purpose) in step with the consent service's grants.</summary>
-public sealed class RecordConsentOnConsentGranted(VaultDbContext db) : InboxConsumer<ConsentGranted, VaultDbContext>(db)
+// The consent service's events never allow a read: the vault keeps only the consent service's own answers (ConsentGate).
+// A change to a subject takes away what was kept and raises the subject's watermark, so an answer given before the
+// change is not kept after it; order and redelivery therefore cannot bring an allowance back.
+
+/// <summary>A grant replaces a kept denial: the next read asks the consent service.</summary>
+public sealed class ForgetDecisionOnConsentGranted(VaultDbContext db) : InboxConsumer<ConsentGranted, VaultDbContext>(db)
 {
     protected override Task HandleAsync(ConsumeContext<ConsentGranted> context) =>
-        Upsert(Db, context.Message.SubjectId, context.Message.Purpose, true, context.Message.PolicyVersion, context.Message.GrantedAt, context.CancellationToken);
-
-    internal static Task Upsert(VaultDbContext db, string subjectId, string purpose, bool allowed, string? policyVersion, DateTimeOffset at, CancellationToken ct) =>
-        // An older event never overrides a newer one (redelivery after retries can reorder them).
-        db.Database.ExecuteSqlAsync(
-            $"""
-            insert into consent_decisions (subject_id, purpose, allowed, policy_version, origin, decided_at)
-            values ({subjectId}, {purpose}, {allowed}, {policyVersion}, 'event', {at})
-            on conflict (subject_id, purpose) do update
-              set allowed = excluded.allowed, policy_version = excluded.policy_version, origin = 'event', decided_at = excluded.decided_at
-              where consent_decisions.origin = 'check' or consent_decisions.decided_at <= excluded.decided_at
-            """, ct);
+        ConsentChanges.ForgetAsync(Db, context.Message.SubjectId, context.Message.Purpose, context.Message.GrantedAt, context.CancellationToken);
 }
 
 /// <summary>A withdrawal denies the next read for that purpose at once.</summary>
-public sealed class RecordDenialOnConsentWithdrawn(VaultDbContext db) : InboxConsumer<ConsentWithdrawn, VaultDbContext>(db)
+public sealed class ForgetDecisionOnConsentWithdrawn(VaultDbContext db) : InboxConsumer<ConsentWithdrawn, VaultDbContext>(db)
 {
     protected override Task HandleAsync(ConsumeContext<ConsentWithdrawn> context) =>
-        RecordConsentOnConsentGranted.Upsert(Db, context.Message.SubjectId, context.Message.Purpose, false, null, context.Message.WithdrawnAt, context.CancellationToken);
+        ConsentChanges.ForgetAsync(Db, context.Message.SubjectId, context.Message.Purpose, context.Message.WithdrawnAt, context.CancellationToken);
 }
 
-/// <summary>A changed purpose needs new consent (INF-4.2): forget what was known, so the next read asks the consent service.</summary>
-public sealed class ForgetDecisionsOnPolicyVersionPublished(VaultDbContext db) : InboxConsumer<PolicyVersionPublished, VaultDbContext>(db)
+/// <summary>A cancelled account ends every purpose, the essential ones included (INF-6.5): the next read of any asks again.</summary>
+public sealed class ForgetDecisionsOnAccountCancelled(VaultDbContext db) : InboxConsumer<AccountCancelled, VaultDbContext>(db)
 {
-    protected override async Task HandleAsync(ConsumeContext<PolicyVersionPublished> context)
-    {
-        var purposes = context.Message.ChangedPurposes.ToList();
-        await Db.ConsentDecisions.Where(d => purposes.Contains(d.Purpose)).ExecuteDeleteAsync(context.CancellationToken);
-    }
+    protected override Task HandleAsync(ConsumeContext<AccountCancelled> context) =>
+        ConsentChanges.ForgetAsync(Db, context.Message.SubjectId, null, context.Message.CancelledAt, context.CancellationToken);
+}
+
+/// <summary>
+/// A new policy version (changed purposes, a raised guardian age) concerns everyone (INF-4.2, IWK-3.1): one update of
+/// the epoch makes every decision made under an earlier one unusable, however many subjects there are.
+/// </summary>
+public sealed class AdvanceEpochOnPolicyVersionPublished(VaultDbContext db) : InboxConsumer<PolicyVersionPublished, VaultDbContext>(db)
+{
+    protected override Task HandleAsync(ConsumeContext<PolicyVersionPublished> context) =>
+        Db.Database.ExecuteSqlAsync(
+            $"update consent_epoch set epoch = greatest(epoch, {context.Message.Sequence})", context.CancellationToken);
 }
 
 /// <summary>Legal holds block erasure while they last (INF-6.4).</summary>

@@ -2,26 +2,43 @@ using System.Net.Http.Json;
 
 namespace PrivacySuite.Vault.Model;
 
-/// <summary>The consent service's answer to <c>GET /v1/consents/check</c>.</summary>
-public sealed record ConsentCheckAnswer(bool Allowed, string? Basis, string? PolicyVersion, string? Reason);
+/// <summary>
+/// The consent service's answer to <c>GET /v1/consents/check</c>: <see cref="SubjectChangedAt"/> and
+/// <see cref="PolicyEpoch"/> say what it is as of (null and 0 from a consent service that predates them).
+/// </summary>
+public sealed record ConsentCheckAnswer(bool Allowed, string? Basis, string? PolicyVersion, string? Reason,
+    DateTimeOffset? SubjectChangedAt = null, long PolicyEpoch = 0);
 
 /// <summary>
-/// Whether a subject allows a purpose: first the decisions kept from the consent service's events, otherwise the
-/// consent service is asked and its answer kept until an event replaces it. If it cannot answer, the read is denied.
+/// Whether a subject allows a purpose: a fresh answer of the consent service kept from an earlier read, otherwise the
+/// consent service is asked and its answer kept. Kept answers are used for at most
+/// <see cref="VaultOptions.ConsentDecisionMaxAge"/> and only under the current policy epoch; consent events take them
+/// away (<see cref="ConsentChanges"/>). An answer older than a change the vault has heard of is neither kept nor used:
+/// the read is denied (<c>consent-changing</c>). If the consent service cannot answer, the read is denied.
 /// </summary>
-public sealed class ConsentGate(IHttpClientFactory http, TimeProvider time, ILogger<ConsentGate> logger)
+public sealed class ConsentGate(IHttpClientFactory http, IOptions<VaultOptions> options, TimeProvider time, ILogger<ConsentGate> logger)
 {
     public const string HttpClientName = "consent";
 
+    /// <summary>Kept decisions made before this time are not used.</summary>
+    public DateTimeOffset FreshSince() => time.GetUtcNow() - options.Value.ConsentDecisionMaxAge;
+
     public async Task<(bool Allowed, string Reason)> DecideAsync(VaultDbContext db, string subjectId, string purpose, CancellationToken ct)
     {
-        var known = await db.ConsentDecisions.AsNoTracking()
-            .SingleOrDefaultAsync(d => d.SubjectId == subjectId && d.Purpose == purpose, ct);
+        var freshSince = FreshSince();
+        var known = await db.ConsentDecisions.FromSql(
+                $"""
+                select * from consent_decisions
+                where subject_id = {subjectId} and purpose = {purpose} and decided_at > {freshSince}
+                  and policy_epoch >= (select epoch from consent_epoch)
+                """)
+            .AsNoTracking().SingleOrDefaultAsync(ct);
         if (known is not null)
         {
             return (known.Allowed, known.Allowed ? "consent" : "no-consent");
         }
 
+        var askedAt = time.GetUtcNow();
         ConsentCheckAnswer? answer;
         try
         {
@@ -40,13 +57,45 @@ public sealed class ConsentGate(IHttpClientFactory http, TimeProvider time, ILog
             return (false, "consent-service-unavailable");
         }
 
-        // An event that arrived meanwhile is newer knowledge than this answer: it is never overwritten.
-        await db.Database.ExecuteSqlAsync(
-            $"""
-            insert into consent_decisions (subject_id, purpose, allowed, policy_version, origin, decided_at)
-            values ({subjectId}, {purpose}, {answer.Allowed}, {answer.PolicyVersion}, 'check', {time.GetUtcNow()})
-            on conflict do nothing
-            """, ct);
+        if (!await KeepAsync(db, subjectId, purpose, answer, askedAt, ct))
+        {
+            Log.ConsentAnswerStale(logger, purpose);
+            return (false, "consent-changing");
+        }
+
         return (answer.Allowed, answer.Allowed ? "consent" : "no-consent");
+    }
+
+    /// <summary>
+    /// Keeps the answer unless it is stale: decided under an older policy epoch than the vault has heard of, or as of
+    /// before the subject's last change heard of. Under the subject's lock, so a change that commits meanwhile either
+    /// sees the kept answer (and forgets it) or is seen here.
+    /// </summary>
+    private static async Task<bool> KeepAsync(VaultDbContext db, string subjectId, string purpose, ConsentCheckAnswer answer, DateTimeOffset askedAt,
+        CancellationToken ct)
+    {
+        var own = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
+        await using (own)
+        {
+            await ConsentChanges.LockSubjectAsync(db, subjectId, ct);
+            var kept = await db.Database.ExecuteSqlAsync(
+                $"""
+                insert into consent_decisions (subject_id, purpose, allowed, policy_version, origin, decided_at, as_of, policy_epoch)
+                select {subjectId}, {purpose}, cast({answer.Allowed} as boolean), cast({answer.PolicyVersion} as text), 'check',
+                       cast({askedAt} as timestamptz), cast({answer.SubjectChangedAt} as timestamptz), cast({answer.PolicyEpoch} as bigint)
+                where cast({answer.PolicyEpoch} as bigint) >= (select epoch from consent_epoch)
+                  and not exists (select 1 from consent_changes c where c.subject_id = {subjectId}
+                                  and c.changed_at > coalesce(cast({answer.SubjectChangedAt} as timestamptz), '-infinity'))
+                on conflict (subject_id, purpose) do update
+                  set allowed = excluded.allowed, policy_version = excluded.policy_version, origin = 'check',
+                      decided_at = excluded.decided_at, as_of = excluded.as_of, policy_epoch = excluded.policy_epoch
+                """, ct);
+            if (own is not null)
+            {
+                await own.CommitAsync(ct);
+            }
+
+            return kept > 0;
+        }
     }
 }

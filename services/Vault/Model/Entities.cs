@@ -40,7 +40,22 @@ public sealed class ConsentDecision
     public bool Allowed { get; set; }
     public string? PolicyVersion { get; set; }
     public string Origin { get; set; } = "";
+
+    /// <summary>When the vault asked (its clock): the decision is not used past <see cref="VaultOptions.ConsentDecisionMaxAge"/>.</summary>
     public DateTimeOffset DecidedAt { get; set; }
+
+    /// <summary>The consent service's time of the last change to the subject this answer reflects; null for an unknown subject.</summary>
+    public DateTimeOffset? AsOf { get; set; }
+
+    /// <summary>The policy epoch the answer was decided under; the decision is not used once a later one is heard of.</summary>
+    public long PolicyEpoch { get; set; }
+}
+
+/// <summary>The newest change to a subject's consent the vault has heard of, on the consent service's clock (see ConsentChanges).</summary>
+public sealed class ConsentChange
+{
+    public string SubjectId { get; set; } = "";
+    public DateTimeOffset ChangedAt { get; set; }
 }
 
 public sealed class Processor

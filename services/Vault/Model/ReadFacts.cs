@@ -3,8 +3,9 @@ using Npgsql;
 namespace PrivacySuite.Vault.Model;
 
 /// <summary>
-/// What a read decides on: the values, their subjects, and the consent decisions kept for the purpose (the subjects'
-/// and their guardians'; a subject missing from <see cref="Decisions"/> is asked through the consent gate).
+/// What a read decides on: the values, their subjects, and the fresh consent decisions kept for the purpose (the subjects'
+/// and their guardians'; a subject missing from <see cref="Decisions"/> is asked through the consent gate). Fresh: kept
+/// after <c>freshSince</c> and under the current policy epoch (see <see cref="ConsentGate"/>).
 /// </summary>
 public sealed record ReadFacts(List<PersonalValue> Rows, Dictionary<string, Subject> Subjects, Dictionary<string, bool> Decisions)
 {
@@ -15,8 +16,10 @@ public sealed record ReadFacts(List<PersonalValue> Rows, Dictionary<string, Subj
         select v.token, v.subject_id, v.category, v.field, v.source, v.legal_basis, v.version, v.key_generation, v.nonce, v.ciphertext,
                v.lookup_token, v.stored_at, v.updated_at,
                s.wrapped_key, s.kek_version, s.subject_key, s.key_generation, s.nonces_used, s.is_minor, s.guardian_subject_id, s.created_at, s.erased_at,
-               (select d.allowed from consent_decisions d where d.subject_id = s.subject_id and d.purpose = $2),
-               (select g.allowed from consent_decisions g where g.subject_id = s.guardian_subject_id and g.purpose = $2)
+               (select d.allowed from consent_decisions d where d.subject_id = s.subject_id and d.purpose = $2
+                  and d.decided_at > $3 and d.policy_epoch >= (select e.epoch from consent_epoch e)),
+               (select g.allowed from consent_decisions g where g.subject_id = s.guardian_subject_id and g.purpose = $2
+                  and g.decided_at > $3 and g.policy_epoch >= (select e.epoch from consent_epoch e))
         from personal_values v join subjects s on s.subject_id = v.subject_id
         """;
 
@@ -30,7 +33,7 @@ public sealed record ReadFacts(List<PersonalValue> Rows, Dictionary<string, Subj
     /// Everything a detokenise decides on, in one round trip of one prepared statement: the read path is the vault's
     /// hottest, and three EF Core queries cost it more CPU (query pipeline, parse and plan) than the rest of the read.
     /// </summary>
-    public static async Task<ReadFacts> LoadAsync(VaultDbContext db, string[] tokens, string purpose, CancellationToken ct)
+    public static async Task<ReadFacts> LoadAsync(VaultDbContext db, string[] tokens, string purpose, DateTimeOffset freshSince, CancellationToken ct)
     {
         var rows = new List<PersonalValue>(tokens.Length);
         var subjects = new Dictionary<string, Subject>(StringComparer.Ordinal);
@@ -44,6 +47,7 @@ public sealed record ReadFacts(List<PersonalValue> Rows, Dictionary<string, Subj
                 {
                     tokens.Length == 1 ? new NpgsqlParameter<string> { TypedValue = tokens[0] } : new NpgsqlParameter<string[]> { TypedValue = tokens },
                     new NpgsqlParameter<string> { TypedValue = purpose },
+                    new NpgsqlParameter<DateTimeOffset> { TypedValue = freshSince },
                 },
             };
             await command.PrepareAsync(ct);

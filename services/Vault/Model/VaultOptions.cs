@@ -38,6 +38,13 @@ public sealed class VaultOptions
     /// </summary>
     public TimeSpan KeyCacheLifetime { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The longest a consent decision kept from the consent service's check is used; then the vault asks again. Events
+    /// (withdrawal, cancellation, a new policy version) take a decision away at once; this bounds the damage of one that
+    /// is lost, and of a change that sends no event. At most one hour.
+    /// </summary>
+    public TimeSpan ConsentDecisionMaxAge { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>How often subjects stored before per-subject key files existed are looked for and given one (also at start-up).</summary>
     public TimeSpan KeyFileUpgradeInterval { get; set; } = TimeSpan.FromMinutes(10);
 

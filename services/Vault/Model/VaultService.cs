@@ -109,7 +109,7 @@ public sealed partial class VaultService(
 
     public async Task<Outcome<IReadOnlyList<ClearValue>>> DetokenizeAsync(IReadOnlyCollection<string> tokens, ReadContext read, CancellationToken ct)
     {
-        var facts = await ReadFacts.LoadAsync(db, [.. tokens], read.Purpose, ct);
+        var facts = await ReadFacts.LoadAsync(db, [.. tokens], read.Purpose, consent.FreshSince(), ct);
         if (facts.Rows.Count != tokens.Count)
         {
             return new Outcome<IReadOnlyList<ClearValue>>.Refused(404, "unknown-token", "At least one token is not known to this vault.");
@@ -174,8 +174,23 @@ public sealed partial class VaultService(
             return new Outcome<IReadOnlyList<ClearValue>>.Refused(403, denial, DenialDetail(denial));
         }
 
+        // Decrypted before the log entry is written (nothing leaves before it is): an erasure that deleted the key files
+        // and is committing while this read found the rows is a refusal, not an error.
+        List<ClearValue> values;
+        try
+        {
+            values = Decrypt(rows, subjects);
+        }
+        catch (Exception e) when (e is SubjectKeyGoneException or SubjectErasedException)
+        {
+            var erased = records.Select(r => r with { Outcome = "denied", Detail = "reason=erased" }).ToList();
+            await appender.AppendAsync(erased, ct);
+            Log.ReadDenied(logger, erased[0].SubjectId!, read.Purpose, "erased");
+            return new Outcome<IReadOnlyList<ClearValue>>.Refused(403, "erased", DenialDetail("erased"));
+        }
+
         await appender.AppendAsync(records, ct, [.. rows.Select(r => (r.SubjectId, r.Token))]);
-        return new Outcome<IReadOnlyList<ClearValue>>.Done(Decrypt(rows, subjects));
+        return new Outcome<IReadOnlyList<ClearValue>>.Done(values);
     }
 
     /// <summary>The consent decision kept locally (read with the values when it could be), else the consent gate's answer.</summary>
@@ -248,6 +263,7 @@ public sealed partial class VaultService(
         "no-consent" => "The subject has not consented to this purpose, and the data carries no other legal basis.",
         "no-guardian-consent" => "The subject is a minor and the guardian has not consented to this purpose (IWK-3.2).",
         "consent-service-unavailable" => "The consent decision is unknown and the consent service could not be asked; try again.",
+        "consent-changing" => "The subject's consent or the policy changed moments ago and the consent service's answer does not reflect it yet; try again.",
         _ => reason,
     };
 
@@ -357,6 +373,9 @@ public sealed partial class VaultService(
         }
 
         var shredded = await ShredAsync(subject, now, ct);
+        // Reads of an erased subject are refused by its key; what was known of its consent goes too (only ids, but kept for nothing).
+        await db.ConsentDecisions.Where(d => d.SubjectId == subjectId).ExecuteDeleteAsync(ct);
+        await db.Database.ExecuteSqlAsync($"delete from consent_changes where subject_id = {subjectId}", ct);
         var certificateId = Certify(subjectId, reason, shredded, now);
         if (answer)
         {
