@@ -27,15 +27,16 @@ public sealed class ReadTests(VaultFactory factory) : IClassFixture<VaultFactory
 
     [Fact]
     [Trait("Clause", "INF-3.3")]
-    public async Task Consent_from_the_consent_services_events_allows_a_read_and_withdrawn_consent_denies_the_next()
+    public async Task A_kept_consent_allows_a_read_and_a_withdrawal_event_denies_the_next()
     {
         var tokens = await factory.StoreAsync("consent-1", "device", new { model = "Redmi" }, "collected");
         await factory.GrantAsync("consent-1", "service.optimise");
         using var client = factory.Backend();
 
         using var allowed = await ReadAsync(client, tokens.Values, "service.optimise");
+        factory.Consent.Answers[("consent-1", "service.optimise")] = false;
         await factory.PublishAsync(new ConsentWithdrawn("consent-1", "service.optimise", DateTimeOffset.UtcNow));
-        await Eventually.HoldsAsync(() => factory.WithDbAsync(db => db.ConsentDecisions.AnyAsync(d => d.SubjectId == "consent-1" && !d.Allowed)),
+        await Eventually.HoldsAsync(async () => !await factory.WithDbAsync(db => db.ConsentDecisions.AnyAsync(d => d.SubjectId == "consent-1")),
             TimeSpan.FromSeconds(20), "the withdrawal reached the vault");
         using var denied = await ReadAsync(client, tokens.Values, "service.optimise");
 

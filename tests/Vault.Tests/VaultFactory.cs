@@ -95,12 +95,17 @@ public class VaultFactory() : ServiceFactory<Program>("vaultdb")
     public Task PublishAsync<T>(T message)
         where T : class => Services.GetRequiredService<IBus>().Publish(message);
 
-    /// <summary>Grants consent through the broker and waits until the vault has recorded it.</summary>
+    /// <summary>
+    /// Grants consent as the consent service would: its check allows the pair from now on, and its event reaches the
+    /// vault (which forgets a denial it kept). Waits until the vault has heard the event.
+    /// </summary>
     public async Task GrantAsync(string subjectId, string purpose)
     {
-        await PublishAsync(new ConsentGranted(subjectId, purpose, "v1", "web-form", "CN", DateTimeOffset.UtcNow));
-        await Eventually.HoldsAsync(() => WithDbAsync(db => db.ConsentDecisions.AnyAsync(d => d.SubjectId == subjectId && d.Purpose == purpose && d.Allowed)),
-            TimeSpan.FromSeconds(20), $"the vault recorded consent to {purpose}");
+        var grantedAt = DateTimeOffset.UtcNow;
+        Consent.Answers[(subjectId, purpose)] = true;
+        await PublishAsync(new ConsentGranted(subjectId, purpose, "v1", "web-form", "CN", grantedAt));
+        await Eventually.HoldsAsync(() => WithDbAsync(db => db.ConsentChanges.AnyAsync(c => c.SubjectId == subjectId && c.ChangedAt >= grantedAt)),
+            TimeSpan.FromSeconds(20), $"the vault heard of the grant of {purpose}");
     }
 
     public async Task<IReadOnlyDictionary<string, string>> StoreAsync(string subjectId, string category, object fields, string source = "provided", string? legalBasis = null)
@@ -128,6 +133,12 @@ public sealed class ConsentStandIn : IAsyncDisposable
 
     public ConcurrentDictionary<(string Subject, string Purpose), bool> Answers { get; } = new();
 
+    /// <summary>What an answer about a subject is as of (subjectChangedAt); the time of the question when not set, as an up-to-date replica would.</summary>
+    public ConcurrentDictionary<string, DateTimeOffset> AsOf { get; } = new();
+
+    /// <summary>The policy epoch the answers are decided under.</summary>
+    public long Epoch { get; set; }
+
     public int Questions;
 
     public bool Down { get; set; }
@@ -149,7 +160,15 @@ public sealed class ConsentStandIn : IAsyncDisposable
 
             var allowed = http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.Ordinal) &&
                           standIn.Answers.TryGetValue((subjectId, purpose), out var a) && a;
-            return Results.Json(new { allowed, basis = allowed ? "consent" : null, policyVersion = "v1", reason = allowed ? null : "no-consent" });
+            return Results.Json(new
+            {
+                allowed,
+                basis = allowed ? "consent" : null,
+                policyVersion = "v1",
+                reason = allowed ? null : "no-consent",
+                subjectChangedAt = standIn.AsOf.TryGetValue(subjectId, out var asOf) ? asOf : DateTimeOffset.UtcNow,
+                policyEpoch = standIn.Epoch,
+            });
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
