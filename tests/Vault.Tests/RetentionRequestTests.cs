@@ -128,7 +128,7 @@ public sealed class RetentionRequestTests(VaultFactory factory) : IClassFixture<
         await AnswerAsync<SubjectErased>(item);
 
         // Everything that remains: the backup's rows, the key folder (KEKs, MAC key, other subjects' key files).
-        Assert.Throws<CryptographicException>(() => Restore(backup));
+        Assert.Throws<SubjectKeyGoneException>(() => Restore(backup)); // the key file is gone
         var kek = new FileKeyProvider(factory.KeyDirectory).Kek(backup.Subject.KekVersion);
         Assert.ThrowsAny<CryptographicException>(() => Envelope.Unwrap(kek, backup.Subject.KekVersion, "rr-backup", backup.Subject.Generation, backup.Subject.WrappedKey));
     }
@@ -150,7 +150,7 @@ public sealed class RetentionRequestTests(VaultFactory factory) : IClassFixture<
         // The old generation's key file goes once the new one is committed; with it, the backup's copy of the location.
         await Eventually.HoldsAsync(() => Task.FromResult(!new SubjectKeyStore(factory.KeyDirectory).Exists("rr-catbackup", 1)),
             TimeSpan.FromSeconds(10), "the replaced key file was deleted");
-        Assert.Throws<CryptographicException>(() => Restore(backup));
+        Assert.Throws<SubjectKeyGoneException>(() => Restore(backup));
         Assert.Equal(HttpStatusCode.OK, (await ReadAsync(kept["email"])).Status);
     }
 
