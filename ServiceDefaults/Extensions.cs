@@ -43,6 +43,8 @@ public static class ServiceDefaultsExtensions
                 _ when RequestProblems.IsClientError(e) => StatusCodes.Status400BadRequest,
                 // A write that reached a standby's read-only replica (a route not marked as one): unavailable here, not broken.
                 _ when IsReadOnlyReplica(e) => StatusCodes.Status503ServiceUnavailable,
+                // The database restarted or is unreachable for a moment (a failover, a standby's restart): try again.
+                _ when PrivacySuite.ServiceDefaults.Data.DatabaseFailures.IsTransient(e) => StatusCodes.Status503ServiceUnavailable,
                 _ => StatusCodes.Status500InternalServerError,
             });
         builder.Services.AddOpenApi(o => o.AddSchemaTransformer(StrictJson.OnlyRequiredAsRequired));

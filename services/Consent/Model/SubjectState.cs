@@ -31,7 +31,23 @@ public sealed class SubjectStateReader(IConfiguration configuration) : IDisposab
     private readonly Lazy<NpgsqlDataSource> _source = new(() => NpgsqlDataSource.Create(
         configuration.GetConnectionString("consentdb") ?? throw new InvalidOperationException("ConnectionStrings__consentdb is not set.")));
 
+    /// <remarks>
+    /// Tried twice: after the cluster restarted (a standby's restart, a failover) each idle pooled connection fails on
+    /// its first use, and this read, on every product backend's hot path, is safe to repeat on a fresh one.
+    /// </remarks>
     public async Task<SubjectState?> ReadAsync(string subjectId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ReadOnceAsync(subjectId, cancellationToken);
+        }
+        catch (NpgsqlException e) when (PrivacySuite.ServiceDefaults.Data.DatabaseFailures.IsTransient(e))
+        {
+            return await ReadOnceAsync(subjectId, cancellationToken);
+        }
+    }
+
+    private async Task<SubjectState?> ReadOnceAsync(string subjectId, CancellationToken cancellationToken)
     {
         await using var command = _source.Value.CreateCommand(Columns + " where s.subject_id = $1");
         command.Parameters.Add(new NpgsqlParameter { Value = subjectId });
