@@ -18,7 +18,15 @@ public sealed class ShutdownTests
                                                           && !n.StartsWith("maildev", StringComparison.Ordinal)).Select(n => suite.Endpoint(n).Port))
             .ToList();
 
-        await suite.DisposeAsync();
+        try
+        {
+            // Ctrl-C's path, without the fall-back kill of DisposeAsync: a stop that hangs fails here.
+            await suite.StopAsync(TimeSpan.FromSeconds(90));
+        }
+        finally
+        {
+            await suite.DisposeAsync();
+        }
 
         // DCP goes on cleaning for a few seconds after the AppHost has stopped (ASPIRE.md).
         await Eventually.HoldsAsync(() => Task.FromResult(!ProcessTable.CommandLines().Any(c => c.Contains(stateDir, StringComparison.Ordinal))),
