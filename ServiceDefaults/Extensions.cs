@@ -60,6 +60,7 @@ public static class ServiceDefaultsExtensions
         builder.Services.ConfigureAll<HttpStandardResilienceOptions>(o => o.Retry.Delay = TimeSpan.FromMilliseconds(200));
 
         builder.AddSuiteAuthentication();
+        builder.Services.AddSuiteRateLimits();
         return builder;
     }
 
@@ -81,6 +82,8 @@ public static class ServiceDefaultsExtensions
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        // After authentication, which names the caller a limit counts for (docs/security.md).
+        app.UseRateLimiter();
         // After authorization: a caller who may not call a route learns nothing of what it takes.
         app.UseMiddleware<RequestGuard>();
         if (app.Services.GetService<RegionRole>() is not null)
@@ -89,11 +92,12 @@ public static class ServiceDefaultsExtensions
         }
 
         app.MapOpenApi().AllowAnonymous();
-        app.MapHealthChecks(HealthEndpointPath).AllowAnonymous();
+        // Probed every few seconds by the orchestrator from one address: never rate limited.
+        app.MapHealthChecks(HealthEndpointPath).AllowAnonymous().DisableRateLimiting();
         app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions
         {
             Predicate = r => r.Tags.Contains(LiveTag),
-        }).AllowAnonymous();
+        }).AllowAnonymous().DisableRateLimiting();
         return app;
     }
 

@@ -5,3 +5,4 @@ global using PrivacySuite.Contracts;
 global using PrivacySuite.Vault.Infrastructure;
 global using PrivacySuite.ServiceDefaults.Data;
 global using PrivacySuite.ServiceDefaults.Messaging;
+global using PrivacySuite.ServiceDefaults.Input;

@@ -50,6 +50,10 @@ public class ServiceFactory<TProgram> : WebApplicationFactory<TProgram>, IAsyncL
         _settings["ConnectionStrings:rabbitmq"] = await Infrastructure.CreateVirtualHostAsync(DatabaseName);
         _settings["PrivacySuite:Region"] = Region;
         _settings["Logging:LogLevel:Default"] = "Warning";
+        // Tests send many requests as one person from one address; RateLimitTests set the limits they test.
+        _settings.TryAdd("PrivacySuite:RateLimits:PersonRequestsPerMinute", "1000000");
+        _settings.TryAdd("PrivacySuite:RateLimits:VerificationsPerSubject", "1000000");
+        _settings.TryAdd("PrivacySuite:RateLimits:LookupsPerMinute", "1000000");
         foreach (var (key, value) in Credentials.ToEnvironment())
         {
             _settings[key.Replace("__", ":")] = value;

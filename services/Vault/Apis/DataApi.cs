@@ -34,7 +34,7 @@ public static class DataApi
             .WithSummary("Encrypts and stores fields of one category for a subject; returns a token per field.");
         api.MapPut("/subjects/{subjectId}/profile", SetProfileAsync).WithName("SetProfile")
             .WithSummary("Records whether the subject is a minor and who the guardian is (IWK-3.2).");
-        api.MapPost("/lookup", LookupAsync).WithName("Lookup")
+        api.MapPost("/lookup", LookupAsync).WithName("Lookup").RequireRateLimiting(RateLimits.Lookup)
             .WithSummary("Finds the tokens of an e-mail address or phone number by its keyed hash; no value is returned.");
         app.MapPost("/v1/detokenize", DetokenizeAsync).WithTags("Data").WithName("Detokenize")
             .RequireRoles(SuiteRoles.ProductBackend, SuiteRoles.PrivacyOfficer)

@@ -34,7 +34,7 @@ public static class SubjectRightsApi
     {
         var api = app.MapGroup("/v1/subjects/{subjectId}").WithTags("Subject rights")
             .RequireRoles(SuiteRoles.ProductBackend, SuiteRoles.Subject, SuiteRoles.PrivacyOfficer);
-        api.MapPost("/verifications", StartAsync).WithName("StartVerification")
+        api.MapPost("/verifications", StartAsync).WithName("StartVerification").RequireRateLimiting(RateLimits.Verification)
             .WithSummary("Sends a one-time code to the subject's own contact channel; the request it is for is named.");
         api.MapPost("/access", AccessAsync).WithName("Access").WithSummary("All of the subject's data, by category, readable.");
         api.MapPost("/export", ExportAsync).WithName("Export").WithSummary("All of the subject's data as machine-readable JSON.");
