@@ -5,12 +5,44 @@ namespace PrivacySuite.AppHost.Hosting;
 
 public static class Ports
 {
-    /// <summary>A port that was free on 127.0.0.1 a moment ago (the OS picks it).</summary>
+    private static readonly HashSet<int> Given = [];
+
+    /// <summary>
+    /// A port that was free on 127.0.0.1 a moment ago, and never one handed out before in this process. Chosen below the
+    /// kernel's ephemeral range: a port the OS picks (bind to 0) is one it also gives to outgoing connections, and a
+    /// broker that came to listen on it a few seconds later found it taken.
+    /// </summary>
     public static int GetFree()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        var below = EphemeralRangeStart();
+        lock (Given)
+        {
+            for (var attempt = 0; attempt < 1000; attempt++)
+            {
+                var port = Random.Shared.Next(10_000, below);
+                if (!Given.Contains(port) && !IsInUse(port))
+                {
+                    Given.Add(port);
+                    return port;
+                }
+            }
+        }
+
+        throw new HostingException($"No free port found on 127.0.0.1 between 10000 and {below}.");
+    }
+
+    /// <summary>The first port of net.ipv4.ip_local_port_range (32768 on Debian).</summary>
+    private static int EphemeralRangeStart()
+    {
+        try
+        {
+            var first = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries)[0];
+            return int.TryParse(first, out var port) && port > 11_000 ? port : 32_768;
+        }
+        catch (IOException)
+        {
+            return 32_768;
+        }
     }
 
     public static bool IsInUse(int port)
