@@ -4,7 +4,7 @@ using PrivacySuite.Vault.Crypto;
 namespace PrivacySuite.Vault.Model;
 
 /// <summary>
-/// Subjects' data keys: creation, unwrapping, the nonce budget, re-keying and KEK rotation. A data key is wrapped under
+/// Subjects' data keys: creation, unwrapping, the encryption budget, re-keying and KEK rotation. A data key is wrapped under
 /// the KEK together with the subject's own key file (<see cref="SubjectKeyStore"/>), so destroying that file shreds
 /// every copy of the wrapped key, backups included. Subjects written before subject key files existed
 /// (<c>subject_key = false</c>) are wrapped by the KEK alone until <see cref="SubjectKeyFiles"/> gives them their file.
@@ -123,10 +123,10 @@ public sealed class Keyring(FileKeyProvider keys, SubjectKeyStore subjectKeys, I
         SubjectKeyStore.WrappingKey(keys.Kek(kekVersion), create ? subjectKeys.GetOrCreate(subjectId, generation) : subjectKeys.Get(subjectId, generation));
 
     /// <summary>
-    /// Reserves <paramref name="count"/> nonces under the subject's current data key (the row is locked by the caller).
-    /// When the key's budget would be exceeded, the subject gets a new data key and its values are re-encrypted first.
+    /// Counts <paramref name="count"/> encryptions against the subject's current data key (the row is locked by the
+    /// caller). When the key's budget would be exceeded, the subject gets a new data key and its values are re-encrypted first.
     /// </summary>
-    public async Task<long> ReserveNoncesAsync(VaultDbContext db, Subject subject, int count, CancellationToken ct)
+    public async Task CountEncryptionsAsync(VaultDbContext db, Subject subject, int count, CancellationToken ct)
     {
         var limit = options.Value.MaxEncryptionsPerKey;
         if (subject.NoncesUsed + count > limit)
@@ -138,9 +138,7 @@ public sealed class Keyring(FileKeyProvider keys, SubjectKeyStore subjectKeys, I
             }
         }
 
-        var first = subject.NoncesUsed + 1;
         subject.NoncesUsed += count;
-        return first;
     }
 
     private async Task RekeyAsync(VaultDbContext db, Subject subject, CancellationToken ct)
@@ -173,7 +171,8 @@ public sealed class Keyring(FileKeyProvider keys, SubjectKeyStore subjectKeys, I
         {
             var v = values[i];
             v.KeyGeneration = generation;
-            v.Nonce = Envelope.CounterNonce(++subject.NoncesUsed);
+            v.Nonce = Envelope.RandomNonce();
+            subject.NoncesUsed++;
             v.Ciphertext = Envelope.Encrypt(aes, v.Nonce, plaintexts[i], Envelope.ValueAad(v.SubjectId, v.Category, v.Field, v.Token, v.Version, generation));
             CryptographicOperations.ZeroMemory(plaintexts[i]);
         }

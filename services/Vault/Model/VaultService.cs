@@ -53,7 +53,7 @@ public sealed partial class VaultService(
         }
 
         var existing = await db.Values.Where(v => v.SubjectId == subjectId && v.Category == category).ToDictionaryAsync(v => v.Field, ct);
-        var counter = await keyring.ReserveNoncesAsync(db, subject, fields.Count, ct);
+        await keyring.CountEncryptionsAsync(db, subject, fields.Count, ct);
         // Re-keying may have re-encrypted the existing rows: use the tracked instances.
         var stored = new List<StoredValue>(fields.Count);
         using (var aes = keyring.Open(subject)!)
@@ -78,7 +78,7 @@ public sealed partial class VaultService(
                 row.Version++;
                 row.KeyGeneration = subject.KeyGeneration;
                 row.UpdatedAt = now;
-                row.Nonce = Envelope.CounterNonce(counter++);
+                row.Nonce = Envelope.RandomNonce();
                 row.Ciphertext = Envelope.Encrypt(aes, row.Nonce, Encoding.UTF8.GetBytes(value),
                     Envelope.ValueAad(subjectId, category, field, row.Token, row.Version, row.KeyGeneration));
                 row.LookupToken = LookupFor(field, value);
