@@ -9,7 +9,7 @@ namespace PrivacySuite.Vault.IntegrationEvents;
 /// <see cref="SubjectErased"/> or <see cref="ErasureRefused"/>, carrying the sweep item id, in the same transaction as
 /// the inbox claim, so a redelivered request changes nothing and is not answered twice.
 /// </summary>
-public sealed class EraseOnErasureRequested(VaultDbContext db, VaultService vault, Keyring keyring) : InboxConsumer<ErasureRequested, VaultDbContext>(db), IConsumer<ErasureRequested>
+public sealed class EraseOnErasureRequested(VaultDbContext db, VaultService vault) : InboxConsumer<ErasureRequested, VaultDbContext>(db)
 {
     protected override async Task HandleAsync(ConsumeContext<ErasureRequested> context)
     {
@@ -24,34 +24,18 @@ public sealed class EraseOnErasureRequested(VaultDbContext db, VaultService vaul
         }
     }
 
-    async Task IConsumer<ErasureRequested>.Consume(ConsumeContext<ErasureRequested> context)
-    {
-        await Consume(context);
-        // The key files of the generation a category erasure replaced go only once the new one is committed.
-        await PruneAsync(Db, keyring, context.Message.SubjectId, context.CancellationToken);
-    }
-
     public const string Accessor = "retention";
-
-    internal static Task PruneAsync(VaultDbContext db, Keyring keyring, string subjectId, CancellationToken ct) =>
-        SweepRemovals.PruneAsync(db, keyring, [subjectId], ct);
 }
 
 /// <summary>Anonymisation asked by retention: answered with <see cref="SubjectAnonymised"/> or <see cref="ErasureRefused"/>.</summary>
-public sealed class AnonymiseOnAnonymisationRequested(VaultDbContext db, VaultService vault, Keyring keyring)
-    : InboxConsumer<AnonymisationRequested, VaultDbContext>(db), IConsumer<AnonymisationRequested>
+public sealed class AnonymiseOnAnonymisationRequested(VaultDbContext db, VaultService vault)
+    : InboxConsumer<AnonymisationRequested, VaultDbContext>(db)
 {
     protected override Task HandleAsync(ConsumeContext<AnonymisationRequested> context)
     {
         var m = context.Message;
         return vault.AnonymiseAsync(m.SubjectId, m.Category is { } c ? VaultService.CategoryName(c) : null, m.Tokens, m.Reason, m.SweepItemId,
             EraseOnErasureRequested.Accessor, context.CancellationToken);
-    }
-
-    async Task IConsumer<AnonymisationRequested>.Consume(ConsumeContext<AnonymisationRequested> context)
-    {
-        await Consume(context);
-        await EraseOnErasureRequested.PruneAsync(Db, keyring, context.Message.SubjectId, context.CancellationToken);
     }
 }
 
@@ -62,8 +46,8 @@ public sealed class AnonymiseOnAnonymisationRequested(VaultDbContext db, VaultSe
 /// <see cref="RemovalsAnswered"/> naming the subjects a hold kept, all in the one transaction of the inbox claim, so a
 /// redelivered request changes nothing and is not answered twice.
 /// </summary>
-public sealed class RemoveOnRemovalsRequested(VaultDbContext db, VaultService vault, Keyring keyring, TimeProvider time)
-    : InboxConsumer<RemovalsRequested, VaultDbContext>(db), IConsumer<RemovalsRequested>
+public sealed class RemoveOnRemovalsRequested(VaultDbContext db, VaultService vault, TimeProvider time)
+    : InboxConsumer<RemovalsRequested, VaultDbContext>(db)
 {
     protected override async Task HandleAsync(ConsumeContext<RemovalsRequested> context)
     {
@@ -72,12 +56,6 @@ public sealed class RemoveOnRemovalsRequested(VaultDbContext db, VaultService va
         var now = time.GetUtcNow();
         Db.AddIntegrationEvent(new RemovalsAnswered(m.RequestId, m.Action, m.Category, refused, certificates, now, VaultService.AllRegions), now);
         await Db.SaveChangesAsync(context.CancellationToken);
-    }
-
-    async Task IConsumer<RemovalsRequested>.Consume(ConsumeContext<RemovalsRequested> context)
-    {
-        await Consume(context);
-        await SweepRemovals.PruneAsync(Db, keyring, Subjects(context.Message).Select(s => s.SubjectId), context.CancellationToken);
     }
 
     /// <summary>
@@ -100,8 +78,8 @@ public sealed class RemoveOnRemovalsRequested(VaultDbContext db, VaultService va
 /// removes a category's tokens; a subject with none is skipped. The request is answered once with
 /// <see cref="RemovalsAnswered"/>, in the one transaction of the inbox claim.
 /// </summary>
-public sealed class RemoveOnExpiredRemovalsRequested(VaultDbContext db, VaultService vault, Keyring keyring, TimeProvider time)
-    : InboxConsumer<ExpiredRemovalsRequested, VaultDbContext>(db), IConsumer<ExpiredRemovalsRequested>
+public sealed class RemoveOnExpiredRemovalsRequested(VaultDbContext db, VaultService vault, TimeProvider time)
+    : InboxConsumer<ExpiredRemovalsRequested, VaultDbContext>(db)
 {
     protected override async Task HandleAsync(ConsumeContext<ExpiredRemovalsRequested> context)
     {
@@ -133,17 +111,9 @@ public sealed class RemoveOnExpiredRemovalsRequested(VaultDbContext db, VaultSer
         Db.AddIntegrationEvent(new RemovalsAnswered(m.RequestId, m.Action, m.Category, refused, [], now, VaultService.AllRegions), now);
         await Db.SaveChangesAsync(ct);
     }
-
-    async Task IConsumer<ExpiredRemovalsRequested>.Consume(ConsumeContext<ExpiredRemovalsRequested> context)
-    {
-        await Consume(context);
-        // Every named subject, not only those with values due: a redelivery after a crash between the commit and this
-        // point skips the handler and knows no more than the request.
-        await SweepRemovals.PruneAsync(Db, keyring, context.Message.SubjectIds, context.CancellationToken);
-    }
 }
 
-/// <summary>What both sweep consumers do for each subject of a request, and for its key files after the commit.</summary>
+/// <summary>What both sweep consumers do for each subject of a request.</summary>
 internal static class SweepRemovals
 {
     /// <summary>
@@ -185,20 +155,5 @@ internal static class SweepRemovals
         }
 
         return (refused, certificates);
-    }
-
-    /// <summary>
-    /// The key files of the generations a removal replaced, once the new ones are committed (a redelivery after a crash in
-    /// between prunes them then). One query for all the subjects' current generations.
-    /// </summary>
-    public static async Task PruneAsync(VaultDbContext db, Keyring keyring, IEnumerable<string> subjectIds, CancellationToken ct)
-    {
-        var ids = subjectIds.Distinct(StringComparer.Ordinal).ToArray();
-        var current = await db.Subjects.AsNoTracking().Where(s => ids.Contains(s.SubjectId) && s.ErasedAt == null)
-            .Select(s => new { s.SubjectId, s.KeyGeneration }).ToListAsync(ct);
-        foreach (var subject in current)
-        {
-            keyring.PruneOlderKeys(subject.SubjectId, subject.KeyGeneration);
-        }
     }
 }

@@ -49,6 +49,12 @@ public sealed class VaultOptions
     /// <summary>How often subjects stored before per-subject key files existed are looked for and given one (also at start-up).</summary>
     public TimeSpan KeyFileUpgradeInterval { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// How often key files that an erasure or re-key made stale, and that were not deleted right after its commit (the
+    /// process stopped, or the deletion failed), are deleted (also at start-up).
+    /// </summary>
+    public TimeSpan StaleKeyFileInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>How long an approval for a read of the highest protection level stays usable.</summary>
     public TimeSpan ApprovalLifetime { get; set; } = TimeSpan.FromHours(1);
 
