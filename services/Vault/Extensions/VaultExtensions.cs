@@ -25,6 +25,10 @@ public static class VaultExtensions
             bus.AddConsumer<AnonymiseOnAnonymisationRequested>();
             bus.AddConsumer<RemoveOnRemovalsRequested>();
             bus.AddConsumer<RemoveOnExpiredRemovalsRequested>();
+            bus.AddConsumer<RefuseOnErasureRequestedFault>();
+            bus.AddConsumer<RefuseOnAnonymisationRequestedFault>();
+            bus.AddConsumer<RefuseOnRemovalsRequestedFault>();
+            bus.AddConsumer<RefuseOnExpiredRemovalsRequestedFault>();
         });
 
         builder.Services.AddOptions<VaultOptions>().BindConfiguration(VaultOptions.SectionName)

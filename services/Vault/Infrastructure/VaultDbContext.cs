@@ -61,8 +61,17 @@ public sealed class VaultDbContext(DbContextOptions<VaultDbContext> options) : S
         _staleKeyFiles.Add(new StaleKeyFile(subject.SubjectId, subject.KeyGeneration, subject.WrappedKey is null));
     }
 
-    /// <summary>How many key-file deletions wait for the commit: a savepoint rolled back forgets those after it.</summary>
-    internal int StaleKeyFileMark => _staleKeyFiles.Count;
+    /// <summary>What waits for the commit now (key files, the access-log head): a savepoint rolled back goes back to it.</summary>
+    internal SavepointMark Mark() => new(_staleKeyFiles.Count, _appended);
+
+    /// <summary>Forgets what was added after <paramref name="mark"/>: the savepoint's rows are gone, so must be their after-commit work.</summary>
+    internal void RollBackTo(SavepointMark mark)
+    {
+        ForgetStaleKeyFilesSince(mark.StaleKeyFiles);
+        _appended = mark.Appended;
+    }
+
+    internal sealed record SavepointMark(int StaleKeyFiles, (DbTransaction Transaction, AppendedHead Head)? Appended);
 
     internal void ForgetStaleKeyFilesSince(int mark) => _staleKeyFiles.RemoveRange(mark, _staleKeyFiles.Count - mark);
 

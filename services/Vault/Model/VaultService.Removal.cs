@@ -127,6 +127,41 @@ public sealed partial class VaultService
     }
 
     /// <summary>
+    /// Runs one subject's part of a request for many inside a savepoint of the caller's transaction: when it fails, only
+    /// that subject's changes are undone (rows, outbox events, access-log entries and what waits for the commit) and the others go on.
+    /// Answers false then; the failure is logged (its type only, never its message, which could carry data) and counted.
+    /// A failure that breaks the transaction itself (a lost connection) is not caught: the request is retried as a whole.
+    /// </summary>
+    public async Task<bool> InSavepointAsync(string subjectId, Guid requestId, string requestType, Func<Task> work, CancellationToken ct)
+    {
+        var transaction = db.Database.CurrentTransaction ?? throw new InvalidOperationException("A subject's savepoint needs the request's transaction.");
+        const string savepoint = "subject";
+        await db.SaveChangesAsync(ct);
+        await transaction.CreateSavepointAsync(savepoint, ct);
+        var mark = db.Mark();
+        try
+        {
+            await work();
+            await db.SaveChangesAsync(ct);
+            await transaction.ReleaseSavepointAsync(savepoint, ct);
+            return true;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            await transaction.RollbackToSavepointAsync(savepoint, ct);
+            db.ChangeTracker.Clear();
+            db.RollBackTo(mark);
+            RequestFailures.Add(1, new KeyValuePair<string, object?>("request", requestType), new KeyValuePair<string, object?>("scope", "subject"));
+            Log.SubjectOfRequestFailed(logger, subjectId, requestType, requestId, e.GetType().Name);
+            return false;
+        }
+    }
+
+    /// <summary>Vault requests from other services that failed: one subject of a request ("subject"), or a whole request after its retries ("request").</summary>
+    public static readonly System.Diagnostics.Metrics.Counter<long> RequestFailures = PrivacySuite.ServiceDefaults.Telemetry.SuiteTelemetry.Meter.CreateCounter<long>(
+        "privacysuite.vault.request_failures", description: "Removal requests the vault failed on, answered as refused");
+
+    /// <summary>
     /// Destroys the subject's data key: the database copy now, the key file once this transaction commits (a rollback
     /// leaves the subject as it was, readable). Then every copy of its values, backups included, is unreadable.
     /// </summary>
