@@ -189,6 +189,8 @@ public sealed class Keyring(FileKeyProvider keys, SubjectKeyStore subjectKeys, I
             CryptographicOperations.ZeroMemory(plaintexts[i]);
         }
 
+        // The old generation's key file goes once this commits: a rollback keeps the old key, and its file, in use.
+        db.DestroyKeyFilesAfterCommit(subject);
         Log.Rekeyed(logger, subject.SubjectId, previousUse, generation);
     }
 
