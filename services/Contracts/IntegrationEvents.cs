@@ -144,8 +144,10 @@ public sealed record ExpiredRemovalsRequested(
 
 /// <summary>
 /// The vault's answer to a <see cref="RemovalsRequested"/> or an <see cref="ExpiredRemovalsRequested"/>: every subject of
-/// it was removed, except those in <paramref name="Refused"/> (a legal hold the vault knows of: nothing of theirs was
-/// removed). A whole-subject erasure names each subject's deletion certificate in <paramref name="Certificates"/>.
+/// it was removed, except those in <paramref name="Refused"/> (a legal hold the vault knows of, or a failure: nothing of
+/// theirs was removed, and the next sweep may ask again). <paramref name="Failed"/> names the refused subjects the vault
+/// failed on rather than held (null from vaults before it existed). A whole-subject erasure names each subject's deletion
+/// certificate in <paramref name="Certificates"/>.
 /// </summary>
 public sealed record RemovalsAnswered(
     Guid RequestId,
@@ -154,7 +156,8 @@ public sealed record RemovalsAnswered(
     IReadOnlyList<string> Refused,
     IReadOnlyList<SubjectCertificate> Certificates,
     DateTimeOffset AnsweredAt,
-    IReadOnlyList<Region> Regions);
+    IReadOnlyList<Region> Regions,
+    IReadOnlyList<string>? Failed = null);
 
 /// <summary>The vault's deletion certificate for one subject it erased.</summary>
 public sealed record SubjectCertificate(string SubjectId, Guid DeletionCertificateId);
@@ -167,7 +170,10 @@ public sealed record SubjectAnonymised(
     DateTimeOffset AnonymisedAt,
     IReadOnlyList<Region>? Regions = null);
 
-/// <summary>The vault refused an erasure or anonymisation (for example under a legal hold it knows of); nothing was removed.</summary>
+/// <summary>
+/// The vault refused an erasure or anonymisation; nothing was removed. <paramref name="Reason"/> is <c>legal-hold</c> (a
+/// hold the vault knows of) or <c>vault-failure</c> (the vault could not carry it out after its retries; ask again later).
+/// </summary>
 public sealed record ErasureRefused(
     string SubjectId,
     Guid? SweepItemId,

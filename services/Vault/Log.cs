@@ -47,4 +47,16 @@ internal static partial class Log
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Giving subjects from before key files their key file failed ({ErrorType}); the next round tries again")]
     public static partial void KeyFilesFailed(ILogger logger, string errorType);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Stale key files of subject {SubjectId} could not be deleted ({ErrorType}); its data is unreadable through the vault, and the deletion is retried")]
+    public static partial void KeyFileDeletionFailed(ILogger logger, string subjectId, string errorType);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Deleting stale key files failed ({ErrorType}); the next round tries again")]
+    public static partial void StaleKeyFilesFailed(ILogger logger, string errorType);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Subject {SubjectId} of {RequestType} {RequestId} failed ({ErrorType}); its part was undone and answered as refused, the others went on")]
+    public static partial void SubjectOfRequestFailed(ILogger logger, string subjectId, string requestType, Guid requestId, string errorType);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{RequestType} {RequestId} failed after its retries ({ErrorType}); nothing of it was done, and its {Subjects} subject(s) were answered as refused (vault-failure)")]
+    public static partial void RequestFailed(ILogger logger, string requestType, Guid requestId, int subjects, string errorType);
 }

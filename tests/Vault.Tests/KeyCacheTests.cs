@@ -33,7 +33,8 @@ public sealed class KeyCacheTests : IDisposable
         var (subject, value) = NewSubject("cache-1", "first");
         Assert.Equal("first", Decrypt(subject, value));
 
-        _keyring.DestroySubjectKeys(subject.SubjectId, subject.KeyGeneration);
+        // What an erasure does in this process once its transaction commits.
+        _keyring.DestroyStaleKeyFiles(new StaleKeyFile(subject.SubjectId, subject.KeyGeneration, Erased: true));
 
         Assert.ThrowsAny<CryptographicException>(() => Decrypt(subject, value));
     }

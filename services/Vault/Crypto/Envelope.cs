@@ -9,11 +9,12 @@ namespace PrivacySuite.Vault.Crypto;
 /// versioned KEK, with the subject, KEK version and key generation as associated data, so a wrapped key moved to
 /// another subject's row does not unwrap.
 ///
-/// Values are AES-256-GCM under the data key with a 96-bit nonce from a counter: 32 zero bits then the 64-bit count
-/// of encryptions under that key, reserved in the database row (<c>subjects.nonces_used</c>) in the same transaction
-/// as the write. The database serialises the reservation, so two writers, instances or retries never get the same
-/// nonce for the same key, and the count is the key's usage against the GCM limit. A random 96-bit nonce would need
-/// the same counting and still carry a birthday bound; the counter gives uniqueness by construction.
+/// Values are AES-256-GCM under the data key with a random 96-bit nonce per encryption (NIST SP 800-38D 8.2.2). The
+/// nonce depends on no state, so a database restore or a failover that rolls rows back cannot make it repeat; the
+/// database only counts encryptions per key (<c>subjects.nonces_used</c>) so that a key is replaced long before the
+/// random-nonce limit of 2^32 (<see cref="Model.VaultOptions.MaxEncryptionsPerKey"/>). Values written before (format 1)
+/// carry a counter nonce: 32 zero bits then the count. A random nonce never starts with 32 zero bits, so the two kinds
+/// cannot meet under one key; every nonce is stored with its value, so both kinds decrypt alike.
 /// Associated data binds a ciphertext to its subject, category, field, token, version and key generation.
 /// </summary>
 public static class Envelope
@@ -49,7 +50,25 @@ public static class Envelope
         return dataKey;
     }
 
-    /// <summary>The nonce for the <paramref name="counter"/>-th encryption under a data key (counter starts at 1).</summary>
+    /// <summary>A fresh random nonce for one encryption under a data key.</summary>
+    public static byte[] RandomNonce()
+    {
+        var nonce = new byte[NonceSize];
+        WriteRandomNonce(nonce);
+        return nonce;
+    }
+
+    /// <summary>Writes a fresh random nonce into <paramref name="destination"/> (12 bytes), never one of the format-1 counter nonces.</summary>
+    public static void WriteRandomNonce(Span<byte> destination)
+    {
+        do
+        {
+            RandomNumberGenerator.Fill(destination[..NonceSize]);
+        }
+        while (BinaryPrimitives.ReadUInt32BigEndian(destination) == 0);
+    }
+
+    /// <summary>Format 1 (values written before random nonces): the <paramref name="counter"/>-th encryption's nonce. Kept to read and test old rows.</summary>
     public static byte[] CounterNonce(long counter)
     {
         var nonce = new byte[NonceSize];
@@ -108,7 +127,7 @@ public static class Envelope
         aes.Decrypt(nonce, ciphertext[..^TagSize], ciphertext[^TagSize..], destination[..(ciphertext.Length - TagSize)], aad);
     }
 
-    /// <summary>Writes the counter nonce into <paramref name="destination"/> (12 bytes).</summary>
+    /// <summary>Format 1: writes the counter nonce into <paramref name="destination"/> (12 bytes).</summary>
     public static void WriteCounterNonce(Span<byte> destination, long counter)
     {
         destination[..4].Clear();

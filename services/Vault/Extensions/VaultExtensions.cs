@@ -25,12 +25,17 @@ public static class VaultExtensions
             bus.AddConsumer<AnonymiseOnAnonymisationRequested>();
             bus.AddConsumer<RemoveOnRemovalsRequested>();
             bus.AddConsumer<RemoveOnExpiredRemovalsRequested>();
+            bus.AddConsumer<RefuseOnErasureRequestedFault>();
+            bus.AddConsumer<RefuseOnAnonymisationRequestedFault>();
+            bus.AddConsumer<RefuseOnRemovalsRequestedFault>();
+            bus.AddConsumer<RefuseOnExpiredRemovalsRequestedFault>();
         });
 
         builder.Services.AddOptions<VaultOptions>().BindConfiguration(VaultOptions.SectionName)
             .ValidateDataAnnotations()
             .Validate(o => !string.IsNullOrWhiteSpace(o.KeyDirectory), "PrivacySuite:Vault:KeyDirectory must name a folder for the key-encryption keys.")
             .Validate(o => o.KeyFileUpgradeInterval > TimeSpan.Zero, "PrivacySuite:Vault:KeyFileUpgradeInterval must be positive.")
+            .Validate(o => o.StaleKeyFileInterval > TimeSpan.Zero, "PrivacySuite:Vault:StaleKeyFileInterval must be positive.")
             .Validate(o => o.ConsentDecisionMaxAge > TimeSpan.Zero && o.ConsentDecisionMaxAge <= TimeSpan.FromHours(1), "PrivacySuite:Vault:ConsentDecisionMaxAge must be positive and at most 1 hour.")
             .Validate(o => o.KeyCacheLifetime >= TimeSpan.Zero && o.KeyCacheLifetime <= TimeSpan.FromMinutes(5), "PrivacySuite:Vault:KeyCacheLifetime must be between 0 and 5 minutes.")
             .ValidateOnStart();
@@ -47,6 +52,9 @@ public static class VaultExtensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AccessLogAppender>());
         builder.Services.AddSingleton<Keyring>();
         builder.Services.AddHostedService<SubjectKeyFiles>();
+        builder.Services.AddSingleton<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor, KeyFilesOnCommit>();
+        builder.Services.AddSingleton<StaleKeyFiles>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<StaleKeyFiles>());
         builder.Services.AddScoped<ConsentGate>();
         builder.Services.AddScoped<VaultService>();
         builder.Services.AddHttpClient(ConsentGate.HttpClientName, c => c.BaseAddress = new Uri("http://consent")).AddServiceIdentity();

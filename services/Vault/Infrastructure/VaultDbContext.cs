@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Microsoft.EntityFrameworkCore.Storage;
 using PrivacySuite.Vault.Model;
 
 namespace PrivacySuite.Vault.Infrastructure;
@@ -38,6 +39,48 @@ public sealed class VaultDbContext(DbContextOptions<VaultDbContext> options) : S
         var appended = _appended;
         _appended = null;
         return appended is { } a && a.Transaction == transaction ? a.Head : null;
+    }
+
+    // Key files made stale in the open transaction (erasure, re-key), deleted once it commits (KeyFilesOnCommit) and
+    // never before: a rollback must leave the subject readable. Kept with their transaction, as the head above.
+    private DbTransaction? _staleKeyFilesTransaction;
+    private readonly List<StaleKeyFile> _staleKeyFiles = [];
+
+    /// <summary>Deletes the subject's stale key files after the open transaction commits (<see cref="Subject.StaleKeyFiles"/> is the durable record).</summary>
+    internal void DestroyKeyFilesAfterCommit(Subject subject)
+    {
+        var transaction = Database.CurrentTransaction?.GetDbTransaction()
+            ?? throw new InvalidOperationException("Key files are destroyed only after a transaction commits; there is none.");
+        if (_staleKeyFilesTransaction != transaction)
+        {
+            _staleKeyFiles.Clear();
+            _staleKeyFilesTransaction = transaction;
+        }
+
+        subject.StaleKeyFiles = true;
+        _staleKeyFiles.Add(new StaleKeyFile(subject.SubjectId, subject.KeyGeneration, subject.WrappedKey is null));
+    }
+
+    /// <summary>What waits for the commit now (key files, the access-log head): a savepoint rolled back goes back to it.</summary>
+    internal SavepointMark Mark() => new(_staleKeyFiles.Count, _appended);
+
+    /// <summary>Forgets what was added after <paramref name="mark"/>: the savepoint's rows are gone, so must be their after-commit work.</summary>
+    internal void RollBackTo(SavepointMark mark)
+    {
+        ForgetStaleKeyFilesSince(mark.StaleKeyFiles);
+        _appended = mark.Appended;
+    }
+
+    internal sealed record SavepointMark(int StaleKeyFiles, (DbTransaction Transaction, AppendedHead Head)? Appended);
+
+    internal void ForgetStaleKeyFilesSince(int mark) => _staleKeyFiles.RemoveRange(mark, _staleKeyFiles.Count - mark);
+
+    internal IReadOnlyList<StaleKeyFile> TakeStaleKeyFiles(DbTransaction transaction)
+    {
+        List<StaleKeyFile> taken = _staleKeyFilesTransaction == transaction ? [.. _staleKeyFiles] : [];
+        _staleKeyFiles.Clear();
+        _staleKeyFilesTransaction = null;
+        return taken;
     }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)

@@ -9,7 +9,7 @@ namespace PrivacySuite.Vault.IntegrationEvents;
 /// <see cref="SubjectErased"/> or <see cref="ErasureRefused"/>, carrying the sweep item id, in the same transaction as
 /// the inbox claim, so a redelivered request changes nothing and is not answered twice.
 /// </summary>
-public sealed class EraseOnErasureRequested(VaultDbContext db, VaultService vault, Keyring keyring) : InboxConsumer<ErasureRequested, VaultDbContext>(db), IConsumer<ErasureRequested>
+public sealed class EraseOnErasureRequested(VaultDbContext db, VaultService vault) : InboxConsumer<ErasureRequested, VaultDbContext>(db)
 {
     protected override async Task HandleAsync(ConsumeContext<ErasureRequested> context)
     {
@@ -24,34 +24,18 @@ public sealed class EraseOnErasureRequested(VaultDbContext db, VaultService vaul
         }
     }
 
-    async Task IConsumer<ErasureRequested>.Consume(ConsumeContext<ErasureRequested> context)
-    {
-        await Consume(context);
-        // The key files of the generation a category erasure replaced go only once the new one is committed.
-        await PruneAsync(Db, keyring, context.Message.SubjectId, context.CancellationToken);
-    }
-
     public const string Accessor = "retention";
-
-    internal static Task PruneAsync(VaultDbContext db, Keyring keyring, string subjectId, CancellationToken ct) =>
-        SweepRemovals.PruneAsync(db, keyring, [subjectId], ct);
 }
 
 /// <summary>Anonymisation asked by retention: answered with <see cref="SubjectAnonymised"/> or <see cref="ErasureRefused"/>.</summary>
-public sealed class AnonymiseOnAnonymisationRequested(VaultDbContext db, VaultService vault, Keyring keyring)
-    : InboxConsumer<AnonymisationRequested, VaultDbContext>(db), IConsumer<AnonymisationRequested>
+public sealed class AnonymiseOnAnonymisationRequested(VaultDbContext db, VaultService vault)
+    : InboxConsumer<AnonymisationRequested, VaultDbContext>(db)
 {
     protected override Task HandleAsync(ConsumeContext<AnonymisationRequested> context)
     {
         var m = context.Message;
         return vault.AnonymiseAsync(m.SubjectId, m.Category is { } c ? VaultService.CategoryName(c) : null, m.Tokens, m.Reason, m.SweepItemId,
             EraseOnErasureRequested.Accessor, context.CancellationToken);
-    }
-
-    async Task IConsumer<AnonymisationRequested>.Consume(ConsumeContext<AnonymisationRequested> context)
-    {
-        await Consume(context);
-        await EraseOnErasureRequested.PruneAsync(Db, keyring, context.Message.SubjectId, context.CancellationToken);
     }
 }
 
@@ -62,22 +46,17 @@ public sealed class AnonymiseOnAnonymisationRequested(VaultDbContext db, VaultSe
 /// <see cref="RemovalsAnswered"/> naming the subjects a hold kept, all in the one transaction of the inbox claim, so a
 /// redelivered request changes nothing and is not answered twice.
 /// </summary>
-public sealed class RemoveOnRemovalsRequested(VaultDbContext db, VaultService vault, Keyring keyring, TimeProvider time)
-    : InboxConsumer<RemovalsRequested, VaultDbContext>(db), IConsumer<RemovalsRequested>
+public sealed class RemoveOnRemovalsRequested(VaultDbContext db, VaultService vault, TimeProvider time)
+    : InboxConsumer<RemovalsRequested, VaultDbContext>(db)
 {
     protected override async Task HandleAsync(ConsumeContext<RemovalsRequested> context)
     {
         var m = context.Message;
-        var (refused, certificates) = await SweepRemovals.RemoveAsync(vault, m.Action, m.Category, m.Reason, m.RequestId, Subjects(m), context.CancellationToken);
+        var (refused, failed, certificates) = await SweepRemovals.RemoveAsync(vault, nameof(RemovalsRequested), m.Action, m.Category, m.Reason, m.RequestId,
+            Subjects(m), context.CancellationToken);
         var now = time.GetUtcNow();
-        Db.AddIntegrationEvent(new RemovalsAnswered(m.RequestId, m.Action, m.Category, refused, certificates, now, VaultService.AllRegions), now);
+        Db.AddIntegrationEvent(new RemovalsAnswered(m.RequestId, m.Action, m.Category, refused, certificates, now, VaultService.AllRegions, failed), now);
         await Db.SaveChangesAsync(context.CancellationToken);
-    }
-
-    async Task IConsumer<RemovalsRequested>.Consume(ConsumeContext<RemovalsRequested> context)
-    {
-        await Consume(context);
-        await SweepRemovals.PruneAsync(Db, keyring, Subjects(context.Message).Select(s => s.SubjectId), context.CancellationToken);
     }
 
     /// <summary>
@@ -85,7 +64,7 @@ public sealed class RemoveOnRemovalsRequested(VaultDbContext db, VaultService va
     /// else the owners of the tokens. A category request never names a subject without a token: an empty list would
     /// mean the whole category.
     /// </summary>
-    private static IEnumerable<(string SubjectId, IReadOnlyCollection<string> Tokens)> Subjects(RemovalsRequested m)
+    internal static IEnumerable<(string SubjectId, IReadOnlyCollection<string> Tokens)> Subjects(RemovalsRequested m)
     {
         var bySubject = m.Tokens.Zip(m.TokenSubjects).GroupBy(t => t.Second, t => t.First, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => (IReadOnlyCollection<string>)g.ToList(), StringComparer.Ordinal);
@@ -100,105 +79,109 @@ public sealed class RemoveOnRemovalsRequested(VaultDbContext db, VaultService va
 /// removes a category's tokens; a subject with none is skipped. The request is answered once with
 /// <see cref="RemovalsAnswered"/>, in the one transaction of the inbox claim.
 /// </summary>
-public sealed class RemoveOnExpiredRemovalsRequested(VaultDbContext db, VaultService vault, Keyring keyring, TimeProvider time)
-    : InboxConsumer<ExpiredRemovalsRequested, VaultDbContext>(db), IConsumer<ExpiredRemovalsRequested>
+public sealed class RemoveOnExpiredRemovalsRequested(VaultDbContext db, VaultService vault, TimeProvider time)
+    : InboxConsumer<ExpiredRemovalsRequested, VaultDbContext>(db)
 {
     protected override async Task HandleAsync(ConsumeContext<ExpiredRemovalsRequested> context)
     {
         var m = context.Message;
         var ct = context.CancellationToken;
+        var due = await DueAsync(Db, m, ct);
+        var (refused, failed, _) = await SweepRemovals.RemoveAsync(vault, nameof(ExpiredRemovalsRequested), m.Action, m.Category, m.Reason, m.RequestId,
+            due.Select(g => (g.Key, (IReadOnlyCollection<string>)[.. g.Select(v => v.Token)])), ct);
+        Answer(Db, m, due, refused, failed, time.GetUtcNow());
+        await Db.SaveChangesAsync(ct);
+    }
+
+    /// <summary>The named subjects' values of the category stored before the cut-off, by subject in a fixed order.</summary>
+    internal static async Task<List<IGrouping<string, DueValue>>> DueAsync(VaultDbContext db, ExpiredRemovalsRequested m, CancellationToken ct)
+    {
         var category = VaultService.CategoryName(m.Category);
         var ids = m.SubjectIds.Distinct(StringComparer.Ordinal).ToArray();
         // PostgreSQL's timestamptz takes only UTC offsets; the unique index (subject_id, category, field) serves the lookup.
         var storedBefore = m.StoredBefore.ToUniversalTime();
-        var due = (await Db.Values.AsNoTracking()
+        return (await db.Values.AsNoTracking()
                 .Where(v => ids.Contains(v.SubjectId) && v.Category == category && v.StoredAt < storedBefore)
-                .Select(v => new { v.SubjectId, v.Token, v.StoredAt })
+                .Select(v => new DueValue(v.SubjectId, v.Token, v.StoredAt))
                 .ToListAsync(ct))
             .GroupBy(v => v.SubjectId, StringComparer.Ordinal)
             .OrderBy(g => g.Key, StringComparer.Ordinal)
             .ToList();
+    }
 
-        var (refused, _) = await SweepRemovals.RemoveAsync(vault, m.Action, m.Category, m.Reason, m.RequestId,
-            due.Select(g => (g.Key, (IReadOnlyCollection<string>)[.. g.Select(v => v.Token)])), ct);
-
-        var now = time.GetUtcNow();
-        // Retention took these tokens out of its inventory when it asked; announcing the values a hold kept puts them
-        // back, so the next sweep decides anew once the hold is released.
+    /// <summary>
+    /// The one answer, and the values of every refused subject announced again: retention took these tokens out of its
+    /// inventory when it asked, and putting them back lets the next sweep decide anew (once a hold is released, or after a failure).
+    /// </summary>
+    internal static void Answer(VaultDbContext db, ExpiredRemovalsRequested m, List<IGrouping<string, DueValue>> due, List<string> refused, List<string> failed,
+        DateTimeOffset now)
+    {
         foreach (var value in due.Where(g => refused.Contains(g.Key)).SelectMany(g => g))
         {
-            Db.AddIntegrationEvent(new SubjectDataStored(value.SubjectId, m.Category, value.Token, value.StoredAt), now);
+            db.AddIntegrationEvent(new SubjectDataStored(value.SubjectId, m.Category, value.Token, value.StoredAt), now);
         }
 
-        Db.AddIntegrationEvent(new RemovalsAnswered(m.RequestId, m.Action, m.Category, refused, [], now, VaultService.AllRegions), now);
-        await Db.SaveChangesAsync(ct);
+        db.AddIntegrationEvent(new RemovalsAnswered(m.RequestId, m.Action, m.Category, refused, [], now, VaultService.AllRegions, failed), now);
     }
 
-    async Task IConsumer<ExpiredRemovalsRequested>.Consume(ConsumeContext<ExpiredRemovalsRequested> context)
-    {
-        await Consume(context);
-        // Every named subject, not only those with values due: a redelivery after a crash between the commit and this
-        // point skips the handler and knows no more than the request.
-        await SweepRemovals.PruneAsync(Db, keyring, context.Message.SubjectIds, context.CancellationToken);
-    }
+    internal sealed record DueValue(string SubjectId, string Token, DateTimeOffset StoredAt);
 }
 
-/// <summary>What both sweep consumers do for each subject of a request, and for its key files after the commit.</summary>
+/// <summary>What both sweep consumers do for each subject of a request.</summary>
 internal static class SweepRemovals
 {
     /// <summary>
     /// Each subject, in the given (fixed) order, erased or anonymised as its own request would be, unanswered: the request
-    /// is answered once. Returns the subjects a hold refused and the certificates of whole-subject erasures.
+    /// is answered once. Each subject runs in a savepoint, so one that fails is undone alone and the others complete.
+    /// Returns the subjects refused (a hold, or a failure), those of them that failed, and the certificates of
+    /// whole-subject erasures.
     /// </summary>
-    public static async Task<(List<string> Refused, List<SubjectCertificate> Certificates)> RemoveAsync(VaultService vault, string action,
-        DataCategory? contractCategory, string reason, Guid requestId, IEnumerable<(string SubjectId, IReadOnlyCollection<string> Tokens)> subjects,
-        CancellationToken ct)
+    public static async Task<(List<string> Refused, List<string> Failed, List<SubjectCertificate> Certificates)> RemoveAsync(VaultService vault,
+        string requestType, string action, DataCategory? contractCategory, string reason, Guid requestId,
+        IEnumerable<(string SubjectId, IReadOnlyCollection<string> Tokens)> subjects, CancellationToken ct)
     {
         var category = contractCategory is { } c ? VaultService.CategoryName(c) : null;
         var anonymise = action == "anonymise";
         var refused = new List<string>();
+        var failed = new List<string>();
         var certificates = new List<SubjectCertificate>();
         foreach (var (subjectId, tokens) in subjects)
         {
-            if (anonymise)
+            var held = false;
+            SubjectCertificate? certificate = null;
+            var done = await vault.InSavepointAsync(subjectId, requestId, requestType, async () =>
             {
-                if (!await vault.AnonymiseAsync(subjectId, category, tokens, reason, requestId, EraseOnErasureRequested.Accessor, ct, answer: false))
+                if (anonymise)
                 {
-                    refused.Add(subjectId);
+                    held = !await vault.AnonymiseAsync(subjectId, category, tokens, reason, requestId, EraseOnErasureRequested.Accessor, ct, answer: false);
+                    return;
                 }
 
-                continue;
-            }
+                var result = category is null
+                    ? await vault.EraseAsync(subjectId, reason, EraseOnErasureRequested.Accessor, ct, requestId, answer: false)
+                    : await vault.EraseCategoryAsync(subjectId, category, tokens, reason, requestId, EraseOnErasureRequested.Accessor, ct, answer: false);
+                held = result is VaultService.ErasureResult.Blocked;
+                if (result is VaultService.ErasureResult.Erased erased && category is null)
+                {
+                    certificate = new SubjectCertificate(subjectId, erased.CertificateId);
+                }
+            }, ct);
 
-            var result = category is null
-                ? await vault.EraseAsync(subjectId, reason, EraseOnErasureRequested.Accessor, ct, requestId, answer: false)
-                : await vault.EraseCategoryAsync(subjectId, category, tokens, reason, requestId, EraseOnErasureRequested.Accessor, ct, answer: false);
-            switch (result)
+            if (!done)
             {
-                case VaultService.ErasureResult.Blocked:
-                    refused.Add(subjectId);
-                    break;
-                case VaultService.ErasureResult.Erased erased when category is null:
-                    certificates.Add(new SubjectCertificate(subjectId, erased.CertificateId));
-                    break;
+                failed.Add(subjectId);
+                refused.Add(subjectId);
+            }
+            else if (held)
+            {
+                refused.Add(subjectId);
+            }
+            else if (certificate is not null)
+            {
+                certificates.Add(certificate);
             }
         }
 
-        return (refused, certificates);
-    }
-
-    /// <summary>
-    /// The key files of the generations a removal replaced, once the new ones are committed (a redelivery after a crash in
-    /// between prunes them then). One query for all the subjects' current generations.
-    /// </summary>
-    public static async Task PruneAsync(VaultDbContext db, Keyring keyring, IEnumerable<string> subjectIds, CancellationToken ct)
-    {
-        var ids = subjectIds.Distinct(StringComparer.Ordinal).ToArray();
-        var current = await db.Subjects.AsNoTracking().Where(s => ids.Contains(s.SubjectId) && s.ErasedAt == null)
-            .Select(s => new { s.SubjectId, s.KeyGeneration }).ToListAsync(ct);
-        foreach (var subject in current)
-        {
-            keyring.PruneOlderKeys(subject.SubjectId, subject.KeyGeneration);
-        }
+        return (refused, failed, certificates);
     }
 }

@@ -9,7 +9,11 @@ public sealed class Subject
     /// <summary>Whether the data key is wrapped together with the subject's key file (see SubjectKeyStore).</summary>
     public bool SubjectKey { get; set; }
     public int KeyGeneration { get; set; } = 1;
+    /// <summary>Encryptions under the current data key, counted against its budget (nonces are random).</summary>
     public long NoncesUsed { get; set; }
+
+    /// <summary>Key files of the subject wait for deletion: all of them once erased, else those of earlier generations.</summary>
+    public bool StaleKeyFiles { get; set; }
     public bool IsMinor { get; set; }
     public string? GuardianSubjectId { get; set; }
     public DateTimeOffset CreatedAt { get; set; }

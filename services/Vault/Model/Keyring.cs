@@ -4,7 +4,7 @@ using PrivacySuite.Vault.Crypto;
 namespace PrivacySuite.Vault.Model;
 
 /// <summary>
-/// Subjects' data keys: creation, unwrapping, the nonce budget, re-keying and KEK rotation. A data key is wrapped under
+/// Subjects' data keys: creation, unwrapping, the encryption budget, re-keying and KEK rotation. A data key is wrapped under
 /// the KEK together with the subject's own key file (<see cref="SubjectKeyStore"/>), so destroying that file shreds
 /// every copy of the wrapped key, backups included. Subjects written before subject key files existed
 /// (<c>subject_key = false</c>) are wrapped by the KEK alone until <see cref="SubjectKeyFiles"/> gives them their file.
@@ -70,6 +70,13 @@ public sealed class Keyring(FileKeyProvider keys, SubjectKeyStore subjectKeys, I
         }
     }
 
+    /// <summary>
+    /// Whether the subject's key file is gone while its row still holds a wrapped key: an erasure deleted it and the row
+    /// came back (a restored backup), or the erasure's row did not commit. Nothing can unwrap the key: it counts as erased.
+    /// </summary>
+    public bool KeyFileGone(Subject subject) =>
+        subject is { WrappedKey: not null, SubjectKey: true } && !subjectKeys.Exists(subject.SubjectId, subject.KeyGeneration);
+
     /// <summary>Forgets the subject's unwrapped data key in this process (erasure, re-key, re-wrap).</summary>
     private void Forget(string subjectId)
     {
@@ -98,35 +105,40 @@ public sealed class Keyring(FileKeyProvider keys, SubjectKeyStore subjectKeys, I
         }
     }
 
-    /// <summary>Destroys every key file of the subject: what remains of its data key in any copy of the database cannot be unwrapped.</summary>
-    public void DestroySubjectKeys(string subjectId, int generation)
+    /// <summary>
+    /// Deletes key files a committed transaction made stale: every one of an erased subject (what remains of its data key
+    /// in any copy of the database can no longer be unwrapped), else those of generations before the current one. A file
+    /// that is already gone is no error, so this can be repeated.
+    /// </summary>
+    public void DestroyStaleKeyFiles(StaleKeyFile stale)
     {
-        Forget(subjectId);
-        subjectKeys.Destroy(subjectId, 1, generation + 1);
+        Forget(stale.SubjectId);
+        if (stale.Erased)
+        {
+            // One past the current generation too: a re-key whose transaction failed may have left its new file.
+            subjectKeys.Destroy(stale.SubjectId, 1, stale.Generation + 1);
+        }
+        else
+        {
+            subjectKeys.DestroyOlderThan(stale.SubjectId, stale.Generation);
+        }
     }
 
     /// <summary>
     /// Gives the subject a new data key and key file and re-encrypts its values (the row is locked by the caller): after
     /// values were deleted, their copies in a backup were encrypted under a key that no longer exists anywhere. The old
-    /// key file goes on the subject's next use after this transaction commits.
+    /// key file goes once this transaction commits.
     /// </summary>
     public Task ReplaceKeyAsync(VaultDbContext db, Subject subject, CancellationToken ct) => RekeyAsync(db, subject, ct);
-
-    /// <summary>Deletes key files of the subject's earlier generations, once the re-key that replaced them has committed.</summary>
-    public void PruneOlderKeys(string subjectId, int generation)
-    {
-        Forget(subjectId);
-        subjectKeys.DestroyOlderThan(subjectId, generation);
-    }
 
     private byte[] WrappingKey(int kekVersion, string subjectId, int generation, bool create) =>
         SubjectKeyStore.WrappingKey(keys.Kek(kekVersion), create ? subjectKeys.GetOrCreate(subjectId, generation) : subjectKeys.Get(subjectId, generation));
 
     /// <summary>
-    /// Reserves <paramref name="count"/> nonces under the subject's current data key (the row is locked by the caller).
-    /// When the key's budget would be exceeded, the subject gets a new data key and its values are re-encrypted first.
+    /// Counts <paramref name="count"/> encryptions against the subject's current data key (the row is locked by the
+    /// caller). When the key's budget would be exceeded, the subject gets a new data key and its values are re-encrypted first.
     /// </summary>
-    public async Task<long> ReserveNoncesAsync(VaultDbContext db, Subject subject, int count, CancellationToken ct)
+    public async Task CountEncryptionsAsync(VaultDbContext db, Subject subject, int count, CancellationToken ct)
     {
         var limit = options.Value.MaxEncryptionsPerKey;
         if (subject.NoncesUsed + count > limit)
@@ -138,9 +150,7 @@ public sealed class Keyring(FileKeyProvider keys, SubjectKeyStore subjectKeys, I
             }
         }
 
-        var first = subject.NoncesUsed + 1;
         subject.NoncesUsed += count;
-        return first;
     }
 
     private async Task RekeyAsync(VaultDbContext db, Subject subject, CancellationToken ct)
@@ -173,11 +183,14 @@ public sealed class Keyring(FileKeyProvider keys, SubjectKeyStore subjectKeys, I
         {
             var v = values[i];
             v.KeyGeneration = generation;
-            v.Nonce = Envelope.CounterNonce(++subject.NoncesUsed);
+            v.Nonce = Envelope.RandomNonce();
+            subject.NoncesUsed++;
             v.Ciphertext = Envelope.Encrypt(aes, v.Nonce, plaintexts[i], Envelope.ValueAad(v.SubjectId, v.Category, v.Field, v.Token, v.Version, generation));
             CryptographicOperations.ZeroMemory(plaintexts[i]);
         }
 
+        // The old generation's key file goes once this commits: a rollback keeps the old key, and its file, in use.
+        db.DestroyKeyFilesAfterCommit(subject);
         Log.Rekeyed(logger, subject.SubjectId, previousUse, generation);
     }
 
@@ -189,11 +202,14 @@ public sealed class Keyring(FileKeyProvider keys, SubjectKeyStore subjectKeys, I
     {
         var version = keys.Rotate();
         var rewrapped = 0;
-        int batch;
-        while ((batch = await RewrapAsync(db, version,
-                   $"select * from subjects where wrapped_key is not null and kek_version < {version} limit 200 for update skip locked", ct)) > 0)
+        // In subject order, after the last one seen: a subject whose key file is gone (erased) stays as it is and is not met again.
+        var after = "";
+        while (await RewrapAsync(db, version,
+                   $"select * from subjects where wrapped_key is not null and kek_version < {version} and subject_id > {after} order by subject_id limit 200 for update",
+                   ct) is { Seen: > 0 } batch)
         {
-            rewrapped += batch;
+            rewrapped += batch.Rewrapped;
+            after = batch.Last!;
         }
 
         Log.Rotated(logger, version, rewrapped);
@@ -205,21 +221,31 @@ public sealed class Keyring(FileKeyProvider keys, SubjectKeyStore subjectKeys, I
     /// key under the current KEK and the new file; answers how many. Until then a database backup plus the KEK alone
     /// decrypts them, and erasure could not reach their copies in backups.
     /// </summary>
-    public Task<int> GiveKeyFilesAsync(VaultDbContext db, CancellationToken ct) => RewrapAsync(db, keys.CurrentVersion,
-        $"select * from subjects where not subject_key and wrapped_key is not null limit 200 for update skip locked", ct);
+    public async Task<int> GiveKeyFilesAsync(VaultDbContext db, CancellationToken ct) => (await RewrapAsync(db, keys.CurrentVersion,
+        $"select * from subjects where not subject_key and wrapped_key is not null limit 200 for update skip locked", ct)).Rewrapped;
 
     /// <summary>
     /// Re-wraps the data keys of the subjects <paramref name="select"/> locks under KEK <paramref name="version"/> and the
     /// subject's key file, in one short transaction. Re-wrapping also gives a subject from before key files its key file:
     /// the file is written before the commit, so a failed commit leaves a file the next attempt uses.
     /// </summary>
-    private async Task<int> RewrapAsync(VaultDbContext db, int version, FormattableString select, CancellationToken ct)
+    private async Task<(int Seen, int Rewrapped, string? Last)> RewrapAsync(VaultDbContext db, int version, FormattableString select, CancellationToken ct)
     {
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var batch = await db.Subjects.FromSql(select).ToListAsync(ct);
+        var rewrapped = 0;
         foreach (var s in batch)
         {
-            var dataKey = Unwrap(s);
+            byte[] dataKey;
+            try
+            {
+                dataKey = Unwrap(s);
+            }
+            catch (SubjectKeyGoneException)
+            {
+                continue; // erased: its key file is gone, so there is nothing to re-wrap (and its reads answer erased)
+            }
+
             var wrappingKey = WrappingKey(version, s.SubjectId, s.KeyGeneration, create: true);
             s.WrappedKey = Envelope.Wrap(wrappingKey, version, s.SubjectId, s.KeyGeneration, dataKey);
             s.KekVersion = version;
@@ -227,11 +253,15 @@ public sealed class Keyring(FileKeyProvider keys, SubjectKeyStore subjectKeys, I
             Forget(s.SubjectId);
             CryptographicOperations.ZeroMemory(dataKey);
             CryptographicOperations.ZeroMemory(wrappingKey);
+            rewrapped++;
         }
 
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         db.ChangeTracker.Clear();
-        return batch.Count;
+        return (batch.Count, rewrapped, batch.Count > 0 ? batch[^1].SubjectId : null);
     }
 }
+
+/// <summary>Key files of a subject that a committed erasure (all of them) or re-key (earlier generations) made stale.</summary>
+public sealed record StaleKeyFile(string SubjectId, int Generation, bool Erased);

@@ -13,11 +13,12 @@ public sealed class VaultOptions
         "privacysuite", "vault-keys");
 
     /// <summary>
-    /// Encryptions allowed under one data key before it is replaced. Nonces come from a counter, so they cannot
-    /// repeat; the budget follows NIST SP 800-38D's conservative 2^32 invocations per key.
+    /// Encryptions allowed under one data key before it is replaced. Nonces are random, so NIST SP 800-38D allows at most
+    /// 2^32 per key (a repeat then has probability below 2^-32); the default of 2^31 leaves the other half for counts a
+    /// database restore or failover rolled back (the count is in the database, the encryptions happened anyway).
     /// </summary>
-    [Range(1, long.MaxValue)]
-    public long MaxEncryptionsPerKey { get; set; } = 1L << 32;
+    [Range(1, 1L << 32)]
+    public long MaxEncryptionsPerKey { get; set; } = 1L << 31;
 
     /// <summary>
     /// A token's use is reported to retention (<c>SubjectDataUsed</c>, the "last use" clock) at most once per this
@@ -47,6 +48,12 @@ public sealed class VaultOptions
 
     /// <summary>How often subjects stored before per-subject key files existed are looked for and given one (also at start-up).</summary>
     public TimeSpan KeyFileUpgradeInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// How often key files that an erasure or re-key made stale, and that were not deleted right after its commit (the
+    /// process stopped, or the deletion failed), are deleted (also at start-up).
+    /// </summary>
+    public TimeSpan StaleKeyFileInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>How long an approval for a read of the highest protection level stays usable.</summary>
     public TimeSpan ApprovalLifetime { get; set; } = TimeSpan.FromHours(1);

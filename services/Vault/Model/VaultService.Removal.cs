@@ -39,7 +39,8 @@ public sealed partial class VaultService
         if (subject is { ErasedAt: null })
         {
             removed = await ValuesOf(subjectId, category, tokens).ExecuteDeleteAsync(ct);
-            if (removed > 0)
+            // A subject whose key file is gone has nothing left to re-encrypt: its remaining values are unreadable already.
+            if (removed > 0 && !keyring.KeyFileGone(subject))
             {
                 await keyring.ReplaceKeyAsync(db, subject, ct);
             }
@@ -81,7 +82,9 @@ public sealed partial class VaultService
         if (subject is { ErasedAt: null })
         {
             var rows = await (category is null ? db.Values.Where(v => v.SubjectId == subjectId) : ValuesOf(subjectId, category, tokens)).ToListAsync(ct);
-            var keep = rows.Where(r => !Identifying.Contains(r.Category)).ToList();
+            // Values under a key whose file is gone are unreadable: none can be kept, they go with the key.
+            var keyGone = keyring.KeyFileGone(subject);
+            var keep = keyGone ? [] : rows.Where(r => !Identifying.Contains(r.Category)).ToList();
             if (keep.Count > 0)
             {
                 // A random id that appears nowhere else: the values stay useful in aggregate and lead to nobody.
@@ -104,7 +107,10 @@ public sealed partial class VaultService
             else if (gone.Count > 0)
             {
                 await db.Values.Where(v => gone.Contains(v.Token)).ExecuteDeleteAsync(ct);
-                await keyring.ReplaceKeyAsync(db, subject, ct);
+                if (!keyGone)
+                {
+                    await keyring.ReplaceKeyAsync(db, subject, ct);
+                }
             }
         }
 
@@ -120,7 +126,45 @@ public sealed partial class VaultService
         return true;
     }
 
-    /// <summary>Destroys the subject's data key (the database copy and the key file): every copy of its values becomes unreadable.</summary>
+    /// <summary>
+    /// Runs one subject's part of a request for many inside a savepoint of the caller's transaction: when it fails, only
+    /// that subject's changes are undone (rows, outbox events, access-log entries and what waits for the commit) and the others go on.
+    /// Answers false then; the failure is logged (its type only, never its message, which could carry data) and counted.
+    /// A failure that breaks the transaction itself (a lost connection) is not caught: the request is retried as a whole.
+    /// </summary>
+    public async Task<bool> InSavepointAsync(string subjectId, Guid requestId, string requestType, Func<Task> work, CancellationToken ct)
+    {
+        var transaction = db.Database.CurrentTransaction ?? throw new InvalidOperationException("A subject's savepoint needs the request's transaction.");
+        const string savepoint = "subject";
+        await db.SaveChangesAsync(ct);
+        await transaction.CreateSavepointAsync(savepoint, ct);
+        var mark = db.Mark();
+        try
+        {
+            await work();
+            await db.SaveChangesAsync(ct);
+            await transaction.ReleaseSavepointAsync(savepoint, ct);
+            return true;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            await transaction.RollbackToSavepointAsync(savepoint, ct);
+            db.ChangeTracker.Clear();
+            db.RollBackTo(mark);
+            RequestFailures.Add(1, new KeyValuePair<string, object?>("request", requestType), new KeyValuePair<string, object?>("scope", "subject"));
+            Log.SubjectOfRequestFailed(logger, subjectId, requestType, requestId, e.GetType().Name);
+            return false;
+        }
+    }
+
+    /// <summary>Vault requests from other services that failed: one subject of a request ("subject"), or a whole request after its retries ("request").</summary>
+    public static readonly System.Diagnostics.Metrics.Counter<long> RequestFailures = PrivacySuite.ServiceDefaults.Telemetry.SuiteTelemetry.Meter.CreateCounter<long>(
+        "privacysuite.vault.request_failures", description: "Removal requests the vault failed on, answered as refused");
+
+    /// <summary>
+    /// Destroys the subject's data key: the database copy now, the key file once this transaction commits (a rollback
+    /// leaves the subject as it was, readable). Then every copy of its values, backups included, is unreadable.
+    /// </summary>
     private async Task<int> ShredAsync(Subject subject, DateTimeOffset now, CancellationToken ct)
     {
         subject.WrappedKey = null;
@@ -128,7 +172,7 @@ public sealed partial class VaultService
         await db.SaveChangesAsync(ct);
         var shredded = await db.Values.Where(v => v.SubjectId == subject.SubjectId)
             .ExecuteUpdateAsync(s => s.SetProperty(v => v.LookupToken, (string?)null), ct);
-        keyring.DestroySubjectKeys(subject.SubjectId, subject.KeyGeneration);
+        db.DestroyKeyFilesAfterCommit(subject);
         return shredded;
     }
 

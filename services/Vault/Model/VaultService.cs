@@ -52,8 +52,13 @@ public sealed partial class VaultService(
             throw new SubjectErasedException();
         }
 
+        if (keyring.KeyFileGone(subject))
+        {
+            throw new SubjectErasedException(); // a restored row of a subject whose erasure deleted its key file
+        }
+
         var existing = await db.Values.Where(v => v.SubjectId == subjectId && v.Category == category).ToDictionaryAsync(v => v.Field, ct);
-        var counter = await keyring.ReserveNoncesAsync(db, subject, fields.Count, ct);
+        await keyring.CountEncryptionsAsync(db, subject, fields.Count, ct);
         // Re-keying may have re-encrypted the existing rows: use the tracked instances.
         var stored = new List<StoredValue>(fields.Count);
         using (var aes = keyring.Open(subject)!)
@@ -78,7 +83,7 @@ public sealed partial class VaultService(
                 row.Version++;
                 row.KeyGeneration = subject.KeyGeneration;
                 row.UpdatedAt = now;
-                row.Nonce = Envelope.CounterNonce(counter++);
+                row.Nonce = Envelope.RandomNonce();
                 row.Ciphertext = Envelope.Encrypt(aes, row.Nonce, Encoding.UTF8.GetBytes(value),
                     Envelope.ValueAad(subjectId, category, field, row.Token, row.Version, row.KeyGeneration));
                 row.LookupToken = LookupFor(field, value);
@@ -272,7 +277,17 @@ public sealed partial class VaultService(
         var values = new List<ClearValue>();
         foreach (var bySubject in rows.GroupBy(r => r.SubjectId))
         {
-            using var aes = keyring.Open(subjects[bySubject.Key]) ?? throw new SubjectErasedException();
+            AesGcm? opened;
+            try
+            {
+                opened = keyring.Open(subjects[bySubject.Key]);
+            }
+            catch (SubjectKeyGoneException)
+            {
+                opened = null; // the key file is gone: erased, whatever the row (perhaps a restored one) says
+            }
+
+            using var aes = opened ?? throw new SubjectErasedException();
             foreach (var v in bySubject)
             {
                 var clear = Envelope.Decrypt(aes, v.Nonce, v.Ciphertext, Envelope.ValueAad(v.SubjectId, v.Category, v.Field, v.Token, v.Version, v.KeyGeneration));
@@ -294,9 +309,18 @@ public sealed partial class VaultService(
         }
 
         var rows = await db.Values.AsNoTracking().Where(v => v.SubjectId == subjectId).OrderBy(v => v.Category).ThenBy(v => v.Field).ToListAsync(ct);
+        List<ClearValue> values;
+        try
+        {
+            values = Decrypt(rows, new Dictionary<string, Subject> { [subjectId] = subject });
+        }
+        catch (SubjectErasedException)
+        {
+            return null; // the key file is gone: the same answer as for an erased row
+        }
+
         await accessLog.AppendAsync(db, ct, new AccessRecord(action, "allowed", subjectId, accessor, Purpose: "subject-rights",
             Detail: $"values={rows.Count};identity=verified"));
-        var values = Decrypt(rows, new Dictionary<string, Subject> { [subjectId] = subject });
         await tx.CommitAsync(ct);
         return values;
     }
