@@ -32,18 +32,22 @@ public sealed class SubjectStateReader(IConfiguration configuration) : IDisposab
         configuration.GetConnectionString("consentdb") ?? throw new InvalidOperationException("ConnectionStrings__consentdb is not set.")));
 
     /// <remarks>
-    /// Tried twice: after the cluster restarted (a standby's restart, a failover) each idle pooled connection fails on
-    /// its first use, and this read, on every product backend's hot path, is safe to repeat on a fresh one.
+    /// Tried up to three times: after the cluster restarted (a standby's restart, a failover) every idle pooled
+    /// connection fails on its first use, and this read, on every product backend's hot path, is safe to repeat on a
+    /// fresh one. Before each new try the pool's idle connections are dropped, since they died together.
     /// </remarks>
     public async Task<SubjectState?> ReadAsync(string subjectId, CancellationToken cancellationToken)
     {
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            return await ReadOnceAsync(subjectId, cancellationToken);
-        }
-        catch (NpgsqlException e) when (PrivacySuite.ServiceDefaults.Data.DatabaseFailures.IsTransient(e))
-        {
-            return await ReadOnceAsync(subjectId, cancellationToken);
+            try
+            {
+                return await ReadOnceAsync(subjectId, cancellationToken);
+            }
+            catch (NpgsqlException e) when (attempt < 3 && PrivacySuite.ServiceDefaults.Data.DatabaseFailures.IsTransient(e))
+            {
+                _source.Value.Clear();
+            }
         }
     }
 
