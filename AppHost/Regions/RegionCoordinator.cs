@@ -175,6 +175,11 @@ public sealed class RegionCoordinator(
 
             await PostgresReplication.PromoteAsync(target.Postgres.Server, cancellationToken);
             _standbyMissingSince = DateTimeOffset.UtcNow;
+            // Shown at once, not at the next check: the new primary has no standby yet, so its commits wait for none.
+            // Until the watch sees the rebuilt standby stream, nobody may read the old "sync" as the new pair's.
+            _mode = "async";
+            await PublishAsync(target.Postgres, "primary", null);
+            await PublishAsync(from.Postgres, "standby", null);
             Step($"{target.Postgres.Name} promoted; services in {target.Name} take writes within a second, their outboxes re-publish what the old primary may not have delivered");
 
             if (planned)
