@@ -26,7 +26,4 @@ internal static partial class Log
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} minors registered without a guardian's consent past the grace period go to retention for erasure (IWK-3.3)")]
     public static partial void MinorsWithoutAnyGuardianConsent(ILogger logger, int count);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Minor check failed ({ErrorType}); it will be retried")]
-    public static partial void MinorCheckFailed(ILogger logger, string errorType);
 }

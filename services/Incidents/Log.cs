@@ -16,7 +16,4 @@ internal static partial class Log
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId}: the vault could not be read; retrying")]
     public static partial void VaultFailed(ILogger logger, Exception exception, Guid campaignId);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "The {Worker} worker failed; it carries on at the next interval")]
-    public static partial void WorkerFailed(ILogger logger, Exception exception, string worker);
 }

@@ -36,23 +36,14 @@ internal static partial class Log
     [LoggerMessage(Level = LogLevel.Information, Message = "Subject {SubjectId} anonymised: {Shredded} identifying values shredded, {Rekeyed} values re-keyed under a random id")]
     public static partial void Anonymised(ILogger logger, string subjectId, int shredded, int rekeyed);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The access log's head could not be anchored ({ErrorType}); the next round tries again")]
-    public static partial void AnchorFailed(ILogger logger, string errorType);
-
     [LoggerMessage(Level = LogLevel.Error, Message = "The access log no longer holds its anchored head (now at position {Position}): entries were removed from its end; the anchor stays, run verify-access-log")]
     public static partial void AnchorRefused(ILogger logger, long position);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Count} subjects stored before key files existed got their key file; their data keys are re-wrapped")]
     public static partial void KeyFilesGiven(ILogger logger, int count);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Giving subjects from before key files their key file failed ({ErrorType}); the next round tries again")]
-    public static partial void KeyFilesFailed(ILogger logger, string errorType);
-
     [LoggerMessage(Level = LogLevel.Error, Message = "Stale key files of subject {SubjectId} could not be deleted ({ErrorType}); its data is unreadable through the vault, and the deletion is retried")]
     public static partial void KeyFileDeletionFailed(ILogger logger, string subjectId, string errorType);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Deleting stale key files failed ({ErrorType}); the next round tries again")]
-    public static partial void StaleKeyFilesFailed(ILogger logger, string errorType);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Subject {SubjectId} of {RequestType} {RequestId} failed ({ErrorType}); its part was undone and answered as refused, the others went on")]
     public static partial void SubjectOfRequestFailed(ILogger logger, string subjectId, string requestType, Guid requestId, string errorType);

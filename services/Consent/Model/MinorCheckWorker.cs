@@ -10,34 +10,16 @@ namespace PrivacySuite.Consent.Model;
 /// The event, the look and its mark commit together, so a crash repeats a round and reports nobody twice.
 /// </summary>
 public sealed class MinorCheckWorker(IServiceScopeFactory scopes, RegionRole region, TimeProvider time, IOptions<ConsentOptions> options,
-    ILogger<MinorCheckWorker> logger) : BackgroundService
+    ILogger<MinorCheckWorker> logger) : PrimaryRegionWorker(region, logger)
 {
     private const int SubjectsPerRound = 1_000;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                // The standby's replica is read-only: the primary's worker looks.
-                while (!region.IsStandby && await CheckDueAsync(stoppingToken) == SubjectsPerRound)
-                {
-                }
-            }
-            catch (Exception e) when (e is NpgsqlException or DbUpdateException && !stoppingToken.IsCancellationRequested)
-            {
-                Log.MinorCheckFailed(logger, e.GetType().Name);
-            }
+    protected override TimeSpan Interval => options.Value.MinorCheckInterval;
 
-            try
-            {
-                await Task.Delay(options.Value.MinorCheckInterval, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+    protected override async Task RunRoundAsync(CancellationToken cancellationToken)
+    {
+        while (await CheckDueAsync(cancellationToken) == SubjectsPerRound)
+        {
         }
     }
 

@@ -13,34 +13,18 @@ namespace PrivacySuite.Incidents.Workers;
 /// </summary>
 public sealed class NoticeCampaignPlanner(
     IServiceScopeFactory scopes, CampaignSignal signal, RegionRole region, TimeProvider time, IOptions<IncidentsOptions> options, ILogger<NoticeCampaignPlanner> logger)
-    : BackgroundService
+    : PrimaryRegionWorker(region, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                // The standby region's replica is read-only: the primary's planner plans.
-                foreach (var campaignId in region.IsStandby ? [] : await ResolvingCampaignsAsync(stoppingToken))
-                {
-                    while (!stoppingToken.IsCancellationRequested && await PlanNextPageAsync(campaignId, stoppingToken))
-                    {
-                    }
-                }
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                Log.WorkerFailed(logger, e, nameof(NoticeCampaignPlanner));
-            }
+    protected override TimeSpan Interval => options.Value.WorkerInterval;
 
-            try
+    protected override Task WaitAsync(TimeSpan interval, CancellationToken cancellationToken) => signal.WaitAsync(interval, cancellationToken);
+
+    protected override async Task RunRoundAsync(CancellationToken cancellationToken)
+    {
+        foreach (var campaignId in await ResolvingCampaignsAsync(cancellationToken))
+        {
+            while (!cancellationToken.IsCancellationRequested && await PlanNextPageAsync(campaignId, cancellationToken))
             {
-                await signal.WaitAsync(options.Value.WorkerInterval, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
             }
         }
     }

@@ -8,35 +8,12 @@ namespace PrivacySuite.Incidents.Workers;
 /// Each milestone is claimed with a conditional update, so two replicas never escalate twice.
 /// </summary>
 public sealed class RegulatorClockWatcher(
-    IServiceScopeFactory scopes, RegionRole region, TimeProvider time, IOptions<IncidentsOptions> options, ILogger<RegulatorClockWatcher> logger) : BackgroundService
+    IServiceScopeFactory scopes, RegionRole region, TimeProvider time, IOptions<IncidentsOptions> options, ILogger<RegulatorClockWatcher> logger)
+    : PrimaryRegionWorker(region, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                // The standby region's replica is read-only: the primary's watcher escalates.
-                if (!region.IsStandby)
-                {
-                    await ScanAsync(stoppingToken);
-                }
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                Log.WorkerFailed(logger, e, nameof(RegulatorClockWatcher));
-            }
+    protected override TimeSpan Interval => options.Value.WorkerInterval;
 
-            try
-            {
-                await Task.Delay(options.Value.WorkerInterval, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-    }
+    protected override Task RunRoundAsync(CancellationToken cancellationToken) => ScanAsync(cancellationToken);
 
     private async Task ScanAsync(CancellationToken ct)
     {

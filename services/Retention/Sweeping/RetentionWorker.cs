@@ -36,43 +36,28 @@ public sealed partial class RetentionWorker(
     RegionRole region,
     TimeProvider time,
     IOptions<RetentionOptions> options,
-    ILogger<RetentionWorker> logger) : BackgroundService
+    ILogger<RetentionWorker> logger) : PrimaryRegionWorker(region, logger)
 {
     private long _subjectsRemaining;
     private long _awaitingVault;
+    private Gauges? _gauges;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override TimeSpan Interval => options.Value.PollInterval;
+
+    protected override Task WaitAsync(TimeSpan interval, CancellationToken cancellationToken) => signal.WaitAsync(interval, cancellationToken);
+
+    protected override Task RunRoundAsync(CancellationToken cancellationToken) => RunOnceAsync(cancellationToken);
+
+    public override Task StartAsync(CancellationToken cancellationToken)
     {
-        using var gauges = new Gauges(this);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                // The standby region's replica is read-only: the primary's worker sweeps.
-                if (!region.IsStandby)
-                {
-                    await RunOnceAsync(stoppingToken);
-                }
-            }
-            catch (Exception e) when (e is NpgsqlException or DbUpdateException or InvalidOperationException && !stoppingToken.IsCancellationRequested)
-            {
-                // The database is unreachable or a batch failed: it rolled back, so the next round does it again.
-                LogRoundFailed(logger, e.GetType().Name);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
+        _gauges ??= new Gauges(this);
+        return base.StartAsync(cancellationToken);
+    }
 
-            try
-            {
-                await signal.WaitAsync(options.Value.PollInterval, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
+    public override void Dispose()
+    {
+        _gauges?.Dispose();
+        base.Dispose();
     }
 
     /// <summary>One round of due work.</summary>
@@ -117,9 +102,6 @@ public sealed partial class RetentionWorker(
         var last = await db.Sweeps.Where(s => s.Trigger == "scheduled").MaxAsync(s => (DateTimeOffset?)s.StartedAt, cancellationToken);
         return last is null || last.Value + settings.SweepInterval <= time.GetUtcNow();
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Retention round failed ({ErrorType}); it will be retried")]
-    private static partial void LogRoundFailed(ILogger logger, string errorType);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Resuming sweep {SweepId} after {Examined} subjects")]
     private static partial void LogResuming(ILogger logger, Guid sweepId, long examined);

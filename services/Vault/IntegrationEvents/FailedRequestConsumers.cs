@@ -9,77 +9,71 @@ namespace PrivacySuite.Vault.IntegrationEvents;
 // attempt's transaction rolled back), a log line with ids and the exception type, and a count in
 // privacysuite.vault.request_failures. Retention puts the subjects back in its inventory and asks again in its next sweep.
 
-/// <summary>The vault's own faults only: another service's consumer of the same request failing says nothing about the vault.</summary>
-internal static class VaultFaults
+/// <summary>
+/// Answers a request of type <typeparamref name="TRequest"/> that the vault's <typeparamref name="TConsumer"/> failed on
+/// for good. Only the vault's own faults count: another service's consumer of the same request failing says nothing
+/// about the vault.
+/// </summary>
+public abstract class VaultRequestFault<TRequest, TConsumer>(VaultDbContext db, IEndpointNameFormatter endpoints, ILogger logger)
+    : InboxConsumer<Fault<TRequest>, VaultDbContext>(db)
+    where TRequest : class
+    where TConsumer : class, IConsumer
 {
-    public static bool IsFrom<TConsumer>(ConsumeContext context, IEndpointNameFormatter endpoints)
-        where TConsumer : class, IConsumer =>
-        context.SourceAddress?.AbsolutePath.Split('/')[^1] == endpoints.Consumer<TConsumer>();
+    protected const string Reason = "vault-failure";
 
-    public static void Raise<T>(ILogger logger, ConsumeContext<Fault<T>> context, Guid requestId, int subjects)
-        where T : class
+    protected sealed override async Task HandleAsync(ConsumeContext<Fault<TRequest>> context)
     {
-        VaultService.RequestFailures.Add(1, new KeyValuePair<string, object?>("request", typeof(T).Name), new KeyValuePair<string, object?>("scope", "request"));
+        if (context.SourceAddress?.AbsolutePath.Split('/')[^1] != endpoints.Consumer<TConsumer>())
+        {
+            return;
+        }
+
+        var (requestId, subjects) = await RefuseAsync(context.Message.Message, context);
+        VaultService.RequestFailures.Add(1, new KeyValuePair<string, object?>("request", typeof(TRequest).Name), new KeyValuePair<string, object?>("scope", "request"));
         // The type's short name, as the vault's other log lines give it; never the exception's message, which could carry data.
         var errorType = context.Message.Exceptions.FirstOrDefault()?.ExceptionType.Split('.')[^1] ?? "unknown";
-        Log.RequestFailed(logger, typeof(T).Name, requestId, subjects, errorType);
+        Log.RequestFailed(logger, typeof(TRequest).Name, requestId, subjects, errorType);
     }
 
-    public const string Reason = "vault-failure";
+    /// <summary>Answers every subject of the failed request as refused (<see cref="Reason"/>); returns the request's id and how many subjects it had.</summary>
+    protected abstract Task<(Guid RequestId, int Subjects)> RefuseAsync(TRequest request, ConsumeContext<Fault<TRequest>> context);
 }
 
 /// <summary>An erasure the vault failed on is answered <see cref="ErasureRefused"/> (vault-failure), never left in the error queue unanswered.</summary>
 public sealed class RefuseOnErasureRequestedFault(VaultDbContext db, IEndpointNameFormatter endpoints, TimeProvider time, ILogger<RefuseOnErasureRequestedFault> logger)
-    : InboxConsumer<Fault<ErasureRequested>, VaultDbContext>(db)
+    : VaultRequestFault<ErasureRequested, EraseOnErasureRequested>(db, endpoints, logger)
 {
-    protected override Task HandleAsync(ConsumeContext<Fault<ErasureRequested>> context)
+    protected override Task<(Guid RequestId, int Subjects)> RefuseAsync(ErasureRequested m, ConsumeContext<Fault<ErasureRequested>> context)
     {
-        if (VaultFaults.IsFrom<EraseOnErasureRequested>(context, endpoints))
-        {
-            var m = context.Message.Message;
-            var now = time.GetUtcNow();
-            Db.AddIntegrationEvent(new ErasureRefused(m.SubjectId, m.SweepItemId, VaultFaults.Reason, now), now);
-            VaultFaults.Raise(logger, context, m.SweepItemId ?? context.Message.FaultedMessageId ?? Guid.Empty, 1);
-        }
-
-        return Task.CompletedTask;
+        var now = time.GetUtcNow();
+        Db.AddIntegrationEvent(new ErasureRefused(m.SubjectId, m.SweepItemId, Reason, now), now);
+        return Task.FromResult((m.SweepItemId ?? context.Message.FaultedMessageId ?? Guid.Empty, 1));
     }
 }
 
 /// <summary>An anonymisation the vault failed on is answered <see cref="ErasureRefused"/> (vault-failure).</summary>
-public sealed class RefuseOnAnonymisationRequestedFault(VaultDbContext db, IEndpointNameFormatter endpoints, TimeProvider time, ILogger<RefuseOnAnonymisationRequestedFault> logger)
-    : InboxConsumer<Fault<AnonymisationRequested>, VaultDbContext>(db)
+public sealed class RefuseOnAnonymisationRequestedFault(VaultDbContext db, IEndpointNameFormatter endpoints, TimeProvider time,
+    ILogger<RefuseOnAnonymisationRequestedFault> logger)
+    : VaultRequestFault<AnonymisationRequested, AnonymiseOnAnonymisationRequested>(db, endpoints, logger)
 {
-    protected override Task HandleAsync(ConsumeContext<Fault<AnonymisationRequested>> context)
+    protected override Task<(Guid RequestId, int Subjects)> RefuseAsync(AnonymisationRequested m, ConsumeContext<Fault<AnonymisationRequested>> context)
     {
-        if (VaultFaults.IsFrom<AnonymiseOnAnonymisationRequested>(context, endpoints))
-        {
-            var m = context.Message.Message;
-            var now = time.GetUtcNow();
-            Db.AddIntegrationEvent(new ErasureRefused(m.SubjectId, m.SweepItemId, VaultFaults.Reason, now), now);
-            VaultFaults.Raise(logger, context, m.SweepItemId, 1);
-        }
-
-        return Task.CompletedTask;
+        var now = time.GetUtcNow();
+        Db.AddIntegrationEvent(new ErasureRefused(m.SubjectId, m.SweepItemId, Reason, now), now);
+        return Task.FromResult((m.SweepItemId, 1));
     }
 }
 
 /// <summary>A request for many subjects the vault failed on as a whole: every subject is answered refused and failed.</summary>
 public sealed class RefuseOnRemovalsRequestedFault(VaultDbContext db, IEndpointNameFormatter endpoints, TimeProvider time, ILogger<RefuseOnRemovalsRequestedFault> logger)
-    : InboxConsumer<Fault<RemovalsRequested>, VaultDbContext>(db)
+    : VaultRequestFault<RemovalsRequested, RemoveOnRemovalsRequested>(db, endpoints, logger)
 {
-    protected override Task HandleAsync(ConsumeContext<Fault<RemovalsRequested>> context)
+    protected override Task<(Guid RequestId, int Subjects)> RefuseAsync(RemovalsRequested m, ConsumeContext<Fault<RemovalsRequested>> context)
     {
-        if (VaultFaults.IsFrom<RemoveOnRemovalsRequested>(context, endpoints))
-        {
-            var m = context.Message.Message;
-            var now = time.GetUtcNow();
-            List<string> subjects = [.. RemoveOnRemovalsRequested.Subjects(m).Select(s => s.SubjectId)];
-            Db.AddIntegrationEvent(new RemovalsAnswered(m.RequestId, m.Action, m.Category, subjects, [], now, VaultService.AllRegions, subjects), now);
-            VaultFaults.Raise(logger, context, m.RequestId, subjects.Count);
-        }
-
-        return Task.CompletedTask;
+        var now = time.GetUtcNow();
+        List<string> subjects = [.. RemoveOnRemovalsRequested.Subjects(m).Select(s => s.SubjectId)];
+        Db.AddIntegrationEvent(new RemovalsAnswered(m.RequestId, m.Action, m.Category, subjects, [], now, VaultService.AllRegions, subjects), now);
+        return Task.FromResult((m.RequestId, subjects.Count));
     }
 }
 
@@ -89,17 +83,13 @@ public sealed class RefuseOnRemovalsRequestedFault(VaultDbContext db, IEndpointN
 /// </summary>
 public sealed class RefuseOnExpiredRemovalsRequestedFault(VaultDbContext db, IEndpointNameFormatter endpoints, TimeProvider time,
     ILogger<RefuseOnExpiredRemovalsRequestedFault> logger)
-    : InboxConsumer<Fault<ExpiredRemovalsRequested>, VaultDbContext>(db)
+    : VaultRequestFault<ExpiredRemovalsRequested, RemoveOnExpiredRemovalsRequested>(db, endpoints, logger)
 {
-    protected override async Task HandleAsync(ConsumeContext<Fault<ExpiredRemovalsRequested>> context)
+    protected override async Task<(Guid RequestId, int Subjects)> RefuseAsync(ExpiredRemovalsRequested m, ConsumeContext<Fault<ExpiredRemovalsRequested>> context)
     {
-        if (VaultFaults.IsFrom<RemoveOnExpiredRemovalsRequested>(context, endpoints))
-        {
-            var m = context.Message.Message;
-            var due = await RemoveOnExpiredRemovalsRequested.DueAsync(Db, m, context.CancellationToken);
-            List<string> subjects = [.. due.Select(g => g.Key)];
-            RemoveOnExpiredRemovalsRequested.Answer(Db, m, due, subjects, subjects, time.GetUtcNow());
-            VaultFaults.Raise(logger, context, m.RequestId, subjects.Count);
-        }
+        var due = await RemoveOnExpiredRemovalsRequested.DueAsync(Db, m, context.CancellationToken);
+        List<string> subjects = [.. due.Select(g => g.Key)];
+        RemoveOnExpiredRemovalsRequested.Answer(Db, m, due, subjects, subjects, time.GetUtcNow());
+        return (m.RequestId, subjects.Count);
     }
 }

@@ -189,29 +189,11 @@ public sealed class AccessLogAnchorOnCommit(AccessLogAnchor anchor) : DbTransact
 /// </summary>
 public sealed class AccessLogAnchoring(
     IServiceScopeFactory scopes, AccessLogAnchor anchor, RegionRole region, IOptions<VaultOptions> options, ILogger<AccessLogAnchoring> logger)
-    : BackgroundService
+    : PrimaryRegionWorker(region, logger) // one writer of the shared anchor: a standby's replica may trail the primary
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.AccessLogAnchorInterval);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            // One writer of the shared anchor: the primary region's vault. A standby's replica may trail it.
-            if (region.IsStandby)
-            {
-                continue;
-            }
+    protected override TimeSpan Interval => options.Value.AccessLogAnchorInterval;
 
-            try
-            {
-                await AnchorAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                Log.AnchorFailed(logger, e.GetType().Name);
-            }
-        }
-    }
+    protected override Task RunRoundAsync(CancellationToken cancellationToken) => AnchorAsync(cancellationToken);
 
     /// <summary>One round: anchors the head committed now, unless the chain no longer holds the anchored entry. Answers the anchored position.</summary>
     public async Task<long?> AnchorAsync(CancellationToken cancellationToken)

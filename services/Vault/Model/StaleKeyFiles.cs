@@ -73,29 +73,14 @@ public sealed class KeyFilesOnCommit(Keyring keyring, ILogger<KeyFilesOnCommit> 
 /// Each row is locked while its files go, so no erasure or re-key of the subject runs meanwhile.
 /// </summary>
 public sealed class StaleKeyFiles(IServiceScopeFactory scopes, Keyring keyring, RegionRole region, IOptions<VaultOptions> options, ILogger<StaleKeyFiles> logger)
-    : BackgroundService
+    : PrimaryRegionWorker(region, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.StaleKeyFileInterval);
-        do
-        {
-            if (region.IsStandby)
-            {
-                continue;
-            }
+    protected override TimeSpan Interval => options.Value.StaleKeyFileInterval;
 
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                await DestroyAsync(scope.ServiceProvider.GetRequiredService<VaultDbContext>(), stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                Log.StaleKeyFilesFailed(logger, e.GetType().Name);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+    protected override async Task RunRoundAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        await DestroyAsync(scope.ServiceProvider.GetRequiredService<VaultDbContext>(), cancellationToken);
     }
 
     /// <summary>One round: answers how many subjects' stale key files are gone now.</summary>

@@ -9,38 +9,23 @@ namespace PrivacySuite.Vault.Model;
 /// look-up on a partial index that holds only such subjects.
 /// </summary>
 public sealed class SubjectKeyFiles(IServiceScopeFactory scopes, Keyring keyring, RegionRole region, IOptions<VaultOptions> options, ILogger<SubjectKeyFiles> logger)
-    : BackgroundService
+    : PrimaryRegionWorker(region, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override TimeSpan Interval => options.Value.KeyFileUpgradeInterval;
+
+    protected override async Task RunRoundAsync(CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(options.Value.KeyFileUpgradeInterval);
-        do
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<VaultDbContext>();
+        int batch, given = 0;
+        while ((batch = await keyring.GiveKeyFilesAsync(db, cancellationToken)) > 0)
         {
-            if (region.IsStandby)
-            {
-                continue;
-            }
-
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                var db = scope.ServiceProvider.GetRequiredService<VaultDbContext>();
-                int batch, given = 0;
-                while ((batch = await keyring.GiveKeyFilesAsync(db, stoppingToken)) > 0)
-                {
-                    given += batch;
-                }
-
-                if (given > 0)
-                {
-                    Log.KeyFilesGiven(logger, given);
-                }
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                Log.KeyFilesFailed(logger, e.GetType().Name);
-            }
+            given += batch;
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+
+        if (given > 0)
+        {
+            Log.KeyFilesGiven(logger, given);
+        }
     }
 }
