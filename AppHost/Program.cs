@@ -16,6 +16,11 @@ var credentials = DevCredentials.LoadOrCreate(state.StateDir);
 // The services' own token key (service-to-service calls); people's tokens are checked with the issuer's public key only.
 var signingKey = builder.AddParameter("service-signing-key", credentials.ServicePrivateKey, secret: true);
 
+// Each service connects as a role of its own, owner of its database and nothing else; one password per service serves
+// both regions, since replication copies the roles with the data.
+var databasePasswords = new[] { "consent", "vault", "retention", "notifications", "incidents" }
+    .ToDictionary(service => service, service => builder.AddParameter($"{service}-db-password", state.Secret($"{service}-db-password"), secret: true));
+
 var roles = new RegionRoles(state.StateDir, initialPrimary: "beijing");
 var beijing = AddRegion("beijing", offset: 0);
 var guangzhou = AddRegion("guangzhou", offset: 1);
@@ -78,7 +83,7 @@ void AddOperationsConsole(IEnumerable<(RegionResources Resources, Dictionary<str
         builder.AddProject<TProject>($"{name}-{region}")
             .WithHttpEndpoint(port: state.Port(port), name: "http", isProxied: false)
             .WithHttpHealthCheck("/health")
-            .WithReference(postgres.AddDatabase(database), connectionName: database)
+            .WithReference(postgres.AddDatabase(database, owner: name, databasePasswords[name]), connectionName: database)
             .WithReference(rabbitmq, connectionName: "rabbitmq")
             .WithEnvironment("PrivacySuite__Region", region)
             .WithEnvironment("PrivacySuite__Auth__SigningKey", signingKey)

@@ -116,6 +116,60 @@ public sealed class PostgresServer(PostgresServerOptions options, Action<string>
         }
     }
 
+    /// <summary>
+    /// Gives one service a database of its own: a login role <paramref name="owner"/> (not a superuser, cannot create
+    /// roles or databases) owns <paramref name="database"/> and its public schema, and nobody else but a superuser may
+    /// connect to it. A database from before services had roles is handed over with every object in it. Safe to run
+    /// on every start. Answers the owner's connection string.
+    /// </summary>
+    public async Task<string> CreateOwnedDatabaseAsync(string database, string owner, string password, CancellationToken cancellationToken = default)
+    {
+        await CreateDatabaseAsync(database, cancellationToken);
+        var role = Quote(owner);
+        await ExecuteAsync("postgres",
+            $"""
+            do $$ begin
+              if not exists (select from pg_roles where rolname = {Literal(owner)}) then create role {role}; end if;
+            end $$;
+            alter role {role} with login nosuperuser nocreatedb nocreaterole noreplication password {Literal(password)};
+            alter database {Quote(database)} owner to {role};
+            revoke all on database {Quote(database)} from public;
+            """, cancellationToken);
+        await ExecuteAsync(database,
+            $"""
+            alter schema public owner to {role};
+            revoke all on schema public from public;
+            do $$ declare o record; begin
+              for o in
+                select case c.relkind when 'S' then 'sequence' when 'v' then 'view' when 'm' then 'materialized view' when 'c' then 'type' else 'table' end as kind,
+                       c.oid::regclass::text as name
+                from pg_class c
+                where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p', 'v', 'm', 'S', 'c') and c.relowner <> {Literal(owner)}::regrole
+                  -- a sequence of an identity or serial column follows its table
+                  and (c.relkind <> 'S' or not exists (select from pg_depend d where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype in ('a', 'i')))
+                union all
+                select 'routine', p.oid::regprocedure::text from pg_proc p
+                where p.pronamespace = 'public'::regnamespace and p.proowner <> {Literal(owner)}::regrole
+              loop
+                execute format('alter %s %s owner to %I', o.kind, o.name, {Literal(owner)});
+              end loop;
+            end $$;
+            """, cancellationToken);
+        return $"Host=127.0.0.1;Port={options.Port};Username={owner};Password={password};Database={database}";
+    }
+
+    private async Task ExecuteAsync(string database, string sql, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString(database) + ";Pooling=false");
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static string Quote(string identifier) => $"\"{identifier.Replace("\"", "\"\"")}\"";
+
+    private static string Literal(string value) => $"'{value.Replace("'", "''")}'";
+
     public ValueTask DisposeAsync() => _process?.DisposeAsync() ?? ValueTask.CompletedTask;
 
     private IEnumerable<string> Settings()

@@ -16,22 +16,28 @@ public sealed class PostgresClusterResource(string name, string region, Postgres
 
     public PostgresServer Server => server;
 
-    /// <summary>The databases the services use; created on the primary when it is ready (replication brings them to the standby).</summary>
-    public List<string> DatabaseNames { get; } = [];
-
+    /// <summary>The superuser's connection: the AppHost's own (it creates the services' roles and databases) and the operations console's.</summary>
     public ReferenceExpression ConnectionStringExpression =>
         ReferenceExpression.Create($"Host=127.0.0.1;Port={server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)};Username={PostgresServer.SuperUser};Password={password}");
 }
 
-/// <summary>One service's database in a cluster: referencing it gives the service <c>ConnectionStrings__{database}</c>.</summary>
-public sealed class PostgresDatabaseResource(string name, string databaseName, PostgresClusterResource cluster)
+/// <summary>
+/// One service's database in a cluster, owned by the service's own login role (not a superuser), who alone may connect
+/// to it: referencing it gives the service <c>ConnectionStrings__{database}</c> with that role's credentials.
+/// </summary>
+public sealed class PostgresDatabaseResource(string name, string databaseName, string owner, ParameterResource password, PostgresClusterResource cluster)
     : Resource(name), IResourceWithParent<PostgresClusterResource>, IResourceWithConnectionString
 {
     public string DatabaseName => databaseName;
 
+    public string Owner => owner;
+
+    public ParameterResource Password => password;
+
     public PostgresClusterResource Parent => cluster;
 
-    public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create($"{cluster};Database={databaseName}");
+    public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create(
+        $"Host=127.0.0.1;Port={cluster.Server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)};Username={owner};Password={password};Database={databaseName}");
 }
 
 public static class PostgresClusterBuilderExtensions
@@ -63,34 +69,37 @@ public static class PostgresClusterBuilderExtensions
             .WithHealthCheck(healthCheck)
             .OnResourceReady(async (resource, e, ct) =>
             {
-                // A standby gets its databases by replication; only a primary creates what is missing.
+                // A standby gets its roles and databases by replication; only a primary creates what is missing.
+                var databases = builder.Resources.OfType<PostgresDatabaseResource>().Where(d => d.Parent == resource).ToList();
                 if (!await PostgresReplication.IsInRecoveryAsync(resource.Server, ct))
                 {
-                    foreach (var database in resource.DatabaseNames)
+                    foreach (var database in databases)
                     {
-                        await resource.Server.CreateDatabaseAsync(database, ct);
+                        await resource.Server.CreateOwnedDatabaseAsync(database.DatabaseName, database.Owner, await database.Password.GetValueAsync(ct) ?? "", ct);
                     }
                 }
 
                 var notifications = e.Services.GetRequiredService<ResourceNotificationService>();
-                foreach (var database in builder.Resources.OfType<PostgresDatabaseResource>().Where(d => d.Parent == resource))
+                foreach (var database in databases)
                 {
                     await notifications.PublishUpdateAsync(database, s => s with { State = KnownResourceStates.Running });
                 }
             });
     }
 
-    /// <summary>A service's database, named <paramref name="databaseName"/> in every region (the resource name carries the region).</summary>
-    public static IResourceBuilder<PostgresDatabaseResource> AddDatabase(this IResourceBuilder<PostgresClusterResource> cluster, string databaseName)
-    {
-        cluster.Resource.DatabaseNames.Add(databaseName);
-        return cluster.ApplicationBuilder.AddResource(new PostgresDatabaseResource($"{databaseName}-{cluster.Resource.Region}", databaseName, cluster.Resource))
+    /// <summary>
+    /// A service's database, named <paramref name="databaseName"/> in every region (the resource name carries the
+    /// region), owned by the role <paramref name="owner"/>. Physical replication copies roles with the data, so both
+    /// regions share the owner's password.
+    /// </summary>
+    public static IResourceBuilder<PostgresDatabaseResource> AddDatabase(this IResourceBuilder<PostgresClusterResource> cluster, string databaseName,
+        string owner, IResourceBuilder<ParameterResource> password) =>
+        cluster.ApplicationBuilder.AddResource(new PostgresDatabaseResource($"{databaseName}-{cluster.Resource.Region}", databaseName, owner, password.Resource, cluster.Resource))
             .WithInitialState(new CustomResourceSnapshot
             {
                 ResourceType = "PostgresDatabase",
                 State = KnownResourceStates.NotStarted,
-                Properties = [new("database", databaseName)],
+                Properties = [new("database", databaseName), new("owner", owner)],
             })
             .WithParentRelationship(cluster);
-    }
 }

@@ -37,6 +37,7 @@ public class ServiceFactory<TProgram> : WebApplicationFactory<TProgram>, IAsyncL
 
     public SuiteInfrastructure Infrastructure { get; private set; } = null!;
 
+    /// <summary>The superuser's connection to the service's database, for the test's own checks (the service connects as the owner).</summary>
     public string DatabaseConnectionString { get; private set; } = "";
 
     /// <summary>Settings a test class adds before the host starts (feature switches, a moved clock, endpoints of other services).</summary>
@@ -45,8 +46,9 @@ public class ServiceFactory<TProgram> : WebApplicationFactory<TProgram>, IAsyncL
     public virtual async Task InitializeAsync()
     {
         Infrastructure = await SuiteInfrastructure.GetAsync();
-        DatabaseConnectionString = await Infrastructure.CreateDatabaseAsync(DatabaseName);
-        _settings[$"ConnectionStrings:{DatabaseName}"] = DatabaseConnectionString;
+        // The service runs as its database's owner, as under the AppHost, so a migration that needs more fails here.
+        (var ownerConnectionString, DatabaseConnectionString) = await Infrastructure.CreateOwnedDatabaseAsync(DatabaseName);
+        _settings[$"ConnectionStrings:{DatabaseName}"] = ownerConnectionString;
         _settings["ConnectionStrings:rabbitmq"] = await Infrastructure.CreateVirtualHostAsync(DatabaseName);
         _settings["PrivacySuite:Region"] = Region;
         _settings["Logging:LogLevel:Default"] = "Warning";

@@ -39,6 +39,16 @@ public sealed class SuiteInfrastructure
         return Postgres.ConnectionString(name);
     }
 
+    /// <summary>
+    /// A fresh database owned by a login role of its own, as the AppHost gives each service: the service connects with
+    /// <c>Owner</c>; <c>Admin</c> is the superuser's view for the test's own checks.
+    /// </summary>
+    public async Task<(string Owner, string Admin)> CreateOwnedDatabaseAsync(string prefix)
+    {
+        var name = UniqueName(prefix);
+        return (await Postgres.CreateOwnedDatabaseAsync(name, name, RandomSecret()), Postgres.ConnectionString(name));
+    }
+
     /// <summary>A fresh virtual host for one test class, so hosts in parallel classes never share a queue.</summary>
     public async Task<string> CreateVirtualHostAsync(string prefix)
     {

@@ -38,6 +38,20 @@ public sealed class RunningSuiteTests(SuiteFixture fixture, ITestOutputHelper ou
         Assert.Equal(Suite.Endpoint("vault-beijing").ToString().TrimEnd('/'), environment["services__peer__http__0"]);
         Assert.Equal("guangzhou", environment["PrivacySuite__Region"]);
         Assert.Equal("vault-guangzhou", environment["OTEL_SERVICE_NAME"]);
+
+        // The vault connects as the owner of its own database: no superuser, no way into another service's database.
+        var vaultDb = environment["ConnectionStrings__vaultdb"] + ";Pooling=false";
+        Assert.Contains(";Username=vault;", vaultDb, StringComparison.Ordinal);
+        await using (var connection = new NpgsqlConnection(vaultDb))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("select rolsuper or rolcreaterole or rolcreatedb from pg_roles where rolname = current_user", connection);
+            Assert.Equal(false, await command.ExecuteScalarAsync());
+        }
+
+        await using var consentDb = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(vaultDb) { Database = "consentdb" }.ConnectionString);
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => consentDb.OpenAsync());
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
     }
 
     [Fact]

@@ -12,11 +12,12 @@ public sealed class RestoredDatabaseFactory : VaultFactory
 
     /// <summary>
     /// Puts the copy in <paramref name="file"/> back over the live database, as an operator restoring a backup would: every
-    /// table is dropped and recreated with the copy's rows, in one transaction, while the vault keeps running.
+    /// table is dropped and recreated with the copy's rows, in one transaction, while the vault keeps running. The tables
+    /// are recreated as the vault's role (the database's owner, named after it here).
     /// </summary>
     public async Task RestoreAsync(string file)
     {
-        await RunAsync("pg_restore", "--clean", "--if-exists", "--single-transaction", "--no-owner", $"--dbname={Database}", file);
+        await RunAsync("pg_restore", "--clean", "--if-exists", "--single-transaction", "--no-owner", $"--role={Database}", $"--dbname={Database}", file);
         NpgsqlConnection.ClearAllPools();
     }
 
