@@ -43,7 +43,7 @@ public sealed class SubjectKeyFileTests(QuickKeyFileFactory factory) : IClassFix
     [Fact]
     public async Task A_subject_that_already_has_its_key_file_is_left_as_it_is()
     {
-        var tokens = await factory.StoreAsync("keyed-1", "device", new { model = "Mi 14" }, "collected", "contract");
+        var tokens = await factory.StoreAsync("keyed-1", "device", new { model = "Mi 14" }, "collected", "contract", ["service.provide"]);
         var before = await factory.WithDbAsync(db => db.Subjects.AsNoTracking().SingleAsync(s => s.SubjectId == "keyed-1"));
 
         // Several rounds of the look-up pass meanwhile.
