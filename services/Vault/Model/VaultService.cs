@@ -163,7 +163,7 @@ public sealed partial class VaultService(
     }
 
     /// <summary>Checks a read of <paramref name="rows"/> and, when every part is allowed, logs and decrypts it; otherwise logs the denial.</summary>
-    public async Task<Outcome<IReadOnlyList<ClearValue>>> ReadAsync(List<PersonalValue> rows, ReadContext read, string action, CancellationToken ct)
+    private async Task<Outcome<IReadOnlyList<ClearValue>>> ReadAsync(List<PersonalValue> rows, ReadContext read, string action, CancellationToken ct)
     {
         var subjectIds = rows.Select(r => r.SubjectId).Distinct().ToList();
         var subjects = await db.Subjects.AsNoTracking().Where(s => subjectIds.Contains(s.SubjectId)).ToDictionaryAsync(s => s.SubjectId, ct);
