@@ -82,8 +82,8 @@ public sealed class SubjectKeyFileTests(QuickKeyFileFactory factory) : IClassFix
                     Parameters = { new() { Value = subjectId }, new() { Value = wrapped } },
                 },
                 new NpgsqlBatchCommand(
-                    "insert into personal_values (token, subject_id, category, field, source, legal_basis, version, key_generation, nonce, ciphertext, stored_at, updated_at) " +
-                    "values ($1, $2, 'contact', 'email', 'provided', 'contract', 1, 1, $3, $4, now(), now())")
+                    "insert into personal_values (token, subject_id, category, field, source, legal_basis, basis_purposes, version, key_generation, nonce, ciphertext, stored_at, updated_at) " +
+                    "values ($1, $2, 'contact', 'email', 'provided', 'contract', '{service.provide}', 1, 1, $3, $4, now(), now())")
                 {
                     Parameters = { new() { Value = token }, new() { Value = subjectId }, new() { Value = nonce }, new() { Value = ciphertext } },
                 },
