@@ -50,4 +50,7 @@ internal static partial class Log
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{RequestType} {RequestId} failed after its retries ({ErrorType}); nothing of it was done, and its {Subjects} subject(s) were answered as refused (vault-failure)")]
     public static partial void RequestFailed(ILogger logger, string requestType, Guid requestId, int subjects, string errorType);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The consent service's purpose catalogue could not be fetched ({ErrorType}); the copy in hand is used: {HasCopy}")]
+    public static partial void CatalogueUnavailable(ILogger logger, string errorType, bool hasCopy);
 }

@@ -85,6 +85,33 @@ public sealed class CatalogueTests(ConsentFactory factory) : IClassFixture<Conse
         Assert.Equal("Consent", after.Basis);
     }
 
+    [Theory]
+    [Trait("Clause", "IWK-2.4")]
+    [InlineData("infobird", "transfer.cross-border", "iwalk.transfer.cross-border")]
+    [InlineData("iwalk-scooter", "iwalk.transfer.cross-border", "transfer.cross-border")]
+    public async Task Each_policy_has_a_cross_border_purpose_its_subjects_can_grant_separately(string policyId, string own, string other)
+    {
+        using var client = factory.CreateProductBackendClient();
+        var purpose = (await PurposesAsync(client, policyId)).Single(p => p.GetProperty("code").GetString() == own);
+        var subject = await client.RegisterAsync(policyId);
+
+        var before = await client.CheckAsync(subject, own);
+        using var ofAnotherPolicy = await client.GrantAsync(subject, other);
+        await client.GrantOkAsync(subject, own);
+        var after = await client.CheckAsync(subject, own);
+
+        // PIPL Art. 39: separate consent, never an essential purpose, never allowed by default.
+        Assert.True(purpose.GetProperty("separateConsent").GetBoolean());
+        Assert.False(purpose.GetProperty("essential").GetBoolean());
+        Assert.Equal("Consent", purpose.GetProperty("defaultBasis").GetString());
+        Assert.Equal(["Contact", "Device", "Identity", "Usage"], purpose.GetProperty("dataCategories").EnumerateArray().Select(c => c.GetString()).Order());
+        Assert.False(before.Allowed);
+        Assert.Equal("no-consent", before.Reason);
+        Assert.Equal("purpose-of-another-policy", (await ofAnotherPolicy.ProblemAsync(HttpStatusCode.UnprocessableEntity)).GetProperty("reason").GetString());
+        Assert.True(after.Allowed);
+        Assert.Equal("consent-granted", after.Reason);
+    }
+
     [Fact]
     public async Task Catalogue_needs_a_caller()
     {

@@ -124,7 +124,7 @@ public static class Drill
                 }
 
                 using var stored = await region.Vault.PostAsJsonAsync($"/v1/subjects/{subject}/data",
-                    new { category = "delivery", source = "provided", legalBasis = "contract", fields = new Dictionary<string, string> { ["address"] = $"No. {subject} Drill Road" } }, stop);
+                    new { category = "delivery", source = "provided", legalBasis = "contract", purposes = new[] { "delivery.offline" }, fields = new Dictionary<string, string> { ["address"] = $"No. {subject} Drill Road" } }, stop);
                 if (stored.IsSuccessStatusCode)
                 {
                     var tokens = (await stored.Content.ReadFromJsonAsync<JsonElement>(stop)).GetProperty("tokens").EnumerateObject().Select(p => p.Value.GetString()!).ToList();

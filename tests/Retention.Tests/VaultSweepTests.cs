@@ -5,6 +5,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using PrivacySuite.Contracts;
@@ -14,7 +15,8 @@ using VaultKeys = vault::PrivacySuite.Vault.Crypto.SubjectKeyStore;
 namespace PrivacySuite.Retention.Tests;
 
 /// <summary>Another real service on its own database, on the retention service's virtual host: one broker between them.</summary>
-public abstract class OnSharedBroker<TProgram>(string databaseName, string rabbitMq) : ServiceFactory<TProgram>(databaseName)
+public abstract class OnSharedBroker<TProgram>(string databaseName, string rabbitMq, DevCredentials? credentials = null)
+    : ServiceFactory<TProgram>(databaseName, credentials: credentials)
     where TProgram : class
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -37,24 +39,39 @@ public sealed class ConsentHost(string rabbitMq) : OnSharedBroker<consent::Progr
     }
 }
 
-/// <summary>The real vault.</summary>
-public sealed class VaultHost(string rabbitMq) : OnSharedBroker<vault::Program>("vaultdb", rabbitMq)
+/// <summary>The real vault, asking the real consent service (it shares its credentials) for the purpose catalogue.</summary>
+public sealed class VaultHost(string rabbitMq, ConsentHost consent) : OnSharedBroker<vault::Program>("vaultdb", rabbitMq, consent.Credentials)
 {
+    /// <summary>What each category is stored under with the contract basis: a catalogue purpose that reads it.</summary>
+    private static readonly Dictionary<string, string> ContractPurposes = new()
+    {
+        ["identity"] = "service.provide", ["contact"] = "service.provide", ["usage"] = "service.provide", ["location"] = "personalisation",
+    };
+
     public string KeyDirectory { get; } = Path.Combine(Path.GetTempPath(), "vault-keys-" + Guid.NewGuid().ToString("N"), "keys");
 
     public override Task InitializeAsync()
     {
         Settings["PrivacySuite:Vault:KeyDirectory"] = KeyDirectory;
         Settings["PrivacySuite:Outbox:PollInterval"] = "00:00:00.200";
-        // Every value here is stored under the contract basis, so no read asks the consent service.
-        Settings["services:consent:http:0"] = "http://127.0.0.1:9";
+        Settings["services:consent:http:0"] = "http://127.0.0.1:9"; // never dialled: the handler below goes to the consent host
         return base.InitializeAsync();
+    }
+
+    // Values here are stored under the contract basis for service.provide, so reads for it ask the consent service only
+    // for its catalogue.
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.ConfigureTestServices(services => services.AddHttpClient(vault::PrivacySuite.Vault.Model.ConsentGate.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(() => consent.Server.CreateHandler()));
     }
 
     public async Task<Dictionary<string, string>> StoreAsync(string subjectId, string category, object fields, string legalBasis = "contract")
     {
         using var client = CreateProductBackendClient();
-        using var response = await client.PostAsJsonAsync($"/v1/subjects/{subjectId}/data", new { category, source = "provided", legalBasis, fields });
+        string[]? purposes = legalBasis == "consent" ? null : [ContractPurposes[category]];
+        using var response = await client.PostAsJsonAsync($"/v1/subjects/{subjectId}/data", new { category, source = "provided", legalBasis, purposes, fields });
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("tokens").Deserialize<Dictionary<string, string>>()!;
     }
@@ -92,10 +109,10 @@ public sealed class RetentionWithVaultFactory : RetentionFactory
     {
         await base.InitializeAsync();
         FarSide.AnswersAsVault = false;
-        Vault = new VaultHost(RabbitMqConnectionString);
-        await Vault.InitializeAsync();
         Consent = new ConsentHost(RabbitMqConnectionString);
         await Consent.InitializeAsync();
+        Vault = new VaultHost(RabbitMqConnectionString, Consent);
+        await Vault.InitializeAsync();
     }
 
     public override async ValueTask DisposeAsync()

@@ -34,10 +34,10 @@ public sealed class AccessLogAnchorTests(ManuallyAnchoredVaultFactory factory) :
     public async Task The_entry_of_an_answered_read_cannot_be_cut_from_the_end_unnoticed()
     {
         var tokens = await factory.StoreAsync("cut-read-1", "device", new { model = "Mi" }, "collected");
-        await factory.GrantAsync("cut-read-1", "service.optimise");
+        await factory.GrantAsync("cut-read-1", "service.optimisation");
         using var client = factory.Backend();
 
-        using var read = await client.PostAsJsonAsync("/v1/detokenize", new { tokens = tokens.Values, purpose = "service.optimise" });
+        using var read = await client.PostAsJsonAsync("/v1/detokenize", new { tokens = tokens.Values, purpose = "service.optimisation" });
         read.EnsureSuccessStatusCode();
         var head = await factory.AccessLogHeadAsync();
         var last = await factory.WithDbAsync(db => db.AccessLog.AsNoTracking().SingleAsync(a => a.Position == head));

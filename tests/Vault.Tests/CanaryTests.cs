@@ -50,7 +50,8 @@ public sealed class CanaryTests(VaultFactory factory) : IClassFixture<VaultFacto
         {
             foreach (var (category, fields) in Seeds)
             {
-                tokens.AddRange((await factory.StoreAsync(subject, category, fields, category is "device" or "usage" or "location" ? "collected" : "provided")).Values);
+                tokens.AddRange((await factory.StoreAsync(subject, category, fields, category is "device" or "usage" or "location" ? "collected" : "provided",
+                    purposes: category == "delivery" ? ["delivery.offline"] : null)).Values);
             }
         }
 

@@ -24,11 +24,11 @@ public abstract class ConsentFlowTestBase(ConsentFlowFactory factory, ITestOutpu
 
     protected HttpClient ConsentBackend() => factory.RealConsent.CreateProductBackendClient();
 
-    protected async Task<string> RegisterAsync(DateOnly birthDate)
+    protected async Task<string> RegisterAsync(DateOnly birthDate, string policyId = "infobird")
     {
         var subjectId = $"flow-{Guid.NewGuid():N}";
         using var consent = ConsentBackend();
-        using var registered = await consent.PostAsJsonAsync("/v1/subjects", new { subjectId, policyId = "infobird", birthDate });
+        using var registered = await consent.PostAsJsonAsync("/v1/subjects", new { subjectId, policyId, birthDate });
         Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
         return subjectId;
     }
@@ -41,7 +41,7 @@ public abstract class ConsentFlowTestBase(ConsentFlowFactory factory, ITestOutpu
         Assert.Equal(HttpStatusCode.Created, granted.StatusCode);
     }
 
-    /// <summary>An adult subject with consent to <paramref name="purposes"/> and one consent-based value in the vault.</summary>
+    /// <summary>An adult subject with consent to <paramref name="purposes"/> and one consent-based usage value in the vault (a category every purpose used here reads).</summary>
     protected async Task<(string Subject, string Token)> SubjectWithDataAsync(params string[] purposes)
     {
         var subjectId = await RegisterAsync(new DateOnly(1990, 5, 17));
@@ -50,8 +50,8 @@ public abstract class ConsentFlowTestBase(ConsentFlowFactory factory, ITestOutpu
             await GrantAsync(subjectId, purpose);
         }
 
-        var tokens = await factory.StoreAsync(subjectId, "device", new { model = "Mi 14" }, "collected");
-        return (subjectId, tokens["model"]);
+        var tokens = await factory.StoreAsync(subjectId, "usage", new { pages = "home,cart" }, "collected");
+        return (subjectId, tokens["pages"]);
     }
 
     protected static async Task<HttpResponseMessage> ReadAsync(HttpClient vault, string token, string purpose) =>
@@ -162,9 +162,9 @@ public sealed class ConsentFlowTests(ConsentFlowFactory factory, ITestOutputHelp
     [Trait("Clause", "INF-6.5")]
     public async Task Withdrawing_consent_refuses_the_next_reads_for_that_purpose()
     {
-        var (subject, token) = await SubjectWithDataAsync("personalisation", "surveys");
+        var (subject, token) = await SubjectWithDataAsync("personalisation", "service.optimisation");
         await AllowedEverywhereAsync(token, "personalisation");
-        await AllowedEverywhereAsync(token, "surveys");
+        await AllowedEverywhereAsync(token, "service.optimisation");
 
         using var consent = ConsentBackend();
         using var withdrawn = await consent.DeleteAsync($"/v1/subjects/{subject}/consents/personalisation");
@@ -173,7 +173,7 @@ public sealed class ConsentFlowTests(ConsentFlowFactory factory, ITestOutputHelp
 
         await UntilRefusedAsync(token, "personalisation", since, "Withdrawal");
         using var vault = Factory.Backend();
-        using var other = await ReadAsync(vault, token, "surveys");
+        using var other = await ReadAsync(vault, token, "service.optimisation");
         Assert.Equal(HttpStatusCode.OK, other.StatusCode); // the other purpose is untouched
     }
 
@@ -234,6 +234,82 @@ public sealed class ConsentFlowTests(ConsentFlowFactory factory, ITestOutputHelp
         Assert.Equal(DBNull.Value, await ConsentScalarAsync("select birth_date from subjects where subject_id = $1", subject));
         Assert.Equal("erased", await ConsentScalarAsync("select status from subjects where subject_id = $1", subject));
     }
+
+    // Issue 18.5 with the real consent service: its catalogue decides which categories a purpose reads and which purposes
+    // a basis may cover, and the cross-border purpose a refusal names can be granted.
+    [Theory]
+    [Trait("Clause", "IWK-2.4")]
+    [InlineData("infobird", "service.provide")]
+    [InlineData("iwalk-scooter", "iwalk.service.provide")]
+    public async Task Export_abroad_passes_once_the_subject_grants_the_purpose_the_refusal_names(string policyId, string servicePurpose)
+    {
+        var subject = await RegisterAsync(new DateOnly(1988, 3, 9), policyId);
+        await GrantAsync(subject, servicePurpose);
+        await Factory.StoreAsync(subject, "usage", new { rides = "41" }, "collected");
+        using var officer = Factory.Officer();
+        using var basis = await officer.PutAsJsonAsync("/v1/transfer-bases",
+            new { destinationCountry = "DE", recipient = "Acme Analytics GmbH", mechanism = "standard-contract", reference = "CAC-SCC-2026-042" });
+        Assert.Equal(HttpStatusCode.OK, basis.StatusCode);
+        using var vault = Factory.Backend();
+        Task<HttpResponseMessage> TransferAsync() => vault.PostAsJsonAsync($"/v1/subjects/{subject}/transfers",
+            new { destinationCountry = "DE", recipient = "Acme Analytics GmbH", purpose = servicePurpose, categories = new[] { "usage" } });
+
+        using var refused = await TransferAsync();
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        var refusal = await refused.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("no-cross-border-consent", refusal.GetProperty("reason").GetString());
+
+        // The subject grants what the refusal names: the purpose of their own policy is in the real catalogue and grantable.
+        using var consent = ConsentBackend();
+        var granted = new List<string>();
+        foreach (var purpose in refusal.GetProperty("purposes").EnumerateArray().Select(p => p.GetString()!))
+        {
+            using var grant = await consent.PostAsJsonAsync($"/v1/subjects/{subject}/consents",
+                new { purpose, policyVersion = "1.0", collectionMethod = "separate-consent-screen", jurisdiction = "CN" });
+            if (grant.StatusCode == HttpStatusCode.Created)
+            {
+                granted.Add(purpose);
+            }
+            else
+            {
+                Assert.Equal(HttpStatusCode.UnprocessableEntity, grant.StatusCode); // the other policy's
+            }
+        }
+
+        Assert.Equal([policyId == "infobird" ? "transfer.cross-border" : "iwalk.transfer.cross-border"], granted);
+        await Eventually.HoldsAsync(async () =>
+        {
+            using var transfer = await TransferAsync();
+            return transfer.StatusCode == HttpStatusCode.OK && (await transfer.Content.ReadAsStringAsync()).Contains("41", StringComparison.Ordinal);
+        }, Bound, "the export abroad passes once the separate consent is granted");
+    }
+
+    [Fact]
+    [Trait("Clause", "IWK-1.3")]
+    [Trait("Clause", "INF-4.1")]
+    public async Task The_catalogue_bounds_what_a_basis_covers_and_what_a_purpose_reads()
+    {
+        var subject = await RegisterAsync(new DateOnly(1991, 7, 1));
+        await GrantAsync(subject, "service.provide");
+        var delivery = await Factory.StoreAsync(subject, "delivery", new { address = "9 Catalogue Lane" }, legalBasis: "contract", purposes: ["delivery.offline"]);
+        var location = await Factory.StoreAsync(subject, "location", new { gps = "39.9042,116.4074" }, "collected");
+        using var vault = Factory.Backend();
+        using var unknownPurpose = await vault.PostAsJsonAsync($"/v1/subjects/{subject}/data",
+            new { category = "contact", source = "provided", legalBasis = "contract", purposes = new[] { "delivery.everywhere" }, fields = new { email = "x@example.cn" } });
+
+        using var forDelivery = await ReadAsync(vault, delivery["address"], "delivery.offline");
+        using var deliveryForService = await ReadAsync(vault, delivery["address"], "service.provide");
+        using var locationForService = await ReadAsync(vault, location["gps"], "service.provide");
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, unknownPurpose.StatusCode);
+        Assert.Equal("unknown-purpose", (await unknownPurpose.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("reason").GetString());
+        Assert.Equal(HttpStatusCode.OK, forDelivery.StatusCode);
+        foreach (var refused in new[] { deliveryForService, locationForService })
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+            Assert.Equal("category-not-for-purpose", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("reason").GetString());
+        }
+    }
 }
 
 /// <summary>Policy versions change the catalogue for everyone: a database (and factory) of their own.</summary>
@@ -252,24 +328,24 @@ public sealed class ConsentFlowPolicyTests(ConsentFlowFactory factory, ITestOutp
     [Trait("Clause", "INF-4.2")]
     public async Task A_changed_purpose_refuses_reads_until_consent_is_given_again_and_an_old_grant_never_allows()
     {
-        var (subject, token) = await SubjectWithDataAsync("surveys");
-        await AllowedEverywhereAsync(token, "surveys");
+        var (subject, token) = await SubjectWithDataAsync("offers.relevant");
+        await AllowedEverywhereAsync(token, "offers.relevant");
 
-        var version = await PublishAsync(new { version = $"2.{Guid.NewGuid():N}"[..20], changedPurposes = new[] { "surveys" } });
+        var version = await PublishAsync(new { version = $"2.{Guid.NewGuid():N}"[..20], changedPurposes = new[] { "offers.relevant" } });
         var since = Stopwatch.StartNew();
-        await UntilRefusedAsync(token, "surveys", since, "A policy version changing the purpose");
+        await UntilRefusedAsync(token, "offers.relevant", since, "A policy version changing the purpose");
 
         // A grant under the old version, arriving late (a re-send after a failover, say): it must not allow again.
-        await DeliverToVaultAsync(new ConsentGranted(subject, "surveys", "1.0", "app-consent-screen", "CN", DateTimeOffset.UtcNow),
+        await DeliverToVaultAsync(new ConsentGranted(subject, "offers.relevant", "1.0", "app-consent-screen", "CN", DateTimeOffset.UtcNow),
             Guid.NewGuid(), "ForgetDecisionOnConsentGranted");
         using (var vault = Factory.Backend())
         {
-            using var read = await ReadAsync(vault, token, "surveys");
+            using var read = await ReadAsync(vault, token, "offers.relevant");
             Assert.Equal(HttpStatusCode.Forbidden, read.StatusCode);
         }
 
-        await GrantAsync(subject, "surveys", version);
-        await AllowedEverywhereAsync(token, "surveys");
+        await GrantAsync(subject, "offers.relevant", version);
+        await AllowedEverywhereAsync(token, "offers.relevant");
     }
 
     [Fact]

@@ -26,17 +26,17 @@ public sealed class DecisionFreshnessTests(ShortDecisionAgeFactory factory, ITes
     public async Task A_kept_decision_is_not_used_past_its_maximum_age_even_when_the_change_sent_no_event()
     {
         var tokens = await factory.StoreAsync("age-1", "usage", new { pages = "home" }, "collected");
-        factory.Consent.Answers[("age-1", "surveys")] = true;
+        factory.Consent.Answers[("age-1", "offers.relevant")] = true;
         using var client = factory.Backend();
-        using var first = await ReadAsync(client, tokens["pages"], "surveys");
+        using var first = await ReadAsync(client, tokens["pages"], "offers.relevant");
         var keptSince = Stopwatch.StartNew();
 
         // The consent changes and its event is lost: the kept allowance serves reads only until it is too old.
-        factory.Consent.Answers[("age-1", "surveys")] = false;
-        using var kept = await ReadAsync(client, tokens["pages"], "surveys");
+        factory.Consent.Answers[("age-1", "offers.relevant")] = false;
+        using var kept = await ReadAsync(client, tokens["pages"], "offers.relevant");
         while (true)
         {
-            using var read = await ReadAsync(client, tokens["pages"], "surveys");
+            using var read = await ReadAsync(client, tokens["pages"], "offers.relevant");
             if (read.StatusCode == HttpStatusCode.Forbidden)
             {
                 break;

@@ -28,7 +28,7 @@ public sealed class ErasureCommitTests(ErasureCommitFactory factory) : IClassFix
     [Trait("Clause", "IWK-2.1")]
     public async Task An_erasure_whose_transaction_fails_leaves_the_key_file_and_the_data_readable_and_the_next_one_shreds()
     {
-        var tokens = await factory.StoreAsync("erase-fails-1", "contact", new { email = "fails@example.cn" }, legalBasis: "contract");
+        var tokens = await factory.StoreAsync("erase-fails-1", "contact", new { email = "fails@example.cn" }, legalBasis: "contract", purposes: ["service.provide"]);
         // The database refuses the erasure's certificate: the transaction fails after the subject's key was shredded in it.
         await factory.ExecuteSqlAsync("""
             create function refuse_certificate() returns trigger language plpgsql as $$ begin raise exception 'certificate refused'; end $$;
@@ -56,14 +56,14 @@ public sealed class ErasureCommitTests(ErasureCommitFactory factory) : IClassFix
     public async Task A_missing_key_file_reads_as_erased_everywhere_never_as_a_server_error()
     {
         // As after a restore of a backup taken before an erasure: the row is back with its wrapped key, the key file is not.
-        var tokens = await factory.StoreAsync("keyless-1", "contact", new { email = "keyless@example.cn" }, legalBasis: "contract");
-        await factory.StoreAsync("keyless-1", "usage", new { clicks = "12" }, "collected", "contract");
+        var tokens = await factory.StoreAsync("keyless-1", "contact", new { email = "keyless@example.cn" }, legalBasis: "contract", purposes: ["service.provide"]);
+        await factory.StoreAsync("keyless-1", "usage", new { clicks = "12" }, "collected", "contract", ["service.provide"]);
         Keys.Destroy("keyless-1", 1, 1);
 
         Assert.Equal("erased", ReasonOf(await ReadAsync(tokens["email"])));
 
         using var backend = factory.Backend();
-        using var write = await backend.PostAsJsonAsync("/v1/subjects/keyless-1/data", new { category = "device", source = "collected", legalBasis = "contract", fields = new { model = "Mi" } });
+        using var write = await backend.PostAsJsonAsync("/v1/subjects/keyless-1/data", new { category = "device", source = "collected", legalBasis = "contract", purposes = new[] { "service.provide" }, fields = new { model = "Mi" } });
         Assert.Equal(HttpStatusCode.Conflict, write.StatusCode);
         Assert.Equal("erased", (await write.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("reason").GetString());
 
@@ -92,7 +92,7 @@ public sealed class ErasureCommitTests(ErasureCommitFactory factory) : IClassFix
     public async Task Key_files_an_erasure_left_behind_are_deleted_later_from_the_rows_flag()
     {
         // The process stopped between the erasure's commit and the deletion of the key files: the row says so.
-        await factory.StoreAsync("left-behind-1", "usage", new { clicks = "3" }, "collected", "contract");
+        await factory.StoreAsync("left-behind-1", "usage", new { clicks = "3" }, "collected", "contract", ["service.provide"]);
         Assert.True(Keys.Exists("left-behind-1", 1));
         await factory.ExecuteSqlAsync("update subjects set wrapped_key = null, erased_at = now(), stale_key_files = true where subject_id = 'left-behind-1'");
 

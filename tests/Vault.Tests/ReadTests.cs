@@ -30,15 +30,15 @@ public sealed class ReadTests(VaultFactory factory) : IClassFixture<VaultFactory
     public async Task A_kept_consent_allows_a_read_and_a_withdrawal_event_denies_the_next()
     {
         var tokens = await factory.StoreAsync("consent-1", "device", new { model = "Redmi" }, "collected");
-        await factory.GrantAsync("consent-1", "service.optimise");
+        await factory.GrantAsync("consent-1", "service.optimisation");
         using var client = factory.Backend();
 
-        using var allowed = await ReadAsync(client, tokens.Values, "service.optimise");
-        factory.Consent.Answers[("consent-1", "service.optimise")] = false;
-        await factory.PublishAsync(new ConsentWithdrawn("consent-1", "service.optimise", DateTimeOffset.UtcNow));
+        using var allowed = await ReadAsync(client, tokens.Values, "service.optimisation");
+        factory.Consent.Answers[("consent-1", "service.optimisation")] = false;
+        await factory.PublishAsync(new ConsentWithdrawn("consent-1", "service.optimisation", DateTimeOffset.UtcNow));
         await Eventually.HoldsAsync(async () => !await factory.WithDbAsync(db => db.ConsentDecisions.AnyAsync(d => d.SubjectId == "consent-1")),
             TimeSpan.FromSeconds(20), "the withdrawal reached the vault");
-        using var denied = await ReadAsync(client, tokens.Values, "service.optimise");
+        using var denied = await ReadAsync(client, tokens.Values, "service.optimisation");
 
         Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
         Assert.Equal("Redmi", (await allowed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("values")[0].GetProperty("value").GetString());
@@ -58,7 +58,7 @@ public sealed class ReadTests(VaultFactory factory) : IClassFixture<VaultFactory
 
         using var first = await ReadAsync(client, tokens.Values, "offers.relevant");
         using var second = await ReadAsync(client, tokens.Values, "offers.relevant");
-        using var other = await ReadAsync(client, tokens.Values, "surveys");
+        using var other = await ReadAsync(client, tokens.Values, "service.optimisation");
 
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
@@ -90,14 +90,16 @@ public sealed class ReadTests(VaultFactory factory) : IClassFixture<VaultFactory
 
     [Fact]
     [Trait("Clause", "INF-3.3")]
-    public async Task A_recorded_legal_basis_carries_a_read_without_consent()
+    public async Task A_recorded_legal_basis_carries_a_read_for_its_purpose_without_consent()
     {
-        var tokens = await factory.StoreAsync("basis-1", "delivery", new { address = "3 Nanjing Rd" });
+        var tokens = await factory.StoreAsync("basis-1", "delivery", new { address = "3 Nanjing Rd" }, legalBasis: "contract", purposes: ["delivery.offline"]);
+        var before = factory.Consent.Questions;
         using var client = factory.Backend();
 
-        using var response = await ReadAsync(client, tokens.Values, "service.provide");
+        using var response = await ReadAsync(client, tokens.Values, "delivery.offline");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(before, factory.Consent.Questions);
         var entry = await factory.WithDbAsync(db => db.AccessLog.Where(a => a.SubjectId == "basis-1" && a.Action == "read").SingleAsync());
         Assert.Contains("basis=contract", entry.Detail);
     }
@@ -137,14 +139,14 @@ public sealed class ReadTests(VaultFactory factory) : IClassFixture<VaultFactory
     {
         var tokens = await factory.StoreAsync("proc-1", "device", new { model = "OnePlus" }, "collected");
         await factory.GrantAsync("proc-1", "service.provide");
-        await factory.GrantAsync("proc-1", "surveys");
+        await factory.GrantAsync("proc-1", "service.optimisation");
         using var backend = factory.Backend();
         using var officer = factory.Officer();
 
         using var unregistered = await ReadAsync(backend, tokens.Values, "service.provide", "cloud-sms");
         using var registered = await officer.PutAsJsonAsync("/v1/processors/cloud-sms", new { name = "Cloud SMS Ltd", purposes = new[] { "service.provide" } });
         using var instructed = await ReadAsync(backend, tokens.Values, "service.provide", "cloud-sms");
-        using var notInstructed = await ReadAsync(backend, tokens.Values, "surveys", "cloud-sms");
+        using var notInstructed = await ReadAsync(backend, tokens.Values, "service.optimisation", "cloud-sms");
 
         Assert.Equal(HttpStatusCode.Forbidden, unregistered.StatusCode);
         Assert.Equal(HttpStatusCode.OK, registered.StatusCode);
@@ -160,16 +162,16 @@ public sealed class ReadTests(VaultFactory factory) : IClassFixture<VaultFactory
     public async Task The_highest_protection_level_needs_an_approval_that_serves_one_read()
     {
         var tokens = await factory.StoreAsync("high-1", "identity", new { id_number = "110101199003077777" });
-        await factory.GrantAsync("high-1", "protection.identity");
+        await factory.GrantAsync("high-1", "protection");
         using var backend = factory.Backend();
         using var officer = factory.Officer();
 
-        using var withoutApproval = await ReadAsync(backend, tokens.Values, "protection.identity");
+        using var withoutApproval = await ReadAsync(backend, tokens.Values, "protection");
         using var approved = await officer.PostAsJsonAsync("/v1/approvals",
-            new { subjectId = "high-1", category = "identity", purpose = "protection.identity", accessor = "dev-product-backend" });
+            new { subjectId = "high-1", category = "identity", purpose = "protection", accessor = "dev-product-backend" });
         var approvalId = (await approved.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("approvalId").GetGuid();
-        using var withApproval = await ReadAsync(backend, tokens.Values, "protection.identity", approvalId: approvalId);
-        using var reused = await ReadAsync(backend, tokens.Values, "protection.identity", approvalId: approvalId);
+        using var withApproval = await ReadAsync(backend, tokens.Values, "protection", approvalId: approvalId);
+        using var reused = await ReadAsync(backend, tokens.Values, "protection", approvalId: approvalId);
 
         Assert.Equal(HttpStatusCode.Forbidden, withoutApproval.StatusCode);
         Assert.Equal("approval-required", (await withoutApproval.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("reason").GetString());

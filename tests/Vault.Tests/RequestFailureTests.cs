@@ -21,7 +21,7 @@ public sealed class RequestFailureTests(VaultFactory factory) : IClassFixture<Va
         var tokens = new Dictionary<string, IReadOnlyDictionary<string, string>>();
         foreach (var subject in subjects)
         {
-            tokens[subject] = await factory.StoreAsync(subject, "usage", new { clicks = $"{subject} clicks", visits = $"{subject} visits" }, "collected", "contract");
+            tokens[subject] = await factory.StoreAsync(subject, "usage", new { clicks = $"{subject} clicks", visits = $"{subject} visits" }, "collected", "contract", ["service.provide"]);
         }
 
         // A damaged value the re-key after the removal must decrypt: that subject fails, inside the request's transaction.
@@ -53,8 +53,8 @@ public sealed class RequestFailureTests(VaultFactory factory) : IClassFixture<Va
     [Trait("Clause", "INF-2.2")]
     public async Task A_request_that_fails_after_its_retries_is_answered_as_refused_by_a_vault_failure()
     {
-        var removal = await factory.StoreAsync("rf-whole-1", "contact", new { email = "rf-whole-1@example.cn" }, legalBasis: "contract");
-        var erasure = await factory.StoreAsync("rf-whole-2", "contact", new { email = "rf-whole-2@example.cn" }, legalBasis: "contract");
+        var removal = await factory.StoreAsync("rf-whole-1", "contact", new { email = "rf-whole-1@example.cn" }, legalBasis: "contract", purposes: ["service.provide"]);
+        var erasure = await factory.StoreAsync("rf-whole-2", "contact", new { email = "rf-whole-2@example.cn" }, legalBasis: "contract", purposes: ["service.provide"]);
         var (removalMessage, erasureMessage) = (Guid.NewGuid(), Guid.NewGuid());
         // The database refuses these two messages' inbox claims on every delivery: the requests fail as a whole.
         await factory.ExecuteSqlAsync($"""

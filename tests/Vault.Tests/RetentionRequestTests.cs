@@ -23,7 +23,7 @@ public sealed class RetentionRequestTests(VaultFactory factory) : IClassFixture<
     [Trait("Clause", "INF-6.4")]
     public async Task A_whole_subject_erasure_request_shreds_the_key_and_answers_with_the_sweep_item_and_both_regions()
     {
-        var tokens = await factory.StoreAsync("rr-whole", "contact", new { email = "whole@example.cn" }, legalBasis: "contract");
+        var tokens = await factory.StoreAsync("rr-whole", "contact", new { email = "whole@example.cn" }, legalBasis: "contract", purposes: ["service.provide"]);
         var item = Guid.NewGuid();
 
         await factory.PublishAsync(new ErasureRequested("rr-whole", "account-cancellation", DateTimeOffset.UtcNow, null, item, [.. tokens.Values]));
@@ -41,8 +41,8 @@ public sealed class RetentionRequestTests(VaultFactory factory) : IClassFixture<
     [Fact]
     public async Task A_category_erasure_request_deletes_only_that_categorys_tokens()
     {
-        var contact = await factory.StoreAsync("rr-cat", "contact", new { email = "cat@example.cn" }, legalBasis: "contract");
-        var delivery = await factory.StoreAsync("rr-cat", "delivery", new { address = "1 Chang'an Avenue" }, legalBasis: "contract");
+        var contact = await factory.StoreAsync("rr-cat", "contact", new { email = "cat@example.cn" }, legalBasis: "contract", purposes: ["service.provide"]);
+        var delivery = await factory.StoreAsync("rr-cat", "delivery", new { address = "1 Chang'an Avenue" }, legalBasis: "contract", purposes: ["delivery.offline"]);
         var item = Guid.NewGuid();
 
         await factory.PublishAsync(new ErasureRequested("rr-cat", "schedule:Delivery/*/v1", DateTimeOffset.UtcNow, DataCategory.Delivery, item, [delivery["address"]]));
@@ -60,7 +60,7 @@ public sealed class RetentionRequestTests(VaultFactory factory) : IClassFixture<
     [Trait("Clause", "INF-2.2")]
     public async Task An_erasure_request_under_a_legal_hold_is_refused_and_nothing_is_removed()
     {
-        var tokens = await factory.StoreAsync("rr-held", "contact", new { email = "held@example.cn" }, legalBasis: "contract");
+        var tokens = await factory.StoreAsync("rr-held", "contact", new { email = "held@example.cn" }, legalBasis: "contract", purposes: ["service.provide"]);
         var hold = Guid.NewGuid();
         await factory.PublishAsync(new LegalHoldPlaced(hold, "rr-held", null, "court-order", DateTimeOffset.UtcNow));
         await Eventually.HoldsAsync(() => factory.WithDbAsync(db => db.LegalHolds.AnyAsync(h => h.HoldId == hold)), Delivery, "the vault recorded the hold");
@@ -78,7 +78,7 @@ public sealed class RetentionRequestTests(VaultFactory factory) : IClassFixture<
     [Fact]
     public async Task A_redelivered_erasure_request_is_handled_and_answered_once()
     {
-        var tokens = await factory.StoreAsync("rr-twice", "usage", new { browser = "Firefox" }, "collected", "contract");
+        var tokens = await factory.StoreAsync("rr-twice", "usage", new { browser = "Firefox" }, "collected", "contract", ["service.provide"]);
         var item = Guid.NewGuid();
         var messageId = NewId.NextGuid();
         var request = new ErasureRequested("rr-twice", "schedule:Usage/*/v1", DateTimeOffset.UtcNow, DataCategory.Usage, item, [tokens["browser"]]);
@@ -96,8 +96,8 @@ public sealed class RetentionRequestTests(VaultFactory factory) : IClassFixture<
     [Fact]
     public async Task Anonymisation_shreds_identifying_values_and_keeps_usage_only_under_a_random_id_with_new_tokens()
     {
-        var contact = await factory.StoreAsync("rr-anon", "contact", new { email = "anon@example.cn" }, legalBasis: "contract");
-        var usage = await factory.StoreAsync("rr-anon", "usage", new { pages = "42" }, "collected", "contract");
+        var contact = await factory.StoreAsync("rr-anon", "contact", new { email = "anon@example.cn" }, legalBasis: "contract", purposes: ["service.provide"]);
+        var usage = await factory.StoreAsync("rr-anon", "usage", new { pages = "42" }, "collected", "contract", ["service.provide"]);
         var item = Guid.NewGuid();
 
         await factory.PublishAsync(new AnonymisationRequested("rr-anon", null, item, [contact["email"], usage["pages"]], "account-cancellation", DateTimeOffset.UtcNow));
@@ -117,8 +117,8 @@ public sealed class RetentionRequestTests(VaultFactory factory) : IClassFixture<
     [Trait("Clause", "INF-6.4")]
     public async Task A_database_backup_taken_before_erasure_cannot_be_decrypted_after_it_even_with_the_kek()
     {
-        await factory.StoreAsync("rr-backup", "identity", new { name = "Backup Canary 7Q" }, legalBasis: "contract");
-        await factory.StoreAsync("rr-backup", "contact", new { email = "backup-7q@example.cn" }, legalBasis: "contract");
+        await factory.StoreAsync("rr-backup", "identity", new { name = "Backup Canary 7Q" }, legalBasis: "contract", purposes: ["service.provide"]);
+        await factory.StoreAsync("rr-backup", "contact", new { email = "backup-7q@example.cn" }, legalBasis: "contract", purposes: ["service.provide"]);
         var backup = await BackupAsync("rr-backup");
         // The backup is a real one: with the keys as they are now, it decrypts.
         Assert.Equal(["Backup Canary 7Q", "backup-7q@example.cn"], Restore(backup).Order());
@@ -137,8 +137,8 @@ public sealed class RetentionRequestTests(VaultFactory factory) : IClassFixture<
     [Trait("Clause", "INF-6.4")]
     public async Task A_backup_taken_before_a_category_erasure_cannot_decrypt_the_erased_category_afterwards()
     {
-        await factory.StoreAsync("rr-catbackup", "location", new { gps = "22.5431,114.0579" }, "collected", "contract");
-        var kept = await factory.StoreAsync("rr-catbackup", "contact", new { email = "catbackup@example.cn" }, legalBasis: "contract");
+        await factory.StoreAsync("rr-catbackup", "location", new { gps = "22.5431,114.0579" }, "collected", "contract", ["iwalk.service.provide"]);
+        var kept = await factory.StoreAsync("rr-catbackup", "contact", new { email = "catbackup@example.cn" }, legalBasis: "contract", purposes: ["service.provide"]);
         var backup = await BackupAsync("rr-catbackup");
         Assert.Contains("22.5431,114.0579", Restore(backup));
         var location = backup.Values.Single(v => v.Category == "location").Token;
@@ -159,8 +159,8 @@ public sealed class RetentionRequestTests(VaultFactory factory) : IClassFixture<
     [Trait("Clause", "IWK-2.5")]
     public async Task A_sweep_request_for_many_subjects_erases_each_and_answers_once_naming_the_subject_a_hold_kept()
     {
-        var gone = await factory.StoreAsync("rr-many-gone", "contact", new { email = "many-gone@example.cn" }, legalBasis: "contract");
-        var kept = await factory.StoreAsync("rr-many-held", "contact", new { email = "many-held@example.cn" }, legalBasis: "contract");
+        var gone = await factory.StoreAsync("rr-many-gone", "contact", new { email = "many-gone@example.cn" }, legalBasis: "contract", purposes: ["service.provide"]);
+        var kept = await factory.StoreAsync("rr-many-held", "contact", new { email = "many-held@example.cn" }, legalBasis: "contract", purposes: ["service.provide"]);
         var hold = Guid.NewGuid();
         await factory.PublishAsync(new LegalHoldPlaced(hold, "rr-many-held", null, "court-order", DateTimeOffset.UtcNow));
         await Eventually.HoldsAsync(() => factory.WithDbAsync(db => db.LegalHolds.AnyAsync(h => h.HoldId == hold)), Delivery, "the vault recorded the hold");
@@ -187,8 +187,8 @@ public sealed class RetentionRequestTests(VaultFactory factory) : IClassFixture<
     [Fact]
     public async Task A_sweep_request_for_a_category_removes_only_the_listed_tokens_of_each_subject()
     {
-        var first = await factory.StoreAsync("rr-cat-many-1", "location", new { gps = "39.9042,116.4074", cell = "460-00-1234" }, "collected", "contract");
-        var second = await factory.StoreAsync("rr-cat-many-2", "location", new { gps = "31.2304,121.4737" }, "collected", "contract");
+        var first = await factory.StoreAsync("rr-cat-many-1", "location", new { gps = "39.9042,116.4074", cell = "460-00-1234" }, "collected", "contract", ["iwalk.service.provide"]);
+        var second = await factory.StoreAsync("rr-cat-many-2", "location", new { gps = "31.2304,121.4737" }, "collected", "contract", ["iwalk.service.provide"]);
         var request = Guid.NewGuid();
 
         await factory.PublishAsync(new RemovalsRequested(request, "erase", DataCategory.Location, "schedule:Location/*/v1", [],
@@ -210,10 +210,10 @@ public sealed class RetentionRequestTests(VaultFactory factory) : IClassFixture<
     [Trait("Clause", "INF-2.2")]
     public async Task An_expired_removal_erases_the_named_subjects_values_stored_before_the_cut_off_and_nothing_later_or_elsewhere()
     {
-        var first = await factory.StoreAsync("rr-exp-1", "location", new { gps = "39.9042,116.4074", cell = "460-00-2001" }, "collected", "contract");
-        var second = await factory.StoreAsync("rr-exp-2", "location", new { gps = "31.2304,121.4737" }, "collected", "contract");
-        var contact = await factory.StoreAsync("rr-exp-1", "contact", new { email = "exp-1@example.cn" }, legalBasis: "contract");
-        var unnamed = await factory.StoreAsync("rr-exp-unnamed", "location", new { gps = "22.5431,114.0579" }, "collected", "contract");
+        var first = await factory.StoreAsync("rr-exp-1", "location", new { gps = "39.9042,116.4074", cell = "460-00-2001" }, "collected", "contract", ["iwalk.service.provide"]);
+        var second = await factory.StoreAsync("rr-exp-2", "location", new { gps = "31.2304,121.4737" }, "collected", "contract", ["iwalk.service.provide"]);
+        var contact = await factory.StoreAsync("rr-exp-1", "contact", new { email = "exp-1@example.cn" }, legalBasis: "contract", purposes: ["service.provide"]);
+        var unnamed = await factory.StoreAsync("rr-exp-unnamed", "location", new { gps = "22.5431,114.0579" }, "collected", "contract", ["iwalk.service.provide"]);
         // A year old: gps of both named subjects, the first one's email, and the unnamed subject's gps. The first one's cell
         // was stored now, after the cut-off.
         await StoreAtAsync(LongAgo, first["gps"], second["gps"], contact["email"], unnamed["gps"]);
@@ -244,9 +244,9 @@ public sealed class RetentionRequestTests(VaultFactory factory) : IClassFixture<
     [Fact]
     public async Task An_expired_anonymisation_moves_the_old_usage_values_to_a_random_id_and_keeps_the_later_ones()
     {
-        var old = await factory.StoreAsync("rr-exp-anon", "usage", new { expired_visits = "17" }, "collected", "contract");
-        var later = await factory.StoreAsync("rr-exp-anon", "usage", new { recent_visits = "3" }, "collected", "contract");
-        var contact = await factory.StoreAsync("rr-exp-anon", "contact", new { email = "exp-anon@example.cn" }, legalBasis: "contract");
+        var old = await factory.StoreAsync("rr-exp-anon", "usage", new { expired_visits = "17" }, "collected", "contract", ["service.provide"]);
+        var later = await factory.StoreAsync("rr-exp-anon", "usage", new { recent_visits = "3" }, "collected", "contract", ["service.provide"]);
+        var contact = await factory.StoreAsync("rr-exp-anon", "contact", new { email = "exp-anon@example.cn" }, legalBasis: "contract", purposes: ["service.provide"]);
         await StoreAtAsync(LongAgo, old["expired_visits"], contact["email"]);
         var request = Guid.NewGuid();
 
@@ -270,9 +270,9 @@ public sealed class RetentionRequestTests(VaultFactory factory) : IClassFixture<
     [Trait("Clause", "INF-2.2")]
     public async Task An_expired_removal_refuses_a_held_subject_keeps_its_values_and_announces_exactly_the_covered_ones_again()
     {
-        var held = await factory.StoreAsync("rr-exp-held", "contact", new { email = "exp-held@example.cn", phone = "+86 139 0000 0021" }, legalBasis: "contract");
-        var heldLater = await factory.StoreAsync("rr-exp-held", "contact", new { wechat = "exp_held_later" }, legalBasis: "contract");
-        var gone = await factory.StoreAsync("rr-exp-free", "contact", new { email = "exp-free@example.cn" }, legalBasis: "contract");
+        var held = await factory.StoreAsync("rr-exp-held", "contact", new { email = "exp-held@example.cn", phone = "+86 139 0000 0021" }, legalBasis: "contract", purposes: ["service.provide"]);
+        var heldLater = await factory.StoreAsync("rr-exp-held", "contact", new { wechat = "exp_held_later" }, legalBasis: "contract", purposes: ["service.provide"]);
+        var gone = await factory.StoreAsync("rr-exp-free", "contact", new { email = "exp-free@example.cn" }, legalBasis: "contract", purposes: ["service.provide"]);
         await StoreAtAsync(LongAgo, held["email"], gone["email"]);
         await StoreAtAsync(LongAgo.AddDays(1), held["phone"]);
         var hold = Guid.NewGuid();
@@ -306,7 +306,7 @@ public sealed class RetentionRequestTests(VaultFactory factory) : IClassFixture<
     [Fact]
     public async Task A_redelivered_expired_removal_is_answered_once_and_removes_nothing_stored_since()
     {
-        var first = await factory.StoreAsync("rr-exp-twice", "device", new { model = "Pixel 9" }, "collected", "contract");
+        var first = await factory.StoreAsync("rr-exp-twice", "device", new { model = "Pixel 9" }, "collected", "contract", ["service.provide"]);
         await StoreAtAsync(LongAgo, first["model"]);
         var request = new ExpiredRemovalsRequested(Guid.NewGuid(), "erase", DataCategory.Device, "schedule:Device/collection/v1", CutOff,
             ["rr-exp-twice"], DateTimeOffset.UtcNow);
@@ -315,7 +315,7 @@ public sealed class RetentionRequestTests(VaultFactory factory) : IClassFixture<
         await bus.Publish(request, c => c.MessageId = messageId);
         await AnswerAsync<RemovalsAnswered>(request.RequestId);
         // Something the first delivery would have covered, stored after it: a redelivery must not reach it.
-        var since = await factory.StoreAsync("rr-exp-twice", "device", new { imei = "356938035643809" }, "collected", "contract");
+        var since = await factory.StoreAsync("rr-exp-twice", "device", new { imei = "356938035643809" }, "collected", "contract", ["service.provide"]);
         await StoreAtAsync(LongAgo, since["imei"]);
 
         await bus.Publish(request, c => c.MessageId = messageId);
@@ -331,7 +331,7 @@ public sealed class RetentionRequestTests(VaultFactory factory) : IClassFixture<
     [Fact]
     public async Task A_subject_with_nothing_stored_before_the_cut_off_is_neither_refused_nor_touched()
     {
-        var recent = await factory.StoreAsync("rr-exp-recent", "location", new { gps = "30.5728,104.0668" }, "collected", "contract");
+        var recent = await factory.StoreAsync("rr-exp-recent", "location", new { gps = "30.5728,104.0668" }, "collected", "contract", ["iwalk.service.provide"]);
         var accessLogBefore = await factory.WithDbAsync(db => db.AccessLog.CountAsync(a => a.SubjectId == "rr-exp-recent"));
         var request = Guid.NewGuid();
 
@@ -350,7 +350,7 @@ public sealed class RetentionRequestTests(VaultFactory factory) : IClassFixture<
     [Fact]
     public async Task A_read_reports_the_tokens_use_to_retention_once_per_interval_and_a_denied_read_reports_nothing()
     {
-        var tokens = await factory.StoreAsync("rr-used", "contact", new { email = "used@example.cn", phone = "+86 139 0000 0011" }, legalBasis: "contract");
+        var tokens = await factory.StoreAsync("rr-used", "contact", new { email = "used@example.cn", phone = "+86 139 0000 0011" }, legalBasis: "contract", purposes: ["service.provide"]);
         var consentBased = await factory.StoreAsync("rr-used-denied", "contact", new { email = "denied@example.cn" });
 
         Assert.Equal(HttpStatusCode.OK, (await ReadAsync(tokens["email"])).Status);

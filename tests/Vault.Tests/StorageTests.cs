@@ -43,7 +43,8 @@ public sealed class StorageTests(VaultFactory factory) : IClassFixture<VaultFact
     [Trait("Clause", "INF-1.3")]
     public async Task Delivery_data_is_kept_on_the_contract_basis_and_no_other()
     {
-        var tokens = await factory.StoreAsync("deliv-1", "delivery", new { contact_person = "Han Meimei", address = "1 Chang'an Ave" });
+        // No legalBasis: delivery data's only basis is the contract, which names the purposes it covers.
+        var tokens = await factory.StoreAsync("deliv-1", "delivery", new { contact_person = "Han Meimei", address = "1 Chang'an Ave" }, purposes: ["delivery.offline"]);
         using var client = factory.Backend();
         using var refused = await client.PostAsJsonAsync("/v1/subjects/deliv-1/data",
             new { category = "delivery", source = "provided", legalBasis = "consent", fields = new { address = "elsewhere" } });

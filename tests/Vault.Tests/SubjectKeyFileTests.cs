@@ -43,7 +43,7 @@ public sealed class SubjectKeyFileTests(QuickKeyFileFactory factory) : IClassFix
     [Fact]
     public async Task A_subject_that_already_has_its_key_file_is_left_as_it_is()
     {
-        var tokens = await factory.StoreAsync("keyed-1", "device", new { model = "Mi 14" }, "collected", "contract");
+        var tokens = await factory.StoreAsync("keyed-1", "device", new { model = "Mi 14" }, "collected", "contract", ["service.provide"]);
         var before = await factory.WithDbAsync(db => db.Subjects.AsNoTracking().SingleAsync(s => s.SubjectId == "keyed-1"));
 
         // Several rounds of the look-up pass meanwhile.
@@ -82,8 +82,8 @@ public sealed class SubjectKeyFileTests(QuickKeyFileFactory factory) : IClassFix
                     Parameters = { new() { Value = subjectId }, new() { Value = wrapped } },
                 },
                 new NpgsqlBatchCommand(
-                    "insert into personal_values (token, subject_id, category, field, source, legal_basis, version, key_generation, nonce, ciphertext, stored_at, updated_at) " +
-                    "values ($1, $2, 'contact', 'email', 'provided', 'contract', 1, 1, $3, $4, now(), now())")
+                    "insert into personal_values (token, subject_id, category, field, source, legal_basis, basis_purposes, version, key_generation, nonce, ciphertext, stored_at, updated_at) " +
+                    "values ($1, $2, 'contact', 'email', 'provided', 'contract', '{service.provide}', 1, 1, $3, $4, now(), now())")
                 {
                     Parameters = { new() { Value = token }, new() { Value = subjectId }, new() { Value = nonce }, new() { Value = ciphertext } },
                 },

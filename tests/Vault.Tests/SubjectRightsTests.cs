@@ -179,7 +179,7 @@ public sealed class SubjectRightsTests(VaultFactory factory) : IClassFixture<Vau
     [Trait("Clause", "INF-6.4")]
     public async Task A_legal_hold_blocks_erasure_and_the_answer_says_why_until_it_is_released()
     {
-        await factory.StoreAsync("hold-1", "delivery", new { address = "9 Huaihai Rd" });
+        await factory.StoreAsync("hold-1", "delivery", new { address = "9 Huaihai Rd" }, purposes: ["delivery.offline"]);
         var holdId = Guid.NewGuid();
         await factory.PublishAsync(new LegalHoldPlaced(holdId, "hold-1", null, "dispute", DateTimeOffset.UtcNow));
         await Eventually.HoldsAsync(() => factory.WithDbAsync(db => db.LegalHolds.AnyAsync(h => h.HoldId == holdId)), TimeSpan.FromSeconds(20), "the hold reached the vault");

@@ -108,17 +108,22 @@ public class VaultFactory() : ServiceFactory<Program>("vaultdb")
             TimeSpan.FromSeconds(20), $"the vault heard of the grant of {purpose}");
     }
 
-    public async Task<IReadOnlyDictionary<string, string>> StoreAsync(string subjectId, string category, object fields, string source = "provided", string? legalBasis = null)
+    /// <summary>Stores fields; a non-consent <paramref name="legalBasis"/> needs the <paramref name="purposes"/> it covers.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> StoreAsync(string subjectId, string category, object fields, string source = "provided", string? legalBasis = null,
+        IReadOnlyList<string>? purposes = null)
     {
         using var client = Backend();
-        using var response = await client.PostAsJsonAsync($"/v1/subjects/{subjectId}/data", new { category, source, legalBasis, fields });
+        using var response = await client.PostAsJsonAsync($"/v1/subjects/{subjectId}/data", new { category, source, legalBasis, fields, purposes });
         Assert.True(response.IsSuccessStatusCode, $"store answered {(int)response.StatusCode}: " + string.Join('\n', Logs.Where(l => l.Contains("Error:", StringComparison.Ordinal)).Take(1)));
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         return body.GetProperty("tokens").Deserialize<Dictionary<string, string>>()!;
     }
 }
 
-/// <summary>The consent service's check endpoint, answering from a table the test fills, and counting the questions.</summary>
+/// <summary>
+/// The consent service's check endpoint, answering from a table the test fills, and counting the questions; and its
+/// purpose catalogue (<c>GET /v1/purposes</c>), the consent service's seed unless a test changes it.
+/// </summary>
 public sealed class ConsentStandIn : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -140,6 +145,29 @@ public sealed class ConsentStandIn : IAsyncDisposable
     public long Epoch { get; set; }
 
     public int Questions;
+
+    /// <summary>The consent service's seeded catalogue (0002 and 0005 of its migrations): purpose code to data categories.</summary>
+    public static readonly IReadOnlyDictionary<string, string[]> SeedCatalogue = new Dictionary<string, string[]>
+    {
+        ["service.provide"] = ["Identity", "Contact", "Device", "Usage"],
+        ["personalisation"] = ["Device", "Usage", "Location"],
+        ["service.optimisation"] = ["Device", "Usage"],
+        ["protection"] = ["Identity", "Device", "Usage"],
+        ["offers.relevant"] = ["Usage"],
+        ["surveys"] = ["Contact"],
+        ["delivery.offline"] = ["Contact", "Delivery"],
+        ["sharing.third-party"] = ["Identity", "Contact"],
+        ["transfer.cross-border"] = ["Identity", "Contact", "Device", "Usage"],
+        ["iwalk.service.provide"] = ["Identity", "Contact", "Device", "Usage", "Location"],
+        ["iwalk.transaction-security"] = ["Device", "Usage"],
+        ["iwalk.personalisation"] = ["Device", "Usage", "Location"],
+        ["iwalk.transfer.cross-border"] = ["Identity", "Contact", "Device", "Usage"],
+    };
+
+    /// <summary>The catalogue served: purpose code to data categories (as the consent service spells them).</summary>
+    public ConcurrentDictionary<string, string[]> Purposes { get; } = new(SeedCatalogue);
+
+    public int CatalogueQuestions;
 
     public bool Down { get; set; }
 
@@ -169,6 +197,23 @@ public sealed class ConsentStandIn : IAsyncDisposable
                 subjectChangedAt = standIn.AsOf.TryGetValue(subjectId, out var asOf) ? asOf : DateTimeOffset.UtcNow,
                 policyEpoch = standIn.Epoch,
             });
+        });
+        app.MapGet("/v1/purposes", (HttpContext http) =>
+        {
+            Interlocked.Increment(ref standIn!.CatalogueQuestions);
+            if (standIn.Down)
+            {
+                return Results.StatusCode(503);
+            }
+
+            return http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.Ordinal)
+                ? Results.Json(standIn.Purposes.Select(p => new
+                {
+                    code = p.Key,
+                    policyId = p.Key.StartsWith("iwalk.", StringComparison.Ordinal) ? "iwalk-scooter" : "infobird",
+                    dataCategories = p.Value,
+                }))
+                : Results.StatusCode(401);
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()

@@ -39,7 +39,8 @@ public sealed class VaultReadFigure : IFigure
         var baselineDb = await infrastructure.CreateDatabaseAsync("bench_bare");
         var rabbit = await infrastructure.CreateVirtualHostAsync("bench_vault");
 
-        await using var vault = await VaultProcess.StartAsync(context, vaultDb, rabbit, cancellationToken);
+        await using var catalogue = await StartCatalogueAsync(cancellationToken);
+        await using var vault = await VaultProcess.StartAsync(context, vaultDb, rabbit, CatalogueAddress(catalogue), cancellationToken);
         var tokens = await SeedVaultAsync(context, vault, vaultDb, cancellationToken);
         await using var bare = await BareEndpoint.StartAsync(baselineDb, tokens, cancellationToken);
 
@@ -171,6 +172,27 @@ public sealed class VaultReadFigure : IFigure
         return lua.ToString();
     }
 
+    /// <summary>
+    /// The consent service's purpose catalogue, as much of it as the figure reads: the vault asks for it once and keeps it
+    /// in memory (every read checks its purpose's categories there); the consent decisions are seeded in its table.
+    /// </summary>
+    private static async Task<WebApplication> StartCatalogueAsync(CancellationToken ct)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        app.MapGet("/v1/purposes", () => Results.Json(new[]
+        {
+            new { code = "service.provide", policyId = "infobird", dataCategories = new[] { "Identity", "Contact", "Device", "Usage" } },
+        }));
+        await app.StartAsync(ct);
+        return app;
+    }
+
+    private static Uri CatalogueAddress(WebApplication app) =>
+        new(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+
     /// <summary>The vault service as the AppHost runs it: its own process, configured through Aspire's environment contract.</summary>
     private sealed class VaultProcess(ChildProcess process, Uri address, DevCredentials credentials, string keyDirectory) : IAsyncDisposable
     {
@@ -180,7 +202,7 @@ public sealed class VaultReadFigure : IFigure
 
         public int ProcessId => process.Id;
 
-        public static async Task<VaultProcess> StartAsync(BenchContext context, string database, string rabbit, CancellationToken ct)
+        public static async Task<VaultProcess> StartAsync(BenchContext context, string database, string rabbit, Uri consent, CancellationToken ct)
         {
             var dll = Path.Combine(AppContext.BaseDirectory, "PrivacySuite.Vault.dll");
             var credentials = DevCredentials.Generate();
@@ -194,6 +216,7 @@ public sealed class VaultReadFigure : IFigure
                 ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
                 ["PrivacySuite__Region"] = "beijing",
                 ["PrivacySuite__Vault__KeyDirectory"] = keys,
+                ["services__consent__http__0"] = consent.ToString(),
                 ["Logging__LogLevel__Default"] = "Warning",
                 // Only for profiling by hand (perf): passed through when set, absent otherwise.
                 ["DOTNET_PerfMapEnabled"] = Environment.GetEnvironmentVariable("DOTNET_PerfMapEnabled"),

@@ -25,8 +25,17 @@ public sealed record VaultServices(
 
 internal static class Problems
 {
-    public static ProblemHttpResult Refused(int status, string reason, string detail) =>
-        TypedResults.Problem(detail: detail, statusCode: status, title: Title(status), extensions: new Dictionary<string, object?> { ["reason"] = reason });
+    /// <summary>A refusal with its reason code; <paramref name="purposes"/>, when given, names the purposes that would let it pass once consented to.</summary>
+    public static ProblemHttpResult Refused(int status, string reason, string detail, IReadOnlyList<string>? purposes = null)
+    {
+        var extensions = new Dictionary<string, object?> { ["reason"] = reason };
+        if (purposes is not null)
+        {
+            extensions["purposes"] = purposes;
+        }
+
+        return TypedResults.Problem(detail: detail, statusCode: status, title: Title(status), extensions: extensions);
+    }
 
     public static ValidationProblem Invalid(string field, string message) =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
@@ -38,6 +47,7 @@ internal static class Problems
         409 => "The request conflicts with the data's state",
         410 => "The data was erased",
         422 => "The request cannot be carried out",
+        503 => "Try again later",
         _ => "The request was refused",
     };
 }
@@ -47,6 +57,10 @@ internal static class Validate
     public static bool SubjectId(string? value) => PrivacySuite.Contracts.SubjectId.TryParse(value, out _);
 
     public static bool Purpose(string? value) => PurposeCode.TryParse(value, out _);
+
+    /// <summary>The purposes a non-consent basis covers: present, 1 to <see cref="VaultService.MaxBasisPurposes"/>, valid codes, each once.</summary>
+    public static bool BasisPurposes(IReadOnlyList<string?>? purposes) =>
+        purposes is { Count: > 0 and <= VaultService.MaxBasisPurposes } && purposes.All(Purpose) && purposes.Distinct(StringComparer.Ordinal).Count() == purposes.Count;
 
     /// <summary>Field errors of a set of fields to store, or null when they are fine. Messages never echo a value.</summary>
     public static Dictionary<string, string[]>? Fields(IReadOnlyDictionary<string, string>? fields)

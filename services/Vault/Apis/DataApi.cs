@@ -3,7 +3,12 @@ using PrivacySuite.Vault.Model;
 
 namespace PrivacySuite.Vault.Apis;
 
-public sealed record StoreRequest(string? Category, string? Source, string? LegalBasis, Dictionary<string, string>? Fields);
+/// <summary>
+/// Fields of one category to store. <c>legalBasis</c> is <c>consent</c> (the default; <c>contract</c> for delivery data) or
+/// one of IWK-1.3's grounds. A non-consent basis names in <c>purposes</c> the catalogue purposes it covers (required, never
+/// defaulted): a read for any other purpose needs the subject's consent. With consent, <c>purposes</c> is not sent.
+/// </summary>
+public sealed record StoreRequest(string? Category, string? Source, string? LegalBasis, Dictionary<string, string>? Fields, List<string>? Purposes);
 
 public sealed record StoreResponse(string SubjectId, string Category, IReadOnlyDictionary<string, string> Tokens);
 
@@ -76,14 +81,31 @@ public static class DataApi
             return Problems.Refused(422, "delivery-needs-contract", "Delivery data is kept only to perform the contract: its legal basis is 'contract' (INF-1.3).");
         }
 
+        if (basis == LegalBases.Consent && request.Purposes is not null)
+        {
+            return Problems.Invalid("purposes", "Consent-based values are read for each purpose the subject consents to; 'purposes' names what a non-consent legal basis covers and is sent only with one.");
+        }
+
+        if (basis != LegalBases.Consent && !Validate.BasisPurposes(request.Purposes))
+        {
+            return Problems.Invalid("purposes",
+                $"A non-consent legal basis ('{basis}') covers only the purposes it is recorded for: name 1-{VaultService.MaxBasisPurposes} distinct purpose codes of the consent catalogue (IWK-1.3).");
+        }
+
         if (Validate.Fields(request.Fields) is { } errors)
         {
             return TypedResults.ValidationProblem(errors);
         }
 
+        IReadOnlyList<string> purposes = request.Purposes ?? [];
+        if (purposes.Count > 0 && await s.Vault.BasisRefusalAsync(request.Category!, purposes, ct) is { } refused)
+        {
+            return Problems.Refused(refused.Status, refused.Reason, refused.Detail);
+        }
+
         try
         {
-            var stored = await s.Vault.StoreAsync(subjectId, request.Category!, request.Source, basis, request.Fields!, s.Accessor, "write", ct);
+            var stored = await s.Vault.StoreAsync(subjectId, request.Category!, request.Source, basis, purposes, request.Fields!, s.Accessor, "write", ct);
             return TypedResults.Ok(new StoreResponse(subjectId, request.Category!, stored.ToDictionary(v => v.Field, v => v.Token)));
         }
         catch (SubjectErasedException)
@@ -167,7 +189,7 @@ public static class DataApi
         return outcome switch
         {
             Outcome<IReadOnlyList<ClearValue>>.Done done => TypedResults.Ok(new DetokenizeResponse([.. done.Value.Select(View)])),
-            Outcome<IReadOnlyList<ClearValue>>.Refused r => Problems.Refused(r.Status, r.Reason, r.Detail),
+            Outcome<IReadOnlyList<ClearValue>>.Refused r => Problems.Refused(r.Status, r.Reason, r.Detail, r.Purposes),
             _ => throw new InvalidOperationException("Unexpected outcome."),
         };
     }

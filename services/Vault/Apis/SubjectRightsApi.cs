@@ -149,7 +149,9 @@ public static class SubjectRightsApi
 
         try
         {
-            var stored = await s.Vault.StoreAsync(subjectId, request.Category!, existing[0].Source, existing[0].LegalBasis, request.Fields!, s.Accessor, "rectification", ct);
+            // A correction changes values, not why they are held: the category's source, basis and the purposes it covers stay.
+            var stored = await s.Vault.StoreAsync(subjectId, request.Category!, existing[0].Source, existing[0].LegalBasis, existing[0].BasisPurposes,
+                request.Fields!, s.Accessor, "rectification", ct);
             return TypedResults.Ok(new RectificationDone(subjectId, request.Category!, stored.ToDictionary(v => v.Field, v => v.Token)));
         }
         catch (SubjectErasedException)

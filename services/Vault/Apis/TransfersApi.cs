@@ -16,7 +16,7 @@ public static class TransfersApi
     /// <summary>PIPL Art. 38: the mechanisms that make a cross-border transfer lawful.</summary>
     public static readonly IReadOnlySet<string> Mechanisms = new HashSet<string> { "security-assessment", "certification", "standard-contract" };
 
-    /// <summary>Residency (IWK-2.4): exports abroad need the subject's separate consent and a recorded transfer basis.</summary>
+    /// <summary>Residency (IWK-2.4): exports abroad need the subject's separate consent and a recorded transfer basis (the rules: VaultService.TransferAsync).</summary>
     public static IEndpointRouteBuilder MapTransfersApi(this IEndpointRouteBuilder app)
     {
         app.MapPut("/v1/transfer-bases", RecordBasisAsync).WithTags("Residency").WithName("RecordTransferBasis")
@@ -71,7 +71,7 @@ public static class TransfersApi
     }
 
     private static async Task<Results<Ok<TransferResponse>, ValidationProblem, ProblemHttpResult>> TransferAsync(
-        string subjectId, TransferRequest request, [AsParameters] VaultServices s, ConsentGate consent, CancellationToken ct)
+        string subjectId, TransferRequest request, [AsParameters] VaultServices s, CancellationToken ct)
     {
         if (!Validate.SubjectId(subjectId))
         {
@@ -98,44 +98,11 @@ public static class TransfersApi
             return Problems.Invalid("categories", "The categories to transfer.");
         }
 
-        var country = request.DestinationCountry!.ToUpperInvariant();
-        var rows = await s.Db.Values.AsNoTracking().Where(v => v.SubjectId == subjectId && request.Categories.Contains(v.Category)).ToListAsync(ct);
-        if (rows.Count == 0)
+        var order = new TransferOrder(subjectId, request.DestinationCountry!.ToUpperInvariant(), request.Recipient, request.Purpose!, [.. request.Categories.Distinct()]);
+        return await s.Vault.TransferAsync(order, s.Accessor, ct) switch
         {
-            return Problems.Refused(404, "unknown-subject", "The vault holds no data of these categories for this subject.");
-        }
-
-        var home = s.Options.Value.HomeJurisdiction;
-        var detail = $"country={country};recipient={request.Recipient}";
-        if (country != home)
-        {
-            string? refusal = null;
-            var (separateConsent, _) = await consent.DecideAsync(s.Db, subjectId, s.Options.Value.CrossBorderPurpose, ct);
-            if (!separateConsent)
-            {
-                refusal = "no-cross-border-consent";
-            }
-            else if (!await s.Db.TransferBases.AnyAsync(b => b.DestinationCountry == country && b.Recipient == request.Recipient, ct))
-            {
-                refusal = "no-transfer-basis";
-            }
-
-            if (refusal is not null)
-            {
-                await s.AccessLog.AppendAsync(s.Db, ct, new AccessRecord("transfer", "denied", subjectId, s.Accessor, request.Purpose,
-                    Detail: $"{detail};reason={refusal}"));
-                return Problems.Refused(403, refusal, refusal == "no-cross-border-consent"
-                    ? $"A transfer outside {home} needs the subject's separate consent to purpose '{s.Options.Value.CrossBorderPurpose}' (PIPL Art. 39, IWK-2.4)."
-                    : $"No transfer basis is recorded for this recipient in {country} (PIPL Art. 38, IWK-2.4).");
-            }
-        }
-
-        await s.AccessLog.AppendAsync(s.Db, ct, new AccessRecord("transfer", "allowed", subjectId, s.Accessor, request.Purpose, Detail: detail));
-        var outcome = await s.Vault.ReadAsync(rows, new ReadContext(s.Accessor, request.Purpose!), "transfer-read", ct);
-        return outcome switch
-        {
-            Outcome<IReadOnlyList<ClearValue>>.Done done => TypedResults.Ok(new TransferResponse(subjectId, country, request.Recipient, [.. done.Value.Select(DataApi.View)])),
-            Outcome<IReadOnlyList<ClearValue>>.Refused r => Problems.Refused(r.Status, r.Reason, r.Detail),
+            Outcome<IReadOnlyList<ClearValue>>.Done done => TypedResults.Ok(new TransferResponse(subjectId, order.Country, order.Recipient, [.. done.Value.Select(DataApi.View)])),
+            Outcome<IReadOnlyList<ClearValue>>.Refused r => Problems.Refused(r.Status, r.Reason, r.Detail, r.Purposes),
             _ => throw new InvalidOperationException("Unexpected outcome."),
         };
     }

@@ -38,6 +38,8 @@ public static class VaultExtensions
             .Validate(o => o.StaleKeyFileInterval > TimeSpan.Zero, "PrivacySuite:Vault:StaleKeyFileInterval must be positive.")
             .Validate(o => o.ConsentDecisionMaxAge > TimeSpan.Zero && o.ConsentDecisionMaxAge <= TimeSpan.FromHours(1), "PrivacySuite:Vault:ConsentDecisionMaxAge must be positive and at most 1 hour.")
             .Validate(o => o.KeyCacheLifetime >= TimeSpan.Zero && o.KeyCacheLifetime <= TimeSpan.FromMinutes(5), "PrivacySuite:Vault:KeyCacheLifetime must be between 0 and 5 minutes.")
+            .Validate(o => o.PurposeCatalogueMaxAge > TimeSpan.Zero && o.PurposeCatalogueMaxAge <= TimeSpan.FromHours(1), "PrivacySuite:Vault:PurposeCatalogueMaxAge must be positive and at most 1 hour.")
+            .Validate(o => o.CrossBorderPurposesInForce.All(p => PurposeCode.TryParse(p, out _)), "PrivacySuite:Vault:CrossBorderPurposes must be purpose codes of the consent catalogue.")
             .ValidateOnStart();
         builder.Services.AddSingleton(sp => new FileKeyProvider(sp.GetRequiredService<IOptions<VaultOptions>>().Value.KeyDirectory));
         builder.Services.AddSingleton(sp => new SubjectKeyStore(sp.GetRequiredService<IOptions<VaultOptions>>().Value.KeyDirectory,
@@ -56,6 +58,7 @@ public static class VaultExtensions
         builder.Services.AddSingleton<StaleKeyFiles>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StaleKeyFiles>());
         builder.Services.AddScoped<ConsentGate>();
+        builder.Services.AddSingleton<PurposeCatalogue>();
         builder.Services.AddScoped<VaultService>();
         builder.Services.AddHttpClient(ConsentGate.HttpClientName, c => c.BaseAddress = new Uri("http://consent")).AddServiceIdentity();
         return builder;

@@ -59,4 +59,11 @@ public static class LegalBases
     public static readonly IReadOnlySet<string> Disclosure = new HashSet<string> { "national-security", "public-safety", "criminal-investigation" };
 
     public static bool IsKnown(string? basis) => basis is not null && Names.ContainsKey(basis);
+
+    /// <summary>
+    /// Whether the value's own legal basis carries a read for <paramref name="purpose"/>: a non-consent basis, recorded for
+    /// that purpose. Anything else (consent, or a basis recorded for other purposes) needs the consent decision.
+    /// </summary>
+    public static bool Covers(PersonalValue value, string purpose) =>
+        value.LegalBasis != Consent && Array.IndexOf(value.BasisPurposes, purpose) >= 0;
 }

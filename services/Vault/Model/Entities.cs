@@ -28,6 +28,9 @@ public sealed class PersonalValue
     public string Field { get; set; } = "";
     public string Source { get; set; } = "";
     public string LegalBasis { get; set; } = "";
+
+    /// <summary>The purposes a non-consent <see cref="LegalBasis"/> was recorded for; a read for any other needs consent. Empty under consent.</summary>
+    public string[] BasisPurposes { get; set; } = [];
     public int Version { get; set; }
     public int KeyGeneration { get; set; }
     public byte[] Nonce { get; set; } = [];

@@ -19,7 +19,8 @@ public sealed record ReadFacts(List<PersonalValue> Rows, Dictionary<string, Subj
                (select d.allowed from consent_decisions d where d.subject_id = s.subject_id and d.purpose = $2
                   and d.decided_at > $3 and d.policy_epoch >= (select e.epoch from consent_epoch e)),
                (select g.allowed from consent_decisions g where g.subject_id = s.guardian_subject_id and g.purpose = $2
-                  and g.decided_at > $3 and g.policy_epoch >= (select e.epoch from consent_epoch e))
+                  and g.decided_at > $3 and g.policy_epoch >= (select e.epoch from consent_epoch e)),
+               v.basis_purposes
         from personal_values v join subjects s on s.subject_id = v.subject_id
         """;
 
@@ -70,6 +71,7 @@ public sealed record ReadFacts(List<PersonalValue> Rows, Dictionary<string, Subj
                     LookupToken = reader.IsDBNull(10) ? null : reader.GetString(10),
                     StoredAt = reader.GetFieldValue<DateTimeOffset>(11),
                     UpdatedAt = reader.GetFieldValue<DateTimeOffset>(12),
+                    BasisPurposes = reader.GetFieldValue<string[]>(24),
                 });
                 if (subjects.ContainsKey(subjectId))
                 {

@@ -68,6 +68,22 @@ public sealed class VaultOptions
     /// <summary>The jurisdiction data stays in without a cross-border transfer basis (IWK-2.4).</summary>
     public string HomeJurisdiction { get; set; } = "CN";
 
-    /// <summary>The consent purpose that stands for the separate consent to a cross-border transfer (PIPL Art. 39).</summary>
-    public string CrossBorderPurpose { get; set; } = "transfer.cross-border";
+    /// <summary>
+    /// The consent purposes that stand for the separate consent to a cross-border transfer (PIPL Art. 39), one per policy
+    /// (a subject can consent only to purposes of their own policy); a transfer abroad needs one of them allowed. Null or
+    /// empty: <see cref="DefaultCrossBorderPurposes"/>, the ones the consent service seeds.
+    /// </summary>
+    public string[]? CrossBorderPurposes { get; set; }
+
+    public static readonly IReadOnlyList<string> DefaultCrossBorderPurposes = ["transfer.cross-border", "iwalk.transfer.cross-border"];
+
+    /// <summary>The cross-border purposes in force.</summary>
+    public IReadOnlyList<string> CrossBorderPurposesInForce => CrossBorderPurposes is { Length: > 0 } configured ? configured : DefaultCrossBorderPurposes;
+
+    /// <summary>
+    /// The longest the vault uses its copy of the consent service's purpose catalogue before asking for it again. A purpose
+    /// the copy lacks is asked for at once; this only bounds a change the catalogue's API cannot make (categories of an
+    /// existing purpose changed in its database).
+    /// </summary>
+    public TimeSpan PurposeCatalogueMaxAge { get; set; } = TimeSpan.FromMinutes(5);
 }

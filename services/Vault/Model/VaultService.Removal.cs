@@ -89,9 +89,11 @@ public sealed partial class VaultService
             {
                 // A random id that appears nowhere else: the values stay useful in aggregate and lead to nobody.
                 var anonymous = "anon-" + MacKeys.Base64Url(System.Security.Cryptography.RandomNumberGenerator.GetBytes(18));
-                foreach (var group in Decrypt(keep, new Dictionary<string, Subject> { [subjectId] = subject }).GroupBy(v => (v.Category, v.Source, v.LegalBasis)))
+                // The basis and the purposes it covers move with the values, as they were recorded.
+                foreach (var group in Decrypt(keep, new Dictionary<string, Subject> { [subjectId] = subject })
+                             .GroupBy(v => (v.Category, v.Source, v.LegalBasis, Purposes: string.Join(',', v.BasisPurposes))))
                 {
-                    await StoreAsync(anonymous, group.Key.Category, group.Key.Source, group.Key.LegalBasis,
+                    await StoreAsync(anonymous, group.Key.Category, group.Key.Source, group.Key.LegalBasis, group.First().BasisPurposes,
                         group.ToDictionary(v => v.Field, v => v.Value), accessor, "anonymisation", ct);
                     moved += group.Count();
                 }

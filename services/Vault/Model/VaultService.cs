@@ -8,7 +8,7 @@ namespace PrivacySuite.Vault.Model;
 public sealed record StoredValue(string Token, string Field);
 
 public sealed record ClearValue(string Token, string SubjectId, string Category, string Field, string Value, string Source, string LegalBasis,
-    DateTimeOffset StoredAt, DateTimeOffset UpdatedAt);
+    DateTimeOffset StoredAt, DateTimeOffset UpdatedAt, IReadOnlyList<string> BasisPurposes);
 
 /// <summary>Who asks and why: the purpose, and a processor or an approval where the read needs one.</summary>
 public sealed record ReadContext(string Accessor, string Purpose, string? ProcessorId = null, Guid? ApprovalId = null);
@@ -16,7 +16,8 @@ public sealed record ReadContext(string Accessor, string Purpose, string? Proces
 public abstract record Outcome<T>
 {
     public sealed record Done(T Value) : Outcome<T>;
-    public sealed record Refused(int Status, string Reason, string Detail) : Outcome<T>;
+    /// <summary>A refusal; <paramref name="Purposes"/> names purposes the subject could consent to for the request to pass.</summary>
+    public sealed record Refused(int Status, string Reason, string Detail, IReadOnlyList<string>? Purposes = null) : Outcome<T>;
 }
 
 /// <summary>The vault's domain operations, each in one transaction, each written to the access log.</summary>
@@ -24,9 +25,11 @@ public sealed partial class VaultService(
     VaultDbContext db,
     Keyring keyring,
     ConsentGate consent,
+    PurposeCatalogue catalogue,
     AccessLogBook accessLog,
     AccessLogAppender appender,
     MacKeys macs,
+    IOptions<VaultOptions> options,
     TimeProvider time,
     ILogger<VaultService> logger)
 {
@@ -34,14 +37,20 @@ public sealed partial class VaultService(
     public const int MaxValueLength = 4096;
     public const int MaxTokensPerRead = 100;
 
+    /// <summary>The most purposes one non-consent basis may be recorded for (the catalogue has about a dozen).</summary>
+    public const int MaxBasisPurposes = 20;
+
     [GeneratedRegex("^[a-z][a-z0-9_]{0,31}$")]
     public static partial Regex FieldName();
 
     public VaultDbContext Db => db;
 
-    /// <summary>Stores or replaces fields of one category; a replaced field keeps its token and gets a new version.</summary>
+    /// <summary>
+    /// Stores or replaces fields of one category; a replaced field keeps its token and gets a new version, and the basis
+    /// and <paramref name="basisPurposes"/> given now (see <see cref="BasisRefusalAsync"/>).
+    /// </summary>
     public async Task<IReadOnlyList<StoredValue>> StoreAsync(string subjectId, string category, string source, string basis,
-        IReadOnlyDictionary<string, string> fields, string accessor, string action, CancellationToken ct)
+        IReadOnlyList<string> basisPurposes, IReadOnlyDictionary<string, string> fields, string accessor, string action, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         // Joins the caller's transaction when there is one (anonymisation moves values inside its own).
@@ -80,6 +89,7 @@ public sealed partial class VaultService(
 
                 row.Source = source;
                 row.LegalBasis = basis;
+                row.BasisPurposes = [.. basisPurposes];
                 row.Version++;
                 row.KeyGeneration = subject.KeyGeneration;
                 row.UpdatedAt = now;
@@ -94,7 +104,7 @@ public sealed partial class VaultService(
 
         await db.SaveChangesAsync(ct);
         await accessLog.AppendAsync(db, ct, new AccessRecord(action, "allowed", subjectId, accessor, Category: category,
-            Detail: $"fields={fields.Count};basis={basis};source={source}"));
+            Detail: $"fields={fields.Count};basis={basis};" + (basisPurposes.Count > 0 ? $"purposes={string.Join(',', basisPurposes)};" : "") + $"source={source}"));
         if (tx is not null)
         {
             await tx.CommitAsync(ct);
@@ -102,6 +112,35 @@ public sealed partial class VaultService(
 
         Log.Stored(logger, fields.Count, category, subjectId);
         return stored;
+    }
+
+    /// <summary>
+    /// Why values of <paramref name="category"/> may not be stored under a non-consent basis (IWK-1.3) recorded for
+    /// <paramref name="purposes"/>, or null when they may: the basis covers only purposes of the consent catalogue, and
+    /// only purposes the catalogue gives this category (a basis for a purpose that can never read the data is a mistake).
+    /// </summary>
+    public async Task<Outcome<bool>.Refused?> BasisRefusalAsync(string category, IReadOnlyList<string> purposes, CancellationToken ct)
+    {
+        foreach (var code in purposes)
+        {
+            var lookup = await catalogue.FindAsync(code, ct);
+            if (!lookup.Available)
+            {
+                return new(503, "consent-service-unavailable", "The purpose catalogue could not be had from the consent service; try again.");
+            }
+
+            if (lookup.Purpose is null)
+            {
+                return new(422, "unknown-purpose", $"'{code}' is not a purpose of the consent catalogue (GET /v1/purposes of the consent service); a legal basis covers only purposes it has.");
+            }
+
+            if (!lookup.Purpose.Gives(category))
+            {
+                return new(422, "category-not-for-purpose", $"The catalogue does not give category '{category}' to purpose '{code}', so no basis can let that purpose read it.");
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The keyed lookup token for fields searched by equality (e-mail, phone); null for any other field.</summary>
@@ -124,7 +163,7 @@ public sealed partial class VaultService(
     }
 
     /// <summary>Checks a read of <paramref name="rows"/> and, when every part is allowed, logs and decrypts it; otherwise logs the denial.</summary>
-    public async Task<Outcome<IReadOnlyList<ClearValue>>> ReadAsync(List<PersonalValue> rows, ReadContext read, string action, CancellationToken ct)
+    private async Task<Outcome<IReadOnlyList<ClearValue>>> ReadAsync(List<PersonalValue> rows, ReadContext read, string action, CancellationToken ct)
     {
         var subjectIds = rows.Select(r => r.SubjectId).Distinct().ToList();
         var subjects = await db.Subjects.AsNoTracking().Where(s => subjectIds.Contains(s.SubjectId)).ToDictionaryAsync(s => s.SubjectId, ct);
@@ -148,17 +187,19 @@ public sealed partial class VaultService(
             ? await db.Approvals.AsNoTracking().SingleOrDefaultAsync(a => a.ApprovalId == approvalId, ct)
             : null;
 
+        var purpose = await catalogue.FindAsync(read.Purpose, ct);
         var records = new List<AccessRecord>();
         string? denial = null;
         foreach (var group in groups)
         {
             var (subjectId, category) = group.Key;
             var subject = subjects[subjectId];
-            var bases = group.Select(v => v.LegalBasis).Distinct().ToList();
-            var reason = await DenialAsync(subject, category, bases, read, processor, approval, highGroups.Count, facts, now, ct);
+            var reason = await DenialAsync(subject, category, [.. group], purpose, read, processor, approval, highGroups.Count, facts, now, ct);
             denial ??= reason;
+            // What carried the read: each value's own basis where it covers the purpose, consent for the rest.
+            var carriedBy = group.Select(v => LegalBases.Covers(v, read.Purpose) ? v.LegalBasis : LegalBases.Consent).Distinct().Order(StringComparer.Ordinal);
             records.Add(new AccessRecord(action, reason is null ? "allowed" : "denied", subjectId, read.Accessor, read.Purpose, category,
-                read.ProcessorId, reason is null ? $"tokens={group.Count()};basis={string.Join(',', bases)}" : $"reason={reason}"));
+                read.ProcessorId, reason is null ? $"tokens={group.Count()};basis={string.Join(',', carriedBy)}" : $"reason={reason}"));
         }
 
         // An approval serves one read: claiming it is a conditional update, so two concurrent reads cannot both use it.
@@ -204,12 +245,28 @@ public sealed partial class VaultService(
             ? Task.FromResult((allowed, allowed ? "consent" : "no-consent"))
             : consent.DecideAsync(db, subjectId, purpose, ct);
 
-    private async Task<string?> DenialAsync(Subject subject, string category, List<string> bases, ReadContext read, Processor? processor,
-        Approval? approval, int highGroups, ReadFacts facts, DateTimeOffset now, CancellationToken ct)
+    private async Task<string?> DenialAsync(Subject subject, string category, List<PersonalValue> values, PurposeLookup purpose, ReadContext read,
+        Processor? processor, Approval? approval, int highGroups, ReadFacts facts, DateTimeOffset now, CancellationToken ct)
     {
         if (subject.WrappedKey is null)
         {
             return "erased";
+        }
+
+        // A purpose reads only the categories the catalogue gives it, whatever the basis or consent (PIPL Art. 6, INF-4.1).
+        if (!purpose.Available)
+        {
+            return "consent-service-unavailable";
+        }
+
+        if (purpose.Purpose is null)
+        {
+            return "unknown-purpose";
+        }
+
+        if (!purpose.Purpose.Gives(category))
+        {
+            return "category-not-for-purpose";
         }
 
         if (read.ProcessorId is not null && processor is null)
@@ -232,8 +289,9 @@ public sealed partial class VaultService(
             }
         }
 
-        // A recorded non-consent basis (IWK-1.3) carries the read; consent-based values need the consent decision.
-        if (bases.Contains(LegalBases.Consent))
+        // A non-consent basis (IWK-1.3) carries the read only for the purposes it was recorded for; consent-based values,
+        // and values whose basis was recorded for other purposes, need the consent decision for this one.
+        if (!values.TrueForAll(v => LegalBases.Covers(v, read.Purpose)))
         {
             var (allowed, why) = await DecideAsync(subject.SubjectId, read.Purpose, facts, ct);
             if (!allowed)
@@ -265,9 +323,11 @@ public sealed partial class VaultService(
         "processor-not-registered" => "The named processor is not registered with the vault (INF-5.2).",
         "processor-not-instructed" => "The named processor is not instructed for this purpose (INF-5.2).",
         "approval-required" => "This category has the highest protection level: the read needs an unused approval for this subject, category, purpose and accessor (IWK-2.2).",
-        "no-consent" => "The subject has not consented to this purpose, and the data carries no other legal basis.",
+        "no-consent" => "The subject has not consented to this purpose, and the data carries no other legal basis for it.",
+        "unknown-purpose" => "The purpose is not in the consent service's purpose catalogue (GET /v1/purposes).",
+        "category-not-for-purpose" => "The purpose catalogue does not give this data category to this purpose: it is never read for it, whatever the legal basis or consent.",
         "no-guardian-consent" => "The subject is a minor and the guardian has not consented to this purpose (IWK-3.2).",
-        "consent-service-unavailable" => "The consent decision is unknown and the consent service could not be asked; try again.",
+        "consent-service-unavailable" => "The consent service could not be asked (for its decision or its purpose catalogue); try again.",
         "consent-changing" => "The subject's consent or the policy changed moments ago and the consent service's answer does not reflect it yet; try again.",
         _ => reason,
     };
@@ -291,7 +351,8 @@ public sealed partial class VaultService(
             foreach (var v in bySubject)
             {
                 var clear = Envelope.Decrypt(aes, v.Nonce, v.Ciphertext, Envelope.ValueAad(v.SubjectId, v.Category, v.Field, v.Token, v.Version, v.KeyGeneration));
-                values.Add(new ClearValue(v.Token, v.SubjectId, v.Category, v.Field, Encoding.UTF8.GetString(clear), v.Source, v.LegalBasis, v.StoredAt, v.UpdatedAt));
+                values.Add(new ClearValue(v.Token, v.SubjectId, v.Category, v.Field, Encoding.UTF8.GetString(clear), v.Source, v.LegalBasis, v.StoredAt, v.UpdatedAt,
+                    v.BasisPurposes));
             }
         }
 
