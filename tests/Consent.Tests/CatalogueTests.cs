@@ -97,6 +97,9 @@ public sealed class CatalogueTests(ConsentFactory factory) : IClassFixture<Conse
 
         var before = await client.CheckAsync(subject, own);
         using var ofAnotherPolicy = await client.GrantAsync(subject, other);
+        // Only the subject's consent allows a transfer abroad: no other basis can be recorded for it.
+        using var byContract = await client.GrantAsync(subject, own, legalBasis: "ContractNecessity", basisReference: "contract-7");
+        var stillNot = await client.CheckAsync(subject, own);
         await client.GrantOkAsync(subject, own);
         var after = await client.CheckAsync(subject, own);
 
@@ -108,6 +111,8 @@ public sealed class CatalogueTests(ConsentFactory factory) : IClassFixture<Conse
         Assert.False(before.Allowed);
         Assert.Equal("no-consent", before.Reason);
         Assert.Equal("purpose-of-another-policy", (await ofAnotherPolicy.ProblemAsync(HttpStatusCode.UnprocessableEntity)).GetProperty("reason").GetString());
+        Assert.Equal("separate-consent-required", (await byContract.ProblemAsync(HttpStatusCode.UnprocessableEntity)).GetProperty("reason").GetString());
+        Assert.False(stillNot.Allowed);
         Assert.True(after.Allowed);
         Assert.Equal("consent-granted", after.Reason);
     }

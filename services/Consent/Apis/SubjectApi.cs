@@ -101,6 +101,12 @@ internal static class SubjectApi
                 DecisionReasons.PurposeOfAnotherPolicy);
         }
 
+        if (purpose.SeparateConsent && basis != LegalBasis.Consent)
+        {
+            return Unprocessable($"Purpose '{purpose.Code}' needs the subject's separate consent; no other legal basis can be recorded for it.",
+                DecisionReasons.SeparateConsentRequired);
+        }
+
         var policy = catalogue.Policies[subject.PolicyId];
         var shown = await db.PolicyVersions.AsNoTracking()
             .SingleOrDefaultAsync(v => v.PolicyId == policy.PolicyId && v.Version == request.PolicyVersion, cancellationToken);

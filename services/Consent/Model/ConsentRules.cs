@@ -26,6 +26,7 @@ public static class DecisionReasons
     public const string SubjectErased = "subject-erased";
     public const string UnknownSubject = "unknown-subject";
     public const string PurposeOfAnotherPolicy = "purpose-of-another-policy";
+    public const string SeparateConsentRequired = "separate-consent-required";
 }
 
 public static class AgeBands
@@ -94,8 +95,9 @@ public static class ConsentRules
             return Deny(policy, DecisionReasons.PurposeOfAnotherPolicy);
         }
 
-        // A recorded non-consent basis (IWK-1.3) for this subject, or a purpose that rests on one by default.
-        if (consent is { State: ConsentState.Granted } && consent.Basis != nameof(LegalBasis.Consent))
+        // A recorded non-consent basis (IWK-1.3) for this subject, or a purpose that rests on one by default; never for a
+        // purpose that needs separate consent (PIPL Art. 29, 39: cross-border transfer above all), which only consent allows.
+        if (consent is { State: ConsentState.Granted } && consent.Basis != nameof(LegalBasis.Consent) && !purpose.SeparateConsent)
         {
             return new ConsentDecision(true, consent.Basis, consent.PolicyVersion, DecisionReasons.LegalBasis);
         }
@@ -110,9 +112,9 @@ public static class ConsentRules
             return Deny(policy, DecisionReasons.NoConsent);
         }
 
-        if (consent.State != ConsentState.Granted)
+        if (consent.State != ConsentState.Granted || consent.Basis != nameof(LegalBasis.Consent))
         {
-            return Deny(policy, DecisionReasons.ConsentWithdrawn);
+            return Deny(policy, consent.State != ConsentState.Granted ? DecisionReasons.ConsentWithdrawn : DecisionReasons.NoConsent);
         }
 
         // INF-4.2 / PIPL Art. 14: a changed purpose needs consent again, given under the version that changed it or later.
