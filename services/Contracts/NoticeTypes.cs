@@ -47,6 +47,17 @@ public static class NoticeVariables
     public const string Chinese = "zh-CN";
     public const string English = "en";
 
+    /// <summary>
+    /// A verification code, by reference: the notification service fetches the code, its expiry and the contacts it goes
+    /// to from the vault when it sends (<c>POST /v1/verifications/{id}/delivery</c>). The code itself is never a variable:
+    /// no event, queue or table holds it (issue 18.4).
+    /// </summary>
+    public static Dictionary<string, string> VerificationCode(Guid verificationId) => new()
+    {
+        ["verificationId"] = verificationId.ToString(),
+    };
+
+    /// <summary>The code in the event itself, as the vault sent it until issue 18.4; it goes with the vault's change that follows.</summary>
     public static Dictionary<string, string> VerificationCode(string code, int expiresInMinutes) => new()
     {
         ["code"] = code,
