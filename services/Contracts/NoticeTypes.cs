@@ -57,13 +57,6 @@ public static class NoticeVariables
         ["verificationId"] = verificationId.ToString(),
     };
 
-    /// <summary>The code in the event itself, as the vault sent it until issue 18.4; it goes with the vault's change that follows.</summary>
-    public static Dictionary<string, string> VerificationCode(string code, int expiresInMinutes) => new()
-    {
-        ["code"] = code,
-        ["expiresInMinutes"] = expiresInMinutes.ToString(CultureInfo.InvariantCulture),
-    };
-
     /// <summary>A deletion certificate; <paramref name="erased"/> is true for an erasure, false for an anonymisation.</summary>
     public static Dictionary<string, string> DeletionCertificate(Guid certificateId, DateTimeOffset completedAt, bool erased,
         IEnumerable<string> categories, IEnumerable<string> regions, Uri verifyUrl) => new()

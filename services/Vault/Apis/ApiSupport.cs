@@ -25,8 +25,8 @@ public sealed record VaultServices(
 
 internal static class Problems
 {
-    public static ProblemHttpResult Refused(int status, string reason, string detail) =>
-        TypedResults.Problem(detail: detail, statusCode: status, title: Title(status), extensions: new Dictionary<string, object?> { ["reason"] = reason });
+    public static ProblemHttpResult Refused(int status, string reason, string detail, string? title = null) =>
+        TypedResults.Problem(detail: detail, statusCode: status, title: title ?? Title(status), extensions: new Dictionary<string, object?> { ["reason"] = reason });
 
     public static ValidationProblem Invalid(string field, string message) =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });

@@ -1,4 +1,5 @@
 using PrivacySuite.ServiceDefaults.Auth;
+using PrivacySuite.Vault.Model;
 
 namespace PrivacySuite.Vault.Apis;
 
@@ -36,7 +37,9 @@ public static class SubjectRequestsApi
         }
 
         var now = s.Time.GetUtcNow();
-        var query = s.Db.Verifications.AsNoTracking();
+        // Rights requests only: a contact's proof is not a request the operators act on.
+        var requests = IdentityVerifications.Requests.ToList();
+        var query = s.Db.Verifications.AsNoTracking().Where(v => requests.Contains(v.Request));
         query = state switch
         {
             "open" => query.Where(v => v.UsedAt == null && v.ExpiresAt > now),
@@ -48,14 +51,16 @@ public static class SubjectRequestsApi
         // A request is started with a fixed lifetime, so its start is its expiry minus that lifetime.
         var lifetime = s.Options.Value.VerificationLifetime;
         var rows = await query.OrderByDescending(v => v.ExpiresAt).Take(limit).ToListAsync(ct);
-        return TypedResults.Ok(rows.Select(v => new SubjectRequestView(
-            v.VerificationId,
-            v.SubjectId,
-            v.Request,
-            v.UsedAt is not null ? "completed" : v.ExpiresAt > now ? "open" : "expired",
-            v.ExpiresAt - lifetime,
-            v.ExpiresAt,
-            v.UsedAt,
-            v.Attempts)).ToList());
+        return TypedResults.Ok(rows.Select(v => View(v, now, lifetime)).ToList());
     }
+
+    private static SubjectRequestView View(Verification v, DateTimeOffset now, TimeSpan lifetime) => new(
+        v.VerificationId,
+        v.SubjectId,
+        v.Request,
+        v.UsedAt is not null ? "completed" : v.ExpiresAt > now ? "open" : "expired",
+        v.ExpiresAt - lifetime,
+        v.ExpiresAt,
+        v.UsedAt,
+        v.Attempts);
 }

@@ -57,6 +57,7 @@ public static class VaultExtensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StaleKeyFiles>());
         builder.Services.AddScoped<ConsentGate>();
         builder.Services.AddScoped<VaultService>();
+        builder.Services.AddScoped<IdentityVerifications>();
         builder.Services.AddHttpClient(ConsentGate.HttpClientName, c => c.BaseAddress = new Uri("http://consent")).AddServiceIdentity();
         return builder;
     }
@@ -66,6 +67,7 @@ public static class VaultExtensions
         .MapServiceApi()
         .MapContactsBatchApi()
         .MapSubjectRightsApi()
+        .MapContactVerificationApi()
         .MapSubjectRequestsApi()
         .MapGovernanceApi()
         .MapTransfersApi();
