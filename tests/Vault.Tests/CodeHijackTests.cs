@@ -10,7 +10,8 @@ namespace PrivacySuite.Vault.Tests;
 
 /// <summary>
 /// Issue 18.4, "subject rights cannot be hijacked": each test tries one attack and fails if it works. A product backend
-/// that overwrites a contact cannot redirect codes; no one-time code can be read from a table, the outbox or a message on RabbitMQ; an expired code is never handed out.
+/// that overwrites a contact cannot redirect codes; a code alone does not hand out data of the highest protection level;
+/// no one-time code can be read from a table, the outbox or a message on RabbitMQ; an expired code is never handed out.
 /// </summary>
 public sealed class CodeHijackTests(VaultFactory factory) : IClassFixture<VaultFactory>
 {
@@ -102,6 +103,56 @@ public sealed class CodeHijackTests(VaultFactory factory) : IClassFixture<VaultF
         Assert.Equal(HttpStatusCode.OK, bySubject.StatusCode);
         Assert.Equal("email", (await bySubject.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("channel").GetString());
         Assert.Equal([("email", "new.change2@example.cn")], (await ReleaseNewRequestAsync(backend, "change-2", "access")).Channels);
+    }
+
+    [Fact]
+    [Trait("Clause", "IWK-2.2")]
+    [Trait("Clause", "INF-6.3")]
+    public async Task Access_and_export_of_the_highest_level_need_the_subjects_token_or_an_officers_approval_not_a_code_alone()
+    {
+        await factory.StoreAsync("high-1", "identity", new { name = "Gao Feng", id_number = "110101199001010011" });
+        await factory.VerifyContactAsync("high-1");
+        using var backend = factory.Backend();
+        using var officer = factory.Officer();
+
+        // The attack: a product backend that holds a valid code asks for everything.
+        var (exportId, exportCode) = await factory.StartRequestAsync(backend, "high-1", "export");
+        var (accessId, accessCode) = await factory.StartRequestAsync(backend, "high-1", "access");
+        using var export = await backend.PostAsJsonAsync("/v1/subjects/high-1/export", new { verificationId = exportId, code = exportCode });
+        using var access = await backend.PostAsJsonAsync("/v1/subjects/high-1/access", new { verificationId = accessId, code = accessCode });
+
+        Assert.Equal("approval-required", await ReasonAsync(export, HttpStatusCode.Forbidden));
+        Assert.Equal("approval-required", await ReasonAsync(access, HttpStatusCode.Forbidden));
+        Assert.DoesNotContain("Gao Feng", await export.Content.ReadAsStringAsync());
+
+        // An officer's approval, recorded on the request, lets the same code through; the approval is in the queue.
+        using var approved = await officer.PostAsync($"/v1/subject-requests/{exportId}/approval", null);
+        Assert.Equal(HttpStatusCode.OK, approved.StatusCode);
+        Assert.Equal("officer-1", (await approved.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("approvedBy").GetString());
+        using var exported = await backend.PostAsJsonAsync("/v1/subjects/high-1/export", new { verificationId = exportId, code = exportCode });
+        Assert.Equal(HttpStatusCode.OK, exported.StatusCode);
+        Assert.Contains("Gao Feng", await exported.Content.ReadAsStringAsync());
+
+        // The subject's own token is the other way.
+        using var subject = factory.CreateClientFor(SuiteRoles.Subject, "high-1");
+        var (ownId, ownCode) = await factory.StartRequestAsync(subject, "high-1", "access");
+        using var own = await subject.PostAsJsonAsync("/v1/subjects/high-1/access", new { verificationId = ownId, code = ownCode });
+        Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+
+        // Approving what is not an open access or export is refused; a product backend may not approve at all.
+        var (erasureId, _) = await factory.StartRequestAsync(backend, "high-1", "erasure");
+        using var notApprovable = await officer.PostAsync($"/v1/subject-requests/{erasureId}/approval", null);
+        using var used = await officer.PostAsync($"/v1/subject-requests/{exportId}/approval", null);
+        using var byBackend = await backend.PostAsync($"/v1/subject-requests/{accessId}/approval", null);
+        Assert.Equal("nothing-to-approve", await ReasonAsync(notApprovable, HttpStatusCode.Conflict));
+        Assert.Equal("verification-used", await ReasonAsync(used, HttpStatusCode.Conflict));
+        Assert.Equal(HttpStatusCode.Forbidden, byBackend.StatusCode);
+
+        // Without data of the highest level a code is enough, as before.
+        await factory.StoreAsync("low-1", "usage", new { visits = "4" }, "collected");
+        var (lowId, lowCode) = await factory.StartRequestAsync(backend, "low-1", "export");
+        using var low = await backend.PostAsJsonAsync("/v1/subjects/low-1/export", new { verificationId = lowId, code = lowCode });
+        Assert.Equal(HttpStatusCode.OK, low.StatusCode);
     }
 
     [Fact]

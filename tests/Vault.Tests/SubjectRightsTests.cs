@@ -17,7 +17,8 @@ public sealed class SubjectRightsTests(VaultFactory factory) : IClassFixture<Vau
         await factory.StoreAsync("acc-1", "identity", new { name = "Zhao Lei" });
         await factory.StoreAsync("acc-1", "contact", new { email = "zhao@example.cn" });
         await factory.StoreAsync("acc-1", "device", new { model = "Honor" }, "collected");
-        using var client = factory.Backend();
+        // Identity is of the highest protection level: the subject asks with their own token (IWK-2.2).
+        using var client = factory.CreateClientFor(SuiteRoles.Subject, "acc-1");
         var (id, code) = await VerifyAsync(client, "acc-1", "access");
 
         using var response = await client.PostAsJsonAsync("/v1/subjects/acc-1/access", new { verificationId = id, code });

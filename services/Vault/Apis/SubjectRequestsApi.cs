@@ -7,7 +7,8 @@ namespace PrivacySuite.Vault.Apis;
 /// One subject-rights request as the operators' queue shows it: by subject id only, never a code or data. Open means
 /// the subject has not yet verified it with the code and it has not expired; completed means it was carried out.
 /// </summary>
-public sealed record SubjectRequestView(Guid Id, string SubjectId, string Request, string State, DateTimeOffset StartedAt, DateTimeOffset ExpiresAt, DateTimeOffset? CompletedAt, int Attempts);
+public sealed record SubjectRequestView(Guid Id, string SubjectId, string Request, string State, DateTimeOffset StartedAt, DateTimeOffset ExpiresAt, DateTimeOffset? CompletedAt, int Attempts,
+    DateTimeOffset? ApprovedAt = null, string? ApprovedBy = null);
 
 public static class SubjectRequestsApi
 {
@@ -20,8 +21,20 @@ public static class SubjectRequestsApi
         app.MapGet("/v1/subject-requests", ListAsync).WithTags("Subject rights").WithName("ListSubjectRequests")
             .WithSummary("Subject-rights requests, newest first, with their state; state=open gives the queue still waiting for the subject.")
             .RequireRoles(SuiteRoles.PrivacyOfficer, SuiteRoles.Operator);
+        app.MapPost("/v1/subject-requests/{verificationId:guid}/approval", ApproveAsync).WithTags("Subject rights").WithName("ApproveSubjectRequest")
+            .WithSummary("A privacy officer approves an open access or export of data of the highest protection level (IWK-2.2); the code is still needed.")
+            .RequireRoles(SuiteRoles.PrivacyOfficer);
         return app;
     }
+
+    private static async Task<Results<Ok<SubjectRequestView>, ProblemHttpResult>> ApproveAsync(
+        Guid verificationId, [AsParameters] VaultServices s, IdentityVerifications verifications, CancellationToken ct) =>
+        await verifications.ApproveAsync(verificationId, s.Accessor, ct) switch
+        {
+            Outcome<Verification>.Done d => TypedResults.Ok(View(d.Value, s.Time.GetUtcNow(), s.Options.Value.VerificationLifetime)),
+            Outcome<Verification>.Refused r => Problems.Refused(r.Status, r.Reason, r.Detail),
+            _ => throw new InvalidOperationException("Unexpected outcome."),
+        };
 
     private static async Task<Results<Ok<List<SubjectRequestView>>, ProblemHttpResult>> ListAsync(
         [AsParameters] VaultServices s, CancellationToken ct, string? state = null, int limit = 100)
@@ -62,5 +75,7 @@ public static class SubjectRequestsApi
         v.ExpiresAt - lifetime,
         v.ExpiresAt,
         v.UsedAt,
-        v.Attempts);
+        v.Attempts,
+        v.ApprovedAt,
+        v.ApprovedBy);
 }

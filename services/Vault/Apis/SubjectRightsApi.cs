@@ -30,7 +30,8 @@ public static class SubjectRightsApi
 
     /// <summary>
     /// The person's rights (INF-6.1 to 6.4), each gated by a one-time code sent through the notification service to a
-    /// verified contact (INF-6.3).
+    /// verified contact (INF-6.3); access and export of the highest protection level also need the subject's own token or
+    /// an officer's approval (IWK-2.2).
     /// </summary>
     public static IEndpointRouteBuilder MapSubjectRightsApi(this IEndpointRouteBuilder app)
     {
@@ -179,7 +180,7 @@ public static class SubjectRightsApi
                 ? Problems.Refused(403, "not-your-data", "A person can only make requests about their own data.")
                 : null;
 
-    /// <summary>Whether the caller is the subject, with the subject's own token.</summary>
+    /// <summary>Whether the caller is the subject, with the subject's own token: the second factor of IWK-2.2.</summary>
     internal static bool OwnToken(string subjectId, ClaimsPrincipal user) =>
         user.IsInRole(SuiteRoles.Subject) && !user.IsInRole(SuiteRoles.ProductBackend) && user.FindFirstValue(ClaimTypes.NameIdentifier) == subjectId;
 
@@ -195,6 +196,9 @@ public static class SubjectRightsApi
         return await verifications.RedeemAsync(subjectId, request, verificationId, code, OwnToken(subjectId, s.User), s.Accessor, ct) switch
         {
             null => null,
+            (_, "approval-required") => Problems.Refused(403, "approval-required",
+                "The subject holds data of the highest protection level: its access or export needs, besides the code, the subject's own token " +
+                "or a privacy officer's approval of this request (POST /v1/subject-requests/{id}/approval) (IWK-2.2). The code stays valid until it expires."),
             var (status, reason) => Problems.Refused(status, reason,
                 "Identity was not verified: ask for a new code with POST /v1/subjects/{subjectId}/verifications and send it with the request (INF-6.3)."),
         };

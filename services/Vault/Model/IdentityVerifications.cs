@@ -31,6 +31,8 @@ public sealed record ContactProofStarted(Verification Proof, Verification? Confi
 /// contact is also confirmed through the contact verified so far (a second code) or the subject's own token.</item>
 /// <item>No code is stored or sent in an event: the notification service fetches it by the verification's id
 /// (<see cref="ReleaseAsync"/>), which makes it, keeps its keyed hash, and hands it out once, before it expires.</item>
+/// <item>Access and export of data of the highest protection level need the subject's own token or an officer's
+/// approval recorded on the request, on top of the code (IWK-2.2).</item>
 /// </list>
 /// </summary>
 public sealed class IdentityVerifications(
@@ -45,8 +47,12 @@ public sealed class IdentityVerifications(
     public const string Contact = "contact";
     public const string ContactConfirmation = "contact-confirmation";
 
-    /// <summary>The rights requests a code is asked for.</summary>
+    /// <summary>The rights requests a code is asked for; the ones that hand data out are <see cref="Disclosing"/>.</summary>
     public static readonly IReadOnlySet<string> Requests = new HashSet<string> { "access", "export", "rectification", "erasure" };
+
+    public static readonly IReadOnlySet<string> Disclosing = new HashSet<string> { "access", "export" };
+
+    private static readonly string[] HighCategories = [.. Categories.Levels.Where(l => l.Value == ProtectionLevel.High).Select(l => l.Key)];
 
     /// <summary>Starts a rights request: a code will go to the subject's verified contacts, and nowhere else.</summary>
     public async Task<Outcome<Verification>> StartAsync(string subjectId, string request, string accessor, CancellationToken ct)
@@ -187,7 +193,11 @@ public sealed class IdentityVerifications(
             language is null ? null : clear[^1].Value, channels));
     }
 
-    /// <summary>Redeems the code of a rights request. A wrong code counts against the attempts; every check is logged.</summary>
+    /// <summary>
+    /// Redeems the code of a rights request. A wrong code counts against the attempts; every check is logged. An access or
+    /// export of a subject holding data of the highest protection level also needs <paramref name="subjectAuthenticated"/>
+    /// or an officer's approval on the request: without either the code is not spent, so it still serves once approved.
+    /// </summary>
     public async Task<(int Status, string Reason)?> RedeemAsync(string subjectId, string request, Guid verificationId, string? code,
         bool subjectAuthenticated, string accessor, CancellationToken ct)
     {
@@ -197,14 +207,19 @@ public sealed class IdentityVerifications(
         var failure = verification is null || verification.SubjectId != subjectId || verification.Request != request
             ? "unknown-verification"
             : Check(verification, code, now);
-        if (failure is null)
+        if (failure is null && Disclosing.Contains(request) && !subjectAuthenticated && verification!.ApprovedAt is null &&
+            await db.Values.AnyAsync(v => v.SubjectId == subjectId && HighCategories.Contains(v.Category), ct))
+        {
+            failure = "approval-required";
+        }
+        else if (failure is null)
         {
             verification!.UsedAt = now;
         }
 
         await db.SaveChangesAsync(ct);
         await accessLog.AppendAsync(db, ct, new AccessRecord("identity-check", failure is null ? "allowed" : "denied", subjectId, accessor,
-            Detail: $"request={request};" + (failure ?? (subjectAuthenticated ? "verified;own-token" : "verified"))));
+            Detail: $"request={request};" + (failure ?? (subjectAuthenticated ? "verified;own-token" : verification!.ApprovedAt is not null ? "verified;approved" : "verified"))));
         await tx.CommitAsync(ct);
         db.ChangeTracker.Clear();
         return failure is null ? null : (403, failure);
@@ -274,6 +289,41 @@ public sealed class IdentityVerifications(
                 "contact-changed" => "The contact being proven changed after the proof was started: start it again.",
                 _ => "The contact was not verified: start a new proof with POST /v1/subjects/{subjectId}/contact-verifications.",
             });
+    }
+
+    /// <summary>Records a privacy officer's approval on an open access or export request (IWK-2.2).</summary>
+    public async Task<Outcome<Verification>> ApproveAsync(Guid verificationId, string officer, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var verification = await LockAsync(verificationId, ct);
+        if (verification is null || !Requests.Contains(verification.Request))
+        {
+            return Refuse<Verification>(404, "unknown-request", "No such subject request.");
+        }
+
+        if (!Disclosing.Contains(verification.Request))
+        {
+            return Refuse<Verification>(409, "nothing-to-approve", "Only an access or an export needs an approval.");
+        }
+
+        if (verification.UsedAt is not null || verification.ExpiresAt <= now)
+        {
+            return Refuse<Verification>(409, verification.UsedAt is not null ? "verification-used" : "verification-expired",
+                "The request is no longer open: the subject starts a new one.");
+        }
+
+        if (verification.ApprovedAt is null)
+        {
+            verification.ApprovedAt = now;
+            verification.ApprovedBy = officer;
+            await db.SaveChangesAsync(ct);
+            await accessLog.AppendAsync(db, ct, new AccessRecord("approval", "allowed", verification.SubjectId, officer,
+                Detail: $"verification={verificationId};request={verification.Request}"));
+        }
+
+        await tx.CommitAsync(ct);
+        return new Outcome<Verification>.Done(verification);
     }
 
     /// <summary>Why a code does not redeem <paramref name="verification"/>, or null; a wrong code counts an attempt.</summary>
