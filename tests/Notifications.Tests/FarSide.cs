@@ -46,9 +46,6 @@ public sealed class VaultStandIn
     /// <summary>Code fetches, over all calls.</summary>
     public int CodeCalls;
 
-    /// <summary>How many of the next code fetches answer 503.</summary>
-    public int FailNextCodes;
-
     /// <summary>
     /// A verification's code, as the vault would make it when asked. The expiry is answered as given, even when it has
     /// passed (a vault whose clock is behind): the notification service must not send it then.
@@ -56,19 +53,24 @@ public sealed class VaultStandIn
     public void AddCode(Guid verificationId, string code, DateTimeOffset expiresAt, string? language, params (string Channel, string Address)[] channels) =>
         _codes[verificationId] = (code, expiresAt, language, channels.Select(c => new ContactJson(c.Channel, c.Address)).ToArray());
 
+    private readonly ConcurrentDictionary<Guid, bool> _failThenExpire = new();
+
+    /// <summary>The first fetch of this code answers 503, and the code expires then: a retry always meets an expired code.</summary>
+    public void FailOnceThenExpire(Guid verificationId) => _failThenExpire[verificationId] = true;
+
     /// <summary>Marks the code handed out already, as after another fetch.</summary>
     public void Take(Guid verificationId) => _released.TryAdd(verificationId, true);
 
     private async Task HandleCodeAsync(HttpContext context, Guid verificationId)
     {
         Interlocked.Increment(ref CodeCalls);
-        if (Interlocked.Decrement(ref FailNextCodes) >= 0)
+        if (_failThenExpire.TryRemove(verificationId, out _) && _codes.TryGetValue(verificationId, out var failing))
         {
+            _codes[verificationId] = failing with { ExpiresAt = DateTimeOffset.UtcNow };
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             return;
         }
 
-        Interlocked.Exchange(ref FailNextCodes, 0);
         if (!_codes.TryGetValue(verificationId, out var code) || !_released.TryAdd(verificationId, true))
         {
             context.Response.StatusCode = code.Code is null ? StatusCodes.Status404NotFound : StatusCodes.Status410Gone;

@@ -59,14 +59,16 @@ public sealed class VerificationCodeTests(NotificationsFactory factory) : IClass
         var first = await (await service.SendNoticeAsync(NoticeTypes.VerificationCode, [subject], NoticeVariables.VerificationCode(expired))).AcceptedAsync();
 
         // The vault is down at the first attempt; by the retry the code has expired.
-        factory.Vault.AddCode(expiring, "314159", DateTimeOffset.UtcNow.AddSeconds(1), "en", ("sms", phone), ("email", factory.Address(other)));
-        Interlocked.Exchange(ref factory.Vault.FailNextCodes, 1);
+        factory.Vault.AddCode(expiring, "314159", DateTimeOffset.UtcNow.AddMinutes(10), "en", ("sms", phone), ("email", factory.Address(other)));
+        factory.Vault.FailOnceThenExpire(expiring);
+        var callsBefore = factory.Vault.CodeCalls;
         var retried = await (await service.SendNoticeAsync(NoticeTypes.VerificationCode, [other], NoticeVariables.VerificationCode(expiring))).AcceptedAsync();
 
         Assert.Equal(1, (await service.CompletedAsync(first.RequestId)).Failed);
         Assert.Equal(1, (await service.CompletedAsync(retried.RequestId)).Failed);
         Assert.Equal(["code-expired"], await factory.QueryAsync($"select reason from deliveries where request_id = '{first.RequestId}'"));
         Assert.Equal(["code-expired"], await factory.QueryAsync($"select reason from deliveries where request_id = '{retried.RequestId}'"));
+        Assert.True(factory.Vault.CodeCalls - callsBefore >= 2, "the code was fetched again after the vault failed");
         Assert.Empty(factory.Sms.To(phone));
         Assert.Empty(await factory.Mail.MailToAsync(factory.Address(subject)));
         Assert.Empty(await factory.Mail.MailToAsync(factory.Address(other)));
