@@ -47,10 +47,14 @@ public static class NoticeVariables
     public const string Chinese = "zh-CN";
     public const string English = "en";
 
-    public static Dictionary<string, string> VerificationCode(string code, int expiresInMinutes) => new()
+    /// <summary>
+    /// A verification code, by reference: the notification service fetches the code, its expiry and the contacts it goes
+    /// to from the vault when it sends (<c>POST /v1/verifications/{id}/delivery</c>). The code itself is never a variable:
+    /// no event, queue or table holds it (issue 18.4).
+    /// </summary>
+    public static Dictionary<string, string> VerificationCode(Guid verificationId) => new()
     {
-        ["code"] = code,
-        ["expiresInMinutes"] = expiresInMinutes.ToString(CultureInfo.InvariantCulture),
+        ["verificationId"] = verificationId.ToString(),
     };
 
     /// <summary>A deletion certificate; <paramref name="erased"/> is true for an erasure, false for an anonymisation.</summary>

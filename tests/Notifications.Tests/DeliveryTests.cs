@@ -66,16 +66,18 @@ public sealed class DeliveryTests(DeliveryFactory factory) : IClassFixture<Deliv
     {
         var subject = TestHelpers.NewSubject();
         var phone = $"+86-138{Random.Shared.Next(10_000_000, 99_999_999)}";
-        factory.Vault.Add(subject, "zh-CN", ("sms", phone));
+        // The code and the channel it goes to come from the vault when it is sent, by the verification's id.
+        var verificationId = Guid.NewGuid();
+        factory.Vault.AddCode(verificationId, "482913", DateTimeOffset.UtcNow.AddMinutes(10), "zh-CN", ("sms", phone));
         using var client = factory.CreateClientFor(SuiteRoles.Service);
 
-        var request = await (await client.SendNoticeAsync("verification-code", [subject],
-            new Dictionary<string, string> { ["code"] = "482913", ["expiresInMinutes"] = "10" })).AcceptedAsync();
+        var request = await (await client.SendNoticeAsync("verification-code", [subject], NoticeVariables.VerificationCode(verificationId))).AcceptedAsync();
         var done = await client.CompletedAsync(request.RequestId);
 
         Assert.Equal(1, done.Delivered);
         var sms = Assert.Single(factory.Sms.To(phone));
         Assert.Contains("482913", sms.Body);
+        Assert.Contains("10 分钟内有效", sms.Body);
         Assert.Equal("zh-CN", sms.Language);
     }
 

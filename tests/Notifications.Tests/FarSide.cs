@@ -14,7 +14,9 @@ using PrivacySuite.ServiceDefaults.Auth;
 namespace PrivacySuite.Notifications.Tests;
 
 /// <summary>
-/// Stands in for the vault service with its exact contract: <c>POST /v1/subjects/contacts</c> with
+/// Stands in for the vault service with its exact contract: <c>POST /v1/verifications/{id}/delivery</c> answering a
+/// one-time code once (<c>{ "verificationId", "code", "expiresAt", "language", "channels" }</c>, then 410 with the reason
+/// <c>code-released</c>; 404 <c>unknown-verification</c> for an id it does not hold), and <c>POST /v1/subjects/contacts</c> with
 /// <c>{ "subjectIds": [...] }</c> (1-500), callers with role <c>service</c> only, answering
 /// <c>{ "subjects": [ { "subjectId", "status": "found" | "unknown", "language", "channels": [ { "channel", "address" } ] } ] }</c>.
 /// <see cref="FailNext"/> makes it answer 503 to the next calls, as a vault that is down would.
@@ -38,6 +40,48 @@ public sealed class VaultStandIn
     public void Add(string subjectId, string? language, params (string Channel, string Address)[] channels) =>
         _contacts[subjectId] = (language, channels.Select(c => new ContactJson(c.Channel, c.Address)).ToArray());
 
+    private readonly ConcurrentDictionary<Guid, (string Code, DateTimeOffset ExpiresAt, string? Language, ContactJson[] Channels)> _codes = new();
+    private readonly ConcurrentDictionary<Guid, bool> _released = new();
+
+    /// <summary>Code fetches, over all calls.</summary>
+    public int CodeCalls;
+
+    /// <summary>
+    /// A verification's code, as the vault would make it when asked. The expiry is answered as given, even when it has
+    /// passed (a vault whose clock is behind): the notification service must not send it then.
+    /// </summary>
+    public void AddCode(Guid verificationId, string code, DateTimeOffset expiresAt, string? language, params (string Channel, string Address)[] channels) =>
+        _codes[verificationId] = (code, expiresAt, language, channels.Select(c => new ContactJson(c.Channel, c.Address)).ToArray());
+
+    private readonly ConcurrentDictionary<Guid, bool> _failThenExpire = new();
+
+    /// <summary>The first fetch of this code answers 503, and the code expires then: a retry always meets an expired code.</summary>
+    public void FailOnceThenExpire(Guid verificationId) => _failThenExpire[verificationId] = true;
+
+    /// <summary>Marks the code handed out already, as after another fetch.</summary>
+    public void Take(Guid verificationId) => _released.TryAdd(verificationId, true);
+
+    private async Task HandleCodeAsync(HttpContext context, Guid verificationId)
+    {
+        Interlocked.Increment(ref CodeCalls);
+        if (_failThenExpire.TryRemove(verificationId, out _) && _codes.TryGetValue(verificationId, out var failing))
+        {
+            _codes[verificationId] = failing with { ExpiresAt = DateTimeOffset.UtcNow };
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            return;
+        }
+
+        if (!_codes.TryGetValue(verificationId, out var code) || !_released.TryAdd(verificationId, true))
+        {
+            context.Response.StatusCode = code.Code is null ? StatusCodes.Status404NotFound : StatusCodes.Status410Gone;
+            await context.Response.WriteAsJsonAsync(new { status = context.Response.StatusCode, reason = code.Code is null ? "unknown-verification" : "code-released" },
+                (JsonSerializerOptions?)null, "application/problem+json");
+            return;
+        }
+
+        await context.Response.WriteAsJsonAsync(new { verificationId, code = code.Code, expiresAt = code.ExpiresAt, language = code.Language, channels = code.Channels });
+    }
+
     public async Task HandleAsync(HttpContext context)
     {
         Interlocked.Increment(ref Calls);
@@ -47,6 +91,14 @@ public sealed class VaultStandIn
         {
             Interlocked.Increment(ref Unauthorized);
             context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            return;
+        }
+
+        var path = context.Request.Path.Value ?? "";
+        if (context.Request.Method == "POST" && path.StartsWith("/v1/verifications/", StringComparison.Ordinal) && path.EndsWith("/delivery", StringComparison.Ordinal) &&
+            Guid.TryParse(path["/v1/verifications/".Length..^"/delivery".Length], out var verificationId))
+        {
+            await HandleCodeAsync(context, verificationId);
             return;
         }
 

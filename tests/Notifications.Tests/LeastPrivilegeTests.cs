@@ -20,7 +20,8 @@ public sealed class LeastPrivilegeTests(NotificationsFactory factory) : IClassFi
         factory.Vault.Add(subject, "en", ("email", factory.Address(subject)));
         using var backend = factory.CreateProductBackendClient();
 
-        using var response = await backend.SendNoticeAsync(NoticeTypes.VerificationCode, [subject], NoticeVariables.VerificationCode("123456", 10));
+        using var response = await backend.SendNoticeAsync(NoticeTypes.VerificationCode, [subject],
+            new Dictionary<string, string>(NoticeVariables.VerificationCode(Guid.NewGuid())) { ["code"] = "123456" });
         using var certificate = await backend.SendNoticeAsync(NoticeTypes.DeletionCertificate, [subject], new Dictionary<string, string>());
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);

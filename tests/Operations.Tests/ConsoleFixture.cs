@@ -131,15 +131,36 @@ public sealed class ConsoleFixture : IAsyncLifetime
         return (await placed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
     }
 
-    /// <summary>Stores a subject's contact data and starts an access request; the vault sends the code through notifications.</summary>
+    /// <summary>
+    /// Stores a subject's contact data, verifies it with the code notifications mails to it (read back from the region's
+    /// MailDev), and starts an access request; the vault sends codes through notifications, to verified contacts only.
+    /// </summary>
     private async Task StartSubjectRequestAsync()
     {
         using var vault = new HttpClient { BaseAddress = Suite.Endpoint($"vault-{Suite.Primary}"), Timeout = TimeSpan.FromSeconds(90) };
         vault.DefaultRequestHeaders.Add(AuthenticationExtensions.ApiKeyHeader, Suite.Credentials.ProductBackendApiKey);
         var subject = $"s-{Guid.NewGuid():N}";
+        var email = $"{subject}@example.cn";
         using var stored = await vault.PostAsJsonAsync($"/v1/subjects/{subject}/data",
-            new { category = "contact", source = "provided", fields = new { email = $"{subject}@example.cn", language = "en" } });
+            new { category = "contact", source = "provided", fields = new { email, language = "en" } });
         await ExpectAsync(stored, HttpStatusCode.Created, HttpStatusCode.OK);
+        using var proof = await vault.PostAsJsonAsync($"/v1/subjects/{subject}/contact-verifications", new { field = "email" });
+        await ExpectAsync(proof, HttpStatusCode.Accepted);
+        var proofId = (await proof.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("verificationId").GetGuid();
+
+        using var mail = new HttpClient { BaseAddress = Suite.Endpoint($"maildev-{Suite.Primary}", "web"), Timeout = TimeSpan.FromSeconds(30) };
+        string? code = null;
+        await Eventually.HoldsAsync(async () =>
+        {
+            var received = await mail.GetFromJsonAsync<List<ReceivedMail>>("email") ?? [];
+            code = received.Where(m => m.To.Any(t => t.Address == email))
+                .Select(m => System.Text.RegularExpressions.Regex.Match(m.Text ?? "", @"(?<![0-9])[0-9]{6}(?![0-9])"))
+                .FirstOrDefault(m => m.Success)?.Value;
+            return code is not null;
+        }, TimeSpan.FromSeconds(90), "the contact's verification code was mailed");
+        using var verified = await vault.PostAsJsonAsync($"/v1/subjects/{subject}/verified-contacts", new { verificationId = proofId, code });
+        await ExpectAsync(verified, HttpStatusCode.OK);
+
         using var started = await vault.PostAsJsonAsync($"/v1/subjects/{subject}/verifications", new { request = "access" });
         await ExpectAsync(started, HttpStatusCode.Accepted);
     }

@@ -72,9 +72,10 @@ public sealed class ErasureCommitTests(ErasureCommitFactory factory) : IClassFix
         Assert.Equal(HttpStatusCode.OK, contacts.StatusCode);
         Assert.Contains("\"erased\"", await contacts.Content.ReadAsStringAsync());
 
-        var (id, code) = await VerifyAsync(backend, "keyless-1", "export");
-        using var export = await backend.PostAsJsonAsync("/v1/subjects/keyless-1/export", new { verificationId = id, code });
-        Assert.Equal(HttpStatusCode.Gone, export.StatusCode);
+        using var verification = await backend.PostAsJsonAsync("/v1/subjects/keyless-1/verifications", new { request = "export" });
+        Assert.Equal(HttpStatusCode.Gone, verification.StatusCode);
+        using var contactProof = await backend.PostAsJsonAsync("/v1/subjects/keyless-1/contact-verifications", new { field = "email" });
+        Assert.Equal(HttpStatusCode.Gone, contactProof.StatusCode);
 
         using var operatorClient = factory.CreateClientFor(SuiteRoles.Operator);
         using var rotated = await operatorClient.PostAsync("/v1/keys/rotate", null);
@@ -120,12 +121,4 @@ public sealed class ErasureCommitTests(ErasureCommitFactory factory) : IClassFix
         return JsonDocument.Parse(answer.Body).RootElement.GetProperty("reason").GetString();
     }
 
-    private async Task<(Guid Id, string Code)> VerifyAsync(HttpClient client, string subjectId, string request)
-    {
-        using var started = await client.PostAsJsonAsync($"/v1/subjects/{subjectId}/verifications", new { request });
-        var id = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("verificationId").GetGuid();
-        var notice = (await factory.OutboxAsync()).Single(m => m.MessageType.Contains("NoticeRequested") && m.Payload.Contains(id.ToString()));
-        using var payload = JsonDocument.Parse(notice.Payload);
-        return (id, payload.RootElement.GetProperty("variables").GetProperty("code").GetString()!);
-    }
 }

@@ -30,10 +30,11 @@ public sealed class RateLimitTests(SmallRateLimitsFactory factory) : IClassFixtu
     [Fact]
     public async Task Verifications_for_one_subject_are_limited_whoever_starts_them()
     {
-        await factory.StoreAsync("limited-1", "contact", new { email = "limited@example.cn" });
+        // Proving the contact is a verification too: it takes one of the subject's three.
+        await factory.VerifyContactAsync("limited-1", "limited@example.cn");
         using var backend = factory.Backend();
         using var officer = factory.Officer();
-        for (var i = 0; i < 3; i++)
+        for (var i = 0; i < 2; i++)
         {
             using var started = await (i % 2 == 0 ? backend : officer).PostAsJsonAsync("/v1/subjects/limited-1/verifications", new { request = "export" });
             Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);

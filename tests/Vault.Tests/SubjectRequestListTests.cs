@@ -46,14 +46,6 @@ public sealed class SubjectRequestListTests(VaultFactory factory) : IClassFixtur
         Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
     }
 
-    /// <summary>Starts a request and reads its code from the notice request, as the notification service receives it.</summary>
-    private async Task<(Guid Id, string Code)> StartAsync(HttpClient client, string subjectId, string request)
-    {
-        using var started = await client.PostAsJsonAsync($"/v1/subjects/{subjectId}/verifications", new { request });
-        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
-        var id = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("verificationId").GetGuid();
-        var notice = (await factory.OutboxAsync()).Single(m => m.MessageType.Contains("NoticeRequested") && m.Payload.Contains(id.ToString()));
-        using var payload = JsonDocument.Parse(notice.Payload);
-        return (id, payload.RootElement.GetProperty("variables").GetProperty("code").GetString()!);
-    }
+    /// <summary>Starts a request and fetches its code as the notification service does.</summary>
+    private Task<(Guid Id, string Code)> StartAsync(HttpClient client, string subjectId, string request) => factory.StartRequestAsync(client, subjectId, request);
 }

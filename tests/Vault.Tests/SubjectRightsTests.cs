@@ -6,18 +6,8 @@ namespace PrivacySuite.Vault.Tests;
 
 public sealed class SubjectRightsTests(VaultFactory factory) : IClassFixture<VaultFactory>
 {
-    /// <summary>Starts a verification and reads the code from the notice request, as the notification service receives it.</summary>
-    private async Task<(Guid Id, string Code)> VerifyAsync(HttpClient client, string subjectId, string request)
-    {
-        using var started = await client.PostAsJsonAsync($"/v1/subjects/{subjectId}/verifications", new { request });
-        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
-        var id = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("verificationId").GetGuid();
-        var notice = (await factory.OutboxAsync()).Single(m => m.MessageType.Contains("NoticeRequested") && m.Payload.Contains(id.ToString()));
-        using var payload = JsonDocument.Parse(notice.Payload);
-        Assert.Equal(NoticeTypes.VerificationCode, payload.RootElement.GetProperty("noticeType").GetString());
-        Assert.Equal(subjectId, payload.RootElement.GetProperty("subjectId").GetString());
-        return (id, payload.RootElement.GetProperty("variables").GetProperty("code").GetString()!);
-    }
+    /// <summary>Starts a verification and fetches its code as the notification service does (the subject gets a verified contact first).</summary>
+    private Task<(Guid Id, string Code)> VerifyAsync(HttpClient client, string subjectId, string request) => factory.StartRequestAsync(client, subjectId, request);
 
     [Fact]
     [Trait("Clause", "INF-6.1")]
@@ -27,7 +17,8 @@ public sealed class SubjectRightsTests(VaultFactory factory) : IClassFixture<Vau
         await factory.StoreAsync("acc-1", "identity", new { name = "Zhao Lei" });
         await factory.StoreAsync("acc-1", "contact", new { email = "zhao@example.cn" });
         await factory.StoreAsync("acc-1", "device", new { model = "Honor" }, "collected");
-        using var client = factory.Backend();
+        // Identity is of the highest protection level: the subject asks with their own token (IWK-2.2).
+        using var client = factory.CreateClientFor(SuiteRoles.Subject, "acc-1");
         var (id, code) = await VerifyAsync(client, "acc-1", "access");
 
         using var response = await client.PostAsJsonAsync("/v1/subjects/acc-1/access", new { verificationId = id, code });
@@ -72,8 +63,8 @@ public sealed class SubjectRightsTests(VaultFactory factory) : IClassFixture<Vau
         using var afterTries = await client.PostAsJsonAsync("/v1/subjects/otp-1/access", new { verificationId = second, code = secondCode });
         Assert.Equal("too-many-attempts", (await afterTries.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("reason").GetString());
         var stored = await factory.WithDbAsync(db => db.Verifications.SingleAsync(v => v.VerificationId == second));
-        Assert.DoesNotContain(secondCode, stored.CodeHash);
-        Assert.Equal(64, stored.CodeHash.Length);
+        Assert.DoesNotContain(secondCode, stored.CodeHash!);
+        Assert.Equal(64, stored.CodeHash!.Length);
     }
 
     [Fact]
@@ -81,6 +72,7 @@ public sealed class SubjectRightsTests(VaultFactory factory) : IClassFixture<Vau
     public async Task A_person_can_only_ask_about_their_own_data()
     {
         await factory.StoreAsync("own-1", "usage", new { visits = "1" }, "collected");
+        await factory.VerifyContactAsync("own-1");
         using var self = factory.CreateClientFor(SuiteRoles.Subject, "own-1");
         using var stranger = factory.CreateClientFor(SuiteRoles.Subject, "own-2");
 

@@ -108,6 +108,60 @@ public class VaultFactory() : ServiceFactory<Program>("vaultdb")
             TimeSpan.FromSeconds(20), $"the vault heard of the grant of {purpose}");
     }
 
+    /// <summary>
+    /// Fetches a verification's code as the notification service does when it sends the notice (once, as a service):
+    /// the code and the channels it goes to.
+    /// </summary>
+    public async Task<(string Code, List<(string Channel, string Address)> Channels)> ReleaseCodeAsync(Guid verificationId)
+    {
+        using var notifications = CreateClientFor(SuiteRoles.Service, "notifications");
+        using var response = await notifications.PostAsync($"/v1/verifications/{verificationId}/delivery", null);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"delivery answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return (body.GetProperty("code").GetString()!,
+            body.GetProperty("channels").EnumerateArray().Select(c => (c.GetProperty("channel").GetString()!, c.GetProperty("address").GetString()!)).ToList());
+    }
+
+    /// <summary>
+    /// Makes the subject's e-mail address (stored now unless <paramref name="email"/> is null and one is stored) its verified
+    /// contact, as a product backend does at sign-up: the proof's code, and the verified contact's when there is one.
+    /// </summary>
+    public async Task VerifyContactAsync(string subjectId, string? email = null)
+    {
+        if (email is not null || !await WithDbAsync(db => db.Values.AnyAsync(v => v.SubjectId == subjectId && v.Category == "contact" && v.Field == "email")))
+        {
+            await StoreAsync(subjectId, "contact", new { email = email ?? $"{subjectId}@example.cn" });
+        }
+
+        using var backend = Backend();
+        using var started = await backend.PostAsJsonAsync($"/v1/subjects/{subjectId}/contact-verifications", new { field = "email" });
+        Assert.True(started.StatusCode == HttpStatusCode.Accepted, $"contact verification answered {(int)started.StatusCode}: {await started.Content.ReadAsStringAsync()}");
+        var proof = await started.Content.ReadFromJsonAsync<JsonElement>();
+        var id = proof.GetProperty("verificationId").GetGuid();
+        var (code, _) = await ReleaseCodeAsync(id);
+        Guid? confirmationId = proof.GetProperty("confirmationId").ValueKind == JsonValueKind.Null ? null : proof.GetProperty("confirmationId").GetGuid();
+        var confirmationCode = confirmationId is { } c ? (await ReleaseCodeAsync(c)).Code : null;
+        using var verified = await backend.PostAsJsonAsync($"/v1/subjects/{subjectId}/verified-contacts", new { verificationId = id, code, confirmationId, confirmationCode });
+        Assert.True(verified.StatusCode == HttpStatusCode.OK, $"verify contact answered {(int)verified.StatusCode}: {await verified.Content.ReadAsStringAsync()}");
+    }
+
+    /// <summary>
+    /// Starts a rights request and fetches its code as the notification service would; gives the subject a verified
+    /// contact first when it has none.
+    /// </summary>
+    public async Task<(Guid Id, string Code)> StartRequestAsync(HttpClient client, string subjectId, string request)
+    {
+        if (!await WithDbAsync(db => db.VerifiedContacts.AnyAsync(c => c.SubjectId == subjectId)))
+        {
+            await VerifyContactAsync(subjectId);
+        }
+
+        using var started = await client.PostAsJsonAsync($"/v1/subjects/{subjectId}/verifications", new { request });
+        Assert.True(started.StatusCode == HttpStatusCode.Accepted, $"verification answered {(int)started.StatusCode}: {await started.Content.ReadAsStringAsync()}");
+        var id = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("verificationId").GetGuid();
+        return (id, (await ReleaseCodeAsync(id)).Code);
+    }
+
     /// <summary>Stores fields; a non-consent <paramref name="legalBasis"/> needs the <paramref name="purposes"/> it covers.</summary>
     public async Task<IReadOnlyDictionary<string, string>> StoreAsync(string subjectId, string category, object fields, string source = "provided", string? legalBasis = null,
         IReadOnlyList<string>? purposes = null)

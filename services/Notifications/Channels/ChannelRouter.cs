@@ -14,6 +14,7 @@ public sealed class ChannelRouter : IDisposable
     private readonly Dictionary<string, RateLimiter> _limits;
     private readonly ResiliencePipeline<SendOutcome> _retry;
     private readonly TimeSpan _attemptTimeout;
+    private readonly TimeProvider _time;
 
     public ChannelRouter(IEnumerable<IChannelSender> senders, IOptions<NotificationsOptions> options, TimeProvider time)
     {
@@ -29,6 +30,7 @@ public sealed class ChannelRouter : IDisposable
             AutoReplenishment = true,
         }));
         _attemptTimeout = settings.AttemptTimeout;
+        _time = time;
         _retry = new ResiliencePipelineBuilder<SendOutcome> { TimeProvider = time }
             .AddRetry(new RetryStrategyOptions<SendOutcome>
             {
@@ -50,6 +52,12 @@ public sealed class ChannelRouter : IDisposable
             async token =>
             {
                 using var lease = await _limits[channel].AcquireAsync(1, token);
+                // Checked before every attempt, retries included, after any wait for the channel's rate.
+                if (message.NotAfter is { } notAfter && _time.GetUtcNow() >= notAfter)
+                {
+                    return SendOutcome.Expired;
+                }
+
                 using var attempt = CancellationTokenSource.CreateLinkedTokenSource(token);
                 attempt.CancelAfter(_attemptTimeout);
                 try

@@ -18,10 +18,16 @@ public enum SendOutcome
 
     /// <summary>This deployment has no gateway for the channel.</summary>
     NotConfigured,
+
+    /// <summary>The message's <see cref="OutgoingMessage.NotAfter"/> passed before it could be sent (an expired code): not sent.</summary>
+    Expired,
 }
 
-/// <summary>One outgoing message. <see cref="DeduplicationKey"/> is the same for every attempt of a (request, subject, channel).</summary>
-public sealed record OutgoingMessage(string Address, RenderedNotice Notice, string DeduplicationKey, Guid RequestId);
+/// <summary>
+/// One outgoing message. <see cref="DeduplicationKey"/> is the same for every attempt of a (request, subject, channel);
+/// a message with <see cref="NotAfter"/> (a one-time code) is not sent, nor retried, from then on.
+/// </summary>
+public sealed record OutgoingMessage(string Address, RenderedNotice Notice, string DeduplicationKey, Guid RequestId, DateTimeOffset? NotAfter = null);
 
 public interface IChannelSender
 {

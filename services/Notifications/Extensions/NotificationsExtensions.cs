@@ -30,6 +30,7 @@ public static class NotificationsExtensions
         builder.Services.AddSingleton(sp => new SmtpConnectionPool(
             SmtpEndpoint.FromConfiguration(sp.GetRequiredService<IConfiguration>()), sp.GetRequiredService<IOptions<NotificationsOptions>>().Value.SmtpSessions));
         builder.Services.AddHttpClient<VaultContacts>(VaultContacts.ClientName, c => c.BaseAddress = new("http://vault/")).AddServiceIdentity();
+        builder.Services.AddHttpClient<VaultCodes>(c => c.BaseAddress = new("http://vault/")).AddServiceIdentity();
         foreach (var gateway in new[] { PushGateway, SmsGateway })
         {
             // The channel router retries only sends the gateway clearly refused; the default pipeline would also retry

@@ -58,7 +58,8 @@ internal static class NoticeRequestHandling
             {
                 RequestId = requestId,
                 NoticeType = noticeType.Length > 64 ? noticeType[..64] : noticeType,
-                Variables = variables?.ToDictionary() ?? [],
+                // A one-time code is never stored, even in a request that (wrongly) carries one: it is refused and dropped.
+                Variables = NoticeTemplates.Storable(noticeType, variables),
                 RequestedAt = requestedAt,
             },
             subjects,

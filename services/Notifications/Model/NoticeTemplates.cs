@@ -12,7 +12,11 @@ public enum VariableKind
     Url,
 }
 
-public sealed record TemplateVariable(string Name, VariableKind Kind, string Description);
+/// <summary>
+/// A template's variable. One <paramref name="AtSend"/> is filled in by the notification service when it sends (a one-time
+/// code, fetched then): it is never part of a request, never stored, and a request that carries it is refused.
+/// </summary>
+public sealed record TemplateVariable(string Name, VariableKind Kind, string Description, bool AtSend = false);
 
 /// <summary>A notice in one language: <c>{name}</c> placeholders are filled from the request's variables.</summary>
 public sealed record LocalizedTemplate(string Subject, string Body);
@@ -116,13 +120,14 @@ public static class NoticeTemplates
             NoticeTypes.VerificationCode,
             "A one-time code that verifies the subject's identity before a request is acted on (INF-6.3).",
             [
-                new("code", VariableKind.Digits, "The one-time code (4 to 10 digits)"),
-                new("expiresInMinutes", VariableKind.Digits, "Minutes until the code expires"),
+                new("verificationId", VariableKind.Text, "The vault's verification the code belongs to; the code is fetched by it when the notice is sent"),
+                new("code", VariableKind.Digits, "The one-time code (4 to 10 digits), fetched from the vault when the notice is sent", AtSend: true),
+                new("expiresInMinutes", VariableKind.Digits, "Minutes until the code expires, as of the send", AtSend: true),
             ],
             new("身份验证码", "您的验证码是 {code}，{expiresInMinutes} 分钟内有效。如非本人操作，请忽略本消息，请勿将验证码告诉他人。"),
             new("Your verification code",
                 "Your verification code is {code}. It expires in {expiresInMinutes} minutes. If you did not ask for it, ignore this message and never share the code."),
-            (v, _) => v.GetValueOrDefault("code") is { Length: < 4 or > 10 } ? ["code must have 4 to 10 digits."] : []),
+            (v, _) => VerificationCodeRules(v)),
         new NoticeTemplate(
             NoticeTypes.DeletionCertificate,
             "The subject's personal information was erased; the certificate id proves it.",
@@ -174,6 +179,19 @@ public static class NoticeTemplates
                 : []),
     }.ToDictionary(t => t.NoticeType, StringComparer.Ordinal);
 
+    private static IEnumerable<string> VerificationCodeRules(IReadOnlyDictionary<string, string> variables)
+    {
+        if (variables.GetValueOrDefault("code") is { Length: < 4 or > 10 })
+        {
+            yield return "code must have 4 to 10 digits.";
+        }
+
+        if (!Guid.TryParse(variables.GetValueOrDefault("verificationId"), out var _))
+        {
+            yield return "verificationId must be the vault's verification id (a GUID).";
+        }
+    }
+
     /// <summary>Normalises a language tag from the vault; null when it is missing or one we have no template for.</summary>
     public static string? KnownLanguage(string? language) => language?.Trim().ToLowerInvariant() switch
     {
@@ -182,8 +200,13 @@ public static class NoticeTemplates
         _ => null,
     };
 
-    /// <summary>Checks the variables against the template; an empty result means <see cref="Render"/> will succeed.</summary>
-    public static Dictionary<string, string[]> Validate(NoticeTemplate template, IReadOnlyDictionary<string, string>? variables, DateTimeOffset requestedAt)
+    /// <summary>
+    /// Checks the variables against the template: a request's (<paramref name="rendering"/> false), which must leave out
+    /// what is filled in at send time, or a notice's about to be rendered, which must have every variable. An empty result
+    /// for a request means <see cref="Render"/> will succeed once the send-time variables are added.
+    /// </summary>
+    public static Dictionary<string, string[]> Validate(NoticeTemplate template, IReadOnlyDictionary<string, string>? variables, DateTimeOffset requestedAt,
+        bool rendering = false)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         variables ??= new Dictionary<string, string>();
@@ -198,7 +221,15 @@ public static class NoticeTemplates
             errors[name.Length > 64 ? name[..64] : name] = [$"{template.NoticeType} has no variable with this name; it takes {string.Join(", ", template.Variables.Select(v => v.Name))}."];
         }
 
-        foreach (var variable in template.Variables)
+        foreach (var variable in template.Variables.Where(v => v.AtSend && !rendering))
+        {
+            if (variables.Keys.Any(k => k == variable.Name || k.StartsWith(variable.Name + ".", StringComparison.Ordinal)))
+            {
+                errors[variable.Name] = ["Filled in by the notification service when it sends; never part of a request."];
+            }
+        }
+
+        foreach (var variable in template.Variables.Where(v => rendering || !v.AtSend))
         {
             foreach (var language in new[] { Chinese, English })
             {
@@ -232,7 +263,7 @@ public static class NoticeTemplates
     /// </summary>
     public static RenderedNotice Render(NoticeTemplate template, string? language, IReadOnlyDictionary<string, string> variables, DateTimeOffset requestedAt)
     {
-        var errors = Validate(template, variables, requestedAt);
+        var errors = Validate(template, variables, requestedAt, rendering: true);
         if (errors.Count > 0)
         {
             throw new TemplateVariablesException(errors);
@@ -272,6 +303,13 @@ public static class NoticeTemplates
             _ => null,
         };
     }
+
+    /// <summary>A request's variables as they may be stored: without any the notification service fills in at send time.</summary>
+    public static Dictionary<string, string> Storable(string noticeType, IReadOnlyDictionary<string, string>? variables) =>
+        (variables ?? new Dictionary<string, string>())
+            .Where(p => !All.TryGetValue(noticeType, out var template) ||
+                        !template.Variables.Any(v => v.AtSend && (p.Key == v.Name || p.Key.StartsWith(v.Name + ".", StringComparison.Ordinal))))
+            .ToDictionary(p => p.Key, p => p.Value);
 
     /// <summary>
     /// A variable's value for <paramref name="language"/>: <c>name.zh-CN</c> or <c>name.en</c> when the sender wrote the

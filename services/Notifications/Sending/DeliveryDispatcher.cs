@@ -247,16 +247,18 @@ public sealed partial class DeliveryDispatcher(
         }
 
         // One vault call for the batch's contacts. If it fails, each delivery takes the retry path of a failed look-up.
+        // A verification code's contacts come with the code itself (the subject's verified contacts), fetched at its send.
+        var needContacts = ordered.Where(d => !IsCode(_requests[d.RequestId])).Select(d => d.SubjectId).ToList();
         try
         {
-            var contacts = await scope.ServiceProvider.GetRequiredService<VaultContacts>()
-                .GetManyAsync(ordered.Select(d => d.SubjectId).ToList(), CancellationToken.None); // the batch is claimed: finish, then hand it on (or back on stop)
-            return ordered.Select(d => new Claimed(d, contacts[d.SubjectId], null)).ToList();
+            var contacts = needContacts.Count == 0 ? new Dictionary<string, SubjectContacts?>() : await scope.ServiceProvider.GetRequiredService<VaultContacts>()
+                .GetManyAsync(needContacts, CancellationToken.None); // the batch is claimed: finish, then hand it on (or back on stop)
+            return ordered.Select(d => new Claimed(d, contacts.GetValueOrDefault(d.SubjectId), null)).ToList();
         }
         catch (Exception e) when (e is HttpRequestException or TimeoutRejectedException or BrokenCircuitException or
                                       System.Text.Json.JsonException or TaskCanceledException)
         {
-            return ordered.Select(d => new Claimed(d, null, e.GetType().Name)).ToList();
+            return ordered.Select(d => new Claimed(d, null, IsCode(_requests[d.RequestId]) ? null : e.GetType().Name)).ToList();
         }
     }
 
@@ -277,22 +279,21 @@ public sealed partial class DeliveryDispatcher(
         }
     }
 
+    private static bool IsCode(NoticeRequest request) => request.NoticeType == NoticeTypes.VerificationCode;
+
     private async Task DeliverAsync(NotificationsDbContext db, Claimed claimed, NotificationsOptions settings, CancellationToken cancellationToken)
     {
         var (delivery, contacts, lookupFailure) = claimed;
         var request = _requests[delivery.RequestId];
+        if (IsCode(request))
+        {
+            await DeliverCodeAsync(db, delivery, request, settings, cancellationToken);
+            return;
+        }
+
         if (lookupFailure is not null)
         {
-            if (delivery.Attempts >= settings.MaxContactAttempts)
-            {
-                await FailAsync(db, delivery, "contacts-unavailable", cancellationToken);
-                return;
-            }
-
-            var retryAt = time.GetUtcNow() + TimeSpan.FromSeconds(Math.Min(300, Math.Pow(2, delivery.Attempts)));
-            await db.Deliveries.Where(d => d.Sequence == delivery.Sequence)
-                .ExecuteUpdateAsync(u => u.SetProperty(d => d.NextAttemptAt, retryAt).SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), cancellationToken);
-            Log.ContactsUnavailable(logger, delivery.RequestId, delivery.Attempts, lookupFailure);
+            await RetryLaterAsync(db, delivery, settings, lookupFailure, cancellationToken);
             return;
         }
 
@@ -327,9 +328,103 @@ public sealed partial class DeliveryDispatcher(
             return;
         }
 
+        await SendAsync(db, delivery, channels, notice, null, cancellationToken);
+    }
+
+    /// <summary>
+    /// A verification code: fetched from the vault by the verification's id now, with the contacts it goes to (the
+    /// subject's verified ones), rendered for this delivery only and never kept; not sent once it has expired, on any
+    /// attempt. The vault hands a code out once: a delivery that lost it (a crash mid-send) fails, and the subject asks again.
+    /// </summary>
+    private async Task DeliverCodeAsync(NotificationsDbContext db, Delivery delivery, NoticeRequest request, NotificationsOptions settings, CancellationToken cancellationToken)
+    {
+        if (!NoticeTemplates.All.TryGetValue(request.NoticeType, out var template) ||
+            !Guid.TryParse(request.Variables.GetValueOrDefault("verificationId"), out var verificationId))
+        {
+            await FailAsync(db, delivery, "invalid-variables", cancellationToken);
+            return;
+        }
+
+        CodeAnswer answer;
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            answer = await scope.ServiceProvider.GetRequiredService<VaultCodes>().ReleaseAsync(verificationId, cancellationToken);
+        }
+        catch (Exception e) when (e is HttpRequestException or TimeoutRejectedException or BrokenCircuitException or
+                                      System.Text.Json.JsonException or TaskCanceledException)
+        {
+            await RetryLaterAsync(db, delivery, settings, e.GetType().Name, cancellationToken);
+            return;
+        }
+
+        if (answer is not CodeAnswer.Released { Delivery: var code })
+        {
+            await FailAsync(db, delivery, "code-refused: " + ((CodeAnswer.Refused)answer).Reason, cancellationToken);
+            return;
+        }
+
+        var left = code.ExpiresAt - time.GetUtcNow();
+        if (left <= TimeSpan.Zero)
+        {
+            await FailAsync(db, delivery, "code-expired", cancellationToken);
+            return;
+        }
+
+        var channels = (code.Channels ?? []).Where(c => router.Knows(c.Channel) && !string.IsNullOrWhiteSpace(c.Address)).DistinctBy(c => c.Channel).ToList();
+        if (channels.Count == 0)
+        {
+            await FailAsync(db, delivery, "no-contact", cancellationToken);
+            return;
+        }
+
+        RenderedNotice notice;
+        try
+        {
+            var variables = new Dictionary<string, string>(request.Variables)
+            {
+                ["code"] = code.Code,
+                ["expiresInMinutes"] = ((int)Math.Ceiling(left.TotalMinutes)).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            };
+            notice = NoticeTemplates.Render(template, code.Language, variables, request.RequestedAt);
+        }
+        catch (TemplateVariablesException)
+        {
+            await FailAsync(db, delivery, "invalid-variables", cancellationToken);
+            return;
+        }
+
+        await SendAsync(db, delivery, channels, notice, code.ExpiresAt, cancellationToken);
+    }
+
+    /// <summary>The vault could not answer: the delivery is tried again later, with backoff, up to MaxContactAttempts.</summary>
+    private async Task RetryLaterAsync(NotificationsDbContext db, Delivery delivery, NotificationsOptions settings, string failure, CancellationToken cancellationToken)
+    {
+        if (delivery.Attempts >= settings.MaxContactAttempts)
+        {
+            await FailAsync(db, delivery, "contacts-unavailable", cancellationToken);
+            return;
+        }
+
+        var retryAt = time.GetUtcNow() + TimeSpan.FromSeconds(Math.Min(300, Math.Pow(2, delivery.Attempts)));
+        await db.Deliveries.Where(d => d.Sequence == delivery.Sequence)
+            .ExecuteUpdateAsync(u => u.SetProperty(d => d.NextAttemptAt, retryAt).SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), cancellationToken);
+        Log.ContactsUnavailable(logger, delivery.RequestId, delivery.Attempts, failure);
+    }
+
+    /// <summary>Tries the channels in order until one takes the notice, at most once each (the ledger); none after <paramref name="notAfter"/>.</summary>
+    private async Task SendAsync(NotificationsDbContext db, Delivery delivery, List<ContactChannel> channels, RenderedNotice notice, DateTimeOffset? notAfter,
+        CancellationToken cancellationToken)
+    {
         var tried = new List<string>();
         foreach (var contact in channels)
         {
+            if (notAfter is { } deadline && time.GetUtcNow() >= deadline)
+            {
+                await FailAsync(db, delivery, "code-expired", cancellationToken);
+                return;
+            }
+
             var previous = await _ledger.ClaimAsync(delivery, contact.Channel);
             if (previous == AttemptState.Sent)
             {
@@ -351,10 +446,17 @@ public sealed partial class DeliveryDispatcher(
             }
 
             var key = $"{delivery.RequestId:N}.{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(delivery.SubjectId)))[..16]}.{contact.Channel}";
-            var outcome = await router.SendAsync(contact.Channel, new OutgoingMessage(contact.Address, notice, key, delivery.RequestId), cancellationToken);
+            var outcome = await router.SendAsync(contact.Channel, new OutgoingMessage(contact.Address, notice, key, delivery.RequestId, notAfter), cancellationToken);
             if (outcome == SendOutcome.Sent)
             {
                 await CompleteAsync(delivery, contact.Channel);
+                return;
+            }
+
+            if (outcome == SendOutcome.Expired)
+            {
+                await SetAttemptStateAsync(db, delivery, contact.Channel, AttemptState.Rejected, cancellationToken);
+                await FailAsync(db, delivery, "code-expired", cancellationToken);
                 return;
             }
 

@@ -25,8 +25,11 @@ public sealed record VaultServices(
 
 internal static class Problems
 {
-    /// <summary>A refusal with its reason code; <paramref name="purposes"/>, when given, names the purposes that would let it pass once consented to.</summary>
-    public static ProblemHttpResult Refused(int status, string reason, string detail, IReadOnlyList<string>? purposes = null)
+    /// <summary>
+    /// A refusal with its reason code; <paramref name="purposes"/>, when given, names the purposes that would let it pass
+    /// once consented to.
+    /// </summary>
+    public static ProblemHttpResult Refused(int status, string reason, string detail, IReadOnlyList<string>? purposes = null, string? title = null)
     {
         var extensions = new Dictionary<string, object?> { ["reason"] = reason };
         if (purposes is not null)
@@ -34,7 +37,7 @@ internal static class Problems
             extensions["purposes"] = purposes;
         }
 
-        return TypedResults.Problem(detail: detail, statusCode: status, title: Title(status), extensions: extensions);
+        return TypedResults.Problem(detail: detail, statusCode: status, title: title ?? Title(status), extensions: extensions);
     }
 
     public static ValidationProblem Invalid(string field, string message) =>

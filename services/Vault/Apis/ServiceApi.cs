@@ -12,15 +12,26 @@ public sealed record ContactsResponse(string? Language, IReadOnlyList<ContactCha
 
 public sealed record AffectedResponse(IReadOnlyList<string> SubjectIds, string? Next);
 
+/// <summary>
+/// A one-time code for the notification service to send now, with where it goes: the channels in the order to try, and
+/// the subject's language. Handed out once; the vault keeps only the code's keyed hash. Not to be sent after
+/// <see cref="ExpiresAt"/>, nor stored.
+/// </summary>
+public sealed record CodeDelivery(Guid VerificationId, string Code, DateTimeOffset ExpiresAt, string? Language, IReadOnlyList<ContactChannel> Channels);
+
 public static class ServiceApi
 {
-    /// <summary>What the suite's other services call: contacts for notices, affected subjects for incidents.</summary>
+    /// <summary>What the suite's other services call: contacts and one-time codes for notices, affected subjects for incidents.</summary>
     public static IEndpointRouteBuilder MapServiceApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/v1/subjects/{subjectId}/contacts", ContactsAsync).WithTags("Suite").WithName("Contacts")
             .RequireRoles(SuiteRoles.Service)
             .ServedByPrimaryRegion() // a read of personal data is written to the access log
             .WithSummary("The subject's channels and language, decrypted at send time for the notification service.");
+        app.MapPost("/v1/verifications/{verificationId:guid}/delivery", DeliveryAsync).WithTags("Suite").WithName("CodeDelivery")
+            .RequireRoles(SuiteRoles.Service)
+            .ServedByPrimaryRegion() // makes the code and records its hash
+            .WithSummary("Makes a verification's one-time code and answers it with the contacts it goes to, once, before it expires; only its hash is kept.");
         app.MapGet("/v1/subjects/affected", AffectedAsync).WithTags("Suite").WithName("AffectedSubjects")
             .RequireRoles(SuiteRoles.Service, SuiteRoles.OnCall)
             .WithSummary("Subjects with data of the given categories stored in a time window, for incident notices.");
@@ -53,6 +64,17 @@ public static class ServiceApi
 
         return TypedResults.Ok(new ContactsResponse(ContactLanguage(values), ContactChannels(values)));
     }
+
+    private static async Task<Results<Ok<CodeDelivery>, ProblemHttpResult>> DeliveryAsync(
+        Guid verificationId, [AsParameters] VaultServices s, IdentityVerifications verifications, CancellationToken ct) =>
+        await verifications.ReleaseAsync(verificationId, s.Accessor, ct) switch
+        {
+            Outcome<CodeRelease>.Done d => TypedResults.Ok(new CodeDelivery(d.Value.VerificationId, d.Value.Code, d.Value.ExpiresAt,
+                ContactLanguage(new Dictionary<string, string> { ["language"] = d.Value.Language ?? "" }),
+                [.. d.Value.Channels.Select(c => new ContactChannel(c.Channel, c.Address))])),
+            Outcome<CodeRelease>.Refused r => Problems.Refused(r.Status, r.Reason, r.Detail, title: r.Status == 410 ? "The code can no longer be sent" : null),
+            _ => throw new InvalidOperationException("Unexpected outcome."),
+        };
 
     /// <summary>The stored contact fields as channels: e-mail, phone (SMS), push.</summary>
     internal static List<ContactChannel> ContactChannels(Dictionary<string, string> values) =>

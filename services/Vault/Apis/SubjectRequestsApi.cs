@@ -1,4 +1,5 @@
 using PrivacySuite.ServiceDefaults.Auth;
+using PrivacySuite.Vault.Model;
 
 namespace PrivacySuite.Vault.Apis;
 
@@ -6,7 +7,8 @@ namespace PrivacySuite.Vault.Apis;
 /// One subject-rights request as the operators' queue shows it: by subject id only, never a code or data. Open means
 /// the subject has not yet verified it with the code and it has not expired; completed means it was carried out.
 /// </summary>
-public sealed record SubjectRequestView(Guid Id, string SubjectId, string Request, string State, DateTimeOffset StartedAt, DateTimeOffset ExpiresAt, DateTimeOffset? CompletedAt, int Attempts);
+public sealed record SubjectRequestView(Guid Id, string SubjectId, string Request, string State, DateTimeOffset StartedAt, DateTimeOffset ExpiresAt, DateTimeOffset? CompletedAt, int Attempts,
+    DateTimeOffset? ApprovedAt = null, string? ApprovedBy = null);
 
 public static class SubjectRequestsApi
 {
@@ -19,8 +21,20 @@ public static class SubjectRequestsApi
         app.MapGet("/v1/subject-requests", ListAsync).WithTags("Subject rights").WithName("ListSubjectRequests")
             .WithSummary("Subject-rights requests, newest first, with their state; state=open gives the queue still waiting for the subject.")
             .RequireRoles(SuiteRoles.PrivacyOfficer, SuiteRoles.Operator);
+        app.MapPost("/v1/subject-requests/{verificationId:guid}/approval", ApproveAsync).WithTags("Subject rights").WithName("ApproveSubjectRequest")
+            .WithSummary("A privacy officer approves an open access or export of data of the highest protection level (IWK-2.2); the code is still needed.")
+            .RequireRoles(SuiteRoles.PrivacyOfficer);
         return app;
     }
+
+    private static async Task<Results<Ok<SubjectRequestView>, ProblemHttpResult>> ApproveAsync(
+        Guid verificationId, [AsParameters] VaultServices s, IdentityVerifications verifications, CancellationToken ct) =>
+        await verifications.ApproveAsync(verificationId, s.Accessor, ct) switch
+        {
+            Outcome<Verification>.Done d => TypedResults.Ok(View(d.Value, s.Time.GetUtcNow(), s.Options.Value.VerificationLifetime)),
+            Outcome<Verification>.Refused r => Problems.Refused(r.Status, r.Reason, r.Detail),
+            _ => throw new InvalidOperationException("Unexpected outcome."),
+        };
 
     private static async Task<Results<Ok<List<SubjectRequestView>>, ProblemHttpResult>> ListAsync(
         [AsParameters] VaultServices s, CancellationToken ct, string? state = null, int limit = 100)
@@ -36,7 +50,9 @@ public static class SubjectRequestsApi
         }
 
         var now = s.Time.GetUtcNow();
-        var query = s.Db.Verifications.AsNoTracking();
+        // Rights requests only: a contact's proof is not a request the operators act on.
+        var requests = IdentityVerifications.Requests.ToList();
+        var query = s.Db.Verifications.AsNoTracking().Where(v => requests.Contains(v.Request));
         query = state switch
         {
             "open" => query.Where(v => v.UsedAt == null && v.ExpiresAt > now),
@@ -48,14 +64,18 @@ public static class SubjectRequestsApi
         // A request is started with a fixed lifetime, so its start is its expiry minus that lifetime.
         var lifetime = s.Options.Value.VerificationLifetime;
         var rows = await query.OrderByDescending(v => v.ExpiresAt).Take(limit).ToListAsync(ct);
-        return TypedResults.Ok(rows.Select(v => new SubjectRequestView(
-            v.VerificationId,
-            v.SubjectId,
-            v.Request,
-            v.UsedAt is not null ? "completed" : v.ExpiresAt > now ? "open" : "expired",
-            v.ExpiresAt - lifetime,
-            v.ExpiresAt,
-            v.UsedAt,
-            v.Attempts)).ToList());
+        return TypedResults.Ok(rows.Select(v => View(v, now, lifetime)).ToList());
     }
+
+    private static SubjectRequestView View(Verification v, DateTimeOffset now, TimeSpan lifetime) => new(
+        v.VerificationId,
+        v.SubjectId,
+        v.Request,
+        v.UsedAt is not null ? "completed" : v.ExpiresAt > now ? "open" : "expired",
+        v.ExpiresAt - lifetime,
+        v.ExpiresAt,
+        v.UsedAt,
+        v.Attempts,
+        v.ApprovedAt,
+        v.ApprovedBy);
 }

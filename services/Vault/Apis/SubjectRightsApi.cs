@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using System.Security.Cryptography;
 using PrivacySuite.ServiceDefaults.Auth;
 using PrivacySuite.Vault.Model;
 
@@ -27,15 +26,19 @@ public sealed record ErasureDone(string SubjectId, Guid DeletionCertificateId, D
 
 public static class SubjectRightsApi
 {
-    public static readonly IReadOnlySet<string> Requests = new HashSet<string> { "access", "export", "rectification", "erasure" };
+    public static readonly IReadOnlySet<string> Requests = IdentityVerifications.Requests;
 
-    /// <summary>The person's rights (INF-6.1 to 6.4), each gated by a one-time code sent through the notification service (INF-6.3).</summary>
+    /// <summary>
+    /// The person's rights (INF-6.1 to 6.4), each gated by a one-time code sent through the notification service to a
+    /// verified contact (INF-6.3); access and export of the highest protection level also need the subject's own token or
+    /// an officer's approval (IWK-2.2).
+    /// </summary>
     public static IEndpointRouteBuilder MapSubjectRightsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/v1/subjects/{subjectId}").WithTags("Subject rights")
             .RequireRoles(SuiteRoles.ProductBackend, SuiteRoles.Subject, SuiteRoles.PrivacyOfficer);
         api.MapPost("/verifications", StartAsync).WithName("StartVerification").RequireRateLimiting(RateLimits.Verification)
-            .WithSummary("Sends a one-time code to the subject's own contact channel; the request it is for is named.");
+            .WithSummary("Sends a one-time code to the subject's verified contacts (and nowhere else); the request it is for is named.");
         api.MapPost("/access", AccessAsync).WithName("Access").WithSummary("All of the subject's data, by category, readable.");
         api.MapPost("/export", ExportAsync).WithName("Export").WithSummary("All of the subject's data as machine-readable JSON.");
         api.MapPost("/rectification", RectifyAsync).WithName("Rectify").WithSummary("Corrects fields of one category; tokens stay the same.");
@@ -45,7 +48,7 @@ public static class SubjectRightsApi
     }
 
     private static async Task<Results<Accepted<VerificationStarted>, ValidationProblem, ProblemHttpResult>> StartAsync(
-        string subjectId, VerificationRequest request, [AsParameters] VaultServices s, CancellationToken ct)
+        string subjectId, VerificationRequest request, [AsParameters] VaultServices s, IdentityVerifications verifications, CancellationToken ct)
     {
         if (Caller(subjectId, s.User) is { } refused)
         {
@@ -57,38 +60,18 @@ public static class SubjectRightsApi
             return Problems.Invalid("request", "access, export, rectification or erasure.");
         }
 
-        var subject = await s.Db.Subjects.AsNoTracking().SingleOrDefaultAsync(x => x.SubjectId == subjectId, ct);
-        if (subject is null || subject.WrappedKey is null)
+        return await verifications.StartAsync(subjectId, request.Request, s.Accessor, ct) switch
         {
-            return Problems.Refused(404, "unknown-subject", "The vault holds no readable data for this subject.");
-        }
-
-        var now = s.Time.GetUtcNow();
-        var verification = new Verification
-        {
-            VerificationId = Guid.NewGuid(),
-            SubjectId = subjectId,
-            Request = request.Request,
-            ExpiresAt = now + s.Options.Value.VerificationLifetime,
+            Outcome<Verification>.Done d => TypedResults.Accepted((string?)null, new VerificationStarted(d.Value.VerificationId, d.Value.Request, d.Value.ExpiresAt)),
+            Outcome<Verification>.Refused r => Problems.Refused(r.Status, r.Reason, r.Detail),
+            _ => throw new InvalidOperationException("Unexpected outcome."),
         };
-        var code = RandomNumberGenerator.GetInt32(0, 1_000_000).ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
-        verification.CodeHash = s.Macs.CodeHash(verification.VerificationId, code);
-
-        await using var tx = await s.Db.Database.BeginTransactionAsync(ct);
-        s.Db.Verifications.Add(verification);
-        // The code travels to the notification service, which sends it to the contact the vault holds for the subject.
-        s.Db.AddIntegrationEvent(new NoticeRequested(verification.VerificationId, NoticeTypes.VerificationCode, subjectId,
-            NoticeVariables.VerificationCode(code, (int)Math.Ceiling(s.Options.Value.VerificationLifetime.TotalMinutes)), now), now);
-        await s.Db.SaveChangesAsync(ct);
-        await s.AccessLog.AppendAsync(s.Db, ct, new AccessRecord("verification", "allowed", subjectId, s.Accessor, Detail: $"request={request.Request}"));
-        await tx.CommitAsync(ct);
-        return TypedResults.Accepted((string?)null, new VerificationStarted(verification.VerificationId, request.Request, verification.ExpiresAt));
     }
 
     private static async Task<Results<Ok<SubjectData>, ValidationProblem, ProblemHttpResult>> AccessAsync(
-        string subjectId, VerifiedRequest request, [AsParameters] VaultServices s, CancellationToken ct)
+        string subjectId, VerifiedRequest request, [AsParameters] VaultServices s, IdentityVerifications verifications, CancellationToken ct)
     {
-        if (await GateAsync(subjectId, "access", request.VerificationId, request.Code, s, ct) is { } refused)
+        if (await GateAsync(subjectId, "access", request.VerificationId, request.Code, s, verifications, ct) is { } refused)
         {
             return refused;
         }
@@ -105,9 +88,9 @@ public static class SubjectRightsApi
     }
 
     private static async Task<Results<Ok<SubjectExport>, ValidationProblem, ProblemHttpResult>> ExportAsync(
-        string subjectId, VerifiedRequest request, [AsParameters] VaultServices s, CancellationToken ct)
+        string subjectId, VerifiedRequest request, [AsParameters] VaultServices s, IdentityVerifications verifications, CancellationToken ct)
     {
-        if (await GateAsync(subjectId, "export", request.VerificationId, request.Code, s, ct) is { } refused)
+        if (await GateAsync(subjectId, "export", request.VerificationId, request.Code, s, verifications, ct) is { } refused)
         {
             return refused;
         }
@@ -119,7 +102,7 @@ public static class SubjectRightsApi
     }
 
     private static async Task<Results<Ok<RectificationDone>, ValidationProblem, ProblemHttpResult>> RectifyAsync(
-        string subjectId, RectificationRequest request, [AsParameters] VaultServices s, CancellationToken ct)
+        string subjectId, RectificationRequest request, [AsParameters] VaultServices s, IdentityVerifications verifications, CancellationToken ct)
     {
         if (!Categories.IsKnown(request.Category))
         {
@@ -136,7 +119,7 @@ public static class SubjectRightsApi
             return Problems.Invalid("reason", "Why the data is wrong, 1-500 characters (INF-6.2).");
         }
 
-        if (await GateAsync(subjectId, "rectification", request.VerificationId, request.Code, s, ct) is { } refused)
+        if (await GateAsync(subjectId, "rectification", request.VerificationId, request.Code, s, verifications, ct) is { } refused)
         {
             return refused;
         }
@@ -161,14 +144,14 @@ public static class SubjectRightsApi
     }
 
     private static async Task<Results<Ok<ErasureDone>, ValidationProblem, ProblemHttpResult>> EraseAsync(
-        string subjectId, ErasureRequest request, [AsParameters] VaultServices s, CancellationToken ct)
+        string subjectId, ErasureRequest request, [AsParameters] VaultServices s, IdentityVerifications verifications, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Length > 500)
         {
             return Problems.Invalid("reason", "Why the data is to be deleted, 1-500 characters (INF-6.2).");
         }
 
-        if (await GateAsync(subjectId, "erasure", request.VerificationId, request.Code, s, ct) is { } refused)
+        if (await GateAsync(subjectId, "erasure", request.VerificationId, request.Code, s, verifications, ct) is { } refused)
         {
             return refused;
         }
@@ -191,7 +174,7 @@ public static class SubjectRightsApi
     }
 
     /// <summary>A person may only act on their own data; product backends and privacy officers act for the person.</summary>
-    private static ProblemHttpResult? Caller(string subjectId, ClaimsPrincipal user) =>
+    internal static ProblemHttpResult? Caller(string subjectId, ClaimsPrincipal user) =>
         !Validate.SubjectId(subjectId)
             ? Problems.Refused(404, "unknown-subject", "Not a valid subject id.")
             : user.IsInRole(SuiteRoles.Subject) && !user.IsInRole(SuiteRoles.ProductBackend) && !user.IsInRole(SuiteRoles.PrivacyOfficer) &&
@@ -199,47 +182,27 @@ public static class SubjectRightsApi
                 ? Problems.Refused(403, "not-your-data", "A person can only make requests about their own data.")
                 : null;
 
-    /// <summary>Redeems the one-time code for this request; a wrong code counts against the attempts and is logged.</summary>
-    private static async Task<ProblemHttpResult?> GateAsync(string subjectId, string request, Guid verificationId, string? code, VaultServices s, CancellationToken ct)
+    /// <summary>Whether the caller is the subject, with the subject's own token: the second factor of IWK-2.2.</summary>
+    internal static bool OwnToken(string subjectId, ClaimsPrincipal user) =>
+        user.IsInRole(SuiteRoles.Subject) && !user.IsInRole(SuiteRoles.ProductBackend) && user.FindFirstValue(ClaimTypes.NameIdentifier) == subjectId;
+
+    /// <summary>Redeems the one-time code for this request (the model counts wrong codes and logs every check).</summary>
+    private static async Task<ProblemHttpResult?> GateAsync(string subjectId, string request, Guid verificationId, string? code, VaultServices s,
+        IdentityVerifications verifications, CancellationToken ct)
     {
         if (Caller(subjectId, s.User) is { } refused)
         {
             return refused;
         }
 
-        var now = s.Time.GetUtcNow();
-        await using var tx = await s.Db.Database.BeginTransactionAsync(ct);
-        var verification = await s.Db.Verifications
-            .FromSql($"select * from verifications where verification_id = {verificationId} for update").SingleOrDefaultAsync(ct);
-        string? failure = verification switch
+        return await verifications.RedeemAsync(subjectId, request, verificationId, code, OwnToken(subjectId, s.User), s.Accessor, ct) switch
         {
-            null => "unknown-verification",
-            _ when verification.SubjectId != subjectId || verification.Request != request => "unknown-verification",
-            { UsedAt: not null } => "verification-used",
-            _ when verification.ExpiresAt <= now => "verification-expired",
-            _ when verification.Attempts >= s.Options.Value.VerificationAttempts => "too-many-attempts",
-            _ when code is null || code.Length > 16 ||
-                   !CryptographicOperations.FixedTimeEquals(System.Text.Encoding.ASCII.GetBytes(s.Macs.CodeHash(verificationId, code)),
-                       System.Text.Encoding.ASCII.GetBytes(verification.CodeHash)) => "wrong-code",
-            _ => null,
+            null => null,
+            (_, "approval-required") => Problems.Refused(403, "approval-required",
+                "The subject holds data of the highest protection level: its access or export needs, besides the code, the subject's own token " +
+                "or a privacy officer's approval of this request (POST /v1/subject-requests/{id}/approval) (IWK-2.2). The code stays valid until it expires."),
+            var (status, reason) => Problems.Refused(status, reason,
+                "Identity was not verified: ask for a new code with POST /v1/subjects/{subjectId}/verifications and send it with the request (INF-6.3)."),
         };
-
-        if (failure is "wrong-code")
-        {
-            verification!.Attempts++;
-        }
-        else if (failure is null)
-        {
-            verification!.UsedAt = now;
-        }
-
-        await s.Db.SaveChangesAsync(ct);
-        await s.AccessLog.AppendAsync(s.Db, ct, new AccessRecord("identity-check", failure is null ? "allowed" : "denied", subjectId, s.Accessor,
-            Detail: $"request={request};" + (failure ?? "verified")));
-        await tx.CommitAsync(ct);
-        s.Db.ChangeTracker.Clear();
-        return failure is null
-            ? null
-            : Problems.Refused(403, failure, "Identity was not verified: ask for a new code with POST /v1/subjects/{subjectId}/verifications and send it with the request (INF-6.3).");
     }
 }

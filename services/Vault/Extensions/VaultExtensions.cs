@@ -60,6 +60,7 @@ public static class VaultExtensions
         builder.Services.AddScoped<ConsentGate>();
         builder.Services.AddSingleton<PurposeCatalogue>();
         builder.Services.AddScoped<VaultService>();
+        builder.Services.AddScoped<IdentityVerifications>();
         builder.Services.AddHttpClient(ConsentGate.HttpClientName, c => c.BaseAddress = new Uri("http://consent")).AddServiceIdentity();
         return builder;
     }
@@ -69,6 +70,7 @@ public static class VaultExtensions
         .MapServiceApi()
         .MapContactsBatchApi()
         .MapSubjectRightsApi()
+        .MapContactVerificationApi()
         .MapSubjectRequestsApi()
         .MapGovernanceApi()
         .MapTransfersApi();

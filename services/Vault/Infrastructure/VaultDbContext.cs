@@ -15,6 +15,7 @@ public sealed class VaultDbContext(DbContextOptions<VaultDbContext> options) : S
     public DbSet<Approval> Approvals => Set<Approval>();
     public DbSet<LegalHold> LegalHolds => Set<LegalHold>();
     public DbSet<Verification> Verifications => Set<Verification>();
+    public DbSet<VerifiedContact> VerifiedContacts => Set<VerifiedContact>();
     public DbSet<DeletionCertificate> DeletionCertificates => Set<DeletionCertificate>();
     public DbSet<TransferBasis> TransferBases => Set<TransferBasis>();
     public DbSet<AccessLogEntry> AccessLog => Set<AccessLogEntry>();
@@ -94,6 +95,7 @@ public sealed class VaultDbContext(DbContextOptions<VaultDbContext> options) : S
         modelBuilder.Entity<Approval>(e => { e.ToTable("approvals"); e.HasKey(a => a.ApprovalId); });
         modelBuilder.Entity<LegalHold>(e => { e.ToTable("legal_holds"); e.HasKey(h => h.HoldId); });
         modelBuilder.Entity<Verification>(e => { e.ToTable("verifications"); e.HasKey(v => v.VerificationId); });
+        modelBuilder.Entity<VerifiedContact>(e => { e.ToTable("verified_contacts"); e.HasKey(c => new { c.SubjectId, c.Field }); });
         modelBuilder.Entity<DeletionCertificate>(e => { e.ToTable("deletion_certificates"); e.HasKey(c => c.CertificateId); });
         modelBuilder.Entity<TransferBasis>(e => { e.ToTable("transfer_bases"); e.HasKey(b => b.BasisId); });
         modelBuilder.Entity<AccessLogEntry>(e =>

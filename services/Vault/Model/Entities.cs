@@ -95,15 +95,49 @@ public sealed class LegalHold
     public DateTimeOffset? ReleasedAt { get; set; }
 }
 
+/// <summary>
+/// One identity check: a rights request (access, export, rectification, erasure) or the proof of a contact
+/// (<c>contact</c>: the code goes to the new contact; <c>contact-confirmation</c>: to the verified one). The code exists
+/// only from its release to the notification service, which makes it; only its keyed hash is kept (null until then).
+/// </summary>
 public sealed class Verification
 {
     public Guid VerificationId { get; set; }
     public string SubjectId { get; set; } = "";
     public string Request { get; set; } = "";
-    public string CodeHash { get; set; } = "";
+    public string? CodeHash { get; set; }
     public DateTimeOffset ExpiresAt { get; set; }
     public int Attempts { get; set; }
     public DateTimeOffset? UsedAt { get; set; }
+
+    /// <summary>When the code was made and handed to the notification service; a code is handed out once.</summary>
+    public DateTimeOffset? ReleasedAt { get; set; }
+
+    /// <summary>For a contact's proof: the contact field (email, phone, push) and the version of its value being proven.</summary>
+    public string? ContactField { get; set; }
+    public int? ContactVersion { get; set; }
+
+    /// <summary>A privacy officer's approval of an access or export of the highest protection level (IWK-2.2).</summary>
+    public string? ApprovedBy { get; set; }
+    public DateTimeOffset? ApprovedAt { get; set; }
+}
+
+/// <summary>
+/// A contact the subject proved control of: codes go here and nowhere else. A copy of the contact value as it was
+/// verified (same plaintext, same AAD inputs as <see cref="SourceToken"/> at <see cref="SourceVersion"/>), so a later
+/// overwrite of the contact field by a product backend leaves it as it was. Deleting the source value deletes it.
+/// </summary>
+public sealed class VerifiedContact
+{
+    public string SubjectId { get; set; } = "";
+    public string Field { get; set; } = "";
+    public string SourceToken { get; set; } = "";
+    public int SourceVersion { get; set; }
+    public int KeyGeneration { get; set; }
+    public byte[] Nonce { get; set; } = [];
+    public byte[] Ciphertext { get; set; } = [];
+    public DateTimeOffset VerifiedAt { get; set; }
+    public string VerifiedBy { get; set; } = "";
 }
 
 public sealed class DeletionCertificate

@@ -156,12 +156,20 @@ public sealed class Keyring(FileKeyProvider keys, SubjectKeyStore subjectKeys, I
     private async Task RekeyAsync(VaultDbContext db, Subject subject, CancellationToken ct)
     {
         var values = await db.Values.Where(v => v.SubjectId == subject.SubjectId).ToListAsync(ct);
+        // Verified contacts are copies of contact values under the same key: they move to the new key with them.
+        var verified = await db.VerifiedContacts.Where(c => c.SubjectId == subject.SubjectId).ToListAsync(ct);
         var plaintexts = new List<byte[]>(values.Count);
+        var verifiedPlaintexts = new List<byte[]>(verified.Count);
         using (var old = Open(subject) ?? throw new InvalidOperationException("An erased subject has no key to replace."))
         {
             foreach (var v in values)
             {
                 plaintexts.Add(Envelope.Decrypt(old, v.Nonce, v.Ciphertext, Envelope.ValueAad(v.SubjectId, v.Category, v.Field, v.Token, v.Version, v.KeyGeneration)));
+            }
+
+            foreach (var c in verified)
+            {
+                verifiedPlaintexts.Add(Envelope.Decrypt(old, c.Nonce, c.Ciphertext, VerifiedContactAad(c, c.KeyGeneration)));
             }
         }
 
@@ -189,10 +197,24 @@ public sealed class Keyring(FileKeyProvider keys, SubjectKeyStore subjectKeys, I
             CryptographicOperations.ZeroMemory(plaintexts[i]);
         }
 
+        for (var i = 0; i < verified.Count; i++)
+        {
+            var c = verified[i];
+            c.KeyGeneration = generation;
+            c.Nonce = Envelope.RandomNonce();
+            subject.NoncesUsed++;
+            c.Ciphertext = Envelope.Encrypt(aes, c.Nonce, verifiedPlaintexts[i], VerifiedContactAad(c, generation));
+            CryptographicOperations.ZeroMemory(verifiedPlaintexts[i]);
+        }
+
         // The old generation's key file goes once this commits: a rollback keeps the old key, and its file, in use.
         db.DestroyKeyFilesAfterCommit(subject);
         Log.Rekeyed(logger, subject.SubjectId, previousUse, generation);
     }
+
+    /// <summary>A verified contact is bound to the contact value it was copied from (its token and version).</summary>
+    public static byte[] VerifiedContactAad(VerifiedContact c, int keyGeneration) =>
+        Envelope.ValueAad(c.SubjectId, Categories.Contact, c.Field, c.SourceToken, c.SourceVersion, keyGeneration);
 
     /// <summary>
     /// Creates the next KEK version and re-wraps every live data key with it, a batch at a time, each row in its own

@@ -174,6 +174,8 @@ public sealed partial class VaultService
         await db.SaveChangesAsync(ct);
         var shredded = await db.Values.Where(v => v.SubjectId == subject.SubjectId)
             .ExecuteUpdateAsync(s => s.SetProperty(v => v.LookupToken, (string?)null), ct);
+        // Unreadable without the key already; the rows go too, so no code is ever addressed to an erased subject.
+        await db.VerifiedContacts.Where(c => c.SubjectId == subject.SubjectId).ExecuteDeleteAsync(ct);
         db.DestroyKeyFilesAfterCommit(subject);
         return shredded;
     }
