@@ -194,10 +194,7 @@ public sealed class BasisPurposeTests(VaultFactory factory) : IClassFixture<Vaul
     {
         var tokens = await factory.StoreAsync("bp-rect-1", "delivery", new { address = "6 Wrong Road" }, legalBasis: "contract", purposes: ["delivery.offline"]);
         using var client = factory.Backend();
-        using var started = await client.PostAsJsonAsync("/v1/subjects/bp-rect-1/verifications", new { request = "rectification" });
-        var verificationId = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("verificationId").GetGuid();
-        var notice = (await factory.OutboxAsync()).Single(m => m.MessageType.Contains("NoticeRequested") && m.Payload.Contains(verificationId.ToString()));
-        var code = JsonDocument.Parse(notice.Payload).RootElement.GetProperty("variables").GetProperty("code").GetString();
+        var (verificationId, code) = await factory.StartRequestAsync(client, "bp-rect-1", "rectification");
 
         using var rectified = await client.PostAsJsonAsync("/v1/subjects/bp-rect-1/rectification",
             new { verificationId, code, category = "delivery", fields = new { address = "6 Right Road" }, reason = "moved" });
