@@ -121,24 +121,11 @@ public sealed class VerificationCodeTests(NotificationsFactory factory) : IClass
     /// <summary>Every row of every table of the service's database (outbox and inbox included), as text, without the code.</summary>
     private async Task AssertStoredNowhereAsync(string code)
     {
-        await using var connection = new NpgsqlConnection(factory.DatabaseConnectionString);
-        await connection.OpenAsync();
-        var tables = new List<string>();
-        await using (var list = new NpgsqlCommand("select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'", connection))
-        await using (var reader = await list.ExecuteReaderAsync())
-        {
-            while (await reader.ReadAsync())
-            {
-                tables.Add(reader.GetString(0));
-            }
-        }
-
-        Assert.Contains("notice_requests", tables);
+        var tables = await DatabaseSnapshot.TablesAsTextAsync(factory.DatabaseConnectionString);
+        Assert.Contains("notice_requests", tables.Keys);
         var needle = new Regex($"(?<![0-9]){code}(?![0-9])");
-        foreach (var table in tables)
+        foreach (var (table, text) in tables)
         {
-            await using var rows = new NpgsqlCommand($"select string_agg(t::text, E'\\n') from \"{table}\" t", connection);
-            var text = (await rows.ExecuteScalarAsync()) as string ?? "";
             Assert.False(needle.IsMatch(text), $"table {table} holds a one-time code");
         }
     }

@@ -103,7 +103,7 @@ public sealed class CanaryTests(VaultFactory factory) : IClassFixture<VaultFacto
         await Eventually.HoldsAsync(async () => (await factory.OutboxAsync()).All(m => m.SentAt != null), TimeSpan.FromSeconds(20), "the outbox drained");
 
         var needles = new[] { Marker, PhoneDigits, Phone, Convert.ToHexStringLower(Encoding.UTF8.GetBytes(Marker)), Convert.ToBase64String(Encoding.UTF8.GetBytes($"canary.{Marker}")) };
-        var tables = await TablesAsTextAsync();
+        var tables = await DatabaseSnapshot.TablesAsTextAsync(factory.DatabaseConnectionString);
         var outbox = string.Join('\n', (await factory.OutboxAsync()).Select(m => m.Payload));
         var places = new Dictionary<string, string>(tables.Select(t => KeyValuePair.Create($"table {t.Key}", t.Value)))
         {
@@ -124,29 +124,5 @@ public sealed class CanaryTests(VaultFactory factory) : IClassFixture<VaultFacto
                 Assert.False(text.Contains(needle, StringComparison.OrdinalIgnoreCase), $"{place} contains personal data ({needle})");
             }
         }
-    }
-
-    private async Task<Dictionary<string, string>> TablesAsTextAsync()
-    {
-        await using var connection = new NpgsqlConnection(factory.DatabaseConnectionString);
-        await connection.OpenAsync();
-        var names = new List<string>();
-        await using (var list = new NpgsqlCommand("select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'", connection))
-        await using (var reader = await list.ExecuteReaderAsync())
-        {
-            while (await reader.ReadAsync())
-            {
-                names.Add(reader.GetString(0));
-            }
-        }
-
-        var text = new Dictionary<string, string>();
-        foreach (var name in names)
-        {
-            await using var dump = new NpgsqlCommand($"select coalesce(string_agg(t::text, E'\\n'), '') from \"{name}\" t", connection);
-            text[name] = (string)(await dump.ExecuteScalarAsync())!;
-        }
-
-        return text;
     }
 }

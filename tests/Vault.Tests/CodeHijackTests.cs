@@ -209,7 +209,7 @@ public sealed class CodeHijackTests(VaultFactory factory) : IClassFixture<VaultF
 
             await Eventually.HoldsAsync(() => Task.FromResult(ids.All(id => captured.Any(m => m.Contains(id.ToString(), StringComparison.Ordinal)))),
                 TimeSpan.FromSeconds(20), "every NoticeRequested was captured off RabbitMQ");
-            var places = new Dictionary<string, string>(await TablesAsTextAsync())
+            var places = new Dictionary<string, string>(await DatabaseSnapshot.TablesAsTextAsync(factory.DatabaseConnectionString))
             {
                 ["outbox"] = string.Join('\n', (await factory.OutboxAsync()).Select(m => m.Payload)),
                 ["messages off RabbitMQ"] = string.Join('\n', captured),
@@ -278,30 +278,5 @@ public sealed class CodeHijackTests(VaultFactory factory) : IClassFixture<VaultF
         Assert.True(response.StatusCode == expected, $"expected {(int)expected}, got {(int)response.StatusCode}: {body}");
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         return JsonDocument.Parse(body).RootElement.GetProperty("reason").GetString();
-    }
-
-    /// <summary>Every row of every table of the vault's database, as text.</summary>
-    private async Task<Dictionary<string, string>> TablesAsTextAsync()
-    {
-        await using var connection = new NpgsqlConnection(factory.DatabaseConnectionString);
-        await connection.OpenAsync();
-        var names = new List<string>();
-        await using (var list = new NpgsqlCommand("select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'", connection))
-        await using (var reader = await list.ExecuteReaderAsync())
-        {
-            while (await reader.ReadAsync())
-            {
-                names.Add(reader.GetString(0));
-            }
-        }
-
-        var text = new Dictionary<string, string>();
-        foreach (var name in names)
-        {
-            await using var rows = new NpgsqlCommand($"select string_agg(t::text, E'\\n') from \"{name}\" t", connection);
-            text[name] = (await rows.ExecuteScalarAsync()) as string ?? "";
-        }
-
-        return text;
     }
 }
