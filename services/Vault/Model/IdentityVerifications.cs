@@ -58,15 +58,9 @@ public sealed class IdentityVerifications(
     public async Task<Outcome<Verification>> StartAsync(string subjectId, string request, string accessor, CancellationToken ct)
     {
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var subject = await db.Subjects.AsNoTracking().SingleOrDefaultAsync(x => x.SubjectId == subjectId, ct);
-        if (subject?.WrappedKey is null)
+        if (await UnreadableAsync(subjectId, ct) is { } unreadable)
         {
-            return Refuse<Verification>(404, "unknown-subject", "The vault holds no readable data for this subject.");
-        }
-
-        if (keyring.KeyFileGone(subject))
-        {
-            return Refuse<Verification>(410, "erased", "The subject's data was erased.");
+            return Refuse<Verification>(unreadable.Status, unreadable.Reason, unreadable.Detail);
         }
 
         if (!await db.VerifiedContacts.AnyAsync(c => c.SubjectId == subjectId, ct))
@@ -90,15 +84,9 @@ public sealed class IdentityVerifications(
     public async Task<Outcome<ContactProofStarted>> StartContactAsync(string subjectId, string field, bool subjectAuthenticated, string accessor, CancellationToken ct)
     {
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var subject = await db.Subjects.AsNoTracking().SingleOrDefaultAsync(x => x.SubjectId == subjectId, ct);
-        if (subject?.WrappedKey is null)
+        if (await UnreadableAsync(subjectId, ct) is { } unreadable)
         {
-            return Refuse<ContactProofStarted>(404, "unknown-subject", "The vault holds no readable data for this subject.");
-        }
-
-        if (keyring.KeyFileGone(subject))
-        {
-            return Refuse<ContactProofStarted>(410, "erased", "The subject's data was erased.");
+            return Refuse<ContactProofStarted>(unreadable.Status, unreadable.Reason, unreadable.Detail);
         }
 
         var value = await ContactValueAsync(subjectId, field, ct);
@@ -385,6 +373,15 @@ public sealed class IdentityVerifications(
         Nonce = c.Nonce,
         Ciphertext = c.Ciphertext,
     };
+
+    /// <summary>Why no code can be started for the subject (unknown, or erased), or null when its data is readable.</summary>
+    private async Task<(int Status, string Reason, string Detail)?> UnreadableAsync(string subjectId, CancellationToken ct)
+    {
+        var subject = await db.Subjects.AsNoTracking().SingleOrDefaultAsync(x => x.SubjectId == subjectId, ct);
+        return subject?.WrappedKey is null ? (404, "unknown-subject", "The vault holds no readable data for this subject.")
+            : keyring.KeyFileGone(subject) ? (410, "erased", "The subject's data was erased.")
+            : null;
+    }
 
     private static Outcome<T> Refuse<T>(int status, string reason, string detail) => new Outcome<T>.Refused(status, reason, detail);
 }
