@@ -2,6 +2,7 @@ using PrivacySuite.AppHost;
 using PrivacySuite.AppHost.Hosting.Replication;
 using PrivacySuite.AppHost.Regions;
 using PrivacySuite.AppHost.Resources;
+using PrivacySuite.Contracts;
 using PrivacySuite.ServiceDefaults.Auth;
 
 // The suite's topology: two regions, each with its own broker, database cluster, SMTP server and replica of every
@@ -18,8 +19,12 @@ var signingKey = builder.AddParameter("service-signing-key", credentials.Service
 
 // Each service connects as a role of its own, owner of its database and nothing else; one password per service serves
 // both regions, since replication copies the roles with the data.
-var databasePasswords = new[] { "consent", "vault", "retention", "notifications", "incidents" }
+var databasePasswords = SuiteServices.All
     .ToDictionary(service => service, service => builder.AddParameter($"{service}-db-password", state.Secret($"{service}-db-password"), secret: true));
+// And as a broker user of its own, allowed to publish only its own events (docs/security.md); the AppHost keeps the
+// administrator (federation, the operations console).
+var brokerPasswords = SuiteServices.All
+    .ToDictionary(service => service, service => builder.AddParameter($"{service}-rabbitmq-password", state.Secret($"{service}-rabbitmq-password"), secret: true));
 
 var roles = new RegionRoles(state.StateDir, initialPrimary: "beijing");
 var beijing = AddRegion("beijing", offset: 0);
@@ -84,7 +89,7 @@ void AddOperationsConsole(IEnumerable<(RegionResources Resources, Dictionary<str
             .WithHttpEndpoint(port: state.Port(port), name: "http", isProxied: false)
             .WithHttpHealthCheck("/health")
             .WithReference(postgres.AddDatabase(database, owner: name, databasePasswords[name]), connectionName: database)
-            .WithReference(rabbitmq, connectionName: "rabbitmq")
+            .WithReference(rabbitmq.AddServiceUser(name, brokerPasswords[name]), connectionName: "rabbitmq")
             .WithEnvironment("PrivacySuite__Region", region)
             .WithEnvironment("PrivacySuite__Auth__SigningKey", signingKey)
             .WithEnvironment(context =>

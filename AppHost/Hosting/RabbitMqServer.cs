@@ -34,8 +34,10 @@ public sealed class RabbitMqServer(RabbitMqServerOptions options, Action<string>
     public ChildProcess? Process => _process;
 
     /// <summary>The AMQP address in Aspire's form, optionally for a virtual host.</summary>
-    public string ConnectionString(string? virtualHost = null) =>
-        $"amqp://{Uri.EscapeDataString(options.User)}:{Uri.EscapeDataString(options.Password)}@127.0.0.1:{options.AmqpPort}" +
+    public string ConnectionString(string? virtualHost = null) => ConnectionString(options.User, options.Password, virtualHost);
+
+    private string ConnectionString(string user, string password, string? virtualHost) =>
+        $"amqp://{Uri.EscapeDataString(user)}:{Uri.EscapeDataString(password)}@127.0.0.1:{options.AmqpPort}" +
         (virtualHost is null ? "" : "/" + Uri.EscapeDataString(virtualHost));
 
     public Uri ManagementUri => new($"http://127.0.0.1:{options.ManagementPort}/");
@@ -104,6 +106,19 @@ public sealed class RabbitMqServer(RabbitMqServerOptions options, Action<string>
         await SendAsync(HttpMethod.Put, $"api/vhosts/{escaped}", new { }, cancellationToken);
         await SendAsync(HttpMethod.Put, $"api/permissions/{escaped}/{Uri.EscapeDataString(options.User)}",
             new { configure = ".*", write = ".*", read = ".*" }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Creates or updates a user who is not an administrator (no management tags), with <paramref name="permissions"/>
+    /// on <paramref name="virtualHost"/> only, and answers its connection string.
+    /// </summary>
+    public async Task<string> CreateUserAsync(string user, string password, BrokerPermissions permissions, string virtualHost = "/",
+        CancellationToken cancellationToken = default)
+    {
+        await SendAsync(HttpMethod.Put, $"api/users/{Uri.EscapeDataString(user)}", new { password, tags = "" }, cancellationToken);
+        await SendAsync(HttpMethod.Put, $"api/permissions/{Uri.EscapeDataString(virtualHost)}/{Uri.EscapeDataString(user)}",
+            new { configure = permissions.Configure, write = permissions.Write, read = permissions.Read }, cancellationToken);
+        return ConnectionString(user, password, virtualHost == "/" ? null : virtualHost);
     }
 
     /// <summary>Calls the management API (federation upstreams, shovels, queue inspection).</summary>

@@ -18,8 +18,41 @@ public sealed class RabbitMqNodeResource(string name, string region, RabbitMqSer
         ReferenceExpression.Create($"amqp://{server.Options.User}:{password}@127.0.0.1:{server.Options.AmqpPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
 }
 
+/// <summary>
+/// One service's user on a node: not an administrator, allowed only the exchanges and queues the service's events need
+/// (<see cref="BrokerPermissions.For"/>), so it cannot publish another service's events. Referencing it gives the
+/// service <c>ConnectionStrings__rabbitmq</c> with that user's credentials.
+/// </summary>
+public sealed class RabbitMqUserResource(string name, string user, ParameterResource password, RabbitMqNodeResource node)
+    : Resource(name), IResourceWithParent<RabbitMqNodeResource>, IResourceWithConnectionString
+{
+    public string User => user;
+
+    public ParameterResource Password => password;
+
+    public RabbitMqNodeResource Parent => node;
+
+    public ReferenceExpression ConnectionStringExpression =>
+        ReferenceExpression.Create($"amqp://{user}:{password}@127.0.0.1:{node.Server.Options.AmqpPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+}
+
 public static class RabbitMqNodeBuilderExtensions
 {
+    /// <summary>
+    /// The user <paramref name="service"/> connects as; the node creates it (or resets its password and permissions)
+    /// each time it becomes ready, before the services that wait for it start. Both regions' nodes share the password.
+    /// </summary>
+    public static IResourceBuilder<RabbitMqUserResource> AddServiceUser(this IResourceBuilder<RabbitMqNodeResource> node, string service,
+        IResourceBuilder<ParameterResource> password) =>
+        node.ApplicationBuilder.AddResource(new RabbitMqUserResource($"{node.Resource.Name}-{service}", service, password.Resource, node.Resource))
+            .WithInitialState(new CustomResourceSnapshot
+            {
+                ResourceType = "RabbitMqUser",
+                State = KnownResourceStates.NotStarted,
+                Properties = [new("user", service)],
+            })
+            .WithParentRelationship(node);
+
     public static IResourceBuilder<RabbitMqNodeResource> AddRabbitMqNode(
         this IDistributedApplicationBuilder builder, string name, string region, (int Amqp, int Management, int Distribution, int Epmd) ports,
         SuiteState state, IResourceBuilder<ParameterResource> password)
@@ -54,7 +87,16 @@ public static class RabbitMqNodeBuilderExtensions
             .WithEndpoint(port: ports.Amqp, targetPort: ports.Amqp, scheme: "tcp", name: "amqp", isProxied: false)
             .WithHttpEndpoint(port: ports.Management, targetPort: ports.Management, name: "management", isProxied: false)
             .WithHealthCheck(nodeCheck)
-            .WaitFor(epmd);
+            .WaitFor(epmd)
+            .OnResourceReady(async (resource, e, ct) =>
+            {
+                var notifications = e.Services.GetRequiredService<ResourceNotificationService>();
+                foreach (var user in builder.Resources.OfType<RabbitMqUserResource>().Where(u => u.Parent == resource))
+                {
+                    await server.CreateUserAsync(user.User, await user.Password.GetValueAsync(ct) ?? "", BrokerPermissions.For(user.User), cancellationToken: ct);
+                    await notifications.PublishUpdateAsync(user, s => s with { State = KnownResourceStates.Running });
+                }
+            });
         builder.Eventing.Subscribe<BeforeResourceStartedEvent>(node.Resource, (_, ct) => server.PrepareAsync(ct));
         epmd.WithParentRelationship(node);
         return node;

@@ -99,7 +99,7 @@ public sealed class ClientTests(ConsentFactory factory) : IClassFixture<ConsentF
         await other.RegisterSubjectAsync(new RegisterSubject(subjectId, "infobird", Api.Adult));
         await other.GrantConsentAsync(subjectId, new GrantConsent("surveys", "1.0", "app"));
         Assert.True((await cached.CheckAsync(subjectId, "surveys")).Allowed);
-        await using var probe = await EventProbe<ConsentWithdrawn>.StartAsync(factory.Services);
+        await using var probe = await EventProbe<ConsentWithdrawn>.StartAsync(await factory.TestBusAsync());
 
         await other.WithdrawConsentAsync(subjectId, "surveys");
         var @event = await probe.WaitForAsync(e => e.SubjectId == subjectId, "ConsentWithdrawn");

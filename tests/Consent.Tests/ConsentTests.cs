@@ -49,7 +49,7 @@ public sealed class ConsentTests(ConsentFactory factory) : IClassFixture<Consent
     [Trait("Clause", "INF-6.5")]
     public async Task Cancelling_the_account_ends_every_purpose_and_emits_AccountCancelled()
     {
-        await using var probe = await EventProbe<AccountCancelled>.StartAsync(factory.Services);
+        await using var probe = await EventProbe<AccountCancelled>.StartAsync(await factory.TestBusAsync());
         using var client = factory.CreateProductBackendClient();
         var subject = await client.RegisterAsync();
         await client.GrantOkAsync(subject, "service.provide");

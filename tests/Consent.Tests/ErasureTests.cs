@@ -65,7 +65,7 @@ public sealed class ErasureTests(ConsentFactory factory, ITestOutputHelper outpu
         Assert.True((await b.CheckAsync(subject, "personalisation")).Allowed); // both replicas now hold it in memory
 
         var since = Stopwatch.StartNew();
-        await factory.Services.GetRequiredService<IBus>().Publish(new SubjectErased(subject, Guid.NewGuid(), DateTimeOffset.UtcNow));
+        await (await factory.TestBusAsync()).Publish(new SubjectErased(subject, Guid.NewGuid(), DateTimeOffset.UtcNow));
         var first = await UntilErasedAsync(a, subject, "personalisation", since);
         var other = await UntilErasedAsync(b, subject, "personalisation", since);
         output.WriteLine($"Erasure reached the consent check: replica A after {first.TotalMilliseconds:0} ms, replica B after {other.TotalMilliseconds:0} ms");
@@ -91,7 +91,7 @@ public sealed class ErasureTests(ConsentFactory factory, ITestOutputHelper outpu
         var erased = await client.RegisterAsync(ageBand: AgeBands.Adult);
         var kept = await client.RegisterAsync(birthDate: Api.Adult);
         var partly = await client.RegisterAsync(birthDate: Api.Adult);
-        var bus = factory.Services.GetRequiredService<IBus>();
+        var bus = await factory.TestBusAsync();
 
         await bus.Publish(new RemovalsAnswered(Guid.NewGuid(), "erase", null, [kept], [new SubjectCertificate(erased, Guid.NewGuid())],
             DateTimeOffset.UtcNow, []));

@@ -26,7 +26,7 @@ public sealed class MinorDetectionTests(ConsentFactory factory) : IClassFixture<
     public async Task Raising_the_guardian_age_reports_each_minor_who_consented_without_a_guardian_and_nobody_else()
     {
         using var client = factory.CreateProductBackendClient();
-        await using var probe = await EventProbe<MinorWithoutGuardianConsentDetected>.StartAsync(factory.Services);
+        await using var probe = await EventProbe<MinorWithoutGuardianConsentDetected>.StartAsync(await factory.TestBusAsync());
         await PublishAsync(14);
         var sixteen = await client.RegisterAsync(birthDate: Api.BornYearsAgo(16));
         var sixteenWithGuardian = await client.RegisterAsync(birthDate: Api.BornYearsAgo(16));

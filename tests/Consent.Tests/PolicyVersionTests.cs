@@ -69,7 +69,7 @@ public sealed class PolicyVersionTests(ConsentFactory factory) : IClassFixture<C
     [Trait("Clause", "IWK-0.1")]
     public async Task Publishing_a_version_tells_everyone_through_PolicyVersionPublished()
     {
-        await using var probe = await EventProbe<PolicyVersionPublished>.StartAsync(factory.Services);
+        await using var probe = await EventProbe<PolicyVersionPublished>.StartAsync(await factory.TestBusAsync());
         using var officer = factory.CreateClientFor(SuiteRoles.PrivacyOfficer);
         var version = NewVersion();
 

@@ -62,8 +62,8 @@ public static class Api
 }
 
 /// <summary>
-/// Listens on the service's own broker, on a queue of its own, for events of type <typeparamref name="T"/>:
-/// what another service subscribed to them would receive.
+/// Listens on the service's broker (the test's own bus, <see cref="ServiceFactory{TProgram}.TestBusAsync"/>), on a queue
+/// of its own, for events of type <typeparamref name="T"/>: what another service subscribed to them would receive.
 /// </summary>
 public sealed class EventProbe<T> : IAsyncDisposable
     where T : class
@@ -71,10 +71,9 @@ public sealed class EventProbe<T> : IAsyncDisposable
     private readonly ConcurrentQueue<T> _received = new();
     private HostReceiveEndpointHandle _handle = null!;
 
-    public static async Task<EventProbe<T>> StartAsync(IServiceProvider services)
+    public static async Task<EventProbe<T>> StartAsync(IBus bus)
     {
         var probe = new EventProbe<T>();
-        var bus = services.GetRequiredService<IBus>();
         probe._handle = bus.ConnectReceiveEndpoint($"test-probe-{typeof(T).Name.ToLowerInvariant()}-{Guid.NewGuid():N}", endpoint =>
         {
             if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)

@@ -27,8 +27,7 @@ public class IncidentsFactory() : ServiceFactory<Program>("incidentsdb")
         Settings["PrivacySuite:Outbox:PollInterval"] = "00:00:00.200";
         Configure(Settings);
         await base.InitializeAsync();
-        var rabbit = Services.GetRequiredService<IConfiguration>().GetConnectionString("rabbitmq")!;
-        Observer = await BusObserver.StartAsync(rabbit, $"incidents-tests-observer-{GetType().Name.ToLowerInvariant()}");
+        Observer = await BusObserver.StartAsync(BrokerConnectionString, $"incidents-tests-observer-{GetType().Name.ToLowerInvariant()}");
     }
 
     /// <summary>Starts what answers as the vault and returns its address: the stand-in here; the real vault in <see cref="SuiteFactory"/>.</summary>

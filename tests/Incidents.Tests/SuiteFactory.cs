@@ -22,10 +22,10 @@ public abstract class SuiteService<TProgram>(string databaseName, DevCredentials
     : ServiceFactory<TProgram>(databaseName, credentials: credentials)
     where TProgram : class
 {
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    public override Task InitializeAsync()
     {
-        base.ConfigureWebHost(builder);
-        builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:rabbitmq"] = rabbitMq }));
+        SharedBroker = rabbitMq;
+        return base.InitializeAsync();
     }
 
     /// <summary>The first column of each row of <paramref name="sql"/> on this service's database.</summary>
@@ -172,7 +172,7 @@ public class SuiteFactory : IncidentsFactory
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        var rabbit = Services.GetRequiredService<IConfiguration>().GetConnectionString("rabbitmq")!;
+        var rabbit = BrokerConnectionString;
         RealVault = new VaultHost(Credentials, rabbit);
         await RealVault.InitializeAsync();
         Mail = await MailDev.GetAsync();

@@ -102,7 +102,7 @@ public sealed class CampaignTests(CampaignFactory factory) : IClassFixture<Campa
     {
         var subjects = Subjects(40);
         var requestId = Guid.NewGuid();
-        var bus = factory.Services.GetRequiredService<MassTransit.IBus>();
+        var bus = await factory.TestBusAsync();
 
         await bus.Publish(new NoticeCampaignRequested(requestId, "incident-notice", subjects, TestHelpers.IncidentVariables(), DateTimeOffset.UtcNow));
 

@@ -258,7 +258,7 @@ public sealed class DeliveryTests(DeliveryFactory factory) : IClassFixture<Deliv
         var subject = TestHelpers.NewSubject();
         factory.Vault.Add(subject, "zh-CN", ("email", factory.Address(subject)));
         var requestId = Guid.NewGuid();
-        var bus = factory.Services.GetRequiredService<IBus>();
+        var bus = await factory.TestBusAsync();
 
         await bus.Publish(new NoticeRequested(requestId, "disclosure-notice", subject, new Dictionary<string, string>
         {
@@ -281,7 +281,7 @@ public sealed class DeliveryTests(DeliveryFactory factory) : IClassFixture<Deliv
         var subject = TestHelpers.NewSubject();
         factory.Vault.Add(subject, "en", ("email", factory.Address(subject)));
         var requestId = Guid.NewGuid();
-        var bus = factory.Services.GetRequiredService<IBus>();
+        var bus = await factory.TestBusAsync();
         var message = new NoticeRequested(requestId, "policy-update", subject, TestHelpers.PolicyVariables(), DateTimeOffset.UtcNow);
 
         await bus.Publish(message); // two publishes: two message ids, one request id

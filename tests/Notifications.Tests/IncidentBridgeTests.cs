@@ -20,7 +20,7 @@ public sealed class IncidentBridgeTests(NotificationsFactory factory) : IClassFi
         factory.Vault.Add(en, "en", ("email", factory.Address(en)));
         var batch = new NoticeBatchRequested(Guid.NewGuid(), 1, Guid.NewGuid(), Guid.NewGuid(), NoticeTypes.IncidentNotice, [zh, en],
             IncidentVariables(), DateTimeOffset.UtcNow);
-        var bus = factory.Services.GetRequiredService<IBus>();
+        var bus = await factory.TestBusAsync();
 
         // Two publishes, two message ids, one batch id: a re-sent batch.
         await bus.Publish(batch);
@@ -50,7 +50,7 @@ public sealed class IncidentBridgeTests(NotificationsFactory factory) : IClassFi
     {
         var bulletin = new BulletinRequested(Guid.NewGuid(), NoticeTypes.IncidentNotice, IncidentVariables(), DateTimeOffset.UtcNow,
             Guid.NewGuid(), "subjects could not be reached");
-        var bus = factory.Services.GetRequiredService<IBus>();
+        var bus = await factory.TestBusAsync();
 
         await bus.Publish(bulletin);
         await bus.Publish(bulletin);

@@ -56,7 +56,7 @@ public sealed class LeastPrivilegeTests(NotificationsFactory factory) : IClassFi
         }
 
         var incidentCampaign = Guid.NewGuid();
-        await factory.Services.GetRequiredService<MassTransit.IBus>().Publish(
+        await (await factory.TestBusAsync()).Publish(
             new NoticeCampaignRequested(incidentCampaign, NoticeTypes.IncidentNotice, subjects, TestHelpers.IncidentVariables(), DateTimeOffset.UtcNow));
         using var onCall = factory.CreateClientFor(SuiteRoles.OnCall);
         await Eventually.HoldsAsync(async () => (await onCall.GetAsync($"/v1/notices/{incidentCampaign}")).IsSuccessStatusCode, TestHelpers.Patience, "campaign recorded");

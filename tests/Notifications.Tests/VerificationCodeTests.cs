@@ -29,7 +29,7 @@ public sealed class VerificationCodeTests(NotificationsFactory factory) : IClass
         var codeCallsBefore = factory.Vault.CodeCalls;
 
         // As the vault's outbox relay publishes it: a reference, no code.
-        await factory.Services.GetRequiredService<IBus>().Publish(
+        await (await factory.TestBusAsync()).Publish(
             new NoticeRequested(verificationId, NoticeTypes.VerificationCode, subject, NoticeVariables.VerificationCode(verificationId), DateTimeOffset.UtcNow));
         using var service = factory.CreateClientFor(SuiteRoles.Service);
         await Eventually.HoldsAsync(async () => (await service.GetAsync($"/v1/notices/{verificationId}")).IsSuccessStatusCode, TestHelpers.Patience, "the request was queued");
@@ -107,7 +107,7 @@ public sealed class VerificationCodeTests(NotificationsFactory factory) : IClass
 
         // As a vault from before issue 18.4 published it, with the code among the variables.
         var old = Guid.NewGuid();
-        await factory.Services.GetRequiredService<IBus>().Publish(new NoticeRequested(old, NoticeTypes.VerificationCode, subject,
+        await (await factory.TestBusAsync()).Publish(new NoticeRequested(old, NoticeTypes.VerificationCode, subject,
             new Dictionary<string, string> { ["code"] = "662345", ["expiresInMinutes"] = "10" }, DateTimeOffset.UtcNow));
         await Eventually.HoldsAsync(async () => (await factory.QueryAsync($"select status from deliveries where request_id = '{old}'")) is ["failed"],
             TestHelpers.Patience, "the old-style request was refused");

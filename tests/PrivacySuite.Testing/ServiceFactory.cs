@@ -1,3 +1,4 @@
+using MassTransit;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
@@ -15,6 +16,8 @@ public class ServiceFactory<TProgram> : WebApplicationFactory<TProgram>, IAsyncL
     where TProgram : class
 {
     private readonly Dictionary<string, string?> _settings = [];
+    private readonly SemaphoreSlim _testBusStart = new(1, 1);
+    private IBusControl? _testBus;
 
     /// <param name="databaseName">Prefix of the service's own database.</param>
     /// <param name="region">The region the service runs in.</param>
@@ -40,6 +43,52 @@ public class ServiceFactory<TProgram> : WebApplicationFactory<TProgram>, IAsyncL
     /// <summary>The superuser's connection to the service's database, for the test's own checks (the service connects as the owner).</summary>
     public string DatabaseConnectionString { get; private set; } = "";
 
+    /// <summary>
+    /// The broker administrator's connection to the service's virtual host, for the test's own buses, which publish and
+    /// observe other services' events (the service connects as a user of its own, as under the AppHost).
+    /// </summary>
+    public string BrokerConnectionString { get; private set; } = "";
+
+    /// <summary>
+    /// Another factory's <see cref="BrokerConnectionString"/>, set before start, to put this service on that virtual
+    /// host: one broker between the services of a test.
+    /// </summary>
+    protected string? SharedBroker { get; set; }
+
+    /// <summary>
+    /// A bus of the test's own on the service's virtual host, as the broker's administrator, started on first use: it
+    /// publishes what other services would (their outbox relays), and probes what the service publishes. The service's
+    /// own bus may do neither: its user may publish only the service's own events.
+    /// </summary>
+    public async Task<IBus> TestBusAsync()
+    {
+        await _testBusStart.WaitAsync();
+        try
+        {
+            if (_testBus is null)
+            {
+                var address = RabbitMqAddressOf(BrokerConnectionString);
+                var bus = Bus.Factory.CreateUsingRabbitMq(rabbit => rabbit.Host(address.Host, address.Port, address.VirtualHost, h =>
+                {
+                    h.Username(address.Username);
+                    h.Password(address.Password);
+                    h.PublisherConfirmation = true;
+                }));
+                await bus.StartAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
+                _testBus = bus;
+            }
+
+            return _testBus;
+        }
+        finally
+        {
+            _testBusStart.Release();
+        }
+    }
+
+    /// <summary>The service's name (its queues' prefix and its broker user's permissions): PrivacySuite.Consent is <c>consent</c>.</summary>
+    public string ServiceName => typeof(TProgram).Assembly.GetName().Name!.Split('.').Last().ToLowerInvariant();
+
     /// <summary>Settings a test class adds before the host starts (feature switches, a moved clock, endpoints of other services).</summary>
     protected IDictionary<string, string?> Settings => _settings;
 
@@ -49,7 +98,8 @@ public class ServiceFactory<TProgram> : WebApplicationFactory<TProgram>, IAsyncL
         // The service runs as its database's owner, as under the AppHost, so a migration that needs more fails here.
         (var ownerConnectionString, DatabaseConnectionString) = await Infrastructure.CreateOwnedDatabaseAsync(DatabaseName);
         _settings[$"ConnectionStrings:{DatabaseName}"] = ownerConnectionString;
-        _settings["ConnectionStrings:rabbitmq"] = await Infrastructure.CreateVirtualHostAsync(DatabaseName);
+        BrokerConnectionString = SharedBroker ?? await Infrastructure.CreateVirtualHostAsync(DatabaseName);
+        _settings["ConnectionStrings:rabbitmq"] = await Infrastructure.CreateServiceUserAsync(BrokerConnectionString, ServiceName);
         _settings["PrivacySuite:Region"] = Region;
         _settings["Logging:LogLevel:Default"] = "Warning";
         // Tests send many requests as one person from one address; RateLimitTests set the limits they test.
@@ -90,7 +140,23 @@ public class ServiceFactory<TProgram> : WebApplicationFactory<TProgram>, IAsyncL
         builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(_settings));
     }
 
+    public override async ValueTask DisposeAsync()
+    {
+        if (_testBus is not null)
+        {
+            await _testBus.StopAsync();
+        }
+
+        await base.DisposeAsync();
+        GC.SuppressFinalize(this);
+    }
+
     async Task IAsyncLifetime.DisposeAsync() => await DisposeAsync();
+
+    private static PrivacySuite.ServiceDefaults.Messaging.RabbitMqAddress RabbitMqAddressOf(string connectionString) =>
+        PrivacySuite.ServiceDefaults.Messaging.RabbitMqAddress.TryParse(connectionString, out var address)
+            ? address
+            : throw new InvalidOperationException("The test's RabbitMQ address does not parse.");
 }
 
 public static class ServiceFactoryExtensions

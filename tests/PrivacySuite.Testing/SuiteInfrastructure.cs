@@ -57,6 +57,17 @@ public sealed class SuiteInfrastructure
         return RabbitMq.ConnectionString(name);
     }
 
+    /// <summary>
+    /// A user on the virtual host of <paramref name="brokerConnectionString"/> (an administrator's, from
+    /// <see cref="CreateVirtualHostAsync"/>) with the permissions the AppHost gives <paramref name="service"/>, as its
+    /// connection string. User names are unique per call: users are global to the node and test classes run in parallel.
+    /// </summary>
+    public async Task<string> CreateServiceUserAsync(string brokerConnectionString, string service)
+    {
+        var virtualHost = Uri.UnescapeDataString(new Uri(brokerConnectionString).AbsolutePath.TrimStart('/'));
+        return await RabbitMq.CreateUserAsync(UniqueName(service), RandomSecret(), BrokerPermissions.For(service), virtualHost.Length == 0 ? "/" : virtualHost);
+    }
+
     /// <summary>A RabbitMQ node of the test's own, for tests that stop and start the broker.</summary>
     public static async Task<RabbitMqServer> StartDedicatedRabbitMqAsync(string name)
     {

@@ -23,6 +23,7 @@ public sealed class HardKillTests : IAsyncLifetime
     private readonly ConcurrentQueue<string> _output = new();
     private string _database = "";
     private string _rabbitMq = "";
+    private string _retentionBrokerUser = "";
     private FarSide _farSide = null!;
 
     public async Task InitializeAsync()
@@ -30,6 +31,7 @@ public sealed class HardKillTests : IAsyncLifetime
         var infrastructure = await SuiteInfrastructure.GetAsync();
         _database = await infrastructure.CreateDatabaseAsync("retentiondb");
         _rabbitMq = await infrastructure.CreateVirtualHostAsync("retention");
+        _retentionBrokerUser = await infrastructure.CreateServiceUserAsync(_rabbitMq, "retention");
         _farSide = await FarSide.StartAsync(_rabbitMq);
         _farSide.AnswersAsVault = false;
     }
@@ -94,7 +96,7 @@ public sealed class HardKillTests : IAsyncLifetime
         var environment = new Dictionary<string, string?>
         {
             ["ConnectionStrings__retentiondb"] = _database,
-            ["ConnectionStrings__rabbitmq"] = _rabbitMq,
+            ["ConnectionStrings__rabbitmq"] = _retentionBrokerUser,
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
             ["ASPNETCORE_ENVIRONMENT"] = "Development",
             ["PrivacySuite__Region"] = "beijing",

@@ -50,12 +50,13 @@ public class RetentionFactory : ServiceFactory<Program>
 
     public FarSide FarSide { get; private set; } = null!;
 
-    public string RabbitMqConnectionString => _sharedWith?.RabbitMqConnectionString ?? Settings["ConnectionStrings:rabbitmq"]!;
+    public string RabbitMqConnectionString => _sharedWith?.RabbitMqConnectionString ?? BrokerConnectionString;
 
     public string RetentionDbConnectionString => _sharedWith?.RetentionDbConnectionString ?? DatabaseConnectionString;
 
     public override async Task InitializeAsync()
     {
+        SharedBroker = _sharedWith?.RabbitMqConnectionString;
         await base.InitializeAsync();
         FarSide = await FarSide.StartAsync(RabbitMqConnectionString);
     }
@@ -95,7 +96,6 @@ public class RetentionFactory : ServiceFactory<Program>
             builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(new Dictionary<string, string?>
             {
                 ["ConnectionStrings:retentiondb"] = _sharedWith.DatabaseConnectionString,
-                ["ConnectionStrings:rabbitmq"] = _sharedWith.RabbitMqConnectionString,
             }));
         }
 

@@ -19,10 +19,10 @@ public abstract class OnSharedBroker<TProgram>(string databaseName, string rabbi
     : ServiceFactory<TProgram>(databaseName, credentials: credentials)
     where TProgram : class
 {
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    public override Task InitializeAsync()
     {
-        base.ConfigureWebHost(builder);
-        builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:rabbitmq"] = rabbitMq }));
+        SharedBroker = rabbitMq;
+        return base.InitializeAsync();
     }
 }
 

@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Npgsql;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
 using Xunit.Abstractions;
 using PrivacySuite.AppHost.Hosting;
 using PrivacySuite.FailoverDrill;
@@ -33,7 +35,7 @@ public sealed class RunningSuiteTests(SuiteFixture fixture, ITestOutputHelper ou
         var environment = vault.Snapshot.EnvironmentVariables.Where(e => e.IsFromSpec).ToDictionary(e => e.Name, e => e.Value);
         Assert.StartsWith("Host=127.0.0.1;", environment["ConnectionStrings__vaultdb"], StringComparison.Ordinal);
         Assert.EndsWith(";Database=vaultdb", environment["ConnectionStrings__vaultdb"], StringComparison.Ordinal);
-        Assert.StartsWith("amqp://", environment["ConnectionStrings__rabbitmq"], StringComparison.Ordinal);
+        Assert.StartsWith("amqp://vault:", environment["ConnectionStrings__rabbitmq"], StringComparison.Ordinal);
         Assert.Equal(Suite.Endpoint("consent-guangzhou").ToString().TrimEnd('/'), environment["services__consent__http__0"]);
         Assert.Equal(Suite.Endpoint("vault-beijing").ToString().TrimEnd('/'), environment["services__peer__http__0"]);
         Assert.Equal("guangzhou", environment["PrivacySuite__Region"]);
@@ -52,6 +54,14 @@ public sealed class RunningSuiteTests(SuiteFixture fixture, ITestOutputHelper ou
         await using var consentDb = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(vaultDb) { Database = "consentdb" }.ConnectionString);
         var refused = await Assert.ThrowsAsync<PostgresException>(() => consentDb.OpenAsync());
         Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
+
+        // And to its region's broker as a user of its own, which may not publish another service's events.
+        await using var broker = await new ConnectionFactory { Uri = new Uri(environment["ConnectionStrings__rabbitmq"]!) }.CreateConnectionAsync();
+        await using var channel = await broker.CreateChannelAsync(new CreateChannelOptions(
+            publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
+        var forged = await Assert.ThrowsAnyAsync<OperationInterruptedException>(() =>
+            channel.BasicPublishAsync("PrivacySuite.Contracts:ConsentWithdrawn", "", "{}"u8.ToArray()).AsTask());
+        Assert.Equal((ushort)Constants.AccessRefused, forged.ShutdownReason?.ReplyCode);
     }
 
     [Fact]

@@ -161,7 +161,7 @@ public sealed class CodeHijackTests(VaultFactory factory) : IClassFixture<VaultF
     public async Task No_one_time_code_can_be_read_from_a_table_the_outbox_or_a_message_off_RabbitMQ()
     {
         var captured = new ConcurrentQueue<string>();
-        var bus = factory.Services.GetRequiredService<IBus>();
+        var bus = await factory.TestBusAsync();
         var handle = bus.ConnectReceiveEndpoint($"test-capture-notices-{Guid.NewGuid():N}", endpoint =>
         {
             if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)

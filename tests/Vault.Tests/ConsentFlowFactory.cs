@@ -19,7 +19,6 @@ public sealed class ConsentHost(DevCredentials credentials) : ServiceFactory<con
         return base.InitializeAsync();
     }
 
-    public string RabbitMq => Services.GetRequiredService<IConfiguration>().GetConnectionString("rabbitmq")!;
 }
 
 /// <summary>
@@ -37,6 +36,7 @@ public class ConsentFlowFactory : VaultFactory
     {
         RealConsent = new ConsentHost(Credentials);
         await RealConsent.InitializeAsync();
+        SharedBroker = RealConsent.BrokerConnectionString;
         await base.InitializeAsync();
         var settings = Services.GetRequiredService<IConfiguration>().AsEnumerable()
             .Where(kv => kv.Key.StartsWith("ConnectionStrings:", StringComparison.Ordinal) || kv.Key.StartsWith("PrivacySuite:", StringComparison.Ordinal)
@@ -56,8 +56,6 @@ public class ConsentFlowFactory : VaultFactory
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
-        builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(
-            new Dictionary<string, string?> { ["ConnectionStrings:rabbitmq"] = RealConsent.RabbitMq }));
         ToRealConsent(builder);
     }
 

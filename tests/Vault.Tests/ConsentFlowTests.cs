@@ -119,7 +119,7 @@ public abstract class ConsentFlowTestBase(ConsentFlowFactory factory, ITestOutpu
     protected async Task DeliverToVaultAsync<T>(T message, Guid messageId, string consumer)
         where T : class
     {
-        await factory.Services.GetRequiredService<IBus>().Publish(message, context => context.MessageId = messageId);
+        await (await factory.TestBusAsync()).Publish(message, context => context.MessageId = messageId);
         await Eventually.HoldsAsync(() => factory.WithDbAsync(db => db.Database
                 .SqlQuery<int>($"select count(*)::int as \"Value\" from inbox_messages where message_id = {messageId} and consumer = {consumer}").SingleAsync()
                 .ContinueWith(t => t.Result == 1)),
@@ -194,7 +194,7 @@ public sealed class ConsentFlowTests(ConsentFlowFactory factory, ITestOutputHelp
 
         // The grant once more, as a redelivery (same message id), a re-send (a new id), and a copy stamped after the withdrawal.
         var grant = new ConsentGranted(subject, "offers.relevant", "1.0", "app-consent-screen", "CN", grantedAt);
-        await Factory.Services.GetRequiredService<IBus>().Publish(grant, context => context.MessageId = grantId);
+        await (await Factory.TestBusAsync()).Publish(grant, context => context.MessageId = grantId);
         await DeliverToVaultAsync(grant, Guid.NewGuid(), "ForgetDecisionOnConsentGranted");
         await DeliverToVaultAsync(grant with { GrantedAt = DateTimeOffset.UtcNow }, Guid.NewGuid(), "ForgetDecisionOnConsentGranted");
 

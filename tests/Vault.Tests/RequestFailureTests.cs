@@ -63,7 +63,7 @@ public sealed class RequestFailureTests(VaultFactory factory) : IClassFixture<Va
                 when (new.message_id in ('{removalMessage}', '{erasureMessage}')) execute function refuse_claim();
             """);
         var (requestId, sweepItemId) = (Guid.NewGuid(), Guid.NewGuid());
-        var bus = factory.Services.GetRequiredService<IBus>();
+        var bus = await factory.TestBusAsync();
 
         await bus.Publish(new RemovalsRequested(requestId, "erase", null, "account-cancellation", ["rf-whole-1"], [], [], DateTimeOffset.UtcNow),
             c => c.MessageId = removalMessage);

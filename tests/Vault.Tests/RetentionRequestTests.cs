@@ -82,7 +82,7 @@ public sealed class RetentionRequestTests(VaultFactory factory) : IClassFixture<
         var item = Guid.NewGuid();
         var messageId = NewId.NextGuid();
         var request = new ErasureRequested("rr-twice", "schedule:Usage/*/v1", DateTimeOffset.UtcNow, DataCategory.Usage, item, [tokens["browser"]]);
-        var bus = factory.Services.GetRequiredService<IBus>();
+        var bus = await factory.TestBusAsync();
 
         await bus.Publish(request, c => c.MessageId = messageId);
         await bus.Publish(request, c => c.MessageId = messageId);
@@ -311,7 +311,7 @@ public sealed class RetentionRequestTests(VaultFactory factory) : IClassFixture<
         var request = new ExpiredRemovalsRequested(Guid.NewGuid(), "erase", DataCategory.Device, "schedule:Device/collection/v1", CutOff,
             ["rr-exp-twice"], DateTimeOffset.UtcNow);
         var messageId = NewId.NextGuid();
-        var bus = factory.Services.GetRequiredService<IBus>();
+        var bus = await factory.TestBusAsync();
         await bus.Publish(request, c => c.MessageId = messageId);
         await AnswerAsync<RemovalsAnswered>(request.RequestId);
         // Something the first delivery would have covered, stored after it: a redelivery must not reach it.

@@ -92,8 +92,8 @@ public class VaultFactory() : ServiceFactory<Program>("vaultdb")
         WithDbAsync(db => db.OutboxMessages.AsNoTracking().OrderBy(m => m.Sequence).ToListAsync());
 
     /// <summary>Publishes an event on the real broker, as another service's outbox relay would.</summary>
-    public Task PublishAsync<T>(T message)
-        where T : class => Services.GetRequiredService<IBus>().Publish(message);
+    public async Task PublishAsync<T>(T message)
+        where T : class => await (await TestBusAsync()).Publish(message);
 
     /// <summary>
     /// Grants consent as the consent service would: its check allows the pair from now on, and its event reaches the
