@@ -34,14 +34,16 @@ public sealed class GuardianVerifier(IHttpClientFactory http, ILogger<GuardianVe
                 return null;
             }
 
-            // The vault refused the code (wrong, used, expired, for another pair): the caller's to fix with a new code. Its
-            // own failures, and a refusal of this service's identity, are not the caller's mistake.
-            if ((int)response.StatusCode is >= 400 and < 500 && response.StatusCode is not (HttpStatusCode.Unauthorized or HttpStatusCode.TooManyRequests))
+            // The vault refused the code (wrong, used, expired, for another pair), with its reason: the caller's to fix with
+            // a new code. Anything else (its failures, a refusal of this service's identity, a vault without the route) is
+            // not the caller's mistake.
+            if ((int)response.StatusCode is >= 400 and < 500 && response.StatusCode is not (HttpStatusCode.Unauthorized or HttpStatusCode.TooManyRequests) &&
+                await ReasonAsync(response, ct) is { } reason)
             {
                 return new GuardianRefusal(422, GuardianReasons.NotVerified,
                     "The guardian's code did not verify the guardianship: the guardian asks for a new one (vault: POST /v1/subjects/{guardianId}/guardian-verifications) " +
                     "and the consent is sent again with it.",
-                    await ReasonAsync(response, ct));
+                    reason);
             }
 
             return Unavailable($"HTTP {(int)response.StatusCode}");
@@ -55,18 +57,20 @@ public sealed class GuardianVerifier(IHttpClientFactory http, ILogger<GuardianVe
             "The vault, which verifies the guardian's code, did not answer. Nothing was recorded and the code was not spent unless the vault says otherwise: try again.");
     }
 
-    private static async Task<string> ReasonAsync(HttpResponseMessage response, CancellationToken ct)
+    /// <summary>The <c>reason</c> of the vault's problem details, or null when the answer is none.</summary>
+    private static async Task<string?> ReasonAsync(HttpResponseMessage response, CancellationToken ct)
     {
         try
         {
             var problem = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
-            return problem.ValueKind == JsonValueKind.Object && problem.TryGetProperty("reason", out var reason) && reason.GetString() is { Length: > 0 and <= 64 } r
+            return problem.ValueKind == JsonValueKind.Object && problem.TryGetProperty("reason", out var reason) &&
+                   reason.ValueKind == JsonValueKind.String && reason.GetString() is { Length: > 0 and <= 64 } r
                 ? r
-                : "refused";
+                : null;
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or NotSupportedException)
         {
-            return "refused";
+            return null;
         }
     }
 }
