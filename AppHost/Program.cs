@@ -110,6 +110,10 @@ void AddOperationsConsole(IEnumerable<(RegionResources Resources, Dictionary<str
         .WithReference(consent, "consent")
         .WithEnvironment("PrivacySuite__Vault__KeyDirectory", Path.Combine(state.StateDir, "vault-keys"));
 
+    // Consent spends a guardian's one-time code at the vault when it records the guardian's consent (issue 18.3). A
+    // reference only, no WaitFor: the vault waits for nothing of consent's either, and each answers the other once up.
+    consent.WithReference(vault, "vault");
+
     var retention = Service<Projects.PrivacySuite_Retention>("retention", servicePort + 3, "retentiondb")
         .WithReference(vault, "vault");
 

@@ -22,7 +22,12 @@ public sealed record RegisterSubject(string SubjectId, string PolicyId, DateOnly
 
 public sealed record SubjectInfo(string SubjectId, string PolicyId, string Status, bool NeedsGuardianConsent, DateTimeOffset RegisteredAt, DateTimeOffset? CancelledAt);
 
-public sealed record GuardianConsent(string GuardianId, string Verification);
+/// <summary>
+/// A minor's guardian (IWK-3.1): a registered adult other than the minor, with the vault's guardian verification started
+/// for this guardian and minor (<c>POST /v1/subjects/{guardianId}/guardian-verifications</c>) and the code it sent to the
+/// guardian. The code is spent when the consent is recorded; do not keep it.
+/// </summary>
+public sealed record GuardianConsent(string GuardianId, Guid VerificationId, string Code);
 
 /// <summary>A grant. <paramref name="LegalBasis"/> other than <c>Consent</c> records one of IWK-1.3's grounds and needs a <paramref name="BasisReference"/>.</summary>
 public sealed record GrantConsent(
@@ -43,7 +48,8 @@ public sealed record ConsentInfo(
     string Jurisdiction,
     string? GuardianId,
     DateTimeOffset ChangedAt,
-    Guid? ReceiptId);
+    Guid? ReceiptId,
+    Guid? GuardianVerificationId = null);
 
 /// <summary>A granted consent and its receipt: a compact JWS (ES256) that <see cref="ConsentReceiptVerifier"/> checks offline.</summary>
 public sealed record GrantedConsent(ConsentInfo Consent, string? Receipt);
@@ -60,7 +66,8 @@ public sealed record ConsentHistoryItem(
     string Actor,
     DateTimeOffset At,
     Guid? ReceiptId,
-    string? Receipt);
+    string? Receipt,
+    Guid? GuardianVerificationId = null);
 
 public sealed record SubjectConsents(SubjectInfo Subject, IReadOnlyList<ConsentInfo> Consents, IReadOnlyList<ConsentHistoryItem> History);
 

@@ -26,4 +26,7 @@ internal static partial class Log
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} minors registered without a guardian's consent past the grace period go to retention for erasure (IWK-3.3)")]
     public static partial void MinorsWithoutAnyGuardianConsent(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The vault could not verify a guardian's code ({Error}); the grant was refused with 503 and nothing was written")]
+    public static partial void GuardianVerificationUnavailable(ILogger logger, string error);
 }

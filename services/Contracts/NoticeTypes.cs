@@ -24,6 +24,12 @@ public static class NoticeTypes
     /// <summary>A one-time code that verifies the subject before a rights request is acted on (INF-6.3).</summary>
     public const string VerificationCode = "verification-code";
 
+    /// <summary>
+    /// A one-time code that confirms the receiver is the guardian of a minor, before the guardian's consent for the minor is
+    /// recorded (IWK-3.1). Its variables are a verification code's (<see cref="NoticeVariables.VerificationCode"/>).
+    /// </summary>
+    public const string GuardianVerificationCode = "guardian-verification-code";
+
     /// <summary>The subject's data was erased or anonymised; the certificate id proves it (IWK-2.5, INF-6.4).</summary>
     public const string DeletionCertificate = "deletion-certificate";
 
@@ -34,7 +40,8 @@ public static class NoticeTypes
     public const string MergerTransferNotice = "merger-transfer-notice";
 
     public static readonly IReadOnlyList<string> All =
-        [PolicyUpdate, IncidentNotice, TerminationNotice, TerminationReminder, VerificationCode, DeletionCertificate, DisclosureNotice, MergerTransferNotice];
+        [PolicyUpdate, IncidentNotice, TerminationNotice, TerminationReminder, VerificationCode, GuardianVerificationCode, DeletionCertificate, DisclosureNotice,
+         MergerTransferNotice];
 }
 
 /// <summary>
@@ -48,7 +55,7 @@ public static class NoticeVariables
     public const string English = "en";
 
     /// <summary>
-    /// A verification code, by reference: the notification service fetches the code, its expiry and the contacts it goes
+    /// A verification code (also a guardian's), by reference: the notification service fetches the code, its expiry and the contacts it goes
     /// to from the vault when it sends (<c>POST /v1/verifications/{id}/delivery</c>). The code itself is never a variable:
     /// no event, queue or table holds it (issue 18.4).
     /// </summary>

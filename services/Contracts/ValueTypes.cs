@@ -47,6 +47,9 @@ public readonly record struct SubjectId
 {
     public const int MaxLength = 64;
 
+    /// <summary>The same rule as a regular expression, for request schemas (OpenAPI) that validate before a handler runs.</summary>
+    public const string Pattern = "^[A-Za-z0-9._:-]{1,64}$";
+
     public string Value { get; }
 
     private SubjectId(string value) => Value = value;

@@ -59,6 +59,25 @@ public sealed class ClientTests(ConsentFactory factory) : IClassFixture<ConsentF
     }
 
     [Fact]
+    [Trait("Clause", "IWK-3.1")]
+    public async Task A_guardians_consent_goes_through_the_client_with_the_verification_and_its_code()
+    {
+        var client = NewClient();
+        var minor = Api.NewSubjectId();
+        await client.RegisterSubjectAsync(new RegisterSubject(minor, "iwalk-scooter", Api.BornYearsAgo(10)));
+        using var http = factory.CreateProductBackendClient();
+        var guardian = await factory.GuardianForAsync(http, minor);
+
+        var granted = await client.GrantConsentAsync(minor, new GrantConsent("iwalk.personalisation", "1.0", "app",
+            Guardian: new GuardianConsent(guardian.GuardianId, guardian.VerificationId, guardian.Code)));
+        var history = (await client.GetConsentsAsync(minor)).History;
+
+        Assert.Equal((guardian.GuardianId, guardian.VerificationId), (granted.Consent.GuardianId, granted.Consent.GuardianVerificationId));
+        Assert.Equal(guardian.VerificationId, Assert.Single(history).GuardianVerificationId);
+        Assert.True((await client.CheckAsync(minor, "iwalk.personalisation")).Allowed);
+    }
+
+    [Fact]
     public async Task Local_cache_answers_within_its_staleness_bound_and_a_withdrawal_clears_it()
     {
         var time = new ManualTime();

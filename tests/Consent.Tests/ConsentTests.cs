@@ -222,6 +222,9 @@ public sealed class ConsentTests(ConsentFactory factory) : IClassFixture<Consent
         { "VALID", """{"purpose":"surveys","policyVersion":"1.0","collectionMethod":"app"}""" },
         { "VALID", """{"purpose":"surveys","policyVersion":"1.0","collectionMethod":"app","jurisdiction":"CN","legalBasis":"Whim","basisReference":"r"}""" },
         { "VALID", """{"purpose":"surveys","policyVersion":"1.0","collectionMethod":"app","jurisdiction":"CN","guardian":{"guardianId":""}}""" },
+        // Issue 18.3: the guardian of before (free text for a verification) is no longer accepted, nor a code that is not digits.
+        { "VALID", """{"purpose":"surveys","policyVersion":"1.0","collectionMethod":"app","jurisdiction":"CN","guardian":{"guardianId":"g-1","verification":"id-card-check"}}""" },
+        { "VALID", """{"purpose":"surveys","policyVersion":"1.0","collectionMethod":"app","jurisdiction":"CN","guardian":{"guardianId":"g-1","verificationId":"0196d1d2-0000-7000-8000-000000000001","code":"abc123"}}""" },
         { "VALID", """{"purpose":"surveys","policyVersion":"1.0","collectionMethod":"app","jurisdiction":"CN" """ },
         { "VALID", """{"purpose":"surveys","policyVersion":"1.0 or later","collectionMethod":"app","jurisdiction":"CN"}""" },
     };

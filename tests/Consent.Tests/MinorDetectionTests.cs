@@ -10,8 +10,6 @@ namespace PrivacySuite.Consent.Tests;
 /// </summary>
 public sealed class MinorDetectionTests(ConsentFactory factory) : IClassFixture<ConsentFactory>
 {
-    private static readonly object Guardian = new { guardianId = "g-parent-9", verification = "id-card-check" };
-
     private async Task PublishAsync(int guardianAge)
     {
         // The guardian age is a rule for everyone: the privacy officer's to change.
@@ -36,7 +34,7 @@ public sealed class MinorDetectionTests(ConsentFactory factory) : IClassFixture<
         await client.GrantOkAsync(sixteen, "service.provide");
         await client.GrantOkAsync(band, "service.provide");
         await client.GrantOkAsync(adult, "service.provide");
-        await client.GrantOkAsync(sixteenWithGuardian, "service.provide", guardian: Guardian);
+        await client.GrantOkAsync(sixteenWithGuardian, "service.provide", guardian: await factory.GuardianForAsync(client, sixteenWithGuardian));
         Assert.True((await client.CheckAsync(sixteen, "service.provide")).Allowed);
 
         await PublishAsync(18);

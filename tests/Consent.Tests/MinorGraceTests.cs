@@ -3,10 +3,9 @@ using System.Net;
 namespace PrivacySuite.Consent.Tests;
 
 /// <summary>The consent service with a grace period of two seconds for a minor's guardian consent, on its own database.</summary>
-public sealed class ShortGraceConsentFactory : ServiceFactory<Program>
+public sealed class ShortGraceConsentFactory : ConsentFactory
 {
     public ShortGraceConsentFactory()
-        : base("consentdb")
     {
         Settings["PrivacySuite:Consent:MinorGuardianConsentGrace"] = "00:00:02";
         Settings["PrivacySuite:Consent:MinorCheckInterval"] = "00:00:00.200";
@@ -42,7 +41,7 @@ public sealed class MinorGraceTests(ShortGraceConsentFactory factory) : IClassFi
         var withGuardian = await client.RegisterAsync(birthDate: Api.BornYearsAgo(10));
         var band = await client.RegisterAsync(ageBand: "under-14");
         var adult = await client.RegisterAsync(birthDate: Api.BornYearsAgo(30));
-        await client.GrantOkAsync(withGuardian, "service.provide", guardian: new { guardianId = "g-parent-4", verification = "id-card-check" });
+        await client.GrantOkAsync(withGuardian, "service.provide", guardian: await factory.GuardianForAsync(client, withGuardian));
 
         await Eventually.HoldsAsync(async () => (await factory.ReportedAsync()).ContainsKey(band) && (await factory.ReportedAsync()).ContainsKey(unconsented),
             TimeSpan.FromSeconds(30), "both minors without a guardian's consent were reported");

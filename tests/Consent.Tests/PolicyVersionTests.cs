@@ -129,7 +129,7 @@ public sealed class PolicyVersionTests(ConsentFactory factory) : IClassFixture<C
         var withoutGuardian = await client.RegisterAsync("iwalk-scooter", Api.BornYearsAgo(16));
         var withGuardian = await client.RegisterAsync("iwalk-scooter", Api.BornYearsAgo(16));
         await client.GrantOkAsync(withoutGuardian, "iwalk.personalisation");
-        await client.GrantOkAsync(withGuardian, "iwalk.personalisation", guardian: new { guardianId = "g-parent-2", verification = "sms-code" });
+        await client.GrantOkAsync(withGuardian, "iwalk.personalisation", guardian: await factory.GuardianForAsync(client, withGuardian));
         Assert.True((await client.CheckAsync(withoutGuardian, "iwalk.personalisation")).Allowed);
 
         (await PublishAsync(officer, "iwalk-scooter", new { version = NewVersion(), guardianAge = 18 })).Dispose();

@@ -5,8 +5,6 @@ namespace PrivacySuite.Consent.Tests;
 
 public sealed class SubjectTests(ConsentFactory factory) : IClassFixture<ConsentFactory>
 {
-    private static readonly object Guardian = new { guardianId = "g-parent-1", verification = "id-card-check" };
-
     [Fact]
     [Trait("Clause", "IWK-3.1")]
     public async Task Consent_for_a_minor_without_a_guardian_is_refused_with_the_reason()
@@ -32,13 +30,17 @@ public sealed class SubjectTests(ConsentFactory factory) : IClassFixture<Consent
         using var client = factory.CreateProductBackendClient();
         var minor = await client.RegisterAsync("iwalk-scooter", Api.BornYearsAgo(12));
 
-        await client.GrantOkAsync(minor, "iwalk.service.provide", guardian: Guardian);
+        var guardian = await factory.GuardianForAsync(client, minor);
+
+        await client.GrantOkAsync(minor, "iwalk.service.provide", guardian: guardian);
         var check = await client.CheckAsync(minor, "iwalk.service.provide");
         var consents = await client.GetFromJsonAsync<System.Text.Json.JsonElement>($"/v1/subjects/{minor}/consents");
 
         Assert.True(check.Allowed);
         Assert.True(consents.GetProperty("subject").GetProperty("needsGuardianConsent").GetBoolean());
-        Assert.Equal("g-parent-1", consents.GetProperty("consents")[0].GetProperty("guardianId").GetString());
+        Assert.Equal(guardian.GuardianId, consents.GetProperty("consents")[0].GetProperty("guardianId").GetString());
+        Assert.Equal(guardian.VerificationId, consents.GetProperty("consents")[0].GetProperty("guardianVerificationId").GetGuid());
+        Assert.Equal(guardian.VerificationId, consents.GetProperty("history")[0].GetProperty("guardianVerificationId").GetGuid());
     }
 
     [Fact]

@@ -17,6 +17,7 @@ public sealed class NoticeCatalogueTests
     public static TheoryData<string, string> Produced() => new()
     {
         { NoticeTypes.VerificationCode, "vault: identity verification (INF-6.3)" },
+        { NoticeTypes.GuardianVerificationCode, "vault: a guardian's confirmation of guardianship (IWK-3.1)" },
         { NoticeTypes.DisclosureNotice, "vault: legal disclosure (INF-5.4)" },
         { NoticeTypes.DeletionCertificate, "retention: erasure or anonymisation completed" },
         { NoticeTypes.TerminationNotice, "retention: termination plan, first notice" },
@@ -28,7 +29,7 @@ public sealed class NoticeCatalogueTests
 
     private static Dictionary<string, string> VariablesOf(string noticeType) => noticeType switch
     {
-        NoticeTypes.VerificationCode => NoticeVariables.VerificationCode(Guid.NewGuid()),
+        NoticeTypes.VerificationCode or NoticeTypes.GuardianVerificationCode => NoticeVariables.VerificationCode(Guid.NewGuid()),
         NoticeTypes.DisclosureNotice => NoticeVariables.DisclosureNotice("Haidian District Public Security Bureau", "criminal-investigation, HD-2026-0113", ["contact", "identity"], Now),
         NoticeTypes.DeletionCertificate => NoticeVariables.DeletionCertificate(Guid.NewGuid(), Now, erased: true, ["Identity", "Contact"], ["Beijing", "Guangzhou"], new Uri("https://privacy.example.cn/deletion-certificates/1")),
         NoticeTypes.TerminationNotice => NoticeVariables.TerminationNotice("Example Shop", Now.AddDays(31), erase: true, new Uri("https://example.cn/export")),

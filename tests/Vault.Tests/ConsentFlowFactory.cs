@@ -1,24 +1,46 @@
 extern alias consent;
 
+using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using PrivacySuite.ServiceDefaults.Auth;
 using PrivacySuite.Vault.Model;
 
 namespace PrivacySuite.Vault.Tests;
 
-/// <summary>The real consent service, on a database of its own; the vault beside it shares its broker virtual host and credentials.</summary>
-public sealed class ConsentHost(DevCredentials credentials) : ServiceFactory<consent::Program>("consentdb", credentials: credentials)
+/// <summary>
+/// The real consent service, on a database of its own; the vault beside it shares its broker virtual host and credentials,
+/// and answers consent's calls (a guardian's code) over <paramref name="vault"/>, its in-memory server.
+/// </summary>
+public sealed class ConsentHost(DevCredentials credentials, Func<HttpMessageHandler> vault) : ServiceFactory<consent::Program>("consentdb", credentials: credentials)
 {
+    /// <summary>Everything the service logged, at every level.</summary>
+    public ConcurrentQueue<string> Logs { get; } = new();
+
     public override Task InitializeAsync()
     {
         Settings["PrivacySuite:Outbox:PollInterval"] = "00:00:00.100";
+        // Resolved by service discovery, then answered by the vault's in-memory server whatever the address.
+        Settings["services:vault:http:0"] = "http://127.0.0.1:1";
         return base.InitializeAsync();
     }
 
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.ConfigureLogging(logging =>
+        {
+            logging.AddProvider(new CapturingLoggerProvider(Logs));
+            logging.AddFilter<CapturingLoggerProvider>(null, LogLevel.Trace);
+        });
+        builder.ConfigureTestServices(services => services
+            .AddHttpClient(consent::PrivacySuite.Consent.Model.GuardianVerifier.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(vault));
+    }
 }
 
 /// <summary>
@@ -34,7 +56,7 @@ public class ConsentFlowFactory : VaultFactory
 
     public override async Task InitializeAsync()
     {
-        RealConsent = new ConsentHost(Credentials);
+        RealConsent = new ConsentHost(Credentials, () => Server.CreateHandler());
         await RealConsent.InitializeAsync();
         SharedBroker = RealConsent.BrokerConnectionString;
         await base.InitializeAsync();

@@ -12,6 +12,7 @@ public sealed record ConsentServices(
     [FromServices] PurposeCatalogue Catalogue,
     [FromServices] DecisionCache Cache,
     [FromServices] ReceiptSigner Signer,
+    [FromServices] GuardianVerifier Guardians,
     [FromServices] TimeProvider Time,
     [FromServices] ILogger<ConsentServices> Logger);
 
@@ -88,6 +89,18 @@ public static class ConsentApi
     internal static ProblemHttpResult Unprocessable(string detail, string? reason = null) =>
         Problem(StatusCodes.Status422UnprocessableEntity, "Refused", detail,
             reason is null ? null : new Dictionary<string, object?> { ["reason"] = reason });
+
+    /// <summary>A grant's guardian refused (422, with the vault's reason when it refused the code) or not verifiable now (503).</summary>
+    internal static ProblemHttpResult Refused(GuardianRefusal refusal)
+    {
+        var extensions = new Dictionary<string, object?> { ["reason"] = refusal.Reason };
+        if (refusal.VerificationFailure is { } failure)
+        {
+            extensions["verificationFailure"] = failure;
+        }
+
+        return Problem(refusal.Status, refusal.Status == StatusCodes.Status503ServiceUnavailable ? "Try again later" : "Refused", refusal.Detail, extensions);
+    }
 
     private static ProblemHttpResult Problem(int status, string title, string detail, IDictionary<string, object?>? extensions = null) =>
         TypedResults.Problem(detail: detail, statusCode: status, title: title, extensions: extensions);

@@ -20,10 +20,16 @@ public sealed record RegisterSubjectRequest(
 
 public sealed record SubjectView(string SubjectId, string PolicyId, string Status, bool NeedsGuardianConsent, DateTimeOffset RegisteredAt, DateTimeOffset? CancelledAt);
 
-/// <summary>The guardian who consented for a minor, by opaque id, and how the guardianship was verified.</summary>
+/// <summary>
+/// The guardian who consents for a minor (IWK-3.1): a registered adult other than the minor, and the proof that it is
+/// them: the vault verification started for this guardian and minor (<c>POST /v1/subjects/{guardianId}/guardian-verifications</c>
+/// at the vault) and the one-time code it sent to the guardian's own verified contacts. The code is spent at the vault
+/// when the consent is recorded, and is stored nowhere.
+/// </summary>
 public sealed record GuardianConsent(
     [property: Required, RegularExpression(Patterns.SubjectId)] string GuardianId,
-    [property: Required, RegularExpression(Patterns.Token)] string Verification);
+    Guid VerificationId,
+    [property: Required, RegularExpression("^[0-9]{4,10}$")] string Code);
 
 /// <summary>
 /// Grants consent to a purpose, as shown to the subject under <c>policyVersion</c>. With a <c>legalBasis</c> other than
@@ -47,7 +53,8 @@ public sealed record ConsentView(
     string Jurisdiction,
     string? GuardianId,
     DateTimeOffset ChangedAt,
-    Guid? ReceiptId);
+    Guid? ReceiptId,
+    Guid? GuardianVerificationId);
 
 /// <summary>A granted consent and its signed receipt (compact JWS, ES256; keys at <c>/v1/receipts/keys</c>).</summary>
 public sealed record GrantedConsent(ConsentView Consent, string? Receipt);
@@ -64,7 +71,8 @@ public sealed record HistoryView(
     string Actor,
     DateTimeOffset At,
     Guid? ReceiptId,
-    string? Receipt);
+    string? Receipt,
+    Guid? GuardianVerificationId);
 
 public sealed record SubjectConsents(SubjectView Subject, IReadOnlyList<ConsentView> Consents, IReadOnlyList<HistoryView> History);
 

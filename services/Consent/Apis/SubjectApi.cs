@@ -71,7 +71,8 @@ internal static class SubjectApi
 
         // The subject's row is the lock that orders every change to its consents. The time is read under it, so the
         // subject's changes carry times in the order they commit (the check's answers and the events are compared by them).
-        var subject = await LockSubjectAsync(db, subjectId, cancellationToken);
+        // A guardian's row is locked with it, so the guardian cannot be cancelled or erased while they consent.
+        var (subject, guardian) = await LockSubjectAndGuardianAsync(db, subjectId, request.Guardian?.GuardianId, cancellationToken);
         var now = services.Time.GetUtcNow();
         var today = DateOnly.FromDateTime(now.UtcDateTime);
         if (subject is null)
@@ -127,8 +128,17 @@ internal static class SubjectApi
         {
             return Unprocessable(
                 $"The subject is under the guardian age of policy '{policy.PolicyId}' ({policy.GuardianAge}): consent needs a verified guardian's consent. " +
-                "Send it in 'guardian' (guardianId and verification).",
+                "Send it in 'guardian': guardianId, and the verificationId and code of the vault's guardian verification.",
                 DecisionReasons.GuardianConsentRequired);
+        }
+
+        // Issue 18.3: a guardian is a registered adult other than the subject, proved by the code sent to their own contact.
+        // Checked here first, so that a code is spent only for a guardian who can consent.
+        if (request.Guardian is { } claim &&
+            (ConsentRules.GuardianRefusal(subject, claim.GuardianId, guardian, policy, guardian is null ? null : catalogue.Policies.GetValueOrDefault(guardian.PolicyId), today)
+             ?? await services.Guardians.RedeemAsync(claim.VerificationId, claim.GuardianId, subjectId, claim.Code, cancellationToken)) is { } refused)
+        {
+            return Refused(refused);
         }
 
         var actor = user.Actor();
@@ -153,7 +163,8 @@ internal static class SubjectApi
         record.CollectionMethod = request.CollectionMethod;
         record.Jurisdiction = request.Jurisdiction;
         record.GuardianId = request.Guardian?.GuardianId;
-        record.GuardianVerification = request.Guardian?.Verification;
+        record.GuardianVerificationId = request.Guardian?.VerificationId;
+        record.GuardianVerification = null;
         record.BasisReference = request.BasisReference;
         record.ChangedAt = now;
         record.ReceiptId = receiptId;
@@ -168,7 +179,7 @@ internal static class SubjectApi
             CollectionMethod = request.CollectionMethod,
             Jurisdiction = request.Jurisdiction,
             GuardianId = record.GuardianId,
-            GuardianVerification = record.GuardianVerification,
+            GuardianVerificationId = record.GuardianVerificationId,
             BasisReference = request.BasisReference,
             Actor = actor,
             At = now,
@@ -292,7 +303,7 @@ internal static class SubjectApi
             ToView(subject, catalogue.Policies[subject.PolicyId], today),
             consents.Select(ToView).ToList(),
             history.Select(h => new HistoryView(h.Id, h.Purpose, h.Action, h.Basis, h.PolicyVersion, h.CollectionMethod, h.Jurisdiction,
-                h.GuardianId, h.Actor, h.At, h.ReceiptId, h.Receipt)).ToList()));
+                h.GuardianId, h.Actor, h.At, h.ReceiptId, h.Receipt, h.GuardianVerificationId)).ToList()));
     }
 
     public static async Task<Results<Ok<CancellationView>, ValidationProblem, ProblemHttpResult>> Cancel(
@@ -350,6 +361,15 @@ internal static class SubjectApi
         return TypedResults.Ok(new CancellationView(subjectId, now, granted.Select(g => g.Purpose).Order(StringComparer.Ordinal).ToList()));
     }
 
+    /// <summary>The subject's row and the guardian's (when named), locked in the order of their ids, so that two grants naming each other cannot deadlock.</summary>
+    private static async Task<(Subject? Subject, Subject? Guardian)> LockSubjectAndGuardianAsync(ConsentDbContext db, string subjectId, string? guardianId,
+        CancellationToken cancellationToken)
+    {
+        var rows = await db.Subjects.FromSql($"select * from subjects where subject_id = {subjectId} or subject_id = {guardianId ?? subjectId} order by subject_id for update")
+            .ToListAsync(cancellationToken);
+        return (rows.SingleOrDefault(s => s.SubjectId == subjectId), guardianId is null ? null : rows.SingleOrDefault(s => s.SubjectId == guardianId));
+    }
+
     private static Task<Subject?> LockSubjectAsync(ConsentDbContext db, string subjectId, CancellationToken cancellationToken) =>
         db.Subjects.FromSql($"select * from subjects where subject_id = {subjectId} for update").SingleOrDefaultAsync(cancellationToken);
 
@@ -375,11 +395,11 @@ internal static class SubjectApi
             purpose.ThirdPartyRecipient)],
         purpose.SeparateConsent,
         request.Guardian?.GuardianId,
-        request.Guardian?.Verification);
+        request.Guardian?.VerificationId.ToString());
 
     private static SubjectView ToView(Subject s, Policy policy, DateOnly today) => new(
         s.SubjectId, s.PolicyId, s.Status, ConsentRules.IsMinor(s, policy.GuardianAge, today), s.RegisteredAt, s.CancelledAt);
 
     private static ConsentView ToView(ConsentRecord c) => new(
-        c.Purpose, c.State, c.Basis, c.PolicyVersion, c.CollectionMethod, c.Jurisdiction, c.GuardianId, c.ChangedAt, c.ReceiptId);
+        c.Purpose, c.State, c.Basis, c.PolicyVersion, c.CollectionMethod, c.Jurisdiction, c.GuardianId, c.ChangedAt, c.ReceiptId, c.GuardianVerificationId);
 }

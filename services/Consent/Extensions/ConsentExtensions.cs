@@ -1,4 +1,5 @@
 using PrivacySuite.Consent.IntegrationEvents;
+using PrivacySuite.ServiceDefaults.Auth;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -27,6 +28,17 @@ public static class ConsentExtensions
         builder.Services.AddSingleton<SubjectStateReader>();
         builder.Services.AddHostedService<DecisionInvalidationEndpoint>();
         builder.Services.AddHostedService<MinorCheckWorker>();
+        builder.Services.AddSingleton<GuardianVerifier>();
+        // The guardian's code is spent by the call: no retry (a lost answer would make it look used), the caller retries.
+#pragma warning disable EXTEXP0001 // marked experimental, but it is the package's one way to opt a client out of the defaults
+        builder.Services.AddHttpClient(GuardianVerifier.HttpClientName, c =>
+            {
+                c.BaseAddress = new Uri("http://vault");
+                c.Timeout = TimeSpan.FromSeconds(10);
+            })
+            .RemoveAllResilienceHandlers()
+            .AddServiceIdentity();
+#pragma warning restore EXTEXP0001
         return builder;
     }
 }

@@ -29,6 +29,20 @@ public static class DecisionReasons
     public const string SeparateConsentRequired = "separate-consent-required";
 }
 
+/// <summary>Why a grant's guardian was refused (issue 18.3): the <c>reason</c> of its problem details.</summary>
+public static class GuardianReasons
+{
+    public const string Unknown = "guardian-unknown";
+    public const string IsSubject = "guardian-is-subject";
+    public const string NotActive = "guardian-not-active";
+    public const string NotAdult = "guardian-not-adult";
+    public const string NotVerified = "guardian-not-verified";
+    public const string VerificationUnavailable = "guardian-verification-unavailable";
+}
+
+/// <summary>A grant's guardian refused: the answer's status, its reason (<see cref="GuardianReasons"/>) and what to do.</summary>
+public sealed record GuardianRefusal(int Status, string Reason, string Detail, string? VerificationFailure = null);
+
 public static class AgeBands
 {
     public const string Under14 = "under-14";
@@ -45,6 +59,9 @@ public static class ConsentRules
     public const int MinimumGuardianAge = 14;
 
     public const int MaximumGuardianAge = 21;
+
+    /// <summary>Full civil capacity (Civil Code Art. 17): no one younger is anyone's guardian, whatever a policy says.</summary>
+    public const int AdultAge = 18;
 
     /// <summary>
     /// Whether the subject is under the policy's guardian age. Dates are taken in UTC, which is behind China's clock:
@@ -123,13 +140,43 @@ public static class ConsentRules
             return Deny(policy, DecisionReasons.PolicyChanged);
         }
 
-        // IWK-3.1/3.2: a minor's consent counts only with a guardian's, even when the guardian age rose after it was given.
-        if (consent.GuardianId is null && IsMinor(subject, policy.GuardianAge, today))
+        // IWK-3.1/3.2: a minor's consent counts only with a verified guardian's, even when the guardian age rose after it
+        // was given. A guardian recorded before guardians were verified (issue 18.3) has no verification and counts as none.
+        if (consent.GuardianVerificationId is null && IsMinor(subject, policy.GuardianAge, today))
         {
             return Deny(policy, DecisionReasons.GuardianConsentRequired);
         }
 
         return new ConsentDecision(true, consent.Basis, consent.PolicyVersion, DecisionReasons.ConsentGranted);
+    }
+
+    /// <summary>
+    /// Why <paramref name="guardian"/> cannot consent for <paramref name="subject"/>, or null: the guardian must be a
+    /// registered, active subject other than the subject, and an adult who would not need a guardian themselves: of at
+    /// least <see cref="AdultAge"/> and of both policies' guardian ages (a policy that counts 20-year-olds as minors does not
+    /// let one consent for someone else). An age band that does not prove that age counts as not adult.
+    /// </summary>
+    public static GuardianRefusal? GuardianRefusal(Subject subject, string guardianId, Subject? guardian, Policy policy, Policy? guardianPolicy, DateOnly today)
+    {
+        if (guardianId == subject.SubjectId)
+        {
+            return new(422, GuardianReasons.IsSubject, "A subject cannot be their own guardian: the guardian is another registered adult.");
+        }
+
+        if (guardian is null || guardianPolicy is null)
+        {
+            return new(422, GuardianReasons.Unknown, "The guardian is not a registered subject: register the guardian (POST /v1/subjects) with their birth date first.");
+        }
+
+        if (guardian.Status != SubjectStatus.Active)
+        {
+            return new(422, GuardianReasons.NotActive, $"The guardian's account is {guardian.Status}: a guardian must be an active subject.");
+        }
+
+        var adultAge = Math.Max(AdultAge, Math.Max(policy.GuardianAge, guardianPolicy.GuardianAge));
+        return IsMinor(guardian, adultAge, today)
+            ? new(422, GuardianReasons.NotAdult, $"The guardian is not known to be {adultAge} or older: a guardian must be an adult who needs no guardian themselves.")
+            : null;
     }
 
     private static ConsentDecision Deny(Policy policy, string reason) => new(false, null, policy.CurrentVersion, reason);

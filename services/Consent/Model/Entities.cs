@@ -109,6 +109,10 @@ public sealed class ConsentRecord
 
     public string? GuardianId { get; set; }
 
+    /// <summary>The vault verification whose code proved the guardian when the consent was recorded (issue 18.3).</summary>
+    public Guid? GuardianVerificationId { get; set; }
+
+    /// <summary>The free text a product backend gave for a guardian before guardians were verified; null since.</summary>
     public string? GuardianVerification { get; set; }
 
     public string? BasisReference { get; set; }
@@ -139,6 +143,10 @@ public sealed class ConsentHistoryEntry
 
     public string? GuardianId { get; set; }
 
+    /// <summary>The vault verification whose code proved the guardian when the consent was recorded (issue 18.3).</summary>
+    public Guid? GuardianVerificationId { get; set; }
+
+    /// <summary>The free text a product backend gave for a guardian before guardians were verified; null since.</summary>
     public string? GuardianVerification { get; set; }
 
     public string? BasisReference { get; set; }

@@ -43,7 +43,7 @@ public sealed class MinorCheckWorker(IServiceScopeFactory scopes, RegionRole reg
         }
 
         var ids = due.Select(s => s.SubjectId).ToArray();
-        var withGuardian = (await db.Consents.Where(c => ids.Contains(c.SubjectId) && c.State == ConsentState.Granted && c.GuardianId != null)
+        var withGuardian = (await db.Consents.Where(c => ids.Contains(c.SubjectId) && c.State == ConsentState.Granted && c.GuardianVerificationId != null)
             .Select(c => c.SubjectId).Distinct().ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
         var guardianAges = await db.Policies.AsNoTracking().ToDictionaryAsync(p => p.PolicyId, p => p.GuardianAge, cancellationToken);
         var today = DateOnly.FromDateTime(now.UtcDateTime);

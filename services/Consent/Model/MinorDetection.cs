@@ -11,13 +11,14 @@ public static class MinorDetection
     /// <summary>Queues one event per such subject of <paramref name="policy"/> in the caller's (open) transaction; returns how many.</summary>
     public static async Task<int> DetectAsync(ConsentDbContext db, Policy policy, DateOnly today, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        // The database narrows to subjects who may be under the guardian age and hold a guardian-less consent; the
+        // The database narrows to subjects who may be under the guardian age and hold a consent without a verified
+        // guardian's (an unverified one from before issue 18.3 counts as none); the
         // rule itself (ConsentRules.IsMinor, with its birthday and age-band details) decides.
         var youngestAdultBirth = today.AddYears(-policy.GuardianAge).AddDays(-1);
         var candidates = await db.Subjects.AsNoTracking()
             .Where(s => s.PolicyId == policy.PolicyId && s.Status == SubjectStatus.Active && (s.BirthDate == null || s.BirthDate >= youngestAdultBirth))
             .Where(s => db.Consents.Any(c => c.SubjectId == s.SubjectId && c.State == ConsentState.Granted &&
-                                             c.Basis == nameof(LegalBasis.Consent) && c.GuardianId == null))
+                                             c.Basis == nameof(LegalBasis.Consent) && c.GuardianVerificationId == null))
             .ToListAsync(cancellationToken);
         var detected = candidates.Where(s => ConsentRules.IsMinor(s, policy.GuardianAge, today))
             .Select(s => new MinorWithoutGuardianConsentDetected(s.SubjectId, now))

@@ -78,6 +78,7 @@ public static class NoticesApi
         [NoticeTypes.TerminationNotice] = [SuiteRoles.PrivacyOfficer, SuiteRoles.Service],
         [NoticeTypes.TerminationReminder] = [SuiteRoles.PrivacyOfficer, SuiteRoles.Service],
         [NoticeTypes.VerificationCode] = [SuiteRoles.Service],
+        [NoticeTypes.GuardianVerificationCode] = [SuiteRoles.Service],
         [NoticeTypes.DeletionCertificate] = [SuiteRoles.Service],
         [NoticeTypes.DisclosureNotice] = [SuiteRoles.Service],
     };

@@ -46,6 +46,15 @@ public static class NoticeTemplates
     public const int MaxVariables = 20;
     public const int MaxValueLength = 2000;
 
+    // Before All, which uses it: static fields are initialised in the order they are written.
+    /// <summary>The variables of a code's notice: the verification it belongs to, and the code and its expiry, filled in when it is sent.</summary>
+    private static readonly IReadOnlyList<TemplateVariable> CodeVariables =
+    [
+        new("verificationId", VariableKind.Text, "The vault's verification the code belongs to; the code is fetched by it when the notice is sent"),
+        new("code", VariableKind.Digits, "The one-time code (4 to 10 digits), fetched from the vault when the notice is sent", AtSend: true),
+        new("expiresInMinutes", VariableKind.Digits, "Minutes until the code expires, as of the send", AtSend: true),
+    ];
+
     public static readonly IReadOnlyDictionary<string, NoticeTemplate> All = new[]
     {
         new NoticeTemplate(
@@ -119,14 +128,22 @@ public static class NoticeTemplates
         new NoticeTemplate(
             NoticeTypes.VerificationCode,
             "A one-time code that verifies the subject's identity before a request is acted on (INF-6.3).",
-            [
-                new("verificationId", VariableKind.Text, "The vault's verification the code belongs to; the code is fetched by it when the notice is sent"),
-                new("code", VariableKind.Digits, "The one-time code (4 to 10 digits), fetched from the vault when the notice is sent", AtSend: true),
-                new("expiresInMinutes", VariableKind.Digits, "Minutes until the code expires, as of the send", AtSend: true),
-            ],
+            CodeVariables,
             new("身份验证码", "您的验证码是 {code}，{expiresInMinutes} 分钟内有效。如非本人操作，请忽略本消息，请勿将验证码告诉他人。"),
             new("Your verification code",
                 "Your verification code is {code}. It expires in {expiresInMinutes} minutes. If you did not ask for it, ignore this message and never share the code."),
+            (v, _) => VerificationCodeRules(v)),
+        new NoticeTemplate(
+            NoticeTypes.GuardianVerificationCode,
+            "A one-time code that confirms the receiver is a minor's guardian, before the guardian's consent for the minor is recorded (IWK-3.1).",
+            CodeVariables,
+            new("监护人身份确认码",
+                "有人申请将您登记为一名未成年人的监护人，并以您的名义代其同意个人信息的处理。确认码是 {code}，{expiresInMinutes} 分钟内有效。\n\n" +
+                "只有您确实是该未成年人的监护人并同意时，才可在登记页面输入此确认码。如非本人申请，请忽略本消息，请勿将确认码告诉他人。"),
+            new("Confirm that you are a minor's guardian",
+                "Someone asked to record you as the guardian of a minor and to give consent, in your name, to the processing of the minor's personal information. " +
+                "Your confirmation code is {code}. It expires in {expiresInMinutes} minutes.\n\n" +
+                "Enter it only if you are the minor's guardian and agree. If you did not ask for this, ignore this message and never share the code."),
             (v, _) => VerificationCodeRules(v)),
         new NoticeTemplate(
             NoticeTypes.DeletionCertificate,

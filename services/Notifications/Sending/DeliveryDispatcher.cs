@@ -279,7 +279,7 @@ public sealed partial class DeliveryDispatcher(
         }
     }
 
-    private static bool IsCode(NoticeRequest request) => request.NoticeType == NoticeTypes.VerificationCode;
+    private static bool IsCode(NoticeRequest request) => request.NoticeType is NoticeTypes.VerificationCode or NoticeTypes.GuardianVerificationCode;
 
     private async Task DeliverAsync(NotificationsDbContext db, Claimed claimed, NotificationsOptions settings, CancellationToken cancellationToken)
     {

@@ -71,6 +71,7 @@ public static class VaultExtensions
         .MapContactsBatchApi()
         .MapSubjectRightsApi()
         .MapContactVerificationApi()
+        .MapGuardianVerificationApi()
         .MapSubjectRequestsApi()
         .MapGovernanceApi()
         .MapTransfersApi();

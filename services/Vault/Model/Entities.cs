@@ -96,8 +96,9 @@ public sealed class LegalHold
 }
 
 /// <summary>
-/// One identity check: a rights request (access, export, rectification, erasure) or the proof of a contact
-/// (<c>contact</c>: the code goes to the new contact; <c>contact-confirmation</c>: to the verified one). The code exists
+/// One identity check: a rights request (access, export, rectification, erasure), the proof of a contact
+/// (<c>contact</c>: the code goes to the new contact; <c>contact-confirmation</c>: to the verified one) or a guardian's
+/// confirmation of guardianship of a minor (<c>guardianship</c>: the code goes to the guardian's verified contacts). The code exists
 /// only from its release to the notification service, which makes it; only its keyed hash is kept (null until then).
 /// </summary>
 public sealed class Verification
@@ -120,6 +121,9 @@ public sealed class Verification
     /// <summary>A privacy officer's approval of an access or export of the highest protection level (IWK-2.2).</summary>
     public string? ApprovedBy { get; set; }
     public DateTimeOffset? ApprovedAt { get; set; }
+
+    /// <summary>For a guardianship: the minor whose guardian <see cref="SubjectId"/> confirms to be; the code redeems this pair only.</summary>
+    public string? MinorSubjectId { get; set; }
 }
 
 /// <summary>

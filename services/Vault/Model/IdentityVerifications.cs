@@ -33,6 +33,8 @@ public sealed record ContactProofStarted(Verification Proof, Verification? Confi
 /// (<see cref="ReleaseAsync"/>), which makes it, keeps its keyed hash, and hands it out once, before it expires.</item>
 /// <item>Access and export of data of the highest protection level need the subject's own token or an officer's
 /// approval recorded on the request, on top of the code (IWK-2.2).</item>
+/// <item>A guardian confirms guardianship of one minor with a code sent to the guardian's own verified contacts
+/// (IWK-3.1); the consent service redeems it when it records the guardian's consent.</item>
 /// </list>
 /// </summary>
 public sealed class IdentityVerifications(
@@ -46,6 +48,7 @@ public sealed class IdentityVerifications(
 {
     public const string Contact = "contact";
     public const string ContactConfirmation = "contact-confirmation";
+    public const string Guardianship = "guardianship";
 
     /// <summary>The rights requests a code is asked for; the ones that hand data out are <see cref="Disclosing"/>.</summary>
     public static readonly IReadOnlySet<string> Requests = new HashSet<string> { "access", "export", "rectification", "erasure" };
@@ -55,7 +58,20 @@ public sealed class IdentityVerifications(
     private static readonly string[] HighCategories = [.. Categories.Levels.Where(l => l.Value == ProtectionLevel.High).Select(l => l.Key)];
 
     /// <summary>Starts a rights request: a code will go to the subject's verified contacts, and nowhere else.</summary>
-    public async Task<Outcome<Verification>> StartAsync(string subjectId, string request, string accessor, CancellationToken ct)
+    public Task<Outcome<Verification>> StartAsync(string subjectId, string request, string accessor, CancellationToken ct) =>
+        StartCodeAsync(subjectId, request, null, accessor, ct);
+
+    /// <summary>
+    /// Starts a guardian's confirmation that they are <paramref name="minorSubjectId"/>'s guardian (IWK-3.1): a code goes to
+    /// the guardian's verified contacts, and redeems the guardianship of that minor only. Whether the guardian is an adult
+    /// is the consent service's to decide (it holds the ages) when the code is redeemed with the guardian's consent.
+    /// </summary>
+    public Task<Outcome<Verification>> StartGuardianshipAsync(string guardianId, string minorSubjectId, string accessor, CancellationToken ct) =>
+        guardianId == minorSubjectId
+            ? Task.FromResult(Refuse<Verification>(422, "guardian-is-subject", "A minor cannot be their own guardian: the guardian is another person."))
+            : StartCodeAsync(guardianId, Guardianship, minorSubjectId, accessor, ct);
+
+    private async Task<Outcome<Verification>> StartCodeAsync(string subjectId, string request, string? minorSubjectId, string accessor, CancellationToken ct)
     {
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         if (await UnreadableAsync(subjectId, ct) is { } unreadable)
@@ -69,9 +85,9 @@ public sealed class IdentityVerifications(
                 "The subject has no verified contact to send a code to: verify one first with POST /v1/subjects/{subjectId}/contact-verifications.");
         }
 
-        var verification = New(subjectId, request, null, null);
+        var verification = New(subjectId, request, null, null, minorSubjectId);
         await db.SaveChangesAsync(ct);
-        await accessLog.AppendAsync(db, ct, new AccessRecord("verification", "allowed", subjectId, accessor, Detail: $"request={request}"));
+        await accessLog.AppendAsync(db, ct, new AccessRecord("verification", "allowed", subjectId, accessor, Detail: $"request={request}" + Minor(minorSubjectId)));
         await tx.CommitAsync(ct);
         return new Outcome<Verification>.Done(verification);
     }
@@ -186,13 +202,17 @@ public sealed class IdentityVerifications(
     /// export of a subject holding data of the highest protection level also needs <paramref name="subjectAuthenticated"/>
     /// or an officer's approval on the request: without either the code is not spent, so it still serves once approved.
     /// </summary>
-    public async Task<(int Status, string Reason)?> RedeemAsync(string subjectId, string request, Guid verificationId, string? code,
+    public Task<(int Status, string Reason)?> RedeemAsync(string subjectId, string request, Guid verificationId, string? code,
+        bool subjectAuthenticated, string accessor, CancellationToken ct) =>
+        RedeemCodeAsync(subjectId, request, null, verificationId, code, subjectAuthenticated, accessor, ct);
+
+    private async Task<(int Status, string Reason)?> RedeemCodeAsync(string subjectId, string request, string? minorSubjectId, Guid verificationId, string? code,
         bool subjectAuthenticated, string accessor, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var verification = await LockAsync(verificationId, ct);
-        var failure = verification is null || verification.SubjectId != subjectId || verification.Request != request
+        var failure = verification is null || verification.SubjectId != subjectId || verification.Request != request || verification.MinorSubjectId != minorSubjectId
             ? "unknown-verification"
             : Check(verification, code, now);
         if (failure is null && Disclosing.Contains(request) && !subjectAuthenticated && verification!.ApprovedAt is null &&
@@ -207,11 +227,19 @@ public sealed class IdentityVerifications(
 
         await db.SaveChangesAsync(ct);
         await accessLog.AppendAsync(db, ct, new AccessRecord("identity-check", failure is null ? "allowed" : "denied", subjectId, accessor,
-            Detail: $"request={request};" + (failure ?? (subjectAuthenticated ? "verified;own-token" : verification!.ApprovedAt is not null ? "verified;approved" : "verified"))));
+            Detail: $"request={request}{Minor(minorSubjectId)};" + (failure ?? (subjectAuthenticated ? "verified;own-token" : verification!.ApprovedAt is not null ? "verified;approved" : "verified"))));
         await tx.CommitAsync(ct);
         db.ChangeTracker.Clear();
         return failure is null ? null : (403, failure);
     }
+
+    /// <summary>
+    /// Redeems a guardian's code for the guardianship of <paramref name="minorSubjectId"/>: the verification must be the
+    /// guardian's, started for that minor, unexpired and unused, and the code right (a wrong one counts an attempt).
+    /// </summary>
+    public Task<(int Status, string Reason)?> RedeemGuardianshipAsync(string guardianId, string minorSubjectId, Guid verificationId, string code,
+        string accessor, CancellationToken ct) =>
+        RedeemCodeAsync(guardianId, Guardianship, minorSubjectId, verificationId, code, subjectAuthenticated: false, accessor, ct);
 
     /// <summary>
     /// Completes a contact's proof: the code sent to the new contact, and for a change also the code sent to the verified
@@ -336,7 +364,7 @@ public sealed class IdentityVerifications(
         return failure;
     }
 
-    private Verification New(string subjectId, string request, string? field, int? version)
+    private Verification New(string subjectId, string request, string? field, int? version, string? minorSubjectId = null)
     {
         var now = time.GetUtcNow();
         var verification = new Verification
@@ -347,13 +375,18 @@ public sealed class IdentityVerifications(
             ExpiresAt = now + options.Value.VerificationLifetime,
             ContactField = field,
             ContactVersion = version,
+            MinorSubjectId = minorSubjectId,
         };
         db.Verifications.Add(verification);
-        // A reference, never the code: the notification service fetches the code and its contacts when it sends.
-        db.AddIntegrationEvent(new NoticeRequested(verification.VerificationId, NoticeTypes.VerificationCode, subjectId,
+        // A reference, never the code: the notification service fetches the code and its contacts when it sends. A
+        // guardian's notice says what the code confirms, so that nobody gives it away for something else.
+        var noticeType = request == Guardianship ? NoticeTypes.GuardianVerificationCode : NoticeTypes.VerificationCode;
+        db.AddIntegrationEvent(new NoticeRequested(verification.VerificationId, noticeType, subjectId,
             NoticeVariables.VerificationCode(verification.VerificationId), now), now);
         return verification;
     }
+
+    private static string Minor(string? minorSubjectId) => minorSubjectId is null ? "" : $";minor={minorSubjectId}";
 
     private Task<Verification?> LockAsync(Guid verificationId, CancellationToken ct) =>
         db.Verifications.FromSql($"select * from verifications where verification_id = {verificationId} for update").SingleOrDefaultAsync(ct);
