@@ -19,7 +19,7 @@ public sealed class EndToEndTests(SuiteFactory factory) : IClassFixture<SuiteFac
     private async Task StoreAsync(string subjectId, string category, object fields)
     {
         using var backend = factory.VaultBackend();
-        using var response = await backend.PostAsJsonAsync($"/v1/subjects/{subjectId}/data", new { category, source = "provided", fields });
+        using var response = await backend.PostAsJsonAsync($"/v1/subjects/{subjectId}/data", new { category, source = "provided", legalBasis = "consent", fields });
         await Drive.ExpectAsync(response, HttpStatusCode.OK);
     }
 

@@ -142,7 +142,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
         var subject = $"s-{Guid.NewGuid():N}";
         var email = $"{subject}@example.cn";
         using var stored = await vault.PostAsJsonAsync($"/v1/subjects/{subject}/data",
-            new { category = "contact", source = "provided", fields = new { email, language = "en" } });
+            new { category = "contact", source = "provided", legalBasis = "consent", fields = new { email, language = "en" } });
         await ExpectAsync(stored, HttpStatusCode.Created, HttpStatusCode.OK);
         using var proof = await vault.PostAsJsonAsync($"/v1/subjects/{subject}/contact-verifications", new { field = "email" });
         await ExpectAsync(proof, HttpStatusCode.Accepted);

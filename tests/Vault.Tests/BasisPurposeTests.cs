@@ -132,7 +132,8 @@ public sealed class BasisPurposeTests(VaultFactory factory) : IClassFixture<Vaul
     [InlineData("contact", "contract", """["delivery.offline","delivery.offline"]""", 400, "purposes")]
     [InlineData("contact", "contract", """["Delivery Offline"]""", 400, "purposes")]
     [InlineData("contact", "consent", """["surveys"]""", 400, "purposes")]
-    [InlineData("delivery", null, null, 400, "purposes")]
+    [InlineData("delivery", "contract", null, 400, "purposes")]
+    [InlineData("delivery", null, null, 400, "legalBasis")] // no basis is assumed, not even delivery's only one
     [InlineData("contact", "contract", """["made.up"]""", 422, "unknown-purpose")]
     [InlineData("location", "contract", """["service.provide"]""", 422, "category-not-for-purpose")]
     public async Task A_basis_without_valid_catalogue_purposes_for_its_category_is_refused_and_nothing_is_written(

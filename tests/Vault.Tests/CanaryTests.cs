@@ -51,7 +51,7 @@ public sealed class CanaryTests(VaultFactory factory) : IClassFixture<VaultFacto
             foreach (var (category, fields) in Seeds)
             {
                 tokens.AddRange((await factory.StoreAsync(subject, category, fields, category is "device" or "usage" or "location" ? "collected" : "provided",
-                    purposes: category == "delivery" ? ["delivery.offline"] : null)).Values);
+                    legalBasis: category == "delivery" ? "contract" : "consent", purposes: category == "delivery" ? ["delivery.offline"] : null)).Values);
             }
         }
 
@@ -76,8 +76,8 @@ public sealed class CanaryTests(VaultFactory factory) : IClassFixture<VaultFacto
 
         // Refused requests that carry personal data must not echo it.
         await Send(backend.PostAsJsonAsync("/v1/subjects/canary-1/data", new { category = "business", source = "provided", fields = new { note = $"ledger {Marker}" } }));
-        await Send(backend.PostAsJsonAsync("/v1/subjects/canary-1/data", new { category = "contact", source = "provided", fields = new Dictionary<string, string> { ["Bad Name"] = $"x {Marker}" } }));
-        await Send(backend.PostAsJsonAsync("/v1/subjects/canary-1/data", new { category = "contact", source = "provided", fields = new { email = Marker + new string('y', 4096) } }));
+        await Send(backend.PostAsJsonAsync("/v1/subjects/canary-1/data", new { category = "contact", source = "provided", legalBasis = "consent", fields = new Dictionary<string, string> { ["Bad Name"] = $"x {Marker}" } }));
+        await Send(backend.PostAsJsonAsync("/v1/subjects/canary-1/data", new { category = "contact", source = "provided", legalBasis = "consent", fields = new { email = Marker + new string('y', 4096) } }));
         await Send(backend.PostAsJsonAsync("/v1/subjects/canary-1/data", new StringContent($"{{\"category\":\"contact\",\"fields\":{{\"email\":\"{Marker}\"", Encoding.UTF8, "application/json")));
         await Send(backend.PostAsJsonAsync("/v1/lookup", new { field = $"x{Marker}", value = $"canary.{Marker}@example.cn" }));
 

@@ -43,13 +43,19 @@ public sealed class StorageTests(VaultFactory factory) : IClassFixture<VaultFact
     [Trait("Clause", "INF-1.3")]
     public async Task Delivery_data_is_kept_on_the_contract_basis_and_no_other()
     {
-        // No legalBasis: delivery data's only basis is the contract, which names the purposes it covers.
-        var tokens = await factory.StoreAsync("deliv-1", "delivery", new { contact_person = "Han Meimei", address = "1 Chang'an Ave" }, purposes: ["delivery.offline"]);
+        // Delivery data's only basis is the contract, which names the purposes it covers; a basis is always named.
+        var tokens = await factory.StoreAsync("deliv-1", "delivery", new { contact_person = "Han Meimei", address = "1 Chang'an Ave" },
+            legalBasis: "contract", purposes: ["delivery.offline"]);
         using var client = factory.Backend();
         using var refused = await client.PostAsJsonAsync("/v1/subjects/deliv-1/data",
             new { category = "delivery", source = "provided", legalBasis = "consent", fields = new { address = "elsewhere" } });
+        using var unnamed = await client.PostAsJsonAsync("/v1/subjects/deliv-1/data",
+            new { category = "delivery", source = "provided", purposes = new[] { "delivery.offline" }, fields = new { address = "elsewhere" } });
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, unnamed.StatusCode);
+        Assert.Contains("legalBasis", await unnamed.Content.ReadAsStringAsync());
+        Assert.Equal(1, await factory.WithDbAsync(db => db.Values.CountAsync(v => v.SubjectId == "deliv-1" && v.Field == "address")));
         var basis = await factory.WithDbAsync(db => db.Values.Where(v => v.Token == tokens["address"]).Select(v => v.LegalBasis).SingleAsync());
         Assert.Equal("contract", basis);
     }
@@ -61,8 +67,8 @@ public sealed class StorageTests(VaultFactory factory) : IClassFixture<VaultFact
         var provided = await factory.StoreAsync("src-1", "contact", new { email = "a@example.cn" }, "provided");
         var collected = await factory.StoreAsync("src-1", "device", new { model = "Mi 14" }, "collected");
         using var client = factory.Backend();
-        using var missing = await client.PostAsJsonAsync("/v1/subjects/src-1/data", new { category = "device", fields = new { model = "x" } });
-        using var invented = await client.PostAsJsonAsync("/v1/subjects/src-1/data", new { category = "device", source = "bought", fields = new { model = "x" } });
+        using var missing = await client.PostAsJsonAsync("/v1/subjects/src-1/data", new { category = "device", legalBasis = "consent", fields = new { model = "x" } });
+        using var invented = await client.PostAsJsonAsync("/v1/subjects/src-1/data", new { category = "device", source = "bought", legalBasis = "consent", fields = new { model = "x" } });
 
         Assert.Equal("provided", await factory.WithDbAsync(db => db.Values.Where(v => v.Token == provided["email"]).Select(v => v.Source).SingleAsync()));
         Assert.Equal("collected", await factory.WithDbAsync(db => db.Values.Where(v => v.Token == collected["model"]).Select(v => v.Source).SingleAsync()));
@@ -71,12 +77,13 @@ public sealed class StorageTests(VaultFactory factory) : IClassFixture<VaultFact
     }
 
     [Theory]
-    [InlineData("not a subject id!", """{"category":"contact","source":"provided","fields":{"email":"x@y.cn"}}""")]
-    [InlineData("bad-1", """{"category":"contact","source":"provided","fields":{}}""")]
-    [InlineData("bad-1", """{"category":"contact","source":"provided","fields":{"E-Mail":"x@y.cn"}}""")]
-    [InlineData("bad-1", """{"category":"contact","source":"provided","fields":{"email":""}}""")]
-    [InlineData("bad-1", """{"category":"secrets","source":"provided","fields":{"email":"x@y.cn"}}""")]
+    [InlineData("not a subject id!", """{"category":"contact","source":"provided","legalBasis":"consent","fields":{"email":"x@y.cn"}}""")]
+    [InlineData("bad-1", """{"category":"contact","source":"provided","legalBasis":"consent","fields":{}}""")]
+    [InlineData("bad-1", """{"category":"contact","source":"provided","legalBasis":"consent","fields":{"E-Mail":"x@y.cn"}}""")]
+    [InlineData("bad-1", """{"category":"contact","source":"provided","legalBasis":"consent","fields":{"email":""}}""")]
+    [InlineData("bad-1", """{"category":"secrets","source":"provided","legalBasis":"consent","fields":{"email":"x@y.cn"}}""")]
     [InlineData("bad-1", """{"category":"contact","source":"provided","legalBasis":"because","fields":{"email":"x@y.cn"}}""")]
+    [InlineData("bad-1", """{"category":"contact","source":"provided","fields":{"email":"x@y.cn"}}""")]
     [InlineData("bad-1", """{"category": 42""")]
     [InlineData("bad-1", """[1,2]""")]
     public async Task Bad_store_requests_answer_problem_details_and_write_nothing(string subjectId, string body)
@@ -97,9 +104,9 @@ public sealed class StorageTests(VaultFactory factory) : IClassFixture<VaultFact
     {
         using var client = factory.Backend();
         using var big = await client.PostAsJsonAsync("/v1/subjects/big-1/data",
-            new { category = "usage", source = "collected", fields = new Dictionary<string, string> { ["log"] = new('x', 4097) } });
+            new { category = "usage", source = "collected", legalBasis = "consent", fields = new Dictionary<string, string> { ["log"] = new('x', 4097) } });
         using var many = await client.PostAsJsonAsync("/v1/subjects/big-1/data",
-            new { category = "usage", source = "collected", fields = Enumerable.Range(0, 33).ToDictionary(i => $"f{i}", _ => "v") });
+            new { category = "usage", source = "collected", legalBasis = "consent", fields = Enumerable.Range(0, 33).ToDictionary(i => $"f{i}", _ => "v") });
 
         Assert.Equal(HttpStatusCode.BadRequest, big.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, many.StatusCode);

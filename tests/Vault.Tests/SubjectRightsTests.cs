@@ -163,7 +163,7 @@ public sealed class SubjectRightsTests(VaultFactory factory) : IClassFixture<Vau
                 Envelope.ValueAad(backup.SubjectId, backup.Category, backup.Field, backup.Token, backup.Version, backup.KeyGeneration)));
         }
 
-        using var store = await client.PostAsJsonAsync("/v1/subjects/erase-1/data", new { category = "contact", source = "provided", fields = new { email = "back@example.cn" } });
+        using var store = await client.PostAsJsonAsync("/v1/subjects/erase-1/data", new { category = "contact", source = "provided", legalBasis = "consent", fields = new { email = "back@example.cn" } });
         Assert.Equal(HttpStatusCode.Conflict, store.StatusCode);
     }
 
@@ -171,7 +171,7 @@ public sealed class SubjectRightsTests(VaultFactory factory) : IClassFixture<Vau
     [Trait("Clause", "INF-6.4")]
     public async Task A_legal_hold_blocks_erasure_and_the_answer_says_why_until_it_is_released()
     {
-        await factory.StoreAsync("hold-1", "delivery", new { address = "9 Huaihai Rd" }, purposes: ["delivery.offline"]);
+        await factory.StoreAsync("hold-1", "delivery", new { address = "9 Huaihai Rd" }, legalBasis: "contract", purposes: ["delivery.offline"]);
         var holdId = Guid.NewGuid();
         await factory.PublishAsync(new LegalHoldPlaced(holdId, "hold-1", null, "dispute", DateTimeOffset.UtcNow));
         await Eventually.HoldsAsync(() => factory.WithDbAsync(db => db.LegalHolds.AnyAsync(h => h.HoldId == holdId)), TimeSpan.FromSeconds(20), "the hold reached the vault");

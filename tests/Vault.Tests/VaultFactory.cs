@@ -163,7 +163,7 @@ public class VaultFactory() : ServiceFactory<Program>("vaultdb")
     }
 
     /// <summary>Stores fields; a non-consent <paramref name="legalBasis"/> needs the <paramref name="purposes"/> it covers.</summary>
-    public async Task<IReadOnlyDictionary<string, string>> StoreAsync(string subjectId, string category, object fields, string source = "provided", string? legalBasis = null,
+    public async Task<IReadOnlyDictionary<string, string>> StoreAsync(string subjectId, string category, object fields, string source = "provided", string legalBasis = "consent",
         IReadOnlyList<string>? purposes = null)
     {
         using var client = Backend();

@@ -120,7 +120,7 @@ public sealed class VaultReadFigure : IFigure
         for (var i = 0; i < Subjects; i++)
         {
             using var response = await client.PostAsJsonAsync($"/v1/subjects/bench-{i:D5}/data",
-                new { category = "device", source = "collected", fields = new { model = new string('m', 200) + i } }, ct);
+                new { category = "device", source = "collected", legalBasis = "consent", fields = new { model = new string('m', 200) + i } }, ct);
             response.EnsureSuccessStatusCode();
             var body = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
             tokens.Add(body.GetProperty("tokens").GetProperty("model").GetString()!);

@@ -4,8 +4,8 @@ using PrivacySuite.Vault.Model;
 namespace PrivacySuite.Vault.Apis;
 
 /// <summary>
-/// Fields of one category to store. <c>legalBasis</c> is <c>consent</c> (the default; <c>contract</c> for delivery data) or
-/// one of IWK-1.3's grounds. A non-consent basis names in <c>purposes</c> the catalogue purposes it covers (required, never
+/// Fields of one category to store. <c>legalBasis</c> is required, never defaulted: <c>consent</c>, <c>contract</c> (the
+/// only one for delivery data) or one of IWK-1.3's grounds. A non-consent basis names in <c>purposes</c> the catalogue purposes it covers (required, never
 /// defaulted): a read for any other purpose needs the subject's consent. With consent, <c>purposes</c> is not sent.
 /// </summary>
 public sealed record StoreRequest(string? Category, string? Source, string? LegalBasis, Dictionary<string, string>? Fields, List<string>? Purposes);
@@ -70,8 +70,8 @@ public static class DataApi
             return Problems.Invalid("source", "Either 'provided' (the person gave it) or 'collected' (from their devices) (IWK-1.1).");
         }
 
-        var basis = request.LegalBasis ?? (request.Category == Categories.Delivery ? LegalBases.Contract : LegalBases.Consent);
-        if (!LegalBases.IsKnown(basis))
+        // Required: a forgotten basis must not silently become consent (or contract), which decides who may read the value.
+        if (request.LegalBasis is not { } basis || !LegalBases.IsKnown(basis))
         {
             return Problems.Invalid("legalBasis", "consent, contract, or one of the listed legal grounds (IWK-1.3).");
         }
