@@ -210,7 +210,8 @@ public sealed class RunningSuiteTests(SuiteFixture fixture, ITestOutputHelper ou
 
         // Back as it was, for the other tests.
         await ReplicationModeAsync(standby, "sync");
-        Assert.True((await Suite.CommandAsync($"postgres-{primary}", "failover")).Success);
+        var back = await Suite.CommandAsync($"postgres-{primary}", "failover");
+        Assert.True(back.Success, back.Message);
         Assert.Equal(primary, Suite.Primary);
         await ReplicationModeAsync(primary, "sync");
         await fixture.AllHealthyAsync();
