@@ -150,23 +150,35 @@ public sealed class RabbitMqServer(RabbitMqServerOptions options, Action<string>
     }
 
     /// <summary>The node is configured entirely through its environment (INFRA.md).</summary>
-    public Dictionary<string, string?> ServerEnvironment() => new()
+    public Dictionary<string, string?> ServerEnvironment()
     {
-        ["HOME"] = Path.Combine(Directory, "home"),
-        ["RABBITMQ_NODENAME"] = NodeName,
-        ["RABBITMQ_NODE_PORT"] = options.AmqpPort.ToString(),
-        ["RABBITMQ_DIST_PORT"] = options.DistPort.ToString(),
-        ["ERL_EPMD_PORT"] = options.EpmdPort.ToString(),
-        ["RABBITMQ_CONFIG_FILE"] = Path.Combine(Directory, "rabbitmq.conf"),
-        ["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(Directory, "enabled_plugins"),
-        ["RABBITMQ_MNESIA_BASE"] = Path.Combine(Directory, "mnesia"),
-        ["RABBITMQ_LOG_BASE"] = Path.Combine(Directory, "log"),
-        ["RABBITMQ_PLUGINS_EXPAND_DIR"] = Path.Combine(Directory, "plugins-expand"),
-        // An empty env file, so /etc/rabbitmq/rabbitmq-env.conf cannot override any of the above.
-        ["RABBITMQ_CONF_ENV_FILE"] = Path.Combine(Directory, "rabbitmq-env.conf"),
-        ["RABBITMQ_LOGS"] = "-",
-        ["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = "-kernel inet_dist_use_interface {127,0,0,1}" + (options.ExternalEpmd ? " -start_epmd false" : ""),
-    };
+        var environment = new Dictionary<string, string?>
+        {
+            ["HOME"] = Path.Combine(Directory, "home"),
+            ["RABBITMQ_NODENAME"] = NodeName,
+            ["RABBITMQ_NODE_PORT"] = options.AmqpPort.ToString(),
+            ["RABBITMQ_DIST_PORT"] = options.DistPort.ToString(),
+            ["ERL_EPMD_PORT"] = options.EpmdPort.ToString(),
+            ["RABBITMQ_CONFIG_FILE"] = Path.Combine(Directory, "rabbitmq.conf"),
+            ["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(Directory, "enabled_plugins"),
+            ["RABBITMQ_MNESIA_BASE"] = Path.Combine(Directory, "mnesia"),
+            ["RABBITMQ_LOG_BASE"] = Path.Combine(Directory, "log"),
+            ["RABBITMQ_PLUGINS_EXPAND_DIR"] = Path.Combine(Directory, "plugins-expand"),
+            // An empty env file, so /etc/rabbitmq/rabbitmq-env.conf cannot override any of the above.
+            ["RABBITMQ_CONF_ENV_FILE"] = Path.Combine(Directory, "rabbitmq-env.conf"),
+            ["RABBITMQ_LOGS"] = "-",
+            ["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = "-kernel inet_dist_use_interface {127,0,0,1}",
+        };
+        if (options.ExternalEpmd)
+        {
+            // For every Erlang VM of the node, not only the server's: RabbitMQ starts epmd itself when it finds it gone
+            // (its epmd monitor), and when the AppHost stopped the epmd resource before the node, that `epmd -daemon`
+            // outlived the suite.
+            environment["ERL_FLAGS"] = "-start_epmd false";
+        }
+
+        return environment;
+    }
 
     /// <summary>The Erlang cookie, the plugins and rabbitmq.conf, written before every start.</summary>
     public async Task PrepareAsync(CancellationToken cancellationToken)
@@ -227,8 +239,19 @@ public sealed class RabbitMqServer(RabbitMqServerOptions options, Action<string>
 
         try
         {
-            await ChildProcess.RunAsync("epmd", ["-port", options.EpmdPort.ToString(), "-kill"],
-                new Dictionary<string, string?> { ["PATH"] = "/usr/bin:/bin:/usr/lib/erlang/bin" }, TimeSpan.FromSeconds(10));
+            // epmd refuses while it still lists the node, which it drops only once it sees the node's connection close:
+            // right after a SIGKILL that takes a moment.
+            for (var attempt = 0; attempt < 25; attempt++)
+            {
+                var (_, output) = await ChildProcess.RunAsync("epmd", ["-port", options.EpmdPort.ToString(), "-kill"],
+                    new Dictionary<string, string?> { ["PATH"] = "/usr/bin:/bin:/usr/lib/erlang/bin" }, TimeSpan.FromSeconds(10));
+                if (!output.Contains("not allowed", StringComparison.Ordinal))
+                {
+                    return;
+                }
+
+                await Task.Delay(200);
+            }
         }
         catch (Exception e) when (e is TimeoutException or InvalidOperationException or System.ComponentModel.Win32Exception)
         {
