@@ -51,6 +51,13 @@ public sealed class NotificationsOptions
     [Range(1, 256)]
     public int SmtpSessions { get; set; } = 32;
 
+    /// <summary>
+    /// A PEM certificate file trusted for the SMTP server besides the system's roots: a relay with a private or
+    /// self-signed certificate (the development server's, which the AppHost generates). Its host name and dates are still
+    /// checked, and nothing else is trusted by it. Empty: the system's roots only.
+    /// </summary>
+    public string? SmtpTrustedCertificate { get; set; }
+
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>A delivery whose contacts could not be fetched is retried this many times, then fails.</summary>

@@ -27,8 +27,12 @@ public static class NotificationsExtensions
             .ValidateDataAnnotations().ValidateOnStart();
 
         // Read when first needed: test hosts add their configuration after the builder is set up.
-        builder.Services.AddSingleton(sp => new SmtpConnectionPool(
-            SmtpEndpoint.FromConfiguration(sp.GetRequiredService<IConfiguration>()), sp.GetRequiredService<IOptions<NotificationsOptions>>().Value.SmtpSessions));
+        builder.Services.AddSingleton(sp =>
+        {
+            var settings = sp.GetRequiredService<IOptions<NotificationsOptions>>().Value;
+            return new SmtpClientPool(
+                SmtpEndpoint.FromConfiguration(sp.GetRequiredService<IConfiguration>(), settings.SmtpTrustedCertificate), settings.SmtpSessions);
+        });
         builder.Services.AddHttpClient<VaultContacts>(VaultContacts.ClientName, c => c.BaseAddress = new("http://vault/")).AddServiceIdentity();
         builder.Services.AddHttpClient<VaultCodes>(c => c.BaseAddress = new("http://vault/")).AddServiceIdentity();
         foreach (var gateway in new[] { PushGateway, SmsGateway })
