@@ -18,6 +18,8 @@ var credentials = DevCredentials.LoadOrCreate(state.StateDir);
 var signingKey = builder.AddParameter("service-signing-key", credentials.ServicePrivateKey, secret: true);
 // The notification service's login at the regions' SMTP servers (MailDev here), sent only after STARTTLS.
 var smtpPassword = builder.AddParameter("smtp-password", state.Secret("smtp-password"), secret: true);
+// The key of the hashes notifications keeps bounced contacts by (never the address); both regions share its table.
+var contactKey = builder.AddParameter("notifications-contact-key", state.Secret("notifications-contact-key"), secret: true);
 
 // Each service connects as a role of its own, owner of its database and nothing else; one password per service serves
 // both regions, since replication copies the roles with the data.
@@ -124,6 +126,7 @@ void AddOperationsConsole(IEnumerable<(RegionResources Resources, Dictionary<str
         .WithReference(mail, connectionName: "smtp")
         // The server's self-signed certificate, trusted for that server and nothing else.
         .WithEnvironment("PrivacySuite__Notifications__SmtpTrustedCertificate", mail.Resource.Server.CertificatePath)
+        .WithEnvironment("PrivacySuite__Notifications__ContactKey", contactKey)
         .WaitFor(mail);
 
     var incidents = Service<Projects.PrivacySuite_Incidents>("incidents", servicePort + 4, "incidentsdb")

@@ -26,4 +26,7 @@ internal static partial class Log
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "No SMTP session could be opened ({ErrorType}); the mail is not taken and is retried")]
     public static partial void SmtpUnavailable(ILogger logger, string errorType);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "A contact of a subject of request {RequestId} bounced on {Channel}: recorded against the contact, skipped by later notices")]
+    public static partial void ContactBounced(ILogger logger, Guid requestId, string channel);
 }

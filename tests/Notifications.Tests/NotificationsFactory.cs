@@ -37,6 +37,9 @@ public class NotificationsFactory() : ServiceFactory<Program>("notificationsdb")
         builder.ConfigureTestServices(services => services.AddSingleton<ILoggerProvider>(Logs));
     }
 
+    /// <summary>The key bounced contacts are hashed with, as the AppHost generates one.</summary>
+    public string ContactKey { get; } = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+
     /// <summary>Settings a subclass wants (rates, timeouts); applied before the host starts.</summary>
     protected virtual void Configure(IDictionary<string, string?> settings)
     {
@@ -44,6 +47,7 @@ public class NotificationsFactory() : ServiceFactory<Program>("notificationsdb")
         settings["PrivacySuite:Notifications:PollInterval"] = "00:00:00.200";
         // Fewer SMTP sessions than workers, so the tests that send mail also wait for a shared session.
         settings["PrivacySuite:Notifications:SmtpSessions"] = "4";
+        settings["PrivacySuite:Notifications:ContactKey"] = ContactKey;
     }
 
     public override async Task InitializeAsync()

@@ -10,6 +10,14 @@ public sealed class NotificationsOptions
     [Required, EmailAddress]
     public string EmailFrom { get; set; } = "notices@privacysuite.local";
 
+    /// <summary>
+    /// The key of the hashes bounced contacts are kept by (HMAC-SHA256, 16 bytes or more, hex): a secret, so that the
+    /// table of bounces alone does not tell whose address bounced. The AppHost generates it (parameter
+    /// <c>notifications-contact-key</c>); a new key forgets the bounces kept under the old one.
+    /// </summary>
+    [Required, RegularExpression("^([0-9a-fA-F]{2}){16,}$", ErrorMessage = "ContactKey is at least 16 bytes, hex-encoded.")]
+    public string ContactKey { get; set; } = "";
+
     /// <summary>How people reach the operator about an incident; the incident notice's <c>contact</c> part.</summary>
     public string IncidentContact { get; set; } = "privacy@privacysuite.local";
 

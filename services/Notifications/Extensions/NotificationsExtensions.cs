@@ -1,4 +1,5 @@
 using PrivacySuite.Notifications.Channels;
+using PrivacySuite.Notifications.Model;
 using PrivacySuite.Notifications.Sending;
 using PrivacySuite.Notifications.IntegrationEvents;
 using PrivacySuite.ServiceDefaults.Auth;
@@ -50,6 +51,7 @@ public static class NotificationsExtensions
         builder.Services.AddSingleton<IChannelSender>(sp => new GatewaySender(
             ChannelNames.Push, PushGateway, sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<IConfiguration>()));
         builder.Services.AddSingleton<ChannelRouter>();
+        builder.Services.AddSingleton<ContactBounces>();
         builder.Services.AddSingleton<DeliverySignal>();
         builder.Services.AddScoped<NoticeIntake>();
         builder.Services.AddHostedService<DeliveryDispatcher>();
