@@ -55,10 +55,13 @@ public sealed class EmailSender(SmtpClientPool pool, IOptions<NotificationsOptio
                 return SendOutcome.Unavailable;
             }
 
+            // The attempt's time counts from here: a mail that waited for a free session must not be cut off after its
+            // DATA for having waited (the cut would leave it in doubt and send the notice on the next channel too).
+            using var sending = new CancellationTokenSource(options.Value.AttemptTimeout);
             var progress = new DataProgress();
             try
             {
-                await session.Client.SendAsync(mail, from, [to], cancellationToken, progress);
+                await session.Client.SendAsync(mail, from, [to], sending.Token, progress);
                 session.Sent++;
             }
             catch (SmtpCommandException e)

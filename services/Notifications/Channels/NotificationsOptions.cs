@@ -35,7 +35,10 @@ public sealed class NotificationsOptions
 
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>A send that takes longer is in doubt (it may have gone out): never repeated on that channel.</summary>
+    /// <summary>
+    /// A send that takes longer is in doubt (it may have gone out): never repeated on that channel. For e-mail it counts
+    /// from when the mail has its SMTP session: waiting for a free one is not sending.
+    /// </summary>
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long a dispatcher owns a claimed delivery; well above a send's worst case with retries.</summary>
