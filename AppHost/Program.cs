@@ -16,6 +16,10 @@ var rabbitmqPassword = builder.AddParameter("rabbitmq-password", state.Secret("r
 var credentials = DevCredentials.LoadOrCreate(state.StateDir);
 // The services' own token key (service-to-service calls); people's tokens are checked with the issuer's public key only.
 var signingKey = builder.AddParameter("service-signing-key", credentials.ServicePrivateKey, secret: true);
+// The notification service's login at the regions' SMTP servers (MailDev here), sent only after STARTTLS.
+var smtpPassword = builder.AddParameter("smtp-password", state.Secret("smtp-password"), secret: true);
+// The key of the hashes notifications keeps bounced contacts by (never the address); both regions share its table.
+var contactKey = builder.AddParameter("notifications-contact-key", state.Secret("notifications-contact-key"), secret: true);
 
 // Each service connects as a role of its own, owner of its database and nothing else; one password per service serves
 // both regions, since replication copies the roles with the data.
@@ -80,7 +84,7 @@ void AddOperationsConsole(IEnumerable<(RegionResources Resources, Dictionary<str
     var rabbitmq = builder.AddRabbitMqNode($"rabbitmq-{region}", region,
         (state.Port(5680 + offset), state.Port(15680 + offset), state.Port(25680 + offset), state.Port(4380 + offset)), state, rabbitmqPassword);
     var postgres = builder.AddPostgresCluster($"postgres-{region}", region, state.Port(5440 + offset), state, postgresPassword);
-    var mail = builder.AddMailDev($"maildev-{region}", state.Port(1025 + offset), state.Port(1080 + offset), state);
+    var mail = builder.AddMailDev($"maildev-{region}", state.Port(1025 + offset), state.Port(1080 + offset), state, smtpPassword);
     var servicePort = 7100 + (100 * offset);
 
     IResourceBuilder<ProjectResource> Service<TProject>(string name, int port, string database)
@@ -120,6 +124,9 @@ void AddOperationsConsole(IEnumerable<(RegionResources Resources, Dictionary<str
     var notifications = Service<Projects.PrivacySuite_Notifications>("notifications", servicePort + 5, "notificationsdb")
         .WithReference(vault, "vault")
         .WithReference(mail, connectionName: "smtp")
+        // The server's self-signed certificate, trusted for that server and nothing else.
+        .WithEnvironment("PrivacySuite__Notifications__SmtpTrustedCertificate", mail.Resource.Server.CertificatePath)
+        .WithEnvironment("PrivacySuite__Notifications__ContactKey", contactKey)
         .WaitFor(mail);
 
     var incidents = Service<Projects.PrivacySuite_Incidents>("incidents", servicePort + 4, "incidentsdb")

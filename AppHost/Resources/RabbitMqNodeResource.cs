@@ -122,24 +122,34 @@ public static class RabbitMqNodeBuilderExtensions
     }
 }
 
-/// <summary>MailDev: a local SMTP server whose mail can be read back (npm maildev, installed by eng/install-deps.sh).</summary>
-public sealed class MailDevResource(string name, MailDevServer server)
+/// <summary>
+/// MailDev: a local SMTP server whose mail can be read back (npm maildev, installed by eng/install-deps.sh), requiring
+/// STARTTLS and AUTH as a relay does. The connection string carries the user and the password parameter.
+/// </summary>
+public sealed class MailDevResource(string name, MailDevServer server, ParameterResource password)
     : ExecutableResource(name, "node", server.Options.StateDir), IResourceWithConnectionString
 {
+    public MailDevServer Server => server;
+
     public ReferenceExpression ConnectionStringExpression =>
-        ReferenceExpression.Create($"smtp://127.0.0.1:{server.Options.SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        ReferenceExpression.Create($"smtp://{MailDevServer.User}:{password}@127.0.0.1:{server.Options.SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
 }
 
 public static class MailDevBuilderExtensions
 {
-    public static IResourceBuilder<MailDevResource> AddMailDev(this IDistributedApplicationBuilder builder, string name, int smtpPort, int webPort, SuiteState state)
+    public static IResourceBuilder<MailDevResource> AddMailDev(
+        this IDistributedApplicationBuilder builder, string name, int smtpPort, int webPort, SuiteState state, IResourceBuilder<ParameterResource> password)
     {
-        var server = new MailDevServer(new MailDevServerOptions(name, state.StateDir, smtpPort, webPort), _ => { });
+        // The value makes the certificate and decides the command; the resource hands the parameter on, never the value.
+        var server = new MailDevServer(
+            new MailDevServerOptions(name, state.StateDir, smtpPort, webPort) { Password = state.Secret(password.Resource.Name) }, _ => { });
         var (program, arguments) = server.ServerCommand();
-        var resource = new MailDevResource(name, server);
+        var resource = new MailDevResource(name, server, password.Resource);
         return builder.AddResource(resource)
             .WithCommand(program)
             .WithArgs([.. arguments])
+            .WithEnvironment("MAILDEV_INCOMING_USER", MailDevServer.User)
+            .WithEnvironment("MAILDEV_INCOMING_PASS", password)
             .WithEndpoint(port: smtpPort, targetPort: smtpPort, scheme: "smtp", name: "smtp", isProxied: false)
             .WithHttpEndpoint(port: webPort, targetPort: webPort, name: "web", isProxied: false)
             .WithHttpHealthCheck("/healthz", endpointName: "web");

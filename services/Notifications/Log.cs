@@ -23,4 +23,10 @@ internal static partial class Log
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Notice request {RequestId} ({NoticeType}) accepted for {SubjectCount} subjects")]
     public static partial void RequestAccepted(ILogger logger, Guid requestId, string noticeType, int subjectCount);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No SMTP session could be opened ({ErrorType}); the mail is not taken and is retried")]
+    public static partial void SmtpUnavailable(ILogger logger, string errorType);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "A contact of a subject of request {RequestId} bounced on {Channel}: recorded against the contact, skipped by later notices")]
+    public static partial void ContactBounced(ILogger logger, Guid requestId, string channel);
 }

@@ -1,3 +1,5 @@
+using PrivacySuite.Notifications.Apis;
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
@@ -8,6 +10,7 @@ var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapNoticesApi();
 app.MapBulletinsApi();
+app.MapDeliveriesApi();
 
 app.Run();
 

@@ -82,12 +82,17 @@ public sealed class VaultHost(DevCredentials credentials, string rabbitMq) : Sui
 }
 
 /// <summary>The real notification service, asking the real vault for contacts; push goes to <paramref name="push"/>, e-mail to MailDev.</summary>
-public sealed class NotificationsHost(DevCredentials credentials, string rabbitMq, VaultHost vault, Uri push, string smtp, IReadOnlyDictionary<string, string?> settings)
+public sealed class NotificationsHost(DevCredentials credentials, string rabbitMq, VaultHost vault, Uri push, MailDev mail, IReadOnlyDictionary<string, string?> settings)
     : SuiteService<notifications::Program>("notificationsdb", credentials, rabbitMq)
 {
     public override Task InitializeAsync()
     {
-        Settings["ConnectionStrings:smtp"] = smtp;
+        foreach (var (key, value) in mail.ServiceSettings)
+        {
+            Settings[key] = value;
+        }
+
+        Settings["PrivacySuite:Notifications:ContactKey"] = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
         Settings["services:pushgateway:http:0"] = push.ToString();
         Settings["services:vault:http:0"] = "http://localhost";
         Settings["PrivacySuite:Outbox:PollInterval"] = "00:00:00.200";
@@ -177,7 +182,7 @@ public class SuiteFactory : IncidentsFactory
         await RealVault.InitializeAsync();
         Mail = await MailDev.GetAsync();
         _pushServer = await LocalHttpServer.StartAsync(Push.HandleAsync);
-        Notifications = new NotificationsHost(Credentials, rabbit, RealVault, _pushServer.Address, Mail.Server.ConnectionString, NotificationSettings);
+        Notifications = new NotificationsHost(Credentials, rabbit, RealVault, _pushServer.Address, Mail, NotificationSettings);
         await Notifications.InitializeAsync();
     }
 

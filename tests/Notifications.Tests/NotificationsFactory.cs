@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace PrivacySuite.Notifications.Tests;
@@ -26,6 +28,18 @@ public class NotificationsFactory() : ServiceFactory<Program>("notificationsdb")
 
     public string Address(string subjectId) => $"{subjectId}@{MailDomain}";
 
+    /// <summary>Everything the host logs, to check that no address or secret is ever in a log.</summary>
+    public RecordingLoggerProvider Logs { get; } = new();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.ConfigureTestServices(services => services.AddSingleton<ILoggerProvider>(Logs));
+    }
+
+    /// <summary>The key bounced contacts are hashed with, as the AppHost generates one.</summary>
+    public string ContactKey { get; } = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+
     /// <summary>Settings a subclass wants (rates, timeouts); applied before the host starts.</summary>
     protected virtual void Configure(IDictionary<string, string?> settings)
     {
@@ -33,13 +47,18 @@ public class NotificationsFactory() : ServiceFactory<Program>("notificationsdb")
         settings["PrivacySuite:Notifications:PollInterval"] = "00:00:00.200";
         // Fewer SMTP sessions than workers, so the tests that send mail also wait for a shared session.
         settings["PrivacySuite:Notifications:SmtpSessions"] = "4";
+        settings["PrivacySuite:Notifications:ContactKey"] = ContactKey;
     }
 
     public override async Task InitializeAsync()
     {
         Mail = await MailDev.GetAsync();
         await StartFarSidesAsync();
-        Settings["ConnectionStrings:smtp"] = Mail.Server.ConnectionString;
+        foreach (var (key, value) in Mail.ServiceSettings)
+        {
+            Settings[key] = value;
+        }
+
         Configure(Settings);
         await base.InitializeAsync();
     }

@@ -6,8 +6,9 @@ namespace PrivacySuite.Testing;
 
 /// <summary>
 /// One real SMTP server (npm maildev, through the AppHost's MailDevServer) per test process, for tests that read back
-/// what the notification service sent. Test classes never clear it: each uses recipient addresses of its own and reads
-/// back only those.
+/// what the notification service sent. Like the suite's, it requires STARTTLS and then AUTH (a password of this test
+/// process), with a certificate of its own that only the service's settings trust. Test classes never clear it: each
+/// uses recipient addresses of its own and reads back only those.
 /// </summary>
 public sealed class MailDev
 {
@@ -22,7 +23,16 @@ public sealed class MailDev
 
     public MailDevServer Server { get; }
 
+    /// <summary>What the notification service needs to send here: the connection string (with the password) and the certificate to trust.</summary>
+    public IReadOnlyDictionary<string, string?> ServiceSettings => new Dictionary<string, string?>
+    {
+        ["ConnectionStrings:smtp"] = Server.ConnectionString,
+        ["PrivacySuite:Notifications:SmtpTrustedCertificate"] = Server.CertificatePath,
+    };
+
     public static Task<MailDev> GetAsync() => Shared.Value;
+
+    /// <summary>A server of the caller's own (stopped when the process exits), for a test that needs one configured otherwise.</summary>
 
     /// <summary>Every mail the server holds that was addressed to an address ending in <paramref name="domain"/>.</summary>
     public async Task<IReadOnlyList<ReceivedMail>> MailToAsync(string domain)
@@ -45,11 +55,18 @@ public sealed class MailDev
         return mail;
     }
 
-    private static async Task<MailDev> StartAsync()
+    private static Task<MailDev> StartAsync() => StartAsync("maildev-test", options => options);
+
+    /// <summary>A server of the caller's own (stopped when the process exits), for a test that needs one configured otherwise.</summary>
+    public static async Task<MailDev> StartAsync(string name, Func<MailDevServerOptions, MailDevServerOptions> configure)
     {
         // Under the run's root, like the broker and the database: eng/test.sh stops what a test host left running there.
         var stateDir = SuiteInfrastructure.NewStateDir();
-        var server = new MailDevServer(new MailDevServerOptions("maildev-test", stateDir, Ports.GetFree(), Ports.GetFree()), TestOutput.Sink("maildev-test"));
+        var options = configure(new MailDevServerOptions(name, stateDir, Ports.GetFree(), Ports.GetFree())
+        {
+            Password = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)),
+        });
+        var server = new MailDevServer(options, TestOutput.Sink(name));
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
             try

@@ -64,7 +64,7 @@ public static class NoticesApi
         [SuiteRoles.ProductBackend, SuiteRoles.Operator, SuiteRoles.OnCall, SuiteRoles.PrivacyOfficer, SuiteRoles.Service];
 
     /// <summary>The suite's people who watch and steer every campaign, whoever started it.</summary>
-    private static readonly string[] Staff = [SuiteRoles.Operator, SuiteRoles.OnCall, SuiteRoles.PrivacyOfficer];
+    internal static readonly string[] Staff = [SuiteRoles.Operator, SuiteRoles.OnCall, SuiteRoles.PrivacyOfficer];
 
     /// <summary>
     /// Who may send each notice type. A type the suite sends for itself (a verification code, a deletion certificate, a
@@ -218,7 +218,7 @@ public static class NoticesApi
     /// The requests <paramref name="user"/> may see: all of them for <paramref name="seeAll"/>, else only the caller's own.
     /// Another's request is simply not found, so that its existence is not told either.
     /// </summary>
-    private static IQueryable<NoticeRequest> OwnedBy(IQueryable<NoticeRequest> requests, ClaimsPrincipal user, string[] seeAll)
+    internal static IQueryable<NoticeRequest> OwnedBy(IQueryable<NoticeRequest> requests, ClaimsPrincipal user, string[] seeAll)
     {
         if (seeAll.Any(user.IsInRole))
         {

@@ -10,6 +10,12 @@ public enum SendOutcome
     /// <summary>The channel refused it for good (bad address, 5xx SMTP reply, 4xx gateway answer): try the next channel.</summary>
     Rejected,
 
+    /// <summary>
+    /// The channel refused the recipient for good (an SMTP 5xx reply to RCPT: no such mailbox): the contact does not work.
+    /// Recorded against the subject's contact, which later notices skip until the contact changes; try the next channel.
+    /// </summary>
+    Bounced,
+
     /// <summary>The channel did not take it and said so (refused connection, 4xx SMTP reply, 429/503): safe to retry.</summary>
     Unavailable,
 

@@ -1,15 +1,26 @@
-using System.Net.Mail;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Text;
+using MailKit;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using MimeKit;
+using MimeKit.Text;
 using PrivacySuite.Notifications.Model;
 
 namespace PrivacySuite.Notifications.Channels;
 
 /// <summary>
-/// E-mail over SMTP to the server in <c>ConnectionStrings__smtp</c> (<c>smtp://host:port</c>, as Aspire's MailDev
-/// integration gives it), on pooled sessions. Plain-text UTF-8, base64 body, RFC 2047 subject.
+/// E-mail through MailKit to the server in <c>ConnectionStrings__smtp</c> (see <see cref="SmtpEndpoint"/>), on pooled
+/// sessions. Plain-text UTF-8, base64 body, the same <c>Message-ID</c> on every attempt.
+/// <para>
+/// What a reply means for the notice: 250 after the message, sent; a 5xx refusal of the recipient, a bounce (the contact
+/// does not work: <see cref="SendOutcome.Bounced"/>); another 5xx, refused for good; a 4xx, or a session that broke
+/// before the whole message was handed over, not taken (retried); a session that broke after that, in doubt (the server
+/// may have it, so it is never repeated on e-mail).
+/// </para>
 /// </summary>
-public sealed class EmailSender(SmtpConnectionPool pool, IOptions<NotificationsOptions> options, TimeProvider time) : IChannelSender
+public sealed class EmailSender(SmtpClientPool pool, IOptions<NotificationsOptions> options, TimeProvider time, ILogger<EmailSender> logger) : IChannelSender
 {
     public string Channel => ChannelNames.Email;
 
@@ -20,47 +31,55 @@ public sealed class EmailSender(SmtpConnectionPool pool, IOptions<NotificationsO
             return SendOutcome.NotConfigured;
         }
 
-        MailAddress from, to;
-        try
-        {
-            from = new MailAddress(options.Value.EmailFrom);
-            to = new MailAddress(message.Address);
-        }
-        catch (FormatException)
+        if (!MailboxAddress.TryParse(options.Value.EmailFrom, out var from) || !MailboxAddress.TryParse(message.Address, out var to))
         {
             return SendOutcome.Rejected;
         }
 
-        var bytes = Compose(from, to, message);
+        var mail = Compose(from, to, message);
 
         // A pooled session the server has since closed fails before the message is complete: open a fresh one.
         for (var attempt = 0; ; attempt++)
         {
-            SmtpConnection connection;
+            SmtpClientPool.Session session;
             bool reused;
             try
             {
-                (connection, reused) = await pool.RentAsync(cancellationToken);
+                (session, reused) = await pool.RentAsync(cancellationToken);
             }
-            catch (Exception e) when (e is SocketException or IOException or System.Security.Authentication.AuthenticationException)
+            catch (Exception e) when (IsUnavailable(e))
             {
-                return SendOutcome.Unavailable;
-            }
-            catch (OperationCanceledException)
-            {
-                // Timed out waiting for a free session or while connecting: nothing of this message was sent.
+                // Could not connect, no TLS (when required), an untrusted certificate, refused credentials, or timed out
+                // waiting: nothing of this message was sent. Only the error's type is logged: its text may quote the server.
+                Log.SmtpUnavailable(logger, e.GetType().Name);
                 return SendOutcome.Unavailable;
             }
 
-            SmtpResult result;
+            // The attempt's time counts from here: a mail that waited for a free session must not be cut off after its
+            // DATA for having waited (the cut would leave it in doubt and send the notice on the next channel too).
+            using var sending = new CancellationTokenSource(options.Value.AttemptTimeout);
+            var progress = new DataProgress();
             try
             {
-                result = await connection.SendAsync(from.Address, to.Address, bytes, cancellationToken);
+                await session.Client.SendAsync(mail, from, [to], sending.Token, progress);
+                session.Sent++;
             }
-            catch (SmtpBrokenException e)
+            catch (SmtpCommandException e)
             {
-                await pool.DropAsync(connection);
-                if (e.MessageComplete)
+                // The server answered: MailKit reset the transaction, and the session serves the next mail if still open.
+                await pool.ReturnAsync(session);
+                return (int)e.StatusCode switch
+                {
+                    >= 500 when e.ErrorCode == SmtpErrorCode.RecipientNotAccepted => SendOutcome.Bounced,
+                    >= 500 => SendOutcome.Rejected,
+                    _ => SendOutcome.Unavailable,
+                };
+            }
+            catch (Exception e) when (e is IOException or SocketException or ProtocolException or OperationCanceledException or
+                                          ObjectDisposedException or ServiceNotConnectedException)
+            {
+                await pool.DropAsync(session);
+                if (progress.Complete)
                 {
                     return SendOutcome.InDoubt;
                 }
@@ -74,85 +93,56 @@ public sealed class EmailSender(SmtpConnectionPool pool, IOptions<NotificationsO
             }
             catch
             {
-                await pool.DropAsync(connection); // its place in the pool is freed whatever went wrong
+                await pool.DropAsync(session); // its place in the pool is freed whatever went wrong
                 throw;
             }
 
-            await pool.ReturnAsync(connection);
-            return result switch
-            {
-                SmtpResult.Accepted => SendOutcome.Sent,
-                SmtpResult.Refused => SendOutcome.Rejected,
-                _ => SendOutcome.Unavailable,
-            };
+            await pool.ReturnAsync(session);
+            return SendOutcome.Sent;
         }
     }
 
-    // The part of a mail that is the same for every recipient of a notice (subject, language, body), encoded once per
-    // rendered notice: a campaign renders one notice per language, so this is done once, not once per e-mail.
-    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<RenderedNotice, byte[]> _encoded = new();
+    private static bool IsUnavailable(Exception e) =>
+        e is IOException or SocketException or ProtocolException or SmtpCommandException or SslHandshakeException or
+            AuthenticationException or NotSupportedException or OperationCanceledException;
 
-    private byte[] Compose(MailAddress from, MailAddress to, OutgoingMessage message)
+    // The part of a mail that is the same for every recipient of a notice (the body, base64), encoded once per rendered
+    // notice: a campaign renders one notice per language, so this is done once, not once per e-mail.
+    private readonly ConditionalWeakTable<RenderedNotice, byte[]> _encoded = new();
+
+    private MimeMessage Compose(MailboxAddress from, MailboxAddress to, OutgoingMessage message)
     {
-        var shared = _encoded.GetValue(message.Notice, Encode);
-        var head = new StringBuilder(256);
-        head.Append("From: ").Append(from.Address).Append("\r\n");
-        head.Append("To: ").Append(to.Address).Append("\r\n");
-        head.Append("Date: ").Append(time.GetUtcNow().ToString("r")).Append("\r\n");
-        // The same Message-ID on every attempt, so a mail system (or an operator) can recognise a repeat.
-        head.Append("Message-ID: <").Append(message.DeduplicationKey).Append("@privacysuite>\r\n");
-        var bytes = new byte[Encoding.ASCII.GetByteCount(head.ToString()) + shared.Length];
-        var written = Encoding.ASCII.GetBytes(head.ToString(), bytes);
-        shared.CopyTo(bytes, written);
-        return bytes;
+        var notice = message.Notice;
+        var body = new TextPart(TextFormat.Plain)
+        {
+            // Already base64: MimeKit writes it as it is rather than encoding the body again for every recipient.
+            Content = new MimeContent(new MemoryStream(_encoded.GetValue(notice, Encode), writable: false), ContentEncoding.Base64),
+            ContentTransferEncoding = ContentEncoding.Base64,
+        };
+        body.ContentType.Charset = "utf-8";
+        var mail = new MimeMessage([from], [to], notice.Subject, body)
+        {
+            Date = time.GetUtcNow(),
+            // The same Message-ID on every attempt, so a mail system (or an operator) can recognise a repeat.
+            MessageId = $"{message.DeduplicationKey}@privacysuite",
+        };
+        mail.Headers.Add(HeaderId.ContentLanguage, notice.Language);
+        return mail;
     }
 
-    private static byte[] Encode(RenderedNotice notice)
+    private static byte[] Encode(RenderedNotice notice) =>
+        Encoding.ASCII.GetBytes(Convert.ToBase64String(Encoding.UTF8.GetBytes(notice.Body.ReplaceLineEndings("\r\n")), Base64FormattingOptions.InsertLineBreaks));
+
+    /// <summary>
+    /// Whether the whole message was handed to the session: from then on a broken session may have delivered it. MailKit
+    /// reports the bytes of the message it wrote after the server's 354; when it gives no total, any byte counts.
+    /// </summary>
+    private sealed class DataProgress : ITransferProgress
     {
-        var text = new StringBuilder(notice.Body.Length * 2 + 256);
-        text.Append("Subject: =?UTF-8?B?").Append(Convert.ToBase64String(Encoding.UTF8.GetBytes(notice.Subject))).Append("?=\r\n");
-        text.Append("Content-Language: ").Append(notice.Language).Append("\r\n");
-        text.Append("MIME-Version: 1.0\r\n");
-        text.Append("Content-Type: text/plain; charset=utf-8\r\n");
-        text.Append("Content-Transfer-Encoding: base64\r\n\r\n");
+        public bool Complete { get; private set; }
 
-        // Base64 lines never start with a dot, so the DATA section needs no dot-stuffing.
-        var body = Convert.ToBase64String(Encoding.UTF8.GetBytes(notice.Body.ReplaceLineEndings("\r\n")));
-        for (var i = 0; i < body.Length; i += 76)
-        {
-            text.Append(body, i, Math.Min(76, body.Length - i)).Append("\r\n");
-        }
+        public void Report(long bytesTransferred, long totalSize) => Complete |= totalSize <= 0 || bytesTransferred >= totalSize;
 
-        return Encoding.ASCII.GetBytes(text.ToString().TrimEnd('\r', '\n'));
-    }
-}
-
-/// <summary>The SMTP server from <c>ConnectionStrings__smtp</c>.</summary>
-public sealed record SmtpEndpoint(string Host, int Port, bool UseTls)
-{
-    public const string ConnectionName = "smtp";
-
-    /// <summary>The configured server; null when none is configured; an error when the setting is not an SMTP address.</summary>
-    public static SmtpEndpoint? FromConfiguration(IConfiguration configuration)
-    {
-        var value = configuration.GetConnectionString(ConnectionName);
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            return null;
-        }
-
-        // Aspire's MailDev resource may write Endpoint=smtp://host:port.
-        if (value?.StartsWith("Endpoint=", StringComparison.OrdinalIgnoreCase) == true)
-        {
-            value = value["Endpoint=".Length..].Split(';')[0];
-        }
-
-        if (Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "smtp" or "smtps" && uri.Host.Length > 0)
-        {
-            return new SmtpEndpoint(uri.Host, uri.IsDefaultPort || uri.Port <= 0 ? 25 : uri.Port, uri.Scheme == "smtps");
-        }
-
-        throw new InvalidOperationException(
-            $"ConnectionStrings__{ConnectionName} is not an smtp://host:port address; fix it, or leave it unset to run without e-mail.");
+        public void Report(long bytesTransferred) => Complete = true;
     }
 }

@@ -10,6 +10,14 @@ public sealed class NotificationsOptions
     [Required, EmailAddress]
     public string EmailFrom { get; set; } = "notices@privacysuite.local";
 
+    /// <summary>
+    /// The key of the hashes bounced contacts are kept by (HMAC-SHA256, 16 bytes or more, hex): a secret, so that the
+    /// table of bounces alone does not tell whose address bounced. The AppHost generates it (parameter
+    /// <c>notifications-contact-key</c>); a new key forgets the bounces kept under the old one.
+    /// </summary>
+    [Required, RegularExpression("^([0-9a-fA-F]{2}){16,}$", ErrorMessage = "ContactKey is at least 16 bytes, hex-encoded.")]
+    public string ContactKey { get; set; } = "";
+
     /// <summary>How people reach the operator about an incident; the incident notice's <c>contact</c> part.</summary>
     public string IncidentContact { get; set; } = "privacy@privacysuite.local";
 
@@ -27,7 +35,10 @@ public sealed class NotificationsOptions
 
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>A send that takes longer is in doubt (it may have gone out): never repeated on that channel.</summary>
+    /// <summary>
+    /// A send that takes longer is in doubt (it may have gone out): never repeated on that channel. For e-mail it counts
+    /// from when the mail has its SMTP session: waiting for a free one is not sending.
+    /// </summary>
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long a dispatcher owns a claimed delivery; well above a send's worst case with retries.</summary>
@@ -50,6 +61,13 @@ public sealed class NotificationsOptions
     /// </summary>
     [Range(1, 256)]
     public int SmtpSessions { get; set; } = 32;
+
+    /// <summary>
+    /// A PEM certificate file trusted for the SMTP server besides the system's roots: a relay with a private or
+    /// self-signed certificate (the development server's, which the AppHost generates). Its host name and dates are still
+    /// checked, and nothing else is trusted by it. Empty: the system's roots only.
+    /// </summary>
+    public string? SmtpTrustedCertificate { get; set; }
 
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 

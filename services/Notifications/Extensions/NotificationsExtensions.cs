@@ -1,4 +1,5 @@
 using PrivacySuite.Notifications.Channels;
+using PrivacySuite.Notifications.Model;
 using PrivacySuite.Notifications.Sending;
 using PrivacySuite.Notifications.IntegrationEvents;
 using PrivacySuite.ServiceDefaults.Auth;
@@ -27,8 +28,12 @@ public static class NotificationsExtensions
             .ValidateDataAnnotations().ValidateOnStart();
 
         // Read when first needed: test hosts add their configuration after the builder is set up.
-        builder.Services.AddSingleton(sp => new SmtpConnectionPool(
-            SmtpEndpoint.FromConfiguration(sp.GetRequiredService<IConfiguration>()), sp.GetRequiredService<IOptions<NotificationsOptions>>().Value.SmtpSessions));
+        builder.Services.AddSingleton(sp =>
+        {
+            var settings = sp.GetRequiredService<IOptions<NotificationsOptions>>().Value;
+            return new SmtpClientPool(
+                SmtpEndpoint.FromConfiguration(sp.GetRequiredService<IConfiguration>(), settings.SmtpTrustedCertificate), settings.SmtpSessions);
+        });
         builder.Services.AddHttpClient<VaultContacts>(VaultContacts.ClientName, c => c.BaseAddress = new("http://vault/")).AddServiceIdentity();
         builder.Services.AddHttpClient<VaultCodes>(c => c.BaseAddress = new("http://vault/")).AddServiceIdentity();
         foreach (var gateway in new[] { PushGateway, SmsGateway })
@@ -46,6 +51,7 @@ public static class NotificationsExtensions
         builder.Services.AddSingleton<IChannelSender>(sp => new GatewaySender(
             ChannelNames.Push, PushGateway, sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<IConfiguration>()));
         builder.Services.AddSingleton<ChannelRouter>();
+        builder.Services.AddSingleton<ContactBounces>();
         builder.Services.AddSingleton<DeliverySignal>();
         builder.Services.AddScoped<NoticeIntake>();
         builder.Services.AddHostedService<DeliveryDispatcher>();

@@ -15,6 +15,8 @@ public sealed class NotificationsDbContext(DbContextOptions<NotificationsDbConte
 
     public DbSet<Bulletin> Bulletins => Set<Bulletin>();
 
+    public DbSet<ContactBounce> ContactBounces => Set<ContactBounce>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         base.OnModelCreating(modelBuilder);
@@ -41,6 +43,11 @@ public sealed class NotificationsDbContext(DbContextOptions<NotificationsDbConte
         {
             e.ToTable("send_attempts");
             e.HasKey(a => new { a.RequestId, a.SubjectId, a.Channel });
+        });
+        modelBuilder.Entity<ContactBounce>(e =>
+        {
+            e.ToTable("contact_bounces");
+            e.HasKey(b => new { b.SubjectId, b.Channel, b.ContactHash });
         });
         modelBuilder.Entity<Bulletin>(e =>
         {

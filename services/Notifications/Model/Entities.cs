@@ -71,6 +71,9 @@ public static class AttemptState
     public const string Sent = "sent";
     public const string Rejected = "rejected";
     public const string InDoubt = "in_doubt";
+
+    /// <summary>The channel refused the recipient for good: recorded in <c>contact_bounces</c> too.</summary>
+    public const string Bounced = "bounced";
 }
 
 /// <summary>One (request, subject, channel): committed before the send, so the same notice never goes out twice on a channel.</summary>

@@ -28,6 +28,7 @@ namespace PrivacySuite.Notifications.Sending;
 public sealed partial class DeliveryDispatcher(
     IServiceScopeFactory scopes,
     ChannelRouter router,
+    ContactBounces bounces,
     DeliverySignal signal,
     RegionRole region,
     IOptions<NotificationsOptions> options,
@@ -37,12 +38,17 @@ public sealed partial class DeliveryDispatcher(
     private static readonly Counter<long> Outcomes = SuiteTelemetry.Meter.CreateCounter<long>(
         "privacysuite.notifications.deliveries", description: "Deliveries completed, by channel and status");
 
+    private static readonly Counter<long> Bounces = SuiteTelemetry.Meter.CreateCounter<long>(
+        "privacysuite.notifications.bounces", description: "Contacts refused for good by their channel (recorded against the subject), by channel");
+
     private readonly ConcurrentDictionary<Guid, NoticeRequest> _requests = new();
 
     // A request's notice depends only on the request and the language, so a campaign renders it once per language
     // (validated then, at render time); null when the variables did not fit.
     private readonly ConcurrentDictionary<(Guid RequestId, string Language), RenderedNotice?> _rendered = new();
     private readonly SendLedger _ledger = new(scopes, time);
+
+    private static readonly IReadOnlySet<(string, string)> NoBounces = new HashSet<(string, string)>();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -253,12 +259,15 @@ public sealed partial class DeliveryDispatcher(
         {
             var contacts = needContacts.Count == 0 ? new Dictionary<string, SubjectContacts?>() : await scope.ServiceProvider.GetRequiredService<VaultContacts>()
                 .GetManyAsync(needContacts, CancellationToken.None); // the batch is claimed: finish, then hand it on (or back on stop)
-            return ordered.Select(d => new Claimed(d, contacts.GetValueOrDefault(d.SubjectId), null)).ToList();
+            // One look-up of the batch's bounced contacts too, so that no delivery waits for one of its own.
+            var bounced = await bounces.BouncedAsync(db,
+                contacts.Where(c => c.Value?.Channels is not null).SelectMany(c => c.Value!.Channels!.Select(channel => (c.Key, channel))), CancellationToken.None);
+            return ordered.Select(d => new Claimed(d, contacts.GetValueOrDefault(d.SubjectId), null, bounced)).ToList();
         }
         catch (Exception e) when (e is HttpRequestException or TimeoutRejectedException or BrokenCircuitException or
                                       System.Text.Json.JsonException or TaskCanceledException)
         {
-            return ordered.Select(d => new Claimed(d, null, IsCode(_requests[d.RequestId]) ? null : e.GetType().Name)).ToList();
+            return ordered.Select(d => new Claimed(d, null, IsCode(_requests[d.RequestId]) ? null : e.GetType().Name, NoBounces)).ToList();
         }
     }
 
@@ -283,7 +292,7 @@ public sealed partial class DeliveryDispatcher(
 
     private async Task DeliverAsync(NotificationsDbContext db, Claimed claimed, NotificationsOptions settings, CancellationToken cancellationToken)
     {
-        var (delivery, contacts, lookupFailure) = claimed;
+        var (delivery, contacts, lookupFailure, bounced) = claimed;
         var request = _requests[delivery.RequestId];
         if (IsCode(request))
         {
@@ -328,7 +337,7 @@ public sealed partial class DeliveryDispatcher(
             return;
         }
 
-        await SendAsync(db, delivery, channels, notice, null, cancellationToken);
+        await SendAsync(db, delivery, channels, notice, null, bounced, cancellationToken);
     }
 
     /// <summary>
@@ -394,7 +403,8 @@ public sealed partial class DeliveryDispatcher(
             return;
         }
 
-        await SendAsync(db, delivery, channels, notice, code.ExpiresAt, cancellationToken);
+        var bounced = await bounces.BouncedAsync(db, channels.Select(c => (delivery.SubjectId, c)), cancellationToken);
+        await SendAsync(db, delivery, channels, notice, code.ExpiresAt, bounced, cancellationToken);
     }
 
     /// <summary>The vault could not answer: the delivery is tried again later, with backoff, up to MaxContactAttempts.</summary>
@@ -412,13 +422,22 @@ public sealed partial class DeliveryDispatcher(
         Log.ContactsUnavailable(logger, delivery.RequestId, delivery.Attempts, failure);
     }
 
-    /// <summary>Tries the channels in order until one takes the notice, at most once each (the ledger); none after <paramref name="notAfter"/>.</summary>
+    /// <summary>
+    /// Tries the channels in order until one takes the notice, at most once each (the ledger); none after
+    /// <paramref name="notAfter"/>; none whose current address bounced before (<paramref name="bounced"/>).
+    /// </summary>
     private async Task SendAsync(NotificationsDbContext db, Delivery delivery, List<ContactChannel> channels, RenderedNotice notice, DateTimeOffset? notAfter,
-        CancellationToken cancellationToken)
+        IReadOnlySet<(string SubjectId, string Channel)> bounced, CancellationToken cancellationToken)
     {
         var tried = new List<string>();
         foreach (var contact in channels)
         {
+            if (bounced.Contains((delivery.SubjectId, contact.Channel)))
+            {
+                tried.Add($"{contact.Channel}={AttemptState.Bounced}");
+                continue;
+            }
+
             if (notAfter is { } deadline && time.GetUtcNow() >= deadline)
             {
                 await FailAsync(db, delivery, "code-expired", cancellationToken);
@@ -458,6 +477,15 @@ public sealed partial class DeliveryDispatcher(
                 await SetAttemptStateAsync(db, delivery, contact.Channel, AttemptState.Rejected, cancellationToken);
                 await FailAsync(db, delivery, "code-expired", cancellationToken);
                 return;
+            }
+
+            if (outcome == SendOutcome.Bounced)
+            {
+                await bounces.RecordAsync(db, delivery, contact, cancellationToken);
+                Bounces.Add(1, new KeyValuePair<string, object?>("channel", contact.Channel));
+                tried.Add($"{contact.Channel}={AttemptState.Bounced}");
+                Log.ContactBounced(logger, delivery.RequestId, contact.Channel);
+                continue;
             }
 
             var state = outcome == SendOutcome.InDoubt ? AttemptState.InDoubt : AttemptState.Rejected;
@@ -510,5 +538,8 @@ public sealed partial class DeliveryDispatcher(
                 cancellationToken) == 1;
 }
 
-/// <summary>A claimed delivery with its subject's contacts (null when the vault knows none), or why they could not be fetched.</summary>
-internal sealed record Claimed(Delivery Delivery, SubjectContacts? Contacts, string? LookupFailure);
+/// <summary>
+/// A claimed delivery with its subject's contacts (null when the vault knows none), or why they could not be fetched, and
+/// the (subject, channel) pairs of its batch whose current address bounced before.
+/// </summary>
+internal sealed record Claimed(Delivery Delivery, SubjectContacts? Contacts, string? LookupFailure, IReadOnlySet<(string SubjectId, string Channel)> Bounced);
