@@ -19,7 +19,7 @@ public sealed class DatabaseRestartTests(ConsentFactory factory) : IClassFixture
             using var response = await client.GetAsync($"/v1/consents/check?subjectId={Api.NewSubjectId()}&purpose=personalisation");
             return response.StatusCode == HttpStatusCode.OK ? "200" : $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
         }));
-        Assert.All(await CheckManyAsync(), answer => Assert.Equal("200", answer));
+        Assert.All(await CheckManyAsync(), answer => Assert.True(answer == "200", answer));
 
         // What a restart does to the service's connections: the server ends them ("terminating connection due to administrator command").
         await using (var admin = new NpgsqlConnection(factory.DatabaseConnectionString))
@@ -30,6 +30,6 @@ public sealed class DatabaseRestartTests(ConsentFactory factory) : IClassFixture
             Assert.True((long)(await terminate.ExecuteScalarAsync())! > 0, "no connection of the service was open");
         }
 
-        Assert.All(await CheckManyAsync(), answer => Assert.Equal("200", answer));
+        Assert.All(await CheckManyAsync(), answer => Assert.True(answer == "200", answer)); // the whole answer, when it is not
     }
 }
