@@ -4,14 +4,22 @@ using System.Reflection;
 using System.Text;
 using PrivacySuite.Benchmarks;
 
-// ./eng/bench.sh NAME [--no-record]: runs one figure (or a family: `vault`), prints its result lines, appends them to docs/benchmarks.md.
+// ./eng/bench.sh NAME [--rounds N] [--no-record]: runs one figure (or a family: `vault`), prints its result lines, appends them to docs/benchmarks.md.
 var figures = Assembly.GetExecutingAssembly().GetTypes()
     .Where(t => typeof(IFigure).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false })
     .Select(t => (IFigure)Activator.CreateInstance(t)!)
     .OrderBy(f => f.Name, StringComparer.Ordinal)
     .ToList();
 
-var name = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal));
+var roundsAt = Array.IndexOf(args, "--rounds");
+var rounds = BenchContext.DefaultRounds;
+if (roundsAt >= 0 && (roundsAt + 1 >= args.Length || !int.TryParse(args[roundsAt + 1], out rounds) || rounds < 1))
+{
+    Console.Error.WriteLine("--rounds takes a whole number of rounds, at least 1, e.g. --rounds 5.");
+    return 2;
+}
+
+var name = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (roundsAt < 0 || i != roundsAt + 1)).FirstOrDefault();
 // A family name runs each figure of the family in turn: `vault` runs vault-crypto and vault-read.
 var selected = figures.Where(f => f.Name == name).ToList();
 if (selected.Count == 0 && name is not null)
@@ -33,7 +41,7 @@ if (selected.Count == 0)
 
 foreach (var figure in selected)
 {
-    var context = new BenchContext();
+    var context = new BenchContext(rounds);
     context.Progress($"{figure.Name}: {figure.Description}");
     using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(30));
     var results = await figure.RunAsync(context, cts.Token);

@@ -15,18 +15,18 @@ namespace PrivacySuite.Benchmarks.Figures;
 /// The consent check of the real consent service (its own process, on durable PostgreSQL and RabbitMQ, 100k subjects,
 /// half allowed and half denied) against a bare Kestrel endpoint answering the same JSON, both driven by wrk.
 /// </summary>
-public sealed class ConsentCheckFigure : IFigure
+public sealed class ConsentCheckFigure : PairedFigure
 {
     private const int Subjects = 100_000;
     private const int Connections = 64;
     private const string Purpose = "personalisation";
     private static readonly TimeSpan Warmup = TimeSpan.FromSeconds(10);
-    private static readonly TimeSpan Duration = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan Duration = TimeSpan.FromSeconds(10);
 
-    public string Name => "consent-check";
+    public override string Name => "consent-check";
 
-    public string Description =>
-        $"GET /v1/consents/check on the real consent service ({Subjects:N0} subjects, mixed allowed/denied, wrk -c{Connections}) vs a bare Kestrel endpoint, same machine and run.";
+    public override string Description =>
+        $"GET /v1/consents/check on the real consent service ({Subjects:N0} subjects, mixed allowed/denied, wrk -c{Connections} for {Duration.TotalSeconds:0} s a side) vs a bare Kestrel endpoint, in alternating rounds.";
 
     // A random subject per request, so answers mix allowed and denied and the whole population is touched.
     private static readonly string Script = $$"""
@@ -37,7 +37,9 @@ public sealed class ConsentCheckFigure : IFigure
         end
         """;
 
-    public async Task<IReadOnlyList<FigureResult>> RunAsync(BenchContext context, CancellationToken cancellationToken)
+    protected override string Goal => ">= 0.7, p99 <= 2x bare's";
+
+    protected override async Task<Pair> PrepareAsync(BenchContext context, CancellationToken cancellationToken)
     {
         var infrastructure = await context.InfrastructureAsync();
         var database = await infrastructure.CreateDatabaseAsync("bench_consent");
@@ -52,48 +54,29 @@ public sealed class ConsentCheckFigure : IFigure
             await SeedAsync(database, cancellationToken);
         }
 
-        await using var service = await StartServiceAsync(context, database, rabbit, credentials, cancellationToken);
+        var service = await StartServiceAsync(context, database, rabbit, credentials, cancellationToken);
         // Measured once the replica is ready, as a load balancer would send it traffic: its cache preloaded.
         context.Progress($"service: {await service.Preloaded.WaitAsync(TimeSpan.FromSeconds(120), cancellationToken)}");
         await SanityCheckAsync(service.Url, credentials, cancellationToken);
         context.Progress($"{Subjects:N0} subjects seeded; answers checked");
-        await using var bare = await BareKestrel.StartAsync(cancellationToken);
+        var bare = await BareKestrel.StartAsync(cancellationToken);
 
-        // Baseline, service, baseline: the mean of the two baselines absorbs a noisy neighbour that favours either side.
-        await Wrk.RunAsync($"{bare.Url}/v1/consents/check?subjectId=x&purpose=p", Connections, Warmup, headers: headers, cancellationToken: cancellationToken);
-        var bare1 = await RunWrkAsync(context, "bare Kestrel", bare.Url, headers, () => ProcessCpu.Read().DotnetMs, cancellationToken);
+        // Both sides warm up first (JIT tiering, pools), so the rounds compare steady states: a service runs for hours.
+        await Wrk.RunAsync(bare.Url, Connections, Warmup, luaScript: Script, headers: headers, cancellationToken: cancellationToken);
         await Wrk.RunAsync(service.Url, Connections, Warmup, luaScript: Script, headers: headers, cancellationToken: cancellationToken);
-        var consent = await RunWrkAsync(context, "consent check", service.Url, headers, () => ProcessCpu.OfProcess(service.ProcessId), cancellationToken);
         foreach (var line in service.Notable())
         {
             context.Progress($"service: {line}");
         }
 
-        var bare2 = await RunWrkAsync(context, "bare Kestrel", bare.Url, headers, () => ProcessCpu.Read().DotnetMs, cancellationToken);
-        var baseline = (bare1.Wrk.RequestsPerSecond + bare2.Wrk.RequestsPerSecond) / 2;
-
-        return
-        [
-            new FigureResult(
-                $"consent-check ratio={Measure.Ratio(consent.Wrk.RequestsPerSecond / baseline)} p99_ms={Measure.Number(consent.Wrk.P99Ms, "0.00")}",
-                new Dictionary<string, string>
-                {
-                    ["consent_req_s"] = Measure.Number(consent.Wrk.RequestsPerSecond),
-                    ["consent_p50_ms"] = Measure.Number(consent.Wrk.P50Ms, "0.00"),
-                    ["bare_req_s"] = $"{Measure.Number(bare1.Wrk.RequestsPerSecond)} and {Measure.Number(bare2.Wrk.RequestsPerSecond)}",
-                    ["bare_p99_ms"] = $"{Measure.Number(bare1.Wrk.P99Ms, "0.00")} and {Measure.Number(bare2.Wrk.P99Ms, "0.00")}",
-                    // Server CPU per answered request: what the check costs, which a busy neighbour changes far less than req/s.
-                    ["server_cpu_us_per_request"] = $"consent {Measure.Number(consent.CpuMicrosPerRequest, "0.0")}, bare {Measure.Number(bare1.CpuMicrosPerRequest, "0.0")} and {Measure.Number(bare2.CpuMicrosPerRequest, "0.0")}",
-                    ["subjects"] = Measure.Number(Subjects),
-                    ["connections"] = Measure.Number(Connections),
-                    ["non_2xx"] = Measure.Number(consent.Wrk.Non2xx),
-                }),
-        ];
+        return new Pair(
+            "consent", ct => MeasureAsync(context, "consent check", service.Url, headers, () => ProcessCpu.OfProcess(service.ProcessId), ct),
+            "bare", ct => MeasureAsync(context, "bare Kestrel", bare.Url, headers, () => ProcessCpu.Read().DotnetMs, ct),
+            service, bare);
     }
 
-    private sealed record Run(WrkResult Wrk, double CpuMicrosPerRequest);
-
-    private static async Task<Run> RunWrkAsync(
+    /// <summary>One wrk run, with the server's CPU per answered request (the consent service's process, or this one for the bare endpoint).</summary>
+    private static async Task<Side> MeasureAsync(
         BenchContext context, string what, string url, IReadOnlyDictionary<string, string> headers, Func<double> serverCpuMs, CancellationToken cancellationToken)
     {
         var cpuBefore = serverCpuMs();
@@ -105,7 +88,7 @@ public sealed class ConsentCheckFigure : IFigure
         }
 
         context.Progress($"{what}: {result.RequestsPerSecond:0} req/s, p50 {result.P50Ms:0.00} ms, p99 {result.P99Ms:0.00} ms, server CPU {cpuMicrosPerRequest:0.0} µs/request");
-        return new Run(result, cpuMicrosPerRequest);
+        return new Side(result.RequestsPerSecond, cpuMicrosPerRequest, result.P99Ms, new Dictionary<string, double> { ["p50_ms"] = result.P50Ms });
     }
 
     private static async Task<RunningService> StartServiceAsync(

@@ -19,19 +19,21 @@ namespace PrivacySuite.Benchmarks.Figures;
 /// as its own process, against a bare HTTP endpoint that does one PostgreSQL select and one insert per request, on
 /// the same PostgreSQL, driven by wrk at the same concurrency in the same run.
 /// </summary>
-public sealed class VaultReadFigure : IFigure
+public sealed class VaultReadFigure : PairedFigure
 {
     private const int Subjects = 500;
     private const int Connections = 16;
-    private static readonly TimeSpan Duration = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan Duration = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan Warmup = TimeSpan.FromSeconds(5);
 
-    public string Name => "vault-read";
+    public override string Name => "vault-read";
 
-    public string Description =>
-        $"vault detokenise (consent check + access-log append + decrypt) vs bare PostgreSQL select+insert over HTTP, wrk -c{Connections} for {Duration.TotalSeconds:0} s each.";
+    public override string Description =>
+        $"vault detokenise (consent check + access-log append + decrypt) vs bare PostgreSQL select+insert over HTTP, wrk -c{Connections} for {Duration.TotalSeconds:0} s a side, in alternating rounds.";
 
-    public async Task<IReadOnlyList<FigureResult>> RunAsync(BenchContext context, CancellationToken cancellationToken)
+    protected override string Goal => ">= 0.5";
+
+    protected override async Task<Pair> PrepareAsync(BenchContext context, CancellationToken cancellationToken)
     {
         var infrastructure = await context.InfrastructureAsync();
         context.Progress("infrastructure up (PostgreSQL durable, RabbitMQ)");
@@ -39,10 +41,10 @@ public sealed class VaultReadFigure : IFigure
         var baselineDb = await infrastructure.CreateDatabaseAsync("bench_bare");
         var rabbit = await infrastructure.CreateVirtualHostAsync("bench_vault");
 
-        await using var catalogue = await StartCatalogueAsync(cancellationToken);
-        await using var vault = await VaultProcess.StartAsync(context, vaultDb, rabbit, CatalogueAddress(catalogue), cancellationToken);
+        var catalogue = await StartCatalogueAsync(cancellationToken);
+        var vault = await VaultProcess.StartAsync(context, vaultDb, rabbit, CatalogueAddress(catalogue), cancellationToken);
         var tokens = await SeedVaultAsync(context, vault, vaultDb, cancellationToken);
-        await using var bare = await BareEndpoint.StartAsync(baselineDb, tokens, cancellationToken);
+        var bare = await BareEndpoint.StartAsync(baselineDb, tokens, cancellationToken);
 
         await ProbeAsync(context, "vault", vault.Address, "/v1/detokenize", tokens, vault.Credentials.ProductBackendApiKey, ct: cancellationToken);
         await ProbeAsync(context, "bare", bare.Address, "/read", tokens, null, cancellationToken);
@@ -56,39 +58,17 @@ public sealed class VaultReadFigure : IFigure
         await Wrk.RunAsync(vaultUrl, Connections, Warmup, luaScript: script, headers: headers, cancellationToken: cancellationToken);
         context.Progress($"warmed up ({Warmup.TotalSeconds:0} s each)");
 
-        var bare1 = await RoundAsync(context, "bare select+insert", bareUrl, script, null, vault.ProcessId, vaultDb, cancellationToken);
-        var read = await RoundAsync(context, "vault detokenise", vaultUrl, script, headers, vault.ProcessId, vaultDb, cancellationToken);
-        var bare2 = await RoundAsync(context, "bare select+insert", bareUrl, script, null, vault.ProcessId, vaultDb, cancellationToken);
-        if (read.Wrk.Non2xx > 0 || read.Wrk.SocketErrors > 0)
-        {
-            throw new InvalidOperationException($"The vault answered {read.Wrk.Non2xx} non-2xx responses and {read.Wrk.SocketErrors} socket errors: the figure would be meaningless.");
-        }
-
-        var baseline = (bare1.Wrk.RequestsPerSecond + bare2.Wrk.RequestsPerSecond) / 2;
-        return
-        [
-            new FigureResult($"vault-read ratio={Measure.Ratio(read.Wrk.RequestsPerSecond / baseline)} p99_ms={Measure.Number(read.Wrk.P99Ms, "0.0")}", new Dictionary<string, string>
-            {
-                ["vault_req_s"] = Measure.Number(read.Wrk.RequestsPerSecond),
-                ["vault_p50_ms"] = Measure.Number(read.Wrk.P50Ms, "0.00"),
-                ["bare_req_s"] = $"{Measure.Number(bare1.Wrk.RequestsPerSecond)} and {Measure.Number(bare2.Wrk.RequestsPerSecond)}",
-                ["bare_p99_ms"] = $"{Measure.Number(bare1.Wrk.P99Ms, "0.0")} and {Measure.Number(bare2.Wrk.P99Ms, "0.0")}",
-                ["vault_cpu_ms_per_1000"] = read.Cpu,
-                ["bare_cpu_ms_per_1000"] = $"{bare1.Cpu} and {bare2.Cpu}",
-                ["vault_per_request"] = read.Transactions,
-                ["bare_per_request"] = $"{bare1.Transactions} and {bare2.Transactions}",
-                ["connections"] = Measure.Number(Connections),
-                ["subjects"] = Measure.Number(Subjects),
-                ["goal"] = ">= 0.5",
-            }),
-        ];
+        return new Pair(
+            "vault", ct => MeasureAsync(context, "vault detokenise", vaultUrl, script, headers, vault.ProcessId, vaultDb, ct),
+            "bare", ct => MeasureAsync(context, "bare select+insert", bareUrl, script, null, vault.ProcessId, baselineDb, ct),
+            catalogue, vault, bare);
     }
 
     /// <summary>
-    /// One measured wrk round, with the CPU it cost per 1,000 requests in the server (the vault's process, or this one
-    /// for the bare endpoint) and in PostgreSQL: other engineers' load changes that far less than it changes req/s.
+    /// One measured wrk run, with the CPU it cost per request in the server (the vault's process, or this one for the
+    /// bare endpoint) and in PostgreSQL: other engineers' load changes that far less than it changes req/s.
     /// </summary>
-    private static async Task<Round> RoundAsync(BenchContext context, string what, string url, string script, Dictionary<string, string>? headers,
+    private static async Task<Side> MeasureAsync(BenchContext context, string what, string url, string script, Dictionary<string, string>? headers,
         int vaultProcessId, string database, CancellationToken ct)
     {
         var bareSide = headers is null;
@@ -99,17 +79,25 @@ public sealed class VaultReadFigure : IFigure
         var used = ProcessCpu.Read() - before;
         var server = bareSide ? used.DotnetMs : ProcessCpu.OfProcess(vaultProcessId) - vaultBefore;
         var after = await PostgresCounters.ReadAsync(database, ct);
-        var perThousand = 1000.0 / Math.Max(1, result.Requests);
-        var cpu = string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"{(server + used.PostgresMs) * perThousand:0} (server {server * perThousand:0}, PostgreSQL {used.PostgresMs * perThousand:0})");
-        var transactions = string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"{(after.Transactions - counters.Transactions) * perThousand / 1000:0.00} transactions, {(after.WalFlushes - counters.WalFlushes) * perThousand / 1000:0.00} WAL flushes");
-        context.Progress($"{what}: {result.RequestsPerSecond:0} req/s, p50 {result.P50Ms:0.00} ms, p99 {result.P99Ms:0.0} ms, non-2xx {result.Non2xx}, " +
-            $"CPU ms per 1,000 requests {cpu}, per request {transactions}");
-        return new Round(result, cpu, transactions);
-    }
+        if (result.Non2xx > 0 || result.SocketErrors > 0)
+        {
+            throw new InvalidOperationException($"{what}: {result.Non2xx} non-2xx answers and {result.SocketErrors} socket errors: the figure would be meaningless.");
+        }
 
-    private sealed record Round(WrkResult Wrk, string Cpu, string Transactions);
+        var requests = (double)Math.Max(1, result.Requests);
+        var perRequest = new Dictionary<string, double>
+        {
+            ["server_cpu_us_per_op"] = server * 1000 / requests,
+            ["postgres_cpu_us_per_op"] = used.PostgresMs * 1000 / requests,
+            ["transactions_per_op"] = (after.Transactions - counters.Transactions) / requests,
+            ["wal_flushes_per_op"] = (after.WalFlushes - counters.WalFlushes) / requests,
+        };
+        var cpu = (server + used.PostgresMs) * 1000 / requests;
+        context.Progress($"{what}: {result.RequestsPerSecond:0} req/s, p50 {result.P50Ms:0.00} ms, p99 {result.P99Ms:0.0} ms, " +
+            $"CPU {cpu:0} µs per request (server {perRequest["server_cpu_us_per_op"]:0}, PostgreSQL {perRequest["postgres_cpu_us_per_op"]:0}), " +
+            $"{perRequest["transactions_per_op"]:0.00} transactions and {perRequest["wal_flushes_per_op"]:0.00} WAL flushes per request");
+        return new Side(result.RequestsPerSecond, cpu, result.P99Ms, perRequest);
+    }
 
     /// <summary>Stores one device value per subject (a level the read needs no approval for) and records their consent.</summary>
     private static async Task<List<string>> SeedVaultAsync(BenchContext context, VaultProcess vault, string database, CancellationToken ct)
