@@ -11,9 +11,14 @@ public sealed record DrillOptions(TimeSpan Warmup, TimeSpan AfterFailover, int W
     public static DrillOptions Default { get; } = new(TimeSpan.FromSeconds(8), TimeSpan.FromSeconds(6), 2, TimeSpan.FromSeconds(60));
 }
 
+/// <param name="WritesAfterPromotion">
+/// Per service, seconds from the end of the promotion to the first acknowledged write that was sent after the kill (null:
+/// none within the drill): the time each service of the surviving region took to take writes.
+/// </param>
 public sealed record DrillResult(
     double RtoSeconds, int LostAcknowledged, int DuplicateEffects, int UndeliveredEvents, int ReplayedEvents,
-    int AcknowledgedWrites, int StandbyReads, int StandbyReadFailures, int StaleReads, double PromoteSeconds, double? FailbackSeconds)
+    int AcknowledgedWrites, int StandbyReads, int StandbyReadFailures, int StaleReads, double PromoteSeconds, double? FailbackSeconds,
+    IReadOnlyDictionary<string, double?> WritesAfterPromotion)
 {
     public const double RtoGoalSeconds = 15;
 
@@ -23,7 +28,8 @@ public sealed record DrillResult(
     public string Summary => FormattableString.Invariant($"failover rto_s={RtoSeconds:0.0} lost_acknowledged={LostAcknowledged} duplicate_effects={DuplicateEffects}");
 
     public string Details => FormattableString.Invariant(
-        $"acknowledged_writes={AcknowledgedWrites} undelivered_events={UndeliveredEvents} replayed_events={ReplayedEvents} standby_reads={StandbyReads} standby_read_failures={StandbyReadFailures} stale_reads={StaleReads} promote_s={PromoteSeconds:0.00} failback_s={(FailbackSeconds is { } f ? f.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) : "failed")}");
+        $"acknowledged_writes={AcknowledgedWrites} undelivered_events={UndeliveredEvents} replayed_events={ReplayedEvents} standby_reads={StandbyReads} standby_read_failures={StandbyReadFailures} stale_reads={StaleReads} promote_s={PromoteSeconds:0.00} failback_s={(FailbackSeconds is { } f ? f.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) : "failed")}") +
+        string.Concat(WritesAfterPromotion.Select(w => FormattableString.Invariant($" {w.Key}_write_after_promotion_s={(w.Value is { } s ? s.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture) : "none")}")));
 }
 
 /// <summary>
@@ -77,6 +83,7 @@ public static class Drill
 
         say(failover.Message ?? "");
         var promoteSeconds = promoting.Elapsed.TotalSeconds;
+        var promotedAt = clock.Elapsed;
         say($"promoted in {promoteSeconds:0.00} s; load continues for {options.AfterFailover.TotalSeconds:0} s");
         await Task.Delay(options.AfterFailover, cancellationToken);
         await stopWriters.CancelAsync();
@@ -87,6 +94,9 @@ public static class Drill
         var firstWriteAfterKill = ledger.FirstAcknowledgedAfter(killedAt);
         var rto = firstWriteAfterKill is { } t ? (t - killedAt).TotalSeconds : double.PositiveInfinity;
         say($"{ledger.Acknowledged} writes acknowledged; first after the kill at +{rto:0.0} s");
+        var perService = new[] { "consent", "vault" }.ToDictionary(service => service,
+            service => ledger.FirstAcknowledgedAfter(killedAt, service) is { } first ? (first - promotedAt).TotalSeconds : (double?)null);
+        say("first write after the promotion, per service: " + string.Join(", ", perService.Select(p => p.Value is { } v ? $"{p.Key} +{v:0.00} s" : $"{p.Key} none")));
 
         var survivor = regions[1];
         var lost = await CountLostAsync(survivor, ledger, cancellationToken);
@@ -96,7 +106,7 @@ public static class Drill
 
         var failback = await FailBackAsync(suite, primary, run, say, cancellationToken);
         return new DrillResult(rto, lost, duplicates, undelivered, replayed, ledger.Acknowledged,
-            ledger.Reads, ledger.ReadFailures, ledger.StaleReads, promoteSeconds, failback);
+            ledger.Reads, ledger.ReadFailures, ledger.StaleReads, promoteSeconds, failback, perService);
     }
 
     /// <summary>One writer: a subject registered, a consent granted, delivery data stored, over and over, against one region.</summary>
@@ -105,7 +115,7 @@ public static class Drill
         while (!stop.IsCancellationRequested)
         {
             var subject = nextSubject();
-            var started = clock.Elapsed;
+            var sent = clock.Elapsed;
             try
             {
                 using var registered = await region.Consent.PostAsJsonAsync("/v1/subjects", new { subjectId = subject, policyId = Policy, ageBand = "18-plus" }, stop);
@@ -115,20 +125,22 @@ public static class Drill
                     continue;
                 }
 
-                ledger.Subject(subject, started, clock.Elapsed);
+                ledger.Subject(subject, sent, clock.Elapsed);
+                sent = clock.Elapsed;
                 using var granted = await region.Consent.PostAsJsonAsync($"/v1/subjects/{subject}/consents",
                     new { purpose = Purpose, policyVersion = "1.0", collectionMethod = "web-form", jurisdiction = "CN" }, stop);
                 if (granted.IsSuccessStatusCode)
                 {
-                    ledger.Grant(subject, started, clock.Elapsed);
+                    ledger.Grant(subject, sent, clock.Elapsed);
                 }
 
+                sent = clock.Elapsed;
                 using var stored = await region.Vault.PostAsJsonAsync($"/v1/subjects/{subject}/data",
                     new { category = "delivery", source = "provided", legalBasis = "contract", purposes = new[] { "delivery.offline" }, fields = new Dictionary<string, string> { ["address"] = $"No. {subject} Drill Road" } }, stop);
                 if (stored.IsSuccessStatusCode)
                 {
                     var tokens = (await stored.Content.ReadFromJsonAsync<JsonElement>(stop)).GetProperty("tokens").EnumerateObject().Select(p => p.Value.GetString()!).ToList();
-                    ledger.Store(tokens, started, clock.Elapsed);
+                    ledger.Store(tokens, sent, clock.Elapsed);
                 }
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !stop.IsCancellationRequested)
@@ -340,8 +352,8 @@ public static class Drill
     {
         private readonly ConcurrentDictionary<string, bool> _subjects = new();
         private readonly ConcurrentBag<IReadOnlyList<string>> _stores = [];
-        // When each acknowledged write was sent, and when its answer came.
-        private readonly ConcurrentBag<(TimeSpan Sent, TimeSpan Acknowledged)> _acknowledged = [];
+        // Which service took each acknowledged write, when it was sent, and when its answer came.
+        private readonly ConcurrentBag<(string Service, TimeSpan Sent, TimeSpan Acknowledged)> _acknowledged = [];
         private readonly List<string> _granted = [];
         private int _reads;
         private int _readFailures;
@@ -358,7 +370,7 @@ public static class Drill
         public void Subject(string subject, TimeSpan sent, TimeSpan at)
         {
             _subjects[subject] = false;
-            _acknowledged.Add((sent, at));
+            _acknowledged.Add(("consent", sent, at));
         }
 
         public void Grant(string subject, TimeSpan sent, TimeSpan at)
@@ -369,13 +381,13 @@ public static class Drill
                 _granted.Add(subject);
             }
 
-            _acknowledged.Add((sent, at));
+            _acknowledged.Add(("consent", sent, at));
         }
 
         public void Store(IReadOnlyList<string> tokens, TimeSpan sent, TimeSpan at)
         {
             _stores.Add(tokens);
-            _acknowledged.Add((sent, at));
+            _acknowledged.Add(("vault", sent, at));
         }
 
         public void Read(bool ok, bool stale)
@@ -400,9 +412,9 @@ public static class Drill
             }
         }
 
-        /// <summary>The answer to the first write sent after <paramref name="at"/> (one in flight at the kill does not count).</summary>
-        public TimeSpan? FirstAcknowledgedAfter(TimeSpan at) =>
-            _acknowledged.Where(w => w.Sent > at).Select(w => w.Acknowledged).DefaultIfEmpty(TimeSpan.MaxValue).Min() is var first && first != TimeSpan.MaxValue ? first : null;
+        /// <summary>The answer to the first write sent after <paramref name="at"/> (one in flight at the kill does not count), of one service or any.</summary>
+        public TimeSpan? FirstAcknowledgedAfter(TimeSpan at, string? service = null) =>
+            _acknowledged.Where(w => w.Sent > at && (service is null || w.Service == service)).Select(w => w.Acknowledged).DefaultIfEmpty(TimeSpan.MaxValue).Min() is var first && first != TimeSpan.MaxValue ? first : null;
 
         public IEnumerable<(string Subject, bool Granted)> Subjects() => _subjects.Select(p => (p.Key, p.Value));
 
