@@ -12,6 +12,9 @@ internal static partial class Log
     [LoggerMessage(Level = LogLevel.Information, Message = "Policy {PolicyId} version {Version} published, {Changed} purposes changed")]
     public static partial void PolicyVersionPublished(ILogger logger, string policyId, string version, int changed);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Policy {PolicyId} version {Version} announced: notices asked for {Subjects} subjects in {Pages} pages")]
+    public static partial void PolicyVersionAnnounced(ILogger logger, string policyId, string version, int subjects, int pages);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Non-consent basis {Basis} recorded for purpose {Purpose} by {Actor}")]
     public static partial void LegalBasisRecorded(ILogger logger, string basis, string purpose, string actor);
 

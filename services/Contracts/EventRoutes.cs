@@ -79,7 +79,7 @@ public static class EventRoutes
         Route<ErasureRequested>([], [Vault]),
         Route<AnonymisationRequested>([], [Vault]),
         Route<PurposeFulfilled>([], [Retention]),
-        Route<NoticeCampaignRequested>([], [Notifications]),
+        Route<NoticeCampaignRequested>([Consent], [Notifications]),
     ];
 
     public static IEnumerable<EventRoute> PublishedBy(string service) => All.Where(r => r.Publishers.Contains(service));

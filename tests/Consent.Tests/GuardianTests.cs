@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using PrivacySuite.ServiceDefaults.Auth;
+using PrivacySuite.Testing;
 
 namespace PrivacySuite.Consent.Tests;
 
@@ -71,7 +72,7 @@ public sealed class GuardianTests(ConsentFactory factory) : IClassFixture<Consen
     {
         using var client = factory.CreateProductBackendClient();
         using var officer = factory.CreateClientFor(SuiteRoles.PrivacyOfficer);
-        using (var raised = await officer.PostAsJsonAsync("/v1/policies/iwalk-scooter/versions", new { version = $"v{Guid.NewGuid():N}"[..20], guardianAge = 21 }))
+        using (var raised = await officer.PublishVersionAsync("iwalk-scooter", new { version = $"v{Guid.NewGuid():N}"[..20], guardianAge = 21 }))
         {
             Assert.Equal(HttpStatusCode.Created, raised.StatusCode);
         }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using PrivacySuite.ServiceDefaults.Auth;
+using PrivacySuite.Testing;
 
 namespace PrivacySuite.Consent.Tests;
 
@@ -14,7 +15,7 @@ public sealed class MinorDetectionTests(ConsentFactory factory) : IClassFixture<
     {
         // The guardian age is a rule for everyone: the privacy officer's to change.
         using var officer = factory.CreateClientFor(SuiteRoles.PrivacyOfficer);
-        using var response = await officer.PostAsJsonAsync("/v1/policies/infobird/versions",
+        using var response = await officer.PublishVersionAsync("infobird",
             new { version = $"v{Guid.NewGuid():N}"[..20], changedPurposes = Array.Empty<string>(), guardianAge });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
     }

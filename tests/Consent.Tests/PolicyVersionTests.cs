@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using PrivacySuite.ServiceDefaults.Auth;
+using PrivacySuite.Testing;
 
 namespace PrivacySuite.Consent.Tests;
 
@@ -11,7 +12,7 @@ public sealed class PolicyVersionTests(ConsentFactory factory) : IClassFixture<C
     private static string NewVersion() => $"v{Guid.NewGuid():N}"[..20];
 
     private static Task<HttpResponseMessage> PublishAsync(HttpClient client, string policyId, object body) =>
-        client.PostAsJsonAsync($"/v1/policies/{policyId}/versions", body);
+        client.PublishVersionAsync(policyId, body);
 
     [Fact]
     [Trait("Clause", "INF-4.2")]

@@ -93,6 +93,9 @@ public sealed class EventProbe<T> : IAsyncDisposable
         return probe;
     }
 
+    /// <summary>Everything received so far.</summary>
+    public IReadOnlyList<T> Received => _received.ToArray();
+
     public async Task<T> WaitForAsync(Func<T, bool> match, string what)
     {
         T? found = null;

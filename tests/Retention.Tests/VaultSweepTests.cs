@@ -10,6 +10,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using PrivacySuite.Contracts;
 using PrivacySuite.ServiceDefaults.Auth;
+using PrivacySuite.Testing;
 using VaultKeys = vault::PrivacySuite.Vault.Crypto.SubjectKeyStore;
 
 namespace PrivacySuite.Retention.Tests;
@@ -296,7 +297,7 @@ public sealed class VaultSweepTests(RetentionWithVaultFactory factory) : IClassF
     private static async Task<string> PublishGuardianAgeAsync(HttpClient consent, int guardianAge)
     {
         var version = $"v{Guid.NewGuid():N}"[..20];
-        using var response = await consent.PostAsJsonAsync("/v1/policies/infobird/versions", new { version, changedPurposes = Array.Empty<string>(), guardianAge });
+        using var response = await consent.PublishVersionAsync("infobird", new { version, changedPurposes = Array.Empty<string>(), guardianAge });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         return version;
     }

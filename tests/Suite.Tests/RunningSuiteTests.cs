@@ -150,6 +150,63 @@ public sealed class RunningSuiteTests(SuiteFixture fixture, ITestOutputHelper ou
     }
 
     [Fact]
+    [Order(3)]
+    [Trait("Clause", "INF-7.1")]
+    [Trait("Clause", "IWK-0.1")]
+    public async Task Publishing_a_policy_version_mails_every_subject_of_the_policy_in_their_own_language_with_no_list_typed_by_anyone()
+    {
+        // The scooter policy: no other suite test registers its subjects or relies on its version.
+        var region = Suite.Primary;
+        using var consent = Suite.ProductBackend($"consent-{region}");
+        using var vault = Suite.ProductBackend($"vault-{region}");
+        using var officer = new HttpClient { BaseAddress = Suite.Endpoint($"consent-{region}") };
+        officer.DefaultRequestHeaders.Authorization = new("Bearer",
+            Suite.Credentials.IssueToken("suite-test-officer", [PrivacySuite.ServiceDefaults.Auth.SuiteRoles.PrivacyOfficer], TimeSpan.FromMinutes(10)));
+        var run = Guid.NewGuid().ToString("N")[..10];
+        var people = new[] { (Subject: $"announce-zh-{run}", Language: "zh-CN"), (Subject: $"announce-en-{run}", Language: "en") };
+        foreach (var (subject, language) in people)
+        {
+            using var registered = await consent.PostAsJsonAsync("/v1/subjects", new { subjectId = subject, policyId = "iwalk-scooter", ageBand = "18-plus" });
+            Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
+            using var stored = await vault.PostAsJsonAsync($"/v1/subjects/{subject}/data",
+                new { category = "contact", source = "provided", legalBasis = "contract", fields = new { email = $"{subject}@example.cn", language } });
+            Assert.True(stored.IsSuccessStatusCode, $"storing the contact answered {(int)stored.StatusCode}: {await stored.Content.ReadAsStringAsync()}");
+        }
+
+        var version = $"v{run}";
+        using (var published = await officer.PostAsJsonAsync("/v1/policies/iwalk-scooter/versions", new
+        {
+            version,
+            changedPurposes = Array.Empty<string>(),
+            announcement = new
+            {
+                effectiveDate = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(30).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+                summary = new { en = $"Ride history is kept for 90 days ({run}).", zhCn = $"骑行记录保存 90 天（{run}）。" },
+                reviewUrl = "https://example.com/policy/iwalk-scooter",
+            },
+        }))
+        {
+            Assert.Equal(HttpStatusCode.Created, published.StatusCode);
+        }
+
+        using var mail = new HttpClient { BaseAddress = Suite.Endpoint($"maildev-{region}", "web") };
+        List<PrivacySuite.Testing.ReceivedMail> received = [];
+        await PrivacySuite.Testing.Eventually.HoldsAsync(async () =>
+        {
+            var all = await mail.GetFromJsonAsync<List<PrivacySuite.Testing.ReceivedMail>>("email") ?? [];
+            received = all.Where(m => m.To.Any(t => t.Address.Contains(run, StringComparison.Ordinal))).ToList();
+            return received.Count >= people.Length;
+        }, TimeSpan.FromSeconds(60), "the policy-update notice reaches both subjects");
+
+        var chinese = Assert.Single(received, m => m.Recipient.StartsWith("announce-zh-", StringComparison.Ordinal));
+        var english = Assert.Single(received, m => m.Recipient.StartsWith("announce-en-", StringComparison.Ordinal));
+        Assert.Contains($"版本 {version}", chinese.Subject, StringComparison.Ordinal);
+        Assert.Contains($"骑行记录保存 90 天（{run}）。", chinese.Text, StringComparison.Ordinal);
+        Assert.Contains($"version {version}", english.Subject, StringComparison.Ordinal);
+        Assert.Contains($"Ride history is kept for 90 days ({run}).", english.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     [Order(2)]
     [Trait("Clause", "INF-3.2")]
     public async Task Replication_shows_on_the_clusters_and_falls_back_to_asynchronous_without_the_standby_and_returns()

@@ -3,6 +3,7 @@ using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using PrivacySuite.ServiceDefaults.Auth;
+using PrivacySuite.Testing;
 using Xunit.Abstractions;
 
 namespace PrivacySuite.Vault.Tests;
@@ -319,7 +320,7 @@ public sealed class ConsentFlowPolicyTests(ConsentFlowFactory factory, ITestOutp
     private async Task<string> PublishAsync(object body)
     {
         using var officer = Factory.RealConsent.CreateClientFor(SuiteRoles.PrivacyOfficer);
-        using var published = await officer.PostAsJsonAsync("/v1/policies/infobird/versions", body);
+        using var published = await officer.PublishVersionAsync("infobird", body);
         Assert.Equal(HttpStatusCode.Created, published.StatusCode);
         return (await published.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("version").GetString()!;
     }

@@ -97,9 +97,27 @@ public sealed record PublishPolicyVersionRequest(
     [property: Required, RegularExpression(Patterns.Version)] string Version,
     [property: MaxLength(100)] IReadOnlyList<string>? ChangedPurposes,
     [property: MaxLength(50)] IReadOnlyList<PurposeDefinition>? NewPurposes,
-    [property: Range(ConsentRules.MinimumGuardianAge, ConsentRules.MaximumGuardianAge)] int? GuardianAge);
+    [property: Range(ConsentRules.MinimumGuardianAge, ConsentRules.MaximumGuardianAge)] int? GuardianAge,
+    [property: Required] PolicyAnnouncement? Announcement);
 
-public sealed record PolicyVersionView(string PolicyId, string Version, IReadOnlyList<string> ChangedPurposes, int GuardianAge, DateTimeOffset PublishedAt);
+/// <summary>
+/// What every subject of the policy is told of the new version (INF-7.1, IWK-0.1), in their language: when it takes
+/// effect, what changed, and where to read and accept it. Plain text: no braces, no control characters but line breaks.
+/// </summary>
+public sealed record PolicyAnnouncement(
+    [property: Required] DateOnly? EffectiveDate,
+    [property: Required] AnnouncementSummary? Summary,
+    [property: Required, StringLength(500, MinimumLength = 1)] string ReviewUrl);
+
+public sealed record AnnouncementSummary(
+    [property: Required, StringLength(PolicyAnnouncements.MaxSummaryLength, MinimumLength = 1)] string En,
+    [property: Required, StringLength(PolicyAnnouncements.MaxSummaryLength, MinimumLength = 1)] string ZhCn);
+
+/// <summary>How far the announcement of a version has come: subjects asked a notice for, and when all of them were.</summary>
+public sealed record AnnouncementView(int SubjectsAsked, int Pages, DateTimeOffset? FinishedAt);
+
+public sealed record PolicyVersionView(string PolicyId, string Version, IReadOnlyList<string> ChangedPurposes, int GuardianAge, DateTimeOffset PublishedAt,
+    AnnouncementView? Announcement = null);
 
 public sealed record PurposeNames(string En, string ZhCn);
 

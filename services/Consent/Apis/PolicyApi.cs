@@ -23,6 +23,13 @@ internal static class PolicyApi
         }
 
         var now = services.Time.GetUtcNow();
+        var announcement = request.Announcement!;
+        if (PolicyAnnouncements.Refusal(announcement.EffectiveDate!.Value, announcement.Summary!.En, announcement.Summary.ZhCn, announcement.ReviewUrl, now)
+            is var (field, message))
+        {
+            return Invalid(field, message);
+        }
+
         var db = services.Db;
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
         var policy = await db.Policies.FromSql($"select * from policies where policy_id = {policyId} for update").SingleOrDefaultAsync(cancellationToken);
@@ -50,7 +57,18 @@ internal static class PolicyApi
         }
 
         var allChanged = changed.Concat(added.Select(a => a.Code)).ToList();
-        var version = new PolicyVersion { PolicyId = policyId, Version = request.Version, ChangedPurposes = allChanged, PublishedAt = now };
+        // Every active subject of the policy is told by PolicyAnnouncer, which starts within seconds of the commit.
+        var version = new PolicyVersion
+        {
+            PolicyId = policyId,
+            Version = request.Version,
+            ChangedPurposes = allChanged,
+            PublishedAt = now,
+            EffectiveDate = announcement.EffectiveDate,
+            SummaryEn = announcement.Summary.En,
+            SummaryZhCn = announcement.Summary.ZhCn,
+            ReviewUrl = announcement.ReviewUrl,
+        };
         db.PolicyVersions.Add(version);
         await db.SaveChangesAsync(cancellationToken); // assigns the version's sequence
 
@@ -106,6 +124,22 @@ internal static class PolicyApi
         }
 
         return TypedResults.Created($"/v1/policies/{policyId}/versions/{version.Version}",
-            new PolicyVersionView(policyId, version.Version, allChanged, policy.GuardianAge, now));
+            new PolicyVersionView(policyId, version.Version, allChanged, policy.GuardianAge, now, new AnnouncementView(0, 0, null)));
+    }
+
+    /// <summary>The policy's versions, newest first, with how far each one's announcement has come.</summary>
+    public static async Task<Results<Ok<List<PolicyVersionView>>, ProblemHttpResult>> ListVersions(
+        string policyId, [AsParameters] ConsentServices services, CancellationToken cancellationToken)
+    {
+        var policy = await services.Db.Policies.AsNoTracking().SingleOrDefaultAsync(p => p.PolicyId == policyId, cancellationToken);
+        if (policy is null)
+        {
+            return NotFound($"There is no policy '{policyId}'.");
+        }
+
+        var versions = await services.Db.PolicyVersions.AsNoTracking().Where(v => v.PolicyId == policyId)
+            .OrderByDescending(v => v.Sequence).Take(100).ToListAsync(cancellationToken);
+        return TypedResults.Ok(versions.Select(v => new PolicyVersionView(v.PolicyId, v.Version, v.ChangedPurposes, policy.GuardianAge, v.PublishedAt,
+            new AnnouncementView(v.AnnouncedSubjects, v.AnnouncedPages, v.AnnouncedAt))).ToList());
     }
 }

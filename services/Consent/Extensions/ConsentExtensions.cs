@@ -21,6 +21,8 @@ public static class ConsentExtensions
                 "PrivacySuite:Consent:DecisionCacheMaxAge and DecisionCacheMaxEntries must be positive.")
             .Validate(o => o.MinorGuardianConsentGrace >= TimeSpan.Zero && o.MinorCheckInterval > TimeSpan.Zero,
                 "PrivacySuite:Consent:MinorGuardianConsentGrace must not be negative and MinorCheckInterval must be positive.")
+            .Validate(o => o.AnnouncementInterval > TimeSpan.Zero && o.AnnouncementPageSize is >= 1 and <= 10_000,
+                "PrivacySuite:Consent:AnnouncementInterval must be positive and AnnouncementPageSize between 1 and 10000.")
             .ValidateOnStart();
         builder.Services.AddSingleton<PurposeCatalogue>();
         builder.Services.AddSingleton<DecisionCache>();
@@ -28,6 +30,7 @@ public static class ConsentExtensions
         builder.Services.AddSingleton<SubjectStateReader>();
         builder.Services.AddHostedService<DecisionInvalidationEndpoint>();
         builder.Services.AddHostedService<MinorCheckWorker>();
+        builder.Services.AddHostedService<PolicyAnnouncer>();
         builder.Services.AddSingleton<GuardianVerifier>();
         // The guardian's code is spent by the call: no retry (a lost answer would make it look used), the caller retries.
 #pragma warning disable EXTEXP0001 // marked experimental, but it is the package's one way to opt a client out of the defaults

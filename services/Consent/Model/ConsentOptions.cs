@@ -25,4 +25,10 @@ public sealed class ConsentOptions
 
     /// <summary>How often registrations past the grace period are looked at (real time).</summary>
     public TimeSpan MinorCheckInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How soon a published version's announcement starts, at most (it then runs page after page until done).</summary>
+    public TimeSpan AnnouncementInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Subjects per notice request of an announcement: one transaction and one event each.</summary>
+    public int AnnouncementPageSize { get; set; } = 1_000;
 }

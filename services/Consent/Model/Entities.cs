@@ -24,6 +24,26 @@ public sealed class PolicyVersion
     public List<string> ChangedPurposes { get; set; } = [];
 
     public DateTimeOffset PublishedAt { get; set; }
+
+    /// <summary>When the version takes effect, as told to the subjects; null only for versions published before announcements.</summary>
+    public DateOnly? EffectiveDate { get; set; }
+
+    public string? SummaryEn { get; set; }
+
+    public string? SummaryZhCn { get; set; }
+
+    /// <summary>Where a subject reads and accepts the version.</summary>
+    public string? ReviewUrl { get; set; }
+
+    /// <summary>The last subject id asked a notice for; the announcement goes on after it.</summary>
+    public string? AnnouncedThrough { get; set; }
+
+    public int AnnouncedPages { get; set; }
+
+    public int AnnouncedSubjects { get; set; }
+
+    /// <summary>When every active subject of the policy had been asked a notice for; null while the announcement pages.</summary>
+    public DateTimeOffset? AnnouncedAt { get; set; }
 }
 
 /// <summary>A purpose of processing in the catalogue (INF-4.1); sharing with a third party is a purpose of its own (INF-5.1).</summary>

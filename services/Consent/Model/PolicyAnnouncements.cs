@@ -1,0 +1,120 @@
+using System.Security.Cryptography;
+using System.Text;
+using PrivacySuite.ServiceDefaults.Regions;
+
+namespace PrivacySuite.Consent.Model;
+
+/// <summary>
+/// INF-7.1, IWK-0.1: a published policy version is announced to every active subject of its policy, by itself. The
+/// announcement pages through the subjects in id order; each page is one transaction that asks the notification service
+/// for the policy-update notice to that page (<see cref="NoticeCampaignRequested"/>, through the outbox) and moves the
+/// version's cursor, so a crash or a failover resumes after the last committed page and nobody is asked for twice. The
+/// notification service sends each subject the notice in their language, on the channels they have.
+/// </summary>
+public static class PolicyAnnouncements
+{
+    /// <summary>The notification service takes at most this many characters per variable.</summary>
+    public const int MaxSummaryLength = 2000;
+
+    /// <summary>Why an announcement cannot be sent as given (the field and what is wrong), or null when it can.</summary>
+    public static (string Field, string Message)? Refusal(DateOnly effectiveDate, string summaryEn, string summaryZhCn, string reviewUrl, DateTimeOffset now)
+    {
+        if (effectiveDate < DateOnly.FromDateTime(now.UtcDateTime))
+        {
+            return ("announcement.effectiveDate", "The version cannot take effect before it is published; give today or a later date (yyyy-MM-dd).");
+        }
+
+        foreach (var (field, text) in new[] { ("announcement.summary.en", summaryEn), ("announcement.summary.zhCn", summaryZhCn) })
+        {
+            if (string.IsNullOrWhiteSpace(text) || text.Contains('{') || text.Contains('}') || text.Any(c => char.IsControl(c) && c != '\n'))
+            {
+                return (field, "Plain text: not blank, no braces, no control characters other than line breaks.");
+            }
+        }
+
+        if (!Uri.TryCreate(reviewUrl, UriKind.Absolute, out var url) || url.Scheme is not ("https" or "http"))
+        {
+            return ("announcement.reviewUrl", "An absolute http(s) URL where the subject reads and accepts the version.");
+        }
+
+        return null;
+    }
+
+    /// <summary>The policy-update notice's variables, the summary in each language.</summary>
+    public static Dictionary<string, string> Variables(PolicyVersion version) => new()
+    {
+        ["policyVersion"] = version.Version,
+        ["effectiveDate"] = version.EffectiveDate!.Value.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+        ["summary.en"] = version.SummaryEn!,
+        ["summary.zh-CN"] = version.SummaryZhCn!,
+        ["reviewUrl"] = version.ReviewUrl!,
+    };
+
+    /// <summary>The notice request of one page: derived from the version and the page, so a page sent again is recognised.</summary>
+    public static Guid PageRequestId(string policyId, string version, int page)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"policy-announcement|{policyId}|{version}|{page}"));
+        hash[6] = (byte)((hash[6] & 0x0F) | 0x80); // version 8: a name-derived id
+        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
+        return new Guid(hash.AsSpan(0, 16), bigEndian: true);
+    }
+}
+
+/// <summary>Announces published versions a page of subjects at a time (<see cref="PolicyAnnouncements"/>); in the primary region only.</summary>
+public sealed class PolicyAnnouncer(IServiceScopeFactory scopes, RegionRole region, TimeProvider time, IOptions<ConsentOptions> options,
+    ILogger<PolicyAnnouncer> logger) : PrimaryRegionWorker(region, logger)
+{
+    protected override TimeSpan Interval => options.Value.AnnouncementInterval;
+
+    protected override async Task RunRoundAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested && await AnnounceNextPageAsync(cancellationToken))
+        {
+        }
+    }
+
+    /// <summary>Asks for the notice to the next page of the oldest version still announcing; false when none is left.</summary>
+    public async Task<bool> AnnounceNextPageAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ConsentDbContext>();
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        var version = await db.PolicyVersions
+            .FromSql($"select * from policy_versions where announced_at is null order by sequence limit 1 for update skip locked")
+            .SingleOrDefaultAsync(cancellationToken);
+        if (version is null)
+        {
+            return false;
+        }
+
+        var pageSize = options.Value.AnnouncementPageSize;
+        var after = version.AnnouncedThrough ?? "";
+        var subjects = await db.Subjects
+            .Where(s => s.PolicyId == version.PolicyId && s.Status == SubjectStatus.Active && string.Compare(s.SubjectId, after) > 0)
+            .OrderBy(s => s.SubjectId)
+            .Select(s => s.SubjectId)
+            .Take(pageSize)
+            .ToListAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        if (subjects.Count > 0)
+        {
+            var page = version.AnnouncedPages + 1;
+            db.AddIntegrationEvent(new NoticeCampaignRequested(
+                PolicyAnnouncements.PageRequestId(version.PolicyId, version.Version, page), NoticeTypes.PolicyUpdate, subjects,
+                PolicyAnnouncements.Variables(version), now), now);
+            version.AnnouncedThrough = subjects[^1];
+            version.AnnouncedPages = page;
+            version.AnnouncedSubjects += subjects.Count;
+        }
+
+        if (subjects.Count < pageSize)
+        {
+            version.AnnouncedAt = now;
+            Log.PolicyVersionAnnounced(logger, version.PolicyId, version.Version, version.AnnouncedSubjects, version.AnnouncedPages);
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return true;
+    }
+}
