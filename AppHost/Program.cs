@@ -66,7 +66,7 @@ void AddOperationsConsole(IEnumerable<(RegionResources Resources, Dictionary<str
     {
         var region = resources.Name;
         console.WithEnvironment($"PrivacySuite__Operations__Regions__{index++}", region);
-        foreach (var service in new[] { "incidents", "vault", "notifications", "retention" })
+        foreach (var service in new[] { "consent", "incidents", "vault", "notifications", "retention" })
         {
             console.WithReference(services[service], $"{service}-{region}");
         }

@@ -63,7 +63,7 @@ public sealed class PolicyAnnouncementTests(AnnouncementFactory factory) : IClas
         JsonElement announcement = default;
         await Eventually.HoldsAsync(async () =>
         {
-            var versions = await officer.GetFromJsonAsync<List<JsonElement>>("/v1/policies/infobird/versions");
+            var versions = await officer.GetFromJsonAsync<List<JsonElement>>("/v1/policy-versions?policyId=infobird");
             announcement = versions!.Single(v => v.GetProperty("version").GetString() == version).GetProperty("announcement");
             return announcement.GetProperty("finishedAt").ValueKind != JsonValueKind.Null;
         }, TimeSpan.FromSeconds(30), "the announcement finished");
@@ -118,7 +118,7 @@ public sealed class PolicyAnnouncementTests(AnnouncementFactory factory) : IClas
 
         using var response = await officer.PostAsJsonAsync("/v1/policies/infobird/versions", new { version, changedPurposes = Array.Empty<string>(), announcement });
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
-        var versions = await officer.GetFromJsonAsync<List<JsonElement>>("/v1/policies/infobird/versions");
+        var versions = await officer.GetFromJsonAsync<List<JsonElement>>("/v1/policy-versions?policyId=infobird");
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains(problem.GetProperty("errors").EnumerateObject(), e => e.Name.Equals(field, StringComparison.OrdinalIgnoreCase));

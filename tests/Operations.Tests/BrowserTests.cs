@@ -95,6 +95,7 @@ public sealed class BrowserTests(ConsoleFixture console, ITestOutputHelper outpu
 
         await page.Locator("nav a[data-view='notices']").ClickAsync();
         await Expect(page.Locator(".view-body[data-loaded='true']")).ToBeVisibleAsync(Patient);
+        await Expect(page.Locator($"tr[data-announcement='iwalk-scooter/{console.PolicyVersion}']")).ToBeVisibleAsync(Patient);
         await Screenshot(page, $"operations-notices{suffix}");
 
         await page.Locator("nav a[data-view='regions']").ClickAsync();

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Playwright;
 using PrivacySuite.FailoverDrill;
 using PrivacySuite.ServiceDefaults.Auth;
+using PrivacySuite.Testing;
 
 [assembly: CollectionBehavior(DisableTestParallelization = true)]
 
@@ -49,6 +50,9 @@ public sealed class ConsoleFixture : IAsyncLifetime
 
     public Guid HoldId { get; private set; }
 
+    /// <summary>A version of the scooter policy, published with its announcement, for the notices view.</summary>
+    public string PolicyVersion { get; } = $"ops-{Guid.NewGuid():N}"[..20];
+
     public async Task InitializeAsync()
     {
         var browser = StartBrowserAsync();
@@ -58,6 +62,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
         HoldId = await PlaceLegalHoldAsync();
         await StartSubjectRequestAsync();
         await StartSweepAsync();
+        await PublishPolicyVersionAsync();
     }
 
     private async Task StartBrowserAsync()
@@ -120,6 +125,13 @@ public sealed class ConsoleFixture : IAsyncLifetime
             new { peopleAffected = 12000, categories = new[] { "contact", "identity" }, economicLossCny = 0, criticalSystemOutageMinutes = 0, overrideGrade = "II", overrideReason = "Identity documents among the records" });
         await ExpectAsync(graded, HttpStatusCode.OK);
         return id;
+    }
+
+    private async Task PublishPolicyVersionAsync()
+    {
+        using var consent = Person($"consent-{Suite.Primary}", SuiteRoles.PrivacyOfficer);
+        using var published = await consent.PublishVersionAsync("iwalk-scooter", new { version = PolicyVersion, changedPurposes = Array.Empty<string>() });
+        await ExpectAsync(published, HttpStatusCode.Created);
     }
 
     private async Task<Guid> PlaceLegalHoldAsync()

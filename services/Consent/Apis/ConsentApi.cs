@@ -30,8 +30,9 @@ public static class ConsentApi
             .WithSummary("Publish a policy version; consent to changed purposes must be given again").WithTags("Policies").ProducesProblem(404).ProducesProblem(409).ProducesProblem(422)
             // It invalidates everyone's consent to what changed and can move the guardian age: the privacy officer's alone.
             .RequireRoles(SuiteRoles.PrivacyOfficer);
-        v1.MapGet("/policies/{policyId}/versions", PolicyApi.ListVersions).WithName("ListPolicyVersions")
-            .WithSummary("A policy's versions, newest first, with how far each announcement to the subjects has come").WithTags("Policies").ProducesProblem(404)
+        v1.MapGet("/policy-versions", PolicyApi.ListVersions).WithName("ListPolicyVersions")
+            .WithSummary("The newest 100 policy versions (?policyId= for one policy), with how far each announcement to the subjects has come")
+            .WithTags("Policies").ProducesProblem(404)
             .RequireRoles(SuiteRoles.PrivacyOfficer, SuiteRoles.Operator);
         v1.MapPost("/subjects", SubjectApi.Register).WithName("RegisterSubject").WithSummary("Register a subject").WithTags("Subjects").ProducesProblem(409).ProducesProblem(422)
             .RequireRoles(SuiteRoles.ProductBackend);

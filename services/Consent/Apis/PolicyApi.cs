@@ -127,19 +127,19 @@ internal static class PolicyApi
             new PolicyVersionView(policyId, version.Version, allChanged, policy.GuardianAge, now, new AnnouncementView(0, 0, null)));
     }
 
-    /// <summary>The policy's versions, newest first, with how far each one's announcement has come.</summary>
+    /// <summary>The newest versions (of one policy, or of all), newest first, with how far each one's announcement has come.</summary>
     public static async Task<Results<Ok<List<PolicyVersionView>>, ProblemHttpResult>> ListVersions(
-        string policyId, [AsParameters] ConsentServices services, CancellationToken cancellationToken)
+        string? policyId, [AsParameters] ConsentServices services, CancellationToken cancellationToken)
     {
-        var policy = await services.Db.Policies.AsNoTracking().SingleOrDefaultAsync(p => p.PolicyId == policyId, cancellationToken);
-        if (policy is null)
+        var policies = await services.Db.Policies.AsNoTracking().ToDictionaryAsync(p => p.PolicyId, p => p.GuardianAge, cancellationToken);
+        if (policyId is not null && !policies.ContainsKey(policyId))
         {
-            return NotFound($"There is no policy '{policyId}'.");
+            return NotFound($"There is no policy '{policyId}'; the policies are {string.Join(", ", policies.Keys.Order())}.");
         }
 
-        var versions = await services.Db.PolicyVersions.AsNoTracking().Where(v => v.PolicyId == policyId)
+        var versions = await services.Db.PolicyVersions.AsNoTracking().Where(v => policyId == null || v.PolicyId == policyId)
             .OrderByDescending(v => v.Sequence).Take(100).ToListAsync(cancellationToken);
-        return TypedResults.Ok(versions.Select(v => new PolicyVersionView(v.PolicyId, v.Version, v.ChangedPurposes, policy.GuardianAge, v.PublishedAt,
+        return TypedResults.Ok(versions.Select(v => new PolicyVersionView(v.PolicyId, v.Version, v.ChangedPurposes, policies[v.PolicyId], v.PublishedAt,
             new AnnouncementView(v.AnnouncedSubjects, v.AnnouncedPages, v.AnnouncedAt))).ToList());
     }
 }

@@ -1,9 +1,27 @@
-// Notices: the notice requests and campaigns with their delivery progress (GET /v1/notices).
+// Notices: the notice requests and campaigns with their delivery progress (GET /v1/notices), and the policy
+// announcements that ask for them (consent's GET /v1/policy-versions).
 "use strict";
 
 (function () {
+  // One row per announced version: how many subjects have been asked a notice for, and whether all have.
+  function announcements(answers) {
+    const rows = [];
+    for (const a of answers) for (const v of a.data || []) if (v.announcement) rows.push({ region: a.region, ...v });
+    rows.sort((a, b) => new Date(b.publishedAt) - new Date(a.publishedAt));
+    const row = v => el("tr", { "data-announcement": `${v.policyId}/${v.version}` },
+      cell("Published", since(v.publishedAt)), cell("Region", v.region),
+      cell("Policy", el("span", { class: "mono" }, `${v.policyId} ${v.version}`)),
+      el("td", { class: "num", "data-label": "Subjects asked" }, v.announcement.subjectsAsked),
+      el("td", { class: "num", "data-label": "Pages" }, v.announcement.pages),
+      cell("State", v.announcement.finishedAt
+        ? el("span", { class: "badge" }, "every subject asked")
+        : el("span", { class: "badge" }, "paging through subjects")));
+    return table(["Published", "Region", "Policy", "Subjects asked", "Pages", "State"], rows.map(row),
+      { empty: "No policy version has been published yet." });
+  }
+
   async function show(body) {
-    const answers = await getJson("/api/notices");
+    const [answers, versions] = await Promise.all([getJson("/api/notices"), getJson("/api/policy-announcements")]);
     const rows = [];
     for (const a of answers) for (const n of a.data || []) rows.push({ region: a.region, ...n });
     rows.sort((a, b) => new Date(b.requestedAt) - new Date(a.requestedAt));
@@ -24,7 +42,11 @@
     const campaigns = rows.filter(n => n.total > 1), single = rows.filter(n => n.total <= 1);
     body.replaceChildren(
       ...answers.filter(a => a.error).map(regionError),
+      ...versions.filter(a => a.error).map(regionError),
       answeredBy(answers),
+      el("h3", {}, "Policy announcements"),
+      announcements(versions),
+      el("h3", {}, "Campaigns"),
       table(headers, campaigns.map(row), { empty: "No campaign has been requested yet." }),
       el("details", {}, el("summary", {}, `Single notices (${single.length}): verification codes and other one-subject notices`),
         table(headers, single.map(row))));
