@@ -19,11 +19,10 @@ public static class RetentionExtensions
             bus.AddConsumer<StartCancellationClockOnAccountCancelled>();
             bus.AddConsumer<MarkMinorOnMinorWithoutGuardianConsentDetected>();
             bus.AddConsumer<CompleteErasureOnSubjectErased>();
-            bus.AddConsumer<CompleteAnonymisationOnSubjectAnonymised>();
-            bus.AddConsumer<ReopenOnErasureRefused>();
             bus.AddConsumer<CompleteOnRemovalsAnswered>();
         });
         builder.Services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddScoped<RemovalOutcomes>();
         builder.Services.AddScoped<SweepRunner>();
         builder.Services.AddScoped<TerminationNotices>();
         builder.Services.AddSingleton<RetentionSignal>();
