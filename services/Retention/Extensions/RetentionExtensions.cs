@@ -1,3 +1,4 @@
+using PrivacySuite.Retention.Apis;
 using PrivacySuite.Retention.IntegrationEvents;
 using PrivacySuite.Retention.Model;
 using PrivacySuite.Retention.Sweeping;
@@ -29,4 +30,12 @@ public static class RetentionExtensions
         builder.Services.AddHostedService<RetentionWorker>();
         return builder;
     }
+
+    public static IEndpointRouteBuilder MapRetentionApi(this IEndpointRouteBuilder app) => app
+        .MapSchedulesApi()
+        .MapLegalHoldsApi()
+        .MapSweepsApi()
+        .MapTerminationPlansApi()
+        .MapSubjectsApi()
+        .MapCertificatesApi();
 }
