@@ -51,9 +51,7 @@ public static class EventRoutes
         Route<SubjectDataStored>([Vault], [Retention]),
         Route<SubjectDataUsed>([Vault], [Retention]),
         Route<SubjectErased>([Vault], [Consent, Retention]),
-        Route<SubjectAnonymised>([Vault], [Retention]),
         Route<RemovalsAnswered>([Vault], [Consent, Retention]),
-        Route<ErasureRefused>([Vault], [Retention]),
 
         Route<RemovalsRequested>([Retention], [Vault]),
         Route<ExpiredRemovalsRequested>([Retention], [Vault]),
@@ -74,10 +72,7 @@ public static class EventRoutes
         Route<NoticesDelivered>([Notifications], [Incidents]),
         Route<NoticeFailed>([Notifications], [Incidents]),
 
-        // Inputs no service of the suite publishes: the one-subject erasure protocol of earlier retention versions,
-        // fulfilment (retention's API records it too), and campaigns (incidents sends batches).
-        Route<ErasureRequested>([], [Vault]),
-        Route<AnonymisationRequested>([], [Vault]),
+        // Inputs no service of the suite publishes: fulfilment (retention's API records it too), and campaigns (incidents sends batches).
         Route<PurposeFulfilled>([], [Retention]),
         Route<NoticeCampaignRequested>([Consent], [Notifications]),
     ];

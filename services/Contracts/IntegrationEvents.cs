@@ -73,19 +73,10 @@ public sealed record MinorWithoutGuardianConsentDetected(
     DateTimeOffset DetectedAt);
 
 /// <summary>
-/// Erasure of a subject's data was requested and is waiting for the vault. <paramref name="Category"/> null means the
-/// whole subject (crypto-shred its key); otherwise only <paramref name="Tokens"/> of that category go. Retention sets
-/// <paramref name="SweepItemId"/> so the vault's answer can be matched.
+/// A subject's data key was destroyed in every region, on the subject's own request; the certificate id proves it.
+/// (Retention's sweeps are answered with <see cref="RemovalsAnswered"/>: <paramref name="Category"/> and
+/// <paramref name="SweepItemId"/> are left from the one-subject protocol they replaced, and the vault no longer sets them.)
 /// </summary>
-public sealed record ErasureRequested(
-    string SubjectId,
-    string Reason,
-    DateTimeOffset RequestedAt,
-    DataCategory? Category = null,
-    Guid? SweepItemId = null,
-    IReadOnlyList<string>? Tokens = null);
-
-/// <summary>A subject's data key was destroyed in every region; the certificate id proves it.</summary>
 public sealed record SubjectErased(
     string SubjectId,
     Guid DeletionCertificateId,
@@ -95,24 +86,12 @@ public sealed record SubjectErased(
     IReadOnlyList<Region>? Regions = null);
 
 /// <summary>
-/// Anonymisation was requested: the vault keeps no value that can be linked to the subject (identifying values are
-/// shredded, the rest is re-keyed under a random id that appears nowhere else) and answers <see cref="SubjectAnonymised"/>.
-/// Category null means the whole subject.
-/// </summary>
-public sealed record AnonymisationRequested(
-    string SubjectId,
-    DataCategory? Category,
-    Guid SweepItemId,
-    IReadOnlyList<string> Tokens,
-    string Reason,
-    DateTimeOffset RequestedAt);
-
-/// <summary>
 /// One request of a retention sweep to the vault, for many subjects at once: <paramref name="Action"/> (<c>erase</c> or
 /// <c>anonymise</c>) of the subjects in <paramref name="SubjectIds"/> as a whole when <paramref name="Category"/> is null,
 /// otherwise of the <paramref name="Tokens"/> of that category. <paramref name="TokenSubjects"/> says whose each token is
-/// (same order). The vault handles each subject as it would the same <see cref="ErasureRequested"/> or
-/// <see cref="AnonymisationRequested"/> and answers the whole request once, with <see cref="RemovalsAnswered"/>.
+/// (same order). The vault erases a whole subject by crypto-shredding its key; it anonymises by shredding the identifying
+/// values and re-keying the rest under a random id that appears nowhere else. It answers the whole request once, with
+/// <see cref="RemovalsAnswered"/>.
 /// </summary>
 public sealed record RemovalsRequested(
     Guid RequestId,
@@ -128,9 +107,8 @@ public sealed record RemovalsRequested(
 /// One request of a retention sweep for a schedule the vault can apply itself (a category's only schedule, counted from
 /// collection): <paramref name="Action"/> (<c>erase</c> or <c>anonymise</c>) of every value of <paramref name="Category"/>
 /// stored before <paramref name="StoredBefore"/> of the subjects in <paramref name="SubjectIds"/>. Retention names the rule,
-/// not the tokens: the vault knows which of its values it covers. The vault handles each subject as it would the same
-/// <see cref="ErasureRequested"/> or <see cref="AnonymisationRequested"/> with those values' tokens, answers the whole
-/// request once with <see cref="RemovalsAnswered"/>, and announces again (<see cref="SubjectDataStored"/>) the values of
+/// not the tokens: the vault knows which of its values it covers. The vault removes each subject's covered values as a
+/// <see cref="RemovalsRequested"/> for those tokens would, answers the whole request once with <see cref="RemovalsAnswered"/>, and announces again (<see cref="SubjectDataStored"/>) the values of
 /// each subject it refused, which retention took out of its inventory when it asked.
 /// </summary>
 public sealed record ExpiredRemovalsRequested(
@@ -161,24 +139,6 @@ public sealed record RemovalsAnswered(
 
 /// <summary>The vault's deletion certificate for one subject it erased.</summary>
 public sealed record SubjectCertificate(string SubjectId, Guid DeletionCertificateId);
-
-/// <summary>The vault anonymised what <see cref="AnonymisationRequested"/> named; the tokens no longer lead to the subject.</summary>
-public sealed record SubjectAnonymised(
-    string SubjectId,
-    DataCategory? Category,
-    Guid SweepItemId,
-    DateTimeOffset AnonymisedAt,
-    IReadOnlyList<Region>? Regions = null);
-
-/// <summary>
-/// The vault refused an erasure or anonymisation; nothing was removed. <paramref name="Reason"/> is <c>legal-hold</c> (a
-/// hold the vault knows of) or <c>vault-failure</c> (the vault could not carry it out after its retries; ask again later).
-/// </summary>
-public sealed record ErasureRefused(
-    string SubjectId,
-    Guid? SweepItemId,
-    string Reason,
-    DateTimeOffset RefusedAt);
 
 /// <summary>A legal hold now protects a subject or a category from erasure (INF-2.2, INF-6.4).</summary>
 public sealed record LegalHoldPlaced(

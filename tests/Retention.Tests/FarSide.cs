@@ -7,6 +7,9 @@ namespace PrivacySuite.Retention.Tests;
 
 public sealed record Received<T>(Guid MessageId, T Message);
 
+/// <summary>One subject of a removal request the vault stand-in received, so tests read a request for many subjects one subject at a time.</summary>
+public sealed record SubjectRemoval(string SubjectId, string Reason, DateTimeOffset RequestedAt, DataCategory? Category, Guid SweepItemId, IReadOnlyList<string> Tokens);
+
 /// <summary>
 /// Stands in for the vault and the notification service, which are built in parallel and not here yet: it publishes
 /// what they publish (SubjectDataStored, AccountCancelled, ...) on the service's virtual host, records what retention
@@ -22,8 +25,8 @@ public sealed class FarSide : IAsyncDisposable
 
     private FarSide(IBusControl bus) => _bus = bus;
 
-    public ConcurrentQueue<Received<ErasureRequested>> Erasures { get; } = new();
-    public ConcurrentQueue<Received<AnonymisationRequested>> Anonymisations { get; } = new();
+    public ConcurrentQueue<Received<SubjectRemoval>> Erasures { get; } = new();
+    public ConcurrentQueue<Received<SubjectRemoval>> Anonymisations { get; } = new();
     public ConcurrentQueue<Received<ExpiredRemovalsRequested>> ExpiredRemovals { get; } = new();
     public ConcurrentQueue<Received<NoticeRequested>> Notices { get; } = new();
     public ConcurrentQueue<Received<BulletinRequested>> Bulletins { get; } = new();
@@ -47,24 +50,6 @@ public sealed class FarSide : IAsyncDisposable
             });
             cfg.ReceiveEndpoint("far-side", e =>
             {
-                e.Handler<ErasureRequested>(async ctx =>
-                {
-                    farSide!.Erasures.Enqueue(new(ctx.MessageId!.Value, ctx.Message));
-                    if (farSide.AnswersAsVault)
-                    {
-                        var m = ctx.Message;
-                        await ctx.Publish(new SubjectErased(m.SubjectId, Guid.NewGuid(), DateTimeOffset.UtcNow, m.Category, m.SweepItemId, [Region.Beijing, Region.Guangzhou]));
-                    }
-                });
-                e.Handler<AnonymisationRequested>(async ctx =>
-                {
-                    farSide!.Anonymisations.Enqueue(new(ctx.MessageId!.Value, ctx.Message));
-                    if (farSide.AnswersAsVault)
-                    {
-                        var m = ctx.Message;
-                        await ctx.Publish(new SubjectAnonymised(m.SubjectId, m.Category, m.SweepItemId, DateTimeOffset.UtcNow));
-                    }
-                });
                 e.Handler<RemovalsRequested>(async ctx =>
                 {
                     var m = ctx.Message;
@@ -119,7 +104,7 @@ public sealed class FarSide : IAsyncDisposable
         return _bus.Publish(message);
     }
 
-    /// <summary>Records a request for many subjects one subject at a time, in the shape of the single requests, so tests read them alike.</summary>
+    /// <summary>Records a request for many subjects one subject at a time.</summary>
     private void RecordRemovals(Guid messageId, Guid requestId, string action, DataCategory? category, string reason, DateTimeOffset requestedAt,
         IEnumerable<(string Subject, List<string> Tokens)> subjects)
     {
@@ -132,11 +117,11 @@ public sealed class FarSide : IAsyncDisposable
 
             if (action == "anonymise")
             {
-                Anonymisations.Enqueue(new(messageId, new AnonymisationRequested(subject, category, requestId, tokens, reason, requestedAt)));
+                Anonymisations.Enqueue(new(messageId, new SubjectRemoval(subject, reason, requestedAt, category, requestId, tokens)));
             }
             else
             {
-                Erasures.Enqueue(new(messageId, new ErasureRequested(subject, reason, requestedAt, category, requestId, tokens)));
+                Erasures.Enqueue(new(messageId, new SubjectRemoval(subject, reason, requestedAt, category, requestId, tokens)));
             }
         }
     }

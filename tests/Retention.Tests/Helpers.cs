@@ -86,6 +86,6 @@ internal static class Helpers
               and (jsonb_exists(m.payload->'subjectIds', '{subject}') or jsonb_exists(m.payload->'tokenSubjects', '{subject}'))
             """);
 
-    public static IEnumerable<ErasureRequested> ErasuresFor(this FarSide farSide, string subject) =>
+    public static IEnumerable<SubjectRemoval> ErasuresFor(this FarSide farSide, string subject) =>
         farSide.Erasures.Select(r => r.Message).Where(m => m.SubjectId == subject);
 }

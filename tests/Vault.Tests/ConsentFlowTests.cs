@@ -220,7 +220,7 @@ public sealed class ConsentFlowTests(ConsentFlowFactory factory, ITestOutputHelp
         await AllowedEverywhereAsync(token, "service.provide");
 
         var since = Stopwatch.StartNew();
-        await Factory.PublishAsync(new ErasureRequested(subject, "subject-request", DateTimeOffset.UtcNow));
+        await Factory.PublishAsync(new RemovalsRequested(Guid.NewGuid(), "erase", null, "subject-request", [subject], [], [], DateTimeOffset.UtcNow));
         var (_, _, reason) = await UntilRefusedAsync(token, "service.provide", since, "Erasure");
         using var consent = ConsentBackend();
         await Eventually.HoldsAsync(async () =>

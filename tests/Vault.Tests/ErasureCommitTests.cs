@@ -82,7 +82,7 @@ public sealed class ErasureCommitTests(ErasureCommitFactory factory) : IClassFix
         Assert.Equal(HttpStatusCode.OK, rotated.StatusCode);
 
         // A removal of what is left is carried out, not failed on the key it cannot open.
-        await factory.PublishAsync(new AnonymisationRequested("keyless-1", null, Guid.NewGuid(), [], "account-cancellation", DateTimeOffset.UtcNow));
+        await factory.PublishAsync(new RemovalsRequested(Guid.NewGuid(), "anonymise", null, "account-cancellation", ["keyless-1"], [], [], DateTimeOffset.UtcNow));
         await Eventually.HoldsAsync(() => factory.WithDbAsync(db => db.Subjects.AnyAsync(s => s.SubjectId == "keyless-1" && s.ErasedAt != null)),
             TimeSpan.FromSeconds(30), "the subject was anonymised");
         Assert.DoesNotContain(factory.Logs, l => l.Contains("keyless@example.cn", StringComparison.Ordinal));

@@ -67,20 +67,22 @@ public sealed class RequestFailureTests(VaultFactory factory) : IClassFixture<Va
 
         await bus.Publish(new RemovalsRequested(requestId, "erase", null, "account-cancellation", ["rf-whole-1"], [], [], DateTimeOffset.UtcNow),
             c => c.MessageId = removalMessage);
-        await bus.Publish(new ErasureRequested("rf-whole-2", "account-cancellation", DateTimeOffset.UtcNow, null, sweepItemId), c => c.MessageId = erasureMessage);
+        await bus.Publish(new RemovalsRequested(sweepItemId, "anonymise", null, "account-cancellation", ["rf-whole-2"], [], [], DateTimeOffset.UtcNow),
+            c => c.MessageId = erasureMessage);
 
         var answered = await AnswerAsync<RemovalsAnswered>(requestId);
         Assert.Equal(["rf-whole-1"], answered.Refused);
         Assert.Equal(["rf-whole-1"], answered.Failed!);
         Assert.Empty(answered.Certificates);
-        var refused = await AnswerAsync<ErasureRefused>(sweepItemId);
-        Assert.Equal(("rf-whole-2", "vault-failure"), (refused.SubjectId, refused.Reason));
+        var refused = await AnswerAsync<RemovalsAnswered>(sweepItemId);
+        Assert.Equal(["rf-whole-2"], refused.Refused);
+        Assert.Equal(["rf-whole-2"], refused.Failed!);
 
         // Nothing was removed, and what is logged names ids and the exception type only.
         Assert.Equal(HttpStatusCode.OK, await ReadAsync(removal["email"]));
         Assert.Equal(HttpStatusCode.OK, await ReadAsync(erasure["email"]));
         Assert.Contains(factory.Logs, l => l.Contains($"RemovalsRequested {requestId} failed after its retries (PostgresException)", StringComparison.Ordinal));
-        Assert.Contains(factory.Logs, l => l.Contains($"ErasureRequested {sweepItemId} failed after its retries", StringComparison.Ordinal));
+        Assert.Contains(factory.Logs, l => l.Contains($"RemovalsRequested {sweepItemId} failed after its retries", StringComparison.Ordinal));
         Assert.DoesNotContain(factory.Logs, l => l.Contains("@example.cn", StringComparison.Ordinal));
         await factory.ExecuteSqlAsync("drop trigger refuse_claim on inbox_messages; drop function refuse_claim();");
     }

@@ -26,12 +26,12 @@ public sealed class RetentionRequestTests(VaultFactory factory) : IClassFixture<
         var tokens = await factory.StoreAsync("rr-whole", "contact", new { email = "whole@example.cn" }, legalBasis: "contract", purposes: ["service.provide"]);
         var item = Guid.NewGuid();
 
-        await factory.PublishAsync(new ErasureRequested("rr-whole", "account-cancellation", DateTimeOffset.UtcNow, null, item, [.. tokens.Values]));
+        await factory.PublishAsync(OneSubject(item, "erase", "rr-whole", null, "account-cancellation", [.. tokens.Values]));
 
-        var answer = await AnswerAsync<SubjectErased>(item);
-        Assert.Equal("rr-whole", answer.SubjectId);
+        var answer = await AnswerAsync<RemovalsAnswered>(item);
+        Assert.Equal("rr-whole", Assert.Single(answer.Certificates).SubjectId);
         Assert.Null(answer.Category);
-        Assert.Equal([Region.Beijing, Region.Guangzhou], answer.Regions!);
+        Assert.Equal([Region.Beijing, Region.Guangzhou], answer.Regions);
         var (status, reason) = await ReadAsync(tokens["email"]);
         Assert.Equal(HttpStatusCode.Forbidden, status);
         Assert.Equal("erased", reason);
@@ -45,9 +45,10 @@ public sealed class RetentionRequestTests(VaultFactory factory) : IClassFixture<
         var delivery = await factory.StoreAsync("rr-cat", "delivery", new { address = "1 Chang'an Avenue" }, legalBasis: "contract", purposes: ["delivery.offline"]);
         var item = Guid.NewGuid();
 
-        await factory.PublishAsync(new ErasureRequested("rr-cat", "schedule:Delivery/*/v1", DateTimeOffset.UtcNow, DataCategory.Delivery, item, [delivery["address"]]));
+        await factory.PublishAsync(OneSubject(item, "erase", "rr-cat", DataCategory.Delivery, "schedule:Delivery/*/v1", [delivery["address"]]));
 
-        var answer = await AnswerAsync<SubjectErased>(item);
+        var answer = await AnswerAsync<RemovalsAnswered>(item);
+        Assert.Empty(answer.Refused);
         Assert.Equal(DataCategory.Delivery, answer.Category);
         Assert.Equal(HttpStatusCode.NotFound, (await ReadAsync(delivery["address"])).Status);
         Assert.Equal(HttpStatusCode.OK, (await ReadAsync(contact["email"])).Status);
@@ -66,10 +67,12 @@ public sealed class RetentionRequestTests(VaultFactory factory) : IClassFixture<
         await Eventually.HoldsAsync(() => factory.WithDbAsync(db => db.LegalHolds.AnyAsync(h => h.HoldId == hold)), Delivery, "the vault recorded the hold");
         var item = Guid.NewGuid();
 
-        await factory.PublishAsync(new ErasureRequested("rr-held", "account-cancellation", DateTimeOffset.UtcNow, null, item, [.. tokens.Values]));
+        await factory.PublishAsync(OneSubject(item, "erase", "rr-held", null, "account-cancellation", [.. tokens.Values]));
 
-        var refused = await AnswerAsync<ErasureRefused>(item);
-        Assert.Equal("legal-hold", refused.Reason);
+        // Refused, and not for a failure: for the hold.
+        var refused = await AnswerAsync<RemovalsAnswered>(item);
+        Assert.Equal(["rr-held"], refused.Refused);
+        Assert.Empty(refused.Failed!);
         Assert.Equal(HttpStatusCode.OK, (await ReadAsync(tokens["email"])).Status);
         Assert.False(await factory.WithDbAsync(db => db.Subjects.AnyAsync(s => s.SubjectId == "rr-held" && s.ErasedAt != null)));
         Assert.DoesNotContain(await factory.OutboxAsync(), m => m.MessageType.Contains(nameof(SubjectErased)) && m.Payload.Contains(item.ToString()));
@@ -81,15 +84,15 @@ public sealed class RetentionRequestTests(VaultFactory factory) : IClassFixture<
         var tokens = await factory.StoreAsync("rr-twice", "usage", new { browser = "Firefox" }, "collected", "contract", ["service.provide"]);
         var item = Guid.NewGuid();
         var messageId = NewId.NextGuid();
-        var request = new ErasureRequested("rr-twice", "schedule:Usage/*/v1", DateTimeOffset.UtcNow, DataCategory.Usage, item, [tokens["browser"]]);
+        var request = OneSubject(item, "erase", "rr-twice", DataCategory.Usage, "schedule:Usage/*/v1", [tokens["browser"]]);
         var bus = await factory.TestBusAsync();
 
         await bus.Publish(request, c => c.MessageId = messageId);
         await bus.Publish(request, c => c.MessageId = messageId);
 
-        await AnswerAsync<SubjectErased>(item);
+        await AnswerAsync<RemovalsAnswered>(item);
         await Task.Delay(TimeSpan.FromSeconds(2));
-        Assert.Single(await factory.OutboxAsync(), m => m.MessageType.Contains(nameof(SubjectErased)) && m.Payload.Contains(item.ToString()));
+        Assert.Single(await factory.OutboxAsync(), m => m.MessageType.Contains(nameof(RemovalsAnswered)) && m.Payload.Contains(item.ToString()));
         Assert.Equal(1, await factory.WithDbAsync(db => db.DeletionCertificates.CountAsync(c => c.SubjectId == "rr-twice")));
     }
 
@@ -100,10 +103,11 @@ public sealed class RetentionRequestTests(VaultFactory factory) : IClassFixture<
         var usage = await factory.StoreAsync("rr-anon", "usage", new { pages = "42" }, "collected", "contract", ["service.provide"]);
         var item = Guid.NewGuid();
 
-        await factory.PublishAsync(new AnonymisationRequested("rr-anon", null, item, [contact["email"], usage["pages"]], "account-cancellation", DateTimeOffset.UtcNow));
+        await factory.PublishAsync(OneSubject(item, "anonymise", "rr-anon", null, "account-cancellation", [contact["email"], usage["pages"]]));
 
-        var answer = await AnswerAsync<SubjectAnonymised>(item);
-        Assert.Equal("rr-anon", answer.SubjectId);
+        var answer = await AnswerAsync<RemovalsAnswered>(item);
+        Assert.Equal("anonymise", answer.Action);
+        Assert.Empty(answer.Refused);
         Assert.Equal("erased", (await ReadAsync(contact["email"])).Reason);
         Assert.Equal("erased", (await ReadAsync(usage["pages"])).Reason);
         var kept = await factory.WithDbAsync(db => db.Values.AsNoTracking().Where(v => v.SubjectId.StartsWith("anon-")).ToListAsync());
@@ -124,8 +128,8 @@ public sealed class RetentionRequestTests(VaultFactory factory) : IClassFixture<
         Assert.Equal(["Backup Canary 7Q", "backup-7q@example.cn"], Restore(backup).Order());
 
         var item = Guid.NewGuid();
-        await factory.PublishAsync(new ErasureRequested("rr-backup", "subject-request", DateTimeOffset.UtcNow, null, item, null));
-        await AnswerAsync<SubjectErased>(item);
+        await factory.PublishAsync(OneSubject(item, "erase", "rr-backup", null, "subject-request", []));
+        await AnswerAsync<RemovalsAnswered>(item);
 
         // Everything that remains: the backup's rows, the key folder (KEKs, MAC key, other subjects' key files).
         Assert.Throws<SubjectKeyGoneException>(() => Restore(backup)); // the key file is gone
@@ -144,8 +148,8 @@ public sealed class RetentionRequestTests(VaultFactory factory) : IClassFixture<
         var location = backup.Values.Single(v => v.Category == "location").Token;
         var item = Guid.NewGuid();
 
-        await factory.PublishAsync(new ErasureRequested("rr-catbackup", "schedule:Location/*/v1", DateTimeOffset.UtcNow, DataCategory.Location, item, [location]));
-        await AnswerAsync<SubjectErased>(item);
+        await factory.PublishAsync(OneSubject(item, "erase", "rr-catbackup", DataCategory.Location, "schedule:Location/*/v1", [location]));
+        await AnswerAsync<RemovalsAnswered>(item);
 
         // The old generation's key file goes once the new one is committed; with it, the backup's copy of the location.
         await Eventually.HoldsAsync(() => Task.FromResult(!new SubjectKeyStore(factory.KeyDirectory).Exists("rr-catbackup", 1)),
@@ -181,7 +185,7 @@ public sealed class RetentionRequestTests(VaultFactory factory) : IClassFixture<
         // One answer for the request, none per subject.
         var outbox = await factory.OutboxAsync();
         Assert.Single(outbox, m => m.MessageType.Contains(nameof(RemovalsAnswered)) && m.Payload.Contains(request.ToString()));
-        Assert.DoesNotContain(outbox, m => (m.MessageType.Contains(nameof(SubjectErased)) || m.MessageType.Contains(nameof(ErasureRefused))) && m.Payload.Contains(request.ToString()));
+        Assert.DoesNotContain(outbox, m => m.MessageType.Contains(nameof(SubjectErased)) && m.Payload.Contains(request.ToString()));
     }
 
     [Fact]
@@ -363,6 +367,10 @@ public sealed class RetentionRequestTests(VaultFactory factory) : IClassFixture<
         Assert.DoesNotContain(used, m => m.Payload.Contains(tokens["phone"]) || m.Payload.Contains(consentBased["email"]));
         Assert.DoesNotContain(used, m => m.Payload.Contains("used@example.cn"));
     }
+
+    /// <summary>A sweep's request for one subject: the tokens are the subject's (a category request removes only them).</summary>
+    private static RemovalsRequested OneSubject(Guid requestId, string action, string subjectId, DataCategory? category, string reason, IReadOnlyList<string> tokens) =>
+        new(requestId, action, category, reason, [subjectId], tokens, [.. tokens.Select(_ => subjectId)], DateTimeOffset.UtcNow);
 
     private sealed record BackedUpSubject(byte[] WrappedKey, int KekVersion, int Generation, bool SubjectKey);
 

@@ -203,7 +203,7 @@ public sealed class SubjectRightsTests(VaultFactory factory) : IClassFixture<Vau
         await factory.PublishAsync(new LegalHoldPlaced(holdId, null, DataCategory.Identity, "tax-law", DateTimeOffset.UtcNow));
         await Eventually.HoldsAsync(() => factory.WithDbAsync(db => db.LegalHolds.AnyAsync(h => h.HoldId == holdId)), TimeSpan.FromSeconds(20), "the hold reached the vault");
 
-        await factory.PublishAsync(new ErasureRequested("hold-2", "retention expired", DateTimeOffset.UtcNow));
+        await factory.PublishAsync(new RemovalsRequested(Guid.NewGuid(), "erase", null, "retention expired", ["hold-2"], [], [], DateTimeOffset.UtcNow));
         await Eventually.HoldsAsync(() => factory.WithDbAsync(db => db.AccessLog.AnyAsync(a => a.SubjectId == "hold-2" && a.Action == "erasure")),
             TimeSpan.FromSeconds(20), "the erasure request was handled");
 

@@ -1,3 +1,4 @@
+using PrivacySuite.Retention.Apis;
 using PrivacySuite.Retention.IntegrationEvents;
 using PrivacySuite.Retention.Model;
 using PrivacySuite.Retention.Sweeping;
@@ -19,15 +20,22 @@ public static class RetentionExtensions
             bus.AddConsumer<StartCancellationClockOnAccountCancelled>();
             bus.AddConsumer<MarkMinorOnMinorWithoutGuardianConsentDetected>();
             bus.AddConsumer<CompleteErasureOnSubjectErased>();
-            bus.AddConsumer<CompleteAnonymisationOnSubjectAnonymised>();
-            bus.AddConsumer<ReopenOnErasureRefused>();
             bus.AddConsumer<CompleteOnRemovalsAnswered>();
         });
         builder.Services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddScoped<RemovalOutcomes>();
         builder.Services.AddScoped<SweepRunner>();
         builder.Services.AddScoped<TerminationNotices>();
         builder.Services.AddSingleton<RetentionSignal>();
         builder.Services.AddHostedService<RetentionWorker>();
         return builder;
     }
+
+    public static IEndpointRouteBuilder MapRetentionApi(this IEndpointRouteBuilder app) => app
+        .MapSchedulesApi()
+        .MapLegalHoldsApi()
+        .MapSweepsApi()
+        .MapTerminationPlansApi()
+        .MapSubjectsApi()
+        .MapCertificatesApi();
 }

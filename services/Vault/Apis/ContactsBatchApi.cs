@@ -37,7 +37,7 @@ public static class ContactsBatchApi
     }
 
     private static async Task<Results<Ok<ContactsLookupResponse>, ValidationProblem>> LookupAsync(
-        ContactsLookupRequest request, [AsParameters] VaultServices s, AccessLogAppender appender, CancellationToken ct)
+        ContactsLookupRequest request, [AsParameters] VaultServices s, CancellationToken ct)
     {
         var ids = request.SubjectIds ?? [];
         if (ids.Count is 0 or > MaxSubjects)
@@ -50,46 +50,10 @@ public static class ContactsBatchApi
             return Problems.Invalid("subjectIds", "Every entry must be a valid subject id.");
         }
 
-        var wanted = ids.Distinct(StringComparer.Ordinal).ToList();
-        var subjects = await s.Db.Subjects.AsNoTracking().Where(x => wanted.Contains(x.SubjectId)).ToDictionaryAsync(x => x.SubjectId, ct);
-        var readable = subjects.Values.Where(x => x.WrappedKey is not null).Select(x => x.SubjectId).ToList();
-        var rows = readable.Count == 0 ? [] : await s.Db.Values.AsNoTracking()
-            .Where(v => readable.Contains(v.SubjectId) && v.Category == Categories.Contact).ToListAsync(ct);
-
-        // Logged (group commit) before anything is decrypted, one entry per subject as the single read writes.
-        var bySubject = rows.ToLookup(r => r.SubjectId);
-        if (readable.Count > 0)
-        {
-            await appender.AppendAsync(
-                readable.Select(id => new AccessRecord("read", "allowed", id, s.Accessor, "notification", Categories.Contact,
-                    Detail: $"fields={bySubject[id].Count()}")).ToList(), ct);
-        }
-
-        var answers = new List<SubjectContactsEntry>(wanted.Count);
-        foreach (var id in wanted)
-        {
-            if (!subjects.TryGetValue(id, out var subject))
-            {
-                answers.Add(new SubjectContactsEntry(id, "unknown", null, []));
-                continue;
-            }
-
-            Dictionary<string, string> values;
-            try
-            {
-                values = subject.WrappedKey is null ? throw new SubjectErasedException()
-                    : s.Vault.Decrypt(bySubject[id], subjects).ToDictionary(v => v.Field, v => v.Value);
-            }
-            catch (SubjectErasedException)
-            {
-                // Erased before or while this batch was read: there is no one to contact.
-                answers.Add(new SubjectContactsEntry(id, "erased", null, []));
-                continue;
-            }
-
-            answers.Add(new SubjectContactsEntry(id, "found", ServiceApi.ContactLanguage(values), ServiceApi.ContactChannels(values)));
-        }
-
+        var contacts = await s.Vault.ContactsAsync(ids, s.Accessor, ct);
+        var answers = contacts.Select(c => c.Status == SubjectContacts.Found
+            ? new SubjectContactsEntry(c.SubjectId, c.Status, ServiceApi.ContactLanguage(c.Values), ServiceApi.ContactChannels(c.Values))
+            : new SubjectContactsEntry(c.SubjectId, c.Status, null, [])).ToList();
         return TypedResults.Ok(new ContactsLookupResponse(answers));
     }
 }

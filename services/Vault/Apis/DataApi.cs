@@ -132,19 +132,12 @@ public static class DataApi
             return Problems.Invalid("guardianSubjectId", "A subject cannot be their own guardian.");
         }
 
-        await using var tx = await s.Db.Database.BeginTransactionAsync(ct);
-        var subject = await s.Keyring.LockOrCreateAsync(s.Db, subjectId, s.Time.GetUtcNow(), ct);
-        if (subject.ErasedAt is not null)
+        return await s.Vault.SetProfileAsync(subjectId, request.IsMinor, request.GuardianSubjectId, s.Accessor, ct) switch
         {
-            return Problems.Refused(409, "erased", "This subject was erased.");
-        }
-
-        subject.IsMinor = request.IsMinor;
-        subject.GuardianSubjectId = request.IsMinor ? request.GuardianSubjectId : null;
-        await s.Db.SaveChangesAsync(ct);
-        await s.AccessLog.AppendAsync(s.Db, ct, new AccessRecord("write", "allowed", subjectId, s.Accessor, Detail: $"profile;minor={request.IsMinor}"));
-        await tx.CommitAsync(ct);
-        return TypedResults.Ok(new ProfileResponse(subjectId, subject.IsMinor, subject.GuardianSubjectId));
+            Outcome<Subject>.Done { Value: var subject } => TypedResults.Ok(new ProfileResponse(subjectId, subject.IsMinor, subject.GuardianSubjectId)),
+            Outcome<Subject>.Refused r => Problems.Refused(r.Status, r.Reason, r.Detail),
+            _ => throw new InvalidOperationException("An outcome is done or refused."),
+        };
     }
 
     private static async Task<Results<Ok<LookupResponse>, ValidationProblem>> LookupAsync(

@@ -62,21 +62,7 @@ public static class GovernanceApi
             return Problems.Invalid("purposes", "1-50 purpose codes the processor is instructed for.");
         }
 
-        var now = s.Time.GetUtcNow();
-        await using var tx = await s.Db.Database.BeginTransactionAsync(ct);
-        var processor = await s.Db.Processors.FindAsync([processorId], ct);
-        if (processor is null)
-        {
-            processor = new Processor { ProcessorId = processorId, RegisteredAt = now };
-            s.Db.Processors.Add(processor);
-        }
-
-        processor.Name = request.Name;
-        processor.Purposes = [.. request.Purposes.Distinct()];
-        await s.Db.SaveChangesAsync(ct);
-        await s.AccessLog.AppendAsync(s.Db, ct, new AccessRecord("processor-registered", "allowed", null, s.Accessor, ProcessorId: processorId,
-            Detail: "purposes=" + string.Join(',', processor.Purposes)));
-        await tx.CommitAsync(ct);
+        var processor = await s.Vault.RegisterProcessorAsync(processorId, request.Name, request.Purposes, s.Accessor, ct);
         return TypedResults.Ok(new ProcessorView(processor.ProcessorId, processor.Name, processor.Purposes, processor.RegisteredAt));
     }
 
@@ -103,23 +89,7 @@ public static class GovernanceApi
             return Problems.Invalid("accessor", "Who may read: an API key's name or a person's id.");
         }
 
-        var now = s.Time.GetUtcNow();
-        var approval = new Approval
-        {
-            ApprovalId = Guid.NewGuid(),
-            SubjectId = request.SubjectId!,
-            Category = request.Category!,
-            Purpose = request.Purpose!,
-            Accessor = request.Accessor,
-            GrantedBy = s.Accessor,
-            ExpiresAt = now + s.Options.Value.ApprovalLifetime,
-        };
-        await using var tx = await s.Db.Database.BeginTransactionAsync(ct);
-        s.Db.Approvals.Add(approval);
-        await s.Db.SaveChangesAsync(ct);
-        await s.AccessLog.AppendAsync(s.Db, ct, new AccessRecord("approval", "allowed", approval.SubjectId, s.Accessor, approval.Purpose, approval.Category,
-            Detail: $"approval={approval.ApprovalId};for={approval.Accessor}"));
-        await tx.CommitAsync(ct);
+        var approval = await s.Vault.ApproveAsync(request.SubjectId!, request.Category!, request.Purpose!, request.Accessor, s.Accessor, ct);
         return TypedResults.Ok(new ApprovalView(approval.ApprovalId, approval.SubjectId, approval.Category, approval.Purpose, approval.Accessor, approval.ExpiresAt));
     }
 
@@ -197,43 +167,20 @@ public static class GovernanceApi
             return Problems.Invalid("withholdingReason", "Telling the subject is the rule; say which law forbids it here.");
         }
 
-        var now = s.Time.GetUtcNow();
-        var disclosureId = Guid.NewGuid();
-        await using var tx = await s.Db.Database.BeginTransactionAsync(ct);
-        var subject = await s.Db.Subjects.AsNoTracking().SingleOrDefaultAsync(x => x.SubjectId == subjectId, ct);
-        if (subject is null)
+        return await s.Vault.DiscloseAsync(subjectId, request.Authority, request.LegalReference, request.Basis, request.Categories, request.NotifySubject,
+                request.WithholdingReason, s.Accessor, ct) switch
         {
-            return Problems.Refused(404, "unknown-subject", "The vault holds no data for this subject.");
-        }
-
-        if (subject.WrappedKey is null)
-        {
-            return Problems.Refused(410, "erased", "The subject's data was erased; nothing can be disclosed.");
-        }
-
-        var categories = request.Categories.Distinct().ToList();
-        var rows = await s.Db.Values.AsNoTracking().Where(v => v.SubjectId == subjectId && categories.Contains(v.Category)).ToListAsync(ct);
-        var detail = $"disclosure={disclosureId};authority={request.Authority};reference={request.LegalReference};basis={request.Basis};" +
-                     (request.NotifySubject ? "subject-notified" : $"withheld={request.WithholdingReason}");
-        await s.AccessLog.AppendAsync(s.Db, ct, [.. categories.Select(c => new AccessRecord("disclosure", "allowed", subjectId, s.Accessor, "legal-disclosure", c, Detail: detail))]);
-        if (request.NotifySubject)
-        {
-            s.Db.AddIntegrationEvent(new NoticeRequested(disclosureId, NoticeTypes.DisclosureNotice, subjectId,
-                NoticeVariables.DisclosureNotice(request.Authority, $"{request.Basis}, {request.LegalReference}", categories, now), now), now);
-            await s.Db.SaveChangesAsync(ct);
-        }
-
-        var values = s.Vault.Decrypt(rows, new Dictionary<string, Subject> { [subjectId] = subject });
-        await tx.CommitAsync(ct);
-        return TypedResults.Ok(new DisclosureResponse(disclosureId, request.NotifySubject, [.. values.Select(DataApi.View)]));
+            Outcome<VaultService.Disclosure>.Done { Value: var d } => TypedResults.Ok(new DisclosureResponse(d.DisclosureId, request.NotifySubject, [.. d.Values.Select(DataApi.View)])),
+            Outcome<VaultService.Disclosure>.Refused r => Problems.Refused(r.Status, r.Reason, r.Detail),
+            _ => throw new InvalidOperationException("An outcome is done or refused."),
+        };
     }
 
     private static bool NoticeText(string value) => !value.Any(c => c is '{' or '}' || char.IsControl(c));
 
     private static async Task<Ok<RotationResponse>> RotateAsync([AsParameters] VaultServices s, CancellationToken ct)
     {
-        var (version, rewrapped) = await s.Keyring.RotateAsync(s.Db, ct);
-        await s.AccessLog.AppendAsync(s.Db, ct, new AccessRecord("key-rotation", "allowed", null, s.Accessor, Detail: $"kek={version};rewrapped={rewrapped}"));
+        var (version, rewrapped) = await s.Vault.RotateKekAsync(s.Accessor, ct);
         return TypedResults.Ok(new RotationResponse(version, rewrapped));
     }
 }

@@ -39,30 +39,20 @@ public static class ServiceApi
     }
 
     private static async Task<Results<Ok<ContactsResponse>, ValidationProblem, ProblemHttpResult>> ContactsAsync(
-        string subjectId, [AsParameters] VaultServices s, AccessLogAppender appender, CancellationToken ct)
+        string subjectId, [AsParameters] VaultServices s, CancellationToken ct)
     {
         if (!Validate.SubjectId(subjectId))
         {
             return Problems.Invalid("subjectId", "Not a valid subject id.");
         }
 
-        var subject = await s.Db.Subjects.AsNoTracking().SingleOrDefaultAsync(x => x.SubjectId == subjectId, ct);
-        if (subject is null)
+        var contacts = (await s.Vault.ContactsAsync([subjectId], s.Accessor, ct))[0];
+        return contacts.Status switch
         {
-            return Problems.Refused(404, "unknown-subject", "The vault holds no data for this subject.");
-        }
-
-        if (subject.WrappedKey is null)
-        {
-            return Problems.Refused(410, "erased", "The subject was erased; there is no one to contact.");
-        }
-
-        var rows = await s.Db.Values.AsNoTracking().Where(v => v.SubjectId == subjectId && v.Category == Categories.Contact).ToListAsync(ct);
-        // Logged (group commit) before anything is decrypted.
-        await appender.AppendAsync([new AccessRecord("read", "allowed", subjectId, s.Accessor, "notification", Categories.Contact, Detail: $"fields={rows.Count}")], ct);
-        var values = s.Vault.Decrypt(rows, new Dictionary<string, Subject> { [subjectId] = subject }).ToDictionary(v => v.Field, v => v.Value);
-
-        return TypedResults.Ok(new ContactsResponse(ContactLanguage(values), ContactChannels(values)));
+            SubjectContacts.Unknown => Problems.Refused(404, "unknown-subject", "The vault holds no data for this subject."),
+            SubjectContacts.Erased => Problems.Refused(410, "erased", "The subject was erased; there is no one to contact."),
+            _ => TypedResults.Ok(new ContactsResponse(ContactLanguage(contacts.Values), ContactChannels(contacts.Values))),
+        };
     }
 
     private static async Task<Results<Ok<CodeDelivery>, ProblemHttpResult>> DeliveryAsync(
@@ -77,12 +67,12 @@ public static class ServiceApi
         };
 
     /// <summary>The stored contact fields as channels: e-mail, phone (SMS), push.</summary>
-    internal static List<ContactChannel> ContactChannels(Dictionary<string, string> values) =>
+    internal static List<ContactChannel> ContactChannels(IReadOnlyDictionary<string, string> values) =>
         new[] { ("email", "email"), ("phone", "sms"), ("push", "push") }
             .Where(m => values.ContainsKey(m.Item1)).Select(m => new ContactChannel(m.Item2, values[m.Item1])).ToList();
 
     /// <summary>The stored language as a template language (zh-CN or en), or null when unknown.</summary>
-    internal static string? ContactLanguage(Dictionary<string, string> values) => values.GetValueOrDefault("language") switch
+    internal static string? ContactLanguage(IReadOnlyDictionary<string, string> values) => values.GetValueOrDefault("language") switch
     {
         "zh-CN" or "zh" or "zh-cn" => "zh-CN",
         "en" or "en-US" or "en-GB" => "en",

@@ -52,21 +52,7 @@ public static class TransfersApi
         }
 
         var country = request.DestinationCountry!.ToUpperInvariant();
-        await using var tx = await s.Db.Database.BeginTransactionAsync(ct);
-        var basis = await s.Db.TransferBases.SingleOrDefaultAsync(b => b.DestinationCountry == country && b.Recipient == request.Recipient, ct);
-        if (basis is null)
-        {
-            basis = new TransferBasis { BasisId = Guid.NewGuid(), DestinationCountry = country, Recipient = request.Recipient };
-            s.Db.TransferBases.Add(basis);
-        }
-
-        basis.Mechanism = request.Mechanism;
-        basis.Reference = request.Reference;
-        basis.RecordedAt = s.Time.GetUtcNow();
-        await s.Db.SaveChangesAsync(ct);
-        await s.AccessLog.AppendAsync(s.Db, ct, new AccessRecord("transfer-basis", "allowed", null, s.Accessor,
-            Detail: $"country={country};recipient={basis.Recipient};mechanism={basis.Mechanism}"));
-        await tx.CommitAsync(ct);
+        var basis = await s.Vault.RecordTransferBasisAsync(country, request.Recipient, request.Mechanism, request.Reference, s.Accessor, ct);
         return TypedResults.Ok(new TransferBasisView(basis.BasisId, country, basis.Recipient, basis.Mechanism, basis.Reference, basis.RecordedAt));
     }
 

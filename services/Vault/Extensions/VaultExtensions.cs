@@ -21,12 +21,8 @@ public static class VaultExtensions
             bus.AddConsumer<AdvanceEpochOnPolicyVersionPublished>();
             bus.AddConsumer<RecordHoldOnLegalHoldPlaced>();
             bus.AddConsumer<ReleaseHoldOnLegalHoldReleased>();
-            bus.AddConsumer<EraseOnErasureRequested>();
-            bus.AddConsumer<AnonymiseOnAnonymisationRequested>();
             bus.AddConsumer<RemoveOnRemovalsRequested>();
             bus.AddConsumer<RemoveOnExpiredRemovalsRequested>();
-            bus.AddConsumer<RefuseOnErasureRequestedFault>();
-            bus.AddConsumer<RefuseOnAnonymisationRequestedFault>();
             bus.AddConsumer<RefuseOnRemovalsRequestedFault>();
             bus.AddConsumer<RefuseOnExpiredRemovalsRequestedFault>();
         });

@@ -35,8 +35,7 @@ public sealed class ForgetDecisionsOnAccountCancelled(VaultDbContext db) : Inbox
 public sealed class AdvanceEpochOnPolicyVersionPublished(VaultDbContext db) : InboxConsumer<PolicyVersionPublished, VaultDbContext>(db)
 {
     protected override Task HandleAsync(ConsumeContext<PolicyVersionPublished> context) =>
-        Db.Database.ExecuteSqlAsync(
-            $"update consent_epoch set epoch = greatest(epoch, {context.Message.Sequence})", context.CancellationToken);
+        ConsentChanges.AdvanceEpochAsync(Db, context.Message.Sequence, context.CancellationToken);
 }
 
 /// <summary>Legal holds block erasure while they last (INF-6.4).</summary>
@@ -45,18 +44,12 @@ public sealed class RecordHoldOnLegalHoldPlaced(VaultDbContext db) : InboxConsum
     protected override Task HandleAsync(ConsumeContext<LegalHoldPlaced> context)
     {
         var m = context.Message;
-        return Db.Database.ExecuteSqlAsync(
-            $"""
-            insert into legal_holds (hold_id, subject_id, category, reason_code, placed_at)
-            values ({m.HoldId}, {m.SubjectId}, {m.Category?.ToString().ToLowerInvariant()}, {m.ReasonCode}, {m.PlacedAt})
-            on conflict (hold_id) do nothing
-            """, context.CancellationToken);
+        return Db.RecordHoldAsync(m.HoldId, m.SubjectId, m.Category, m.ReasonCode, m.PlacedAt, context.CancellationToken);
     }
 }
 
 public sealed class ReleaseHoldOnLegalHoldReleased(VaultDbContext db) : InboxConsumer<LegalHoldReleased, VaultDbContext>(db)
 {
     protected override Task HandleAsync(ConsumeContext<LegalHoldReleased> context) =>
-        Db.LegalHolds.Where(h => h.HoldId == context.Message.HoldId)
-            .ExecuteUpdateAsync(s => s.SetProperty(h => h.ReleasedAt, context.Message.ReleasedAt), context.CancellationToken);
+        Db.ReleaseHoldAsync(context.Message.HoldId, context.Message.ReleasedAt, context.CancellationToken);
 }

@@ -5,7 +5,7 @@ namespace PrivacySuite.Vault.IntegrationEvents;
 
 // A removal request that still fails after MassTransit's retries goes to its consumer's error queue, where nobody is
 // waiting for it. MassTransit publishes a Fault<T> for it at that moment; these consumers turn the vault's own faults
-// into an answer to the requester (refused, reason vault-failure: nothing of the request was done, since the failed
+// into an answer to the requester (every subject refused and failed: nothing of the request was done, since the failed
 // attempt's transaction rolled back), a log line with ids and the exception type, and a count in
 // privacysuite.vault.request_failures. Retention puts the subjects back in its inventory and asks again in its next sweep.
 
@@ -19,8 +19,6 @@ public abstract class VaultRequestFault<TRequest, TConsumer>(VaultDbContext db, 
     where TRequest : class
     where TConsumer : class, IConsumer
 {
-    protected const string Reason = "vault-failure";
-
     protected sealed override async Task HandleAsync(ConsumeContext<Fault<TRequest>> context)
     {
         if (context.SourceAddress?.AbsolutePath.Split('/')[^1] != endpoints.Consumer<TConsumer>())
@@ -35,33 +33,8 @@ public abstract class VaultRequestFault<TRequest, TConsumer>(VaultDbContext db, 
         Log.RequestFailed(logger, typeof(TRequest).Name, requestId, subjects, errorType);
     }
 
-    /// <summary>Answers every subject of the failed request as refused (<see cref="Reason"/>); returns the request's id and how many subjects it had.</summary>
+    /// <summary>Answers every subject of the failed request as refused and failed; returns the request's id and how many subjects it had.</summary>
     protected abstract Task<(Guid RequestId, int Subjects)> RefuseAsync(TRequest request, ConsumeContext<Fault<TRequest>> context);
-}
-
-/// <summary>An erasure the vault failed on is answered <see cref="ErasureRefused"/> (vault-failure), never left in the error queue unanswered.</summary>
-public sealed class RefuseOnErasureRequestedFault(VaultDbContext db, IEndpointNameFormatter endpoints, TimeProvider time, ILogger<RefuseOnErasureRequestedFault> logger)
-    : VaultRequestFault<ErasureRequested, EraseOnErasureRequested>(db, endpoints, logger)
-{
-    protected override Task<(Guid RequestId, int Subjects)> RefuseAsync(ErasureRequested m, ConsumeContext<Fault<ErasureRequested>> context)
-    {
-        var now = time.GetUtcNow();
-        Db.AddIntegrationEvent(new ErasureRefused(m.SubjectId, m.SweepItemId, Reason, now), now);
-        return Task.FromResult((m.SweepItemId ?? context.Message.FaultedMessageId ?? Guid.Empty, 1));
-    }
-}
-
-/// <summary>An anonymisation the vault failed on is answered <see cref="ErasureRefused"/> (vault-failure).</summary>
-public sealed class RefuseOnAnonymisationRequestedFault(VaultDbContext db, IEndpointNameFormatter endpoints, TimeProvider time,
-    ILogger<RefuseOnAnonymisationRequestedFault> logger)
-    : VaultRequestFault<AnonymisationRequested, AnonymiseOnAnonymisationRequested>(db, endpoints, logger)
-{
-    protected override Task<(Guid RequestId, int Subjects)> RefuseAsync(AnonymisationRequested m, ConsumeContext<Fault<AnonymisationRequested>> context)
-    {
-        var now = time.GetUtcNow();
-        Db.AddIntegrationEvent(new ErasureRefused(m.SubjectId, m.SweepItemId, Reason, now), now);
-        return Task.FromResult((m.SweepItemId, 1));
-    }
 }
 
 /// <summary>A request for many subjects the vault failed on as a whole: every subject is answered refused and failed.</summary>
@@ -81,13 +54,13 @@ public sealed class RefuseOnRemovalsRequestedFault(VaultDbContext db, IEndpointN
 /// A schedule's request the vault failed on as a whole: every subject with values due is answered refused and failed, and
 /// those values are announced again, as for a refusal.
 /// </summary>
-public sealed class RefuseOnExpiredRemovalsRequestedFault(VaultDbContext db, IEndpointNameFormatter endpoints, TimeProvider time,
+public sealed class RefuseOnExpiredRemovalsRequestedFault(VaultDbContext db, VaultService vault, IEndpointNameFormatter endpoints, TimeProvider time,
     ILogger<RefuseOnExpiredRemovalsRequestedFault> logger)
     : VaultRequestFault<ExpiredRemovalsRequested, RemoveOnExpiredRemovalsRequested>(db, endpoints, logger)
 {
     protected override async Task<(Guid RequestId, int Subjects)> RefuseAsync(ExpiredRemovalsRequested m, ConsumeContext<Fault<ExpiredRemovalsRequested>> context)
     {
-        var due = await RemoveOnExpiredRemovalsRequested.DueAsync(Db, m, context.CancellationToken);
+        var due = await vault.DueValuesAsync(m.Category, m.StoredBefore, m.SubjectIds, context.CancellationToken);
         List<string> subjects = [.. due.Select(g => g.Key)];
         RemoveOnExpiredRemovalsRequested.Answer(Db, m, due, subjects, subjects, time.GetUtcNow());
         return (m.RequestId, subjects.Count);

@@ -28,4 +28,11 @@ public static class ConsentChanges
             """, ct);
         await db.ConsentDecisions.Where(d => d.SubjectId == subjectId && (purpose == null || d.Purpose == purpose)).ExecuteDeleteAsync(ct);
     }
+
+    /// <summary>
+    /// A new policy version (changed purposes, a raised guardian age) concerns everyone (INF-4.2, IWK-3.1): one update of
+    /// the epoch makes every decision made under an earlier one unusable, however many subjects there are.
+    /// </summary>
+    public static Task AdvanceEpochAsync(VaultDbContext db, long sequence, CancellationToken ct) =>
+        db.Database.ExecuteSqlAsync($"update consent_epoch set epoch = greatest(epoch, {sequence})", ct);
 }

@@ -2,7 +2,7 @@ using PrivacySuite.Vault.Crypto;
 
 namespace PrivacySuite.Vault.Model;
 
-/// <summary>Removal asked by retention (erasure of a category's tokens, anonymisation) and the pieces erasure shares.</summary>
+/// <summary>Removal of many subjects (erasure as a whole or of a category's tokens, anonymisation) and the pieces erasure shares.</summary>
 public sealed partial class VaultService
 {
     /// <summary>Both regions read the same replicated database and the same key folder: a shredded key is gone in each.</summary>
@@ -17,21 +17,95 @@ public sealed partial class VaultService
         Categories.Identity, Categories.Contact, Categories.Device, Categories.Location, Categories.Delivery,
     };
 
+    /// <summary>What a removal of many subjects did: the subjects refused (a hold, or a failure), those of them that failed, and the certificates of whole-subject erasures.</summary>
+    public sealed record Removals(List<string> Refused, List<string> Failed, List<SubjectCertificate> Certificates);
+
+    /// <summary>A value a schedule's removal covers.</summary>
+    public sealed record DueValue(string SubjectId, string Token, DateTimeOffset StoredAt);
+
+    /// <summary>
+    /// Erases or anonymises each subject, in the given (fixed) order, in the caller's transaction: as a whole when
+    /// <paramref name="category"/> is null, else only the listed tokens of that category (all of it when none are listed).
+    /// A hold the vault knows of refuses a subject. A subject the vault holds nothing of is certified erased with nothing
+    /// shredded, since whoever asked knows of it. Each subject runs in a savepoint, so one that fails is undone alone and
+    /// the others complete.
+    /// </summary>
+    public async Task<Removals> RemoveAsync(string requestType, bool anonymise, DataCategory? category, string reason, Guid requestId, string accessor,
+        IEnumerable<(string SubjectId, IReadOnlyCollection<string> Tokens)> subjects, CancellationToken ct)
+    {
+        var categoryName = category is { } c ? CategoryName(c) : null;
+        var removals = new Removals([], [], []);
+        foreach (var (subjectId, tokens) in subjects)
+        {
+            var held = false;
+            SubjectCertificate? certificate = null;
+            var done = await InSavepointAsync(subjectId, requestId, requestType, async () =>
+            {
+                if (anonymise)
+                {
+                    held = !await AnonymiseAsync(subjectId, categoryName, tokens, requestId, accessor, ct);
+                    return;
+                }
+
+                var result = categoryName is null
+                    ? (await EraseLockedAsync(subjectId, reason, accessor, time.GetUtcNow(), certifyUnknown: true, ct)).Result
+                    : await EraseCategoryAsync(subjectId, categoryName, tokens, reason, accessor, ct);
+                held = result is ErasureResult.Blocked;
+                if (result is ErasureResult.Erased erased && categoryName is null)
+                {
+                    certificate = new SubjectCertificate(subjectId, erased.CertificateId);
+                }
+            }, ct);
+
+            if (!done)
+            {
+                removals.Failed.Add(subjectId);
+                removals.Refused.Add(subjectId);
+            }
+            else if (held)
+            {
+                removals.Refused.Add(subjectId);
+            }
+            else if (certificate is not null)
+            {
+                removals.Certificates.Add(certificate);
+            }
+        }
+
+        return removals;
+    }
+
+    /// <summary>The named subjects' values of <paramref name="category"/> stored before <paramref name="storedBefore"/>, by subject in a fixed order.</summary>
+    public async Task<List<IGrouping<string, DueValue>>> DueValuesAsync(DataCategory category, DateTimeOffset storedBefore, IEnumerable<string> subjectIds,
+        CancellationToken ct)
+    {
+        var name = CategoryName(category);
+        var ids = subjectIds.Distinct(StringComparer.Ordinal).ToArray();
+        // PostgreSQL's timestamptz takes only UTC offsets; the unique index (subject_id, category, field) serves the lookup.
+        var before = storedBefore.ToUniversalTime();
+        return (await db.Values.AsNoTracking()
+                .Where(v => ids.Contains(v.SubjectId) && v.Category == name && v.StoredAt < before)
+                .Select(v => new DueValue(v.SubjectId, v.Token, v.StoredAt))
+                .ToListAsync(ct))
+            .GroupBy(v => v.SubjectId, StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .ToList();
+    }
+
     /// <summary>
     /// Erases <paramref name="tokens"/> of one category (all of the category when empty), in the caller's transaction.
     /// A hold on the subject or the category refuses it; otherwise the values are deleted and the subject gets a new data
     /// key and key file, so copies of the deleted rows in a backup no longer decrypt (<see cref="Keyring.ReplaceKeyAsync"/>).
-    /// With <paramref name="answer"/> false the caller answers (a request for many subjects is answered once).
     /// </summary>
-    public async Task<ErasureResult> EraseCategoryAsync(string subjectId, string category, IReadOnlyCollection<string> tokens, string reason, Guid? sweepItemId,
-        string accessor, CancellationToken ct, bool answer = true)
+    private async Task<ErasureResult> EraseCategoryAsync(string subjectId, string category, IReadOnlyCollection<string> tokens, string reason,
+        string accessor, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         var subject = await keyring.LockAsync(db, subjectId, ct);
         var holds = await HoldsAsync(subjectId, category, ct);
         if (holds.Count > 0)
         {
-            await RefuseAsync(subjectId, "erasure", accessor, holds, answer ? sweepItemId : null, now, ct);
+            await RefuseAsync(subjectId, "erasure", accessor, holds, ct);
             return new ErasureResult.Blocked(holds);
         }
 
@@ -47,11 +121,6 @@ public sealed partial class VaultService
         }
 
         var certificateId = Certify(subjectId, reason, removed, now);
-        if (answer)
-        {
-            db.AddIntegrationEvent(new SubjectErased(subjectId, certificateId, now, ParseCategory(category), sweepItemId, AllRegions), now);
-        }
-
         await db.SaveChangesAsync(ct);
         await accessLog.AppendAsync(db, ct, new AccessRecord("erasure", "allowed", subjectId, accessor, Category: category,
             Detail: $"certificate={certificateId};values={removed}"));
@@ -63,17 +132,17 @@ public sealed partial class VaultService
     /// Anonymises a subject (<paramref name="category"/> null) or one category of it, in the caller's transaction:
     /// identifying values are shredded; the others are decrypted and stored again under a random subject id with new
     /// tokens, so nothing the product backends hold leads to them. A whole subject's key is shredded afterwards.
-    /// False when a hold refused it. With <paramref name="answer"/> false the caller answers.
+    /// False when a hold refused it.
     /// </summary>
-    public async Task<bool> AnonymiseAsync(string subjectId, string? category, IReadOnlyCollection<string> tokens, string reason, Guid sweepItemId,
-        string accessor, CancellationToken ct, bool answer = true)
+    private async Task<bool> AnonymiseAsync(string subjectId, string? category, IReadOnlyCollection<string> tokens, Guid requestId,
+        string accessor, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         var subject = await keyring.LockAsync(db, subjectId, ct);
         var holds = await HoldsAsync(subjectId, category, ct);
         if (holds.Count > 0)
         {
-            await RefuseAsync(subjectId, "anonymisation", accessor, holds, answer ? sweepItemId : null, now, ct);
+            await RefuseAsync(subjectId, "anonymisation", accessor, holds, ct);
             return false;
         }
 
@@ -116,14 +185,9 @@ public sealed partial class VaultService
             }
         }
 
-        if (answer)
-        {
-            db.AddIntegrationEvent(new SubjectAnonymised(subjectId, ParseCategory(category), sweepItemId, now, AllRegions), now);
-        }
-
         await db.SaveChangesAsync(ct);
         await accessLog.AppendAsync(db, ct, new AccessRecord("anonymisation", "allowed", subjectId, accessor, Category: category,
-            Detail: $"sweep-item={sweepItemId};shredded={removed};rekeyed={moved}"));
+            Detail: $"sweep-item={requestId};shredded={removed};rekeyed={moved}"));
         Log.Anonymised(logger, subjectId, removed, moved);
         return true;
     }
@@ -134,7 +198,7 @@ public sealed partial class VaultService
     /// Answers false then; the failure is logged (its type only, never its message, which could carry data) and counted.
     /// A failure that breaks the transaction itself (a lost connection) is not caught: the request is retried as a whole.
     /// </summary>
-    public async Task<bool> InSavepointAsync(string subjectId, Guid requestId, string requestType, Func<Task> work, CancellationToken ct)
+    private async Task<bool> InSavepointAsync(string subjectId, Guid requestId, string requestType, Func<Task> work, CancellationToken ct)
     {
         var transaction = db.Database.CurrentTransaction ?? throw new InvalidOperationException("A subject's savepoint needs the request's transaction.");
         const string savepoint = "subject";
@@ -198,15 +262,8 @@ public sealed partial class VaultService
             .ToListAsync(ct);
     }
 
-    private async Task RefuseAsync(string subjectId, string action, string accessor, List<LegalHold> holds, Guid? sweepItemId, DateTimeOffset now,
-        CancellationToken ct)
+    private async Task RefuseAsync(string subjectId, string action, string accessor, List<LegalHold> holds, CancellationToken ct)
     {
-        if (sweepItemId is not null)
-        {
-            db.AddIntegrationEvent(new ErasureRefused(subjectId, sweepItemId, "legal-hold", now), now);
-            await db.SaveChangesAsync(ct);
-        }
-
         await accessLog.AppendAsync(db, ct, new AccessRecord(action, "denied", subjectId, accessor,
             Detail: "legal-hold=" + string.Join(',', holds.Select(h => $"{h.HoldId}:{h.ReasonCode}"))));
         Log.ErasureBlocked(logger, subjectId, holds.Count);
@@ -218,9 +275,6 @@ public sealed partial class VaultService
         db.DeletionCertificates.Add(new DeletionCertificate { CertificateId = certificateId, SubjectId = subjectId, Reason = reason, ValuesShredded = values, ErasedAt = now });
         return certificateId;
     }
-
-    private static DataCategory? ParseCategory(string? category) =>
-        category is null ? null : Enum.Parse<DataCategory>(category, ignoreCase: true);
 
     /// <summary>The vault's spelling of a contract category.</summary>
     public static string CategoryName(DataCategory category) => category.ToString().ToLowerInvariant();

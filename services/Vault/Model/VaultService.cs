@@ -395,17 +395,21 @@ public sealed partial class VaultService(
 
     /// <summary>
     /// Crypto-shredding: the subject's data key is destroyed, unless a legal hold protects the subject's data. Joins the
-    /// caller's transaction when there is one (a consumer's inbox claim), else runs in its own. <paramref name="sweepItemId"/>
-    /// is set when retention asked: then every outcome is answered (erased, or refused under a hold), unless
-    /// <paramref name="answer"/> is false (a request for many subjects, answered once by the caller).
+    /// caller's transaction when there is one, else runs in its own. An erasure done now is announced with
+    /// <see cref="SubjectErased"/>, so every service that keeps something of the subject forgets it.
     /// </summary>
-    public async Task<ErasureResult> EraseAsync(string subjectId, string reason, string accessor, CancellationToken ct, Guid? sweepItemId = null, bool answer = true)
+    public async Task<ErasureResult> EraseAsync(string subjectId, string reason, string accessor, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         var own = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
         await using (own)
         {
-            var result = await EraseLockedAsync(subjectId, reason, accessor, now, sweepItemId, answer, ct);
+            var (result, shreddedNow) = await EraseLockedAsync(subjectId, reason, accessor, now, certifyUnknown: false, ct);
+            if (shreddedNow && result is ErasureResult.Erased erased)
+            {
+                db.AddIntegrationEvent(new SubjectErased(subjectId, erased.CertificateId, now, Regions: AllRegions), now);
+            }
+
             await db.SaveChangesAsync(ct);
             if (own is not null)
             {
@@ -416,45 +420,40 @@ public sealed partial class VaultService(
         }
     }
 
-    private async Task<ErasureResult> EraseLockedAsync(string subjectId, string reason, string accessor, DateTimeOffset now, Guid? sweepItemId, bool answer,
-        CancellationToken ct)
+    /// <summary>
+    /// Erases a whole subject in the caller's transaction. A subject the vault holds nothing of is certified erased with
+    /// nothing shredded when <paramref name="certifyUnknown"/> (another service knows of it), else unknown. Says whether the
+    /// key was shredded now (not before, not refused).
+    /// </summary>
+    private async Task<(ErasureResult Result, bool ShreddedNow)> EraseLockedAsync(string subjectId, string reason, string accessor, DateTimeOffset now,
+        bool certifyUnknown, CancellationToken ct)
     {
         var subject = await keyring.LockAsync(db, subjectId, ct);
         if (subject is null)
         {
-            if (sweepItemId is null)
+            if (!certifyUnknown)
             {
-                return new ErasureResult.Unknown();
+                return (new ErasureResult.Unknown(), false);
             }
 
-            // Retention knows the subject but this vault holds nothing: there is nothing to shred, and the answer says so.
+            // Another service knows the subject but this vault holds nothing: there is nothing to shred, and the certificate says so.
             var none = Certify(subjectId, reason, 0, now);
-            if (answer)
-            {
-                db.AddIntegrationEvent(new SubjectErased(subjectId, none, now, null, sweepItemId, AllRegions), now);
-            }
-
             await accessLog.AppendAsync(db, ct, new AccessRecord("erasure", "allowed", subjectId, accessor, Detail: $"certificate={none};values=0;unknown-subject"));
-            return new ErasureResult.Erased(none, now);
+            return (new ErasureResult.Erased(none, now), false);
         }
 
         if (subject.ErasedAt is { } erasedAt)
         {
             var certificate = await db.DeletionCertificates.AsNoTracking().Where(c => c.SubjectId == subjectId).OrderBy(c => c.ErasedAt)
                 .Select(c => c.CertificateId).FirstAsync(ct);
-            if (sweepItemId is not null && answer)
-            {
-                db.AddIntegrationEvent(new SubjectErased(subjectId, certificate, erasedAt, null, sweepItemId, AllRegions), now);
-            }
-
-            return new ErasureResult.Erased(certificate, erasedAt);
+            return (new ErasureResult.Erased(certificate, erasedAt), false);
         }
 
         var holds = await HoldsAsync(subjectId, null, ct);
         if (holds.Count > 0)
         {
-            await RefuseAsync(subjectId, "erasure", accessor, holds, answer ? sweepItemId : null, now, ct);
-            return new ErasureResult.Blocked(holds);
+            await RefuseAsync(subjectId, "erasure", accessor, holds, ct);
+            return (new ErasureResult.Blocked(holds), false);
         }
 
         var shredded = await ShredAsync(subject, now, ct);
@@ -462,15 +461,10 @@ public sealed partial class VaultService(
         await db.ConsentDecisions.Where(d => d.SubjectId == subjectId).ExecuteDeleteAsync(ct);
         await db.Database.ExecuteSqlAsync($"delete from consent_changes where subject_id = {subjectId}", ct);
         var certificateId = Certify(subjectId, reason, shredded, now);
-        if (answer)
-        {
-            db.AddIntegrationEvent(new SubjectErased(subjectId, certificateId, now, null, sweepItemId, AllRegions), now);
-        }
-
         await db.SaveChangesAsync(ct);
         await accessLog.AppendAsync(db, ct, new AccessRecord("erasure", "allowed", subjectId, accessor, Detail: $"certificate={certificateId};values={shredded}"));
         Log.Erased(logger, subjectId, certificateId);
-        return new ErasureResult.Erased(certificateId, now);
+        return (new ErasureResult.Erased(certificateId, now), true);
     }
 }
 

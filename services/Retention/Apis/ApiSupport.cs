@@ -1,0 +1,51 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using PrivacySuite.Retention.Model;
+using PrivacySuite.Retention.Sweeping;
+
+namespace PrivacySuite.Retention.Apis;
+
+/// <summary>The dependencies every retention handler gets.</summary>
+// Services, not input: without SkipValidation the validation generator walks the DbContext's object graph and fails.
+#pragma warning disable ASP0029 // SkipValidation is marked for evaluation in .NET 10; it is the only switch for this.
+[Microsoft.Extensions.Validation.SkipValidation]
+#pragma warning restore ASP0029
+public sealed record RetentionServices(RetentionDbContext Db, TimeProvider Time, IOptions<RetentionOptions> Options, RetentionSignal Signal, HttpContext Http)
+{
+    public string Caller => Http.User.FindFirstValue(ClaimTypes.NameIdentifier) ?? "unknown";
+}
+
+internal static class Problems
+{
+    public static ProblemHttpResult Problem(int status, string title, string detail) =>
+        TypedResults.Problem(detail: detail, statusCode: status, title: title);
+
+    public static NotFound<ProblemDetails> NotFound(string title, string detail) =>
+        TypedResults.NotFound(new ProblemDetails { Status = 404, Title = title, Detail = detail });
+
+    /// <summary>A verb's refusal as problem details: the status its reason stands for, its title and its way out.</summary>
+    public static ProblemHttpResult Refused<T>(Outcome<T> outcome)
+    {
+        var refused = outcome as Outcome<T>.Refused ?? throw new InvalidOperationException("Only a refusal is a problem.");
+        var status = refused.Reason switch
+        {
+            RefusalReasons.Invalid => 400,
+            RefusalReasons.NotAllowed => 422,
+            RefusalReasons.NotFound => 404,
+            RefusalReasons.Conflict => 409,
+            _ => throw new InvalidOperationException($"No status for the refusal reason {refused.Reason}."),
+        };
+        return Problem(status, refused.Title, refused.Detail);
+    }
+
+    public static ProblemHttpResult InvalidSubject() => Problem(400, "Invalid subject id", "A subject id is 1-64 letters, digits, '-', '_', '.' or ':'.");
+}
+
+internal static class RouteValues
+{
+    public static bool TryCategory(string value, out DataCategory category) =>
+        Enum.TryParse(value, ignoreCase: true, out category) && Enum.IsDefined(category) && !int.TryParse(value, out _);
+
+    public static bool TryPurpose(string value) => value == RetentionSchedule.AnyPurpose || PurposeCode.TryParse(value, out _);
+}

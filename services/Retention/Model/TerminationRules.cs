@@ -1,0 +1,65 @@
+namespace PrivacySuite.Retention.Model;
+
+/// <summary>The end of the service (IWK-2.6): announced once, with notice runs for the announcement and each reminder.</summary>
+public static class TerminationRules
+{
+    /// <summary>Reminders before the end date, in days, when the announcement names none.</summary>
+    public static readonly IReadOnlyList<int> DefaultReminderDays = [14, 7, 1];
+
+    /// <summary>
+    /// Announces that the service ends at <paramref name="endsAt"/>, no sooner than <paramref name="minimumNoticeDays"/>
+    /// from now; each reminder is a whole number of days before the end, at least 1, and after today.
+    /// </summary>
+    public static async Task<Outcome<TerminationPlan>> AnnounceTerminationAsync(this RetentionDbContext db, DateTimeOffset endsAt, string action,
+        IReadOnlyCollection<int>? reminderDaysBefore, int minimumNoticeDays, string announcedBy, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (endsAt < now.AddDays(minimumNoticeDays))
+        {
+            return new Outcome<TerminationPlan>.Refused(RefusalReasons.NotAllowed, "End date too soon",
+                $"The service can end no sooner than {minimumNoticeDays} days after the announcement (IWK-2.6).");
+        }
+
+        var reminders = (reminderDaysBefore ?? DefaultReminderDays).Distinct().OrderDescending().ToArray();
+        if (reminders.Any(d => d < 1 || d >= (endsAt - now).TotalDays))
+        {
+            return new Outcome<TerminationPlan>.Refused(RefusalReasons.Invalid, "Invalid reminders",
+                "Each reminder is a whole number of days before the end date, at least 1, and after today.");
+        }
+
+        var plan = new TerminationPlan
+        {
+            Id = Guid.CreateVersion7(now),
+            EndsAt = endsAt,
+            Action = action,
+            ReminderDays = reminders,
+            AnnouncedBy = announcedBy,
+            AnnouncedAt = now,
+        };
+        var announcedBefore = new Outcome<TerminationPlan>.Refused(RefusalReasons.Conflict, "Already announced", "A termination plan exists; the service ends only once.");
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (await db.TerminationPlans.AnyAsync(cancellationToken))
+        {
+            return announcedBefore;
+        }
+
+        db.TerminationPlans.Add(plan);
+        db.TerminationNoticeRuns.Add(new TerminationNoticeRun { PlanId = plan.Id, NoticeType = NoticeTypes.TerminationNotice, DueAt = now });
+        foreach (var days in reminders)
+        {
+            db.TerminationNoticeRuns.Add(new TerminationNoticeRun { PlanId = plan.Id, NoticeType = NoticeTypes.TerminationReminder, DueAt = endsAt.AddDays(-days) });
+        }
+
+        db.AddIntegrationEvent(new ServiceTerminationAnnounced(plan.Id, endsAt, now), now);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            await tx.CommitAsync(cancellationToken);
+        }
+        catch (DbUpdateException e) when (e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
+        {
+            return announcedBefore; // another announcement won the race
+        }
+
+        return new Outcome<TerminationPlan>.Done(plan);
+    }
+}
