@@ -24,11 +24,16 @@ public sealed record FiledReport(string Kind, Instant FiledAt, string FiledBy, b
 
 public sealed record ReportTimelineLine(Instant At, string Actor, string Kind, string Detail);
 
+/// <summary>How far telling the subjects (IWK-2.8) and the public (IWK-2.9) has come.</summary>
+public sealed record NoticesSummary(
+    string Status, IReadOnlyList<string> Categories, Instant StartedAt, Instant? PlannedAt, long SubjectsPlanned, long Delivered, long Failed,
+    Instant? BulletinRequestedAt, string? BulletinReason);
+
 /// <summary>The regulator report of an incident (IWK-2.10): every report filed, the clock and the timeline, ready to submit.</summary>
 public sealed record RegulatorReportExport(
     Guid IncidentId, string Title, string Type, string Place, string Status, string? Grade, IReadOnlyList<string> GradeReasons,
     Instant AwareAt, Instant? ReportDueAt, Instant? FirstReportAt, Instant? ReportCompletedAt, Instant? FinalSummaryDueAt, Instant? FinalSummaryAt,
-    Instant ExportedAt, IReadOnlyList<FiledReport> Reports, IReadOnlyList<ReportTimelineLine> Timeline)
+    Instant ExportedAt, IReadOnlyList<FiledReport> Reports, NoticesSummary? Notices, IReadOnlyList<ReportTimelineLine> Timeline)
 {
     // The fields of the CAC measures' content list, in the order of the API's ReportContent, with the labels a filing uses.
     private static readonly (string Name, string Zh, string En)[] Fields =
@@ -61,6 +66,10 @@ public sealed record RegulatorReportExport(
             Instant.Of(i.AwareAt), Instant.Of(i.Clock.ReportDueAt), Instant.Of(i.Clock.FirstReportAt), Instant.Of(i.Clock.ReportCompletedAt),
             Instant.Of(i.Clock.FinalSummaryDueAt), Instant.Of(i.Clock.FinalSummaryAt), Instant.Of(now),
             i.Reports.Select(r => new FiledReport(r.Kind, Instant.Of(r.FiledAt), r.FiledBy, r.Complete, Fields.Select(f => new ReportField(f.Name, f.Zh, f.En, Value(r.Content, f.Name))).ToList())).ToList(),
+            i.Notices is { } c
+                ? new NoticesSummary(c.Status, c.Categories, Instant.Of(c.StartedAt), Instant.Of(c.PlannedAt), c.SubjectsPlanned, c.Delivered, c.Failed,
+                    Instant.Of(c.Bulletin?.RequestedAt), c.Bulletin?.Reason)
+                : null,
             i.Timeline.Select(t => new ReportTimelineLine(Instant.Of(t.At), t.Actor, t.Kind, t.Detail)).ToList());
     }
 
@@ -100,6 +109,23 @@ public sealed record RegulatorReportExport(
             }
         }
 
+        md.AppendLine().AppendLine("## 告知情况 / Notices to subjects").AppendLine();
+        if (Notices is not { } n)
+        {
+            md.AppendLine("尚未告知 Not started.");
+        }
+        else
+        {
+            md.AppendLine("| 项目 Item | 内容 Content |").AppendLine("|---|---|");
+            Row(md, "状态 Status", n.Status);
+            Row(md, "数据类别 Data categories", string.Join(", ", n.Categories));
+            Row(md, "开始 Started", n.StartedAt.ToString());
+            Row(md, "全部请求发送 All batches requested", n.PlannedAt?.ToString());
+            Row(md, "告知对象 Subjects", Count(n.SubjectsPlanned));
+            Row(md, "已送达 / 未送达 Delivered / failed", $"{Count(n.Delivered)} / {Count(n.Failed)}");
+            Row(md, "公告 Public bulletin", n.BulletinRequestedAt is { } at ? $"{at} ({n.BulletinReason})" : "无 none");
+        }
+
         md.AppendLine().AppendLine("## 处置时间线 / Timeline").AppendLine();
         md.AppendLine("| 时间 Time | 人员 Who | 事项 What | 详情 Detail |").AppendLine("|---|---|---|---|");
         foreach (var line in Timeline)
@@ -109,6 +135,8 @@ public sealed record RegulatorReportExport(
 
         return md.ToString();
     }
+
+    private static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
     private static void Row(StringBuilder md, string label, string? value) => md.AppendLine($"| {label} | {Escape(value ?? "-")} |");
 

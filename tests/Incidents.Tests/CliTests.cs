@@ -175,7 +175,7 @@ public sealed partial class CliTests(IncidentsFactory factory) : IClassFixture<I
             var exported = await RunAsync("incident", "export", id, "--out", markdown);
             var exportJson = await JsonAsync("incident", "export", id);
             var listed = await JsonAsync("incident", "list", "--all");
-            var watched = await RunWithErrorAsync("incident", "show", id, "--watch", "--watch-for", "00:00:01.500", "--output", "json");
+            var watched = await RunWithErrorAsync("incident", "show", id, "--watch", "--watch-for", "00:00:04", "--output", "json");
 
             Assert.Equal("Reported", filed.GetProperty("status").GetString());
             Assert.Contains(noted.GetProperty("timeline").EnumerateArray(), t => t.GetProperty("kind").GetString() == "note" && t.GetProperty("actor").GetString() == "lead-cli");
@@ -199,6 +199,8 @@ public sealed partial class CliTests(IncidentsFactory factory) : IClassFixture<I
             var awareAt = now.AddMinutes(-30);
             Assert.Contains($"| 发现时间 Aware at | {awareAt.ToOffset(TimeSpan.FromHours(8)):yyyy-MM-dd HH:mm:ss} CST ({awareAt.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC) |", document);
             Assert.Contains("Called the CAC duty line", document);
+            Assert.Contains("| 告知对象 Subjects | 2,500 |", document);
+            Assert.Contains("(on-call-decision) |", document);
             Assert.Equal(2, exportJson.GetProperty("reports").GetArrayLength());
             Assert.EndsWith("+08:00", exportJson.GetProperty("awareAt").GetProperty("cst").GetString());
             Assert.EndsWith("+00:00", exportJson.GetProperty("awareAt").GetProperty("utc").GetString());
