@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -7,13 +6,27 @@ using Spectre.Console;
 
 namespace PrivacySuite.Cli;
 
-/// <summary>The command tree. The console and the HTTP client come from outside, so tests drive it against a real service.</summary>
+/// <summary>How a command answers: tables for people, or the API's answer as JSON for scripts (stdout holds only the JSON).</summary>
+public enum OutputFormat
+{
+    Text,
+    Json,
+}
+
+/// <summary>The command tree. The console, stderr and the HTTP client come from outside, so tests drive it against a real service.</summary>
 public static class PrivacyCli
 {
-    private static readonly Option<string?> Api = new("--api") { Description = $"Incident API base address (or {ApiConnection.ApiVariable})", Recursive = true };
+    private static readonly Option<string?> Api = new("--api") { Description = $"The primary region's incident API, http://HOST:PORT (or {ApiConnection.ApiVariable})", Recursive = true };
+    private static readonly Option<string?> StandbyApi = new("--standby-api")
+    {
+        Description = $"The standby region's incident API (or {ApiConnection.StandbyVariable}), tried when the primary cannot be connected to",
+        Recursive = true,
+    };
     private static readonly Option<string?> Token = new("--token") { Description = $"Bearer token (or {ApiConnection.TokenVariable}, or the AppHost's credentials file)", Recursive = true };
     private static readonly Option<string?> Credentials = new("--credentials") { Description = $"Credentials file (default {ApiConnection.DefaultCredentials})", Recursive = true };
+    private static readonly Option<OutputFormat> Output = new("--output", "-o") { Description = "text (default), or json: the answer as JSON on stdout and nothing else there", Recursive = true };
     private static readonly Argument<Guid> Id = new("id") { Description = "Incident id" };
+    private static readonly JsonSerializerOptions Indented = new(CliJson.Options) { WriteIndented = true };
 
     /// <summary>Spectre's live display needs a height: with output redirected there is none, so give one and drop ANSI.</summary>
     public static IAnsiConsole CreateConsole(bool redirected, TextWriter? writer = null)
@@ -34,16 +47,18 @@ public static class PrivacyCli
         return console;
     }
 
-    public static async Task<int> RunAsync(string[] args, IAnsiConsole console, Func<ApiConnection, HttpClient> clients, CancellationToken cancellationToken = default)
+    /// <summary>Runs the CLI. <paramref name="error"/> (stderr by default) takes what is not the answer: region fallbacks, and errors under --output json.</summary>
+    public static async Task<int> RunAsync(string[] args, IAnsiConsole console, Func<ApiConnection, HttpClient> clients, CancellationToken cancellationToken = default, TextWriter? error = null)
     {
-        var root = Build(console, clients);
+        var root = Build(console, clients, error ?? Console.Error);
         return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }, cancellationToken);
     }
 
-    public static RootCommand Build(IAnsiConsole console, Func<ApiConnection, HttpClient> clients)
+    public static RootCommand Build(IAnsiConsole console, Func<ApiConnection, HttpClient> clients, TextWriter error)
     {
         var incident = new Command("incident", "Declare, grade, contain, report, notify and resolve security incidents");
-        var root = new RootCommand("privacy: the PrivacySuite on-call tool") { Api, Token, Credentials, incident, RegionCommands.Build(console) };
+        var root = new RootCommand("privacy: the PrivacySuite on-call tool") { Api, StandbyApi, Token, Credentials, Output, incident, RegionCommands.Build(console, error, Output) };
+        var io = new Io(console, error, clients);
 
         // declare
         var title = new Option<string>("--title") { Required = true, Description = "Short title, no personal data" };
@@ -51,36 +66,39 @@ public static class PrivacyCli
         var place = new Option<string>("--place") { Required = true, Description = "Where: region, system" };
         var awareAt = new Option<DateTimeOffset?>("--aware-at") { Description = "When the team became aware (ISO 8601); default now. The regulator clock runs from here." };
         var declare = new Command("declare", "Declare an incident") { title, type, place, awareAt };
-        declare.SetAction((parse, ct) => Run(parse, console, clients, ct, async http =>
+        declare.SetAction((parse, ct) => io.Run(parse, ct, async http =>
         {
             var body = new { title = parse.GetValue(title), type = parse.GetValue(type), place = parse.GetValue(place), awareAt = parse.GetValue(awareAt) ?? DateTimeOffset.UtcNow };
             var created = await SendAsync<Incident>(http, HttpMethod.Post, "/v1/incidents", body, ct);
-            console.MarkupLine($"[green]Declared[/] {created.Id}");
-            Render.Incident(console, created);
+            io.Answer(parse, created, i =>
+            {
+                console.MarkupLine($"[green]Declared[/] {i.Id}");
+                Render.Incident(console, i);
+            });
         }));
         incident.Subcommands.Add(declare);
 
         // list
         var all = new Option<bool>("--all") { Description = "Include reviewed incidents" };
         var list = new Command("list", "Open incidents with their regulator countdown") { all };
-        list.SetAction((parse, ct) => Run(parse, console, clients, ct, async http =>
-            Render.List(console, await SendAsync<List<Summary>>(http, HttpMethod.Get, $"/v1/incidents?all={parse.GetValue(all)}", null, ct))));
+        list.SetAction((parse, ct) => io.Run(parse, ct, async http =>
+            io.Answer(parse, await SendAsync<List<Summary>>(http, HttpMethod.Get, $"/v1/incidents?all={parse.GetValue(all)}", null, ct), l => Render.List(console, l))));
         incident.Subcommands.Add(list);
 
         // show
-        var watch = new Option<bool>("--watch") { Description = "Keep the countdown and notice progress live until Ctrl+C" };
+        var watch = new Option<bool>("--watch") { Description = "Keep the countdown and notice progress live until Ctrl+C (with --output json: one JSON line a second)" };
         var watchFor = new Option<TimeSpan?>("--watch-for") { Description = "Stop watching after this long (hh:mm:ss)" };
         var show = new Command("show", "An incident: grade, countdown, tasks, reports, notices, timeline") { Id, watch, watchFor };
-        show.SetAction((parse, ct) => Run(parse, console, clients, ct, async http =>
+        show.SetAction((parse, ct) => io.Run(parse, ct, async http =>
         {
             var path = $"/v1/incidents/{parse.GetValue(Id)}";
             if (!parse.GetValue(watch))
             {
-                Render.Incident(console, await SendAsync<Incident>(http, HttpMethod.Get, path, null, ct));
+                io.Answer(parse, await SendAsync<Incident>(http, HttpMethod.Get, path, null, ct), i => Render.Incident(console, i));
                 return;
             }
 
-            await WatchAsync(console, http, path, parse.GetValue(watchFor), ct);
+            await io.WatchAsync(parse, http, path, parse.GetValue(watchFor), ct);
         }));
         incident.Subcommands.Add(show);
 
@@ -92,7 +110,7 @@ public static class PrivacyCli
         var overrideGrade = new Option<string?>("--override") { Description = "Override the assessed grade (I, II, III, IV)" };
         var reason = new Option<string?>("--reason") { Description = "Why the grade is overridden" };
         var grade = new Command("grade", "Grade from facts (IWK-2.7); the reasons are shown") { Id, people, categories, loss, outage, overrideGrade, reason };
-        grade.SetAction((parse, ct) => Run(parse, console, clients, ct, async http =>
+        grade.SetAction((parse, ct) => io.Run(parse, ct, async http =>
         {
             var body = new
             {
@@ -103,7 +121,7 @@ public static class PrivacyCli
                 overrideGrade = parse.GetValue(overrideGrade),
                 overrideReason = parse.GetValue(reason),
             };
-            Render.Incident(console, await SendAsync<Incident>(http, HttpMethod.Post, $"/v1/incidents/{parse.GetValue(Id)}/grade", body, ct));
+            io.Answer(parse, await SendAsync<Incident>(http, HttpMethod.Post, $"/v1/incidents/{parse.GetValue(Id)}/grade", body, ct), i => Render.Incident(console, i));
         }));
         incident.Subcommands.Add(grade);
 
@@ -112,13 +130,13 @@ public static class PrivacyCli
         var done = new Option<bool?>("--done") { Description = "Mark the task done (true) or open (false)" };
         var owner = new Option<string?>("--owner") { Description = "Give the task to someone" };
         var contain = new Command("contain", "Work the containment checklist; without --task, mark the incident contained") { Id, task, done, owner };
-        contain.SetAction((parse, ct) => Run(parse, console, clients, ct, async http =>
+        contain.SetAction((parse, ct) => io.Run(parse, ct, async http =>
         {
             var id = parse.GetValue(Id);
             var updated = parse.GetValue(task) is { } taskId
                 ? await SendAsync<Incident>(http, HttpMethod.Put, $"/v1/incidents/{id}/tasks/{taskId}", new { done = parse.GetValue(done), owner = parse.GetValue(owner) }, ct)
                 : await SendAsync<Incident>(http, HttpMethod.Post, $"/v1/incidents/{id}/contain", null, ct);
-            Render.Incident(console, updated);
+            io.Answer(parse, updated, i => Render.Incident(console, i));
         }));
         incident.Subcommands.Add(contain);
 
@@ -128,7 +146,7 @@ public static class PrivacyCli
         var complete = new Option<bool>("--complete") { Description = "This report has every field the CAC measures list" };
         var draftOnly = new Option<bool>("--draft") { Description = "Only show the draft" };
         var report = new Command("report", "File the regulator report (IWK-2.10)") { Id, kind, contentFile, complete, draftOnly };
-        report.SetAction((parse, ct) => Run(parse, console, clients, ct, async http =>
+        report.SetAction((parse, ct) => io.Run(parse, ct, async http =>
         {
             var id = parse.GetValue(Id);
             JsonNode content = parse.GetValue(contentFile) is { } file
@@ -136,15 +154,44 @@ public static class PrivacyCli
                 : await SendAsync<JsonNode>(http, HttpMethod.Get, $"/v1/incidents/{id}/report/draft", null, ct);
             if (parse.GetValue(draftOnly))
             {
-                Render.Report(console, content);
+                io.Answer(parse, content, c => Render.Report(console, c));
                 return;
             }
 
             await SendAsync<JsonNode>(http, HttpMethod.Post, $"/v1/incidents/{id}/reports", new { kind = parse.GetValue(kind), content, complete = parse.GetValue(complete) }, ct);
-            console.MarkupLine($"[green]{Markup.Escape(parse.GetValue(kind)!)} report filed[/]");
-            Render.Incident(console, await SendAsync<Incident>(http, HttpMethod.Get, $"/v1/incidents/{id}", null, ct));
+            io.Answer(parse, await SendAsync<Incident>(http, HttpMethod.Get, $"/v1/incidents/{id}", null, ct), i =>
+            {
+                console.MarkupLine($"[green]{Markup.Escape(parse.GetValue(kind)!)} report filed[/]");
+                Render.Incident(console, i);
+            });
         }));
         incident.Subcommands.Add(report);
+
+        // export
+        var outFile = new Option<FileInfo?>("--out") { Description = "Write the report to this file (Markdown; JSON with --output json) instead of stdout" };
+        var export = new Command("export", "The regulator report to submit: every report filed, the clock and the timeline, in zh-CN and en, CST beside UTC") { Id, outFile };
+        export.SetAction((parse, ct) => io.Run(parse, ct, async http =>
+        {
+            var document = RegulatorReportExport.From(await SendAsync<Incident>(http, HttpMethod.Get, $"/v1/incidents/{parse.GetValue(Id)}", null, ct), DateTimeOffset.UtcNow);
+            var json = parse.GetValue(Output) == OutputFormat.Json;
+            var text = json ? JsonSerializer.Serialize(document, Indented) : document.ToMarkdown();
+            if (parse.GetValue(outFile) is not { } file)
+            {
+                console.Profile.Out.Writer.WriteLine(text);
+                return;
+            }
+
+            await File.WriteAllTextAsync(file.FullName, text, ct);
+            if (json)
+            {
+                io.Answer(parse, new { file = file.FullName, incidentId = document.IncidentId, reports = document.Reports.Count }, _ => { });
+            }
+            else
+            {
+                console.MarkupLine($"[green]Regulator report of {document.IncidentId} ({document.Reports.Count} filed) written to[/] {Markup.Escape(file.FullName)}");
+            }
+        }));
+        incident.Subcommands.Add(export);
 
         // notify
         var from = new Option<DateTimeOffset>("--from") { Required = true, Description = "Start of the window the leak covers" };
@@ -152,53 +199,167 @@ public static class PrivacyCli
         var notifyCategories = new Option<string>("--categories") { Required = true, Description = "Affected data categories, comma-separated" };
         var text = new Option<FileInfo>("--text") { Required = true, Description = "JSON file: { zhCn: {...}, en: {...} } with whatHappened, possibleImpact, measuresTaken, whatYouCanDo, remedies, securityAdvice" };
         var notify = new Command("notify", "Notify affected subjects (INF-3.4, IWK-2.8); a bulletin follows when needed (IWK-2.9)") { Id, notifyCategories, from, to, text, watch, watchFor };
-        notify.SetAction((parse, ct) => Run(parse, console, clients, ct, async http =>
+        notify.SetAction((parse, ct) => io.Run(parse, ct, async http =>
         {
             var id = parse.GetValue(Id);
             var texts = JsonNode.Parse(await File.ReadAllTextAsync(parse.GetValue(text)!.FullName, ct))
                 ?? throw new CliException("The text file is empty.");
             var body = new { categories = Split(parse.GetValue(notifyCategories)), from = parse.GetValue(from), to = parse.GetValue(to), zhCn = texts["zhCn"], en = texts["en"] };
             var campaign = await SendAsync<Campaign>(http, HttpMethod.Post, $"/v1/incidents/{id}/notify", body, ct);
-            console.MarkupLine($"[green]Notice campaign {campaign.Id} started[/]");
             if (parse.GetValue(watch))
             {
-                await WatchAsync(console, http, $"/v1/incidents/{id}", parse.GetValue(watchFor), ct);
+                io.Text(parse, () => console.MarkupLine($"[green]Notice campaign {campaign.Id} started[/]"));
+                await io.WatchAsync(parse, http, $"/v1/incidents/{id}", parse.GetValue(watchFor), ct);
+                return;
             }
-            else
+
+            io.Answer(parse, campaign, c =>
             {
-                Render.Campaign(console, campaign);
-            }
+                console.MarkupLine($"[green]Notice campaign {c.Id} started[/]");
+                Render.Campaign(console, c);
+            });
         }));
         incident.Subcommands.Add(notify);
 
-        // resolve
+        // notices pause | resume, bulletin
+        var why = new Option<string>("--reason") { Required = true, Description = "Why, for the timeline (no personal data)" };
+        var notices = new Command("notices", "Pause or resume the notice campaign");
+        foreach (var (verb, description) in new[] { ("pause", "Stop planning further notice batches; batches already requested are still sent"), ("resume", "Plan the remaining batches from where the campaign stopped") })
+        {
+            var command = new Command(verb, description) { Id, why };
+            command.SetAction((parse, ct) => io.Run(parse, ct, async http =>
+                io.Answer(parse, await SendAsync<Campaign>(http, HttpMethod.Post, $"/v1/incidents/{parse.GetValue(Id)}/notices/{verb}", new { reason = parse.GetValue(why) }, ct),
+                    c => Render.Campaign(console, c))));
+            notices.Subcommands.Add(command);
+        }
+
+        incident.Subcommands.Add(notices);
+        var bulletin = new Command("bulletin", "Publish the public bulletin (IWK-2.9) with the campaign's text; once per incident") { Id, why };
+        bulletin.SetAction((parse, ct) => io.Run(parse, ct, async http =>
+            io.Answer(parse, await SendAsync<Campaign>(http, HttpMethod.Post, $"/v1/incidents/{parse.GetValue(Id)}/bulletin", new { reason = parse.GetValue(why) }, ct),
+                c => Render.Campaign(console, c))));
+        incident.Subcommands.Add(bulletin);
+
+        // note
+        var noteText = new Argument<string>("text") { Description = "What happened or was decided (no personal data)" };
+        var note = new Command("note", "Add a note to the incident's timeline, with time and person") { Id, noteText };
+        note.SetAction((parse, ct) => io.Run(parse, ct, async http =>
+            io.Answer(parse, await SendAsync<Incident>(http, HttpMethod.Post, $"/v1/incidents/{parse.GetValue(Id)}/notes", new { text = parse.GetValue(noteText) }, ct),
+                i => Render.Incident(console, i))));
+        incident.Subcommands.Add(note);
+
+        // resolve, review
         var summary = new Option<string>("--summary") { Required = true, Description = "What was done" };
-        var resolve = new Command("resolve", "Resolve; the 30-day final summary clock starts") { Id, summary };
-        resolve.SetAction((parse, ct) => Run(parse, console, clients, ct, async http =>
-            Render.Incident(console, await SendAsync<Incident>(http, HttpMethod.Post, $"/v1/incidents/{parse.GetValue(Id)}/resolve", new { summary = parse.GetValue(summary) }, ct))));
-        incident.Subcommands.Add(resolve);
+        foreach (var (verb, description) in new[] { ("resolve", "Resolve; the 30-day final summary clock starts"), ("review", "Close the post-incident review (after the final summary)") })
+        {
+            var command = new Command(verb, description) { Id, summary };
+            command.SetAction((parse, ct) => io.Run(parse, ct, async http =>
+                io.Answer(parse, await SendAsync<Incident>(http, HttpMethod.Post, $"/v1/incidents/{parse.GetValue(Id)}/{verb}", new { summary = parse.GetValue(summary) }, ct),
+                    i => Render.Incident(console, i))));
+            incident.Subcommands.Add(command);
+        }
 
         return root;
     }
 
-    private static async Task<int> Run(ParseResult parse, IAnsiConsole console, Func<ApiConnection, HttpClient> clients, CancellationToken ct, Func<HttpClient, Task> action)
+    /// <summary>Where a command's answer and its errors go, by --output.</summary>
+    private sealed record Io(IAnsiConsole Console, TextWriter Error, Func<ApiConnection, HttpClient> Clients)
     {
-        try
+        public async Task<int> Run(ParseResult parse, CancellationToken ct, Func<HttpClient, Task> action)
         {
-            var connection = ApiConnection.Resolve(parse.GetValue(Api), parse.GetValue(Token), parse.GetValue(Credentials), "on-call");
-            using var http = clients(connection);
-            await action(http);
-            return 0;
+            try
+            {
+                var connection = ApiConnection.Resolve(parse.GetValue(Api), parse.GetValue(StandbyApi), parse.GetValue(Token), parse.GetValue(Credentials), "on-call");
+                using var http = Clients(connection);
+                await action(http);
+                return 0;
+            }
+            catch (CliException e)
+            {
+                Fail(parse, e.Message);
+                return 1;
+            }
+            catch (HttpRequestException e)
+            {
+                Fail(parse, $"The incident API cannot be reached: {e.Message}");
+                return 2;
+            }
         }
-        catch (CliException e)
+
+        /// <summary>The answer as JSON on stdout, or rendered for people.</summary>
+        public void Answer<T>(ParseResult parse, T value, Action<T> render)
         {
-            console.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
-            return 1;
+            if (parse.GetValue(Output) == OutputFormat.Json)
+            {
+                Console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(value, Indented));
+            }
+            else
+            {
+                render(value);
+            }
         }
-        catch (HttpRequestException e)
+
+        /// <summary>A line for people only: under --output json it would break the JSON.</summary>
+        public void Text(ParseResult parse, Action write)
         {
-            console.MarkupLine($"[red]The incident API cannot be reached: {Markup.Escape(e.Message)}[/]");
-            return 2;
+            if (parse.GetValue(Output) != OutputFormat.Json)
+            {
+                write();
+            }
+        }
+
+        private void Fail(ParseResult parse, string message)
+        {
+            if (parse.GetValue(Output) == OutputFormat.Json)
+            {
+                Error.WriteLine(message);
+            }
+            else
+            {
+                Console.MarkupLine($"[red]{Markup.Escape(message)}[/]");
+            }
+        }
+
+        public async Task WatchAsync(ParseResult parse, HttpClient http, string path, TimeSpan? duration, CancellationToken ct)
+        {
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            if (duration is { } d)
+            {
+                stop.CancelAfter(d);
+            }
+
+            var incident = await SendAsync<Incident>(http, HttpMethod.Get, path, null, ct);
+            if (parse.GetValue(Output) == OutputFormat.Json)
+            {
+                // JSON Lines: one compact object per refresh, so a script can read them as they come.
+                for (Incident? current = incident; current is not null; current = await NextAsync())
+                {
+                    Console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(current, CliJson.Options));
+                }
+
+                return;
+            }
+
+            await Console.Live(Render.Live(incident)).StartAsync(async live =>
+            {
+                while (await NextAsync() is { } next)
+                {
+                    live.UpdateTarget(Render.Live(next));
+                }
+            });
+
+            async Task<Incident?> NextAsync()
+            {
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), stop.Token);
+                    return await SendAsync<Incident>(http, HttpMethod.Get, path, null, stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    return null;
+                }
+            }
         }
     }
 
@@ -235,34 +396,6 @@ public static class PrivacyCli
         }
     }
 
-    private static async Task WatchAsync(IAnsiConsole console, HttpClient http, string path, TimeSpan? duration, CancellationToken ct)
-    {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        if (duration is { } d)
-        {
-            stop.CancelAfter(d);
-        }
-
-        var incident = await SendAsync<Incident>(http, HttpMethod.Get, path, null, ct);
-        await console.Live(Render.Live(incident)).StartAsync(async live =>
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                try
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(1), stop.Token);
-                    incident = await SendAsync<Incident>(http, HttpMethod.Get, path, null, stop.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
-
-                live.UpdateTarget(Render.Live(incident));
-            }
-        });
-    }
-
     private static string[] Split(string? value) =>
         (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
@@ -275,7 +408,7 @@ public static class PrivacyCli
 
         if (clock.FirstReportAt is { } filed)
         {
-            return clock.ReportDueAt is { } due && filed > due ? $"reported LATE {filed:u}" : $"reported {filed:u}";
+            return clock.ReportDueAt is { } due && filed > due ? $"reported LATE {Format(filed)}" : $"reported {Format(filed)}";
         }
 
         if (clock.SecondsLeft is not { } left)
@@ -288,5 +421,6 @@ public static class PrivacyCli
         return left < 0 ? $"OVERDUE by {text}" : $"{text} left ({clock.FractionElapsed * 100:0}% gone)";
     }
 
-    internal static string Format(DateTimeOffset? value) => value?.ToString("u", CultureInfo.InvariantCulture) ?? "-";
+    /// <summary>China Standard Time, which the regulator and the team read, with UTC beside it.</summary>
+    internal static string Format(DateTimeOffset? value) => value is { } v ? Instant.Of(v).ToString() : "-";
 }

@@ -4,5 +4,5 @@ namespace PrivacySuite.Cli;
 public static class Entry
 {
     public static Task<int> Main(string[] args) =>
-        PrivacyCli.RunAsync(args, PrivacyCli.CreateConsole(Console.IsOutputRedirected), connection => connection.CreateHttpClient());
+        PrivacyCli.RunAsync(args, PrivacyCli.CreateConsole(Console.IsOutputRedirected), connection => connection.CreateHttpClient(Console.Error));
 }

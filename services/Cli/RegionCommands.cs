@@ -20,12 +20,13 @@ public static class RegionCommands
         Recursive = true,
     };
 
-    public static Command Build(IAnsiConsole console)
+    public static Command Build(IAnsiConsole console, TextWriter error, Option<OutputFormat> output)
     {
+        bool Json(ParseResult parse) => parse.GetValue(output) == OutputFormat.Json;
         var region = new Command("region", "Regions: roles, replication, failover and rejoin (resource commands of the AppHost)") { AppHost };
 
         var status = new Command("status", "Region roles, replication mode and lag");
-        status.SetAction((parse, ct) => RunAsync(console, parse, async apphost =>
+        status.SetAction((parse, ct) => RunAsync(console, error, Json(parse), parse, async apphost =>
         {
             var (code, output) = await AspireAsync(apphost, ["describe", "--format", "Json"], ct);
             if (code != 0)
@@ -33,7 +34,7 @@ public static class RegionCommands
                 throw new CliException($"The Aspire CLI could not describe the AppHost: {output.Trim()}");
             }
 
-            Show(console, output);
+            Show(console, output, Json(parse));
         }));
         region.Subcommands.Add(status);
 
@@ -43,28 +44,36 @@ public static class RegionCommands
             Description = "Promote even if acknowledged writes may be lost (the standby had not caught up, or replication was asynchronous); recorded",
         };
         var failover = new Command("failover", "Promote a region's cluster; the old primary is fenced and rejoins as the standby") { to, acceptLoss };
-        failover.SetAction((parse, ct) => RunAsync(console, parse, apphost => CommandAsync(console, apphost, $"postgres-{parse.GetValue(to)}", "failover",
+        failover.SetAction((parse, ct) => RunAsync(console, error, Json(parse), parse, apphost => CommandAsync(console, Json(parse), apphost, $"postgres-{parse.GetValue(to)}", "failover",
             parse.GetValue(acceptLoss) ? ["--accept-loss", "true"] : [], ct)));
         region.Subcommands.Add(failover);
 
         var name = new Argument<string>("region") { Description = "The region to bring back, e.g. beijing" };
         var rejoin = new Command("rejoin", "Start a lost region again; its database rejoins as the standby of the primary") { name };
-        rejoin.SetAction((parse, ct) => RunAsync(console, parse, apphost => CommandAsync(console, apphost, $"postgres-{parse.GetValue(name)}", "rejoin", [], ct)));
+        rejoin.SetAction((parse, ct) => RunAsync(console, error, Json(parse), parse, apphost => CommandAsync(console, Json(parse), apphost, $"postgres-{parse.GetValue(name)}", "rejoin", [], ct)));
         region.Subcommands.Add(rejoin);
         return region;
     }
 
-    private static async Task CommandAsync(IAnsiConsole console, string apphost, string resource, string command, string[] arguments, CancellationToken ct)
+    private static async Task CommandAsync(IAnsiConsole console, bool json, string apphost, string resource, string command, string[] arguments, CancellationToken ct)
     {
         var (code, output) = await AspireAsync(apphost, ["resource", resource, command, .. arguments], ct);
-        console.WriteLine(output.Trim());
+        if (json)
+        {
+            console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(new { resource, command, exitCode = code, output = output.Trim() }, CliJson.Options));
+        }
+        else
+        {
+            console.WriteLine(output.Trim());
+        }
+
         if (code != 0)
         {
             throw new CliException($"{command} on {resource} did not succeed (the Aspire CLI exited with {code}).");
         }
     }
 
-    private static async Task<int> RunAsync(IAnsiConsole console, ParseResult parse, Func<string, Task> action)
+    private static async Task<int> RunAsync(IAnsiConsole console, TextWriter error, bool json, ParseResult parse, Func<string, Task> action)
     {
         try
         {
@@ -73,7 +82,15 @@ public static class RegionCommands
         }
         catch (CliException e)
         {
-            console.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
+            if (json)
+            {
+                error.WriteLine(e.Message);
+            }
+            else
+            {
+                console.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
+            }
+
             return 1;
         }
     }
@@ -138,31 +155,43 @@ public static class RegionCommands
     }
 
     /// <summary>The clusters' region properties, as the AppHost's coordinator publishes them.</summary>
-    private static void Show(IAnsiConsole console, string json)
+    private static void Show(IAnsiConsole console, string describe, bool json)
     {
-        var start = json.IndexOf('{', StringComparison.Ordinal);
-        using var document = JsonDocument.Parse(start < 0 ? "{}" : json[start..]);
-        var table = new Table().AddColumns("Cluster", "State", "Health", "Role", "Epoch", "Replication", "Lag (bytes)");
-        var found = false;
+        var start = describe.IndexOf('{', StringComparison.Ordinal);
+        using var document = JsonDocument.Parse(start < 0 ? "{}" : describe[start..]);
+        var clusters = new List<Cluster>();
         if (document.RootElement.TryGetProperty("resources", out var resources))
         {
             foreach (var r in resources.EnumerateArray().Where(r => r.GetProperty("displayName").GetString()!.StartsWith("postgres-", StringComparison.Ordinal)))
             {
-                found = true;
                 var properties = r.GetProperty("properties");
                 string Get(string key) => properties.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "";
-                table.AddRow(r.GetProperty("displayName").GetString()!, Text(r, "state"), Text(r, "healthStatus"),
-                    Get("region.role"), Get("region.epoch"), Get("replication.mode"), Get("replication.lag_bytes"));
+                clusters.Add(new Cluster(r.GetProperty("displayName").GetString()!, Text(r, "state"), Text(r, "healthStatus"),
+                    Get("region.role"), Get("region.epoch"), Get("replication.mode"), Get("replication.lag_bytes")));
             }
         }
 
-        if (!found)
+        if (clusters.Count == 0)
         {
             throw new CliException("The AppHost answered, but lists no postgres-* cluster: is it the PrivacySuite AppHost?");
+        }
+
+        if (json)
+        {
+            console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(clusters, CliJson.Options));
+            return;
+        }
+
+        var table = new Table().AddColumns("Cluster", "State", "Health", "Role", "Epoch", "Replication", "Lag (bytes)");
+        foreach (var c in clusters)
+        {
+            table.AddRow(c.Name, c.State, c.Health, c.Role, c.Epoch, c.Replication, c.LagBytes);
         }
 
         console.Write(table);
 
         static string Text(JsonElement r, string key) => r.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "";
     }
+
+    private sealed record Cluster(string Name, string State, string Health, string Role, string Epoch, string Replication, string LagBytes);
 }

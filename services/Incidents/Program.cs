@@ -9,6 +9,8 @@ var app = builder.Build();
 
 app.MapDefaultEndpoints();
 app.MapIncidentsApi();
+app.MapTimelineApi();
+app.MapNoticeCampaignApi();
 
 app.Run();
 

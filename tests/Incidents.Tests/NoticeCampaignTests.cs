@@ -143,4 +143,69 @@ public sealed class NoticeCampaignTests(NoticeCampaignFactory factory) : IClassF
         Assert.Equal(HttpStatusCode.NotFound, none.StatusCode);
         Assert.Equal(IncidentStatus.Contained, (await Drive.ShowAsync(client, incident.Id)).Status);
     }
+
+    [Fact]
+    [Trait("Clause", "INF-3.4")]
+    [Trait("Clause", "IWK-2.9")]
+    public async Task The_lead_pauses_and_resumes_a_campaign_and_publishes_the_bulletin_once()
+    {
+        using var client = factory.CreateOnCall();
+        var now = factory.Clock.Now();
+        var incident = await Drive.DeclareAsync(client, now.AddMinutes(-20));
+        await Drive.GradeAsync(client, incident.Id, 1_200_000);
+        await Drive.ContainAsync(client, incident.Id);
+        await Drive.FileReportAsync(client, incident.Id, ReportKind.Initial);
+        using var early = await client.PostAsJsonAsync($"/v1/incidents/{incident.Id}/notices/pause", new { reason = "wrong window" });
+        // The vault stops answering after the first page, so the campaign is still resolving when the lead pauses it.
+        factory.Vault.FailAtCursor = "1000";
+        Interlocked.Exchange(ref factory.Vault.FailuresLeft, int.MaxValue);
+        using var notify = await Drive.NotifyAsync(client, incident.Id, now.AddDays(-7), now);
+        await Drive.ExpectAsync(notify, HttpStatusCode.Accepted);
+        await Eventually.HoldsAsync(async () => (await client.GetFromJsonAsync<CampaignView>($"/v1/incidents/{incident.Id}/notices"))!.BatchesRequested == 1,
+            TimeSpan.FromSeconds(20), "the first batch is requested");
+
+        using var noReason = await client.PostAsJsonAsync($"/v1/incidents/{incident.Id}/notices/pause", new { reason = "" });
+        using var pause = await client.PostAsJsonAsync($"/v1/incidents/{incident.Id}/notices/pause", new { reason = "legal checks the wording" });
+        using var pauseAgain = await client.PostAsJsonAsync($"/v1/incidents/{incident.Id}/notices/pause", new { reason = "legal checks the wording" });
+        Interlocked.Exchange(ref factory.Vault.FailuresLeft, 0); // the vault is back, but a paused campaign plans nothing
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var whilePaused = await client.GetFromJsonAsync<CampaignView>($"/v1/incidents/{incident.Id}/notices");
+        using var resume = await client.PostAsJsonAsync($"/v1/incidents/{incident.Id}/notices/resume", new { reason = "wording approved" });
+        CampaignView? done = null;
+        await Eventually.HoldsAsync(async () =>
+        {
+            done = await client.GetFromJsonAsync<CampaignView>($"/v1/incidents/{incident.Id}/notices");
+            return done!.Status == CampaignStatus.Requested;
+        }, TimeSpan.FromSeconds(30), "the resumed campaign requests every batch");
+        using var pauseDone = await client.PostAsJsonAsync($"/v1/incidents/{incident.Id}/notices/pause", new { reason = "too late" });
+        using var bulletin = await client.PostAsJsonAsync($"/v1/incidents/{incident.Id}/bulletin", new { reason = "contact data is out of date for many" });
+        using var bulletinAgain = await client.PostAsJsonAsync($"/v1/incidents/{incident.Id}/bulletin", new { reason = "once more" });
+        using var asOfficer = factory.CreateFor(PrivacySuite.ServiceDefaults.Auth.SuiteRoles.PrivacyOfficer, "officer-li");
+        using var officerBulletin = await asOfficer.PostAsJsonAsync($"/v1/incidents/{incident.Id}/bulletin", new { reason = "not mine to publish" });
+        await Eventually.HoldsAsync(
+            () => Task.FromResult(factory.Observer.Bulletins.Any(b => b.IncidentId == incident.Id)),
+            TimeSpan.FromSeconds(20), "the bulletin reaches the broker");
+
+        Assert.Equal(HttpStatusCode.Conflict, early.StatusCode);
+        Assert.Contains("no notice campaign yet", await early.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.BadRequest, noReason.StatusCode);
+        await Drive.ExpectAsync(pause, HttpStatusCode.OK);
+        Assert.Equal(HttpStatusCode.Conflict, pauseAgain.StatusCode);
+        Assert.Equal((CampaignStatus.Paused, 1), (whilePaused!.Status, whilePaused.BatchesRequested));
+        await Drive.ExpectAsync(resume, HttpStatusCode.OK);
+        var subjects = factory.Observer.Batches.Where(b => b.CampaignId == done!.Id).SelectMany(b => b.SubjectIds).ToList();
+        Assert.Equal((2_500L, 3), (done!.SubjectsPlanned, done.BatchesRequested));
+        Assert.Equal(subjects.Count, subjects.Distinct().Count());
+        Assert.Equal(HttpStatusCode.Conflict, pauseDone.StatusCode);
+        Assert.Contains("nothing left to pause", await pauseDone.Content.ReadAsStringAsync());
+        await Drive.ExpectAsync(bulletin, HttpStatusCode.OK);
+        Assert.Equal("on-call-decision", (await bulletin.Content.ReadFromJsonAsync<CampaignView>())!.Bulletin!.Reason);
+        Assert.Equal(HttpStatusCode.Conflict, bulletinAgain.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, officerBulletin.StatusCode);
+        Assert.Single(factory.Observer.Bulletins, b => b.IncidentId == incident.Id);
+        var timeline = (await Drive.ShowAsync(client, incident.Id)).Timeline;
+        Assert.Contains(timeline, t => t is { Kind: "notices-paused", Actor: "lead-wang" } && t.Detail.Contains("legal checks the wording"));
+        Assert.Contains(timeline, t => t.Kind == "notices-resumed");
+        Assert.Contains(timeline, t => t is { Kind: "bulletin", Actor: "lead-wang" } && t.Detail.Contains("contact data is out of date"));
+    }
 }

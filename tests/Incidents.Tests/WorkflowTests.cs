@@ -232,4 +232,25 @@ public sealed class WorkflowTests(IncidentsFactory factory) : IClassFixture<Inci
         Assert.Equal(HttpStatusCode.Forbidden, declare.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, backendRead.StatusCode);
     }
+
+    [Fact]
+    public async Task A_note_goes_on_the_timeline_with_time_and_person_and_a_reviewed_incident_takes_none()
+    {
+        using var client = factory.CreateOnCall("lead-zhao");
+        var incident = await Drive.DeclareAsync(client, factory.Clock.Now(), IncidentType.ServiceOutage, "Payments API down");
+
+        using var note = await client.PostAsJsonAsync($"/v1/incidents/{incident.Id}/notes", new { text = "Called the hosting provider; ticket 4411" });
+        using var empty = await client.PostAsJsonAsync($"/v1/incidents/{incident.Id}/notes", new { text = "" });
+        using var tooLong = await client.PostAsJsonAsync($"/v1/incidents/{incident.Id}/notes", new { text = new string('x', 2001) });
+        using var nowhere = await client.PostAsJsonAsync($"/v1/incidents/{Guid.NewGuid()}/notes", new { text = "lost" });
+
+        await Drive.ExpectAsync(note, HttpStatusCode.OK);
+        var line = (await note.Content.ReadFromJsonAsync<IncidentView>())!.Timeline[^1];
+        Assert.Equal(("note", "lead-zhao", "Called the hosting provider; ticket 4411"), (line.Kind, line.Actor, line.Detail));
+        Assert.Equal(HttpStatusCode.BadRequest, empty.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, nowhere.StatusCode);
+        Assert.Equal("application/problem+json", nowhere.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("timeline is closed", new Incident { Status = IncidentStatus.Reviewed }.Note());
+    }
 }

@@ -111,7 +111,7 @@ public class ServiceFactory<TProgram> : WebApplicationFactory<TProgram>, IAsyncL
             _settings[key.Replace("__", ":")] = value;
         }
 
-        _ = Server; // starts the host: migrations run and the bus connects before the first test
+        StartServer(); // starts the host (test server or Kestrel): migrations run and the bus connects before the first test
     }
 
     /// <summary>A client authenticated as a product backend (X-Api-Key).</summary>

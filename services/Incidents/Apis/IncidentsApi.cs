@@ -380,7 +380,7 @@ public static class IncidentsApi
         return TypedResults.Ok(await ViewAsync(s, incident, ct));
     }
 
-    private static async Task<IncidentView> ViewAsync(IncidentServices s, Incident incident, CancellationToken ct)
+    internal static async Task<IncidentView> ViewAsync(IncidentServices s, Incident incident, CancellationToken ct)
     {
         var tasks = await s.Db.ContainmentTasks.AsNoTracking().Where(t => t.IncidentId == incident.Id).OrderBy(t => t.Position).ToListAsync(ct);
         var timeline = await s.Db.Timeline.AsNoTracking().Where(t => t.IncidentId == incident.Id).OrderBy(t => t.Id).ToListAsync(ct);
@@ -410,16 +410,16 @@ public static class IncidentsApi
             i.FirstReportAt, i.ReportCompletedAt, i.FinalSummaryDueAt, i.FinalSummaryAt);
     }
 
-    private static void AddTimeline(IncidentsDbContext db, Incident incident, ClaimsPrincipal user, DateTimeOffset now, string kind, string detail) =>
+    internal static void AddTimeline(IncidentsDbContext db, Incident incident, ClaimsPrincipal user, DateTimeOffset now, string kind, string detail) =>
         db.Timeline.Add(new TimelineEntry { IncidentId = incident.Id, At = now, Actor = Actor(user), Kind = kind, Detail = detail });
 
-    private static string Actor(ClaimsPrincipal user) => user.FindFirstValue(ClaimTypes.NameIdentifier) ?? "unknown";
+    internal static string Actor(ClaimsPrincipal user) => user.FindFirstValue(ClaimTypes.NameIdentifier) ?? "unknown";
 
     private static string Truncate(string value) => value.Length <= 32 ? value : value[..32] + "…";
 
-    private static ProblemHttpResult NotFound(Guid id) => Problem(404, "No such incident", $"There is no incident {id}.");
+    internal static ProblemHttpResult NotFound(Guid id) => Problem(404, "No such incident", $"There is no incident {id}.");
 
-    private static ProblemHttpResult Conflict(string detail) => Problem(409, "Not possible in the incident's current state", detail);
+    internal static ProblemHttpResult Conflict(string detail) => Problem(409, "Not possible in the incident's current state", detail);
 
     private static ProblemHttpResult Problem(int status, string title, string detail) =>
         TypedResults.Problem(detail: detail, statusCode: status, title: title);

@@ -222,7 +222,7 @@ public sealed class Incident
         var leak = Type == IncidentType.DataLeak;
         var refusal = Status switch
         {
-            IncidentStatus.Notifying => campaignPlanned ? null : "The notice campaign is still resolving subjects; wait until every batch is requested.",
+            IncidentStatus.Notifying => campaignPlanned ? null : "The notice campaign is still resolving subjects (or paused: resume it); wait until every batch is requested.",
             IncidentStatus.Reported or IncidentStatus.Contained when leak => "People whose data leaked must be told (INF-3.4): start the notices first.",
             IncidentStatus.Reported => null,
             IncidentStatus.Contained when !ReportRequired => null,
@@ -256,6 +256,9 @@ public sealed class Incident
         ReviewedAt = now;
         return null;
     }
+
+    /// <summary>Whether a note may go on the timeline: the review closes the record.</summary>
+    public string? Note() => Status == IncidentStatus.Reviewed ? "The incident is reviewed; its timeline is closed." : null;
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<ReportKind>))]
@@ -354,12 +357,56 @@ public sealed class NoticeCampaign
     public string? BulletinReason { get; set; }
 
     public DateTimeOffset? BulletinRequestedAt { get; set; }
+
+    /// <summary>Stops planning further batches (the planner takes only resolving campaigns); batches already requested go on.</summary>
+    public string? Pause()
+    {
+        if (Status == CampaignStatus.Paused)
+        {
+            return "The notice campaign is paused already; resume it to go on.";
+        }
+
+        if (Status != CampaignStatus.Resolving)
+        {
+            return "Every batch of the notice campaign has been requested already: there is nothing left to pause.";
+        }
+
+        Status = CampaignStatus.Paused;
+        return null;
+    }
+
+    /// <summary>The planner picks the campaign up again from its cursor, so nobody is skipped or told twice.</summary>
+    public string? Resume()
+    {
+        if (Status != CampaignStatus.Paused)
+        {
+            return $"The notice campaign is not paused (it is {Status}).";
+        }
+
+        Status = CampaignStatus.Resolving;
+        return null;
+    }
+
+    /// <summary>Marks the public bulletin (IWK-2.9) requested. Its id comes from the incident: it is published once, for the first reason.</summary>
+    public string? RequestBulletin(string reason, DateTimeOffset now)
+    {
+        if (BulletinId is not null)
+        {
+            return $"The public bulletin was requested already ({BulletinReason}, {BulletinRequestedAt:u}); it is published once per incident.";
+        }
+
+        BulletinId = DeterministicIds.Bulletin(IncidentId);
+        BulletinReason = reason;
+        BulletinRequestedAt = now;
+        return null;
+    }
 }
 
 public static class CampaignStatus
 {
     public const string Resolving = "resolving";
     public const string Requested = "requested";
+    public const string Paused = "paused";
 }
 
 public sealed class NoticeBatch

@@ -7,28 +7,26 @@ public static class Bulletins
 {
     public const string OverThreshold = "affected-count-over-threshold";
     public const string Unreachable = "subjects-unreachable";
+    public const string OnCallDecision = "on-call-decision";
 
-    /// <summary>Requests the bulletin unless it was requested already; returns whether it did.</summary>
-    public static bool Request(IncidentsDbContext db, NoticeCampaign campaign, string reason, DateTimeOffset now)
+    /// <summary>Requests the bulletin unless it was requested already; returns why not, or null when it did.</summary>
+    public static string? Request(IncidentsDbContext db, NoticeCampaign campaign, string reason, DateTimeOffset now, string actor = "notice-campaign", string? why = null)
     {
-        if (campaign.BulletinId is not null)
+        if (campaign.RequestBulletin(reason, now) is { } refusal)
         {
-            return false;
+            return refusal;
         }
 
-        campaign.BulletinId = DeterministicIds.Bulletin(campaign.IncidentId);
-        campaign.BulletinReason = reason;
-        campaign.BulletinRequestedAt = now;
         var variables = JsonSerializer.Deserialize<Dictionary<string, string>>(campaign.Variables) ?? [];
-        db.AddIntegrationEvent(new BulletinRequested(campaign.BulletinId.Value, NoticeTypes.IncidentNotice, variables, now, campaign.IncidentId, reason), now);
+        db.AddIntegrationEvent(new BulletinRequested(campaign.BulletinId!.Value, NoticeTypes.IncidentNotice, variables, now, campaign.IncidentId, reason), now);
         db.Timeline.Add(new TimelineEntry
         {
             IncidentId = campaign.IncidentId,
             At = now,
-            Actor = "notice-campaign",
+            Actor = actor,
             Kind = "bulletin",
-            Detail = $"public bulletin {campaign.BulletinId} requested: {reason}",
+            Detail = $"public bulletin {campaign.BulletinId} requested: {reason}{(why is null ? "" : $" ({why})")}",
         });
-        return true;
+        return null;
     }
 }
