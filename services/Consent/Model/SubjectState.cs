@@ -28,32 +28,38 @@ public sealed class SubjectStateReader(IConfiguration configuration) : IDisposab
         from subjects s left join consents c on c.subject_id = s.subject_id
         """;
 
-    private readonly Lazy<NpgsqlDataSource> _source = new(() => NpgsqlDataSource.Create(
-        configuration.GetConnectionString("consentdb") ?? throw new InvalidOperationException("ConnectionStrings__consentdb is not set.")));
+    private readonly Lazy<NpgsqlDataSource> _source = new(() => NpgsqlDataSource.Create(ConnectionString(configuration)));
+
+    // For the retry only: a new physical connection every time, so the retry never meets another dead pooled one.
+    private readonly Lazy<NpgsqlDataSource> _unpooled = new(() => NpgsqlDataSource.Create(
+        new NpgsqlConnectionStringBuilder(ConnectionString(configuration)) { Pooling = false }.ConnectionString));
+
+    private static string ConnectionString(IConfiguration configuration) =>
+        configuration.GetConnectionString("consentdb") ?? throw new InvalidOperationException("ConnectionStrings__consentdb is not set.");
 
     /// <remarks>
-    /// Tried up to three times: after the cluster restarted (a standby's restart, a failover) every idle pooled
-    /// connection fails on its first use, and this read, on every product backend's hot path, is safe to repeat on a
-    /// fresh one. Before each new try the pool's idle connections are dropped, since they died together.
+    /// Tried again once when the database was away for a moment: after the cluster restarted (a standby's restart, a
+    /// failover) every pooled connection fails on its first use, and this read, on every product backend's hot path, is
+    /// safe to repeat. The pool is dropped (its connections died together) and the retry runs on a connection of its
+    /// own: taken from the pool, it could meet another dead one still on its way back (seen as one 503 in ten checks
+    /// right after pg_terminate_backend, with three pooled tries).
     /// </remarks>
     public async Task<SubjectState?> ReadAsync(string subjectId, CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
+        try
         {
-            try
-            {
-                return await ReadOnceAsync(subjectId, cancellationToken);
-            }
-            catch (NpgsqlException e) when (attempt < 3 && PrivacySuite.ServiceDefaults.Data.DatabaseFailures.IsTransient(e))
-            {
-                _source.Value.Clear();
-            }
+            return await ReadOnceAsync(_source.Value, subjectId, cancellationToken);
+        }
+        catch (NpgsqlException e) when (PrivacySuite.ServiceDefaults.Data.DatabaseFailures.IsTransient(e))
+        {
+            _source.Value.Clear();
+            return await ReadOnceAsync(_unpooled.Value, subjectId, cancellationToken);
         }
     }
 
-    private async Task<SubjectState?> ReadOnceAsync(string subjectId, CancellationToken cancellationToken)
+    private static async Task<SubjectState?> ReadOnceAsync(NpgsqlDataSource source, string subjectId, CancellationToken cancellationToken)
     {
-        await using var command = _source.Value.CreateCommand(Columns + " where s.subject_id = $1");
+        await using var command = source.CreateCommand(Columns + " where s.subject_id = $1");
         command.Parameters.Add(new NpgsqlParameter { Value = subjectId });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         SubjectState? state = null;
@@ -136,6 +142,11 @@ public sealed class SubjectStateReader(IConfiguration configuration) : IDisposab
         if (_source.IsValueCreated)
         {
             _source.Value.Dispose();
+        }
+
+        if (_unpooled.IsValueCreated)
+        {
+            _unpooled.Value.Dispose();
         }
     }
 }
