@@ -17,6 +17,11 @@ export PRIVACYSUITE_TEST_ROOT
 cleanup() {
   # Tests remove their infrastructure at exit; a crashed test host cannot, so sweep what it left in this run's root.
   pkill -9 -f "$PRIVACYSUITE_TEST_ROOT/" 2>/dev/null || true
+  # A test node's epmd daemon detaches from the test host, and one stopped in the middle of its exit cleanup leaves it
+  # running. Its command line does not name the run's root; the HOME it inherited from the node does.
+  for pid in $(pgrep -x epmd || true); do
+    if tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep -q "^HOME=$PRIVACYSUITE_TEST_ROOT/"; then kill -9 "$pid" 2>/dev/null || true; fi
+  done
   rm -rf "$PRIVACYSUITE_TEST_ROOT" "$results"
 }
 trap cleanup EXIT

@@ -159,6 +159,8 @@ public sealed class RabbitMqServer(RabbitMqServerOptions options, Action<string>
             ["RABBITMQ_NODE_PORT"] = options.AmqpPort.ToString(),
             ["RABBITMQ_DIST_PORT"] = options.DistPort.ToString(),
             ["ERL_EPMD_PORT"] = options.EpmdPort.ToString(),
+            // The epmd the node starts itself (tests) listens on loopback only, as the AppHost's epmd resource does.
+            ["ERL_EPMD_ADDRESS"] = "127.0.0.1",
             ["RABBITMQ_CONFIG_FILE"] = Path.Combine(Directory, "rabbitmq.conf"),
             ["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(Directory, "enabled_plugins"),
             ["RABBITMQ_MNESIA_BASE"] = Path.Combine(Directory, "mnesia"),
