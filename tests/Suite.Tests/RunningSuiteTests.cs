@@ -169,7 +169,7 @@ public sealed class RunningSuiteTests(SuiteFixture fixture, ITestOutputHelper ou
             using var registered = await consent.PostAsJsonAsync("/v1/subjects", new { subjectId = subject, policyId = "iwalk-scooter", ageBand = "18-plus" });
             Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
             using var stored = await vault.PostAsJsonAsync($"/v1/subjects/{subject}/data",
-                new { category = "contact", source = "provided", legalBasis = "contract", fields = new { email = $"{subject}@example.cn", language } });
+                new { category = "contact", source = "provided", legalBasis = "consent", fields = new { email = $"{subject}@example.cn", language } });
             Assert.True(stored.IsSuccessStatusCode, $"storing the contact answered {(int)stored.StatusCode}: {await stored.Content.ReadAsStringAsync()}");
         }
 
