@@ -139,7 +139,8 @@ internal static class PolicyApi
 
         var versions = await services.Db.PolicyVersions.AsNoTracking().Where(v => policyId == null || v.PolicyId == policyId)
             .OrderByDescending(v => v.Sequence).Take(100).ToListAsync(cancellationToken);
+        // Versions from before announcements (the seeded 1.0) had none: null, not "every subject asked".
         return TypedResults.Ok(versions.Select(v => new PolicyVersionView(v.PolicyId, v.Version, v.ChangedPurposes, policies[v.PolicyId], v.PublishedAt,
-            new AnnouncementView(v.AnnouncedSubjects, v.AnnouncedPages, v.AnnouncedAt))).ToList());
+            v.EffectiveDate is null ? null : new AnnouncementView(v.AnnouncedSubjects, v.AnnouncedPages, v.AnnouncedAt))).ToList());
     }
 }
