@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using PrivacySuite.ServiceDefaults.Regions;
 
@@ -51,13 +50,8 @@ public static class PolicyAnnouncements
     };
 
     /// <summary>The notice request of one page: derived from the version and the page, so a page sent again is recognised.</summary>
-    public static Guid PageRequestId(string policyId, string version, int page)
-    {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"policy-announcement|{policyId}|{version}|{page}"));
-        hash[6] = (byte)((hash[6] & 0x0F) | 0x80); // version 8: a name-derived id
-        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
-        return new Guid(hash.AsSpan(0, 16), bigEndian: true);
-    }
+    public static Guid PageRequestId(string policyId, string version, int page) =>
+        NameBasedIds.From(Encoding.UTF8.GetBytes($"policy-announcement|{policyId}|{version}|{page}"));
 }
 
 /// <summary>Announces published versions a page of subjects at a time (<see cref="PolicyAnnouncements"/>); in the primary region only.</summary>

@@ -1,5 +1,5 @@
-using System.Security.Cryptography;
 using System.Text;
+using PrivacySuite.ServiceDefaults.Data;
 
 namespace PrivacySuite.Incidents.Model;
 
@@ -17,10 +17,6 @@ public static class DeterministicIds
         Span<byte> input = stackalloc byte[16 + Encoding.UTF8.GetMaxByteCount(name.Length)];
         parent.TryWriteBytes(input, bigEndian: true, out _);
         var length = 16 + Encoding.UTF8.GetBytes(name, input[16..]);
-        Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(input[..length], hash);
-        hash[6] = (byte)((hash[6] & 0x0F) | 0x80); // RFC 9562 version 8: a name-based id of our own
-        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
-        return new Guid(hash[..16], bigEndian: true);
+        return NameBasedIds.From(input[..length]);
     }
 }
