@@ -70,6 +70,7 @@ public static class EventRoutes
         Route<NoticeRequested>([Vault, Retention], [Notifications]),
         Route<BulletinRequested>([Retention, Incidents], [Notifications]),
         Route<NoticesDelivered>([Notifications], [Incidents]),
+        Route<OnCallPageRequested>([Incidents, Retention], [Notifications]),
         Route<NoticeFailed>([Notifications], [Incidents]),
 
         // Inputs no service of the suite publishes: fulfilment (retention's API records it too), and campaigns (incidents sends batches).

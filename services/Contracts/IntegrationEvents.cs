@@ -198,6 +198,30 @@ public sealed record RegulatorReportDue(
     DateTimeOffset DueAt,
     double FractionElapsed);
 
+/// <summary>
+/// Something needs a person now (issue 21.5): the notification service pages the on-call person on the rota until someone
+/// acknowledges. A page is known by its kind and reference, so raising it twice pages once. The texts name references and
+/// times only, never personal data.
+/// </summary>
+public sealed record OnCallPageRequested(
+    string Kind,
+    string Reference,
+    string WhatZhCn,
+    string WhatEn,
+    DateTimeOffset RaisedAt);
+
+/// <summary>What an on-call page is about; with its reference (an incident's id, a hold's id, a date) it names the page.</summary>
+public static class OnCallPageKinds
+{
+    public const string RegulatorReportHalfway = "regulator-report-50";
+    public const string RegulatorReportNinety = "regulator-report-90";
+    public const string RegulatorReportOverdue = "regulator-report-overdue";
+    public const string LegalHoldReviewOverdue = "legal-hold-review-overdue";
+    public const string RemovalsStuck = "removals-stuck";
+
+    public static readonly IReadOnlyList<string> All = [RegulatorReportHalfway, RegulatorReportNinety, RegulatorReportOverdue, LegalHoldReviewOverdue, RemovalsStuck];
+}
+
 /// <summary>Someone asked for a notice to be sent to a subject; the notification service resolves the contact from the vault.</summary>
 public sealed record NoticeRequested(
     Guid RequestId,

@@ -39,9 +39,16 @@ public static class NoticeTypes
     /// <summary>Personal information moves to another controller in a merger (INF-5.3).</summary>
     public const string MergerTransferNotice = "merger-transfer-notice";
 
+    /// <summary>
+    /// A page to the on-call person on the rota (issue 21.5): a regulator deadline nears or passed, a legal hold is past its
+    /// review, erasures are stuck. Raised by <see cref="OnCallPageRequested"/> and sent by the notification service itself,
+    /// never asked for through its notice API.
+    /// </summary>
+    public const string OnCallPage = "on-call-page";
+
     public static readonly IReadOnlyList<string> All =
         [PolicyUpdate, IncidentNotice, TerminationNotice, TerminationReminder, VerificationCode, GuardianVerificationCode, DeletionCertificate, DisclosureNotice,
-         MergerTransferNotice];
+         MergerTransferNotice, OnCallPage];
 }
 
 /// <summary>
@@ -116,6 +123,15 @@ public static class NoticeVariables
         ["recipientContact"] = recipientContact,
         ["transferDate"] = transferDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
         ["purposes"] = purposes,
+    };
+
+    /// <summary>A round of an on-call page: what it is about in each language, and how often it repeats until acknowledged.</summary>
+    public static Dictionary<string, string> OnCallPage(Guid pageId, string whatZhCn, string whatEn, int repeatMinutes) => new()
+    {
+        ["pageId"] = pageId.ToString(),
+        [$"what.{Chinese}"] = whatZhCn,
+        [$"what.{English}"] = whatEn,
+        ["repeatMinutes"] = repeatMinutes.ToString(CultureInfo.InvariantCulture),
     };
 
     /// <summary>The parts IWK-2.8 asks an incident notice to carry, plus security advice (INF-3.4), as the incident service names them.</summary>

@@ -29,4 +29,13 @@ internal static partial class Log
 
     [LoggerMessage(Level = LogLevel.Information, Message = "A contact of a subject of request {RequestId} bounced on {Channel}: recorded against the contact, skipped by later notices")]
     public static partial void ContactBounced(ILogger logger, Guid requestId, string channel);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "On-call page {PageId} ({Kind}) raised")]
+    public static partial void PageRaised(ILogger logger, Guid pageId, string kind);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "On-call page {PageId}, round {Round}: {Paged} people paged")]
+    public static partial void PageRound(ILogger logger, Guid pageId, int round, int paged);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "On-call page {PageId}, round {Round}: nobody is on the on-call rota (PrivacySuite:Notifications:OnCall), so nobody was paged")]
+    public static partial void NobodyOnCall(ILogger logger, Guid pageId, int round);
 }

@@ -11,6 +11,7 @@ app.MapDefaultEndpoints();
 app.MapNoticesApi();
 app.MapBulletinsApi();
 app.MapDeliveriesApi();
+app.MapPagesApi();
 
 app.Run();
 

@@ -25,6 +25,7 @@ public sealed class NoticeCatalogueTests
         { NoticeTypes.IncidentNotice, "incidents: notice batch and bulletin" },
         { NoticeTypes.PolicyUpdate, "policy update" },
         { NoticeTypes.MergerTransferNotice, "merger transfer" },
+        { NoticeTypes.OnCallPage, "notifications: a round of an on-call page" },
     };
 
     private static Dictionary<string, string> VariablesOf(string noticeType) => noticeType switch
@@ -41,6 +42,7 @@ public sealed class NoticeCatalogueTests
             "privacy@example.cn"),
         NoticeTypes.PolicyUpdate => NoticeVariables.PolicyUpdate("2026-12", new DateOnly(2026, 12, 1), "Clearer retention periods.", new Uri("https://example.cn/policy")),
         NoticeTypes.MergerTransferNotice => NoticeVariables.MergerTransferNotice("Example Holdings Ltd.", "privacy@holdings.example", new DateOnly(2027, 1, 15), "Running the shop as before."),
+        NoticeTypes.OnCallPage => NoticeVariables.OnCallPage(Guid.NewGuid(), "事件 INC-1 的监管报告截止时间已过", "Regulator report of incident INC-1 is overdue", 5),
         _ => throw new ArgumentOutOfRangeException(nameof(noticeType), noticeType, "A notice type without a producer in this test."),
     };
 

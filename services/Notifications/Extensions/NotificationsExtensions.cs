@@ -22,9 +22,12 @@ public static class NotificationsExtensions
             bus.AddConsumer<QueueCampaignOnNoticeCampaignRequested>();
             bus.AddConsumer<QueueIncidentNoticesOnNoticeBatchRequested>();
             bus.AddConsumer<PublishBulletinOnBulletinRequested>();
+            bus.AddConsumer<PageOnCallOnOnCallPageRequested>();
         });
 
         builder.Services.AddOptions<NotificationsOptions>().BindConfiguration(NotificationsOptions.SectionName)
+            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<OnCallOptions>().BindConfiguration(OnCallOptions.SectionName)
             .ValidateDataAnnotations().ValidateOnStart();
 
         // Read when first needed: test hosts add their configuration after the builder is set up.
@@ -54,6 +57,8 @@ public static class NotificationsExtensions
         builder.Services.AddSingleton<ContactBounces>();
         builder.Services.AddSingleton<DeliverySignal>();
         builder.Services.AddScoped<NoticeIntake>();
+        builder.Services.AddScoped<Paging>();
+        builder.Services.AddHostedService<PageRepeater>();
         builder.Services.AddHostedService<DeliveryDispatcher>();
         return builder;
     }

@@ -17,6 +17,8 @@ public sealed class NotificationsDbContext(DbContextOptions<NotificationsDbConte
 
     public DbSet<ContactBounce> ContactBounces => Set<ContactBounce>();
 
+    public DbSet<OnCallPage> OnCallPages => Set<OnCallPage>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         base.OnModelCreating(modelBuilder);
@@ -48,6 +50,11 @@ public sealed class NotificationsDbContext(DbContextOptions<NotificationsDbConte
         {
             e.ToTable("contact_bounces");
             e.HasKey(b => new { b.SubjectId, b.Channel, b.ContactHash });
+        });
+        modelBuilder.Entity<OnCallPage>(e =>
+        {
+            e.ToTable("on_call_pages");
+            e.HasKey(p => p.PageId);
         });
         modelBuilder.Entity<Bulletin>(e =>
         {

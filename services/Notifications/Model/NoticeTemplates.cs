@@ -194,6 +194,20 @@ public static class NoticeTemplates
                                 date <= DateOnly.FromDateTime(requestedAt.UtcDateTime)
                 ? ["transferDate must be after the day the notice is requested (INF-5.3: notice before the transfer)."]
                 : []),
+        new NoticeTemplate(
+            NoticeTypes.OnCallPage,
+            "A page to the on-call person (issue 21.5), sent again until someone acknowledges it; raised by the suite only.",
+            [
+                new("pageId", VariableKind.Text, "The page's id, to acknowledge it by"),
+                new("what", VariableKind.Text, "What needs a person, with references and times (never personal data)"),
+                new("repeatMinutes", VariableKind.Digits, "Minutes until the page is sent again unless acknowledged"),
+            ],
+            new("【PrivacySuite 值班告警】{what}",
+                "{what}\n\n告警编号：{pageId}\n请在运维控制台确认，或调用通知服务的 POST /v1/pages/{pageId}/acknowledgement。" +
+                "未确认前每 {repeatMinutes} 分钟重复呼叫，并逐级通知轮值表上的下一位。"),
+            new("[PrivacySuite on-call] {what}",
+                "{what}\n\nPage {pageId}. Acknowledge it in the operations console, or with POST /v1/pages/{pageId}/acknowledgement on the notification service. " +
+                "Until then it is sent again every {repeatMinutes} min, and the next person on the rota is paged too.")),
     }.ToDictionary(t => t.NoticeType, StringComparer.Ordinal);
 
     private static IEnumerable<string> VerificationCodeRules(IReadOnlyDictionary<string, string> variables)

@@ -32,6 +32,7 @@ public sealed partial class DeliveryDispatcher(
     DeliverySignal signal,
     RegionRole region,
     IOptions<NotificationsOptions> options,
+    IOptions<OnCallOptions> onCallOptions,
     TimeProvider time,
     ILogger<DeliveryDispatcher> logger) : BackgroundService
 {
@@ -254,7 +255,9 @@ public sealed partial class DeliveryDispatcher(
 
         // One vault call for the batch's contacts. If it fails, each delivery takes the retry path of a failed look-up.
         // A verification code's contacts come with the code itself (the subject's verified contacts), fetched at its send.
-        var needContacts = ordered.Where(d => !IsCode(_requests[d.RequestId])).Select(d => d.SubjectId).ToList();
+        // An on-call page goes to the rota's responders, whose contacts are this service's configuration, not the vault's.
+        var needContacts = ordered.Where(d => !IsCode(_requests[d.RequestId]) && !IsPage(_requests[d.RequestId])).Select(d => d.SubjectId).ToList();
+        var onCall = onCallOptions.Value;
         try
         {
             var contacts = needContacts.Count == 0 ? new Dictionary<string, SubjectContacts?>() : await scope.ServiceProvider.GetRequiredService<VaultContacts>()
@@ -262,12 +265,16 @@ public sealed partial class DeliveryDispatcher(
             // One look-up of the batch's bounced contacts too, so that no delivery waits for one of its own.
             var bounced = await bounces.BouncedAsync(db,
                 contacts.Where(c => c.Value?.Channels is not null).SelectMany(c => c.Value!.Channels!.Select(channel => (c.Key, channel))), CancellationToken.None);
-            return ordered.Select(d => new Claimed(d, contacts.GetValueOrDefault(d.SubjectId), null, bounced)).ToList();
+            return ordered.Select(d => new Claimed(d, IsPage(_requests[d.RequestId]) ? onCall.ContactsOf(d.SubjectId) : contacts.GetValueOrDefault(d.SubjectId), null, bounced))
+                .ToList();
         }
         catch (Exception e) when (e is HttpRequestException or TimeoutRejectedException or BrokenCircuitException or
                                       System.Text.Json.JsonException or TaskCanceledException)
         {
-            return ordered.Select(d => new Claimed(d, null, IsCode(_requests[d.RequestId]) ? null : e.GetType().Name, NoBounces)).ToList();
+            // A page does not wait for the vault.
+            return ordered.Select(d => IsPage(_requests[d.RequestId])
+                ? new Claimed(d, onCall.ContactsOf(d.SubjectId), null, NoBounces)
+                : new Claimed(d, null, IsCode(_requests[d.RequestId]) ? null : e.GetType().Name, NoBounces)).ToList();
         }
     }
 
@@ -289,6 +296,8 @@ public sealed partial class DeliveryDispatcher(
     }
 
     private static bool IsCode(NoticeRequest request) => request.NoticeType is NoticeTypes.VerificationCode or NoticeTypes.GuardianVerificationCode;
+
+    private static bool IsPage(NoticeRequest request) => request.NoticeType == NoticeTypes.OnCallPage;
 
     private async Task DeliverAsync(NotificationsDbContext db, Claimed claimed, NotificationsOptions settings, CancellationToken cancellationToken)
     {

@@ -42,9 +42,12 @@ public sealed class NoticeIntake(NotificationsDbContext db, TimeProvider time)
 
     /// <summary>Whether the type is known and the variables fit its template; the errors name variables, never values.</summary>
     public static Dictionary<string, string[]> Check(string noticeType, IReadOnlyDictionary<string, string>? variables, DateTimeOffset requestedAt) =>
-        NoticeTemplates.All.TryGetValue(noticeType, out var template)
-            ? NoticeTemplates.Validate(template, variables, requestedAt)
-            : new() { ["noticeType"] = [$"Unknown notice type; known types: {string.Join(", ", NoticeTemplates.All.Keys)}."] };
+        noticeType == NoticeTypes.OnCallPage
+            // Its recipients are the on-call rota, not subjects: only the suite's own pages (OnCallPageRequested) send one.
+            ? new() { ["noticeType"] = ["An on-call page is raised with the OnCallPageRequested event, not asked for as a notice."] }
+            : NoticeTemplates.All.TryGetValue(noticeType, out var template)
+                ? NoticeTemplates.Validate(template, variables, requestedAt)
+                : new() { ["noticeType"] = [$"Unknown notice type; known types: {string.Join(", ", NoticeTemplates.All.Keys)}."] };
 }
 
 /// <summary>Wakes the dispatcher when a request was committed, instead of waiting for the next poll.</summary>
