@@ -20,6 +20,8 @@ public sealed class BusObserver : IAsyncDisposable
 
     public ConcurrentQueue<RegulatorReportDue> Escalations { get; } = new();
 
+    public ConcurrentQueue<OnCallPageRequested> Pages { get; } = new();
+
     public ConcurrentQueue<IncidentResolved> Resolutions { get; } = new();
 
     public static async Task<BusObserver> StartAsync(string rabbitConnection, string queue)
@@ -48,6 +50,7 @@ public sealed class BusObserver : IAsyncDisposable
                 });
                 e.Handler<BulletinRequested>(c => Enqueue(observer!.Bulletins, c.Message));
                 e.Handler<RegulatorReportDue>(c => Enqueue(observer!.Escalations, c.Message));
+                e.Handler<OnCallPageRequested>(c => Enqueue(observer!.Pages, c.Message));
                 e.Handler<IncidentResolved>(c => Enqueue(observer!.Resolutions, c.Message));
             });
         });

@@ -1,4 +1,5 @@
 using System.Net;
+using PrivacySuite.Contracts;
 using PrivacySuite.Incidents.Model;
 
 namespace PrivacySuite.Incidents.Tests;
@@ -39,12 +40,44 @@ public sealed class EscalationTests(CriticalInfrastructureFactory factory) : ICl
         Assert.All(escalations, e => Assert.Equal(awareAt.AddHours(1), e.DueAt));
         Assert.InRange(escalations[0].FractionElapsed, 0.5, 0.6);
         Assert.InRange(escalations[1].FractionElapsed, 0.9, 1.0);
+        // Each escalation pages the on-call person (issue 21.5), by kind: the notification service sends it until acknowledged.
+        var pages = factory.Observer.Pages.Where(p => p.Reference == incident.Id.ToString()).ToList();
+        Assert.Equal([OnCallPageKinds.RegulatorReportHalfway, OnCallPageKinds.RegulatorReportNinety], pages.Select(p => p.Kind));
+        Assert.All(pages, p => Assert.Contains(incident.Id.ToString(), p.WhatEn + p.WhatZhCn));
+        Assert.Contains("50% of the time to report", pages[0].WhatEn);
+        Assert.Contains("北京时间", pages[1].WhatZhCn);
         var view = await Drive.ShowAsync(client, incident.Id);
         Assert.Contains(view.Timeline, t => t is { Kind: "escalated-50", Actor: "regulator-clock" });
         Assert.Contains(view.Timeline, t => t is { Kind: "escalated-90", Actor: "regulator-clock" });
         Assert.Contains(view.Timeline, t => t.Kind == "report-initial" && t.Detail.Contains("on time"));
         Assert.False(view.Clock.Overdue);
         Assert.Null(view.Clock.SecondsLeft);
+    }
+
+    [Fact]
+    [Trait("Clause", "IWK-2.10")]
+    public async Task A_deadline_that_passes_with_no_report_pages_once_more_and_only_once()
+    {
+        using var client = factory.CreateOnCall();
+        var awareAt = factory.Clock.Now();
+        var incident = await Drive.DeclareAsync(client, awareAt);
+        await Drive.GradeAsync(client, incident.Id, 12_000_000);
+        var pages = () => factory.Observer.Pages.Where(p => p.Reference == incident.Id.ToString()).Select(p => p.Kind).ToList();
+
+        factory.Clock.Advance(TimeSpan.FromMinutes(61));
+        await Eventually.HoldsAsync(() => Task.FromResult(pages().Contains(OnCallPageKinds.RegulatorReportOverdue)), TimeSpan.FromSeconds(20),
+            "the overdue page is requested");
+        factory.Clock.Advance(TimeSpan.FromMinutes(30));
+        await Task.Delay(TimeSpan.FromSeconds(1));
+
+        // All three marks passed in one round of the watcher; each pages once.
+        Assert.Equal([OnCallPageKinds.RegulatorReportHalfway, OnCallPageKinds.RegulatorReportNinety, OnCallPageKinds.RegulatorReportOverdue],
+            pages().Order(StringComparer.Ordinal));
+        var overdue = factory.Observer.Pages.Single(p => p.Reference == incident.Id.ToString() && p.Kind == OnCallPageKinds.RegulatorReportOverdue);
+        Assert.Contains("overdue", overdue.WhatEn);
+        Assert.Contains("逾期", overdue.WhatZhCn);
+        var view = await Drive.ShowAsync(client, incident.Id);
+        Assert.Single(view.Timeline, t => t is { Kind: "escalated-overdue", Actor: "regulator-clock" });
     }
 
     [Fact]

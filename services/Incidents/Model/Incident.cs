@@ -67,6 +67,9 @@ public sealed class Incident
 
     public DateTimeOffset? Escalated90At { get; set; }
 
+    /// <summary>When the watcher raised that the report's deadline passed with no report filed.</summary>
+    public DateTimeOffset? EscalatedOverdueAt { get; set; }
+
     public DateTimeOffset? FirstReportAt { get; set; }
 
     public DateTimeOffset? ReportCompletedAt { get; set; }
