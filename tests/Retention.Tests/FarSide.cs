@@ -33,6 +33,7 @@ public sealed class FarSide : IAsyncDisposable
     public ConcurrentQueue<Received<LegalHoldPlaced>> HoldsPlaced { get; } = new();
     public ConcurrentQueue<Received<LegalHoldReleased>> HoldsReleased { get; } = new();
     public ConcurrentQueue<Received<CollectionStopped>> CollectionStops { get; } = new();
+    public ConcurrentQueue<Received<OnCallPageRequested>> Pages { get; } = new();
 
     /// <summary>Whether the vault stand-in answers what it receives.</summary>
     public bool AnswersAsVault { get; set; } = true;
@@ -86,6 +87,7 @@ public sealed class FarSide : IAsyncDisposable
                 e.Handler<LegalHoldPlaced>(ctx => Record(farSide!.HoldsPlaced, ctx));
                 e.Handler<LegalHoldReleased>(ctx => Record(farSide!.HoldsReleased, ctx));
                 e.Handler<CollectionStopped>(ctx => Record(farSide!.CollectionStops, ctx));
+                e.Handler<OnCallPageRequested>(ctx => Record(farSide!.Pages, ctx));
             });
         });
         farSide = new FarSide(bus);

@@ -103,6 +103,8 @@ public sealed class LegalHold
     public DateTimeOffset PlacedAt { get; set; }
     public DateTimeOffset? ReleasedAt { get; set; }
     public string? ReleasedBy { get; set; }
+    /// <summary>When the on-call person was paged that the review date passed with the hold still standing.</summary>
+    public DateTimeOffset? ReviewPagedAt { get; set; }
 }
 
 public sealed class LegalHoldAuditEntry
@@ -170,6 +172,8 @@ public sealed class SweepItem
     public string State { get; set; } = SweepItemStates.Requested;
     public DateTimeOffset? CompletedAt { get; set; }
     public Guid? CertificateId { get; set; }
+    /// <summary>When the on-call person was paged that the vault had not answered this request for too long.</summary>
+    public DateTimeOffset? StuckPagedAt { get; set; }
 }
 
 public sealed class DeletionCertificate

@@ -54,6 +54,9 @@ public sealed class RetentionOptions
     [Required]
     public Uri CertificateBaseUrl { get; set; } = new("https://privacy.privacysuite.local/deletion-certificates/");
 
+    /// <summary>A removal request the vault has not answered for this long pages the on-call person (issue 21.5).</summary>
+    public TimeSpan StuckRemovalsAfter { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>Regions named on a deletion certificate when the vault's answer does not list them.</summary>
     public Region[] Regions { get; set; } = [Region.Beijing, Region.Guangzhou];
 }

@@ -27,8 +27,8 @@ public sealed class RetentionSignal
 }
 
 /// <summary>
-/// The retention clock: resumes an interrupted sweep, starts scheduled ones, sends termination notices and stops
-/// collection at a plan's end. All state lives in the database, so a restart continues where the last process stopped.
+/// The retention clock: resumes an interrupted sweep, starts scheduled ones, sends termination notices, stops collection
+/// at a plan's end, and pages the on-call person about holds past review and removals the vault leaves unanswered. All state lives in the database, so a restart continues where the last process stopped.
 /// </summary>
 public sealed partial class RetentionWorker(
     IServiceScopeFactory scopes,
@@ -85,6 +85,8 @@ public sealed partial class RetentionWorker(
 
             await sweeps.RunToCompletionAsync(running.Id, cancellationToken);
         }
+
+        await db.RaiseDuePagesAsync(time.GetUtcNow(), options.Value.StuckRemovalsAfter, cancellationToken);
 
         Interlocked.Exchange(ref _subjectsRemaining, await db.Sweeps.Where(s => s.State == Sweep.Running)
             .Select(s => s.SubjectsTotal - s.SubjectsExamined).SingleOrDefaultAsync(cancellationToken));
