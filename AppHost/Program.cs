@@ -127,6 +127,12 @@ void AddOperationsConsole(IEnumerable<(RegionResources Resources, Dictionary<str
         // The server's self-signed certificate, trusted for that server and nothing else.
         .WithEnvironment("PrivacySuite__Notifications__SmtpTrustedCertificate", mail.Resource.Server.CertificatePath)
         .WithEnvironment("PrivacySuite__Notifications__ContactKey", contactKey)
+        // A development rota of one, paged by e-mail into MailDev (no push or SMS gateway runs here). A deployment names
+        // its people and their contacts in the same settings, from its secret store (docs/notifications.md).
+        .WithEnvironment("PrivacySuite__Notifications__OnCall__Responders__dev-on-call__Language", "zh-CN")
+        .WithEnvironment("PrivacySuite__Notifications__OnCall__Responders__dev-on-call__Email", "on-call@privacysuite.local")
+        .WithEnvironment("PrivacySuite__Notifications__OnCall__Rota__0", "dev-on-call")
+        .WithEnvironment("PrivacySuite__Notifications__OnCall__RotaStart", "2026-01-05T09:00:00+08:00")
         .WaitFor(mail);
 
     var incidents = Service<Projects.PrivacySuite_Incidents>("incidents", servicePort + 4, "incidentsdb")

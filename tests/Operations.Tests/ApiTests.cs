@@ -15,6 +15,7 @@ public sealed class ApiTests(ConsoleFixture console)
         { "GET", "/api/incidents" },
         { "GET", "/api/subject-requests" },
         { "GET", "/api/notices" },
+        { "GET", "/api/pages" },
         { "GET", "/api/policy-announcements" },
         { "GET", "/api/retention" },
         { "GET", "/api/queues" },

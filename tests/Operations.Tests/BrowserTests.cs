@@ -71,6 +71,8 @@ public sealed class BrowserTests(ConsoleFixture console, ITestOutputHelper outpu
         var first = await clock.TextContentAsync();
         await Expect(clock).Not.ToHaveTextAsync(first!, new() { Timeout = 5_000 });
         await Expect(page.Locator($"tr[data-incident='{console.IncidentId}']")).ToHaveCountAsync(1);
+        // Aware for 150 of its 240 minutes: past the 50% mark, so the person on call was paged (issue 21.5).
+        await Expect(page.Locator($"tr[data-page-reference='{console.IncidentId}']")).ToContainTextAsync("50%", new() { Timeout = 30_000 });
         await Screenshot(page, $"operations-incidents{suffix}");
 
         await page.Locator("nav a[data-view='queues']").ClickAsync();

@@ -118,7 +118,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
     {
         using var incidents = Person($"incidents-{Suite.Primary}", SuiteRoles.OnCall);
         using var declared = await incidents.PostAsJsonAsync("/v1/incidents/",
-            new { title = IncidentTitle, type = "DataLeak", place = "orders database replica", awareAt = DateTimeOffset.UtcNow.AddMinutes(-20) });
+            new { title = IncidentTitle, type = "DataLeak", place = "orders database replica", awareAt = DateTimeOffset.UtcNow.AddMinutes(-150) });
         await ExpectAsync(declared, HttpStatusCode.Created);
         var id = (await declared.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
         using var graded = await incidents.PostAsJsonAsync($"/v1/incidents/{id}/grade",

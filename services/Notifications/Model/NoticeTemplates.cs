@@ -203,10 +203,10 @@ public static class NoticeTemplates
                 new("repeatMinutes", VariableKind.Digits, "Minutes until the page is sent again unless acknowledged"),
             ],
             new("【PrivacySuite 值班告警】{what}",
-                "{what}\n\n告警编号：{pageId}\n请在运维控制台确认，或调用通知服务的 POST /v1/pages/{pageId}/acknowledgement。" +
+                "{what}\n\n告警编号：{pageId}\n请以值班身份调用通知服务的 POST /v1/pages/{pageId}/acknowledgement 确认。" +
                 "未确认前每 {repeatMinutes} 分钟重复呼叫，并逐级通知轮值表上的下一位。"),
             new("[PrivacySuite on-call] {what}",
-                "{what}\n\nPage {pageId}. Acknowledge it in the operations console, or with POST /v1/pages/{pageId}/acknowledgement on the notification service. " +
+                "{what}\n\nPage {pageId}. Acknowledge it as on-call with POST /v1/pages/{pageId}/acknowledgement on the notification service. " +
                 "Until then it is sent again every {repeatMinutes} min, and the next person on the rota is paged too.")),
     }.ToDictionary(t => t.NoticeType, StringComparer.Ordinal);
 

@@ -14,6 +14,8 @@ public static class ServicesApi
             .WithName("SubjectRequests").WithSummary("Subject-rights requests, newest first (vault).");
         api.MapGet("/notices", (ServiceReader services, CancellationToken ct) => Read(services, "notifications", "/v1/notices", ct))
             .WithName("Notices").WithSummary("Notice requests and campaigns with their progress (notifications).");
+        api.MapGet("/pages", (ServiceReader services, CancellationToken ct) => Read(services, "notifications", "/v1/pages", ct))
+            .WithName("Pages").WithSummary("On-call pages, open ones first, with each round's delivery (notifications).");
         api.MapGet("/policy-announcements", (ServiceReader services, CancellationToken ct) => Read(services, "consent", "/v1/policy-versions", ct))
             .WithName("PolicyAnnouncements").WithSummary("Policy versions and how far each one's announcement to the subjects has come (consent).");
         api.MapGet("/retention", async Task<Ok<RetentionView>> (ServiceReader services, CancellationToken ct) =>

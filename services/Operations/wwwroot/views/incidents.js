@@ -15,8 +15,24 @@
 
   const closed = ["Resolved", "Reviewed"];
 
+  // The on-call pages (notifications' GET /v1/pages): open ones first, with the rounds sent and how the last one went.
+  function pages(answers) {
+    const rows = [];
+    for (const a of answers) for (const p of a.data || []) rows.push({ region: a.region, ...p });
+    const last = p => p.deliveries.filter(d => d.round === p.rounds);
+    const row = p => el("tr", { "data-page": p.pageId, "data-page-reference": p.reference },
+      cell("Raised", since(p.raisedAt)),
+      el("td", { class: "name", "data-label": "Page" }, p.what, el("div", { class: "muted mono" }, p.kind)),
+      el("td", { class: "num", "data-label": "Rounds" }, p.rounds),
+      cell("Last round", last(p).map(d => `${d.responder}: ${d.channel || d.status}`).join(", ") || "nobody on the rota"),
+      cell("State", p.acknowledgedAt
+        ? el("span", { class: "badge" }, `acknowledged by ${p.acknowledgedBy}`)
+        : el("span", { class: "badge s-Waiting" }, "open: repeats until acknowledged")));
+    return table(["Raised", "Page", "Rounds", "Last round", "State"], rows.map(row), { empty: "No on-call page." });
+  }
+
   async function show(body) {
-    const answers = await getJson("/api/incidents");
+    const [answers, paged] = await Promise.all([getJson("/api/incidents"), getJson("/api/pages")]);
     const rows = [];
     for (const a of answers) for (const i of a.data || []) if (!closed.includes(i.status)) rows.push({ region: a.region, ...i });
     rows.sort((x, y) => (x.clock.secondsLeft ?? 1e12) - (y.clock.secondsLeft ?? 1e12));
@@ -31,7 +47,10 @@
         cell("Grade", i.grade ? el("span", { class: `grade g-${i.grade}` }, `Grade ${i.grade}`) : el("span", { class: "muted" }, "ungraded")),
         cell("Aware", since(i.awareAt)),
         el("td", { class: "clock", "data-label": "Deadline" }, clockCell(i.clock)))),
-        { empty: "No open incidents.", cls: "incidents" }));
+        { empty: "No open incidents.", cls: "incidents" }),
+      ...paged.filter(a => a.error).map(regionError),
+      el("h3", {}, "On-call pages"),
+      pages(paged));
     tickCountdowns();
   }
 
