@@ -53,6 +53,30 @@ public sealed record TerminationPlanView(Guid Id, DateTimeOffset EndsAt, string 
     DateTimeOffset? CollectionStoppedAt, long SubjectsTotal, long SubjectsNotified, long SubjectsRemoved, long SubjectsRemaining, long SubjectsHeld,
     IReadOnlyList<NoticeRunView> Notices);
 
+/// <summary>
+/// A transfer to another controller (INF-5.3). <c>obligationsAcceptedBy</c> and <c>agreementReference</c> record that the
+/// receiver takes over the controller's obligations under the policy: a plan without them is refused.
+/// </summary>
+public sealed record CreateTransferPlanRequest(
+    [property: Required, StringLength(200, MinimumLength = 1)] string Recipient,
+    [property: Required, StringLength(200, MinimumLength = 1)] string RecipientContact,
+    [property: Required] DateOnly? TransferDate,
+    [property: Required, MinLength(1), MaxLength(20)] DataCategory[] Categories,
+    [property: Required, StringLength(500, MinimumLength = 1)] string Purposes,
+    [property: Required, StringLength(200, MinimumLength = 1)] string ObligationsAcceptedBy,
+    [property: Required, StringLength(200, MinimumLength = 1)] string AgreementReference);
+
+/// <summary>A transfer plan and its progress: <c>notifying</c>, <c>notified</c> (every affected subject told), <c>completed</c>.</summary>
+public sealed record TransferPlanView(Guid Id, string Recipient, string RecipientContact, DateOnly TransferDate, IReadOnlyList<string> Categories,
+    string Purposes, string ObligationsAcceptedBy, string AgreementReference, string PlannedBy, DateTimeOffset PlannedAt, string State,
+    long SubjectsNotified, DateTimeOffset? NoticesFinishedAt, DateTimeOffset? CompletedAt, string? CompletedBy)
+{
+    public static TransferPlanView From(TransferPlan p) => new(p.Id, p.Recipient, p.RecipientContact, p.TransferDate, p.Categories, p.Purposes,
+        p.ObligationsAcceptedBy, p.AgreementReference, p.PlannedBy, p.PlannedAt,
+        p.CompletedAt is not null ? "completed" : p.NoticesFinishedAt is not null ? "notified" : "notifying",
+        p.SubjectsNotified, p.NoticesFinishedAt, p.CompletedAt, p.CompletedBy);
+}
+
 public sealed record SubjectRetentionView(string SubjectId, bool Known, DateTimeOffset? CancelledAt, DateTimeOffset? CancellationClockEndsAt,
     DateTimeOffset? MinorDetectedAt, DateTimeOffset? ErasedAt, bool RemovalWithVault, int ActiveTokens, IReadOnlyList<HoldView> BlockingHolds, string? BlockedBecause,
     IReadOnlyList<Guid> Certificates);

@@ -7,7 +7,7 @@ namespace Microsoft.Extensions.Hosting;
 
 public static class RetentionExtensions
 {
-    /// <summary>Retention schedules, legal holds, the cancellation clock, termination plans and sweeps.</summary>
+    /// <summary>Retention schedules, legal holds, the cancellation clock, termination and transfer plans, and sweeps.</summary>
     public static IHostApplicationBuilder AddRetention(this IHostApplicationBuilder builder)
     {
         builder.Services.AddValidation();
@@ -26,6 +26,7 @@ public static class RetentionExtensions
         builder.Services.AddScoped<RemovalOutcomes>();
         builder.Services.AddScoped<SweepRunner>();
         builder.Services.AddScoped<TerminationNotices>();
+        builder.Services.AddScoped<TransferNotices>();
         builder.Services.AddSingleton<RetentionSignal>();
         builder.Services.AddHostedService<RetentionWorker>();
         return builder;
@@ -36,6 +37,7 @@ public static class RetentionExtensions
         .MapLegalHoldsApi()
         .MapSweepsApi()
         .MapTerminationPlansApi()
+        .MapTransferPlansApi()
         .MapSubjectsApi()
         .MapCertificatesApi();
 }

@@ -16,6 +16,7 @@ public sealed class RetentionDbContext(DbContextOptions<RetentionDbContext> opti
     public DbSet<DeletionCertificate> DeletionCertificates => Set<DeletionCertificate>();
     public DbSet<TerminationPlan> TerminationPlans => Set<TerminationPlan>();
     public DbSet<TerminationNoticeRun> TerminationNoticeRuns => Set<TerminationNoticeRun>();
+    public DbSet<TransferPlan> TransferPlans => Set<TransferPlan>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -53,6 +54,7 @@ public sealed class RetentionDbContext(DbContextOptions<RetentionDbContext> opti
             e.HasOne<LegalHold>().WithMany().HasForeignKey(a => a.HoldId); // so EF inserts the hold first
         });
         modelBuilder.Entity<Sweep>(e => e.ToTable("sweeps"));
+        modelBuilder.Entity<TransferPlan>(e => e.ToTable("transfer_plans"));
         modelBuilder.Entity<SweepItem>(e =>
         {
             e.ToTable("sweep_items");

@@ -210,3 +210,28 @@ public sealed class TerminationNoticeRun
     public long Sent { get; set; }
     public DateTimeOffset? CompletedAt { get; set; }
 }
+
+/// <summary>
+/// A transfer of personal information to another controller (INF-5.3): told to every subject with data of the plan's
+/// categories before <see cref="TransferDate"/>, with the receiver's acceptance of the policy's obligations on record.
+/// </summary>
+public sealed class TransferPlan
+{
+    public Guid Id { get; set; }
+    public string Recipient { get; set; } = "";
+    public string RecipientContact { get; set; } = "";
+    public DateOnly TransferDate { get; set; }
+    /// <summary>The <see cref="DataCategory"/> names, as stored.</summary>
+    public string[] Categories { get; set; } = [];
+    public string Purposes { get; set; } = "";
+    /// <summary>Who signed for the receiver that it takes over the controller's obligations under the policy.</summary>
+    public string ObligationsAcceptedBy { get; set; } = "";
+    public string AgreementReference { get; set; } = "";
+    public string PlannedBy { get; set; } = "";
+    public DateTimeOffset PlannedAt { get; set; }
+    public string? CursorSubject { get; set; }
+    public long SubjectsNotified { get; set; }
+    public DateTimeOffset? NoticesFinishedAt { get; set; }
+    public DateTimeOffset? CompletedAt { get; set; }
+    public string? CompletedBy { get; set; }
+}

@@ -42,6 +42,10 @@ public sealed class RetentionOptions
     [Range(30, 3650)]
     public int MinimumTerminationNoticeDays { get; set; } = 30;
 
+    /// <summary>INF-5.3: the least notice before personal information is transferred to another controller.</summary>
+    [Range(1, 3650)]
+    public int MinimumTransferNoticeDays { get; set; } = 30;
+
     /// <summary>The product's name in termination notices (IWK-2.6).</summary>
     [Required, StringLength(100, MinimumLength = 1)]
     public string ServiceName { get; set; } = "PrivacySuite";

@@ -27,7 +27,7 @@ public sealed class RetentionSignal
 }
 
 /// <summary>
-/// The retention clock: resumes an interrupted sweep, starts scheduled ones, sends termination notices, stops collection
+/// The retention clock: resumes an interrupted sweep, starts scheduled ones, sends termination and transfer notices, stops collection
 /// at a plan's end, and pages the on-call person about holds past review and removals the vault leaves unanswered. All state lives in the database, so a restart continues where the last process stopped.
 /// </summary>
 public sealed partial class RetentionWorker(
@@ -69,6 +69,7 @@ public sealed partial class RetentionWorker(
         var terminations = scope.ServiceProvider.GetRequiredService<TerminationNotices>();
 
         var collectionStopped = await terminations.RunDueAsync(cancellationToken);
+        await scope.ServiceProvider.GetRequiredService<TransferNotices>().RunDueAsync(cancellationToken);
 
         var running = await sweeps.RunningAsync(cancellationToken);
         if (running is null && (collectionStopped || await ScheduledSweepDueAsync(db, cancellationToken)))
