@@ -323,7 +323,7 @@ public static class IncidentsApi
             $"notice campaign {campaign.Id}: categories {string.Join(",", categories)}, window {campaign.WindowFrom:u} to {campaign.WindowTo:u}");
         await s.Db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
-        s.Signal.Wake();
+        s.Signal.Notify();
         Log.Transition(s.Logger, id, "notifying");
         return TypedResults.Accepted($"/v1/incidents/{id}/notices", CampaignView.Of(campaign, 0, 0));
     }

@@ -49,7 +49,7 @@ public static class NoticeCampaignApi
         });
         if (result.Result is Ok<CampaignView>)
         {
-            s.Signal.Wake();
+            s.Signal.Notify();
         }
 
         return result;

@@ -1,4 +1,5 @@
 using PrivacySuite.Notifications.Model;
+using PrivacySuite.ServiceDefaults.Workers;
 
 namespace PrivacySuite.Notifications.Sending;
 
@@ -51,21 +52,4 @@ public sealed class NoticeIntake(NotificationsDbContext db, TimeProvider time)
 }
 
 /// <summary>Wakes the dispatcher when a request was committed, instead of waiting for the next poll.</summary>
-public sealed class DeliverySignal
-{
-    private readonly SemaphoreSlim _signal = new(0, 1);
-
-    public void Notify()
-    {
-        try
-        {
-            _signal.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-            // Already signalled.
-        }
-    }
-
-    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _signal.WaitAsync(timeout, cancellationToken);
-}
+public sealed class DeliverySignal : WakeUpSignal;

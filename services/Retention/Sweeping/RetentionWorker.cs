@@ -3,28 +3,12 @@ using Npgsql;
 using PrivacySuite.Retention.Model;
 using PrivacySuite.ServiceDefaults.Regions;
 using PrivacySuite.ServiceDefaults.Telemetry;
+using PrivacySuite.ServiceDefaults.Workers;
 
 namespace PrivacySuite.Retention.Sweeping;
 
 /// <summary>Wakes the worker at once when a sweep or a plan is created through the API.</summary>
-public sealed class RetentionSignal
-{
-    private readonly SemaphoreSlim _signal = new(0, 1);
-
-    public void Notify()
-    {
-        try
-        {
-            _signal.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-            // Already woken.
-        }
-    }
-
-    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _signal.WaitAsync(timeout, cancellationToken);
-}
+public sealed class RetentionSignal : WakeUpSignal;
 
 /// <summary>
 /// The retention clock: resumes an interrupted sweep, starts scheduled ones, sends termination and transfer notices, stops collection
