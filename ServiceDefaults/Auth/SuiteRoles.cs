@@ -1,4 +1,16 @@
+using System.Security.Claims;
+
 namespace PrivacySuite.ServiceDefaults.Auth;
+
+/// <summary>Who is calling, as every service records it (an actor, a placer of a hold, an accessor in the access log).</summary>
+public static class Callers
+{
+    /// <summary>
+    /// The caller's id: a person's token subject, a product backend's key name, a service's name. Every scheme the suite
+    /// accepts sets it; "unknown" only for a principal that did not authenticate.
+    /// </summary>
+    public static string CallerId(this ClaimsPrincipal user) => user.FindFirstValue(ClaimTypes.NameIdentifier) ?? "unknown";
+}
 
 /// <summary>The roles of ARCHITECTURE.md. Product backends authenticate with API keys, people with bearer tokens.</summary>
 public static class SuiteRoles

@@ -79,7 +79,7 @@ public static class ConsentApi
         p.Code, p.PolicyId, new PurposeNames(p.NameEn, p.NameZh), p.Essential, p.DefaultBasis, p.DataCategories,
         p.ThirdPartyRecipient, p.SeparateConsent, p.ChangedInVersion);
 
-    internal static string Actor(this ClaimsPrincipal user) => user.FindFirstValue(ClaimTypes.NameIdentifier) ?? "unknown";
+    internal static string Actor(this ClaimsPrincipal user) => user.CallerId();
 
     internal static ValidationProblem Invalid(string field, string message) =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });

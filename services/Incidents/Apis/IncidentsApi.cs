@@ -413,7 +413,7 @@ public static class IncidentsApi
     internal static void AddTimeline(IncidentsDbContext db, Incident incident, ClaimsPrincipal user, DateTimeOffset now, string kind, string detail) =>
         db.Timeline.Add(new TimelineEntry { IncidentId = incident.Id, At = now, Actor = Actor(user), Kind = kind, Detail = detail });
 
-    internal static string Actor(ClaimsPrincipal user) => user.FindFirstValue(ClaimTypes.NameIdentifier) ?? "unknown";
+    internal static string Actor(ClaimsPrincipal user) => user.CallerId();
 
     private static string Truncate(string value) => value.Length <= 32 ? value : value[..32] + "…";
 

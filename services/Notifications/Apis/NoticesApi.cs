@@ -149,7 +149,7 @@ public static class NoticesApi
             return VariablesProblem(errors);
         }
 
-        var caller = user.FindFirstValue(ClaimTypes.NameIdentifier) ?? "unknown";
+        var caller = user.CallerId();
         var hash = BodyHash(body);
         await using var tx = await s.Db.Database.BeginTransactionAsync(cancellationToken);
         var existing = await s.Db.NoticeRequests.AsNoTracking()
@@ -225,7 +225,7 @@ public static class NoticesApi
             return requests;
         }
 
-        var caller = user.FindFirstValue(ClaimTypes.NameIdentifier) ?? "";
+        var caller = user.CallerId();
         return requests.Where(r => r.Caller == caller);
     }
 

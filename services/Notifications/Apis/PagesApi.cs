@@ -71,7 +71,7 @@ public static class PagesApi
     private static async Task<Results<Ok<PageView>, ProblemHttpResult>> AcknowledgeAsync(
         Guid pageId, ClaimsPrincipal user, Paging paging, NotificationsDbContext db, CancellationToken cancellationToken)
     {
-        var by = user.FindFirstValue(ClaimTypes.NameIdentifier) ?? SuiteRoles.OnCall;
+        var by = user.CallerId();
         return await paging.AcknowledgeAsync(pageId, by, cancellationToken) is { } page
             ? TypedResults.Ok(await ViewAsync(db, page, cancellationToken))
             : NotFound();

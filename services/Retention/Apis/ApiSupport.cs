@@ -1,3 +1,4 @@
+using PrivacySuite.ServiceDefaults.Auth;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -13,7 +14,7 @@ namespace PrivacySuite.Retention.Apis;
 #pragma warning restore ASP0029
 public sealed record RetentionServices(RetentionDbContext Db, TimeProvider Time, IOptions<RetentionOptions> Options, RetentionSignal Signal, HttpContext Http)
 {
-    public string Caller => Http.User.FindFirstValue(ClaimTypes.NameIdentifier) ?? "unknown";
+    public string Caller => Http.User.CallerId();
 }
 
 internal static class Problems

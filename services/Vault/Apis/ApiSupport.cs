@@ -1,3 +1,4 @@
+using PrivacySuite.ServiceDefaults.Auth;
 using System.Security.Claims;
 using PrivacySuite.Vault.Crypto;
 using PrivacySuite.Vault.Model;
@@ -20,7 +21,7 @@ public sealed record VaultServices(
     ClaimsPrincipal User)
 {
     /// <summary>The caller as the access log names it: the API key's name or the token's subject.</summary>
-    public string Accessor => User.FindFirstValue(ClaimTypes.NameIdentifier) ?? "unknown";
+    public string Accessor => User.CallerId();
 }
 
 internal static class Problems
