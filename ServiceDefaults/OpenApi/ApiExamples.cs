@@ -8,9 +8,10 @@ namespace PrivacySuite.ServiceDefaults.OpenApi;
 
 /// <summary>
 /// An operation's examples: its request body and its answers by status, as the service's own request and response
-/// types, so an example that no longer compiles against the contract cannot be documented. Obviously fake values only.
+/// types, so an example that no longer compiles against the contract cannot be documented; and path or query values
+/// where a made-up one would not do. Obviously fake values only.
 /// </summary>
-public sealed record ApiExample(object? Request = null, IReadOnlyDictionary<int, object>? Responses = null);
+public sealed record ApiExample(object? Request = null, IReadOnlyDictionary<int, object>? Responses = null, IReadOnlyDictionary<string, string>? Parameters = null);
 
 /// <summary>The examples of a service, by operation name (<c>WithName</c>); each service keeps them in <c>Apis/OpenApiExamples.cs</c>.</summary>
 public sealed class ApiExampleOptions
@@ -51,6 +52,13 @@ internal sealed class ApiExamples : IOpenApiOperationTransformer, IOpenApiDocume
                 ?? throw new InvalidOperationException($"{operation.OperationId} has a request example but takes no JSON body.");
             // A field left out reads as null: the example shows only what is sent.
             media.Example = WithoutNulls(JsonSerializer.SerializeToNode(example.Request, example.Request.GetType(), json));
+        }
+
+        foreach (var (name, value) in example.Parameters ?? new Dictionary<string, string>())
+        {
+            var parameter = operation.Parameters?.OfType<OpenApiParameter>().FirstOrDefault(p => p.Name == name)
+                ?? throw new InvalidOperationException($"{operation.OperationId} has an example for parameter {name}, which it does not take.");
+            parameter.Example = JsonValue.Create(value);
         }
 
         foreach (var (status, body) in example.Responses ?? new Dictionary<int, object>())

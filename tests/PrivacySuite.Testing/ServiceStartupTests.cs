@@ -158,10 +158,10 @@ public abstract class ServiceStartupTests<TProgram>(ServiceFactory<TProgram> fac
     /// <summary>A URL for the operation: a fresh guid for a guid, 1 for a number, the parameter's example or a made-up id otherwise.</summary>
     private static string Url(OpenApiOperation operation)
     {
-        string ValueOf(OpenApiParameter p) => p.Schema["format"]?.GetValue<string>() == "uuid" ? Guid.NewGuid().ToString()
+        string ValueOf(OpenApiParameter p) => p.Example ?? (p.Schema["format"]?.GetValue<string>() == "uuid" ? Guid.NewGuid().ToString()
             : p.Schema["type"]?.ToString() is "integer" or "number" ? "1"
             : p.Schema["enum"] is JsonArray values ? values[0]!.ToString()
-            : "example-subject-1";
+            : "example-subject-1");
         var path = operation.Parameters.Where(p => p.In == "path")
             .Aggregate(operation.Path, (url, p) => url.Replace($"{{{p.Name}}}", Uri.EscapeDataString(ValueOf(p)), StringComparison.Ordinal));
         var query = string.Join("&", operation.Parameters.Where(p => p.In == "query" && p.Required).Select(p => $"{p.Name}={Uri.EscapeDataString(ValueOf(p))}"));
