@@ -2,8 +2,10 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Http.Resilience;
+using Scalar.AspNetCore;
 using PrivacySuite.ServiceDefaults.Auth;
 using PrivacySuite.ServiceDefaults.Input;
+using PrivacySuite.ServiceDefaults.OpenApi;
 using PrivacySuite.ServiceDefaults.Regions;
 using PrivacySuite.ServiceDefaults.Telemetry;
 
@@ -21,6 +23,9 @@ public static class ServiceDefaultsExtensions
     public const string HealthEndpointPath = "/health";
     public const string AlivenessEndpointPath = "/alive";
     private const string LiveTag = "live";
+
+    /// <summary>Where the API reference page is served in development: <c>/scalar/v1</c>.</summary>
+    public const string ApiReferencePath = "/scalar";
 
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
@@ -47,7 +52,15 @@ public static class ServiceDefaultsExtensions
                 _ when PrivacySuite.ServiceDefaults.Data.DatabaseFailures.IsTransient(e) => StatusCodes.Status503ServiceUnavailable,
                 _ => StatusCodes.Status500InternalServerError,
             });
-        builder.Services.AddOpenApi(o => o.AddSchemaTransformer(StrictJson.OnlyRequiredAsRequired));
+        builder.Services.AddOpenApi(o =>
+        {
+            o.AddSchemaTransformer(StrictJson.OnlyRequiredAsRequired);
+            o.AddDocumentTransformer<ApiSecurity>();
+            o.AddOperationTransformer<ApiSecurity>();
+            o.AddOperationTransformer<ApiExamples>();
+            o.AddDocumentTransformer<ApiExamples>();
+        });
+        builder.Services.AddOptions<ApiExampleOptions>();
 
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>
@@ -92,6 +105,12 @@ public static class ServiceDefaultsExtensions
         }
 
         app.MapOpenApi().AllowAnonymous();
+        if (app.Environment.IsDevelopment())
+        {
+            // The API reference page (docs/running.md), development only. Its script comes from the package, not a CDN.
+            app.MapScalarApiReference(ApiReferencePath, o => o.WithTitle(app.Environment.ApplicationName)).AllowAnonymous();
+        }
+
         // Probed every few seconds by the orchestrator from one address: never rate limited.
         app.MapHealthChecks(HealthEndpointPath).AllowAnonymous().DisableRateLimiting();
         app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions

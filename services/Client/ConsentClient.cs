@@ -36,6 +36,10 @@ public sealed class ConsentClient(HttpClient http, ConsentDecisionCache? cache =
     public Task<PolicyVersionInfo> PublishPolicyVersionAsync(string policyId, PublishPolicyVersion request, CancellationToken cancellationToken = default) =>
         SendAsync<PolicyVersionInfo>(HttpMethod.Post, $"v1/policies/{Uri.EscapeDataString(policyId)}/versions", request, cancellationToken);
 
+    /// <summary>The policy's current version and its text, to show a subject what they agree to.</summary>
+    public Task<CurrentPolicy> GetCurrentPolicyAsync(string policyId, CancellationToken cancellationToken = default) =>
+        SendAsync<CurrentPolicy>(HttpMethod.Get, $"v1/policies/{Uri.EscapeDataString(policyId)}/current", null, cancellationToken);
+
     public Task<SubjectInfo> RegisterSubjectAsync(RegisterSubject request, CancellationToken cancellationToken = default) =>
         SendAsync<SubjectInfo>(HttpMethod.Post, "v1/subjects", request, cancellationToken);
 

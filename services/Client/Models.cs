@@ -83,11 +83,26 @@ public sealed record NewPurpose(
     string? ThirdPartyRecipient = null,
     bool SeparateConsent = false);
 
+/// <summary>A policy version to publish: what every subject is told of it, and its full text in both languages.</summary>
 public sealed record PublishPolicyVersion(
     string Version,
+    PolicyAnnouncement Announcement,
+    PolicyText Text,
     IReadOnlyList<string>? ChangedPurposes = null,
     IReadOnlyList<NewPurpose>? NewPurposes = null,
     int? GuardianAge = null);
+
+/// <summary>When the version takes effect, what changed (plain text, no braces), and where a subject reads and accepts it.</summary>
+public sealed record PolicyAnnouncement(DateOnly EffectiveDate, PolicySummary Summary, string ReviewUrl);
+
+public sealed record PolicySummary(string En, string ZhCn);
+
+/// <summary>A policy version's full text, Markdown, at most 50,000 characters in each language.</summary>
+public sealed record PolicyText(string En, string ZhCn);
+
+/// <summary>The version of a policy in force and its text (null for a version published before texts were stored).</summary>
+public sealed record CurrentPolicy(
+    string PolicyId, string Version, DateOnly? EffectiveDate, DateTimeOffset PublishedAt, IReadOnlyList<string> ChangedPurposes, PolicyText? Text);
 
 public sealed record PolicyVersionInfo(string PolicyId, string Version, IReadOnlyList<string> ChangedPurposes, int GuardianAge, DateTimeOffset PublishedAt);
 

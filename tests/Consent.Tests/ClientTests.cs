@@ -13,6 +13,26 @@ public sealed class ClientTests(ConsentFactory factory) : IClassFixture<ConsentF
     }
 
     [Fact]
+    [Trait("Issue", "20")]
+    public async Task An_officer_publishes_a_version_with_its_text_and_a_backend_reads_it_through_the_client()
+    {
+        var officer = new ConsentClient(factory.CreateClientFor(PrivacySuite.ServiceDefaults.Auth.SuiteRoles.PrivacyOfficer));
+        var backend = NewClient();
+        var version = $"v{Guid.NewGuid():N}"[..20];
+        var text = new PolicyText("# Privacy Policy\n\nWe keep ride history for 90 days.", "# 隐私政策\n\n骑行记录保存 90 天。");
+
+        // No purpose changes: the other tests of this class keep granting under 1.0.
+        var published = await officer.PublishPolicyVersionAsync("iwalk-scooter", new PublishPolicyVersion(version,
+            new PolicyAnnouncement(DateOnly.FromDateTime(DateTime.UtcNow).AddDays(7), new PolicySummary("Ride history is kept for 90 days.", "骑行记录保存 90 天。"),
+                "https://example.com/policy/iwalk-scooter"), text));
+        var current = await backend.GetCurrentPolicyAsync("iwalk-scooter");
+
+        Assert.Equal(version, published.Version);
+        Assert.Equal(version, current.Version);
+        Assert.Equal(text, current.Text);
+    }
+
+    [Fact]
     [Trait("Clause", "INF-6.5")]
     public async Task Typed_calls_cover_the_consent_lifecycle()
     {

@@ -49,7 +49,7 @@ public sealed class PolicyAnnouncementTests(AnnouncementFactory factory) : IClas
         var version = NewVersion();
         var effective = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(30).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
 
-        using var published = await officer.PostAsJsonAsync("/v1/policies/infobird/versions", new
+        using var published = await officer.PublishVersionAsync("infobird", new
         {
             version,
             changedPurposes = new[] { "offers.relevant" },
@@ -116,7 +116,7 @@ public sealed class PolicyAnnouncementTests(AnnouncementFactory factory) : IClas
             },
         };
 
-        using var response = await officer.PostAsJsonAsync("/v1/policies/infobird/versions", new { version, changedPurposes = Array.Empty<string>(), announcement });
+        using var response = await officer.PublishVersionAsync("infobird", new { version, changedPurposes = Array.Empty<string>(), announcement });
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         var versions = await officer.GetFromJsonAsync<List<JsonElement>>("/v1/policy-versions?policyId=infobird");
 

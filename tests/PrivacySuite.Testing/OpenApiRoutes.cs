@@ -15,7 +15,7 @@ public sealed record OpenApiOperation(
     public override string ToString() => $"{Method} {Path}";
 }
 
-public sealed record OpenApiParameter(string Name, string In, bool Required, JsonObject Schema);
+public sealed record OpenApiParameter(string Name, string In, bool Required, JsonObject Schema, string? Example = null);
 
 /// <summary>Reads /openapi/v1.json: operations, their parameters and body schemas, with <c>$ref</c>s resolved on demand.</summary>
 public sealed class OpenApiRoutes(JsonObject document)
@@ -45,7 +45,7 @@ public sealed class OpenApiRoutes(JsonObject document)
                     .Select(p => Resolve(p!.AsObject()))
                     .Select(p => new OpenApiParameter(
                         p["name"]!.GetValue<string>(), p["in"]!.GetValue<string>(), p["required"]?.GetValue<bool>() ?? false,
-                        p["schema"] is JsonObject s ? Resolve(s) : new JsonObject()))
+                        p["schema"] is JsonObject s ? Resolve(s) : new JsonObject(), p["example"]?.ToString()))
                     .ToList();
                 var body = operation["requestBody"] is JsonObject requestBody ? Resolve(requestBody) : null;
                 var bodySchema = body?["content"]?["application/json"]?["schema"] is JsonObject schema ? Resolve(schema) : null;

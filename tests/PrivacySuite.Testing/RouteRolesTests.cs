@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using PrivacySuite.ServiceDefaults.Auth;
 using Xunit;
 
@@ -23,6 +24,10 @@ public abstract class RouteRolesTests<TProgram>(ServiceFactory<TProgram> factory
 
     /// <summary>Served by ServiceDefaults in every service, anonymous by design, and checked by ServiceStartupTests.</summary>
     private static readonly string[] DefaultRoutes = ["GET /health", "GET /alive", "GET /openapi/{documentName}.json"];
+
+    /// <summary>The API reference page and its assets (ServiceDefaults, development only), likewise.</summary>
+    private static bool IsDefaultRoute(string route) =>
+        DefaultRoutes.Contains(route) || route.StartsWith($"GET {ServiceDefaultsExtensions.ApiReferencePath}", StringComparison.Ordinal);
 
     [Fact]
     [Trait("Clause", "INF-3.3")]
@@ -106,7 +111,7 @@ public abstract class RouteRolesTests<TProgram>(ServiceFactory<TProgram> factory
             foreach (var method in endpoint.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? [])
             {
                 var route = $"{method} {key}";
-                if (!DefaultRoutes.Contains(route))
+                if (!IsDefaultRoute(route))
                 {
                     routes.Add(new ServedRoute(route, method, Url(pattern)));
                 }
@@ -183,7 +188,7 @@ public static class RoleTable
         return table;
     }
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {

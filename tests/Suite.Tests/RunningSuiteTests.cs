@@ -174,7 +174,7 @@ public sealed class RunningSuiteTests(SuiteFixture fixture, ITestOutputHelper ou
         }
 
         var version = $"v{run}";
-        using (var published = await officer.PostAsJsonAsync("/v1/policies/iwalk-scooter/versions", new
+        using (var published = await officer.PublishVersionAsync("iwalk-scooter", new
         {
             version,
             changedPurposes = Array.Empty<string>(),

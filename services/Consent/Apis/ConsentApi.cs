@@ -27,9 +27,14 @@ public static class ConsentApi
         v1.MapGet("/purposes", ListPurposes).WithName("ListPurposes").WithSummary("The purpose catalogue").WithTags("Purposes")
             .RequireRoles(SuiteRoles.ProductBackend, SuiteRoles.PrivacyOfficer, SuiteRoles.Service);
         v1.MapPost("/policies/{policyId}/versions", PolicyApi.PublishVersion).WithName("PublishPolicyVersion")
-            .WithSummary("Publish a policy version; consent to changed purposes must be given again").WithTags("Policies").ProducesProblem(404).ProducesProblem(409).ProducesProblem(422)
+            .WithSummary("Publish a policy version with its text; consent to changed purposes must be given again").WithTags("Policies").ProducesProblem(404).ProducesProblem(409).ProducesProblem(422)
+            // The version's full text in two languages is larger than the suite's other requests.
+            .WithMetadata(new RequestSizeLimitAttribute(PolicyText.MaxRequestBytes))
             // It invalidates everyone's consent to what changed and can move the guardian age: the privacy officer's alone.
             .RequireRoles(SuiteRoles.PrivacyOfficer);
+        v1.MapGet("/policies/{policyId}/current", PolicyApi.Current).WithName("GetCurrentPolicy")
+            .WithSummary("The policy's current version and its text in en and zh-CN, to show subjects what they agree to").WithTags("Policies").ProducesProblem(404)
+            .RequireRoles(SuiteRoles.ProductBackend, SuiteRoles.PrivacyOfficer);
         v1.MapGet("/policy-versions", PolicyApi.ListVersions).WithName("ListPolicyVersions")
             .WithSummary("The newest 100 policy versions (?policyId= for one policy), with how far each announcement to the subjects has come")
             .WithTags("Policies").ProducesProblem(404)

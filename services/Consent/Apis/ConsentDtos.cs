@@ -98,7 +98,32 @@ public sealed record PublishPolicyVersionRequest(
     [property: MaxLength(100)] IReadOnlyList<string>? ChangedPurposes,
     [property: MaxLength(50)] IReadOnlyList<PurposeDefinition>? NewPurposes,
     [property: Range(ConsentRules.MinimumGuardianAge, ConsentRules.MaximumGuardianAge)] int? GuardianAge,
-    [property: Required] PolicyAnnouncement? Announcement);
+    [property: Required] PolicyAnnouncement? Announcement,
+    [property: Required] PolicyText? Text);
+
+/// <summary>
+/// The full text of a policy version as the subjects read it, in both languages: Markdown (plain text is Markdown too),
+/// at most <see cref="MaxLength"/> characters each, not blank.
+/// </summary>
+public sealed record PolicyText(
+    [property: Required, StringLength(PolicyText.MaxLength, MinimumLength = 1)] string En,
+    [property: Required, StringLength(PolicyText.MaxLength, MinimumLength = 1)] string ZhCn)
+{
+    /// <summary>Four times the longest policy served today (about 12,000 characters).</summary>
+    public const int MaxLength = 50_000;
+
+    /// <summary>A body with both texts at their longest, each character escaped as <c>\uXXXX</c>, and the rest of the request.</summary>
+    public const long MaxRequestBytes = 1024 * 1024;
+}
+
+/// <summary>The version of a policy in force for new consents, and its text (null for a version published before texts were stored).</summary>
+public sealed record CurrentPolicyView(
+    string PolicyId,
+    string Version,
+    DateOnly? EffectiveDate,
+    DateTimeOffset PublishedAt,
+    IReadOnlyList<string> ChangedPurposes,
+    PolicyText? Text);
 
 /// <summary>
 /// What every subject of the policy is told of the new version (INF-7.1, IWK-0.1), in their language: when it takes

@@ -30,6 +30,15 @@ internal static class PolicyApi
             return Invalid(field, message);
         }
 
+        var text = request.Text!;
+        foreach (var (textField, value) in new[] { ("text.en", text.En), ("text.zhCn", text.ZhCn) })
+        {
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                return Invalid(textField, $"The version's full text (Markdown), 1-{PolicyText.MaxLength} characters, not blank.");
+            }
+        }
+
         var db = services.Db;
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
         var policy = await db.Policies.FromSql($"select * from policies where policy_id = {policyId} for update").SingleOrDefaultAsync(cancellationToken);
@@ -71,6 +80,7 @@ internal static class PolicyApi
         };
         db.PolicyVersions.Add(version);
         await db.SaveChangesAsync(cancellationToken); // assigns the version's sequence
+        db.PolicyVersionTexts.Add(new PolicyVersionText { PolicyId = policyId, Version = version.Version, TextEn = text.En, TextZhCn = text.ZhCn });
 
         foreach (var purpose in existing)
         {
@@ -125,6 +135,25 @@ internal static class PolicyApi
 
         return TypedResults.Created($"/v1/policies/{policyId}/versions/{version.Version}",
             new PolicyVersionView(policyId, version.Version, allChanged, policy.GuardianAge, now, new AnnouncementView(0, 0, null)));
+    }
+
+    /// <summary>The policy's current version, as product backends show it to subjects, with its text in both languages.</summary>
+    public static async Task<Results<Ok<CurrentPolicyView>, ProblemHttpResult>> Current(
+        string policyId, [AsParameters] ConsentServices services, CancellationToken cancellationToken)
+    {
+        var db = services.Db;
+        var current = await (from p in db.Policies.AsNoTracking()
+                             join v in db.PolicyVersions.AsNoTracking() on new { p.PolicyId, Version = p.CurrentVersion } equals new { v.PolicyId, v.Version }
+                             where p.PolicyId == policyId
+                             select v).SingleOrDefaultAsync(cancellationToken);
+        if (current is null)
+        {
+            return NotFound($"There is no policy '{policyId}'.");
+        }
+
+        var text = await db.PolicyVersionTexts.AsNoTracking().Where(t => t.PolicyId == policyId && t.Version == current.Version)
+            .Select(t => new PolicyText(t.TextEn, t.TextZhCn)).SingleOrDefaultAsync(cancellationToken);
+        return TypedResults.Ok(new CurrentPolicyView(policyId, current.Version, current.EffectiveDate, current.PublishedAt, current.ChangedPurposes, text));
     }
 
     /// <summary>The newest versions (of one policy, or of all), newest first, with how far each one's announcement has come.</summary>

@@ -1,5 +1,6 @@
 using PrivacySuite.Consent.IntegrationEvents;
 using PrivacySuite.ServiceDefaults.Auth;
+using PrivacySuite.ServiceDefaults.OpenApi;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -9,6 +10,7 @@ public static class ConsentExtensions
     public static IHostApplicationBuilder AddConsent(this IHostApplicationBuilder builder)
     {
         builder.Services.AddValidation();
+        builder.Services.AddApiExamples(PrivacySuite.Consent.Apis.OpenApiExamples.ByOperation);
         builder.AddServiceDatabase<ConsentDbContext>("consentdb");
         builder.AddMessaging<ConsentDbContext>("consent", bus =>
         {

@@ -7,6 +7,8 @@ public sealed class ConsentDbContext(DbContextOptions<ConsentDbContext> options)
 
     public DbSet<PolicyVersion> PolicyVersions => Set<PolicyVersion>();
 
+    public DbSet<PolicyVersionText> PolicyVersionTexts => Set<PolicyVersionText>();
+
     public DbSet<Purpose> Purposes => Set<Purpose>();
 
     public DbSet<Subject> Subjects => Set<Subject>();
@@ -32,6 +34,11 @@ public sealed class ConsentDbContext(DbContextOptions<ConsentDbContext> options)
             e.ToTable("policy_versions");
             e.HasKey(v => new { v.PolicyId, v.Version });
             e.Property(v => v.Sequence).UseIdentityAlwaysColumn().ValueGeneratedOnAdd();
+        });
+        modelBuilder.Entity<PolicyVersionText>(e =>
+        {
+            e.ToTable("policy_version_texts");
+            e.HasKey(t => new { t.PolicyId, t.Version });
         });
         modelBuilder.Entity<Purpose>(e =>
         {

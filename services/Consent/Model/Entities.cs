@@ -12,6 +12,21 @@ public sealed class Policy
     public string CurrentVersion { get; set; } = "";
 }
 
+/// <summary>
+/// The text of a published version, in both languages (Markdown; plain text is Markdown too). A row of its own so that
+/// listing versions does not read tens of kilobytes per version; written in the version's own transaction.
+/// </summary>
+public sealed class PolicyVersionText
+{
+    public string PolicyId { get; set; } = "";
+
+    public string Version { get; set; } = "";
+
+    public string TextEn { get; set; } = "";
+
+    public string TextZhCn { get; set; } = "";
+}
+
 /// <summary>A published version of a policy and the purposes it changed.</summary>
 public sealed class PolicyVersion
 {

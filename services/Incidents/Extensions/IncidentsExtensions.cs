@@ -1,3 +1,4 @@
+using PrivacySuite.ServiceDefaults.OpenApi;
 using PrivacySuite.Incidents;
 using PrivacySuite.Incidents.IntegrationEvents;
 using PrivacySuite.Incidents.Workers;
@@ -11,6 +12,7 @@ public static class IncidentsExtensions
     public static IHostApplicationBuilder AddIncidents(this IHostApplicationBuilder builder)
     {
         builder.Services.AddValidation();
+        builder.Services.AddApiExamples(PrivacySuite.Incidents.Apis.OpenApiExamples.ByOperation);
         builder.AddServiceDatabase<IncidentsDbContext>("incidentsdb");
         builder.AddMessaging<IncidentsDbContext>("incidents", bus =>
         {

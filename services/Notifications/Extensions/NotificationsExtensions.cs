@@ -1,3 +1,4 @@
+using PrivacySuite.ServiceDefaults.OpenApi;
 using PrivacySuite.Notifications.Channels;
 using PrivacySuite.Notifications.Model;
 using PrivacySuite.Notifications.Sending;
@@ -15,6 +16,7 @@ public static class NotificationsExtensions
     public static IHostApplicationBuilder AddNotifications(this IHostApplicationBuilder builder)
     {
         builder.Services.AddValidation();
+        builder.Services.AddApiExamples(PrivacySuite.Notifications.Apis.OpenApiExamples.ByOperation);
         builder.AddServiceDatabase<NotificationsDbContext>("notificationsdb");
         builder.AddMessaging<NotificationsDbContext>("notifications", bus =>
         {

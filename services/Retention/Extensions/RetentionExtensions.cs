@@ -1,3 +1,4 @@
+using PrivacySuite.ServiceDefaults.OpenApi;
 using PrivacySuite.Retention.Apis;
 using PrivacySuite.Retention.IntegrationEvents;
 using PrivacySuite.Retention.Model;
@@ -11,6 +12,7 @@ public static class RetentionExtensions
     public static IHostApplicationBuilder AddRetention(this IHostApplicationBuilder builder)
     {
         builder.Services.AddValidation();
+        builder.Services.AddApiExamples(PrivacySuite.Retention.Apis.OpenApiExamples.ByOperation);
         builder.AddServiceDatabase<RetentionDbContext>("retentiondb");
         builder.AddMessaging<RetentionDbContext>("retention", bus =>
         {

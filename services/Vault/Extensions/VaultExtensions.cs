@@ -1,3 +1,4 @@
+using PrivacySuite.ServiceDefaults.OpenApi;
 using PrivacySuite.ServiceDefaults.Auth;
 using PrivacySuite.Vault.Apis;
 using PrivacySuite.Vault.Crypto;
@@ -12,6 +13,7 @@ public static class VaultExtensions
     public static IHostApplicationBuilder AddVault(this IHostApplicationBuilder builder)
     {
         builder.Services.AddValidation();
+        builder.Services.AddApiExamples(PrivacySuite.Vault.Apis.OpenApiExamples.ByOperation);
         builder.AddServiceDatabase<VaultDbContext>("vaultdb");
         builder.AddMessaging<VaultDbContext>("vault", bus =>
         {

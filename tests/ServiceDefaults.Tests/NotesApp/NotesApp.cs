@@ -156,10 +156,11 @@ public sealed class NotesHost : IAsyncDisposable
 
     public IServiceProvider Services => App.Services;
 
-    public static async Task<NotesHost> StartAsync(string databaseConnection, string rabbitConnection, Action<IDictionary<string, string?>>? configure = null)
+    public static async Task<NotesHost> StartAsync(string databaseConnection, string rabbitConnection, Action<IDictionary<string, string?>>? configure = null,
+        string environment = "Development")
     {
         var credentials = DevCredentials.Generate();
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development", ApplicationName = typeof(NotesHost).Assembly.GetName().Name });
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = environment, ApplicationName = typeof(NotesHost).Assembly.GetName().Name });
         var settings = new Dictionary<string, string?>
         {
             ["ConnectionStrings:notesdb"] = databaseConnection,

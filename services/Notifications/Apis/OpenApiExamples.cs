@@ -1,0 +1,28 @@
+using PrivacySuite.ServiceDefaults.OpenApi;
+
+namespace PrivacySuite.Notifications.Apis;
+
+/// <summary>The examples of the notification service's OpenAPI document (issue 20.4): made-up subjects and URLs.</summary>
+internal static class OpenApiExamples
+{
+    private static readonly DateTimeOffset At = new(2026, 12, 1, 9, 30, 0, TimeSpan.Zero);
+    private static readonly Guid RequestId = new("7c2e9a41-3b5d-4f60-9a8b-1c2d3e4f5a6b");
+
+    /// <summary>A policy update's variables; a text written in both languages travels as <c>name.zh-CN</c> and <c>name.en</c>.</summary>
+    private static readonly Dictionary<string, string> PolicyUpdate = new()
+    {
+        ["policyVersion"] = "2.0",
+        ["effectiveDate"] = "2030-01-01",
+        ["summary.zh-CN"] = "配送数据的保存期限由 180 天缩短为 90 天。",
+        ["summary.en"] = "We keep delivery data for 90 days instead of 180.",
+        ["reviewUrl"] = "https://example.com/policy/latest",
+    };
+
+    public static readonly IReadOnlyDictionary<string, ApiExample> ByOperation = new Dictionary<string, ApiExample>
+    {
+        ["SendNotice"] = new(new SendNoticeRequest("policy-update", ["subj-example-0001", "subj-example-0002"], PolicyUpdate)),
+        ["GetNoticeRequest"] = new(Responses: new Dictionary<int, object> { [200] = new NoticeRequestView(RequestId, "policy-update", 2, 0, 2, 0, false, At) }),
+        ["PreviewTemplate"] = new(new PreviewRequest("en", PolicyUpdate)),
+        ["PublishBulletin"] = new(new PublishBulletinRequest("policy-update", PolicyUpdate)),
+    };
+}
