@@ -15,5 +15,7 @@ internal static class OpenApiExamples
         ["ReleaseLegalHold"] = new(new ReleaseHoldRequest("The example case was closed.")),
         ["StartSweep"] = new(new StartSweepRequest(true)),
         ["CreateTerminationPlan"] = new(new CreateTerminationPlanRequest(new DateTimeOffset(2030, 6, 30, 0, 0, 0, TimeSpan.Zero), "erase", [30, 7])),
+        ["CreateTransferPlan"] = new(new CreateTransferPlanRequest("Example Holdings Ltd.", "privacy@holdings.example.com", new DateOnly(2030, 3, 1),
+            [DataCategory.Location, DataCategory.Device], "Running the example scooter service as before.", "Example Signatory, General Counsel", "SPA-EXAMPLE-2026 §9.4")),
     };
 }
