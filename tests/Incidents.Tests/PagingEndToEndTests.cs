@@ -28,16 +28,24 @@ public sealed class PagingEndToEndTests(PagingSuiteFactory factory) : IClassFixt
 {
     [Fact]
     [Trait("Clause", "IWK-2.10")]
-    public async Task A_report_deadline_that_passes_pages_the_person_on_call_for_each_mark_until_acknowledged()
+    public async Task A_report_deadline_that_nears_and_passes_pages_the_person_on_call_at_each_mark_until_acknowledged()
     {
         using var lead = factory.CreateOnCall("lead-li");
         var incident = await Drive.DeclareAsync(lead, factory.Clock.Now());
         var graded = await Drive.GradeAsync(lead, incident.Id, 1_500_000);
         Assert.NotNull(graded.Clock.ReportDueAt);
 
-        factory.Clock.Advance(TimeSpan.FromHours(5)); // past the deadline: the 50%, 90% and overdue marks at once
-
         using var onCall = factory.Notifications.CreateClientFor(SuiteRoles.OnCall, "duty-1");
+        async Task WaitForPagesAsync(int count) => await Eventually.HoldsAsync(async () =>
+            (await onCall.GetFromJsonAsync<List<JsonElement>>("/v1/pages?state=open"))!.Count(p => p.GetProperty("reference").GetString() == incident.Id.ToString()) == count,
+            TimeSpan.FromSeconds(60), $"{count} pages");
+
+        factory.Clock.Advance(TimeSpan.FromHours(2.1)); // past the 50% mark of the 4-hour clock
+        await WaitForPagesAsync(1);
+        factory.Clock.Advance(TimeSpan.FromHours(1.6)); // past 90%
+        await WaitForPagesAsync(2);
+        factory.Clock.Advance(TimeSpan.FromHours(0.5)); // past the deadline
+
         List<JsonElement> pages = [];
         await Eventually.HoldsAsync(async () =>
         {

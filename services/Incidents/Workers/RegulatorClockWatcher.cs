@@ -7,7 +7,8 @@ namespace PrivacySuite.Incidents.Workers;
 /// <summary>
 /// Escalates when half and when nine tenths of the time to report have gone (IWK-2.10), and when the deadline passed, while
 /// the first report is not filed: a timeline entry, <see cref="RegulatorReportDue"/>, and a page to the on-call person
-/// (<see cref="OnCallPageRequested"/>, sent by the notification service until someone acknowledges it). Each milestone is
+/// (<see cref="OnCallPageRequested"/>, sent by the notification service until someone acknowledges it; marks passed
+/// together page once, for the latest). Each milestone is
 /// claimed with a conditional update, so two replicas never escalate twice.
 /// </summary>
 public sealed class RegulatorClockWatcher(
@@ -32,19 +33,27 @@ public sealed class RegulatorClockWatcher(
         foreach (var incident in pending)
         {
             var fraction = (now - incident.AwareAt) / (incident.DueAt - incident.AwareAt);
+            var crossed = new List<Milestone>();
             if (fraction >= 0.5 && incident.Escalated50At is null)
             {
-                await EscalateAsync(db, incident.Id, incident.DueAt, Milestone.Half, fraction, now, ct);
+                crossed.Add(Milestone.Half);
             }
 
             if (fraction >= 0.9 && incident.Escalated90At is null)
             {
-                await EscalateAsync(db, incident.Id, incident.DueAt, Milestone.NineTenths, fraction, now, ct);
+                crossed.Add(Milestone.NineTenths);
             }
 
             if (fraction >= 1)
             {
-                await EscalateAsync(db, incident.Id, incident.DueAt, Milestone.Overdue, fraction, now, ct);
+                crossed.Add(Milestone.Overdue);
+            }
+
+            // Marks passed together (an incident declared late) each go on the timeline, but only the latest pages:
+            // one page that says where the clock stands, not three at once.
+            foreach (var milestone in crossed)
+            {
+                await EscalateAsync(db, incident.Id, incident.DueAt, milestone, fraction, now, page: milestone == crossed[^1], ct);
             }
         }
     }
@@ -56,7 +65,8 @@ public sealed class RegulatorClockWatcher(
         Overdue,
     }
 
-    private async Task EscalateAsync(IncidentsDbContext db, Guid id, DateTimeOffset dueAt, Milestone milestone, double fraction, DateTimeOffset now, CancellationToken ct)
+    private async Task EscalateAsync(IncidentsDbContext db, Guid id, DateTimeOffset dueAt, Milestone milestone, double fraction, DateTimeOffset now, bool page,
+        CancellationToken ct)
     {
         db.ChangeTracker.Clear();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -87,7 +97,11 @@ public sealed class RegulatorClockWatcher(
             : ($"事件 {id} 的监管报告时限已过 {percent}%：须于北京时间 {dueCst} 前提交。",
                $"Incident {id}: {percent}% of the time to report to the regulator is gone. The report is due {due} ({dueCst} CST).");
         db.AddIntegrationEvent(new RegulatorReportDue(id, dueAt, Math.Round(fraction, 4)), now);
-        db.AddIntegrationEvent(new OnCallPageRequested(kind, id.ToString(), zh, en, now), now);
+        if (page)
+        {
+            db.AddIntegrationEvent(new OnCallPageRequested(kind, id.ToString(), zh, en, now), now);
+        }
+
         db.Timeline.Add(new TimelineEntry
         {
             IncidentId = id,
@@ -95,8 +109,8 @@ public sealed class RegulatorClockWatcher(
             Actor = "regulator-clock",
             Kind = timelineKind,
             Detail = milestone == Milestone.Overdue
-                ? $"The regulator report is overdue: it was due {dueAt:u}; the on-call person is paged"
-                : $"{percent}% of the time to report gone; regulator report due {dueAt:u}, {(dueAt - now).TotalMinutes:0} min left; the on-call person is paged",
+                ? $"The regulator report is overdue: it was due {dueAt:u}" + (page ? "; the on-call person is paged" : "")
+                : $"{percent}% of the time to report gone; regulator report due {dueAt:u}, {(dueAt - now).TotalMinutes:0} min left" + (page ? "; the on-call person is paged" : ""),
         });
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
