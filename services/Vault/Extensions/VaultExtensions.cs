@@ -57,6 +57,7 @@ public static class VaultExtensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StaleKeyFiles>());
         builder.Services.AddScoped<ConsentGate>();
         builder.Services.AddSingleton<PurposeCatalogue>();
+        builder.Services.AddHostedService<PurposeCatalogueRefresher>();
         builder.Services.AddScoped<VaultService>();
         builder.Services.AddScoped<IdentityVerifications>();
         builder.Services.AddHttpClient(ConsentGate.HttpClientName, c => c.BaseAddress = new Uri("http://consent")).AddServiceIdentity();
