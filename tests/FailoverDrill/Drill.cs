@@ -57,8 +57,14 @@ public static class Drill
         using var stopReaders = new CancellationTokenSource();
         var clock = Stopwatch.StartNew();
         var next = 0;
-        var writers = regions.SelectMany(r => Enumerable.Range(0, options.WritersPerRegion).Select(_ =>
-            Task.Run(() => WriteAsync(r, () => $"drill-{run}-{Interlocked.Increment(ref next)}", ledger, clock, stopWriters.Token)))).ToList();
+        // Each service has writers of its own, so its time to the first write after the promotion is its own, not the
+        // time of a consent write plus a vault write in a row.
+        string NextSubject() => $"drill-{run}-{Interlocked.Increment(ref next)}";
+        var writers = regions.SelectMany(r => Enumerable.Range(0, options.WritersPerRegion).SelectMany(_ => new[]
+        {
+            Task.Run(() => WriteConsentAsync(r, NextSubject, ledger, clock, stopWriters.Token)),
+            Task.Run(() => WriteVaultAsync(r, NextSubject, ledger, clock, stopWriters.Token)),
+        })).ToList();
         var reader = Task.Run(() => ReadAsync(regions[1], ledger, stopReaders.Token));
 
         say($"steady load on {primary} and {standby} for {options.Warmup.TotalSeconds:0} s");
@@ -109,8 +115,8 @@ public static class Drill
             ledger.Reads, ledger.ReadFailures, ledger.StaleReads, promoteSeconds, failback, perService);
     }
 
-    /// <summary>One writer: a subject registered, a consent granted, delivery data stored, over and over, against one region.</summary>
-    private static async Task WriteAsync(Region region, Func<string> nextSubject, Ledger ledger, Stopwatch clock, CancellationToken stop)
+    /// <summary>A consent writer: a subject registered and a consent granted, over and over, against one region.</summary>
+    private static async Task WriteConsentAsync(Region region, Func<string> nextSubject, Ledger ledger, Stopwatch clock, CancellationToken stop)
     {
         while (!stop.IsCancellationRequested)
         {
@@ -133,19 +139,41 @@ public static class Drill
                 {
                     ledger.Grant(subject, sent, clock.Elapsed);
                 }
-
-                sent = clock.Elapsed;
-                using var stored = await region.Vault.PostAsJsonAsync($"/v1/subjects/{subject}/data",
-                    new { category = "delivery", source = "provided", legalBasis = "contract", purposes = new[] { "delivery.offline" }, fields = new Dictionary<string, string> { ["address"] = $"No. {subject} Drill Road" } }, stop);
-                if (stored.IsSuccessStatusCode)
-                {
-                    var tokens = (await stored.Content.ReadFromJsonAsync<JsonElement>(stop)).GetProperty("tokens").EnumerateObject().Select(p => p.Value.GetString()!).ToList();
-                    ledger.Store(tokens, sent, clock.Elapsed);
-                }
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !stop.IsCancellationRequested)
             {
                 // The killed region refuses connections; unacknowledged writes are not counted.
+                await Task.Delay(100, CancellationToken.None);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>A vault writer: delivery data stored under the contract basis (no consent needed), over and over, against one region.</summary>
+    private static async Task WriteVaultAsync(Region region, Func<string> nextSubject, Ledger ledger, Stopwatch clock, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            var subject = nextSubject();
+            var sent = clock.Elapsed;
+            try
+            {
+                using var stored = await region.Vault.PostAsJsonAsync($"/v1/subjects/{subject}/data",
+                    new { category = "delivery", source = "provided", legalBasis = "contract", purposes = new[] { "delivery.offline" }, fields = new Dictionary<string, string> { ["address"] = $"No. {subject} Drill Road" } }, stop);
+                if (!stored.IsSuccessStatusCode)
+                {
+                    await Task.Delay(100, stop);
+                    continue;
+                }
+
+                var tokens = (await stored.Content.ReadFromJsonAsync<JsonElement>(stop)).GetProperty("tokens").EnumerateObject().Select(p => p.Value.GetString()!).ToList();
+                ledger.Store(tokens, sent, clock.Elapsed);
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !stop.IsCancellationRequested)
+            {
                 await Task.Delay(100, CancellationToken.None);
             }
             catch (OperationCanceledException)
