@@ -65,6 +65,7 @@ public static class VaultExtensions
         .MapDataApi()
         .MapServiceApi()
         .MapContactsBatchApi()
+        .MapKnownSubjectsApi()
         .MapSubjectRightsApi()
         .MapContactVerificationApi()
         .MapGuardianVerificationApi()
