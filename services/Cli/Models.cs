@@ -22,8 +22,9 @@ public sealed record TimelineItem(DateTimeOffset At, string Actor, string Kind, 
 public sealed record Bulletin(Guid Id, string Reason, DateTimeOffset RequestedAt);
 
 public sealed record Campaign(
-    Guid Id, string Status, IReadOnlyList<string> Categories, DateTimeOffset From, DateTimeOffset To,
-    long SubjectsPlanned, int BatchesRequested, long Delivered, long Failed, DateTimeOffset StartedAt, DateTimeOffset? PlannedAt, Bulletin? Bulletin);
+    Guid Id, string Status, IReadOnlyList<string> Categories, DateTimeOffset? From, DateTimeOffset? To,
+    long SubjectsPlanned, int BatchesRequested, long Delivered, long Failed, DateTimeOffset StartedAt, DateTimeOffset? PlannedAt, Bulletin? Bulletin,
+    string? Scope = null, int SubjectsNamed = 0, long SubjectsNotFound = 0);
 
 public sealed record Incident(
     Guid Id, string Title, string Type, string Place, string Status, DateTimeOffset AwareAt, DateTimeOffset DeclaredAt, string DeclaredBy,

@@ -193,18 +193,38 @@ public static class PrivacyCli
         }));
         incident.Subcommands.Add(export);
 
-        // notify
-        var from = new Option<DateTimeOffset>("--from") { Required = true, Description = "Start of the window the leak covers" };
-        var to = new Option<DateTimeOffset>("--to") { Required = true, Description = "End of the window" };
-        var notifyCategories = new Option<string>("--categories") { Required = true, Description = "Affected data categories, comma-separated" };
+        // notify: exactly one scope of affected subjects; the API refuses a mix, and so does the CLI before sending
+        var from = new Option<DateTimeOffset?>("--from") { Description = "Window scope: start of the window the leak covers (with --categories and --to)" };
+        var to = new Option<DateTimeOffset?>("--to") { Description = "Window scope: end of the window" };
+        var notifyCategories = new Option<string?>("--categories") { Description = "Affected data categories, comma-separated (window scope, or with --all-time)" };
+        var allTime = new Option<bool>("--all-time") { Description = "Category scope: everyone with data of --categories, whenever stored (a leaked backup)" };
+        var subjectsFile = new Option<FileInfo?>("--subjects") { Description = "Subjects scope: a file of subject ids, one a line (at most 10,000, each once)" };
+        var everyone = new Option<bool>("--everyone") { Description = "Everyone scope: every subject the vault holds" };
         var text = new Option<FileInfo>("--text") { Required = true, Description = "JSON file: { zhCn: {...}, en: {...} } with whatHappened, possibleImpact, measuresTaken, whatYouCanDo, remedies, securityAdvice" };
-        var notify = new Command("notify", "Notify affected subjects (INF-3.4, IWK-2.8); a bulletin follows when needed (IWK-2.9)") { Id, notifyCategories, from, to, text, watch, watchFor };
+        var notify = new Command("notify", "Notify affected subjects (INF-3.4, IWK-2.8); a bulletin follows when needed (IWK-2.9)")
+        {
+            Id, notifyCategories, from, to, allTime, subjectsFile, everyone, text, watch, watchFor,
+        };
         notify.SetAction((parse, ct) => io.Run(parse, ct, async http =>
         {
             var id = parse.GetValue(Id);
             var texts = JsonNode.Parse(await File.ReadAllTextAsync(parse.GetValue(text)!.FullName, ct))
                 ?? throw new CliException("The text file is empty.");
-            var body = new { categories = Split(parse.GetValue(notifyCategories)), from = parse.GetValue(from), to = parse.GetValue(to), zhCn = texts["zhCn"], en = texts["en"] };
+            var categories = parse.GetValue(notifyCategories) is { } c ? Split(c) : null;
+            var (fromValue, toValue, file) = (parse.GetValue(from), parse.GetValue(to), parse.GetValue(subjectsFile));
+            var scopes = new[] { fromValue is not null || toValue is not null, parse.GetValue(allTime), file is not null, parse.GetValue(everyone) }.Count(x => x);
+            if (scopes != 1)
+            {
+                throw new CliException("Name exactly one scope of affected subjects: --categories with --from and --to (a window), " +
+                    "--categories with --all-time, --subjects FILE, or --everyone.");
+            }
+
+            object affected = file is not null
+                ? new { kind = "subjects", subjectIds = (await File.ReadAllLinesAsync(file.FullName, ct)).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray() }
+                : parse.GetValue(everyone) ? new { kind = "everyone" }
+                : parse.GetValue(allTime) ? new { kind = "category", categories }
+                : new { kind = "window", categories, from = fromValue, to = toValue };
+            var body = new { affected, zhCn = texts["zhCn"], en = texts["en"] };
             var campaign = await SendAsync<Campaign>(http, HttpMethod.Post, $"/v1/incidents/{id}/notify", body, ct);
             if (parse.GetValue(watch))
             {

@@ -76,6 +76,13 @@ internal static class Render
     {
         var grid = new Grid().AddColumn().AddColumn();
         grid.AddRow("[bold]Notices[/]", Esc($"{c.Status}: {c.SubjectsPlanned:N0} subjects in {c.BatchesRequested} batches"));
+        grid.AddRow("Affected", Esc(c.Scope switch
+        {
+            "subjects" => $"{c.SubjectsNamed:N0} named subjects" + (c.SubjectsNotFound > 0 ? $", {c.SubjectsNotFound:N0} not held by the vault (not sent to)" : ""),
+            "category" => $"categories {string.Join(",", c.Categories)}, whenever stored",
+            "everyone" => "every subject the vault holds",
+            _ => $"categories {string.Join(",", c.Categories)}, {(c.From is { } f ? PrivacyCli.Format(f) : "?")} to {(c.To is { } t ? PrivacyCli.Format(t) : "?")}",
+        }));
         var answered = c.Delivered + c.Failed;
         var share = c.SubjectsPlanned == 0 ? 0 : (double)answered / c.SubjectsPlanned;
         grid.AddRow("Delivered / failed", $"{c.Delivered:N0} / {c.Failed:N0}");

@@ -67,7 +67,11 @@ public static class Drive
     }
 
     public static Task<HttpResponseMessage> NotifyAsync(HttpClient client, Guid id, DateTimeOffset from, DateTimeOffset to) =>
-        client.PostAsJsonAsync($"/v1/incidents/{id}/notify", new { categories = new[] { "contact", "identity" }, from, to, zhCn = Text("zh-CN"), en = Text("en") });
+        NotifyAsync(client, id, new { kind = "window", categories = new[] { "contact", "identity" }, from, to });
+
+    /// <summary>Starts the notice campaign for <paramref name="affected"/> (one scope: window, subjects, category or everyone).</summary>
+    public static Task<HttpResponseMessage> NotifyAsync(HttpClient client, Guid id, object affected) =>
+        client.PostAsJsonAsync($"/v1/incidents/{id}/notify", new { affected, zhCn = Text("zh-CN"), en = Text("en") });
 
     public static async Task<IncidentView> ShowAsync(HttpClient client, Guid id) =>
         (await client.GetFromJsonAsync<IncidentView>($"/v1/incidents/{id}"))!;

@@ -62,6 +62,7 @@ public sealed class NoticeCampaignTests(NoticeCampaignFactory factory) : IClassF
         }
 
         Assert.Equal((2_500L, 3, (BulletinView?)null), (campaign.SubjectsPlanned, campaign.BatchesRequested, campaign.Bulletin));
+        Assert.Equal(("window", 0, 0L), (campaign.Scope, campaign.SubjectsNamed, campaign.SubjectsNotFound));
         Assert.Contains(factory.Vault.Queries, q => q.Categories == "contact,identity" && q.From == campaign.From && q.To == campaign.To);
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
         using var resolve = await client.PostAsJsonAsync($"/v1/incidents/{incident.Id}/resolve", new { summary = "Notices requested" });
@@ -132,9 +133,8 @@ public sealed class NoticeCampaignTests(NoticeCampaignFactory factory) : IClassF
 
         using var backwards = await Drive.NotifyAsync(client, incident.Id, now, now.AddDays(-1));
         using var noText = await client.PostAsJsonAsync($"/v1/incidents/{incident.Id}/notify",
-            new { categories = new[] { "contact" }, from = now.AddDays(-1), to = now, en = Drive.Text("en") });
-        using var badCategory = await client.PostAsJsonAsync($"/v1/incidents/{incident.Id}/notify",
-            new { categories = new[] { "business" }, from = now.AddDays(-1), to = now, zhCn = Drive.Text("zh-CN"), en = Drive.Text("en") });
+            new { affected = new { kind = "window", categories = new[] { "contact" }, from = now.AddDays(-1), to = now }, en = Drive.Text("en") });
+        using var badCategory = await Drive.NotifyAsync(client, incident.Id, new { kind = "window", categories = new[] { "business" }, from = now.AddDays(-1), to = now });
 
         Assert.Equal(HttpStatusCode.BadRequest, backwards.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, noText.StatusCode);
@@ -142,6 +142,53 @@ public sealed class NoticeCampaignTests(NoticeCampaignFactory factory) : IClassF
         using var none = await client.GetAsync($"/v1/incidents/{incident.Id}/notices");
         Assert.Equal(HttpStatusCode.NotFound, none.StatusCode);
         Assert.Equal(IncidentStatus.Contained, (await Drive.ShowAsync(client, incident.Id)).Status);
+    }
+
+    public static TheoryData<string, string> BadScopes => new()
+    {
+        // No scope at all, or the window's fields where the scope belongs (the request's shape before scopes): never a default.
+        { """{ "zhCn": TEXT, "en": TEXT }""", "affected" },
+        { """{ "categories": ["contact"], "from": "2026-01-01T00:00:00Z", "to": "2026-02-01T00:00:00Z", "zhCn": TEXT, "en": TEXT }""", "categories" },
+        { """{ "affected": { "categories": ["contact"] }, "zhCn": TEXT, "en": TEXT }""", "kind" },
+        { """{ "affected": { "kind": "backup" }, "zhCn": TEXT, "en": TEXT }""", "kind" },
+        { """{ "affected": { "kind": "window", "categories": ["contact"], "from": "2026-01-01T00:00:00Z" }, "zhCn": TEXT, "en": TEXT }""", "to" },
+        { """{ "affected": { "kind": "window", "categories": ["contact"], "from": "2026-01-01T00:00:00Z", "to": "2026-02-01T00:00:00Z", "subjectIds": ["a-1"] }, "zhCn": TEXT, "en": TEXT }""", "subjectIds" },
+        { """{ "affected": { "kind": "category", "categories": ["contact"], "from": "2026-01-01T00:00:00Z" }, "zhCn": TEXT, "en": TEXT }""", "from" },
+        { """{ "affected": { "kind": "category" }, "zhCn": TEXT, "en": TEXT }""", "categories" },
+        { """{ "affected": { "kind": "everyone", "categories": ["contact"] }, "zhCn": TEXT, "en": TEXT }""", "categories" },
+        { """{ "affected": { "kind": "subjects" }, "zhCn": TEXT, "en": TEXT }""", "subjectIds" },
+        { """{ "affected": { "kind": "subjects", "subjectIds": [] }, "zhCn": TEXT, "en": TEXT }""", "subjectIds" },
+        { """{ "affected": { "kind": "subjects", "subjectIds": ["a-1", "not an id"] }, "zhCn": TEXT, "en": TEXT }""", "subjectIds[1]" },
+        { """{ "affected": { "kind": "subjects", "subjectIds": ["a-1", "a-2", "a-1"] }, "zhCn": TEXT, "en": TEXT }""", "subjectIds[2]" },
+        { """{ "affected": { "kind": "subjects", "subjectIds": TOO_MANY }, "zhCn": TEXT, "en": TEXT }""", "subjectIds" },
+        { """{ "affected": { "kind": "everyone", "extra": 1 }, "zhCn": TEXT, "en": TEXT }""", "extra" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadScopes))]
+    public async Task A_missing_ambiguous_or_unknown_scope_is_refused_naming_the_field_and_nothing_starts(string body, string field)
+    {
+        using var client = factory.CreateOnCall();
+        var now = factory.Clock.Now();
+        var incident = await Drive.DeclareAsync(client, now);
+        await Drive.GradeAsync(client, incident.Id, 10);
+        await Drive.ContainAsync(client, incident.Id);
+        var json = body.Replace("TEXT", System.Text.Json.JsonSerializer.Serialize(Drive.Text("en"), System.Text.Json.JsonSerializerOptions.Web))
+            .Replace("TOO_MANY", System.Text.Json.JsonSerializer.Serialize(Enumerable.Range(0, AffectedScope.MaxSubjects + 1).Select(i => $"s-{i}")));
+
+        using var response = await client.PostAsync($"/v1/incidents/{incident.Id}/notify", new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        var fields = problem.GetProperty("errors").EnumerateObject().Select(e => e.Name).ToList();
+        Assert.True(fields.Any(f => f.Equals(field, StringComparison.OrdinalIgnoreCase) || f.EndsWith("." + field, StringComparison.OrdinalIgnoreCase)),
+            $"the problem names {field}: {string.Join(", ", fields)}");
+        using var none = await client.GetAsync($"/v1/incidents/{incident.Id}/notices");
+        Assert.Equal(HttpStatusCode.NotFound, none.StatusCode);
+        var view = await Drive.ShowAsync(client, incident.Id);
+        Assert.Equal(IncidentStatus.Contained, view.Status);
+        Assert.DoesNotContain(view.Timeline, t => t.Kind == "notifying");
     }
 
     [Fact]

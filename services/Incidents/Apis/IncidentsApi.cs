@@ -268,22 +268,14 @@ public static class IncidentsApi
         return TypedResults.Created($"/v1/incidents/{id}", new ReportView(report.Id, kind, now, report.FiledBy, complete, request.Content));
     }
 
+    // A subjects scope names up to 10,000 ids of at most 64 characters, beside the notice text in two languages.
+    [Microsoft.AspNetCore.Mvc.RequestSizeLimit(NotifyRequest.MaxBodyBytes)]
     public static async Task<Results<Accepted<CampaignView>, ValidationProblem, ProblemHttpResult>> Notify(
         Guid id, NotifyRequest request, ClaimsPrincipal user, [AsParameters] IncidentServices s, CancellationToken ct)
     {
-        var categories = request.Categories.Select(c => c.ToLowerInvariant()).Distinct().ToList();
         var errors = new Dictionary<string, string[]>();
-        if (categories.FirstOrDefault(c => !KnownCategories.Contains(c)) is { } unknown)
-        {
-            errors["categories"] = [$"'{Truncate(unknown)}' is not a data category; use {string.Join(", ", KnownCategories)}."];
-        }
-
-        if (request.From!.Value >= request.To!.Value)
-        {
-            errors["to"] = ["The window must end after it starts."];
-        }
-
-        if (errors.Count > 0)
+        var affected = request.Affected!;
+        if (AffectedScope.Create(affected.Kind, affected.Categories, affected.From, affected.To, affected.SubjectIds, errors) is not { } scope)
         {
             return TypedResults.ValidationProblem(errors);
         }
@@ -307,20 +299,10 @@ public static class IncidentsApi
             return Conflict(refusal);
         }
 
-        var campaign = new NoticeCampaign
-        {
-            Id = DeterministicIds.Campaign(id),
-            IncidentId = id,
-            Categories = categories,
-            WindowFrom = request.From.Value,
-            WindowTo = request.To.Value,
-            NoticeType = NoticeTypes.IncidentNotice,
-            Variables = JsonSerializer.Serialize(IncidentNoticeVariables.For(id, request.ZhCn, request.En), Json),
-            StartedAt = now,
-        };
+        var (campaign, named) = NoticeCampaign.Start(id, scope, JsonSerializer.Serialize(IncidentNoticeVariables.For(id, request.ZhCn, request.En), Json), now);
         s.Db.Campaigns.Add(campaign);
-        AddTimeline(s.Db, incident, user, now, "notifying",
-            $"notice campaign {campaign.Id}: categories {string.Join(",", categories)}, window {campaign.WindowFrom:u} to {campaign.WindowTo:u}");
+        s.Db.NamedSubjects.AddRange(named);
+        AddTimeline(s.Db, incident, user, now, "notifying", $"notice campaign {campaign.Id}: {scope.Kind} scope, {scope.Describe()}");
         await s.Db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         s.Signal.Notify();
@@ -456,12 +438,26 @@ public sealed record FileReportRequest(
     [property: Required] ReportContent Content,
     bool Complete = false);
 
+/// <summary>Starts the notice campaign: who is affected (exactly one scope) and the notice text in both languages.</summary>
 public sealed record NotifyRequest(
-    [property: Required, MinLength(1), MaxLength(6)] IReadOnlyList<string> Categories,
-    [property: Required] DateTimeOffset? From,
-    [property: Required] DateTimeOffset? To,
+    [property: Required] AffectedRequest? Affected,
     [property: Required] NoticeText ZhCn,
-    [property: Required] NoticeText En);
+    [property: Required] NoticeText En)
+{
+    public const long MaxBodyBytes = 1024 * 1024;
+}
+
+/// <summary>
+/// Who the incident affects, one scope by <see cref="Kind"/>: <c>window</c> (categories, from, to), <c>subjects</c>
+/// (subjectIds: 1 to 10,000, each once), <c>category</c> (categories, whenever stored) or <c>everyone</c> (nothing else).
+/// A field of another kind is refused.
+/// </summary>
+public sealed record AffectedRequest(
+    [property: Required, AllowedValues(AffectedScope.Window, AffectedScope.Subjects, AffectedScope.Category, AffectedScope.Everyone)] string? Kind,
+    [property: MinLength(1), MaxLength(6)] IReadOnlyList<string>? Categories,
+    DateTimeOffset? From,
+    DateTimeOffset? To,
+    [property: MinLength(1), MaxLength(AffectedScope.MaxSubjects)] IReadOnlyList<string>? SubjectIds);
 
 public sealed record CloseRequest([property: Required, StringLength(4000, MinimumLength = 1)] string Summary);
 
@@ -489,13 +485,20 @@ public sealed record TimelineView(DateTimeOffset At, string Actor, string Kind, 
 
 public sealed record BulletinView(Guid Id, string Reason, DateTimeOffset RequestedAt);
 
+/// <summary>
+/// A notice campaign and its progress. <see cref="Scope"/> is who it was started for (window, subjects, category,
+/// everyone); <see cref="From"/> and <see cref="To"/> are set for a window only; <see cref="SubjectsNotFound"/> counts
+/// named subjects the vault does not hold, which are never sent to.
+/// </summary>
 public sealed record CampaignView(
-    Guid Id, string Status, IReadOnlyList<string> Categories, DateTimeOffset From, DateTimeOffset To,
-    long SubjectsPlanned, int BatchesRequested, long Delivered, long Failed, DateTimeOffset StartedAt, DateTimeOffset? PlannedAt, BulletinView? Bulletin)
+    Guid Id, string Status, IReadOnlyList<string> Categories, DateTimeOffset? From, DateTimeOffset? To,
+    long SubjectsPlanned, int BatchesRequested, long Delivered, long Failed, DateTimeOffset StartedAt, DateTimeOffset? PlannedAt, BulletinView? Bulletin,
+    string Scope, int SubjectsNamed, long SubjectsNotFound)
 {
     public static CampaignView Of(NoticeCampaign c, long delivered, long failed) => new(
         c.Id, c.Status, c.Categories, c.WindowFrom, c.WindowTo, c.SubjectsPlanned, c.BatchesRequested, delivered, failed, c.StartedAt, c.PlannedAt,
-        c.BulletinId is { } b ? new BulletinView(b, c.BulletinReason!, c.BulletinRequestedAt!.Value) : null);
+        c.BulletinId is { } b ? new BulletinView(b, c.BulletinReason!, c.BulletinRequestedAt!.Value) : null,
+        c.Scope, c.SubjectsNamed, c.SubjectsNotFound);
 
     /// <summary>The campaign with its outcomes summed over its batches.</summary>
     public static async Task<CampaignView> LoadAsync(IncidentsDbContext db, NoticeCampaign c, CancellationToken ct)

@@ -17,6 +17,8 @@ public sealed class IncidentsDbContext(DbContextOptions<IncidentsDbContext> opti
 
     public DbSet<NoticeBatch> NoticeBatches => Set<NoticeBatch>();
 
+    public DbSet<NamedSubject> NamedSubjects => Set<NamedSubject>();
+
     /// <summary>Loads an incident and locks its row until the transaction ends, so transitions never interleave.</summary>
     public Task<Incident?> LockIncidentAsync(Guid id, CancellationToken cancellationToken) =>
         Incidents.FromSql($"select * from incidents where id = {id} for update").SingleOrDefaultAsync(cancellationToken);
@@ -48,6 +50,12 @@ public sealed class IncidentsDbContext(DbContextOptions<IncidentsDbContext> opti
         {
             e.ToTable("notice_campaigns");
             e.Property(c => c.Variables).HasColumnType("jsonb");
+        });
+        modelBuilder.Entity<NamedSubject>(e =>
+        {
+            e.ToTable("notice_named_subjects");
+            e.HasKey(n => new { n.CampaignId, n.SubjectId });
+            e.HasOne<NoticeCampaign>().WithMany().HasForeignKey(n => n.CampaignId); // the campaign's row goes in first
         });
         modelBuilder.Entity<NoticeBatch>(e =>
         {

@@ -332,11 +332,22 @@ public sealed class NoticeCampaign
 
     public Guid IncidentId { get; set; }
 
+    /// <summary>The affected scope's kind (<see cref="AffectedScope"/>): window, subjects, category or everyone.</summary>
+    public string Scope { get; set; } = AffectedScope.Window;
+
+    /// <summary>The categories of a window or category scope; empty for subjects and everyone.</summary>
     public List<string> Categories { get; set; } = [];
 
-    public DateTimeOffset WindowFrom { get; set; }
+    /// <summary>The window of a window scope; null for the other kinds.</summary>
+    public DateTimeOffset? WindowFrom { get; set; }
 
-    public DateTimeOffset WindowTo { get; set; }
+    public DateTimeOffset? WindowTo { get; set; }
+
+    /// <summary>How many subjects a subjects scope names (each in <see cref="NamedSubject"/>); 0 for the other kinds.</summary>
+    public int SubjectsNamed { get; set; }
+
+    /// <summary>Named subjects the vault does not hold: checked, reported here, and never sent to.</summary>
+    public long SubjectsNotFound { get; set; }
 
     public string NoticeType { get; set; } = "";
 
@@ -360,6 +371,28 @@ public sealed class NoticeCampaign
     public string? BulletinReason { get; set; }
 
     public DateTimeOffset? BulletinRequestedAt { get; set; }
+
+    /// <summary>Starts the campaign of an incident for <paramref name="scope"/>; a subjects scope's list comes back as rows to store with it.</summary>
+    public static (NoticeCampaign Campaign, List<NamedSubject> Named) Start(Guid incidentId, AffectedScope scope, string variables, DateTimeOffset now)
+    {
+        var campaign = new NoticeCampaign
+        {
+            Id = DeterministicIds.Campaign(incidentId),
+            IncidentId = incidentId,
+            Scope = scope.Kind,
+            Categories = [.. scope.Categories],
+            WindowFrom = scope.From,
+            WindowTo = scope.To,
+            SubjectsNamed = scope.SubjectIds.Count,
+            NoticeType = NoticeTypes.IncidentNotice,
+            Variables = variables,
+            StartedAt = now,
+        };
+        return (campaign, scope.SubjectIds.Select(id => new NamedSubject { CampaignId = campaign.Id, SubjectId = id }).ToList());
+    }
+
+    /// <summary>The scope as it was chosen (the named subjects' ids stay in their table: only their count here).</summary>
+    public AffectedScope Affected() => new(Scope, Categories, WindowFrom, WindowTo, []);
 
     /// <summary>Stops planning further batches (the planner takes only resolving campaigns); batches already requested go on.</summary>
     public string? Pause()
@@ -403,6 +436,14 @@ public sealed class NoticeCampaign
         BulletinRequestedAt = now;
         return null;
     }
+}
+
+/// <summary>One subject a subjects scope names; the planner pages through them by id, as through the vault's listings.</summary>
+public sealed class NamedSubject
+{
+    public Guid CampaignId { get; set; }
+
+    public string SubjectId { get; set; } = "";
 }
 
 public static class CampaignStatus

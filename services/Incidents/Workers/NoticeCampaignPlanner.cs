@@ -51,10 +51,10 @@ public sealed class NoticeCampaignPlanner(
             return false;
         }
 
-        AffectedPage page;
+        (IReadOnlyList<string> SubjectIds, string? Next, int NotFound) page;
         try
         {
-            page = await vault.GetAffectedAsync(campaign.Categories, campaign.WindowFrom, campaign.WindowTo, campaign.Cursor, options.Value.VaultPageSize, ct);
+            page = await NextPageAsync(db, vault, campaign, ct);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or Polly.CircuitBreaker.BrokenCircuitException && !ct.IsCancellationRequested)
         {
@@ -81,6 +81,7 @@ public sealed class NoticeCampaignPlanner(
             }
         }
 
+        campaign.SubjectsNotFound += page.NotFound;
         campaign.Cursor = page.Next;
         var done = page.Next is null;
         if (done)
@@ -93,7 +94,8 @@ public sealed class NoticeCampaignPlanner(
                 At = now,
                 Actor = "notice-campaign",
                 Kind = "notices-requested",
-                Detail = $"{campaign.SubjectsPlanned:N0} subjects in {campaign.BatchesRequested} batches",
+                Detail = $"{campaign.SubjectsPlanned:N0} subjects in {campaign.BatchesRequested} batches ({campaign.Scope} scope)" +
+                    (campaign.SubjectsNotFound > 0 ? $"; {campaign.SubjectsNotFound:N0} named subjects the vault does not hold, not sent to" : ""),
             });
             if (campaign.SubjectsPlanned >= options.Value.BulletinThreshold)
             {
@@ -106,6 +108,40 @@ public sealed class NoticeCampaignPlanner(
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return !done;
+    }
+
+    /// <summary>
+    /// The campaign's next page after its cursor. A window, category or everyone scope is the vault's listing (its cursor
+    /// is the vault's). A subjects scope pages through its own list by id (the cursor is the last id) and asks the vault
+    /// which of the page it holds: the others are counted as not found and never sent to.
+    /// </summary>
+    private async Task<(IReadOnlyList<string> SubjectIds, string? Next, int NotFound)> NextPageAsync(
+        IncidentsDbContext db, VaultClient vault, NoticeCampaign campaign, CancellationToken ct)
+    {
+        if (campaign.Scope != AffectedScope.Subjects)
+        {
+            var listed = await vault.GetAffectedAsync(campaign.Affected(), campaign.Cursor, options.Value.VaultPageSize, ct);
+            return (listed.SubjectIds, listed.Next, 0);
+        }
+
+        var take = Math.Min(options.Value.VaultPageSize, VaultClient.MaxKnown);
+        var cursor = campaign.Cursor;
+        var query = db.NamedSubjects.Where(n => n.CampaignId == campaign.Id);
+        if (cursor is not null)
+        {
+            query = query.Where(n => string.Compare(n.SubjectId, cursor) > 0);
+        }
+
+        var named = await query.OrderBy(n => n.SubjectId).Select(n => n.SubjectId).Take(take).ToListAsync(ct);
+        if (named.Count == 0)
+        {
+            return ([], null, 0);
+        }
+
+        var answer = await vault.KnownAsync(named, ct);
+        var asked = named.ToHashSet(StringComparer.Ordinal);
+        var held = answer.Known.Where(asked.Contains).Distinct(StringComparer.Ordinal).ToList();
+        return (held, named.Count < take ? null : named[^1], named.Count - held.Count);
     }
 
     /// <summary>Copies the page in and keeps only subjects this campaign has not planned yet.</summary>

@@ -34,7 +34,7 @@ public static class ServiceApi
             .WithSummary("Makes a verification's one-time code and answers it with the contacts it goes to, once, before it expires; only its hash is kept.");
         app.MapGet("/v1/subjects/affected", AffectedAsync).WithTags("Suite").WithName("AffectedSubjects")
             .RequireRoles(SuiteRoles.Service, SuiteRoles.OnCall)
-            .WithSummary("Subjects with data of the given categories stored in a time window, for incident notices.");
+            .WithSummary("Subjects affected by an incident, a page at a time: by categories in a time window, by categories at any time, or everyone.");
         return app;
     }
 
@@ -80,23 +80,17 @@ public static class ServiceApi
     };
 
     private static async Task<Results<Ok<AffectedResponse>, ValidationProblem>> AffectedAsync(
-        string? categories, DateTimeOffset? from, DateTimeOffset? to, string? after, int? limit, [AsParameters] VaultServices s, CancellationToken ct)
+        string? scope, string? categories, DateTimeOffset? from, DateTimeOffset? to, string? after, int? limit, [AsParameters] VaultServices s, CancellationToken ct)
     {
-        var wanted = (categories ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToList();
-        if (wanted.Count == 0 || !wanted.All(Categories.IsKnown))
+        if (AffectedScope.Parse(scope, categories, from, to, out var refusal) is not { } affected)
         {
-            return Problems.Invalid("categories", "A comma-separated list of: identity, contact, device, usage, location, delivery.");
-        }
-
-        if (from is null || to is null || from >= to)
-        {
-            return Problems.Invalid("from", "An ISO 8601 window with from before to.");
+            return Problems.Invalid(refusal.Field, refusal.Detail);
         }
 
         var take = limit ?? 500;
-        if (take is < 1 or > 5000)
+        if (take is < 1 or > AffectedSubjects.MaxPage)
         {
-            return Problems.Invalid("limit", "1-5000.");
+            return Problems.Invalid("limit", $"1-{AffectedSubjects.MaxPage}.");
         }
 
         string? cursor = null;
@@ -105,17 +99,7 @@ public static class ServiceApi
             return Problems.Invalid("after", "Not a cursor from a previous page.");
         }
 
-        var fromUtc = from.Value.ToUniversalTime();
-        var toUtc = to.Value.ToUniversalTime();
-        var query = s.Db.Values.AsNoTracking()
-            .Where(v => wanted.Contains(v.Category) &&
-                        ((v.StoredAt >= fromUtc && v.StoredAt < toUtc) || (v.UpdatedAt >= fromUtc && v.UpdatedAt < toUtc)));
-        if (cursor is not null)
-        {
-            query = query.Where(v => string.Compare(v.SubjectId, cursor) > 0);
-        }
-
-        var ids = await query.Select(v => v.SubjectId).Distinct().OrderBy(id => id).Take(take + 1).ToListAsync(ct);
+        var ids = await AffectedSubjects.PageAsync(s.Db, affected, cursor, take + 1, ct);
         var next = ids.Count > take ? EncodeCursor(ids[take - 1]) : null;
         return TypedResults.Ok(new AffectedResponse(ids.Take(take).ToList(), next));
     }

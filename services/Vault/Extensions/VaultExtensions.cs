@@ -68,6 +68,7 @@ public static class VaultExtensions
         .MapDataApi()
         .MapServiceApi()
         .MapContactsBatchApi()
+        .MapKnownSubjectsApi()
         .MapSubjectRightsApi()
         .MapContactVerificationApi()
         .MapGuardianVerificationApi()
