@@ -24,8 +24,8 @@ internal static class OpenApiExamples
         ["FileReport"] = new(new FileReportRequest(ReportKind.Initial, new ReportContent(
             "Example Operator Co., Ltd", new DateTimeOffset(2026, 12, 1, 8, 0, 0, TimeSpan.Zero), "example-backup-bucket, beijing", "DataLeak, grade III",
             "About 1,200 subjects' contact details may have been read.", "Access closed at 08:40; keys rotated.", null, null, null, null, null, null))),
-        ["NotifySubjects"] = new(new NotifyRequest(["contact"], new DateTimeOffset(2026, 11, 30, 0, 0, 0, TimeSpan.Zero),
-            new DateTimeOffset(2026, 12, 1, 8, 40, 0, TimeSpan.Zero), ZhCn, En)),
+        ["NotifySubjects"] = new(new NotifyRequest(new AffectedRequest(AffectedScope.Window, ["contact"], new DateTimeOffset(2026, 11, 30, 0, 0, 0, TimeSpan.Zero),
+            new DateTimeOffset(2026, 12, 1, 8, 40, 0, TimeSpan.Zero), null), ZhCn, En)),
         ["ResolveIncident"] = new(new CloseRequest("Access closed, keys rotated, subjects told; no misuse seen (example).")),
         ["ReviewIncident"] = new(new CloseRequest("Review held; backups are now checked for public access daily (example).")),
         ["PauseNotices"] = new(new ReasonRequest("The notice text needs a correction (example).")),
