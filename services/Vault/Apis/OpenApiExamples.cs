@@ -21,6 +21,8 @@ internal static class OpenApiExamples
         ["Detokenize"] = new(new DetokenizeRequest([EmailToken], "service.provide", null, null),
             new Dictionary<int, object> { [200] = new DetokenizeResponse([new ValueView(EmailToken, Subject, "contact", "email", "subject-0001@example.com", "provided", "consent")]) }),
         ["ContactsBatch"] = new(new ContactsLookupRequest([Subject, "subj-example-0002"])),
+        ["KnownSubjects"] = new(new KnownSubjectsRequest([Subject, "subj-example-0002"]),
+            Responses: new Dictionary<int, object> { [200] = new KnownSubjectsResponse([Subject], ["subj-example-0002"]) }),
         ["StartContactVerification"] = new(new ContactVerificationRequest("email")),
         ["VerifyContact"] = new(new VerifyContactRequest(VerificationId, "123456", null, null)),
         ["StartVerification"] = new(new VerificationRequest("access"),
