@@ -103,6 +103,7 @@ public static class Drill
         var perService = new[] { "consent", "vault" }.ToDictionary(service => service,
             service => ledger.FirstAcknowledgedAfter(killedAt, service) is { } first ? (first - promotedAt).TotalSeconds : (double?)null);
         say("first write after the promotion, per service: " + string.Join(", ", perService.Select(p => p.Value is { } v ? $"{p.Key} +{v:0.00} s" : $"{p.Key} none")));
+        say("writes not taken after the promotion, per service and answer: " + (ledger.RefusedAfter(promotedAt) is { Length: > 0 } refused ? refused : "none"));
 
         var survivor = regions[1];
         var lost = await CountLostAsync(survivor, ledger, cancellationToken);
@@ -127,6 +128,7 @@ public static class Drill
                 using var registered = await region.Consent.PostAsJsonAsync("/v1/subjects", new { subjectId = subject, policyId = Policy, ageBand = "18-plus" }, stop);
                 if (!registered.IsSuccessStatusCode)
                 {
+                    ledger.Refused($"consent-{region.Name}", ((int)registered.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture), clock.Elapsed);
                     await Task.Delay(100, stop);
                     continue;
                 }
@@ -143,6 +145,7 @@ public static class Drill
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !stop.IsCancellationRequested)
             {
                 // The killed region refuses connections; unacknowledged writes are not counted.
+                ledger.Refused($"consent-{region.Name}", e.GetType().Name, clock.Elapsed);
                 await Task.Delay(100, CancellationToken.None);
             }
             catch (OperationCanceledException)
@@ -165,6 +168,7 @@ public static class Drill
                     new { category = "delivery", source = "provided", legalBasis = "contract", purposes = new[] { "delivery.offline" }, fields = new Dictionary<string, string> { ["address"] = $"No. {subject} Drill Road" } }, stop);
                 if (!stored.IsSuccessStatusCode)
                 {
+                    ledger.Refused($"vault-{region.Name}", ((int)stored.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture), clock.Elapsed);
                     await Task.Delay(100, stop);
                     continue;
                 }
@@ -174,6 +178,7 @@ public static class Drill
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !stop.IsCancellationRequested)
             {
+                ledger.Refused($"vault-{region.Name}", e.GetType().Name, clock.Elapsed);
                 await Task.Delay(100, CancellationToken.None);
             }
             catch (OperationCanceledException)
@@ -383,11 +388,20 @@ public static class Drill
         // Which service took each acknowledged write, when it was sent, and when its answer came.
         private readonly ConcurrentBag<(string Service, TimeSpan Sent, TimeSpan Acknowledged)> _acknowledged = [];
         private readonly List<string> _granted = [];
+        // Writes the regions did not take, by service and answer (a status code, or the exception's type), and when.
+        private readonly ConcurrentBag<(string Service, string Answer, TimeSpan At)> _refused = [];
         private int _reads;
         private int _readFailures;
         private int _staleReads;
 
         public int Acknowledged => _acknowledged.Count;
+
+        public void Refused(string service, string answer, TimeSpan at) => _refused.Add((service, answer, at));
+
+        /// <summary>What each service answered the writes it did not take after <paramref name="after"/>, e.g. "vault 503×12".</summary>
+        public string RefusedAfter(TimeSpan after) => string.Join(", ", _refused.Where(r => r.At > after)
+            .GroupBy(r => (r.Service, r.Answer)).OrderBy(g => g.Key.Service).ThenBy(g => g.Key.Answer)
+            .Select(g => $"{g.Key.Service} {g.Key.Answer}×{g.Count()} (last at +{(g.Max(r => r.At) - after).TotalSeconds:0.0} s)"));
 
         public int Reads => _reads;
 
