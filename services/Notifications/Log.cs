@@ -45,6 +45,9 @@ internal static partial class Log
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {DeliveryId} to endpoint {EndpointId} failed (attempt {Attempt}, {Reason}); retried later")]
     public static partial void WebhookAttemptFailed(ILogger logger, Guid deliveryId, Guid endpointId, int attempt, string reason);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "Webhook {DeliveryId} to endpoint {EndpointId} is dead after {Attempt} attempts ({Reason}); kept, and sent again by the endpoint's redeliver route")]
+    public static partial void WebhookDead(ILogger logger, Guid deliveryId, Guid endpointId, int attempt, string reason);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Webhook endpoint {EndpointId} registered for {Events}")]
     public static partial void WebhookRegistered(ILogger logger, Guid endpointId, string events);
 }

@@ -268,6 +268,23 @@ public sealed class WebhookTests(WebhookFactory factory) : IClassFixture<Webhook
 
     [Fact]
     [Trait("Issue", "20")]
+    public async Task A_url_named_like_a_suite_service_does_not_reach_it()
+    {
+        // The host knows the vault as services:vault (service discovery); a webhook is sent to the name as the internet knows it.
+        using var client = Backend(NewCaller());
+        var endpoint = await RegisterAsync(client, "https://vault/v1/subjects/contacts", "account.cancelled");
+        var bus = await factory.TestBusAsync();
+        await bus.Publish(new AccountCancelled(TestHelpers.NewSubject(), DateTimeOffset.UtcNow));
+
+        await Eventually.HoldsAsync(async () => (await ViewAsync(client, endpoint.EndpointId)).LastFailureReason is not null, TestHelpers.Patience, "attempt failed");
+        Assert.Matches("^(network-error.*|timeout)$", (await ViewAsync(client, endpoint.EndpointId)).LastFailureReason);
+        Assert.Equal(0, factory.Vault.Calls);
+        using var deleted = await client.DeleteAsync($"/v1/webhooks/{endpoint.EndpointId}");
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+    }
+
+    [Fact]
+    [Trait("Issue", "20")]
     public async Task The_secret_is_sealed_at_rest_never_logged_and_rotating_it_changes_the_signature()
     {
         using var client = Backend(NewCaller());

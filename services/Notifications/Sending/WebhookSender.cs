@@ -1,8 +1,10 @@
+using System.Diagnostics.Metrics;
 using System.Security.Cryptography;
 using System.Text;
 using PrivacySuite.Client;
 using PrivacySuite.Notifications.Model;
 using PrivacySuite.ServiceDefaults.Regions;
+using PrivacySuite.ServiceDefaults.Telemetry;
 using PrivacySuite.ServiceDefaults.Workers;
 
 namespace PrivacySuite.Notifications.Sending;
@@ -23,6 +25,9 @@ public sealed class WebhookSender(
     : PrimaryRegionWorker(region, logger)
 {
     public const string ClientName = "webhooks";
+
+    private static readonly Counter<long> Attempts = SuiteTelemetry.Meter.CreateCounter<long>(
+        "privacysuite.notifications.webhook_attempts", description: "Webhook attempts, by outcome (delivered, retry, dead)");
 
     protected override TimeSpan Interval => options.Value.PollInterval;
 
@@ -91,10 +96,17 @@ public sealed class WebhookSender(
             .RecordAttemptAsync(delivery.DeliveryId, delivery.EndpointId, delivery.Attempts, failure, cancellationToken);
         if (failure is null)
         {
+            Attempts.Add(1, new KeyValuePair<string, object?>("outcome", "delivered"));
             Log.WebhookDelivered(logger, delivery.DeliveryId, delivery.EndpointId, delivery.Attempts);
+        }
+        else if (delivery.Attempts >= options.Value.MaxAttempts)
+        {
+            Attempts.Add(1, new KeyValuePair<string, object?>("outcome", "dead"));
+            Log.WebhookDead(logger, delivery.DeliveryId, delivery.EndpointId, delivery.Attempts, failure);
         }
         else
         {
+            Attempts.Add(1, new KeyValuePair<string, object?>("outcome", "retry"));
             Log.WebhookAttemptFailed(logger, delivery.DeliveryId, delivery.EndpointId, delivery.Attempts, failure);
         }
     }
