@@ -122,6 +122,11 @@ public sealed class WebhookTests(WebhookFactory factory) : IClassFixture<Webhook
             ("/relative/hooks", ["consent.withdrawn"]),
             ("https://example.com/a hook", ["consent.withdrawn"]),
             ("https://example.com/" + new string('a', 2000), ["consent.withdrawn"]),
+            ("https://169.254.169.254/latest/meta-data", ["consent.withdrawn"]),
+            ("https://10.1.2.3/hooks", ["consent.withdrawn"]),
+            ("https://192.168.1.10/hooks", ["consent.withdrawn"]),
+            ("https://[fe80::1]/hooks", ["consent.withdrawn"]),
+            ("https://[::ffff:10.0.0.1]/hooks", ["consent.withdrawn"]),
             (good, []),
             (good, ["consent.granted"]),
             (good, ["consent.withdrawn", "consent.withdrawn"]),
@@ -319,4 +324,29 @@ public sealed class WebhookTests(WebhookFactory factory) : IClassFixture<Webhook
         Assert.DoesNotContain(path, logged, StringComparison.Ordinal);
         Assert.DoesNotContain(call.Signature, logged, StringComparison.Ordinal);
     }
+}
+
+/// <summary>Where a webhook may connect: the internet and this machine; never link-local (cloud metadata), and private networks only when allowed.</summary>
+public sealed class WebhookAddressTests
+{
+    [Theory]
+    [InlineData("93.184.216.34", false, true)]
+    [InlineData("2606:2800:220:1:248:1893:25c8:1946", false, true)]
+    [InlineData("127.0.0.1", false, true)]
+    [InlineData("::1", false, true)]
+    [InlineData("10.0.0.1", false, false)]
+    [InlineData("10.0.0.1", true, true)]
+    [InlineData("172.16.5.4", false, false)]
+    [InlineData("172.32.0.1", false, true)]
+    [InlineData("192.168.0.1", false, false)]
+    [InlineData("fd00::1", false, false)]
+    [InlineData("::ffff:192.168.0.1", false, false)]
+    [InlineData("169.254.169.254", true, false)]
+    [InlineData("fe80::1", true, false)]
+    [InlineData("0.0.0.0", true, false)]
+    [InlineData("224.0.0.1", true, false)]
+    [InlineData("100.64.0.1", true, false)]
+    [Trait("Issue", "20")]
+    public void Addresses_a_webhook_may_reach(string address, bool allowPrivate, bool allowed) =>
+        Assert.Equal(allowed, PrivacySuite.Notifications.Model.Webhooks.AddressAllowed(System.Net.IPAddress.Parse(address), allowPrivate));
 }

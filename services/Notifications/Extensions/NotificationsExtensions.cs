@@ -60,12 +60,13 @@ public static class NotificationsExtensions
         // table), no service discovery (an endpoint named like a suite service must not reach it), no redirects, and no
         // request logging (the URL's query may hold the receiver's token).
         builder.Services.AddHttpClient(WebhookSender.ClientName)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
             {
                 AllowAutoRedirect = false,
                 UseCookies = false,
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
                 ConnectTimeout = TimeSpan.FromSeconds(5),
+                ConnectCallback = WebhookSender.ConnectOnlyOutwards(sp.GetRequiredService<IOptions<WebhookOptions>>()),
             })
             .ConfigureAdditionalHttpMessageHandlers((handlers, _) => handlers.Clear())
             .RemoveAllLoggers();

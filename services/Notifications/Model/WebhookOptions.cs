@@ -15,6 +15,13 @@ public sealed class WebhookOptions
     [Required, RegularExpression("^([0-9a-fA-F]{32}|[0-9a-fA-F]{48}|[0-9a-fA-F]{64})$", ErrorMessage = "Webhooks:SecretKey is 16, 24 or 32 bytes, hex-encoded.")]
     public string SecretKey { get; set; } = "";
 
+    /// <summary>
+    /// Whether endpoints may be in private networks (10/8, 172.16/12, 192.168/16, fc00::/7) as well as on the internet.
+    /// Off: a caller cannot make the suite POST into its own data centre. Link-local addresses (the cloud metadata
+    /// service) are refused either way; loopback is allowed, for development.
+    /// </summary>
+    public bool AllowPrivateNetworks { get; set; }
+
     /// <summary>Endpoints one caller may have registered at once.</summary>
     [Range(1, 1000)]
     public int MaxEndpointsPerCaller { get; set; } = 10;

@@ -143,6 +143,37 @@ public sealed class Webhooks(NotificationsDbContext db, WebhookSecrets secrets, 
         return url.Contains('#', StringComparison.Ordinal) ? "url has no fragment (#...)." : null;
     }
 
+    /// <summary>
+    /// Whether a webhook may connect to <paramref name="address"/>: checked at registration for an address in the URL and
+    /// at every connection for the addresses a name resolves to, so a name that later resolves inwards is refused too.
+    /// </summary>
+    public static bool AddressAllowed(IPAddress address, bool allowPrivateNetworks)
+    {
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        if (IPAddress.IsLoopback(address))
+        {
+            return true;
+        }
+
+        var bytes = address.GetAddressBytes();
+        var linkLocalOrSpecial = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork
+            ? bytes[0] == 0 || bytes[0] >= 224 || bytes[0] == 169 && bytes[1] == 254 || bytes[0] == 100 && bytes[1] >= 64 && bytes[1] < 128
+            : address.IsIPv6LinkLocal || address.IsIPv6Multicast || address.IsIPv6SiteLocal || address.Equals(IPAddress.IPv6Any);
+        if (linkLocalOrSpecial)
+        {
+            return false;
+        }
+
+        var isPrivate = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork
+            ? bytes[0] == 10 || bytes[0] == 172 && bytes[1] >= 16 && bytes[1] < 32 || bytes[0] == 192 && bytes[1] == 168
+            : address.IsIPv6UniqueLocal;
+        return !isPrivate || allowPrivateNetworks;
+    }
+
     private static bool IsLoopback(Uri uri) =>
         uri.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || IPAddress.TryParse(uri.IdnHost, out var ip) && IPAddress.IsLoopback(ip);
 
@@ -168,6 +199,12 @@ public sealed class Webhooks(NotificationsDbContext db, WebhookSecrets secrets, 
         if (UrlProblem(url) is { } urlProblem)
         {
             return (null, new(StatusCodes.Status400BadRequest, "Invalid webhook url", urlProblem));
+        }
+
+        if (IPAddress.TryParse(new Uri(url).IdnHost, out var address) && !AddressAllowed(address, options.Value.AllowPrivateNetworks))
+        {
+            return (null, new(StatusCodes.Status400BadRequest, "Invalid webhook url",
+                "url points into a private or link-local network; webhooks go to endpoints on the internet (or, for development, to this machine)."));
         }
 
         if (EventsProblem(events) is { } eventsProblem)

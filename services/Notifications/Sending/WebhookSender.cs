@@ -1,4 +1,6 @@
 using System.Diagnostics.Metrics;
+using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using PrivacySuite.Client;
@@ -51,6 +53,37 @@ public sealed class WebhookSender(
             }
         }
     }
+
+    /// <summary>
+    /// Connects to the first address the URL's host resolves to that <see cref="Webhooks.AddressAllowed"/> admits: the
+    /// address checked is the one connected to, so a name that resolves into the data centre does not reach it.
+    /// </summary>
+    public static Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>> ConnectOnlyOutwards(IOptions<WebhookOptions> options) =>
+        async (context, cancellationToken) =>
+        {
+            var host = context.DnsEndPoint.Host;
+            var addresses = IPAddress.TryParse(host, out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, cancellationToken);
+            var allowed = addresses.Where(a => Webhooks.AddressAllowed(a, options.Value.AllowPrivateNetworks)).ToArray();
+            if (allowed.Length == 0)
+            {
+                throw new AddressRefusedException();
+            }
+
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                await socket.ConnectAsync(allowed, context.DnsEndPoint.Port, cancellationToken);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        };
+
+    /// <summary>The endpoint's host resolved only to addresses a webhook may not go to.</summary>
+    private sealed class AddressRefusedException() : Exception("The webhook endpoint resolves only to addresses webhooks may not reach.");
 
     private sealed record Claimed(WebhookDelivery Delivery, string Url, byte[] SecretSealed);
 
@@ -143,6 +176,10 @@ public sealed class WebhookSender(
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             return "timeout";
+        }
+        catch (HttpRequestException e) when (e.InnerException is AddressRefusedException)
+        {
+            return "address-refused";
         }
         catch (HttpRequestException e)
         {
