@@ -20,6 +20,8 @@ var signingKey = builder.AddParameter("service-signing-key", credentials.Service
 var smtpPassword = builder.AddParameter("smtp-password", state.Secret("smtp-password"), secret: true);
 // The key of the hashes notifications keeps bounced contacts by (never the address); both regions share its table.
 var contactKey = builder.AddParameter("notifications-contact-key", state.Secret("notifications-contact-key"), secret: true);
+// The key the webhook endpoints' signing secrets are encrypted under in notifications' database (AES-GCM).
+var webhookKey = builder.AddParameter("notifications-webhook-key", state.Secret("notifications-webhook-key"), secret: true);
 
 // Each service connects as a role of its own, owner of its database and nothing else; one password per service serves
 // both regions, since replication copies the roles with the data.
@@ -127,6 +129,7 @@ void AddOperationsConsole(IEnumerable<(RegionResources Resources, Dictionary<str
         // The server's self-signed certificate, trusted for that server and nothing else.
         .WithEnvironment("PrivacySuite__Notifications__SmtpTrustedCertificate", mail.Resource.Server.CertificatePath)
         .WithEnvironment("PrivacySuite__Notifications__ContactKey", contactKey)
+        .WithEnvironment("PrivacySuite__Notifications__Webhooks__SecretKey", webhookKey)
         // A development rota of one, paged by e-mail into MailDev (no push or SMS gateway runs here). A deployment names
         // its people and their contacts in the same settings, from its secret store (docs/notifications.md).
         .WithEnvironment("PrivacySuite__Notifications__OnCall__Responders__dev-on-call__Language", "zh-CN")

@@ -42,15 +42,15 @@ public static class EventRoutes
     public static readonly IReadOnlyList<EventRoute> All =
     [
         Route<ConsentGranted>([Consent], [Consent, Vault]),
-        Route<ConsentWithdrawn>([Consent], [Consent, Vault]),
-        Route<PolicyVersionPublished>([Consent], [Consent, Vault]),
-        Route<AccountCancelled>([Consent], [Consent, Vault, Retention]),
+        Route<ConsentWithdrawn>([Consent], [Consent, Vault, Notifications]),
+        Route<PolicyVersionPublished>([Consent], [Consent, Vault, Notifications]),
+        Route<AccountCancelled>([Consent], [Consent, Vault, Retention, Notifications]),
         Route<ConsentRecordsErased>([Consent], [Consent]),
         Route<MinorWithoutGuardianConsentDetected>([Consent], [Retention]),
 
         Route<SubjectDataStored>([Vault], [Retention]),
         Route<SubjectDataUsed>([Vault], [Retention]),
-        Route<SubjectErased>([Vault], [Consent, Retention]),
+        Route<SubjectErased>([Vault], [Consent, Retention, Notifications]),
         Route<RemovalsAnswered>([Vault], [Consent, Retention]),
 
         Route<RemovalsRequested>([Retention], [Vault]),

@@ -38,4 +38,16 @@ internal static partial class Log
 
     [LoggerMessage(Level = LogLevel.Error, Message = "On-call page {PageId}, round {Round}: nobody is on the on-call rota (PrivacySuite:Notifications:OnCall), so nobody was paged")]
     public static partial void NobodyOnCall(ILogger logger, Guid pageId, int round);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Webhook {DeliveryId} delivered to endpoint {EndpointId} (attempt {Attempt})")]
+    public static partial void WebhookDelivered(ILogger logger, Guid deliveryId, Guid endpointId, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {DeliveryId} to endpoint {EndpointId} failed (attempt {Attempt}, {Reason}); retried later")]
+    public static partial void WebhookAttemptFailed(ILogger logger, Guid deliveryId, Guid endpointId, int attempt, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Webhook {DeliveryId} to endpoint {EndpointId} is dead after {Attempt} attempts ({Reason}); kept, and sent again by the endpoint's redeliver route")]
+    public static partial void WebhookDead(ILogger logger, Guid deliveryId, Guid endpointId, int attempt, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Webhook endpoint {EndpointId} registered for {Events}")]
+    public static partial void WebhookRegistered(ILogger logger, Guid endpointId, string events);
 }

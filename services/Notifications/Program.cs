@@ -12,6 +12,7 @@ app.MapNoticesApi();
 app.MapBulletinsApi();
 app.MapDeliveriesApi();
 app.MapPagesApi();
+app.MapWebhooksApi();
 
 app.Run();
 

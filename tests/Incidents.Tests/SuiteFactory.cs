@@ -93,6 +93,7 @@ public sealed class NotificationsHost(DevCredentials credentials, string rabbitM
         }
 
         Settings["PrivacySuite:Notifications:ContactKey"] = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        Settings["PrivacySuite:Notifications:Webhooks:SecretKey"] = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
         Settings["services:pushgateway:http:0"] = push.ToString();
         Settings["services:vault:http:0"] = "http://localhost";
         Settings["PrivacySuite:Outbox:PollInterval"] = "00:00:00.200";

@@ -40,6 +40,9 @@ public class NotificationsFactory() : ServiceFactory<Program>("notificationsdb")
     /// <summary>The key bounced contacts are hashed with, as the AppHost generates one.</summary>
     public string ContactKey { get; } = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
 
+    /// <summary>The key webhook secrets are encrypted under, as the AppHost generates one.</summary>
+    public string WebhookKey { get; } = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+
     /// <summary>Settings a subclass wants (rates, timeouts); applied before the host starts.</summary>
     protected virtual void Configure(IDictionary<string, string?> settings)
     {
@@ -48,6 +51,11 @@ public class NotificationsFactory() : ServiceFactory<Program>("notificationsdb")
         // Fewer SMTP sessions than workers, so the tests that send mail also wait for a shared session.
         settings["PrivacySuite:Notifications:SmtpSessions"] = "4";
         settings["PrivacySuite:Notifications:ContactKey"] = ContactKey;
+        settings["PrivacySuite:Notifications:Webhooks:SecretKey"] = WebhookKey;
+        // Webhook retries a second apart (then doubling), so a test sees a retry soon and with a later timestamp.
+        settings["PrivacySuite:Notifications:Webhooks:BackoffBase"] = "00:00:01";
+        settings["PrivacySuite:Notifications:Webhooks:PollInterval"] = "00:00:00.200";
+        settings["PrivacySuite:Notifications:Webhooks:Timeout"] = "00:00:05";
     }
 
     public override async Task InitializeAsync()

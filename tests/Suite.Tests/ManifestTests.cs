@@ -28,7 +28,7 @@ public sealed class ManifestTests
         Assert.Equal("project.v0", resources.GetProperty("vault-guangzhou").GetProperty("type").GetString());
         Assert.Equal("{vaultdb-guangzhou.connectionString}", resources.GetProperty("vault-guangzhou").GetProperty("env").GetProperty("ConnectionStrings__vaultdb").GetString());
         foreach (var secret in new[] { "postgres-password", "rabbitmq-password", "service-signing-key", "operations-password", "operations-token", "vault-db-password", "vault-rabbitmq-password",
-                     "smtp-password", "notifications-contact-key" })
+                     "smtp-password", "notifications-contact-key", "notifications-webhook-key" })
         {
             var parameter = resources.GetProperty(secret);
             Assert.Equal("parameter.v0", parameter.GetProperty("type").GetString());

@@ -96,6 +96,7 @@ public sealed class NotificationsFigure : IFigure
             ["ConnectionStrings__rabbitmq"] = await infrastructure.CreateVirtualHostAsync("bench_notifications"),
             ["ConnectionStrings__smtp"] = mail.ConnectionString,
             ["PrivacySuite__Notifications__ContactKey"] = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)),
+            ["PrivacySuite__Notifications__Webhooks__SecretKey"] = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)),
             ["services__vault__http__0"] = vault.Address,
             ["PrivacySuite__Region"] = "beijing",
             ["OTEL_SERVICE_NAME"] = "notifications",

@@ -7,6 +7,7 @@ internal static class OpenApiExamples
 {
     private static readonly DateTimeOffset At = new(2026, 12, 1, 9, 30, 0, TimeSpan.Zero);
     private static readonly Guid RequestId = new("7c2e9a41-3b5d-4f60-9a8b-1c2d3e4f5a6b");
+    private static readonly Guid EndpointId = new("01938a6e-2f4b-7c1d-8e9f-0a1b2c3d4e5f");
 
     /// <summary>A policy update's variables; a text written in both languages travels as <c>name.zh-CN</c> and <c>name.en</c>.</summary>
     private static readonly Dictionary<string, string> PolicyUpdate = new()
@@ -24,5 +25,12 @@ internal static class OpenApiExamples
         ["GetNoticeRequest"] = new(Responses: new Dictionary<int, object> { [200] = new NoticeRequestView(RequestId, "policy-update", 2, 0, 2, 0, false, At) }),
         ["PreviewTemplate"] = new(new PreviewRequest("en", PolicyUpdate)),
         ["PublishBulletin"] = new(new PublishBulletinRequest("policy-update", PolicyUpdate)),
+        ["RegisterWebhook"] = new(
+            new RegisterWebhookRequest("https://shop.example.com/privacysuite/webhooks", ["consent.withdrawn", "account.cancelled"]),
+            new Dictionary<int, object>
+            {
+                [201] = new WebhookSecretView(EndpointId, "https://shop.example.com/privacysuite/webhooks", ["consent.withdrawn", "account.cancelled"],
+                    "9f2c4e1a7b3d5f60819a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f70", At),
+            }),
     };
 }

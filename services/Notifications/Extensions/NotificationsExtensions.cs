@@ -25,9 +25,15 @@ public static class NotificationsExtensions
             bus.AddConsumer<QueueIncidentNoticesOnNoticeBatchRequested>();
             bus.AddConsumer<PublishBulletinOnBulletinRequested>();
             bus.AddConsumer<PageOnCallOnOnCallPageRequested>();
+            bus.AddConsumer<QueueWebhooksOnConsentWithdrawn>();
+            bus.AddConsumer<QueueWebhooksOnAccountCancelled>();
+            bus.AddConsumer<QueueWebhooksOnPolicyVersionPublished>();
+            bus.AddConsumer<QueueWebhooksOnSubjectErased>();
         });
 
         builder.Services.AddOptions<NotificationsOptions>().BindConfiguration(NotificationsOptions.SectionName)
+            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.SectionName)
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<OnCallOptions>().BindConfiguration(OnCallOptions.SectionName)
             .ValidateDataAnnotations().ValidateOnStart();
@@ -50,6 +56,21 @@ public static class NotificationsExtensions
 #pragma warning restore EXTEXP0001
         }
 
+        // Webhooks go to addresses outside the suite: no retry pipeline (the sender retries with its own backoff, from the
+        // table), no service discovery (an endpoint named like a suite service must not reach it), no redirects, and no
+        // request logging (the URL's query may hold the receiver's token).
+        builder.Services.AddHttpClient(WebhookSender.ClientName)
+            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                UseCookies = false,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                ConnectTimeout = TimeSpan.FromSeconds(5),
+                ConnectCallback = WebhookSender.ConnectOnlyOutwards(sp.GetRequiredService<IOptions<WebhookOptions>>()),
+            })
+            .ConfigureAdditionalHttpMessageHandlers((handlers, _) => handlers.Clear())
+            .RemoveAllLoggers();
+
         builder.Services.AddSingleton<IChannelSender, EmailSender>();
         builder.Services.AddSingleton<IChannelSender>(sp => new GatewaySender(
             ChannelNames.Sms, SmsGateway, sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<IConfiguration>()));
@@ -61,6 +82,10 @@ public static class NotificationsExtensions
         builder.Services.AddScoped<NoticeIntake>();
         builder.Services.AddScoped<Paging>();
         builder.Services.AddHostedService<PageRepeater>();
+        builder.Services.AddSingleton<WebhookSecrets>();
+        builder.Services.AddSingleton<WebhookSignal>();
+        builder.Services.AddScoped<Webhooks>();
+        builder.Services.AddHostedService<WebhookSender>();
         builder.Services.AddHostedService<DeliveryDispatcher>();
         return builder;
     }

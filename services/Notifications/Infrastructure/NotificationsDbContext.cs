@@ -19,6 +19,10 @@ public sealed class NotificationsDbContext(DbContextOptions<NotificationsDbConte
 
     public DbSet<OnCallPage> OnCallPages => Set<OnCallPage>();
 
+    public DbSet<WebhookEndpoint> WebhookEndpoints => Set<WebhookEndpoint>();
+
+    public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         base.OnModelCreating(modelBuilder);
@@ -55,6 +59,16 @@ public sealed class NotificationsDbContext(DbContextOptions<NotificationsDbConte
         {
             e.ToTable("on_call_pages");
             e.HasKey(p => p.PageId);
+        });
+        modelBuilder.Entity<WebhookEndpoint>(e =>
+        {
+            e.ToTable("webhook_endpoints");
+            e.HasKey(w => w.EndpointId);
+        });
+        modelBuilder.Entity<WebhookDelivery>(e =>
+        {
+            e.ToTable("webhook_deliveries");
+            e.HasKey(d => d.DeliveryId);
         });
         modelBuilder.Entity<Bulletin>(e =>
         {

@@ -1,0 +1,132 @@
+using System.ComponentModel.DataAnnotations;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using PrivacySuite.Notifications.Model;
+using PrivacySuite.ServiceDefaults.Auth;
+
+namespace PrivacySuite.Notifications.Apis;
+
+/// <summary>
+/// An endpoint to receive some of the suite's events: an absolute https URL (http only to this machine, for development)
+/// and a non-empty subset of the catalogue (<c>consent.withdrawn</c>, <c>account.cancelled</c>, <c>policy.published</c>,
+/// <c>subject.erased</c>).
+/// </summary>
+public sealed record RegisterWebhookRequest(
+    [property: Required, StringLength(Webhooks.MaxUrlLength)] string Url,
+    [property: Required, MaxLength(16)] IReadOnlyList<string> Events);
+
+/// <summary>A registered endpoint with its signing secret, which is shown this once: keep it to verify the signatures.</summary>
+public sealed record WebhookSecretView(Guid EndpointId, string Url, IReadOnlyList<string> Events, string Secret, DateTimeOffset CreatedAt);
+
+/// <summary>An endpoint and its health: a failing one has consecutive failures and the last one's reason (a status code or an error type).</summary>
+public sealed record WebhookView(
+    Guid EndpointId,
+    string Owner,
+    string Url,
+    IReadOnlyList<string> Events,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? SecretRotatedAt,
+    bool Failing,
+    int ConsecutiveFailures,
+    DateTimeOffset? LastDeliveredAt,
+    DateTimeOffset? LastFailureAt,
+    string? LastFailureReason,
+    int Pending,
+    int Dead);
+
+/// <summary>How many dead deliveries were queued again.</summary>
+public sealed record WebhookRedeliveryView(Guid EndpointId, int Requeued);
+
+/// <summary>Webhooks (issue 20.3): endpoints outside the suite, the events they get, signed, and how their deliveries fare.</summary>
+public static class WebhooksApi
+{
+    /// <summary>Who sees and steers every endpoint, whoever registered it.</summary>
+    private static readonly string[] SeeAll = [SuiteRoles.Operator, SuiteRoles.PrivacyOfficer];
+
+    public static IEndpointRouteBuilder MapWebhooksApi(this IEndpointRouteBuilder app)
+    {
+        var webhooks = app.MapGroup("/v1/webhooks").WithTags("Webhooks").WithMetadata(new RequestSizeLimitAttribute(NoticesApi.MaxSmallBodyBytes));
+        webhooks.MapPost("/", RegisterAsync).WithName("RegisterWebhook").RequireRoles(SuiteRoles.ProductBackend, SuiteRoles.PrivacyOfficer)
+            .WithSummary("Registers an endpoint for some events; answers its signing secret, once.");
+        webhooks.MapGet("/", ListAsync).WithName("ListWebhooks").RequireRoles(SuiteRoles.ProductBackend, SuiteRoles.Operator, SuiteRoles.PrivacyOfficer)
+            .WithSummary("The caller's endpoints (operators and privacy officers: every endpoint) with their health, failing ones first.");
+        webhooks.MapDelete("/{endpointId:guid}", DeleteAsync).WithName("DeleteWebhook").RequireRoles(SuiteRoles.ProductBackend, SuiteRoles.PrivacyOfficer)
+            .WithSummary("Deletes an endpoint and what was still to be sent to it (a product backend: its own).");
+        webhooks.MapPost("/{endpointId:guid}/rotate-secret", RotateSecretAsync).WithName("RotateWebhookSecret")
+            .RequireRoles(SuiteRoles.ProductBackend, SuiteRoles.PrivacyOfficer)
+            .WithSummary("A new signing secret for the caller's own endpoint, answered once; the old one stops signing at once.");
+        webhooks.MapPost("/{endpointId:guid}/redeliver", RedeliverAsync).WithName("RedeliverWebhooks")
+            .RequireRoles(SuiteRoles.ProductBackend, SuiteRoles.Operator, SuiteRoles.PrivacyOfficer)
+            .WithSummary("Queues the endpoint's dead deliveries again, due now, with the same event ids (a product backend: its own).");
+        return app;
+    }
+
+    private static async Task<Results<Created<WebhookSecretView>, ProblemHttpResult>> RegisterAsync(
+        RegisterWebhookRequest body, ClaimsPrincipal user, Webhooks webhooks, ILogger<Webhooks> logger, CancellationToken cancellationToken)
+    {
+        var (issued, refusal) = await webhooks.RegisterAsync(user.CallerId(), body.Url, body.Events, cancellationToken);
+        if (refusal is not null)
+        {
+            return NoticesApi.Problem(refusal.Status, refusal.Title, refusal.Detail);
+        }
+
+        var e = issued!.Endpoint;
+        Log.WebhookRegistered(logger, e.EndpointId, string.Join(",", e.Events));
+        return TypedResults.Created((string?)null, new WebhookSecretView(e.EndpointId, e.Url, e.Events, issued.Secret, e.CreatedAt));
+    }
+
+    private static async Task<Ok<List<WebhookView>>> ListAsync(ClaimsPrincipal user, Webhooks webhooks, NotificationsDbContext db, CancellationToken cancellationToken)
+    {
+        var caller = user.CallerId();
+        var endpoints = await webhooks.Visible(SeeAll.Any(user.IsInRole) ? null : caller)
+            .OrderByDescending(e => e.ConsecutiveFailures > 0).ThenBy(e => e.CreatedAt).ToListAsync(cancellationToken);
+        var ids = endpoints.Select(e => e.EndpointId).ToList();
+        var counts = await db.WebhookDeliveries.AsNoTracking()
+            .Where(d => ids.Contains(d.EndpointId) && d.Status != WebhookDeliveryStatus.Delivered)
+            .GroupBy(d => new { d.EndpointId, d.Status }).Select(g => new { g.Key.EndpointId, g.Key.Status, Count = g.Count() })
+            .ToListAsync(cancellationToken);
+        int Count(Guid id, string status) => counts.Where(c => c.EndpointId == id && c.Status == status).Sum(c => c.Count);
+        return TypedResults.Ok(endpoints.Select(e => new WebhookView(
+            e.EndpointId, e.Owner, e.Owner == caller ? e.Url : WithoutQuery(e.Url), e.Events, e.CreatedAt, e.SecretRotatedAt, e.ConsecutiveFailures > 0,
+            e.ConsecutiveFailures, e.LastDeliveredAt, e.LastFailureAt, e.LastFailureReason,
+            Count(e.EndpointId, WebhookDeliveryStatus.Pending), Count(e.EndpointId, WebhookDeliveryStatus.Dead))).ToList());
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
+        Guid endpointId, ClaimsPrincipal user, Webhooks webhooks, CancellationToken cancellationToken) =>
+        await webhooks.DeleteAsync(endpointId, user.IsInRole(SuiteRoles.PrivacyOfficer) ? null : user.CallerId(), cancellationToken)
+            ? TypedResults.NoContent()
+            : NotFound();
+
+    private static async Task<Results<Ok<WebhookSecretView>, ProblemHttpResult>> RotateSecretAsync(
+        Guid endpointId, ClaimsPrincipal user, Webhooks webhooks, CancellationToken cancellationToken)
+    {
+        if (await webhooks.RotateSecretAsync(endpointId, user.CallerId(), cancellationToken) is not { } issued)
+        {
+            return NotFound();
+        }
+
+        var e = issued.Endpoint;
+        return TypedResults.Ok(new WebhookSecretView(e.EndpointId, e.Url, e.Events, issued.Secret, e.CreatedAt));
+    }
+
+    private static async Task<Results<Ok<WebhookRedeliveryView>, ProblemHttpResult>> RedeliverAsync(
+        Guid endpointId, ClaimsPrincipal user, Webhooks webhooks, Sending.WebhookSignal signal, CancellationToken cancellationToken)
+    {
+        if (await webhooks.RedeliverAsync(endpointId, SeeAll.Any(user.IsInRole) ? null : user.CallerId(), cancellationToken) is not { } requeued)
+        {
+            return NotFound();
+        }
+
+        signal.Notify();
+        return TypedResults.Ok(new WebhookRedeliveryView(endpointId, requeued));
+    }
+
+    /// <summary>Someone else's endpoint is shown without its query, which may hold the receiver's token.</summary>
+    private static string WithoutQuery(string url) =>
+        url.IndexOf('?', StringComparison.Ordinal) is var q and >= 0 ? url[..q] + "?…" : url;
+
+    private static ProblemHttpResult NotFound() => NoticesApi.Problem(StatusCodes.Status404NotFound, "No such webhook endpoint",
+        "Check the endpoint id from the registration or from GET /v1/webhooks (a product backend sees and changes its own endpoints only).");
+}
