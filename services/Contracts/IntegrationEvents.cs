@@ -210,6 +210,16 @@ public sealed record OnCallPageRequested(
     string WhatEn,
     DateTimeOffset RaisedAt);
 
+/// <summary>The times in a page's texts: the minute in UTC, and in China Standard Time (UTC+8), which the on-call team reads.</summary>
+public static class OnCallPageTimes
+{
+    private static readonly TimeSpan ChinaStandardTime = TimeSpan.FromHours(8);
+
+    public static string Utc(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture);
+
+    public static string Cst(DateTimeOffset at) => at.ToOffset(ChinaStandardTime).ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture);
+}
+
 /// <summary>What an on-call page is about; with its reference (an incident's id, a hold's id, a date) it names the page.</summary>
 public static class OnCallPageKinds
 {

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.Extensions.Options;
 using PrivacySuite.ServiceDefaults.Regions;
 
@@ -15,8 +14,6 @@ public sealed class RegulatorClockWatcher(
     IServiceScopeFactory scopes, RegionRole region, TimeProvider time, IOptions<IncidentsOptions> options, ILogger<RegulatorClockWatcher> logger)
     : PrimaryRegionWorker(region, logger)
 {
-    private static readonly TimeSpan ChinaStandardTime = TimeSpan.FromHours(8);
-
     protected override TimeSpan Interval => options.Value.WorkerInterval;
 
     protected override Task RunRoundAsync(CancellationToken cancellationToken) => ScanAsync(cancellationToken);
@@ -89,8 +86,8 @@ public sealed class RegulatorClockWatcher(
             _ => (OnCallPageKinds.RegulatorReportOverdue, "escalated-overdue"),
         };
         var percent = milestone switch { Milestone.Half => 50, Milestone.NineTenths => 90, _ => 100 };
-        var due = $"{dueAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC";
-        var dueCst = dueAt.ToOffset(ChinaStandardTime).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
+        var due = OnCallPageTimes.Utc(dueAt);
+        var dueCst = OnCallPageTimes.Cst(dueAt);
         var (zh, en) = milestone == Milestone.Overdue
             ? ($"事件 {id} 的监管报告已逾期：截止时间为北京时间 {dueCst}，至今未提交。",
                $"Incident {id}: the regulator report is overdue. It was due {due} ({dueCst} CST) and none is filed.")

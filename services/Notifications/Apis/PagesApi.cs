@@ -54,39 +54,34 @@ public static class PagesApi
         }
 
         var pages = await query.OrderBy(p => p.AcknowledgedAt != null).ThenByDescending(p => p.RaisedAt).Take(MaxListed).ToListAsync(cancellationToken);
-        var views = new List<PageView>(pages.Count);
-        foreach (var page in pages)
-        {
-            views.Add(await ViewAsync(db, page, cancellationToken));
-        }
-
-        return TypedResults.Ok(views);
+        return TypedResults.Ok(await ViewsAsync(db, pages, cancellationToken));
     }
 
     private static async Task<Results<Ok<PageView>, ProblemHttpResult>> GetAsync(Guid pageId, NotificationsDbContext db, CancellationToken cancellationToken) =>
         await db.OnCallPages.AsNoTracking().SingleOrDefaultAsync(p => p.PageId == pageId, cancellationToken) is { } page
-            ? TypedResults.Ok(await ViewAsync(db, page, cancellationToken))
+            ? TypedResults.Ok((await ViewsAsync(db, [page], cancellationToken))[0])
             : NotFound();
 
     private static async Task<Results<Ok<PageView>, ProblemHttpResult>> AcknowledgeAsync(
-        Guid pageId, ClaimsPrincipal user, Paging paging, NotificationsDbContext db, CancellationToken cancellationToken)
-    {
-        var by = user.CallerId();
-        return await paging.AcknowledgeAsync(pageId, by, cancellationToken) is { } page
-            ? TypedResults.Ok(await ViewAsync(db, page, cancellationToken))
+        Guid pageId, ClaimsPrincipal user, Paging paging, NotificationsDbContext db, CancellationToken cancellationToken) =>
+        await paging.AcknowledgeAsync(pageId, user.CallerId(), cancellationToken) is { } page
+            ? TypedResults.Ok((await ViewsAsync(db, [page], cancellationToken))[0])
             : NotFound();
-    }
 
-    private static async Task<PageView> ViewAsync(NotificationsDbContext db, OnCallPage page, CancellationToken cancellationToken)
+    /// <summary>The pages with their rounds' deliveries, read in one query (each round is a notice request of its own).</summary>
+    private static async Task<List<PageView>> ViewsAsync(NotificationsDbContext db, IReadOnlyList<OnCallPage> pages, CancellationToken cancellationToken)
     {
-        var rounds = Enumerable.Range(1, page.Rounds).ToDictionary(round => Paging.RoundId(page.PageId, round));
+        var rounds = pages.SelectMany(p => Enumerable.Range(1, p.Rounds).Select(round => (p.PageId, Round: round)))
+            .ToDictionary(r => Paging.RoundId(r.PageId, r.Round));
         var roundIds = rounds.Keys.ToList();
-        var deliveries = await db.Deliveries.AsNoTracking().Where(d => roundIds.Contains(d.RequestId))
-            .Select(d => new { d.RequestId, d.SubjectId, d.Status, d.Channel, d.Reason }).ToListAsync(cancellationToken);
-        return new PageView(page.PageId, page.Kind, page.Reference, page.WhatEn, page.RaisedAt, page.Rounds,
-            page.AcknowledgedAt is null ? page.NextRoundAt : null, page.AcknowledgedAt, page.AcknowledgedBy,
-            deliveries.Select(d => new PageDeliveryView(rounds[d.RequestId], d.SubjectId["on-call/".Length..], d.Status, d.Channel, d.Reason))
-                .OrderBy(d => d.Round).ThenBy(d => d.Responder, StringComparer.Ordinal).ToList());
+        var deliveries = (await db.Deliveries.AsNoTracking().Where(d => roundIds.Contains(d.RequestId))
+                .Select(d => new { d.RequestId, d.SubjectId, d.Status, d.Channel, d.Reason }).ToListAsync(cancellationToken))
+            .ToLookup(d => rounds[d.RequestId].PageId);
+        return pages.Select(page => new PageView(page.PageId, page.Kind, page.Reference, page.WhatEn, page.RaisedAt, page.Rounds,
+                page.AcknowledgedAt is null ? page.NextRoundAt : null, page.AcknowledgedAt, page.AcknowledgedBy,
+                deliveries[page.PageId].Select(d => new PageDeliveryView(rounds[d.RequestId].Round, OnCallOptions.HandleOf(d.SubjectId) ?? d.SubjectId, d.Status, d.Channel, d.Reason))
+                    .OrderBy(d => d.Round).ThenBy(d => d.Responder, StringComparer.Ordinal).ToList()))
+            .ToList();
     }
 
     private static ProblemHttpResult NotFound() => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such page",

@@ -94,13 +94,19 @@ public sealed partial class OnCallOptions : IValidatableObject
     }
 
     /// <summary>A page's recipient in the deliveries table: not a subject id (a slash is not allowed in one), so never mistaken for one.</summary>
-    public static string RecipientOf(string handle) => $"on-call/{handle}";
+    public static string RecipientOf(string handle) => RecipientPrefix + handle;
+
+    /// <summary>The handle of a page's recipient; null for a recipient that is not one.</summary>
+    public static string? HandleOf(string recipient) =>
+        recipient.StartsWith(RecipientPrefix, StringComparison.Ordinal) ? recipient[RecipientPrefix.Length..] : null;
 
     /// <summary>The contacts of a page's recipient, push and SMS first and e-mail as the fallback; null for an unknown one.</summary>
     public SubjectContacts? ContactsOf(string recipient) =>
-        recipient.StartsWith("on-call/", StringComparison.Ordinal) && Responders.TryGetValue(recipient["on-call/".Length..], out var responder)
+        HandleOf(recipient) is { } handle && Responders.TryGetValue(handle, out var responder)
             ? new SubjectContacts(responder.Language, responder.Contacts())
             : null;
+
+    private const string RecipientPrefix = "on-call/";
 
     [GeneratedRegex("^[a-z0-9-]{1,40}$")]
     private static partial Regex HandlePattern();

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace PrivacySuite.Retention.Model;
 
 /// <summary>
@@ -9,8 +7,6 @@ namespace PrivacySuite.Retention.Model;
 /// </summary>
 public static class OnCallPages
 {
-    private static readonly TimeSpan ChinaStandardTime = TimeSpan.FromHours(8);
-
     /// <summary>Raises what became due; answers how many pages were requested.</summary>
     public static async Task<int> RaiseDuePagesAsync(this RetentionDbContext db, DateTimeOffset now, TimeSpan stuckAfter, CancellationToken cancellationToken)
     {
@@ -23,8 +19,8 @@ public static class OnCallPages
             hold.ReviewPagedAt = now;
             // The hold's reference is the officer's free text: it stays out of the page, which names the hold by id.
             db.AddIntegrationEvent(new OnCallPageRequested(OnCallPageKinds.LegalHoldReviewOverdue, hold.Id.ToString(),
-                $"法律保留 {hold.Id}（原因：{hold.ReasonCode}）已过复核日期 {Cst(hold.ReviewAt)}（北京时间），仍未解除：请隐私官复核。",
-                $"Legal hold {hold.Id} ({hold.ReasonCode}) is past its review date, {Utc(hold.ReviewAt)} ({Cst(hold.ReviewAt)} CST), and still stands: the privacy officer should review it.",
+                $"法律保留 {hold.Id}（原因：{hold.ReasonCode}）已过复核日期 {OnCallPageTimes.Cst(hold.ReviewAt)}（北京时间），仍未解除：请隐私官复核。",
+                $"Legal hold {hold.Id} ({hold.ReasonCode}) is past its review date, {OnCallPageTimes.Utc(hold.ReviewAt)} ({OnCallPageTimes.Cst(hold.ReviewAt)} CST), and still stands: the privacy officer should review it.",
                 now), now);
         }
 
@@ -45,8 +41,8 @@ public static class OnCallPages
             }
 
             db.AddIntegrationEvent(new OnCallPageRequested(OnCallPageKinds.RemovalsStuck, sweep.SweepId.ToString(),
-                $"清理任务 {sweep.SweepId} 有 {claimed} 个删除请求自 {Cst(sweep.Since)}（北京时间）起未得到数据保险库答复：请检查保险库及其队列。",
-                $"Sweep {sweep.SweepId}: {claimed} removal requests to the vault unanswered since {Utc(sweep.Since)} ({Cst(sweep.Since)} CST). Check the vault and its queue.",
+                $"清理任务 {sweep.SweepId} 有 {claimed} 个删除请求自 {OnCallPageTimes.Cst(sweep.Since)}（北京时间）起未得到数据保险库答复：请检查保险库及其队列。",
+                $"Sweep {sweep.SweepId}: {claimed} removal requests to the vault unanswered since {OnCallPageTimes.Utc(sweep.Since)} ({OnCallPageTimes.Cst(sweep.Since)} CST). Check the vault and its queue.",
                 now), now);
         }
 
@@ -54,8 +50,4 @@ public static class OnCallPages
         await tx.CommitAsync(cancellationToken);
         return holds.Count + stuck.Count;
     }
-
-    private static string Utc(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
-
-    private static string Cst(DateTimeOffset at) => at.ToOffset(ChinaStandardTime).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
 }
