@@ -33,6 +33,8 @@ public static class AuthenticationExtensions
             .Validate(o => o.ServiceKey.Length == 0 || SuiteTokens.ReadPublicKey(o.ServiceKey) is not null,
                 "PrivacySuite:Auth:ServiceKey must be the base64 SubjectPublicKeyInfo of a P-256 (ES256) public key.")
             .Validate(o => !string.IsNullOrWhiteSpace(o.Audience), "PrivacySuite:Auth:Audience must not be empty.")
+            .Validate(o => o.ApiKeys.All(k => k.StepUpKey.Length == 0 || SuiteTokens.ReadPublicKey(k.StepUpKey) is not null),
+                "PrivacySuite:Auth:ApiKeys:N:StepUpKey must be the base64 SubjectPublicKeyInfo of a P-256 (ES256) public key.")
             .ValidateOnStart();
 
         builder.Services.AddSingleton<SuiteCredentials>();

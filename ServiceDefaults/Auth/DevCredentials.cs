@@ -5,10 +5,10 @@ namespace PrivacySuite.ServiceDefaults.Auth;
 /// <summary>
 /// Development credentials, generated on first run into the state folder (never committed), held by the AppHost and by
 /// tests, never by a service: the development issuer of people's tokens (its private key signs them; services get
-/// only its public key), the services' token key, one API key for a sample product backend, and bearer tokens for
-/// the people's roles.
+/// only its public key), the services' token key, one API key for a sample product backend with the key it signs its
+/// step-up tokens with, and bearer tokens for the people's roles.
 /// </summary>
-public sealed record DevCredentials(string IssuerPrivateKey, string ServicePrivateKey, string ProductBackendApiKey)
+public sealed record DevCredentials(string IssuerPrivateKey, string ServicePrivateKey, string ProductBackendApiKey, string ProductBackendStepUpKey)
 {
     public const string FileName = "credentials.json";
 
@@ -17,13 +17,14 @@ public sealed record DevCredentials(string IssuerPrivateKey, string ServicePriva
 
     public const string Audience = "privacysuite";
 
-    private const string ProductBackendName = "dev-product-backend";
+    public const string ProductBackendName = "dev-product-backend";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     public static DevCredentials Generate() => new(
         SuiteTokens.NewKeyPair().PrivateKey,
         SuiteTokens.NewKeyPair().PrivateKey,
-        "psk_" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)));
+        "psk_" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)),
+        SuiteTokens.NewKeyPair().PrivateKey);
 
     /// <summary>Reads the file in <paramref name="stateDir"/>, or creates it (mode 600) when it is missing or of an older kind.</summary>
     public static DevCredentials LoadOrCreate(string stateDir)
@@ -32,10 +33,11 @@ public sealed record DevCredentials(string IssuerPrivateKey, string ServicePriva
         if (File.Exists(path))
         {
             var stored = JsonSerializer.Deserialize<StoredCredentials>(File.ReadAllText(path), Json);
-            if (stored is { IssuerPrivateKey.Length: > 0, ServicePrivateKey.Length: > 0, ProductBackendApiKey.Length: > 0 } &&
-                SuiteTokens.ReadPrivateKey(stored.IssuerPrivateKey) is not null && SuiteTokens.ReadPrivateKey(stored.ServicePrivateKey) is not null)
+            if (stored is { IssuerPrivateKey.Length: > 0, ServicePrivateKey.Length: > 0, ProductBackendApiKey.Length: > 0, ProductBackendStepUpKey.Length: > 0 } &&
+                SuiteTokens.ReadPrivateKey(stored.IssuerPrivateKey) is not null && SuiteTokens.ReadPrivateKey(stored.ServicePrivateKey) is not null &&
+                SuiteTokens.ReadPrivateKey(stored.ProductBackendStepUpKey) is not null)
             {
-                return new DevCredentials(stored.IssuerPrivateKey, stored.ServicePrivateKey, stored.ProductBackendApiKey);
+                return new DevCredentials(stored.IssuerPrivateKey, stored.ServicePrivateKey, stored.ProductBackendApiKey, stored.ProductBackendStepUpKey);
             }
         }
 
@@ -50,7 +52,7 @@ public sealed record DevCredentials(string IssuerPrivateKey, string ServicePriva
         var path = Path.Combine(stateDir, FileName);
         var tokens = SuiteRoles.All.Where(r => r != SuiteRoles.ProductBackend)
             .ToDictionary(r => r, r => IssueToken($"dev-{r}", [r], TimeSpan.FromDays(30)));
-        File.WriteAllText(path, JsonSerializer.Serialize(new StoredCredentials(IssuerPrivateKey, ServicePrivateKey, ProductBackendApiKey, tokens), Json));
+        File.WriteAllText(path, JsonSerializer.Serialize(new StoredCredentials(IssuerPrivateKey, ServicePrivateKey, ProductBackendApiKey, ProductBackendStepUpKey, tokens), Json));
         if (!OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
@@ -86,7 +88,9 @@ public sealed record DevCredentials(string IssuerPrivateKey, string ServicePriva
         ["PrivacySuite__Auth__ApiKeys__0__Name"] = ProductBackendName,
         ["PrivacySuite__Auth__ApiKeys__0__Role"] = SuiteRoles.ProductBackend,
         ["PrivacySuite__Auth__ApiKeys__0__Sha256"] = AuthenticationExtensions.Sha256Hex(ProductBackendApiKey),
+        ["PrivacySuite__Auth__ApiKeys__0__StepUpKey"] = SuiteTokens.PublicKeyOf(ProductBackendStepUpKey),
     };
 
-    private sealed record StoredCredentials(string? IssuerPrivateKey, string? ServicePrivateKey, string ProductBackendApiKey, Dictionary<string, string>? Tokens);
+    private sealed record StoredCredentials(string? IssuerPrivateKey, string? ServicePrivateKey, string ProductBackendApiKey, string? ProductBackendStepUpKey,
+        Dictionary<string, string>? Tokens);
 }

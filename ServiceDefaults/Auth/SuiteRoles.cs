@@ -70,4 +70,10 @@ public sealed class ApiKeyEntry
 
     /// <summary>Lower-case hex SHA-256 of the key.</summary>
     public string Sha256 { get; set; } = "";
+
+    /// <summary>
+    /// Base64 SubjectPublicKeyInfo of the P-256 key this caller signs its step-up tokens with: the second factor the vault
+    /// asks for before it reads a sensitive category (IWK-2.2). Empty for a caller that never reads one.
+    /// </summary>
+    public string StepUpKey { get; set; } = "";
 }

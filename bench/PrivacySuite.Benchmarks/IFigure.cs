@@ -13,6 +13,9 @@ public interface IFigure
     /// <summary>One sentence: what is measured against what.</summary>
     string Description { get; }
 
+    /// <summary>The figure this one is run with (after it) when that one is asked for by name; null for none.</summary>
+    string? RunsWith => null;
+
     Task<IReadOnlyList<FigureResult>> RunAsync(BenchContext context, CancellationToken cancellationToken);
 }
 

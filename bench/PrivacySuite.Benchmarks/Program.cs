@@ -20,8 +20,9 @@ if (roundsAt >= 0 && (roundsAt + 1 >= args.Length || !int.TryParse(args[roundsAt
 }
 
 var name = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (roundsAt < 0 || i != roundsAt + 1)).FirstOrDefault();
-// A family name runs each figure of the family in turn: `vault` runs vault-crypto and vault-read.
-var selected = figures.Where(f => f.Name == name).ToList();
+// A name runs its figure and those run with it (`vault-read` runs vault-read-sensitive after it); a family name runs each
+// figure of the family in turn: `vault` runs vault-crypto, vault-read and vault-read-sensitive.
+var selected = figures.Where(f => f.Name == name).Concat(figures.Where(f => f.RunsWith is not null && f.RunsWith == name)).ToList();
 if (selected.Count == 0 && name is not null)
 {
     selected = figures.Where(f => f.Name.StartsWith(name + "-", StringComparison.Ordinal)).ToList();

@@ -43,6 +43,7 @@ public static class EventRoutes
     [
         Route<ConsentGranted>([Consent], [Consent, Vault]),
         Route<ConsentWithdrawn>([Consent], [Consent, Vault, Notifications]),
+        Route<SensitiveConsentWithdrawn>([Consent], [Consent, Vault]),
         Route<PolicyVersionPublished>([Consent], [Consent, Vault, Notifications]),
         Route<AccountCancelled>([Consent], [Consent, Vault, Retention, Notifications]),
         Route<ConsentRecordsErased>([Consent], [Consent]),

@@ -11,6 +11,16 @@ public sealed record ConsentGranted(
     string Jurisdiction,
     DateTimeOffset GrantedAt);
 
+/// <summary>
+/// A subject withdrew their separate consent to a sensitive category for a purpose (PIPL Art. 29) and kept the purpose;
+/// every cached decision for the pair is stale from now on.
+/// </summary>
+public sealed record SensitiveConsentWithdrawn(
+    string SubjectId,
+    string Purpose,
+    DataCategory Category,
+    DateTimeOffset WithdrawnAt);
+
 /// <summary>A subject withdrew consent to a purpose; every cached decision for the pair is stale from now on.</summary>
 public sealed record ConsentWithdrawn(
     string SubjectId,

@@ -22,6 +22,16 @@ public enum DataCategory
     Delivery,
 }
 
+/// <summary>
+/// The categories that are sensitive personal information (PIPL Art. 28: identity documents, location tracks). Processing
+/// them needs the subject's separate consent (Art. 29), given for each purpose on its own; the vault reads them only
+/// with that consent and a second factor of the caller, or a privacy officer's approval of one read (IWK-2.2).
+/// </summary>
+public static class SensitiveCategories
+{
+    public static readonly IReadOnlySet<DataCategory> All = new HashSet<DataCategory> { DataCategory.Identity, DataCategory.Location };
+}
+
 /// <summary>The legal grounds for processing: consent, or one of IWK-1.3's listed exceptions.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<LegalBasis>))]
 public enum LegalBasis

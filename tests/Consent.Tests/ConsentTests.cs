@@ -326,4 +326,98 @@ public sealed class ConsentTests(ConsentFactory factory) : IClassFixture<Consent
             Assert.True(paths.TryGetProperty(path, out var item) && item.TryGetProperty(method, out _), $"{method} {path}");
         }
     }
+
+    private static Task<HttpResponseMessage> GrantSeparatelyAsync(HttpClient client, string subjectId, string purpose, object sensitiveCategories, string? legalBasis = null) =>
+        client.PostAsJsonAsync($"/v1/subjects/{subjectId}/consents", new
+        {
+            purpose,
+            policyVersion = "1.0",
+            collectionMethod = "app-consent-screen",
+            jurisdiction = "CN",
+            legalBasis,
+            basisReference = legalBasis is null ? null : "CASE-1",
+            sensitiveCategories,
+        });
+
+    [Fact]
+    [Trait("Clause", "IWK-2.2")]
+    public async Task A_separate_consent_to_a_sensitive_category_is_recorded_answered_by_the_check_and_withdrawn_on_its_own()
+    {
+        await using var probe = await EventProbe<SensitiveConsentWithdrawn>.StartAsync(await factory.TestBusAsync());
+        using var client = factory.CreateProductBackendClient();
+        var rider = await client.RegisterAsync("iwalk-scooter");
+        using var granted = await GrantSeparatelyAsync(client, rider, "iwalk.service.provide", new[] { "Location", "Identity" });
+        Assert.Equal(HttpStatusCode.Created, granted.StatusCode);
+        var body = await granted.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(["Location", "Identity"], body.GetProperty("consent").GetProperty("sensitiveCategories").EnumerateArray().Select(c => c.GetString()));
+        Assert.True(ConsentReceiptVerifier.TryVerify(body.GetProperty("receipt").GetString()!,
+            (await client.GetFromJsonAsync<ReceiptKeySet>("/v1/receipts/keys"))!.Keys, out var receipt));
+        Assert.True(receipt.GetProperty("sensitive").GetBoolean());
+
+        var before = await client.CheckAsync(rider, "iwalk.service.provide");
+        Assert.True(before.Allowed);
+        Assert.Equal(["Location", "Identity"], before.SensitiveCategories);
+
+        // An essential purpose: the category ends, the service does not.
+        using var withdrawn = await client.DeleteAsync($"/v1/subjects/{rider}/consents/iwalk.service.provide/sensitive-categories/location");
+        using var again = await client.DeleteAsync($"/v1/subjects/{rider}/consents/iwalk.service.provide/sensitive-categories/location");
+        Assert.Equal(HttpStatusCode.OK, withdrawn.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        var after = await client.CheckAsync(rider, "iwalk.service.provide");
+        Assert.True(after.Allowed);
+        Assert.Equal(["Identity"], after.SensitiveCategories);
+
+        var @event = await probe.WaitForAsync(e => e.SubjectId == rider, "SensitiveConsentWithdrawn for the rider");
+        Assert.Equal(("iwalk.service.provide", DataCategory.Location), (@event.Purpose, @event.Category));
+        await Task.Delay(500);
+        Assert.Single(probe.Received, e => e.SubjectId == rider); // withdrawing twice is withdrawing once
+
+        var history = await client.GetFromJsonAsync<JsonElement>($"/v1/subjects/{rider}/consents");
+        var actions = history.GetProperty("history").EnumerateArray().Select(h => (h.GetProperty("action").GetString(), h.GetProperty("category").GetString())).ToList();
+        Assert.Equal([("granted", null), ("sensitive-consent-withdrawn", "Location")], actions);
+
+        // A grant without the category is the way back to none; withdrawing the purpose ends them all.
+        using var personalised = await GrantSeparatelyAsync(client, rider, "iwalk.personalisation", new[] { "Location" });
+        Assert.Equal(HttpStatusCode.Created, personalised.StatusCode);
+        using var purposeWithdrawn = await client.DeleteAsync($"/v1/subjects/{rider}/consents/iwalk.personalisation");
+        Assert.Equal(HttpStatusCode.OK, purposeWithdrawn.StatusCode);
+        using var regranted = await client.GrantAsync(rider, "iwalk.personalisation");
+        Assert.Equal(HttpStatusCode.Created, regranted.StatusCode);
+        Assert.Equal([], (await client.CheckAsync(rider, "iwalk.personalisation")).SensitiveCategories!);
+    }
+
+    [Theory]
+    [Trait("Clause", "IWK-2.2")]
+    [InlineData("iwalk.service.provide", """["Contact"]""", null, 400)]
+    [InlineData("iwalk.service.provide", """["Location","Location"]""", null, 400)]
+    [InlineData("iwalk.service.provide", """["Location"]""", "SafeOperation", 400)]
+    [InlineData("iwalk.service.provide", """["Radar"]""", null, 400)]
+    [InlineData("iwalk.transaction-security", """["Location"]""", null, 422)]
+    public async Task A_separate_consent_names_sensitive_categories_of_the_purpose_and_nothing_is_recorded_otherwise(
+        string purpose, string categories, string? legalBasis, int status)
+    {
+        using var client = factory.CreateProductBackendClient();
+        var rider = await client.RegisterAsync("iwalk-scooter");
+
+        using var refused = await GrantSeparatelyAsync(client, rider, purpose, JsonSerializer.Deserialize<JsonElement>(categories), legalBasis);
+
+        await refused.ProblemAsync((HttpStatusCode)status);
+        var history = await client.GetFromJsonAsync<JsonElement>($"/v1/subjects/{rider}/consents");
+        Assert.Equal(0, history.GetProperty("history").GetArrayLength());
+    }
+
+    [Theory]
+    [Trait("Clause", "IWK-2.2")]
+    [InlineData("contact", 400)]
+    [InlineData("4", 400)]
+    [InlineData("Location", 404)]
+    public async Task Withdrawing_a_separate_consent_names_a_sensitive_category_of_a_consent_the_subject_gave(string category, int status)
+    {
+        using var client = factory.CreateProductBackendClient();
+        var rider = await client.RegisterAsync("iwalk-scooter");
+
+        using var refused = await client.DeleteAsync($"/v1/subjects/{rider}/consents/iwalk.personalisation/sensitive-categories/{category}");
+
+        await refused.ProblemAsync((HttpStatusCode)status);
+    }
 }

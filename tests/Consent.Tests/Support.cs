@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace PrivacySuite.Consent.Tests;
 
-public sealed record Check(bool Allowed, string? Basis, string? PolicyVersion, string Reason);
+public sealed record Check(bool Allowed, string? Basis, string? PolicyVersion, string Reason, IReadOnlyList<string>? SensitiveCategories = null);
 
 /// <summary>Calls a test makes the way a product backend would, over HTTP.</summary>
 public static class Api

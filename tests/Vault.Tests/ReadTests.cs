@@ -174,7 +174,8 @@ public sealed class ReadTests(VaultFactory factory) : IClassFixture<VaultFactory
         using var reused = await ReadAsync(backend, tokens.Values, "protection", approvalId: approvalId);
 
         Assert.Equal(HttpStatusCode.Forbidden, withoutApproval.StatusCode);
-        Assert.Equal("approval-required", (await withoutApproval.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("reason").GetString());
+        // Without an approval the read needs the caller's second factor (and separate consent): see SensitiveReadTests.
+        Assert.Equal("second-factor-required", (await withoutApproval.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("reason").GetString());
         Assert.Equal(HttpStatusCode.OK, approved.StatusCode);
         Assert.Equal(HttpStatusCode.OK, withApproval.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, reused.StatusCode);

@@ -21,10 +21,10 @@ namespace PrivacySuite.Benchmarks.Figures;
 /// </summary>
 public sealed class VaultReadFigure : PairedFigure
 {
-    private const int Subjects = 500;
-    private const int Connections = 16;
-    private static readonly TimeSpan Duration = TimeSpan.FromSeconds(10);
-    private static readonly TimeSpan Warmup = TimeSpan.FromSeconds(5);
+    internal const int Subjects = 500;
+    internal const int Connections = 16;
+    internal static readonly TimeSpan Duration = TimeSpan.FromSeconds(10);
+    internal static readonly TimeSpan Warmup = TimeSpan.FromSeconds(5);
 
     public override string Name => "vault-read";
 
@@ -41,15 +41,15 @@ public sealed class VaultReadFigure : PairedFigure
         var baselineDb = await infrastructure.CreateDatabaseAsync("bench_bare");
         var rabbit = await infrastructure.CreateVirtualHostAsync("bench_vault");
 
-        var catalogue = await StartCatalogueAsync(cancellationToken);
+        var catalogue = await StartCatalogueAsync(Purpose, ["Identity", "Contact", "Device", "Usage"], cancellationToken);
         var vault = await VaultProcess.StartAsync(context, vaultDb, rabbit, CatalogueAddress(catalogue), cancellationToken);
         var tokens = await SeedVaultAsync(context, vault, vaultDb, cancellationToken);
         var bare = await BareEndpoint.StartAsync(baselineDb, tokens, cancellationToken);
 
-        await ProbeAsync(context, "vault", vault.Address, "/v1/detokenize", tokens, vault.Credentials.ProductBackendApiKey, ct: cancellationToken);
-        await ProbeAsync(context, "bare", bare.Address, "/read", tokens, null, cancellationToken);
-        var script = Script(tokens);
-        var headers = new Dictionary<string, string> { [AuthenticationExtensions.ApiKeyHeader] = vault.Credentials.ProductBackendApiKey };
+        await ProbeAsync(context, "vault", vault.Address, "/v1/detokenize", tokens, Purpose, Headers(vault.Credentials), cancellationToken);
+        await ProbeAsync(context, "bare", bare.Address, "/read", tokens, Purpose, [], cancellationToken);
+        var script = Script(tokens, Purpose);
+        var headers = Headers(vault.Credentials);
         var bareUrl = new Uri(bare.Address, "/read").ToString();
         var vaultUrl = new Uri(vault.Address, "/v1/detokenize").ToString();
 
@@ -68,7 +68,7 @@ public sealed class VaultReadFigure : PairedFigure
     /// One measured wrk run, with the CPU it cost per request in the server (the vault's process, or this one for the
     /// bare endpoint) and in PostgreSQL: other engineers' load changes that far less than it changes req/s.
     /// </summary>
-    private static async Task<Side> MeasureAsync(BenchContext context, string what, string url, string script, Dictionary<string, string>? headers,
+    internal static async Task<Side> MeasureAsync(BenchContext context, string what, string url, string script, Dictionary<string, string>? headers,
         int vaultProcessId, string database, CancellationToken ct)
     {
         var bareSide = headers is null;
@@ -99,8 +99,30 @@ public sealed class VaultReadFigure : PairedFigure
         return new Side(result.RequestsPerSecond, cpu, result.P99Ms, perRequest);
     }
 
-    /// <summary>Stores one device value per subject (a level the read needs no approval for) and records their consent.</summary>
+    private const string Purpose = "service.provide";
+
+    /// <summary>What a product backend sends with every read: its API key, and whatever else (a step-up token).</summary>
+    internal static Dictionary<string, string> Headers(DevCredentials credentials, params (string Name, string Value)[] more)
+    {
+        var headers = new Dictionary<string, string> { [AuthenticationExtensions.ApiKeyHeader] = credentials.ProductBackendApiKey };
+        foreach (var (name, value) in more)
+        {
+            headers[name] = value;
+        }
+
+        return headers;
+    }
+
     private static async Task<List<string>> SeedVaultAsync(BenchContext context, VaultProcess vault, string database, CancellationToken ct)
+    {
+        var tokens = await StoreAsync(vault, "device", ct);
+        await SeedConsentAsync(database, Purpose, [], ct);
+        context.Progress($"seeded {Subjects} subjects");
+        return tokens;
+    }
+
+    /// <summary>Stores one value of <paramref name="category"/> per subject (about 200 bytes), answering their tokens in subject order.</summary>
+    internal static async Task<List<string>> StoreAsync(VaultProcess vault, string category, CancellationToken ct)
     {
         using var client = new HttpClient { BaseAddress = vault.Address };
         client.DefaultRequestHeaders.Add(AuthenticationExtensions.ApiKeyHeader, vault.Credentials.ProductBackendApiKey);
@@ -108,45 +130,53 @@ public sealed class VaultReadFigure : PairedFigure
         for (var i = 0; i < Subjects; i++)
         {
             using var response = await client.PostAsJsonAsync($"/v1/subjects/bench-{i:D5}/data",
-                new { category = "device", source = "collected", legalBasis = "consent", fields = new { model = new string('m', 200) + i } }, ct);
+                new { category, source = "collected", legalBasis = "consent", fields = new { value = new string('m', 200) + i } }, ct);
             response.EnsureSuccessStatusCode();
             var body = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
-            tokens.Add(body.GetProperty("tokens").GetProperty("model").GetString()!);
+            tokens.Add(body.GetProperty("tokens").GetProperty("value").GetString()!);
         }
 
-        // Consent as the consent service's answers would have left it, so every read is allowed from the local table
-        // (kept answers are used for ConsentDecisionMaxAge, 5 min: longer than a run).
-        await using var connection = new NpgsqlConnection(database);
-        await connection.OpenAsync(ct);
-        await using var insert = new NpgsqlCommand(
-            "insert into consent_decisions (subject_id, purpose, allowed, policy_version, origin, decided_at) " +
-            "select 'bench-' || lpad(g::text, 5, '0'), 'service.provide', true, 'v1', 'check', now() from generate_series(0, @n - 1) g", connection);
-        insert.Parameters.AddWithValue("n", Subjects);
-        await insert.ExecuteNonQueryAsync(ct);
-        context.Progress($"seeded {Subjects} subjects");
         return tokens;
     }
 
+    /// <summary>
+    /// Consent as the consent service's answers would have left it, so every read is allowed from the local table (kept
+    /// answers are used for ConsentDecisionMaxAge, 5 min: longer than a run), with the separate consents named.
+    /// </summary>
+    internal static async Task SeedConsentAsync(string database, string purpose, string[] sensitiveCategories, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync(ct);
+        await using var insert = new NpgsqlCommand(
+            "insert into consent_decisions (subject_id, purpose, allowed, policy_version, origin, decided_at, sensitive_categories) " +
+            "select 'bench-' || lpad(g::text, 5, '0'), @purpose, true, 'v1', 'check', now(), @sensitive from generate_series(0, @n - 1) g", connection);
+        insert.Parameters.AddWithValue("n", Subjects);
+        insert.Parameters.AddWithValue("purpose", purpose);
+        insert.Parameters.AddWithValue("sensitive", sensitiveCategories);
+        await insert.ExecuteNonQueryAsync(ct);
+    }
+
     /// <summary>Sequential latency of one connection, printed as progress: it tells lock waits apart from per-request cost.</summary>
-    private static async Task ProbeAsync(BenchContext context, string what, Uri address, string path, IReadOnlyList<string> tokens, string? apiKey, CancellationToken ct)
+    internal static async Task ProbeAsync(BenchContext context, string what, Uri address, string path, IReadOnlyList<string> tokens, string purpose,
+        Dictionary<string, string> headers, CancellationToken ct)
     {
         using var client = new HttpClient { BaseAddress = address };
-        if (apiKey is not null)
+        foreach (var (name, value) in headers)
         {
-            client.DefaultRequestHeaders.Add(AuthenticationExtensions.ApiKeyHeader, apiKey);
+            client.DefaultRequestHeaders.Add(name, value);
         }
 
         var watch = System.Diagnostics.Stopwatch.StartNew();
         for (var i = 0; i < 200; i++)
         {
-            using var response = await client.PostAsJsonAsync(path, new { tokens = new[] { tokens[i % tokens.Count] }, purpose = "service.provide" }, ct);
+            using var response = await client.PostAsJsonAsync(path, new { tokens = new[] { tokens[i % tokens.Count] }, purpose }, ct);
             response.EnsureSuccessStatusCode();
         }
 
         context.Progress($"{what}: {watch.Elapsed.TotalMilliseconds / 200:0.00} ms per request on one connection");
     }
 
-    private static string Script(IReadOnlyList<string> tokens)
+    internal static string Script(IReadOnlyList<string> tokens, string purpose)
     {
         var lua = new StringBuilder("tokens = {");
         lua.AppendJoin(",", tokens.Select(t => $"\"{t}\""));
@@ -155,7 +185,7 @@ public sealed class VaultReadFigure : PairedFigure
         lua.AppendLine("wrk.headers[\"Content-Type\"] = \"application/json\"");
         lua.AppendLine("request = function()");
         lua.AppendLine("  local t = tokens[math.random(#tokens)]");
-        lua.AppendLine("  return wrk.format(nil, nil, nil, '{\"tokens\":[\"' .. t .. '\"],\"purpose\":\"service.provide\"}')");
+        lua.AppendLine($"  return wrk.format(nil, nil, nil, '{{\"tokens\":[\"' .. t .. '\"],\"purpose\":\"{purpose}\"}}')");
         lua.AppendLine("end");
         return lua.ToString();
     }
@@ -164,7 +194,7 @@ public sealed class VaultReadFigure : PairedFigure
     /// The consent service's purpose catalogue, as much of it as the figure reads: the vault asks for it once and keeps it
     /// in memory (every read checks its purpose's categories there); the consent decisions are seeded in its table.
     /// </summary>
-    private static async Task<WebApplication> StartCatalogueAsync(CancellationToken ct)
+    internal static async Task<WebApplication> StartCatalogueAsync(string purpose, string[] categories, CancellationToken ct)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -172,17 +202,17 @@ public sealed class VaultReadFigure : PairedFigure
         var app = builder.Build();
         app.MapGet("/v1/purposes", () => Results.Json(new[]
         {
-            new { code = "service.provide", policyId = "infobird", dataCategories = new[] { "Identity", "Contact", "Device", "Usage" } },
+            new { code = purpose, policyId = "infobird", dataCategories = categories },
         }));
         await app.StartAsync(ct);
         return app;
     }
 
-    private static Uri CatalogueAddress(WebApplication app) =>
+    internal static Uri CatalogueAddress(WebApplication app) =>
         new(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 
     /// <summary>The vault service as the AppHost runs it: its own process, configured through Aspire's environment contract.</summary>
-    private sealed class VaultProcess(ChildProcess process, Uri address, DevCredentials credentials, string keyDirectory) : IAsyncDisposable
+    internal sealed class VaultProcess(ChildProcess process, Uri address, DevCredentials credentials, string keyDirectory) : IAsyncDisposable
     {
         public Uri Address { get; } = address;
 

@@ -49,6 +49,11 @@ public static class ConsentApi
             .WithSummary("Withdraw consent to a non-essential purpose").WithTags(ConsentRecordsTag)
             .ProducesProblem(404).ProducesProblem(409)
             .RequireRoles(SuiteRoles.ProductBackend);
+        v1.MapDelete("/subjects/{subjectId}/consents/{purpose}/sensitive-categories/{category}", SubjectApi.WithdrawSensitive)
+            .WithName("WithdrawSensitiveConsent")
+            .WithSummary("Withdraw the separate consent to a sensitive category (identity, location) of a purpose").WithTags(ConsentRecordsTag)
+            .ProducesProblem(404)
+            .RequireRoles(SuiteRoles.ProductBackend);
         v1.MapGet("/subjects/{subjectId}/consents", SubjectApi.List).WithName("ListConsents")
             .WithSummary("A subject's consents and their full history").WithTags(ConsentRecordsTag).ProducesProblem(404)
             .RequireRoles(SuiteRoles.ProductBackend, SuiteRoles.PrivacyOfficer);

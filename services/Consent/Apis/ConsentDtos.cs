@@ -34,6 +34,9 @@ public sealed record GuardianConsent(
 /// <summary>
 /// Grants consent to a purpose, as shown to the subject under <c>policyVersion</c>. With a <c>legalBasis</c> other than
 /// <c>Consent</c> it records one of IWK-1.3's grounds instead, with a case reference; that is audited.
+/// <c>sensitiveCategories</c> names the purpose's sensitive categories (Identity, Location) the subject agreed to
+/// separately, each asked on its own (PIPL Art. 29); left out, none. A grant replaces the previous one, so a grant that
+/// leaves a category out ends its separate consent.
 /// </summary>
 public sealed record GrantConsentRequest(
     [property: Required, RegularExpression(Patterns.Purpose)] string Purpose,
@@ -42,7 +45,8 @@ public sealed record GrantConsentRequest(
     [property: Required, RegularExpression(Patterns.Jurisdiction)] string Jurisdiction,
     GuardianConsent? Guardian,
     LegalBasis? LegalBasis,
-    [property: RegularExpression(Patterns.Token)] string? BasisReference);
+    [property: RegularExpression(Patterns.Token)] string? BasisReference,
+    [property: MaxLength(2)] IReadOnlyList<DataCategory>? SensitiveCategories = null);
 
 public sealed record ConsentView(
     string Purpose,
@@ -54,7 +58,8 @@ public sealed record ConsentView(
     string? GuardianId,
     DateTimeOffset ChangedAt,
     Guid? ReceiptId,
-    Guid? GuardianVerificationId);
+    Guid? GuardianVerificationId,
+    IReadOnlyList<string> SensitiveCategories);
 
 /// <summary>A granted consent and its signed receipt (compact JWS, ES256; keys at <c>/v1/receipts/keys</c>).</summary>
 public sealed record GrantedConsent(ConsentView Consent, string? Receipt);
@@ -72,7 +77,9 @@ public sealed record HistoryView(
     DateTimeOffset At,
     Guid? ReceiptId,
     string? Receipt,
-    Guid? GuardianVerificationId);
+    Guid? GuardianVerificationId,
+    IReadOnlyList<string>? SensitiveCategories,
+    string? Category);
 
 public sealed record SubjectConsents(SubjectView Subject, IReadOnlyList<ConsentView> Consents, IReadOnlyList<HistoryView> History);
 

@@ -10,7 +10,10 @@ internal static class OpenApiExamples
 
     private static readonly SubjectView Subject = new("subj-example-0001", "infobird", "active", false, At, null);
 
-    private static readonly ConsentView Granted = new("offers.relevant", "granted", "Consent", "1.0", "app-settings", "CN", null, At, ReceiptId, null);
+    private static readonly ConsentView Granted = new("offers.relevant", "granted", "Consent", "1.0", "app-settings", "CN", null, At, ReceiptId, null, []);
+
+    private static readonly ConsentView RideRoutes = new("iwalk.service.provide", "granted", "Consent", "1.0", "app-onboarding", "CN", null, At, ReceiptId, null,
+        ["Location"]);
 
     private static readonly PolicyText Text = new(
         "# Privacy Policy\n\nInfobird Co., Ltd takes the protection of your privacy very seriously. This statement explains how we collect, use, store and disclose information about you…",
@@ -40,18 +43,19 @@ internal static class OpenApiExamples
             new RegisterSubjectRequest("subj-example-0001", "infobird", null, "18-plus"),
             new Dictionary<int, object> { [201] = Subject }),
         ["GrantConsent"] = new(
-            new GrantConsentRequest("offers.relevant", "1.0", "app-settings", "CN", null, null, null),
-            new Dictionary<int, object> { [201] = new GrantedConsent(Granted, "eyJhbGciOiJFUzI1NiIsImtpZCI6ImV4YW1wbGUifQ.eyJleGFtcGxlIjp0cnVlfQ.c2lnbmF0dXJl") }),
+            new GrantConsentRequest("iwalk.service.provide", "1.0", "app-onboarding", "CN", null, null, null, [DataCategory.Location]),
+            new Dictionary<int, object> { [201] = new GrantedConsent(RideRoutes, "eyJhbGciOiJFUzI1NiIsImtpZCI6ImV4YW1wbGUifQ.eyJleGFtcGxlIjp0cnVlfQ.c2lnbmF0dXJl") }),
+        ["WithdrawSensitiveConsent"] = new(Responses: new Dictionary<int, object> { [200] = RideRoutes with { SensitiveCategories = [] } }),
         ["WithdrawConsent"] = new(Responses: new Dictionary<int, object> { [200] = Granted with { State = "withdrawn", ReceiptId = null } }),
         ["ListConsents"] = new(Responses: new Dictionary<int, object>
         {
             [200] = new SubjectConsents(Subject, [Granted],
-                [new HistoryView(1, "offers.relevant", "granted", "Consent", "1.0", "app-settings", "CN", null, "product-backend-example", At, ReceiptId, null, null)]),
+                [new HistoryView(1, "offers.relevant", "granted", "Consent", "1.0", "app-settings", "CN", null, "product-backend-example", At, ReceiptId, null, null, [], null)]),
         }),
         ["CancelAccount"] = new(Responses: new Dictionary<int, object> { [200] = new CancellationView("subj-example-0001", At, ["offers.relevant", "service.provide"]) }),
         ["CheckConsent"] = new(Responses: new Dictionary<int, object>
         {
-            [200] = new ConsentDecision(true, "Consent", "1.0", "consent-granted", At, 3),
+            [200] = new ConsentDecision(true, "Consent", "1.0", "consent-granted", At, 3, ["Location"]),
         }),
     };
 }

@@ -66,6 +66,22 @@ internal static class SubjectApi
             return Invalid("basisReference", "A non-consent legal basis needs a case reference, for the audit.");
         }
 
+        var sensitive = request.SensitiveCategories ?? [];
+        if (sensitive.Distinct().Count() != sensitive.Count)
+        {
+            return Invalid("sensitiveCategories", "Name each category once.");
+        }
+
+        foreach (var category in sensitive.Where(c => !SensitiveCategories.All.Contains(c)))
+        {
+            return Invalid("sensitiveCategories", $"'{category}' is not a sensitive category; only {string.Join(" and ", SensitiveCategories.All)} take a separate consent.");
+        }
+
+        if (sensitive.Count > 0 && basis != LegalBasis.Consent)
+        {
+            return Invalid("sensitiveCategories", "A separate consent is consent: it cannot be recorded with another legal basis.");
+        }
+
         var db = services.Db;
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
 
@@ -106,6 +122,12 @@ internal static class SubjectApi
         {
             return Unprocessable($"Purpose '{purpose.Code}' needs the subject's separate consent; no other legal basis can be recorded for it.",
                 DecisionReasons.SeparateConsentRequired);
+        }
+
+        foreach (var category in sensitive.Where(c => !purpose.DataCategories.Contains(c.ToString())))
+        {
+            return Unprocessable($"Purpose '{purpose.Code}' does not use category '{category}'; a separate consent is for a category the purpose uses.",
+                DecisionReasons.CategoryNotForPurpose);
         }
 
         var policy = catalogue.Policies[subject.PolicyId];
@@ -166,6 +188,7 @@ internal static class SubjectApi
         record.GuardianVerificationId = request.Guardian?.VerificationId;
         record.GuardianVerification = null;
         record.BasisReference = request.BasisReference;
+        record.SensitiveCategories = [.. sensitive.Select(c => c.ToString())];
         record.ChangedAt = now;
         record.ReceiptId = receiptId;
 
@@ -181,6 +204,7 @@ internal static class SubjectApi
             GuardianId = record.GuardianId,
             GuardianVerificationId = record.GuardianVerificationId,
             BasisReference = request.BasisReference,
+            SensitiveCategories = record.SensitiveCategories,
             Actor = actor,
             At = now,
             ReceiptId = receiptId,
@@ -261,6 +285,7 @@ internal static class SubjectApi
         record.State = ConsentState.Withdrawn;
         record.ChangedAt = now;
         record.ReceiptId = null;
+        record.SensitiveCategories = []; // a new grant asks for them again
         db.ConsentHistory.Add(new ConsentHistoryEntry
         {
             SubjectId = subjectId,
@@ -272,6 +297,71 @@ internal static class SubjectApi
             At = now,
         });
         db.AddIntegrationEvent(new ConsentWithdrawn(subjectId, purpose, now), now);
+        await db.SaveChangesAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        services.Cache.Invalidate(subjectId, purpose);
+        return TypedResults.Ok(ToView(record));
+    }
+
+    /// <summary>
+    /// Withdraws the separate consent to one sensitive category of a purpose (PIPL Art. 29, 15): the purpose stays, the
+    /// vault stops reading that category for it. Allowed for essential purposes too: the category, not the service, ends.
+    /// </summary>
+    public static async Task<Results<Ok<ConsentView>, ValidationProblem, ProblemHttpResult>> WithdrawSensitive(
+        string subjectId, string purpose, string category, ClaimsPrincipal user, [AsParameters] ConsentServices services, CancellationToken cancellationToken)
+    {
+        if (!SubjectId.TryParse(subjectId, out _))
+        {
+            return Invalid("subjectId", "A subject id is 1-64 letters, digits or . _ : -");
+        }
+
+        if (!PurposeCode.TryParse(purpose, out _))
+        {
+            return Invalid("purpose", "A purpose code is 1-64 lower-case letters, digits or . _ -");
+        }
+
+        // By name only (Enum.TryParse would take "4" too).
+        if (SensitiveCategories.All.Where(c => string.Equals(c.ToString(), category, StringComparison.OrdinalIgnoreCase))
+                .Select(c => (DataCategory?)c).SingleOrDefault() is not { } sensitive)
+        {
+            return Invalid("category", $"A separate consent is for {string.Join(" or ", SensitiveCategories.All)}.");
+        }
+
+        var db = services.Db;
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (await LockSubjectAsync(db, subjectId, cancellationToken) is null)
+        {
+            return NotFound("No subject with this id is registered.");
+        }
+
+        var now = services.Time.GetUtcNow(); // under the subject's lock, as in Grant
+        var record = await db.Consents.SingleOrDefaultAsync(c => c.SubjectId == subjectId && c.Purpose == purpose, cancellationToken);
+        if (record is null)
+        {
+            return NotFound("The subject never consented to this purpose.");
+        }
+
+        var name = sensitive.ToString();
+        if (!record.SensitiveCategories.Contains(name))
+        {
+            // Withdrawing twice (or what was never given) is the same as withdrawing once.
+            return TypedResults.Ok(ToView(record));
+        }
+
+        record.SensitiveCategories = [.. record.SensitiveCategories.Where(c => c != name)];
+        record.ChangedAt = now;
+        db.ConsentHistory.Add(new ConsentHistoryEntry
+        {
+            SubjectId = subjectId,
+            Purpose = purpose,
+            Action = HistoryAction.SensitiveWithdrawn,
+            Basis = record.Basis,
+            PolicyVersion = record.PolicyVersion,
+            Category = name,
+            Actor = user.Actor(),
+            At = now,
+        });
+        db.AddIntegrationEvent(new SensitiveConsentWithdrawn(subjectId, purpose, sensitive, now), now);
         await db.SaveChangesAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);
         services.Cache.Invalidate(subjectId, purpose);
@@ -303,7 +393,7 @@ internal static class SubjectApi
             ToView(subject, catalogue.Policies[subject.PolicyId], today),
             consents.Select(ToView).ToList(),
             history.Select(h => new HistoryView(h.Id, h.Purpose, h.Action, h.Basis, h.PolicyVersion, h.CollectionMethod, h.Jurisdiction,
-                h.GuardianId, h.Actor, h.At, h.ReceiptId, h.Receipt, h.GuardianVerificationId)).ToList()));
+                h.GuardianId, h.Actor, h.At, h.ReceiptId, h.Receipt, h.GuardianVerificationId, h.SensitiveCategories, h.Category)).ToList()));
     }
 
     public static async Task<Results<Ok<CancellationView>, ValidationProblem, ProblemHttpResult>> Cancel(
@@ -393,7 +483,7 @@ internal static class SubjectApi
             purpose.Essential ? "Ends with account cancellation" : "Ends with withdrawal or account cancellation",
             purpose.ThirdPartyRecipient is not null,
             purpose.ThirdPartyRecipient)],
-        purpose.SeparateConsent,
+        purpose.SeparateConsent || request.SensitiveCategories is { Count: > 0 },
         request.Guardian?.GuardianId,
         request.Guardian?.VerificationId.ToString());
 
@@ -401,5 +491,6 @@ internal static class SubjectApi
         s.SubjectId, s.PolicyId, s.Status, ConsentRules.IsMinor(s, policy.GuardianAge, today), s.RegisteredAt, s.CancelledAt);
 
     private static ConsentView ToView(ConsentRecord c) => new(
-        c.Purpose, c.State, c.Basis, c.PolicyVersion, c.CollectionMethod, c.Jurisdiction, c.GuardianId, c.ChangedAt, c.ReceiptId, c.GuardianVerificationId);
+        c.Purpose, c.State, c.Basis, c.PolicyVersion, c.CollectionMethod, c.Jurisdiction, c.GuardianId, c.ChangedAt, c.ReceiptId, c.GuardianVerificationId,
+        c.SensitiveCategories);
 }

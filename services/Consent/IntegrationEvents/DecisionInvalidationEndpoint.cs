@@ -76,6 +76,7 @@ public sealed class DecisionInvalidationEndpoint(
             endpoint.UseMessageRetry(r => r.Interval(5, TimeSpan.FromMilliseconds(100)));
             endpoint.Consumer(() => new InvalidateDecisionsOnConsentWithdrawn(cache));
             endpoint.Consumer(() => new InvalidateDecisionsOnConsentGranted(cache));
+            endpoint.Consumer(() => new InvalidateDecisionsOnSensitiveConsentWithdrawn(cache));
             endpoint.Consumer(() => new InvalidateDecisionsOnAccountCancelled(cache));
             endpoint.Consumer(() => new ReloadCatalogueOnPolicyVersionPublished(catalogue, cache));
             endpoint.Consumer(() => new InvalidateDecisionsOnConsentRecordsErased(cache));

@@ -15,6 +15,16 @@ public sealed class InvalidateDecisionsOnConsentWithdrawn(DecisionCache cache) :
     }
 }
 
+/// <summary>A separate consent withdrawn changes the pair's answer (its sensitive categories).</summary>
+public sealed class InvalidateDecisionsOnSensitiveConsentWithdrawn(DecisionCache cache) : IConsumer<SensitiveConsentWithdrawn>
+{
+    public Task Consume(ConsumeContext<SensitiveConsentWithdrawn> context)
+    {
+        cache.Invalidate(context.Message.SubjectId, context.Message.Purpose);
+        return Task.CompletedTask;
+    }
+}
+
 /// <summary>A grant replaces a cached denial.</summary>
 public sealed class InvalidateDecisionsOnConsentGranted(DecisionCache cache) : IConsumer<ConsentGranted>
 {

@@ -11,8 +11,10 @@ namespace PrivacySuite.Consent.Model;
 /// it has heard of that is newer.</param>
 /// <param name="PolicyEpoch">The highest policy version sequence this answer's catalogue knows (see
 /// <c>PolicyVersionPublished.Sequence</c>); an answer under a lower epoch than one already heard of is stale.</param>
+/// <param name="SensitiveCategories">Allowed by consent: the purpose's sensitive categories the subject separately
+/// agreed to (PIPL Art. 29), which the vault requires before it reads them. Empty otherwise.</param>
 public sealed record ConsentDecision(bool Allowed, string? Basis, string? PolicyVersion, string Reason,
-    DateTimeOffset? SubjectChangedAt = null, long PolicyEpoch = 0);
+    DateTimeOffset? SubjectChangedAt = null, long PolicyEpoch = 0, IReadOnlyList<string>? SensitiveCategories = null);
 
 public static class DecisionReasons
 {
@@ -27,6 +29,7 @@ public static class DecisionReasons
     public const string UnknownSubject = "unknown-subject";
     public const string PurposeOfAnotherPolicy = "purpose-of-another-policy";
     public const string SeparateConsentRequired = "separate-consent-required";
+    public const string CategoryNotForPurpose = "category-not-for-purpose";
 }
 
 /// <summary>Why a grant's guardian was refused (issue 18.3): the <c>reason</c> of its problem details.</summary>
@@ -147,7 +150,8 @@ public static class ConsentRules
             return Deny(policy, DecisionReasons.GuardianConsentRequired);
         }
 
-        return new ConsentDecision(true, consent.Basis, consent.PolicyVersion, DecisionReasons.ConsentGranted);
+        return new ConsentDecision(true, consent.Basis, consent.PolicyVersion, DecisionReasons.ConsentGranted,
+            SensitiveCategories: consent.SensitiveCategories);
     }
 
     /// <summary>

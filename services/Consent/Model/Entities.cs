@@ -121,6 +121,7 @@ public static class ConsentState
 {
     public const string Granted = "granted";
     public const string Withdrawn = "withdrawn";
+    public const string SensitiveWithdrawn = "sensitive-consent-withdrawn";
 }
 
 /// <summary>The current state of one subject's consent (or other legal basis) for one purpose.</summary>
@@ -151,6 +152,9 @@ public sealed class ConsentRecord
     public string? GuardianVerification { get; set; }
 
     public string? BasisReference { get; set; }
+
+    /// <summary>The purpose's sensitive categories (as <see cref="DataCategory"/> names) the subject separately agreed to (PIPL Art. 29).</summary>
+    public List<string> SensitiveCategories { get; set; } = [];
 
     public DateTimeOffset ChangedAt { get; set; }
 
@@ -187,6 +191,12 @@ public sealed class ConsentHistoryEntry
     public string? BasisReference { get; set; }
 
     /// <summary>Who made the change: the authenticated caller's name, never the person.</summary>
+    /// <summary>A grant: the sensitive categories separately agreed to with it.</summary>
+    public List<string>? SensitiveCategories { get; set; }
+
+    /// <summary>A withdrawal of separate consent: the category withdrawn.</summary>
+    public string? Category { get; set; }
+
     public string Actor { get; set; } = "";
 
     public DateTimeOffset At { get; set; }
@@ -230,5 +240,6 @@ public static class HistoryAction
 {
     public const string Granted = "granted";
     public const string Withdrawn = "withdrawn";
+    public const string SensitiveWithdrawn = "sensitive-consent-withdrawn";
     public const string Cancelled = "account-cancelled";
 }

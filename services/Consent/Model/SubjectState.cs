@@ -24,7 +24,7 @@ public sealed class SubjectStateReader(IConfiguration configuration) : IDisposab
     private const string Columns = """
         select s.subject_id, s.policy_id, s.birth_date, s.age_band, s.status,
                c.purpose, c.state, c.basis, c.policy_version, c.policy_sequence, c.guardian_id,
-               greatest(s.registered_at, s.cancelled_at, s.erased_at), c.changed_at, c.guardian_verification_id
+               greatest(s.registered_at, s.cancelled_at, s.erased_at), c.changed_at, c.guardian_verification_id, c.sensitive_categories
         from subjects s left join consents c on c.subject_id = s.subject_id
         """;
 
@@ -127,6 +127,7 @@ public sealed class SubjectStateReader(IConfiguration configuration) : IDisposab
                     PolicySequence = reader.GetInt64(9),
                     GuardianId = reader.IsDBNull(10) ? null : reader.GetString(10),
                     GuardianVerificationId = reader.IsDBNull(13) ? null : reader.GetGuid(13),
+                    SensitiveCategories = [.. reader.GetFieldValue<string[]>(14)],
                 };
             }
         }

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Mvc;
 using PrivacySuite.ServiceDefaults.Auth;
 using PrivacySuite.Vault.Model;
 
@@ -160,7 +161,11 @@ public static class DataApi
     }
 
     private static async Task<Results<Ok<DetokenizeResponse>, ValidationProblem, ProblemHttpResult>> DetokenizeAsync(
-        DetokenizeRequest request, [AsParameters] VaultServices s, CancellationToken ct)
+        DetokenizeRequest request,
+        [FromHeader(Name = StepUpVerifier.Header), System.ComponentModel.Description(
+            "The caller's step-up token for this purpose (ES256 JWT of type privacysuite-step-up+jwt, signed with the step-up key registered with its API key): the second factor of reads of identity and location.")]
+        string? stepUp, [FromServices] StepUpVerifier stepUps,
+        [AsParameters] VaultServices s, CancellationToken ct)
     {
         if (!Validate.Purpose(request.Purpose))
         {
@@ -178,7 +183,15 @@ public static class DataApi
             return Problems.Invalid("processorId", "A processor id is 1-64 characters.");
         }
 
-        var outcome = await s.Vault.DetokenizeAsync(tokens, new ReadContext(s.Accessor, request.Purpose!, request.ProcessorId, request.ApprovalId), ct);
+        // The second factor of sensitive reads (IWK-2.2). A token sent and refused is an answer of its own, so that a caller
+        // whose token is wrong learns why instead of reading "second-factor-required".
+        if (stepUp is not null && await stepUps.RefusalAsync(stepUp, s.Accessor, request.Purpose!) is { } refusal)
+        {
+            return Problems.Refused(401, "step-up-refused", $"The {StepUpVerifier.Header} token was refused: {refusal}.");
+        }
+
+        var outcome = await s.Vault.DetokenizeAsync(tokens,
+            new ReadContext(s.Accessor, request.Purpose!, request.ProcessorId, request.ApprovalId, SecondFactor: stepUp is not null), ct);
         return outcome switch
         {
             Outcome<IReadOnlyList<ClearValue>>.Done done => TypedResults.Ok(new DetokenizeResponse([.. done.Value.Select(View)])),

@@ -19,6 +19,7 @@ public static class VaultExtensions
         {
             bus.AddConsumer<ForgetDecisionOnConsentGranted>();
             bus.AddConsumer<ForgetDecisionOnConsentWithdrawn>();
+            bus.AddConsumer<ForgetDecisionOnSensitiveConsentWithdrawn>();
             bus.AddConsumer<ForgetDecisionsOnAccountCancelled>();
             bus.AddConsumer<AdvanceEpochOnPolicyVersionPublished>();
             bus.AddConsumer<RecordHoldOnLegalHoldPlaced>();
@@ -56,6 +57,7 @@ public static class VaultExtensions
         builder.Services.AddSingleton<StaleKeyFiles>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StaleKeyFiles>());
         builder.Services.AddScoped<ConsentGate>();
+        builder.Services.AddSingleton<StepUpVerifier>();
         builder.Services.AddSingleton<PurposeCatalogue>();
         builder.Services.AddHostedService<PurposeCatalogueRefresher>();
         builder.Services.AddScoped<VaultService>();

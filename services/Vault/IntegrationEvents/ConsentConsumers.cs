@@ -21,6 +21,13 @@ public sealed class ForgetDecisionOnConsentWithdrawn(VaultDbContext db) : InboxC
         ConsentChanges.ForgetAsync(Db, context.Message.SubjectId, context.Message.Purpose, context.Message.WithdrawnAt, context.CancellationToken);
 }
 
+/// <summary>A separate consent withdrawn denies the next read of that category for the purpose at once.</summary>
+public sealed class ForgetDecisionOnSensitiveConsentWithdrawn(VaultDbContext db) : InboxConsumer<SensitiveConsentWithdrawn, VaultDbContext>(db)
+{
+    protected override Task HandleAsync(ConsumeContext<SensitiveConsentWithdrawn> context) =>
+        ConsentChanges.ForgetAsync(Db, context.Message.SubjectId, context.Message.Purpose, context.Message.WithdrawnAt, context.CancellationToken);
+}
+
 /// <summary>A cancelled account ends every purpose, the essential ones included (INF-6.5): the next read of any asks again.</summary>
 public sealed class ForgetDecisionsOnAccountCancelled(VaultDbContext db) : InboxConsumer<AccountCancelled, VaultDbContext>(db)
 {

@@ -1,6 +1,9 @@
 namespace PrivacySuite.Vault.Model;
 
-/// <summary>Protection levels (IWK-2.2): reads of <see cref="High"/> need an approval on top of purpose and consent.</summary>
+/// <summary>
+/// Protection levels (IWK-2.2): reads of <see cref="High"/> need the caller's second factor and the subject's separate
+/// consent, or an officer's approval of the one read, on top of purpose and consent.
+/// </summary>
 public enum ProtectionLevel
 {
     Low,
@@ -18,7 +21,7 @@ public static class Categories
     public const string Location = "location";
     public const string Delivery = "delivery";
 
-    /// <summary>Identity documents and location tracks are sensitive under PIPL Art. 28: they get the highest level.</summary>
+    /// <summary>Identity documents and location tracks are sensitive under PIPL Art. 28 (<see cref="SensitiveCategories"/>): they get the highest level.</summary>
     public static readonly IReadOnlyDictionary<string, ProtectionLevel> Levels = new Dictionary<string, ProtectionLevel>
     {
         [Identity] = ProtectionLevel.High,

@@ -4,10 +4,26 @@ namespace PrivacySuite.Vault.Model;
 
 /// <summary>
 /// The consent service's answer to <c>GET /v1/consents/check</c>: <see cref="SubjectChangedAt"/> and
-/// <see cref="PolicyEpoch"/> say what it is as of (null and 0 from a consent service that predates them).
+/// <see cref="PolicyEpoch"/> say what it is as of (null and 0 from a consent service that predates them);
+/// <see cref="SensitiveCategories"/> the sensitive categories separately consented to (none from one that predates it).
 /// </summary>
 public sealed record ConsentCheckAnswer(bool Allowed, string? Basis, string? PolicyVersion, string? Reason,
-    DateTimeOffset? SubjectChangedAt = null, long PolicyEpoch = 0);
+    DateTimeOffset? SubjectChangedAt = null, long PolicyEpoch = 0, IReadOnlyList<string>? SensitiveCategories = null)
+{
+    /// <summary>The separately consented categories as the vault names them (lower case); none unless allowed.</summary>
+    public string[] SensitiveForVault() => Allowed && SensitiveCategories is { } categories ? [.. categories.Select(c => c.ToLowerInvariant())] : [];
+}
+
+/// <summary>
+/// A consent decision as a read uses it: whether the purpose is allowed, why not, and the sensitive categories
+/// (lower case) the subject separately consented to for it.
+/// </summary>
+public readonly record struct ConsentAnswer(bool Allowed, string Reason, string[] SensitiveCategories)
+{
+    public static ConsentAnswer Kept(bool allowed, string[] sensitive) => new(allowed, allowed ? "consent" : "no-consent", allowed ? sensitive : []);
+
+    public static ConsentAnswer Denied(string reason) => new(false, reason, []);
+}
 
 /// <summary>
 /// Whether a subject allows a purpose: a fresh answer of the consent service kept from an earlier read, otherwise the
@@ -23,7 +39,7 @@ public sealed class ConsentGate(IHttpClientFactory http, IOptions<VaultOptions> 
     /// <summary>Kept decisions made before this time are not used.</summary>
     public DateTimeOffset FreshSince() => time.GetUtcNow() - options.Value.ConsentDecisionMaxAge;
 
-    public async Task<(bool Allowed, string Reason)> DecideAsync(VaultDbContext db, string subjectId, string purpose, CancellationToken ct)
+    public async Task<ConsentAnswer> DecideAsync(VaultDbContext db, string subjectId, string purpose, CancellationToken ct)
     {
         var freshSince = FreshSince();
         var known = await db.ConsentDecisions.FromSql(
@@ -35,7 +51,7 @@ public sealed class ConsentGate(IHttpClientFactory http, IOptions<VaultOptions> 
             .AsNoTracking().SingleOrDefaultAsync(ct);
         if (known is not null)
         {
-            return (known.Allowed, known.Allowed ? "consent" : "no-consent");
+            return ConsentAnswer.Kept(known.Allowed, known.SensitiveCategories);
         }
 
         var askedAt = time.GetUtcNow();
@@ -49,21 +65,21 @@ public sealed class ConsentGate(IHttpClientFactory http, IOptions<VaultOptions> 
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException or Polly.CircuitBreaker.BrokenCircuitException or Polly.Timeout.TimeoutRejectedException)
         {
             Log.ConsentUnavailable(logger, purpose, e.GetType().Name);
-            return (false, "consent-service-unavailable");
+            return ConsentAnswer.Denied("consent-service-unavailable");
         }
 
         if (answer is null)
         {
-            return (false, "consent-service-unavailable");
+            return ConsentAnswer.Denied("consent-service-unavailable");
         }
 
         if (!await KeepAsync(db, subjectId, purpose, answer, askedAt, ct))
         {
             Log.ConsentAnswerStale(logger, purpose);
-            return (false, "consent-changing");
+            return ConsentAnswer.Denied("consent-changing");
         }
 
-        return (answer.Allowed, answer.Allowed ? "consent" : "no-consent");
+        return ConsentAnswer.Kept(answer.Allowed, answer.SensitiveForVault());
     }
 
     /// <summary>
@@ -80,15 +96,17 @@ public sealed class ConsentGate(IHttpClientFactory http, IOptions<VaultOptions> 
             await ConsentChanges.LockSubjectAsync(db, subjectId, ct);
             var kept = await db.Database.ExecuteSqlAsync(
                 $"""
-                insert into consent_decisions (subject_id, purpose, allowed, policy_version, origin, decided_at, as_of, policy_epoch)
+                insert into consent_decisions (subject_id, purpose, allowed, policy_version, origin, decided_at, as_of, policy_epoch, sensitive_categories)
                 select {subjectId}, {purpose}, cast({answer.Allowed} as boolean), cast({answer.PolicyVersion} as text), 'check',
-                       cast({askedAt} as timestamptz), cast({answer.SubjectChangedAt} as timestamptz), cast({answer.PolicyEpoch} as bigint)
+                       cast({askedAt} as timestamptz), cast({answer.SubjectChangedAt} as timestamptz), cast({answer.PolicyEpoch} as bigint),
+                       cast({answer.SensitiveForVault()} as text[])
                 where cast({answer.PolicyEpoch} as bigint) >= (select epoch from consent_epoch)
                   and not exists (select 1 from consent_changes c where c.subject_id = {subjectId}
                                   and c.changed_at > coalesce(cast({answer.SubjectChangedAt} as timestamptz), '-infinity'))
                 on conflict (subject_id, purpose) do update
                   set allowed = excluded.allowed, policy_version = excluded.policy_version, origin = 'check',
-                      decided_at = excluded.decided_at, as_of = excluded.as_of, policy_epoch = excluded.policy_epoch
+                      decided_at = excluded.decided_at, as_of = excluded.as_of, policy_epoch = excluded.policy_epoch,
+                      sensitive_categories = excluded.sensitive_categories
                 """, ct);
             if (own is not null)
             {

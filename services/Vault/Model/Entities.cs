@@ -56,6 +56,9 @@ public sealed class ConsentDecision
 
     /// <summary>The policy epoch the answer was decided under; the decision is not used once a later one is heard of.</summary>
     public long PolicyEpoch { get; set; }
+
+    /// <summary>Allowed by consent: the sensitive categories (lower case) the subject separately consented to for the purpose.</summary>
+    public string[] SensitiveCategories { get; set; } = [];
 }
 
 /// <summary>The newest change to a subject's consent the vault has heard of, on the consent service's clock (see ConsentChanges).</summary>

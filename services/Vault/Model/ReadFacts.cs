@@ -7,7 +7,7 @@ namespace PrivacySuite.Vault.Model;
 /// and their guardians'; a subject missing from <see cref="Decisions"/> is asked through the consent gate). Fresh: kept
 /// after <c>freshSince</c> and under the current policy epoch (see <see cref="ConsentGate"/>).
 /// </summary>
-public sealed record ReadFacts(List<PersonalValue> Rows, Dictionary<string, Subject> Subjects, Dictionary<string, bool> Decisions)
+public sealed record ReadFacts(List<PersonalValue> Rows, Dictionary<string, Subject> Subjects, Dictionary<string, ConsentAnswer> Decisions)
 {
     // One statement: the consent decisions come as correlated look-ups on their primary key, so each costs one index
     // probe whatever the planner thinks of the table's size (a join let it scan the whole table per read).
@@ -16,12 +16,13 @@ public sealed record ReadFacts(List<PersonalValue> Rows, Dictionary<string, Subj
         select v.token, v.subject_id, v.category, v.field, v.source, v.legal_basis, v.version, v.key_generation, v.nonce, v.ciphertext,
                v.lookup_token, v.stored_at, v.updated_at,
                s.wrapped_key, s.kek_version, s.subject_key, s.key_generation, s.nonces_used, s.is_minor, s.guardian_subject_id, s.created_at, s.erased_at,
-               (select d.allowed from consent_decisions d where d.subject_id = s.subject_id and d.purpose = $2
-                  and d.decided_at > $3 and d.policy_epoch >= (select e.epoch from consent_epoch e)),
+               d.allowed,
                (select g.allowed from consent_decisions g where g.subject_id = s.guardian_subject_id and g.purpose = $2
                   and g.decided_at > $3 and g.policy_epoch >= (select e.epoch from consent_epoch e)),
-               v.basis_purposes
+               v.basis_purposes, d.sensitive_categories
         from personal_values v join subjects s on s.subject_id = v.subject_id
+        left join lateral (select d.allowed, d.sensitive_categories from consent_decisions d where d.subject_id = s.subject_id and d.purpose = $2
+                             and d.decided_at > $3 and d.policy_epoch >= (select e.epoch from consent_epoch e)) d on true
         """;
 
     // Most reads name one token. With "= $1" PostgreSQL keeps one generic plan for the prepared statement; with
@@ -38,7 +39,7 @@ public sealed record ReadFacts(List<PersonalValue> Rows, Dictionary<string, Subj
     {
         var rows = new List<PersonalValue>(tokens.Length);
         var subjects = new Dictionary<string, Subject>(StringComparer.Ordinal);
-        var decisions = new Dictionary<string, bool>(StringComparer.Ordinal);
+        var decisions = new Dictionary<string, ConsentAnswer>(StringComparer.Ordinal);
         await db.Database.OpenConnectionAsync(ct);
         try
         {
@@ -94,12 +95,13 @@ public sealed record ReadFacts(List<PersonalValue> Rows, Dictionary<string, Subj
                 subjects[subjectId] = subject;
                 if (!reader.IsDBNull(22))
                 {
-                    decisions[subjectId] = reader.GetBoolean(22);
+                    decisions[subjectId] = ConsentAnswer.Kept(reader.GetBoolean(22), reader.GetFieldValue<string[]>(25));
                 }
 
                 if (subject.GuardianSubjectId is { } guardian && !reader.IsDBNull(23))
                 {
-                    decisions[guardian] = reader.GetBoolean(23);
+                    // The guardian's own consent to the purpose counts, not its separate consents (those are the minor's own).
+                    decisions.TryAdd(guardian, ConsentAnswer.Kept(reader.GetBoolean(23), []));
                 }
             }
         }

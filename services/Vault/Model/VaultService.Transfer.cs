@@ -42,7 +42,7 @@ public sealed partial class VaultService
         string? unanswered = null;
         foreach (var purpose in crossBorder)
         {
-            var (allowed, reason) = await consent.DecideAsync(db, order.SubjectId, purpose, ct);
+            var (allowed, reason, _) = await consent.DecideAsync(db, order.SubjectId, purpose, ct);
             if (allowed)
             {
                 consentedTo = purpose;

@@ -10,8 +10,11 @@ public sealed record StoredValue(string Token, string Field);
 public sealed record ClearValue(string Token, string SubjectId, string Category, string Field, string Value, string Source, string LegalBasis,
     DateTimeOffset StoredAt, DateTimeOffset UpdatedAt, IReadOnlyList<string> BasisPurposes);
 
-/// <summary>Who asks and why: the purpose, and a processor or an approval where the read needs one.</summary>
-public sealed record ReadContext(string Accessor, string Purpose, string? ProcessorId = null, Guid? ApprovalId = null);
+/// <summary>
+/// Who asks and why: the purpose, and a processor or an approval where the read needs one. <paramref name="SecondFactor"/>:
+/// the caller showed a valid step-up token for the purpose (<see cref="StepUpVerifier"/>).
+/// </summary>
+public sealed record ReadContext(string Accessor, string Purpose, string? ProcessorId = null, Guid? ApprovalId = null, bool SecondFactor = false);
 
 public abstract record Outcome<T>
 {
@@ -240,10 +243,8 @@ public sealed partial class VaultService(
     }
 
     /// <summary>The consent decision kept locally (read with the values when it could be), else the consent gate's answer.</summary>
-    private Task<(bool Allowed, string Reason)> DecideAsync(string subjectId, string purpose, ReadFacts facts, CancellationToken ct) =>
-        facts.Decisions.TryGetValue(subjectId, out var allowed)
-            ? Task.FromResult((allowed, allowed ? "consent" : "no-consent"))
-            : consent.DecideAsync(db, subjectId, purpose, ct);
+    private Task<ConsentAnswer> DecideAsync(string subjectId, string purpose, ReadFacts facts, CancellationToken ct) =>
+        facts.Decisions.TryGetValue(subjectId, out var kept) ? Task.FromResult(kept) : consent.DecideAsync(db, subjectId, purpose, ct);
 
     private async Task<string?> DenialAsync(Subject subject, string category, List<PersonalValue> values, PurposeLookup purpose, ReadContext read,
         Processor? processor, Approval? approval, int highGroups, ReadFacts facts, DateTimeOffset now, CancellationToken ct)
@@ -279,7 +280,11 @@ public sealed partial class VaultService(
             return "processor-not-instructed";
         }
 
-        if (Categories.Levels[category] == ProtectionLevel.High)
+        // A sensitive category (IWK-2.2, PIPL Art. 28-29) is read either with a privacy officer's approval of this one read
+        // (a disclosure outside what the subject agreed to), or by the caller's second factor and the subject's separate
+        // consent to the category for the purpose, whatever basis the values carry.
+        var sensitive = Categories.Levels[category] == ProtectionLevel.High;
+        if (sensitive && read.ApprovalId is not null)
         {
             if (approval is null || highGroups > 1 || approval.UsedAt is not null || approval.ExpiresAt <= now ||
                 approval.SubjectId != subject.SubjectId || approval.Category != category || approval.Purpose != read.Purpose ||
@@ -288,15 +293,26 @@ public sealed partial class VaultService(
                 return "approval-required";
             }
         }
+        else if (sensitive && !read.SecondFactor)
+        {
+            return "second-factor-required";
+        }
+
+        var separateConsent = sensitive && read.ApprovalId is null;
 
         // A non-consent basis (IWK-1.3) carries the read only for the purposes it was recorded for; consent-based values,
         // and values whose basis was recorded for other purposes, need the consent decision for this one.
-        if (!values.TrueForAll(v => LegalBases.Covers(v, read.Purpose)))
+        if (separateConsent || !values.TrueForAll(v => LegalBases.Covers(v, read.Purpose)))
         {
-            var (allowed, why) = await DecideAsync(subject.SubjectId, read.Purpose, facts, ct);
+            var (allowed, why, separately) = await DecideAsync(subject.SubjectId, read.Purpose, facts, ct);
             if (!allowed)
             {
                 return why;
+            }
+
+            if (separateConsent && Array.IndexOf(separately, category) < 0)
+            {
+                return "separate-consent-required";
             }
 
             if (subject.IsMinor)
@@ -306,7 +322,7 @@ public sealed partial class VaultService(
                     return "no-guardian-consent";
                 }
 
-                var (guardianAllowed, guardianWhy) = await DecideAsync(subject.GuardianSubjectId, read.Purpose, facts, ct);
+                var (guardianAllowed, guardianWhy, _) = await DecideAsync(subject.GuardianSubjectId, read.Purpose, facts, ct);
                 if (!guardianAllowed)
                 {
                     return guardianWhy == "no-consent" ? "no-guardian-consent" : guardianWhy;
@@ -322,7 +338,9 @@ public sealed partial class VaultService(
         "erased" => "The subject's data was erased; it can no longer be read.",
         "processor-not-registered" => "The named processor is not registered with the vault (INF-5.2).",
         "processor-not-instructed" => "The named processor is not instructed for this purpose (INF-5.2).",
-        "approval-required" => "This category has the highest protection level: the read needs an unused approval for this subject, category, purpose and accessor (IWK-2.2).",
+        "approval-required" => "The approval given does not serve this read: an approval is unused, unexpired, and for this one subject, category, purpose and accessor (IWK-2.2).",
+        "second-factor-required" => $"This category is sensitive (identity, location): the read needs the caller's step-up token for this purpose in the {StepUpVerifier.Header} header (IWK-2.2) and the subject's separate consent, or a privacy officer's approval of this one read (approvalId).",
+        "separate-consent-required" => "This category is sensitive: the subject has not separately consented to it for this purpose (PIPL Art. 29). The consent to the purpose must name it in sensitiveCategories.",
         "no-consent" => "The subject has not consented to this purpose, and the data carries no other legal basis for it.",
         "unknown-purpose" => "The purpose is not in the consent service's purpose catalogue (GET /v1/purposes).",
         "category-not-for-purpose" => "The purpose catalogue does not give this data category to this purpose: it is never read for it, whatever the legal basis or consent.",
