@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace PrivacySuite.ServiceDefaults.Data;
@@ -22,4 +23,7 @@ public static class DatabaseFailures
 
         return false;
     }
+
+    /// <summary>Whether saving failed on a unique constraint: the row (an id, an idempotency key) was there already.</summary>
+    public static bool IsUniqueViolation(this DbUpdateException e) => e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 }

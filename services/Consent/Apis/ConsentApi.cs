@@ -11,8 +11,6 @@ public sealed record ConsentServices(
     [FromServices] ConsentDbContext Db,
     [FromServices] PurposeCatalogue Catalogue,
     [FromServices] DecisionCache Cache,
-    [FromServices] ReceiptSigner Signer,
-    [FromServices] GuardianVerifier Guardians,
     [FromServices] TimeProvider Time,
     [FromServices] ILogger<ConsentServices> Logger);
 
@@ -104,20 +102,36 @@ public static class ConsentApi
         Problem(StatusCodes.Status422UnprocessableEntity, "Refused", detail,
             reason is null ? null : new Dictionary<string, object?> { ["reason"] = reason });
 
-    /// <summary>A grant's guardian refused (422, with the vault's reason when it refused the code) or not verifiable now (503).</summary>
-    internal static ProblemHttpResult Refused(GuardianRefusal refusal)
+    /// <summary>
+    /// A verb's refusal as problem details (RFC 9457): one naming a field as a validation problem, the rest with their
+    /// reason code and what else the caller needs beside the detail.
+    /// </summary>
+    internal static ProblemHttpResult Problem(Refusal why)
     {
-        var extensions = new Dictionary<string, object?> { ["reason"] = refusal.Reason };
-        if (refusal.VerificationFailure is { } failure)
+        if (why.Field is { } field)
         {
-            extensions["verificationFailure"] = failure;
+            return TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [why.Detail] })
+            {
+                Status = StatusCodes.Status400BadRequest,
+            });
         }
 
-        return Problem(refusal.Status, refusal.Status == StatusCodes.Status503ServiceUnavailable ? "Try again later" : "Refused", refusal.Detail, extensions);
+        var extensions = new Dictionary<string, object?>(why.Extensions ?? new Dictionary<string, object?>());
+        if (why.Reason is { } reason)
+        {
+            extensions["reason"] = reason;
+        }
+
+        var title = why.Status switch
+        {
+            StatusCodes.Status404NotFound => "Not found",
+            StatusCodes.Status409Conflict => "Conflict",
+            StatusCodes.Status503ServiceUnavailable => "Try again later",
+            _ => "Refused",
+        };
+        return Problem(why.Status, title, why.Detail, extensions.Count > 0 ? extensions : null);
     }
 
     private static ProblemHttpResult Problem(int status, string title, string detail, IDictionary<string, object?>? extensions = null) =>
         TypedResults.Problem(detail: detail, statusCode: status, title: title, extensions: extensions);
-
-    internal static bool IsUniqueViolation(DbUpdateException e) => e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 }

@@ -120,7 +120,7 @@ internal static class PolicyApi
             await db.SaveChangesAsync(cancellationToken);
             await tx.CommitAsync(cancellationToken);
         }
-        catch (DbUpdateException e) when (IsUniqueViolation(e))
+        catch (DbUpdateException e) when (e.IsUniqueViolation())
         {
             return Conflict($"Policy '{policyId}' already has a version '{request.Version}', or a new purpose already exists.");
         }

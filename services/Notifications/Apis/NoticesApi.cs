@@ -171,7 +171,7 @@ public static class NoticesApi
                 await s.Intake.AddAsync(existing, body.SubjectIds, valid: true, cancellationToken);
                 await tx.CommitAsync(cancellationToken);
             }
-            catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+            catch (DbUpdateException e) when (e.IsUniqueViolation())
             {
                 return Problem(StatusCodes.Status409Conflict, "Request in progress",
                     "Another request with this Idempotency-Key is being recorded right now; retry it in a moment to get its result.");

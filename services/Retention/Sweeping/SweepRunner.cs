@@ -67,7 +67,7 @@ public sealed partial class SweepRunner(RetentionDbContext db, TimeProvider time
         {
             await db.SaveChangesAsync(cancellationToken);
         }
-        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        catch (DbUpdateException e) when (e.IsUniqueViolation())
         {
             // Another instance started one first.
             db.ChangeTracker.Clear();
