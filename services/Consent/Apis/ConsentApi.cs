@@ -6,13 +6,11 @@ using PrivacySuite.ServiceDefaults.Auth;
 
 namespace PrivacySuite.Consent.Apis;
 
-/// <summary>What every handler needs, as one <c>[AsParameters]</c> argument.</summary>
+/// <summary>What the read handlers need, as one <c>[AsParameters]</c> argument; changes go through the model's verbs.</summary>
 public sealed record ConsentServices(
     [FromServices] ConsentDbContext Db,
     [FromServices] PurposeCatalogue Catalogue,
-    [FromServices] DecisionCache Cache,
-    [FromServices] TimeProvider Time,
-    [FromServices] ILogger<ConsentServices> Logger);
+    [FromServices] TimeProvider Time);
 
 public static class ConsentApi
 {

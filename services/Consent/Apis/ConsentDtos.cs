@@ -116,8 +116,7 @@ public sealed record PolicyText(
     [property: Required, StringLength(PolicyText.MaxLength, MinimumLength = 1)] string En,
     [property: Required, StringLength(PolicyText.MaxLength, MinimumLength = 1)] string ZhCn)
 {
-    /// <summary>Four times the longest policy served today (about 12,000 characters).</summary>
-    public const int MaxLength = 50_000;
+    public const int MaxLength = PolicyVersionText.MaxLength;
 
     /// <summary>A body with both texts at their longest, each character escaped as <c>\uXXXX</c>, and the rest of the request.</summary>
     public const long MaxRequestBytes = 1024 * 1024;

@@ -7,134 +7,22 @@ namespace PrivacySuite.Consent.Apis;
 internal static class PolicyApi
 {
     public static async Task<Results<Created<PolicyVersionView>, ValidationProblem, ProblemHttpResult>> PublishVersion(
-        string policyId, PublishPolicyVersionRequest request, [AsParameters] ConsentServices services, CancellationToken cancellationToken)
+        string policyId, PublishPolicyVersionRequest request, [FromServices] PolicyPublishing publishing, CancellationToken cancellationToken)
     {
-        var changed = request.ChangedPurposes ?? [];
-        var added = request.NewPurposes ?? [];
-        var badCode = changed.FirstOrDefault(c => !PurposeCode.TryParse(c, out _));
-        if (badCode is not null)
-        {
-            return Invalid("changedPurposes", "A purpose code is 1-64 lower-case letters, digits or . _ -");
-        }
-
-        if (changed.Concat(added.Select(a => a.Code)).GroupBy(c => c, StringComparer.Ordinal).Any(g => g.Count() > 1))
-        {
-            return Invalid("changedPurposes", "Each purpose may appear once, either as changed or as new.");
-        }
-
-        var now = services.Time.GetUtcNow();
         var announcement = request.Announcement!;
-        if (PolicyAnnouncements.Refusal(announcement.EffectiveDate!.Value, announcement.Summary!.En, announcement.Summary.ZhCn, announcement.ReviewUrl, now)
-            is var (field, message))
+        var draft = new PolicyVersionDraft(request.Version, request.ChangedPurposes ?? [],
+            [.. (request.NewPurposes ?? []).Select(p => new NewPurpose(p.Code, p.NameEn, p.NameZh, p.Essential, p.DefaultBasis, p.DataCategories,
+                p.ThirdPartyRecipient, p.SeparateConsent))],
+            request.GuardianAge, announcement.EffectiveDate!.Value, announcement.Summary!.En, announcement.Summary.ZhCn, announcement.ReviewUrl,
+            request.Text!.En, request.Text.ZhCn);
+        return await publishing.PublishAsync(policyId, draft, cancellationToken) switch
         {
-            return Invalid(field, message);
-        }
-
-        var text = request.Text!;
-        foreach (var (textField, value) in new[] { ("text.en", text.En), ("text.zhCn", text.ZhCn) })
-        {
-            if (string.IsNullOrWhiteSpace(value))
-            {
-                return Invalid(textField, $"The version's full text (Markdown), 1-{PolicyText.MaxLength} characters, not blank.");
-            }
-        }
-
-        var db = services.Db;
-        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-        var policy = await db.Policies.FromSql($"select * from policies where policy_id = {policyId} for update").SingleOrDefaultAsync(cancellationToken);
-        if (policy is null)
-        {
-            return NotFound($"There is no policy '{policyId}'.");
-        }
-
-        if (await db.PolicyVersions.AnyAsync(v => v.PolicyId == policyId && v.Version == request.Version, cancellationToken))
-        {
-            return Conflict($"Policy '{policyId}' already has a version '{request.Version}'; versions are never rewritten.");
-        }
-
-        var existing = await db.Purposes.Where(p => changed.Contains(p.Code) || added.Select(a => a.Code).Contains(p.Code)).ToListAsync(cancellationToken);
-        var unknown = changed.Where(c => !existing.Any(p => p.Code == c && p.PolicyId == policyId)).ToList();
-        if (unknown.Count > 0)
-        {
-            return Unprocessable($"These purposes are not in policy '{policyId}': {string.Join(", ", unknown)}. Add new purposes under 'newPurposes'.");
-        }
-
-        var clash = added.Where(a => existing.Any(p => p.Code == a.Code)).Select(a => a.Code).ToList();
-        if (clash.Count > 0)
-        {
-            return Conflict($"These purposes already exist: {string.Join(", ", clash)}. List them under 'changedPurposes' instead.");
-        }
-
-        var allChanged = changed.Concat(added.Select(a => a.Code)).ToList();
-        // Every active subject of the policy is told by PolicyAnnouncer, which starts within seconds of the commit.
-        var version = new PolicyVersion
-        {
-            PolicyId = policyId,
-            Version = request.Version,
-            ChangedPurposes = allChanged,
-            PublishedAt = now,
-            EffectiveDate = announcement.EffectiveDate,
-            SummaryEn = announcement.Summary.En,
-            SummaryZhCn = announcement.Summary.ZhCn,
-            ReviewUrl = announcement.ReviewUrl,
+            Outcome<(PolicyVersion Version, int GuardianAge)>.Done { Value: var (version, guardianAge) } =>
+                TypedResults.Created($"/v1/policies/{policyId}/versions/{version.Version}",
+                    new PolicyVersionView(policyId, version.Version, version.ChangedPurposes, guardianAge, version.PublishedAt, new AnnouncementView(0, 0, null))),
+            Outcome<(PolicyVersion, int)>.Refused { Why: var why } => Problem(why),
+            _ => throw new InvalidOperationException("Unexpected outcome."),
         };
-        db.PolicyVersions.Add(version);
-        await db.SaveChangesAsync(cancellationToken); // assigns the version's sequence
-        db.PolicyVersionTexts.Add(new PolicyVersionText { PolicyId = policyId, Version = version.Version, TextEn = text.En, TextZhCn = text.ZhCn });
-
-        foreach (var purpose in existing)
-        {
-            purpose.ChangedInVersion = version.Version;
-            purpose.ChangedInSequence = version.Sequence;
-        }
-
-        foreach (var definition in added)
-        {
-            db.Purposes.Add(new Purpose
-            {
-                Code = definition.Code,
-                PolicyId = policyId,
-                NameEn = definition.NameEn,
-                NameZh = definition.NameZh,
-                Essential = definition.Essential,
-                DefaultBasis = definition.DefaultBasis.ToString(),
-                DataCategories = definition.DataCategories.Select(c => c.ToString()).ToList(),
-                ThirdPartyRecipient = definition.ThirdPartyRecipient,
-                SeparateConsent = definition.SeparateConsent,
-                ChangedInVersion = version.Version,
-                ChangedInSequence = version.Sequence,
-            });
-        }
-
-        policy.CurrentVersion = version.Version;
-        var previousGuardianAge = policy.GuardianAge;
-        policy.GuardianAge = request.GuardianAge ?? policy.GuardianAge;
-        var minors = policy.GuardianAge > previousGuardianAge
-            ? await MinorDetection.DetectAsync(db, policy, DateOnly.FromDateTime(now.UtcDateTime), now, cancellationToken)
-            : 0;
-
-        // INF-7.1 / IWK-0.1: everyone is told, and consent to the changed purposes must be given again.
-        db.AddIntegrationEvent(new PolicyVersionPublished(policyId, version.Version, allChanged, now, version.Sequence), now);
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-            await tx.CommitAsync(cancellationToken);
-        }
-        catch (DbUpdateException e) when (e.IsUniqueViolation())
-        {
-            return Conflict($"Policy '{policyId}' already has a version '{request.Version}', or a new purpose already exists.");
-        }
-
-        await services.Catalogue.ReloadAsync(cancellationToken);
-        services.Cache.Clear();
-        Log.PolicyVersionPublished(services.Logger, policyId, version.Version, allChanged.Count);
-        if (minors > 0)
-        {
-            Log.MinorsWithoutGuardianConsent(services.Logger, policyId, policy.GuardianAge, minors);
-        }
-
-        return TypedResults.Created($"/v1/policies/{policyId}/versions/{version.Version}",
-            new PolicyVersionView(policyId, version.Version, allChanged, policy.GuardianAge, now, new AnnouncementView(0, 0, null)));
     }
 
     /// <summary>The policy's current version, as product backends show it to subjects, with its text in both languages.</summary>

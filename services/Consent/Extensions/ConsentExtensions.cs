@@ -35,6 +35,7 @@ public static class ConsentExtensions
         builder.Services.AddHostedService<PolicyAnnouncer>();
         builder.Services.AddSingleton<GuardianVerifier>();
         builder.Services.AddScoped<ConsentRecords>();
+        builder.Services.AddScoped<PolicyPublishing>();
         // The guardian's code is spent by the call: no retry (a lost answer would make it look used), the caller retries.
 #pragma warning disable EXTEXP0001 // marked experimental, but it is the package's one way to opt a client out of the defaults
         builder.Services.AddHttpClient(GuardianVerifier.HttpClientName, c =>

@@ -18,6 +18,9 @@ public sealed class Policy
 /// </summary>
 public sealed class PolicyVersionText
 {
+    /// <summary>The longest text of one language: four times the longest policy served today (about 12,000 characters).</summary>
+    public const int MaxLength = 50_000;
+
     public string PolicyId { get; set; } = "";
 
     public string Version { get; set; } = "";
