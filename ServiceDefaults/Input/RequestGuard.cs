@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Unicode;
 using Microsoft.AspNetCore.Http.Features;
+using PrivacySuite.Contracts;
 using Microsoft.AspNetCore.Http.Metadata;
 
 namespace PrivacySuite.ServiceDefaults.Input;
@@ -8,7 +9,8 @@ namespace PrivacySuite.ServiceDefaults.Input;
 /// <summary>
 /// What every route refuses before its handler runs, whatever the server in front of it: a body over the route's limit
 /// (413; <see cref="DefaultMaxBodyBytes"/> unless the route names a larger one with <c>RequestSizeLimit</c>), a body
-/// that is not valid UTF-8 (400), and a path or query value holding a control character (400). Each answer is
+/// that is not valid UTF-8 (400), a path or query value holding a control character (400), and a <c>{subjectId}</c> in
+/// the route that is not a subject id (400, the one rule and message of <see cref="SubjectIdRule"/>). Each answer is
 /// problem details, and nothing has been read or written when it is given.
 /// </summary>
 public sealed class RequestGuard(RequestDelegate next, IProblemDetailsService problems)
@@ -35,6 +37,20 @@ public sealed class RequestGuard(RequestDelegate next, IProblemDetailsService pr
         {
             await RefuseAsync(context, StatusCodes.Status400BadRequest, "Control character in the address",
                 "A path or query value holds a control character; no identifier or text of the suite may.");
+            return;
+        }
+
+        if (request.RouteValues.TryGetValue(SubjectIdRule.RouteValue, out var subjectId) && !SubjectId.TryParse(subjectId as string, out _))
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            await problems.TryWriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = context,
+                ProblemDetails = new HttpValidationProblemDetails(new Dictionary<string, string[]> { [SubjectIdRule.RouteValue] = [SubjectIdRule.Message] })
+                {
+                    Status = StatusCodes.Status400BadRequest,
+                },
+            });
             return;
         }
 
@@ -145,4 +161,17 @@ public sealed class RequestGuard(RequestDelegate next, IProblemDetailsService pr
             ProblemDetails = { Status = status, Title = title, Detail = detail },
         });
     }
+}
+
+/// <summary>
+/// The one rule for a subject id in a route (<c>{subjectId}</c>), checked for every route of every service before its
+/// handler runs (<see cref="RequestGuard"/>), and the one sentence a caller is told when an id breaks it. Ids in bodies
+/// and query strings are checked by their handlers with the same rule (<see cref="SubjectId.TryParse"/>) and message.
+/// </summary>
+public static class SubjectIdRule
+{
+    public const string RouteValue = "subjectId";
+
+    public static readonly string Message =
+        $"A subject id is 1-{SubjectId.MaxLength} letters, digits or . _ : - chosen by the product backend, never personal data such as an e-mail address.";
 }

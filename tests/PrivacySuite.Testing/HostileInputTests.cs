@@ -78,6 +78,48 @@ public abstract class HostileInputTests<TProgram>(ServiceFactory<TProgram> facto
             + (written.Count == 0 ? "" : "\nRows changed:\n  " + string.Join("\n  ", written)));
     }
 
+    [Fact]
+    [Trait("Issue", "19")]
+    public async Task A_subject_id_that_breaks_the_rule_is_refused_on_every_route_with_the_one_message()
+    {
+        using var client = factory.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", factory.Credentials.IssueToken(SubjectId, SuiteRoles.All));
+        using var service = factory.CreateClientFor(SuiteRoles.Service, "hostile-input");
+        var routes = await OpenApiRoutes.FetchAsync(client);
+        var failures = new List<string>();
+        var tried = 0;
+        foreach (var operation in routes.Operations().Where(o => o.Path.Contains("{subjectId}", StringComparison.Ordinal)))
+        {
+            foreach (var bad in new[] { "li.lei@example.cn", new string('a', PrivacySuite.Contracts.SubjectId.MaxLength + 1) })
+            {
+                tried++;
+                var attack = Cases(routes, operation, new Dictionary<string, long>()).First(c => c.Name.StartsWith("path subjectId", StringComparison.Ordinal));
+                HttpRequestMessage Build()
+                {
+                    var request = attack.Build();
+                    request.RequestUri = new Uri(request.RequestUri!.OriginalString.Replace("a%07b", Uri.EscapeDataString(bad), StringComparison.Ordinal), UriKind.Relative);
+                    return request;
+                }
+
+                var response = await SendAsync(client, attack with { Build = Build });
+                if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+                {
+                    response.Dispose();
+                    response = await SendAsync(service, attack with { Build = Build });
+                }
+
+                using var _ = response;
+                var body = await response.Content.ReadAsStringAsync();
+                if (response.StatusCode != HttpStatusCode.BadRequest || !body.Contains(JsonSerializer.Serialize(SubjectIdRule.Message)[1..^1], StringComparison.Ordinal))
+                {
+                    failures.Add($"{operation} with '{bad[..Math.Min(bad.Length, 20)]}': {(int)response.StatusCode} {body[..Math.Min(body.Length, 200)]}");
+                }
+            }
+        }
+
+        Assert.True(failures.Count == 0, $"{failures.Count} of {tried} requests were not refused with the subject-id rule's message:\n  " + string.Join("\n  ", failures));
+    }
+
     private async Task<SortedDictionary<string, long>> CountsAsync()
     {
         var counts = await DatabaseSnapshot.RowCountsAsync(factory.DatabaseConnectionString);

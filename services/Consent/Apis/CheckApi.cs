@@ -1,3 +1,4 @@
+using PrivacySuite.ServiceDefaults.Input;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Http.HttpResults;
 using static PrivacySuite.Consent.Apis.ConsentApi;
@@ -18,7 +19,7 @@ internal static class CheckApi
     {
         if (!SubjectId.TryParse(subjectId, out _))
         {
-            return Invalid("subjectId", "A subject id is 1-64 letters, digits or . _ : -");
+            return Invalid("subjectId", SubjectIdRule.Message);
         }
 
         if (!PurposeCode.TryParse(purpose, out _))

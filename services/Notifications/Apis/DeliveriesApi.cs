@@ -41,11 +41,6 @@ public static class DeliveriesApi
     private static async Task<Results<Ok<DeliveryView>, ProblemHttpResult>> GetDeliveryAsync(
         Guid requestId, string subjectId, ClaimsPrincipal user, NotificationsDbContext db, CancellationToken cancellationToken)
     {
-        if (!SubjectId.TryParse(subjectId, out _))
-        {
-            return BadSubject();
-        }
-
         var visible = await NoticesApi.OwnedBy(db.NoticeRequests.AsNoTracking(), user, [.. NoticesApi.Staff, SuiteRoles.Service])
             .AnyAsync(r => r.RequestId == requestId, cancellationToken);
         var delivery = visible
@@ -62,13 +57,8 @@ public static class DeliveriesApi
         return TypedResults.Ok(new DeliveryView(requestId, subjectId, delivery.Status, delivery.Channel, delivery.Reason, attempts));
     }
 
-    private static async Task<Results<Ok<List<BounceView>>, ProblemHttpResult>> ListBouncesAsync(
+    private static async Task<Ok<List<BounceView>>> ListBouncesAsync(
         string subjectId, NotificationsDbContext db, CancellationToken cancellationToken) =>
-        SubjectId.TryParse(subjectId, out _)
-            ? TypedResults.Ok(await db.ContactBounces.AsNoTracking().Where(b => b.SubjectId == subjectId).OrderBy(b => b.BouncedAt)
-                .Select(b => new BounceView(b.Channel, b.RequestId, b.BouncedAt)).ToListAsync(cancellationToken))
-            : BadSubject();
-
-    private static ProblemHttpResult BadSubject() => NoticesApi.Problem(StatusCodes.Status400BadRequest, "Invalid subject id",
-        $"A subject id is an opaque id (letters, digits, - _ . :, at most {SubjectId.MaxLength} characters).");
+        TypedResults.Ok(await db.ContactBounces.AsNoTracking().Where(b => b.SubjectId == subjectId).OrderBy(b => b.BouncedAt)
+            .Select(b => new BounceView(b.Channel, b.RequestId, b.BouncedAt)).ToListAsync(cancellationToken));
 }

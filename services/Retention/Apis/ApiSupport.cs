@@ -1,3 +1,4 @@
+using PrivacySuite.ServiceDefaults.Input;
 using PrivacySuite.ServiceDefaults.Auth;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -40,7 +41,7 @@ internal static class Problems
         return Problem(status, refused.Title, refused.Detail);
     }
 
-    public static ProblemHttpResult InvalidSubject() => Problem(400, "Invalid subject id", "A subject id is 1-64 letters, digits, '-', '_', '.' or ':'.");
+    public static ProblemHttpResult InvalidSubject() => Problem(400, "Invalid subject id", SubjectIdRule.Message);
 }
 
 internal static class RouteValues

@@ -23,11 +23,6 @@ public static class SubjectsApi
 
     public static async Task<Results<Ok<SubjectRetentionView>, ProblemHttpResult>> GetSubject(string subjectId, [AsParameters] RetentionServices s, CancellationToken cancellationToken)
     {
-        if (!SubjectId.TryParse(subjectId, out _))
-        {
-            return Problems.InvalidSubject();
-        }
-
         var subject = await s.Db.Subjects.AsNoTracking().SingleOrDefaultAsync(x => x.SubjectId == subjectId, cancellationToken);
         var categories = await s.Db.Inventory.Where(i => i.SubjectId == subjectId).Select(i => i.Category).Distinct().ToListAsync(cancellationToken);
         var holds = await s.Db.LegalHolds.AsNoTracking()
@@ -45,20 +40,15 @@ public static class SubjectsApi
 
     public static async Task<Results<Accepted, ProblemHttpResult>> MarkMinor(string subjectId, [AsParameters] RetentionServices s, CancellationToken cancellationToken)
     {
-        if (!SubjectId.TryParse(subjectId, out _))
-        {
-            return Problems.InvalidSubject();
-        }
-
         await s.Db.MarkMinorAsync(subjectId, s.Time.GetUtcNow(), cancellationToken);
         return TypedResults.Accepted($"/v1/subjects/{subjectId}/retention");
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> MarkFulfilled(string subjectId, string purpose, [AsParameters] RetentionServices s, CancellationToken cancellationToken)
     {
-        if (!SubjectId.TryParse(subjectId, out _) || !PurposeCode.TryParse(purpose, out _))
+        if (!PurposeCode.TryParse(purpose, out _))
         {
-            return Problems.Problem(400, "Invalid subject or purpose", "A subject id is 1-64 letters, digits, '-', '_', '.' or ':'; a purpose is a lower-case purpose code.");
+            return Problems.Problem(400, "Invalid purpose", "A purpose is a purpose code of the consent catalogue: 1-64 lower-case letters, digits or . _ -");
         }
 
         await s.Db.RecordFulfilmentAsync(subjectId, purpose, s.Time.GetUtcNow(), cancellationToken);
