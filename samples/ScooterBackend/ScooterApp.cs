@@ -4,17 +4,17 @@ using PrivacySuite.Client;
 
 namespace ScooterBackend;
 
-/// <summary>A sign-up: the rider's name and e-mail address (and the language notices go out in).</summary>
-public sealed record SignUp(string? Name, string? Email, string? Language);
+/// <summary>A sign-up: the rider's e-mail address and the language notices go out in.</summary>
+public sealed record SignUp(string? Email, string? Language);
 
 public sealed record SignedUp(string RiderId);
 
-/// <summary>Where a ride ended, as the app reports it (<c>lat,lon</c>).</summary>
-public sealed record RideEnded(string? Gps);
+/// <summary>A ride that ended, as the app reports it: how long it took, in minutes.</summary>
+public sealed record RideEnded(int? Minutes);
 
 public sealed record ReceiptSent(string RiderId, string SentTo);
 
-public sealed record Recommendation(string RiderId, string Near);
+public sealed record Recommendation(string RiderId, string LastRideMinutes);
 
 public sealed record Started(Guid VerificationId);
 
@@ -22,7 +22,7 @@ public sealed record Started(Guid VerificationId);
 public sealed record CodeEntered(Guid VerificationId, string? Code);
 
 /// <summary>What the backend keeps of a rider: tokens only; the values live in the vault.</summary>
-public sealed record Rider(string RiderId, string NameToken, string EmailToken, string? LocationToken);
+public sealed record Rider(string RiderId, string EmailToken, string? UsageToken);
 
 /// <summary>
 /// The scooter app's backend, a product backend of PrivacySuite: it registers riders and their consent, keeps their
@@ -37,7 +37,7 @@ public static class ScooterApp
     /// <summary>Essential: sending receipts and running rides.</summary>
     public const string ServicePurpose = "iwalk.service.provide";
 
-    /// <summary>Optional: recommendations from where the rider rides.</summary>
+    /// <summary>Optional: recommendations from how the rider rides.</summary>
     public const string PersonalisationPurpose = "iwalk.personalisation";
 
     /// <summary>The app, configured from <c>PrivacySuite:*</c> (appsettings, environment, or <paramref name="settings"/> for tests).</summary>
@@ -87,15 +87,14 @@ public static class ScooterApp
         return app;
     }
 
-    /// <summary>Registers the rider with the consent service, records the essential consent, and stores name and e-mail in the vault.</summary>
+    /// <summary>
+    /// Registers the rider with the consent service, records the essential consent, and stores the e-mail address in the
+    /// vault. No name or location: identity and location data have the highest protection level (IWK-2.2), whose reads and
+    /// exports need an officer's approval, more than a sample needs.
+    /// </summary>
     private static async Task<IResult> SignUpAsync(SignUp body, ConsentClient consent, VaultClient vault, ConcurrentDictionary<string, Rider> riders, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrWhiteSpace(body.Name) || body.Name.Length > 100)
-        {
-            errors["name"] = ["A name of 1-100 characters."];
-        }
-
         if (body.Email is null || body.Email.Length > 254 || !MailAddress.TryCreate(body.Email, out _))
         {
             errors["email"] = ["An e-mail address."];
@@ -114,12 +113,10 @@ public static class ScooterApp
         var riderId = $"rider-{Guid.NewGuid():N}";
         await consent.RegisterSubjectAsync(new RegisterSubject(riderId, PolicyId, AgeBand: "18-plus"), ct);
         await consent.GrantConsentAsync(riderId, new GrantConsent(ServicePurpose, PolicyVersion, "app-sign-up"), ct);
-        // Keys of our own, from the rider id: a sign-up retried after a crash stores once.
-        var identity = await vault.StoreAsync(riderId, new StoreData("identity", "provided", "consent",
-            new Dictionary<string, string> { ["name"] = body.Name! }), $"{riderId}:sign-up:identity", ct);
+        // A key of our own, from the rider id: a sign-up retried after a crash stores once.
         var contact = await vault.StoreAsync(riderId, new StoreData("contact", "provided", "consent",
             new Dictionary<string, string> { ["email"] = body.Email!, ["language"] = body.Language! }), $"{riderId}:sign-up:contact", ct);
-        riders[riderId] = new Rider(riderId, identity.Tokens["name"], contact.Tokens["email"], null);
+        riders[riderId] = new Rider(riderId, contact.Tokens["email"], null);
         return TypedResults.Created($"/riders/{riderId}", new SignedUp(riderId));
     }
 
@@ -145,7 +142,7 @@ public static class ScooterApp
         return TypedResults.NoContent();
     }
 
-    /// <summary>Keeps where the ride ended, in the vault (location data), for the service and, if the rider agrees, for recommendations.</summary>
+    /// <summary>Keeps the ride's length in the vault (usage data), for the service and, if the rider agrees, for recommendations.</summary>
     private static async Task<IResult> RideEndedAsync(string riderId, RideEnded body, VaultClient vault, ConcurrentDictionary<string, Rider> riders, CancellationToken ct)
     {
         if (!riders.TryGetValue(riderId, out var rider))
@@ -153,13 +150,14 @@ public static class ScooterApp
             return UnknownRider();
         }
 
-        if (body.Gps is not { Length: > 0 and <= 64 })
+        if (body.Minutes is not (> 0 and <= 24 * 60))
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["gps"] = ["lat,lon, at most 64 characters."] });
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["minutes"] = ["1-1440 minutes."] });
         }
 
-        var stored = await vault.StoreAsync(riderId, new StoreData("location", "collected", "consent", new Dictionary<string, string> { ["gps"] = body.Gps }), cancellationToken: ct);
-        riders[riderId] = rider with { LocationToken = stored.Tokens["gps"] };
+        var stored = await vault.StoreAsync(riderId, new StoreData("usage", "collected", "consent",
+            new Dictionary<string, string> { ["last_ride_minutes"] = body.Minutes.Value.ToString(System.Globalization.CultureInfo.InvariantCulture) }), cancellationToken: ct);
+        riders[riderId] = rider with { UsageToken = stored.Tokens["last_ride_minutes"] };
         return TypedResults.NoContent();
     }
 
@@ -182,7 +180,7 @@ public static class ScooterApp
         return TypedResults.Ok(new ReceiptSent(riderId, read.Values.Single().Value));
     }
 
-    /// <summary>Recommendations near where the rider rides: only with the rider's consent to personalisation.</summary>
+    /// <summary>Recommendations from the rider's rides: only with the rider's consent to personalisation.</summary>
     private static async Task<IResult> RecommendAsync(string riderId, ConsentClient consent, VaultClient vault, ConcurrentDictionary<string, Rider> riders, CancellationToken ct)
     {
         if (!riders.TryGetValue(riderId, out var rider))
@@ -196,12 +194,12 @@ public static class ScooterApp
             return NotAllowed(PersonalisationPurpose, check.Reason);
         }
 
-        if (rider.LocationToken is null)
+        if (rider.UsageToken is null)
         {
             return TypedResults.Problem(statusCode: 404, title: "No rides yet", detail: "Recommendations follow the rider's rides.");
         }
 
-        var read = await vault.DetokenizeAsync([rider.LocationToken], PersonalisationPurpose, cancellationToken: ct);
+        var read = await vault.DetokenizeAsync([rider.UsageToken], PersonalisationPurpose, cancellationToken: ct);
         return TypedResults.Ok(new Recommendation(riderId, read.Values.Single().Value));
     }
 

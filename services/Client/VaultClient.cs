@@ -149,13 +149,27 @@ public static class VaultClientServiceCollectionExtensions
         return services.AddHttpClient<VaultClient>((sp, http) => ServiceClients.Configure(http, options)).AddServiceHandlers(options);
     }
 
-    /// <summary>Registers <see cref="ConsentClient"/> and <see cref="VaultClient"/>: a product backend's one call.</summary>
+    /// <summary>Registers <see cref="ConsentClient"/> and <see cref="VaultClient"/> (each whose base address is given): a product backend's one call.</summary>
     public static IServiceCollection AddPrivacySuiteClient(this IServiceCollection services, Action<PrivacySuiteClientOptions> configure)
     {
         var options = new PrivacySuiteClientOptions();
         configure(options);
-        services.AddPrivacySuiteConsentClient(o => Copy(options.Consent, o));
-        services.AddPrivacySuiteVaultClient(o => Copy(options.Vault, o));
+        if (options.Consent.BaseAddress is null && options.Vault.BaseAddress is null)
+        {
+            throw new ArgumentException("The PrivacySuite client needs the address of the consent service, the vault, or both.", nameof(configure));
+        }
+
+        // A backend that uses one service gives one address; the other client is then not registered.
+        if (options.Consent.BaseAddress is not null)
+        {
+            services.AddPrivacySuiteConsentClient(o => Copy(options.Consent, o));
+        }
+
+        if (options.Vault.BaseAddress is not null)
+        {
+            services.AddPrivacySuiteVaultClient(o => Copy(options.Vault, o));
+        }
+
         return services;
     }
 

@@ -36,16 +36,16 @@ public sealed partial class SdkSampleTests(SuiteFixture fixture, ITestOutputHelp
         var email = $"rider-{run}@example.cn";
 
         // Bad input is the backend's own 400, and nothing reaches the suite.
-        using (var bad = await app.PostAsJsonAsync("/riders", new { name = "", email = "not-an-address", language = "fr" }))
+        using (var bad = await app.PostAsJsonAsync("/riders", new { email = "not-an-address", language = "fr" }))
         {
             Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
             var errors = (await bad.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
-            Assert.True(errors.TryGetProperty("name", out _) && errors.TryGetProperty("email", out _) && errors.TryGetProperty("language", out _));
+            Assert.True(errors.TryGetProperty("email", out _) && errors.TryGetProperty("language", out _));
         }
 
-        // Sign-up: registered with consent, the essential purpose granted, name and e-mail stored in the vault.
+        // Sign-up: registered with consent, the essential purpose granted, the e-mail address stored in the vault.
         string rider;
-        using (var signedUp = await app.PostAsJsonAsync("/riders", new { name = "Wang Fang", email, language = "en" }))
+        using (var signedUp = await app.PostAsJsonAsync("/riders", new { email, language = "en" }))
         {
             Assert.True(signedUp.StatusCode == HttpStatusCode.Created, await signedUp.Content.ReadAsStringAsync());
             rider = (await signedUp.Content.ReadFromJsonAsync<SignedUp>())!.RiderId;
@@ -57,7 +57,7 @@ public sealed partial class SdkSampleTests(SuiteFixture fixture, ITestOutputHelp
         Assert.Equal(email, (await receipt.Content.ReadFromJsonAsync<ReceiptSent>())!.SentTo);
 
         // Recommendations need personalisation, which the rider has not agreed to: refused before the vault is asked.
-        using (var ride = await app.PostAsJsonAsync($"/riders/{rider}/rides", new { gps = "39.9042,116.4074" }))
+        using (var ride = await app.PostAsJsonAsync($"/riders/{rider}/rides", new { minutes = 17 }))
         {
             Assert.Equal(HttpStatusCode.NoContent, ride.StatusCode);
         }
@@ -67,7 +67,7 @@ public sealed partial class SdkSampleTests(SuiteFixture fixture, ITestOutputHelp
         using (var recommended = await app.GetAsync($"/riders/{rider}/recommendations"))
         {
             Assert.True(recommended.StatusCode == HttpStatusCode.OK, await recommended.Content.ReadAsStringAsync());
-            Assert.Equal("39.9042,116.4074", (await recommended.Content.ReadFromJsonAsync<Recommendation>())!.Near);
+            Assert.Equal("17", (await recommended.Content.ReadFromJsonAsync<Recommendation>())!.LastRideMinutes);
         }
 
         // Withdrawn through the same client: the next check is refused at once, whatever the local cache held.
@@ -97,8 +97,7 @@ public sealed partial class SdkSampleTests(SuiteFixture fixture, ITestOutputHelp
         Assert.Equal(rider, data.SubjectId);
         Assert.Equal("privacysuite-subject-export/v1", data.Format);
         Assert.Contains(data.Values, v => v is { Category: "contact", Field: "email" } && v.Value == email);
-        Assert.Contains(data.Values, v => v is { Category: "identity", Field: "name", Value: "Wang Fang" });
-        Assert.Contains(data.Values, v => v is { Category: "location", Field: "gps", Value: "39.9042,116.4074" });
+        Assert.Contains(data.Values, v => v is { Category: "usage", Field: "last_ride_minutes", Value: "17" });
     }
 
     [Fact]
