@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
+using PrivacySuite.Client;
 
 namespace PrivacySuite.Cli;
 
@@ -71,7 +72,13 @@ public sealed record ApiConnection(IReadOnlyList<Uri> Regions, string Token)
     /// <summary>A client that goes to the primary and falls back to the standby, saying so on <paramref name="error"/>.</summary>
     public HttpClient CreateHttpClient(TextWriter error)
     {
-        var handler = new RegionFallbackHandler(Regions, error) { InnerHandler = new SocketsHttpHandler { ConnectTimeout = ConnectTimeout } };
+        // The SDK's handler: any request moves on when its connection never opened (the standby passes writes to the primary).
+        var handler = new RegionFallbackHandler(Regions, RegionFallbackMode.NeverConnected, moved => error.WriteLine(
+                $"The {(moved.FromPrimary ? "primary" : "standby")} region ({moved.From}) does not answer ({moved.Reason}); " +
+                $"trying the {(moved.FromPrimary ? "standby" : "primary")} region ({moved.To})."))
+        {
+            InnerHandler = new SocketsHttpHandler { ConnectTimeout = ConnectTimeout },
+        };
         var client = new HttpClient(handler) { BaseAddress = Regions[0], Timeout = TimeSpan.FromSeconds(30) };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
         return client;

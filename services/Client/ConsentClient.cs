@@ -1,6 +1,3 @@
-using System.Net.Http.Json;
-using System.Text.Json;
-
 namespace PrivacySuite.Client;
 
 /// <summary>
@@ -11,8 +8,6 @@ namespace PrivacySuite.Client;
 /// </summary>
 public sealed class ConsentClient(HttpClient http, ConsentDecisionCache? cache = null)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     public ConsentDecisionCache? Cache => cache;
 
     /// <summary>Is <paramref name="subjectId"/> allowed <paramref name="purpose"/> right now?</summary>
@@ -86,38 +81,8 @@ public sealed class ConsentClient(HttpClient http, ConsentDecisionCache? cache =
 
     private async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(method, path);
-        if (body is not null)
-        {
-            request.Content = JsonContent.Create(body, body.GetType(), options: Json);
-        }
-
-        using var response = await http.SendAsync(request, cancellationToken);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw await ProblemAsync(response, cancellationToken);
-        }
-
-        return await response.Content.ReadFromJsonAsync<T>(Json, cancellationToken)
-            ?? throw new ConsentApiException((int)response.StatusCode, "Empty answer", null, null);
-    }
-
-    private static async Task<ConsentApiException> ProblemAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        string? title = response.ReasonPhrase, detail = null, reason = null;
-        try
-        {
-            using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
-            var root = problem.RootElement;
-            title = root.TryGetProperty("title", out var t) ? t.GetString() : title;
-            detail = root.TryGetProperty("detail", out var d) ? d.GetString() : null;
-            reason = root.TryGetProperty("reason", out var r) ? r.GetString() : null;
-        }
-        catch (JsonException)
-        {
-            // Not problem details (a proxy's page, say): the status says enough.
-        }
-
-        return new ConsentApiException((int)response.StatusCode, title, detail, reason);
+        using var request = ApiTransport.Request(method, path, body);
+        return await ApiTransport.SendAsync<T>(http, request, static (status, title, detail, reason, errors) =>
+            new ConsentApiException(status, title, detail, reason, errors), cancellationToken);
     }
 }

@@ -117,16 +117,6 @@ public sealed record ReceiptKey(
 
 public sealed record ReceiptKeySet(IReadOnlyList<ReceiptKey> Keys);
 
-/// <summary>A refusal from the service (RFC 9457 problem details): status, title, detail, and the <c>reason</c> code where one is given.</summary>
-public sealed class ConsentApiException(int status, string? title, string? detail, string? reason)
-    : Exception($"The consent service answered {status}: {title}")
-{
-    public int Status { get; } = status;
-
-    public string? Title { get; } = title;
-
-    /// <summary>What went wrong and what to do; never personal data.</summary>
-    public string? Detail { get; } = detail;
-
-    public string? Reason { get; } = reason;
-}
+/// <summary>A refusal from the consent service; see <see cref="PrivacySuiteApiException"/>.</summary>
+public sealed class ConsentApiException(int status, string? title, string? detail, string? reason, IReadOnlyDictionary<string, string[]>? errors = null)
+    : PrivacySuiteApiException("consent", status, title, detail, reason, errors);

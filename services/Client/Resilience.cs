@@ -7,29 +7,49 @@ using Polly.Timeout;
 
 namespace PrivacySuite.Client;
 
-/// <summary>Options of <see cref="ConsentClientServiceCollectionExtensions.AddPrivacySuiteConsentClient"/>.</summary>
-public sealed class ConsentClientOptions
+/// <summary>Where a service is and how to call it: what every client of the SDK shares.</summary>
+public abstract class ServiceClientOptions
 {
-    /// <summary>The consent service, for example <c>http://consent:8080/</c>.</summary>
+    /// <summary>The service in the primary region (Beijing), for example <c>http://consent:8080/</c>.</summary>
     public Uri? BaseAddress { get; set; }
+
+    /// <summary>
+    /// The same service in the standby region (Guangzhou), or null. A read (GET) that fails on the primary with a
+    /// connection error or a 5xx is sent here; writes never are (<see cref="RegionFallbackMode.ReadsOnFailure"/>).
+    /// </summary>
+    public Uri? StandbyAddress { get; set; }
 
     /// <summary>The product backend's API key, sent as <c>X-Api-Key</c>.</summary>
     public string ApiKey { get; set; } = "";
 
-    /// <summary>Cache check answers locally for at most this long; null keeps no local cache.</summary>
-    public TimeSpan? DecisionCacheStaleness { get; set; }
-
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
     public int MaxRetries { get; set; } = 3;
+
+    /// <summary>Hears of each read sent to the standby region (to log or count it); null ignores them.</summary>
+    public Action<RegionFallback>? OnRegionFallback { get; set; }
+
+    internal IReadOnlyList<Uri> Regions => StandbyAddress is null ? [BaseAddress!] : [BaseAddress!, StandbyAddress];
+}
+
+/// <summary>Options of <see cref="ConsentClientServiceCollectionExtensions.AddPrivacySuiteConsentClient"/>.</summary>
+public sealed class ConsentClientOptions : ServiceClientOptions
+{
+    /// <summary>Cache check answers locally for at most this long; null keeps no local cache.</summary>
+    public TimeSpan? DecisionCacheStaleness { get; set; }
 }
 
 /// <summary>
-/// Timeout per attempt, jittered retries of idempotent calls (GET, DELETE) on transient failures, and a circuit breaker
-/// that stops hammering a service that is down. POSTs are not retried: a grant whose answer was lost could be repeated.
+/// Timeout per attempt, jittered retries of calls that are safe to repeat on transient failures, and a circuit breaker
+/// that stops hammering a service that is down. Safe to repeat: GET, HEAD and DELETE (a withdrawal withdrawn twice is
+/// withdrawn), and any write that carries an <c>Idempotency-Key</c> (the service answers a repeat with the first answer).
+/// Other writes are never retried: a grant or a code redemption whose answer was lost could be done twice.
 /// </summary>
-public sealed class ConsentResilienceHandler(ConsentClientOptions options) : DelegatingHandler
+public sealed class PrivacySuiteResilienceHandler(ServiceClientOptions options) : DelegatingHandler
 {
+    /// <summary>The header that makes a write safe to repeat.</summary>
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+
     private readonly ResiliencePipeline<HttpResponseMessage> _pipeline = Build(options);
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
@@ -48,7 +68,12 @@ public sealed class ConsentResilienceHandler(ConsentClientOptions options) : Del
         }
     }
 
-    private static readonly ResiliencePropertyKey<HttpRequestMessage> RequestKey = new("consent-request");
+    private static readonly ResiliencePropertyKey<HttpRequestMessage> RequestKey = new("privacysuite-request");
+
+    /// <summary>Whether <paramref name="request"/> may be sent again after a transient failure.</summary>
+    public static bool SafeToRepeat(HttpRequestMessage request) =>
+        request.Method == HttpMethod.Get || request.Method == HttpMethod.Head || request.Method == HttpMethod.Delete ||
+        request.Headers.Contains(IdempotencyKeyHeader);
 
     // The body is read inside the attempt: the per-attempt timeout covers it, and its token ends with the attempt.
     private async Task<HttpResponseMessage> SendOnceAsync(HttpRequestMessage request, CancellationToken cancellationToken)
@@ -58,7 +83,7 @@ public sealed class ConsentResilienceHandler(ConsentClientOptions options) : Del
         return response;
     }
 
-    private static ResiliencePipeline<HttpResponseMessage> Build(ConsentClientOptions options)
+    private static ResiliencePipeline<HttpResponseMessage> Build(ServiceClientOptions options)
     {
         static bool Transient(Outcome<HttpResponseMessage> outcome) => outcome switch
         {
@@ -67,22 +92,26 @@ public sealed class ConsentResilienceHandler(ConsentClientOptions options) : Del
             _ => false,
         };
 
-        return new ResiliencePipelineBuilder<HttpResponseMessage>()
-            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+        var pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>();
+        if (options.MaxRetries > 0)
+        {
+            pipeline.AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {
                 MaxRetryAttempts = options.MaxRetries,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = TimeSpan.FromMilliseconds(100),
                 ShouldHandle = args => ValueTask.FromResult(
-                    args.Context.Properties.GetValue(RequestKey, null!)?.Method is { } m && (m == HttpMethod.Get || m == HttpMethod.Delete)
-                    && Transient(args.Outcome)),
+                    args.Context.Properties.GetValue(RequestKey, null!) is { } request && SafeToRepeat(request) && Transient(args.Outcome)),
                 OnRetry = args =>
                 {
                     args.Outcome.Result?.Dispose();
                     return ValueTask.CompletedTask;
                 },
-            })
+            });
+        }
+
+        return pipeline
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
             {
                 FailureRatio = 0.5,
@@ -98,28 +127,52 @@ public sealed class ConsentResilienceHandler(ConsentClientOptions options) : Del
 
 public static class ConsentClientServiceCollectionExtensions
 {
-    /// <summary>Registers <see cref="ConsentClient"/> with its API key, resilience and (when asked for) a local decision cache.</summary>
+    /// <summary>
+    /// Registers <see cref="ConsentClient"/> with its API key, resilience, the standby region for reads (when
+    /// <see cref="ServiceClientOptions.StandbyAddress"/> is set) and (when asked for) a local decision cache.
+    /// </summary>
     public static IHttpClientBuilder AddPrivacySuiteConsentClient(this IServiceCollection services, Action<ConsentClientOptions> configure)
     {
         var options = new ConsentClientOptions();
         configure(options);
-        if (options.BaseAddress is null || string.IsNullOrWhiteSpace(options.ApiKey))
-        {
-            throw new ArgumentException("The consent client needs BaseAddress and ApiKey.", nameof(configure));
-        }
-
+        ServiceClients.Check(options, "consent");
         if (options.DecisionCacheStaleness is { } staleness)
         {
             services.AddSingleton(sp => new ConsentDecisionCache(staleness, sp.GetService<TimeProvider>()));
         }
 
-        return services.AddHttpClient<ConsentClient>((sp, http) =>
-            {
-                http.BaseAddress = options.BaseAddress;
-                http.DefaultRequestHeaders.Add("X-Api-Key", options.ApiKey);
-                http.Timeout = Timeout.InfiniteTimeSpan; // the pipeline's per-attempt timeout rules
-            })
+        return services.AddHttpClient<ConsentClient>((sp, http) => ServiceClients.Configure(http, options))
             .AddTypedClient((http, sp) => new ConsentClient(http, sp.GetService<ConsentDecisionCache>()))
-            .AddHttpMessageHandler(() => new ConsentResilienceHandler(options));
+            .AddServiceHandlers(options);
+    }
+}
+
+internal static class ServiceClients
+{
+    public static void Check(ServiceClientOptions options, string service)
+    {
+        if (options.BaseAddress is null || string.IsNullOrWhiteSpace(options.ApiKey))
+        {
+            throw new ArgumentException($"The {service} client needs BaseAddress and ApiKey.", nameof(options));
+        }
+    }
+
+    public static void Configure(HttpClient http, ServiceClientOptions options)
+    {
+        http.BaseAddress = options.BaseAddress;
+        http.DefaultRequestHeaders.Add("X-Api-Key", options.ApiKey);
+        http.Timeout = Timeout.InfiniteTimeSpan; // the pipeline's per-attempt timeout rules
+    }
+
+    /// <summary>Retries outside, the region fallback inside: each attempt of a read tries the primary, then the standby.</summary>
+    public static IHttpClientBuilder AddServiceHandlers(this IHttpClientBuilder builder, ServiceClientOptions options)
+    {
+        builder.AddHttpMessageHandler(() => new PrivacySuiteResilienceHandler(options));
+        if (options.StandbyAddress is not null)
+        {
+            builder.AddHttpMessageHandler(() => new RegionFallbackHandler(options.Regions, RegionFallbackMode.ReadsOnFailure, options.OnRegionFallback));
+        }
+
+        return builder;
     }
 }

@@ -37,7 +37,7 @@ public static class DataApi
         var api = app.MapGroup("/v1").WithTags("Data").RequireRoles(SuiteRoles.ProductBackend);
 
         api.MapPost("/subjects/{subjectId}/data", StoreAsync).WithName("StoreData")
-            .WithSummary("Encrypts and stores fields of one category for a subject; returns a token per field.");
+            .WithSummary("Encrypts and stores fields of one category for a subject; returns a token per field. With an Idempotency-Key, a repeat answers the first answer and writes nothing.");
         api.MapPut("/subjects/{subjectId}/profile", SetProfileAsync).WithName("SetProfile")
             .WithSummary("Records whether the subject is a minor and who the guardian is (IWK-3.2).");
         api.MapPost("/lookup", LookupAsync).WithName("Lookup").RequireRateLimiting(RateLimits.Lookup)
@@ -49,11 +49,18 @@ public static class DataApi
     }
 
     private static async Task<Results<Ok<StoreResponse>, ValidationProblem, ProblemHttpResult>> StoreAsync(
-        string subjectId, StoreRequest request, [AsParameters] VaultServices s, CancellationToken ct)
+        string subjectId, StoreRequest request, [Microsoft.AspNetCore.Mvc.FromHeader(Name = IdempotencyKeys.Header)] string? idempotencyKey,
+        [AsParameters] VaultServices s, IdempotencyKeys idempotency, HttpResponse response, CancellationToken ct)
     {
         if (!Validate.SubjectId(subjectId))
         {
             return Problems.Invalid("subjectId", "A subject id is 1-64 characters of letters, digits, '-', '_', '.', ':'.");
+        }
+
+        if (idempotencyKey is not null && !IdempotencyKeys.IsValid(idempotencyKey))
+        {
+            return Problems.Invalid(IdempotencyKeys.Header,
+                $"An Idempotency-Key is 1-{IdempotencyKeys.MaxKeyLength} visible ASCII characters (a UUID, say), or is not sent.");
         }
 
         if (request.Category == "business")
@@ -99,20 +106,46 @@ public static class DataApi
         }
 
         IReadOnlyList<string> purposes = request.Purposes ?? [];
-        if (purposes.Count > 0 && await s.Vault.BasisRefusalAsync(request.Category!, purposes, ct) is { } refused)
+        async Task<Outcome<StoreResponse>> WriteAsync(CancellationToken token)
         {
-            return Problems.Refused(refused.Status, refused.Reason, refused.Detail);
+            if (purposes.Count > 0 && await s.Vault.BasisRefusalAsync(request.Category!, purposes, token) is { } refused)
+            {
+                return new Outcome<StoreResponse>.Refused(refused.Status, refused.Reason, refused.Detail);
+            }
+
+            try
+            {
+                var stored = await s.Vault.StoreAsync(subjectId, request.Category!, request.Source, basis, purposes, request.Fields!, s.Accessor, "write", token);
+                return new Outcome<StoreResponse>.Done(new StoreResponse(subjectId, request.Category!, stored.ToDictionary(v => v.Field, v => v.Token)));
+            }
+            catch (SubjectErasedException)
+            {
+                return new Outcome<StoreResponse>.Refused(409, "erased", "This subject was erased; data for a new relationship needs a new subject id.");
+            }
         }
 
-        try
+        var (outcome, replayed) = idempotencyKey is null
+            ? (await WriteAsync(ct), false)
+            : await idempotency.RunAsync(s.Accessor, idempotencyKey, "StoreData", idempotency.Hash("StoreData", new
+            {
+                subjectId,
+                request.Category,
+                request.Source,
+                request.LegalBasis,
+                Fields = new SortedDictionary<string, string>(request.Fields!, StringComparer.Ordinal),
+                request.Purposes,
+            }), WriteAsync, ct);
+        if (replayed)
         {
-            var stored = await s.Vault.StoreAsync(subjectId, request.Category!, request.Source, basis, purposes, request.Fields!, s.Accessor, "write", ct);
-            return TypedResults.Ok(new StoreResponse(subjectId, request.Category!, stored.ToDictionary(v => v.Field, v => v.Token)));
+            response.Headers[IdempotencyKeys.ReplayedHeader] = "true";
         }
-        catch (SubjectErasedException)
+
+        return outcome switch
         {
-            return Problems.Refused(409, "erased", "This subject was erased; data for a new relationship needs a new subject id.");
-        }
+            Outcome<StoreResponse>.Done { Value: var stored } => TypedResults.Ok(stored),
+            Outcome<StoreResponse>.Refused r => Problems.Refused(r.Status, r.Reason, r.Detail),
+            _ => throw new InvalidOperationException("An outcome is done or refused."),
+        };
     }
 
     private static async Task<Results<Ok<ProfileResponse>, ValidationProblem, ProblemHttpResult>> SetProfileAsync(

@@ -144,6 +144,7 @@ public sealed class MacKeys(FileKeyProvider keys)
     private readonly byte[] _lookup = HKDF.DeriveKey(HashAlgorithmName.SHA256, keys.MacRootKey, 32, info: "lookup-token"u8.ToArray());
     private readonly byte[] _accessLog = HKDF.DeriveKey(HashAlgorithmName.SHA256, keys.MacRootKey, 32, info: "access-log-chain"u8.ToArray());
     private readonly byte[] _codes = HKDF.DeriveKey(HashAlgorithmName.SHA256, keys.MacRootKey, 32, info: "verification-code"u8.ToArray());
+    private readonly byte[] _requests = HKDF.DeriveKey(HashAlgorithmName.SHA256, keys.MacRootKey, 32, info: "idempotent-request"u8.ToArray());
 
     public string LookupToken(string kind, string normalisedValue) =>
         "lk_" + Base64Url(HMACSHA256.HashData(_lookup, Encoding.UTF8.GetBytes($"{kind}|{normalisedValue}")));
@@ -153,6 +154,10 @@ public sealed class MacKeys(FileKeyProvider keys)
 
     public string CodeHash(Guid verificationId, string code) =>
         Convert.ToHexStringLower(HMACSHA256.HashData(_codes, Encoding.UTF8.GetBytes($"{verificationId:N}|{code}")));
+
+    /// <summary>A keyed hash of a request kept with its Idempotency-Key: tells a repeat from another request, reveals nothing of it.</summary>
+    public string RequestHash(string canonicalRequest) =>
+        Convert.ToHexStringLower(HMACSHA256.HashData(_requests, Encoding.UTF8.GetBytes(canonicalRequest)));
 
     public static string Base64Url(ReadOnlySpan<byte> bytes) =>
         Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');

@@ -19,6 +19,7 @@ public sealed class VaultDbContext(DbContextOptions<VaultDbContext> options) : S
     public DbSet<DeletionCertificate> DeletionCertificates => Set<DeletionCertificate>();
     public DbSet<TransferBasis> TransferBases => Set<TransferBasis>();
     public DbSet<AccessLogEntry> AccessLog => Set<AccessLogEntry>();
+    public DbSet<IdempotencyRecord> IdempotencyKeys => Set<IdempotencyRecord>();
 
     // The access-log head appended in the open transaction, anchored when that transaction commits. Kept with the
     // transaction it belongs to: a pooled context may carry it past a transaction disposed without commit.
@@ -98,6 +99,7 @@ public sealed class VaultDbContext(DbContextOptions<VaultDbContext> options) : S
         modelBuilder.Entity<VerifiedContact>(e => { e.ToTable("verified_contacts"); e.HasKey(c => new { c.SubjectId, c.Field }); });
         modelBuilder.Entity<DeletionCertificate>(e => { e.ToTable("deletion_certificates"); e.HasKey(c => c.CertificateId); });
         modelBuilder.Entity<TransferBasis>(e => { e.ToTable("transfer_bases"); e.HasKey(b => b.BasisId); });
+        modelBuilder.Entity<IdempotencyRecord>(e => { e.ToTable("idempotency_keys"); e.HasKey(k => new { k.Caller, k.IdempotencyKey }); });
         modelBuilder.Entity<AccessLogEntry>(e =>
         {
             e.ToTable("access_log");

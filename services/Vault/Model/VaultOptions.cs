@@ -55,6 +55,12 @@ public sealed class VaultOptions
     /// </summary>
     public TimeSpan StaleKeyFileInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How long an <c>Idempotency-Key</c> of a write is remembered: within it, the same key with the same request answers
+    /// the first answer again, and with another request 422. After it the key may be used for a new write. 1 hour to 7 days.
+    /// </summary>
+    public TimeSpan IdempotencyKeyLifetime { get; set; } = TimeSpan.FromHours(24);
+
     /// <summary>How long an approval for a read of the highest protection level stays usable.</summary>
     public TimeSpan ApprovalLifetime { get; set; } = TimeSpan.FromHours(1);
 

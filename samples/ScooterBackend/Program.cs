@@ -1,0 +1,4 @@
+using ScooterBackend;
+
+var app = ScooterApp.Build(args);
+app.Run();
