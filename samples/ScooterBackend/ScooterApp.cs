@@ -9,8 +9,10 @@ public sealed record SignUp(string? Email, string? Language);
 
 public sealed record SignedUp(string RiderId);
 
-/// <summary>A ride that ended, as the app reports it: how long it took, in minutes.</summary>
-public sealed record RideEnded(int? Minutes);
+/// <summary>A ride that ended, as the app reports it: how long it took, in minutes, and its route when the rider shares routes.</summary>
+public sealed record RideEnded(int? Minutes, string? Route = null);
+
+public sealed record LastRoute(string RiderId, string Route);
 
 public sealed record ReceiptSent(string RiderId, string SentTo);
 
@@ -22,7 +24,7 @@ public sealed record Started(Guid VerificationId);
 public sealed record CodeEntered(Guid VerificationId, string? Code);
 
 /// <summary>What the backend keeps of a rider: tokens only; the values live in the vault.</summary>
-public sealed record Rider(string RiderId, string EmailToken, string? UsageToken);
+public sealed record Rider(string RiderId, string EmailToken, string? UsageToken, string? RouteToken = null);
 
 /// <summary>
 /// The scooter app's backend, a product backend of PrivacySuite: it registers riders and their consent, keeps their
@@ -60,6 +62,9 @@ public static class ScooterApp
             o.Consent.DecisionCacheStaleness = TimeSpan.FromSeconds(2);
             o.Vault.BaseAddress = Address(suite, "Vault:BaseAddress");
             o.Vault.StandbyAddress = Address(suite, "Vault:StandbyAddress");
+            // The second factor of route reads (location is sensitive): the API key's name and the key it signs step-up tokens with.
+            o.Vault.Caller = suite["Vault:Caller"];
+            o.Vault.StepUpKey = suite["Vault:StepUpKey"];
         });
         builder.Services.AddSingleton<ConcurrentDictionary<string, Rider>>();
 
@@ -78,6 +83,9 @@ public static class ScooterApp
         riders.MapPost("/{riderId}/consents/{purpose}", GrantAsync);
         riders.MapDelete("/{riderId}/consents/{purpose}", WithdrawAsync);
         riders.MapPost("/{riderId}/rides", RideEndedAsync);
+        riders.MapPost("/{riderId}/route-sharing", ShareRoutesAsync);
+        riders.MapDelete("/{riderId}/route-sharing", StopSharingRoutesAsync);
+        riders.MapGet("/{riderId}/rides/last/route", LastRouteAsync);
         riders.MapPost("/{riderId}/receipts", SendReceiptAsync);
         riders.MapGet("/{riderId}/recommendations", RecommendAsync);
         riders.MapPost("/{riderId}/email-verifications", StartEmailVerificationAsync);
@@ -89,8 +97,8 @@ public static class ScooterApp
 
     /// <summary>
     /// Registers the rider with the consent service, records the essential consent, and stores the e-mail address in the
-    /// vault. No name or location: identity and location data have the highest protection level (IWK-2.2), whose reads and
-    /// exports need an officer's approval, more than a sample needs.
+    /// vault. No name: identity data is sensitive (IWK-2.2). Routes (location, sensitive too) are kept only once the rider
+    /// agrees to share them, on a screen of their own (<see cref="ShareRoutesAsync"/>).
     /// </summary>
     private static async Task<IResult> SignUpAsync(SignUp body, ConsentClient consent, VaultClient vault, ConcurrentDictionary<string, Rider> riders, CancellationToken ct)
     {
@@ -155,10 +163,70 @@ public static class ScooterApp
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["minutes"] = ["1-1440 minutes."] });
         }
 
+        if (body.Route is { Length: 0 or > 2000 })
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["route"] = ["The ride's route, 1-2000 characters, or none."] });
+        }
+
         var stored = await vault.StoreAsync(riderId, new StoreData("usage", "collected", "consent",
             new Dictionary<string, string> { ["last_ride_minutes"] = body.Minutes.Value.ToString(System.Globalization.CultureInfo.InvariantCulture) }), cancellationToken: ct);
-        riders[riderId] = rider with { UsageToken = stored.Tokens["last_ride_minutes"] };
+        rider = rider with { UsageToken = stored.Tokens["last_ride_minutes"] };
+        if (body.Route is not null)
+        {
+            var route = await vault.StoreAsync(riderId, new StoreData("location", "collected", "consent",
+                new Dictionary<string, string> { ["last_route"] = body.Route }), cancellationToken: ct);
+            rider = rider with { RouteToken = route.Tokens["last_route"] };
+        }
+
+        riders[riderId] = rider;
         return TypedResults.NoContent();
+    }
+
+    /// <summary>
+    /// The rider agrees, on a screen of its own, that the app keeps and shows their routes: the service's consent is given
+    /// again with the separate consent to location (PIPL Art. 29).
+    /// </summary>
+    private static async Task<IResult> ShareRoutesAsync(string riderId, ConsentClient consent, ConcurrentDictionary<string, Rider> riders, CancellationToken ct)
+    {
+        if (!riders.ContainsKey(riderId))
+        {
+            return UnknownRider();
+        }
+
+        await consent.GrantConsentAsync(riderId, new GrantConsent(ServicePurpose, PolicyVersion, "app-route-sharing-screen", SensitiveCategories: ["Location"]), ct);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>The rider stops sharing routes: the separate consent ends, the service goes on.</summary>
+    private static async Task<IResult> StopSharingRoutesAsync(string riderId, ConsentClient consent, ConcurrentDictionary<string, Rider> riders, CancellationToken ct)
+    {
+        if (!riders.ContainsKey(riderId))
+        {
+            return UnknownRider();
+        }
+
+        await consent.WithdrawSensitiveConsentAsync(riderId, ServicePurpose, "location", ct);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>
+    /// The last ride's route on the rider's map: a read of location for the service's own purpose, which the vault allows
+    /// with the rider's separate consent and this backend's step-up token (the client signs it).
+    /// </summary>
+    private static async Task<IResult> LastRouteAsync(string riderId, VaultClient vault, ConcurrentDictionary<string, Rider> riders, CancellationToken ct)
+    {
+        if (!riders.TryGetValue(riderId, out var rider))
+        {
+            return UnknownRider();
+        }
+
+        if (rider.RouteToken is null)
+        {
+            return TypedResults.Problem(statusCode: 404, title: "No route yet", detail: "Routes are kept once the rider shares them and rides.");
+        }
+
+        var read = await vault.DetokenizeAsync([rider.RouteToken], ServicePurpose, cancellationToken: ct);
+        return TypedResults.Ok(new LastRoute(riderId, read.Values.Single().Value));
     }
 
     /// <summary>Sends a ride receipt: checks the service purpose, then reads the e-mail address for it.</summary>

@@ -61,6 +61,25 @@ public sealed class ConsentClient(HttpClient http, ConsentDecisionCache? cache =
         }
     }
 
+    /// <summary>
+    /// Withdraws the person's separate consent to one sensitive category (<c>identity</c>, <c>location</c>) of a purpose; the
+    /// purpose stays (also an essential one), the vault stops reading the category for it. Twice is once.
+    /// </summary>
+    public async Task<ConsentInfo> WithdrawSensitiveConsentAsync(string subjectId, string purpose, string category, CancellationToken cancellationToken = default)
+    {
+        cache?.Invalidate(subjectId, purpose);
+        try
+        {
+            return await SendAsync<ConsentInfo>(HttpMethod.Delete,
+                $"v1/subjects/{Uri.EscapeDataString(subjectId)}/consents/{Uri.EscapeDataString(purpose)}/sensitive-categories/{Uri.EscapeDataString(category)}",
+                null, cancellationToken);
+        }
+        finally
+        {
+            cache?.Invalidate(subjectId, purpose);
+        }
+    }
+
     public Task<SubjectConsents> GetConsentsAsync(string subjectId, CancellationToken cancellationToken = default) =>
         SendAsync<SubjectConsents>(HttpMethod.Get, $"v1/subjects/{Uri.EscapeDataString(subjectId)}/consents", null, cancellationToken);
 

@@ -3,7 +3,8 @@ using System.Text.Json.Serialization;
 namespace PrivacySuite.Client;
 
 /// <summary>The consent check's answer: whether the purpose is allowed, on which legal basis, under which policy version, and why.</summary>
-public sealed record ConsentCheckResult(bool Allowed, string? Basis, string? PolicyVersion, string Reason);
+/// <summary>The check's answer; allowed by consent, <paramref name="SensitiveCategories"/> names the sensitive categories the person separately consented to for the purpose.</summary>
+public sealed record ConsentCheckResult(bool Allowed, string? Basis, string? PolicyVersion, string Reason, IReadOnlyList<string>? SensitiveCategories = null);
 
 public sealed record PurposeNames(string En, string ZhCn);
 
@@ -29,7 +30,11 @@ public sealed record SubjectInfo(string SubjectId, string PolicyId, string Statu
 /// </summary>
 public sealed record GuardianConsent(string GuardianId, Guid VerificationId, string Code);
 
-/// <summary>A grant. <paramref name="LegalBasis"/> other than <c>Consent</c> records one of IWK-1.3's grounds and needs a <paramref name="BasisReference"/>.</summary>
+/// <summary>
+/// A grant. <paramref name="LegalBasis"/> other than <c>Consent</c> records one of IWK-1.3's grounds and needs a
+/// <paramref name="BasisReference"/>. <paramref name="SensitiveCategories"/> names the purpose's sensitive categories
+/// (<c>Identity</c>, <c>Location</c>) the person agreed to separately, each asked on its own screen (PIPL Art. 29).
+/// </summary>
 public sealed record GrantConsent(
     string Purpose,
     string PolicyVersion,
@@ -37,7 +42,8 @@ public sealed record GrantConsent(
     string Jurisdiction = "CN",
     GuardianConsent? Guardian = null,
     string? LegalBasis = null,
-    string? BasisReference = null);
+    string? BasisReference = null,
+    IReadOnlyList<string>? SensitiveCategories = null);
 
 public sealed record ConsentInfo(
     string Purpose,
@@ -49,7 +55,8 @@ public sealed record ConsentInfo(
     string? GuardianId,
     DateTimeOffset ChangedAt,
     Guid? ReceiptId,
-    Guid? GuardianVerificationId = null);
+    Guid? GuardianVerificationId = null,
+    IReadOnlyList<string>? SensitiveCategories = null);
 
 /// <summary>A granted consent and its receipt: a compact JWS (ES256) that <see cref="ConsentReceiptVerifier"/> checks offline.</summary>
 public sealed record GrantedConsent(ConsentInfo Consent, string? Receipt);
@@ -67,7 +74,9 @@ public sealed record ConsentHistoryItem(
     DateTimeOffset At,
     Guid? ReceiptId,
     string? Receipt,
-    Guid? GuardianVerificationId = null);
+    Guid? GuardianVerificationId = null,
+    IReadOnlyList<string>? SensitiveCategories = null,
+    string? Category = null);
 
 public sealed record SubjectConsents(SubjectInfo Subject, IReadOnlyList<ConsentInfo> Consents, IReadOnlyList<ConsentHistoryItem> History);
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -56,4 +57,30 @@ public static class StepUpToken
     }
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}
+
+/// <summary>
+/// Gives <see cref="VaultClient"/> a step-up token for each read: one per purpose, signed with the backend's step-up key,
+/// reused until a minute before it expires (the vault checks a token's signature once). Registered by
+/// <see cref="VaultClientServiceCollectionExtensions.AddPrivacySuiteVaultClient"/> when <see cref="VaultClientOptions.StepUpKey"/> is set.
+/// </summary>
+public sealed class StepUpSigner(string caller, string privateKey, TimeProvider? time = null)
+{
+    private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan RenewBefore = TimeSpan.FromMinutes(1);
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly ConcurrentDictionary<string, (string Token, DateTimeOffset RenewAt)> _tokens = new(StringComparer.Ordinal);
+
+    public string TokenFor(string purpose)
+    {
+        var now = _time.GetUtcNow();
+        if (_tokens.TryGetValue(purpose, out var kept) && kept.RenewAt > now)
+        {
+            return kept.Token;
+        }
+
+        var token = StepUpToken.Create(caller, privateKey, purpose, now, Lifetime);
+        _tokens[purpose] = (token, now + Lifetime - RenewBefore);
+        return token;
+    }
 }

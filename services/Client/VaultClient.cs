@@ -10,7 +10,7 @@ namespace PrivacySuite.Client;
 /// a circuit breaker and the standby region for reads). Every refusal is a <see cref="PrivacySuiteApiException"/> with the
 /// vault's <c>reason</c>.
 /// </summary>
-public sealed class VaultClient(HttpClient http)
+public sealed class VaultClient(HttpClient http, StepUpSigner? stepUp = null)
 {
     /// <summary>
     /// Encrypts and stores fields of one category; answers a token per field. The call carries an <c>Idempotency-Key</c>
@@ -33,13 +33,17 @@ public sealed class VaultClient(HttpClient http)
     /// <summary>
     /// The values of <paramref name="tokens"/> for <paramref name="purpose"/>, if the catalogue gives the purpose these
     /// categories and consent or a legal basis allows it; <paramref name="processorId"/> names a processor the read is for,
-    /// <paramref name="approvalId"/> an officer's approval for data of the highest protection level. Refusals carry the
-    /// reason (<c>no-consent</c>, <c>category-not-for-purpose</c>, <c>approval-required</c>, <c>erased</c>, …). A read writes
-    /// the access log, so it is not retried.
+    /// <paramref name="approvalId"/> an officer's approval of one read of a sensitive category (identity, location) outside
+    /// what the subject separately consented to. Without an approval, a client configured with a step-up key
+    /// (<see cref="VaultClientOptions.StepUpKey"/>) sends its step-up token for the purpose, the second factor the vault asks
+    /// for before it reads a sensitive category the subject separately consented to. Refusals carry the reason
+    /// (<c>no-consent</c>, <c>category-not-for-purpose</c>, <c>second-factor-required</c>, <c>separate-consent-required</c>,
+    /// <c>approval-required</c>, <c>erased</c>, …; 401 <c>step-up-refused</c> for a token the vault refused). A read writes the
+    /// access log, so it is not retried.
     /// </summary>
     public Task<DetokenizeResult> DetokenizeAsync(IReadOnlyList<string> tokens, string purpose, string? processorId = null, Guid? approvalId = null,
         CancellationToken cancellationToken = default) =>
-        SendAsync<DetokenizeResult>(DetokenizeRequest(tokens, purpose, processorId, approvalId), cancellationToken);
+        SendAsync<DetokenizeResult>(DetokenizeRequest(tokens, purpose, processorId, approvalId, approvalId is null ? stepUp?.TokenFor(purpose) : null), cancellationToken);
 
     /// <summary>Starts a rights request (<c>access</c>, <c>export</c>, <c>rectification</c>, <c>erasure</c>): the vault sends a one-time code to the subject's verified contacts.</summary>
     public Task<VerificationStarted> StartRequestAsync(string subjectId, string request, CancellationToken cancellationToken = default) =>
@@ -90,8 +94,16 @@ public sealed class VaultClient(HttpClient http)
     /// The one place a read's request is made: a header the vault comes to ask of reads (a step-up token for sensitive
     /// categories, say) is added here.
     /// </summary>
-    internal static HttpRequestMessage DetokenizeRequest(IReadOnlyList<string> tokens, string purpose, string? processorId, Guid? approvalId) =>
-        Request(HttpMethod.Post, "v1/detokenize", new { tokens, purpose, processorId, approvalId });
+    private static HttpRequestMessage DetokenizeRequest(IReadOnlyList<string> tokens, string purpose, string? processorId, Guid? approvalId, string? stepUpToken)
+    {
+        var request = Request(HttpMethod.Post, "v1/detokenize", new { tokens, purpose, processorId, approvalId });
+        if (stepUpToken is not null)
+        {
+            request.Headers.Add(StepUpToken.Header, stepUpToken);
+        }
+
+        return request;
+    }
 
     private static HttpRequestMessage Request(HttpMethod method, string path, object? body, string? idempotencyKey = null)
     {
@@ -117,7 +129,18 @@ public sealed class VaultClient(HttpClient http)
 }
 
 /// <summary>Options of <see cref="VaultClientServiceCollectionExtensions.AddPrivacySuiteVaultClient"/>.</summary>
-public sealed class VaultClientOptions : ServiceClientOptions;
+public sealed class VaultClientOptions : ServiceClientOptions
+{
+    /// <summary>The API key's name as the suite's configuration gives it (<c>PrivacySuite:Auth:ApiKeys:N:Name</c>): the <c>iss</c> of step-up tokens.</summary>
+    public string? Caller { get; set; }
+
+    /// <summary>
+    /// Base64 PKCS#8 of the P-256 key the backend signs its step-up tokens with, whose public half is registered with its
+    /// API key (<c>PrivacySuite:Auth:ApiKeys:N:StepUpKey</c>); null for a backend that reads no identity or location data.
+    /// Set, every read sends a token for its purpose, so a wrong key refuses every read (401 <c>step-up-refused</c>): loud, not silent.
+    /// </summary>
+    public string? StepUpKey { get; set; }
+}
 
 /// <summary>Options of <see cref="VaultClientServiceCollectionExtensions.AddPrivacySuiteClient"/>: both services, one API key.</summary>
 public sealed class PrivacySuiteClientOptions
@@ -146,6 +169,18 @@ public static class VaultClientServiceCollectionExtensions
         var options = new VaultClientOptions();
         configure(options);
         ServiceClients.Check(options, "vault");
+        if (options.StepUpKey is not null)
+        {
+            if (string.IsNullOrWhiteSpace(options.Caller))
+            {
+                throw new ArgumentException("A step-up key needs the caller's name (the API key's name), the iss of its tokens.", nameof(configure));
+            }
+
+            var signer = new StepUpSigner(options.Caller, options.StepUpKey);
+            signer.TokenFor("configuration-check"); // a key that cannot sign fails here, at start-up, not on the first read
+            services.AddSingleton(signer);
+        }
+
         return services.AddHttpClient<VaultClient>((sp, http) => ServiceClients.Configure(http, options)).AddServiceHandlers(options);
     }
 
@@ -185,6 +220,12 @@ public static class VaultClientServiceCollectionExtensions
         if (from is ConsentClientOptions c && to is ConsentClientOptions d)
         {
             d.DecisionCacheStaleness = c.DecisionCacheStaleness;
+        }
+
+        if (from is VaultClientOptions v && to is VaultClientOptions w)
+        {
+            w.Caller = v.Caller;
+            w.StepUpKey = v.StepUpKey;
         }
     }
 }

@@ -33,6 +33,26 @@ public sealed class ClientTests(ConsentFactory factory) : IClassFixture<ConsentF
     }
 
     [Fact]
+    [Trait("Clause", "IWK-2.2")]
+    public async Task A_separate_consent_is_granted_answered_and_withdrawn_through_the_client()
+    {
+        var client = NewClient();
+        var rider = Api.NewSubjectId();
+        await client.RegisterSubjectAsync(new RegisterSubject(rider, "iwalk-scooter", Api.Adult));
+
+        var granted = await client.GrantConsentAsync(rider, new GrantConsent("iwalk.service.provide", "1.0", "app-onboarding", SensitiveCategories: ["Location"]));
+        var before = await client.CheckAsync(rider, "iwalk.service.provide");
+        var withdrawn = await client.WithdrawSensitiveConsentAsync(rider, "iwalk.service.provide", "location");
+        var after = await client.CheckAsync(rider, "iwalk.service.provide");
+
+        Assert.Equal(["Location"], granted.Consent.SensitiveCategories!);
+        Assert.Equal(["Location"], before.SensitiveCategories!);
+        Assert.Empty(withdrawn.SensitiveCategories!);
+        Assert.True(after.Allowed);
+        Assert.Empty(after.SensitiveCategories!);
+    }
+
+    [Fact]
     [Trait("Clause", "INF-6.5")]
     public async Task Typed_calls_cover_the_consent_lifecycle()
     {

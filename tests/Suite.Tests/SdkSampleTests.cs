@@ -132,6 +132,49 @@ public sealed partial class SdkSampleTests(SuiteFixture fixture, ITestOutputHelp
         Assert.Equal(2, moves.Count); // the write was not sent to the standby
     }
 
+    [Fact]
+    [Order(2)]
+    [Trait("Clause", "IWK-2.2")]
+    public async Task A_rider_who_shares_routes_sees_the_last_one_until_they_stop_sharing()
+    {
+        await fixture.AllHealthyAsync();
+        await using var backend = await StartBackendAsync();
+        using var app = new HttpClient { BaseAddress = backend.Address, Timeout = TimeSpan.FromSeconds(60) };
+        string rider;
+        using (var signedUp = await app.PostAsJsonAsync("/riders", new { email = $"routes-{Guid.NewGuid():N}"[..20] + "@example.cn", language = "zh-CN" }))
+        {
+            Assert.True(signedUp.StatusCode == HttpStatusCode.Created, await signedUp.Content.ReadAsStringAsync());
+            rider = (await signedUp.Content.ReadFromJsonAsync<SignedUp>())!.RiderId;
+        }
+
+        const string route = "39.9042,116.4074;39.9163,116.3972";
+        Assert.Equal(HttpStatusCode.NoContent, (await app.PostAsync($"/riders/{rider}/route-sharing", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await app.PostAsJsonAsync($"/riders/{rider}/rides", new { minutes = 9, route })).StatusCode);
+
+        // The vault reads it for the service with the rider's separate consent and the backend's step-up token.
+        string? shown = null;
+        await Eventually.HoldsAsync(async () =>
+        {
+            using var last = await app.GetAsync($"/riders/{rider}/rides/last/route");
+            shown = last.StatusCode == HttpStatusCode.OK ? (await last.Content.ReadFromJsonAsync<LastRoute>())!.Route : null;
+            return shown is not null;
+        }, TimeSpan.FromSeconds(30), "the last route is shown");
+        Assert.Equal(route, shown);
+
+        // The rider stops sharing: the vault refuses the route, the service itself goes on.
+        Assert.Equal(HttpStatusCode.NoContent, (await app.DeleteAsync($"/riders/{rider}/route-sharing")).StatusCode);
+        string? reason = null;
+        await Eventually.HoldsAsync(async () =>
+        {
+            using var last = await app.GetAsync($"/riders/{rider}/rides/last/route");
+            reason = last.StatusCode == HttpStatusCode.Forbidden ? (await last.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("reason").GetString() : null;
+            return reason is not null and not "consent-changing";
+        }, TimeSpan.FromSeconds(30), "the route is refused once the rider stops sharing");
+        Assert.Equal("separate-consent-required", reason);
+        using var receipt = await app.PostAsync($"/riders/{rider}/receipts", null);
+        Assert.Equal(HttpStatusCode.OK, receipt.StatusCode);
+    }
+
     private async Task AssertRefusedAsync(HttpClient app, string rider, string reason)
     {
         using var refused = await app.GetAsync($"/riders/{rider}/recommendations");
@@ -181,6 +224,8 @@ public sealed partial class SdkSampleTests(SuiteFixture fixture, ITestOutputHelp
             ["PrivacySuite:Consent:StandbyAddress"] = Suite.Endpoint($"consent-{Suite.Standby}").ToString(),
             ["PrivacySuite:Vault:BaseAddress"] = Suite.Endpoint($"vault-{Suite.Primary}").ToString(),
             ["PrivacySuite:Vault:StandbyAddress"] = Suite.Endpoint($"vault-{Suite.Standby}").ToString(),
+            ["PrivacySuite:Vault:Caller"] = PrivacySuite.ServiceDefaults.Auth.DevCredentials.ProductBackendName,
+            ["PrivacySuite:Vault:StepUpKey"] = Suite.Credentials.ProductBackendStepUpKey,
         });
         app.Urls.Add("http://127.0.0.1:0");
         await app.StartAsync();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
 using PrivacySuite.Client;
 using PrivacySuite.ServiceDefaults.Auth;
 using PrivacySuite.Testing;
@@ -178,5 +179,47 @@ public sealed class SensitiveReadTests(ConsentFlowFactory factory, ITestOutputHe
         }, Bound, "the good token reads");
         using var otherPurpose = await ReadAsync(vault, route, "iwalk.personalisation", good);
         Assert.Equal(HttpStatusCode.Unauthorized, otherPurpose.StatusCode);
+    }
+
+    [Fact]
+    [Trait("Clause", "IWK-2.2")]
+    public async Task The_sdk_sends_its_step_up_token_so_a_backend_given_its_key_reads_a_route_and_one_without_is_refused()
+    {
+        var (_, route) = await RiderAsync("Location");
+
+        VaultClient Client(ServiceCollection services, string? stepUpKey)
+        {
+            services.AddPrivacySuiteVaultClient(o =>
+                {
+                    o.BaseAddress = new Uri("http://vault.test/");
+                    o.ApiKey = Factory.Credentials.ProductBackendApiKey;
+                    o.Caller = DevCredentials.ProductBackendName;
+                    o.StepUpKey = stepUpKey;
+                    o.AttemptTimeout = TimeSpan.FromSeconds(15);
+                })
+                .ConfigurePrimaryHttpMessageHandler(() => Factory.Server.CreateHandler());
+            return services.BuildServiceProvider().GetRequiredService<VaultClient>();
+        }
+
+        var withKey = Client(new ServiceCollection(), Factory.Credentials.ProductBackendStepUpKey);
+        var withoutKey = Client(new ServiceCollection(), null);
+
+        DetokenizeResult? read = null;
+        await Eventually.HoldsAsync(async () =>
+        {
+            try
+            {
+                read = await withKey.DetokenizeAsync([route], RidePurpose);
+                return true;
+            }
+            catch (PrivacySuiteApiException e) when (e.Reason == "consent-changing")
+            {
+                return false;
+            }
+        }, Bound, "the SDK reads the route");
+        Assert.Equal("39.9042,116.4074;39.9100,116.4200", read!.Values[0].Value);
+
+        var refused = await Assert.ThrowsAsync<PrivacySuiteApiException>(() => withoutKey.DetokenizeAsync([route], RidePurpose));
+        Assert.Equal((403, "second-factor-required"), (refused.Status, refused.Reason));
     }
 }

@@ -52,11 +52,6 @@ public static class DataApi
         string subjectId, StoreRequest request, [Microsoft.AspNetCore.Mvc.FromHeader(Name = IdempotencyKeys.Header)] string? idempotencyKey,
         [AsParameters] VaultServices s, IdempotencyKeys idempotency, HttpResponse response, CancellationToken ct)
     {
-        if (!Validate.SubjectId(subjectId))
-        {
-            return Problems.Invalid("subjectId", "A subject id is 1-64 characters of letters, digits, '-', '_', '.', ':'.");
-        }
-
         if (idempotencyKey is not null && !IdempotencyKeys.IsValid(idempotencyKey))
         {
             return Problems.Invalid(IdempotencyKeys.Header,
@@ -151,11 +146,6 @@ public static class DataApi
     private static async Task<Results<Ok<ProfileResponse>, ValidationProblem, ProblemHttpResult>> SetProfileAsync(
         string subjectId, ProfileRequest request, [AsParameters] VaultServices s, CancellationToken ct)
     {
-        if (!Validate.SubjectId(subjectId))
-        {
-            return Problems.Invalid("subjectId", "A subject id is 1-64 characters of letters, digits, '-', '_', '.', ':'.");
-        }
-
         if (request.IsMinor && !Validate.SubjectId(request.GuardianSubjectId))
         {
             return Problems.Invalid("guardianSubjectId", "A minor's profile names the guardian's subject id.");

@@ -135,11 +135,6 @@ public static class GovernanceApi
     private static async Task<Results<Ok<DisclosureResponse>, ValidationProblem, ProblemHttpResult>> DiscloseAsync(
         string subjectId, DisclosureRequest request, [AsParameters] VaultServices s, CancellationToken ct)
     {
-        if (!Validate.SubjectId(subjectId))
-        {
-            return Problems.Invalid("subjectId", "Not a valid subject id.");
-        }
-
         // Both go into the subject's notice, whose template takes plain text: braces or control characters would make
         // the notice undeliverable after the data was disclosed.
         if (string.IsNullOrWhiteSpace(request.Authority) || request.Authority.Length > 200 || !NoticeText(request.Authority))

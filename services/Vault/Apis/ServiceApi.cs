@@ -41,11 +41,6 @@ public static class ServiceApi
     private static async Task<Results<Ok<ContactsResponse>, ValidationProblem, ProblemHttpResult>> ContactsAsync(
         string subjectId, [AsParameters] VaultServices s, CancellationToken ct)
     {
-        if (!Validate.SubjectId(subjectId))
-        {
-            return Problems.Invalid("subjectId", "Not a valid subject id.");
-        }
-
         var contacts = (await s.Vault.ContactsAsync([subjectId], s.Accessor, ct))[0];
         return contacts.Status switch
         {

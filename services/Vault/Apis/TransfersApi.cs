@@ -59,11 +59,6 @@ public static class TransfersApi
     private static async Task<Results<Ok<TransferResponse>, ValidationProblem, ProblemHttpResult>> TransferAsync(
         string subjectId, TransferRequest request, [AsParameters] VaultServices s, CancellationToken ct)
     {
-        if (!Validate.SubjectId(subjectId))
-        {
-            return Problems.Invalid("subjectId", "Not a valid subject id.");
-        }
-
         if (!IsCountry(request.DestinationCountry))
         {
             return Problems.Invalid("destinationCountry", "An ISO 3166-1 alpha-2 country code.");
