@@ -100,35 +100,8 @@ public static class ConsentApi
         Problem(StatusCodes.Status422UnprocessableEntity, "Refused", detail,
             reason is null ? null : new Dictionary<string, object?> { ["reason"] = reason });
 
-    /// <summary>
-    /// A verb's refusal as problem details (RFC 9457): one naming a field as a validation problem, the rest with their
-    /// reason code and what else the caller needs beside the detail.
-    /// </summary>
-    internal static ProblemHttpResult Problem(Refusal why)
-    {
-        if (why.Field is { } field)
-        {
-            return TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [why.Detail] })
-            {
-                Status = StatusCodes.Status400BadRequest,
-            });
-        }
-
-        var extensions = new Dictionary<string, object?>(why.Extensions ?? new Dictionary<string, object?>());
-        if (why.Reason is { } reason)
-        {
-            extensions["reason"] = reason;
-        }
-
-        var title = why.Status switch
-        {
-            StatusCodes.Status404NotFound => "Not found",
-            StatusCodes.Status409Conflict => "Conflict",
-            StatusCodes.Status503ServiceUnavailable => "Try again later",
-            _ => "Refused",
-        };
-        return Problem(why.Status, title, why.Detail, extensions.Count > 0 ? extensions : null);
-    }
+    /// <summary>A verb's refusal as problem details (RFC 9457).</summary>
+    internal static ProblemHttpResult Problem(Refusal why) => why.ToProblem();
 
     private static ProblemHttpResult Problem(int status, string title, string detail, IDictionary<string, object?>? extensions = null) =>
         TypedResults.Problem(detail: detail, statusCode: status, title: title, extensions: extensions);

@@ -177,7 +177,7 @@ public sealed class ConsentRecords(
             (ConsentRules.GuardianRefusal(subject, claim.GuardianId, guardian, policy, guardian is null ? null : current.Policies.GetValueOrDefault(guardian.PolicyId), today)
              ?? await guardians.RedeemAsync(claim.VerificationId, claim.GuardianId, subjectId, claim.Code, cancellationToken)) is { } refused)
         {
-            return Refusal.Guardian(refused);
+            return refused.ToRefusal();
         }
 
         var receiptId = basis == LegalBasis.Consent ? Guid.CreateVersion7(now) : (Guid?)null;

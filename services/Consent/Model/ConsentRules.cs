@@ -44,7 +44,12 @@ public static class GuardianReasons
 }
 
 /// <summary>A grant's guardian refused: the answer's status, its reason (<see cref="GuardianReasons"/>) and what to do.</summary>
-public sealed record GuardianRefusal(int Status, string Reason, string Detail, string? VerificationFailure = null);
+public sealed record GuardianRefusal(int Status, string Reason, string Detail, string? VerificationFailure = null)
+{
+    /// <summary>As the grant refuses: 422 with the vault's reason when it refused the code, or 503 when it could not be asked.</summary>
+    public Refusal ToRefusal() => new(Status, Detail, Reason,
+        VerificationFailure is { } failure ? new Dictionary<string, object?> { ["verificationFailure"] = failure } : null);
+}
 
 public static class AgeBands
 {

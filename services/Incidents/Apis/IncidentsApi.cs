@@ -11,12 +11,6 @@ namespace PrivacySuite.Incidents.Apis;
 public static class IncidentsApi
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-    private static readonly HashSet<string> KnownCategories =
-        Enum.GetNames<DataCategory>().Select(n => n.ToLowerInvariant()).ToHashSet();
-
-    // A clock a few minutes fast on the caller's side is not a mistake worth refusing.
-    private static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
-
     public static IEndpointRouteBuilder MapIncidentsApi(this IEndpointRouteBuilder app)
     {
         var read = app.MapGroup("/v1/incidents").WithTags("Incidents")
@@ -39,32 +33,13 @@ public static class IncidentsApi
     }
 
     public static async Task<Results<Created<IncidentView>, ValidationProblem, ProblemHttpResult>> Declare(
-        DeclareRequest request, ClaimsPrincipal user, [AsParameters] IncidentServices s, CancellationToken ct)
-    {
-        var now = s.Time.Now();
-        if (request.AwareAt!.Value > now + ClockSkew)
+        DeclareRequest request, ClaimsPrincipal user, [AsParameters] IncidentServices s, CancellationToken ct) =>
+        await s.Response.DeclareAsync(request.Title, request.Type!.Value, request.Place, request.AwareAt!.Value, user.CallerId(), ct) switch
         {
-            return Problem(422, "Awareness is in the future", "awareAt is when the team became aware; it cannot be later than now.");
-        }
-
-        var incident = new Incident
-        {
-            Id = Guid.CreateVersion7(),
-            Title = request.Title,
-            Type = request.Type!.Value,
-            Place = request.Place,
-            Status = IncidentStatus.Declared,
-            AwareAt = request.AwareAt.Value,
-            DeclaredAt = now,
-            DeclaredBy = Actor(user),
+            Outcome<Incident>.Done { Value: var incident } => TypedResults.Created($"/v1/incidents/{incident.Id}", await ViewAsync(s, incident, ct)),
+            Outcome<Incident>.Refused { Why: var why } => why.ToProblem(),
+            _ => throw new InvalidOperationException("Unexpected outcome."),
         };
-        s.Db.Incidents.Add(incident);
-        AddTimeline(s.Db, incident, user, now, "declared", $"{incident.Type}; aware at {incident.AwareAt:u}");
-        s.Db.AddIntegrationEvent(new IncidentDeclared(incident.Id, incident.Title, incident.AwareAt, now), now);
-        await s.Db.SaveChangesAsync(ct);
-        Log.Transition(s.Logger, incident.Id, "declared");
-        return TypedResults.Created($"/v1/incidents/{incident.Id}", await ViewAsync(s, incident, ct));
-    }
 
     public static async Task<Ok<IReadOnlyList<IncidentSummary>>> List([AsParameters] IncidentServices s, CancellationToken ct, bool all = false)
     {
@@ -84,137 +59,28 @@ public static class IncidentsApi
     public static async Task<Results<Ok<IncidentView>, ProblemHttpResult>> Show(Guid id, [AsParameters] IncidentServices s, CancellationToken ct)
     {
         var incident = await s.Db.Incidents.AsNoTracking().SingleOrDefaultAsync(i => i.Id == id, ct);
-        return incident is null ? NotFound(id) : TypedResults.Ok(await ViewAsync(s, incident, ct));
+        return incident is null ? IncidentResponse.NotFound(id).ToProblem() : TypedResults.Ok(await ViewAsync(s, incident, ct));
     }
 
     public static async Task<Results<Ok<IncidentView>, ValidationProblem, ProblemHttpResult>> GradeIncident(
-        Guid id, GradeRequest request, ClaimsPrincipal user, [AsParameters] IncidentServices s, CancellationToken ct)
-    {
-        var categories = request.Categories.Select(c => c.ToLowerInvariant()).Distinct().ToList();
-        if (categories.FirstOrDefault(c => !KnownCategories.Contains(c)) is { } unknown)
-        {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
-            {
-                ["categories"] = [$"'{Truncate(unknown)}' is not a data category; use {string.Join(", ", KnownCategories)}."],
-            });
-        }
-
-        var now = s.Time.Now();
-        await using var tx = await s.Db.Database.BeginTransactionAsync(ct);
-        var incident = await s.Db.LockIncidentAsync(id, ct);
-        if (incident is null)
-        {
-            return NotFound(id);
-        }
-
-        var facts = new IncidentFacts(request.PeopleAffected, categories, request.EconomicLossCny, request.CriticalSystemOutageMinutes);
-        var assessment = Grading.Assess(facts);
-        var firstGrading = incident.Grade is null;
-        var refusal = incident.ApplyGrade(assessment, request.OverrideGrade, request.OverrideReason, facts, s.Options.Value.IsCriticalInfrastructureOperator);
-        if (refusal is not null)
-        {
-            return Conflict(refusal);
-        }
-
-        if (firstGrading)
-        {
-            var position = 0;
-            foreach (var item in Checklists.For(incident.Type))
-            {
-                s.Db.ContainmentTasks.Add(new ContainmentTask
-                {
-                    Id = Guid.CreateVersion7(),
-                    IncidentId = incident.Id,
-                    Position = position++,
-                    Title = item.Title,
-                    Owner = item.Owner,
-                    DueAt = now + item.DueAfter,
-                });
-            }
-        }
-
-        var detail = request.OverrideGrade is null
-            ? $"grade {incident.Grade}: {string.Join("; ", assessment.Reasons)}"
-            : $"grade {incident.Grade} overridden from {assessment.Grade}: {request.OverrideReason}";
-        if (incident.ReportDueAt is { } due && incident.ReportRequired)
-        {
-            detail += $"; regulator report due {due:u}";
-        }
-
-        AddTimeline(s.Db, incident, user, now, firstGrading ? "triaged" : "regraded", detail);
-        s.Db.AddIntegrationEvent(new IncidentGraded(incident.Id, incident.Grade!.Value.ToString(), now), now);
-        await s.Db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
-        Log.Transition(s.Logger, incident.Id, "graded");
-        return TypedResults.Ok(await ViewAsync(s, incident, ct));
-    }
+        Guid id, GradeRequest request, ClaimsPrincipal user, [AsParameters] IncidentServices s, CancellationToken ct) =>
+        await AnswerAsync(s, await s.Response.GradeAsync(id, new GradeFacts(request.PeopleAffected, request.Categories, request.EconomicLossCny,
+            request.CriticalSystemOutageMinutes, request.OverrideGrade, request.OverrideReason), user.CallerId(), ct), ct);
 
     public static async Task<Results<Ok<IncidentView>, ValidationProblem, ProblemHttpResult>> UpdateTask(
-        Guid id, Guid taskId, TaskUpdateRequest request, ClaimsPrincipal user, [AsParameters] IncidentServices s, CancellationToken ct)
-    {
-        var now = s.Time.Now();
-        await using var tx = await s.Db.Database.BeginTransactionAsync(ct);
-        var incident = await s.Db.LockIncidentAsync(id, ct);
-        if (incident is null)
-        {
-            return NotFound(id);
-        }
+        Guid id, Guid taskId, TaskUpdateRequest request, ClaimsPrincipal user, [AsParameters] IncidentServices s, CancellationToken ct) =>
+        await AnswerAsync(s, await s.Response.UpdateTaskAsync(id, taskId, new TaskChange(request.Owner, request.DueAt, request.Done), user.CallerId(), ct), ct);
 
-        var task = await s.Db.ContainmentTasks.SingleOrDefaultAsync(t => t.Id == taskId && t.IncidentId == id, ct);
-        if (task is null)
-        {
-            return Problem(404, "No such task", $"Incident {id} has no containment task {taskId}.");
-        }
-
-        if (incident.Status is IncidentStatus.Resolved or IncidentStatus.Reviewed)
-        {
-            return Conflict($"The incident is {incident.Status}; its checklist is closed.");
-        }
-
-        var changes = new List<string>();
-        if (request.Owner is { } owner && owner != task.Owner)
-        {
-            changes.Add($"owner {task.Owner} -> {owner}");
-            task.Owner = owner;
-        }
-
-        if (request.DueAt is { } dueAt && dueAt != task.DueAt)
-        {
-            changes.Add($"due {dueAt:u}");
-            task.DueAt = dueAt;
-        }
-
-        if (request.Done is { } done && done != (task.DoneAt is not null))
-        {
-            task.DoneAt = done ? now : null;
-            task.DoneBy = done ? Actor(user) : null;
-            changes.Add(done ? "done" : "reopened");
-        }
-
-        if (changes.Count > 0)
-        {
-            AddTimeline(s.Db, incident, user, now, "task", $"{task.Title}: {string.Join(", ", changes)}");
-            await s.Db.SaveChangesAsync(ct);
-            await tx.CommitAsync(ct);
-        }
-
-        return TypedResults.Ok(await ViewAsync(s, incident, ct));
-    }
-
-    public static Task<Results<Ok<IncidentView>, ProblemHttpResult>> Contain(
+    public static async Task<Results<Ok<IncidentView>, ValidationProblem, ProblemHttpResult>> Contain(
         Guid id, ClaimsPrincipal user, [AsParameters] IncidentServices s, CancellationToken ct) =>
-        TransitionAsync(id, user, s, "contained", async (incident, now) =>
-        {
-            var open = await s.Db.ContainmentTasks.AnyAsync(t => t.IncidentId == id && t.DoneAt == null, ct);
-            return (incident.Contain(!open, now), "every containment task done");
-        }, ct);
+        await AnswerAsync(s, await s.Response.ContainAsync(id, user.CallerId(), ct), ct);
 
     public static async Task<Results<Ok<ReportContent>, ProblemHttpResult>> DraftReport(Guid id, [AsParameters] IncidentServices s, CancellationToken ct)
     {
         var incident = await s.Db.Incidents.AsNoTracking().SingleOrDefaultAsync(i => i.Id == id, ct);
         if (incident is null)
         {
-            return NotFound(id);
+            return IncidentResponse.NotFound(id).ToProblem();
         }
 
         var tasks = await s.Db.ContainmentTasks.AsNoTracking().Where(t => t.IncidentId == id).OrderBy(t => t.Position).ToListAsync(ct);
@@ -222,51 +88,14 @@ public static class IncidentsApi
     }
 
     public static async Task<Results<Created<ReportView>, ValidationProblem, ProblemHttpResult>> FileReport(
-        Guid id, FileReportRequest request, ClaimsPrincipal user, [AsParameters] IncidentServices s, CancellationToken ct)
-    {
-        var kind = request.Kind!.Value;
-        var missing = kind == ReportKind.Initial ? request.Content.MissingForInitial() : request.Content.MissingForComplete();
-        if (missing.Count > 0 && !(kind == ReportKind.Update && !request.Complete))
+        Guid id, FileReportRequest request, ClaimsPrincipal user, [AsParameters] IncidentServices s, CancellationToken ct) =>
+        await s.Response.FileReportAsync(id, request.Kind!.Value, request.Content, request.Complete, user.CallerId(), ct) switch
         {
-            return TypedResults.ValidationProblem(missing.ToDictionary(
-                m => "content." + JsonNamingPolicy.CamelCase.ConvertName(m),
-                _ => new[] { $"A{(kind == ReportKind.Initial ? "n initial" : kind == ReportKind.Final ? " final" : " complete")} report must say this." }));
-        }
-
-        var now = s.Time.Now();
-        await using var tx = await s.Db.Database.BeginTransactionAsync(ct);
-        var incident = await s.Db.LockIncidentAsync(id, ct);
-        if (incident is null)
-        {
-            return NotFound(id);
-        }
-
-        var complete = kind == ReportKind.Final || request.Complete || (kind == ReportKind.Initial && missing.Count == 0 && request.Content.MissingForComplete().Count == 0);
-        var refusal = incident.FileReport(kind, complete, now);
-        if (refusal is not null)
-        {
-            return Conflict(refusal);
-        }
-
-        var report = new RegulatorReport
-        {
-            Id = Guid.CreateVersion7(),
-            IncidentId = id,
-            Kind = kind,
-            FiledAt = now,
-            FiledBy = Actor(user),
-            Complete = complete,
-            Content = JsonSerializer.Serialize(request.Content, Json),
+            Outcome<RegulatorReport>.Done { Value: var report } => TypedResults.Created($"/v1/incidents/{id}",
+                new ReportView(report.Id, report.Kind, report.FiledAt, report.FiledBy, report.Complete, request.Content)),
+            Outcome<RegulatorReport>.Refused { Why: var why } => why.ToProblem(),
+            _ => throw new InvalidOperationException("Unexpected outcome."),
         };
-        s.Db.Reports.Add(report);
-        var onTime = incident.ReportDueAt is not { } due || kind != ReportKind.Initial ? "" : now <= due ? " (on time)" : $" (LATE: was due {due:u})";
-        AddTimeline(s.Db, incident, user, now, $"report-{kind.ToString().ToLowerInvariant()}", $"{kind} report filed{onTime}; status {incident.Status}");
-        s.Db.AddIntegrationEvent(new RegulatorReportFiled(id, kind.ToString().ToLowerInvariant(), now), now);
-        await s.Db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
-        Log.Transition(s.Logger, id, "report filed");
-        return TypedResults.Created($"/v1/incidents/{id}", new ReportView(report.Id, kind, now, report.FiledBy, complete, request.Content));
-    }
 
     // A subjects scope names up to 10,000 ids of at most 64 characters, beside the notice text in two languages.
     [Microsoft.AspNetCore.Mvc.RequestSizeLimit(NotifyRequest.MaxBodyBytes)]
@@ -280,87 +109,38 @@ public static class IncidentsApi
             return TypedResults.ValidationProblem(errors);
         }
 
-        var now = s.Time.Now();
-        await using var tx = await s.Db.Database.BeginTransactionAsync(ct);
-        var incident = await s.Db.LockIncidentAsync(id, ct);
-        if (incident is null)
+        return await s.Response.StartNotifyingAsync(id, scope, request.ZhCn, request.En, user.CallerId(), ct) switch
         {
-            return NotFound(id);
-        }
-
-        if (await s.Db.Campaigns.AnyAsync(c => c.IncidentId == id, ct))
-        {
-            return Conflict("This incident's notice campaign has started already; a subject is told once per incident.");
-        }
-
-        var refusal = incident.StartNotifying();
-        if (refusal is not null)
-        {
-            return Conflict(refusal);
-        }
-
-        var (campaign, named) = NoticeCampaign.Start(id, scope, JsonSerializer.Serialize(IncidentNoticeVariables.For(id, request.ZhCn, request.En), Json), now);
-        s.Db.Campaigns.Add(campaign);
-        s.Db.NamedSubjects.AddRange(named);
-        AddTimeline(s.Db, incident, user, now, "notifying", $"notice campaign {campaign.Id}: {scope.Kind} scope, {scope.Describe()}");
-        await s.Db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
-        s.Signal.Notify();
-        Log.Transition(s.Logger, id, "notifying");
-        return TypedResults.Accepted($"/v1/incidents/{id}/notices", CampaignView.Of(campaign, 0, 0));
+            Outcome<NoticeCampaign>.Done { Value: var campaign } => TypedResults.Accepted($"/v1/incidents/{id}/notices", CampaignView.Of(campaign, 0, 0)),
+            Outcome<NoticeCampaign>.Refused { Why: var why } => why.ToProblem(),
+            _ => throw new InvalidOperationException("Unexpected outcome."),
+        };
     }
 
     public static async Task<Results<Ok<CampaignView>, ProblemHttpResult>> Notices(Guid id, [AsParameters] IncidentServices s, CancellationToken ct)
     {
         var campaign = await s.Db.Campaigns.AsNoTracking().SingleOrDefaultAsync(c => c.IncidentId == id, ct);
         return campaign is null
-            ? Problem(404, "No notice campaign", $"Incident {id} has no notice campaign; start one with POST /v1/incidents/{id}/notify.")
+            ? TypedResults.Problem(statusCode: 404, title: "No notice campaign", detail: $"Incident {id} has no notice campaign; start one with POST /v1/incidents/{id}/notify.")
             : TypedResults.Ok(await CampaignView.LoadAsync(s.Db, campaign, ct));
     }
 
-    public static Task<Results<Ok<IncidentView>, ProblemHttpResult>> Resolve(
+    public static async Task<Results<Ok<IncidentView>, ValidationProblem, ProblemHttpResult>> Resolve(
         Guid id, CloseRequest request, ClaimsPrincipal user, [AsParameters] IncidentServices s, CancellationToken ct) =>
-        TransitionAsync(id, user, s, "resolved", async (incident, now) =>
-        {
-            var campaign = await s.Db.Campaigns.AsNoTracking().SingleOrDefaultAsync(c => c.IncidentId == id, ct);
-            var refusal = incident.Resolve(campaign?.Status == CampaignStatus.Requested, now);
-            if (refusal is null)
-            {
-                s.Db.AddIntegrationEvent(new IncidentResolved(id, incident.Grade!.Value.ToString(), now, incident.FinalSummaryDueAt), now);
-            }
+        await AnswerAsync(s, await s.Response.ResolveAsync(id, request.Summary, user.CallerId(), ct), ct);
 
-            var due = incident.FinalSummaryDueAt is { } d ? $"; final summary due {d:u}" : "";
-            return (refusal, request.Summary + due);
-        }, ct);
-
-    public static Task<Results<Ok<IncidentView>, ProblemHttpResult>> Review(
+    public static async Task<Results<Ok<IncidentView>, ValidationProblem, ProblemHttpResult>> Review(
         Guid id, CloseRequest request, ClaimsPrincipal user, [AsParameters] IncidentServices s, CancellationToken ct) =>
-        TransitionAsync(id, user, s, "reviewed", (incident, now) => Task.FromResult((incident.Review(now), request.Summary)), ct);
+        await AnswerAsync(s, await s.Response.ReviewAsync(id, request.Summary, user.CallerId(), ct), ct);
 
-    private static async Task<Results<Ok<IncidentView>, ProblemHttpResult>> TransitionAsync(
-        Guid id, ClaimsPrincipal user, IncidentServices s, string kind,
-        Func<Incident, DateTimeOffset, Task<(string? Refusal, string Detail)>> apply, CancellationToken ct)
-    {
-        var now = s.Time.Now();
-        await using var tx = await s.Db.Database.BeginTransactionAsync(ct);
-        var incident = await s.Db.LockIncidentAsync(id, ct);
-        if (incident is null)
+    /// <summary>A verb's incident as the API shows it, or its refusal as problem details.</summary>
+    internal static async Task<Results<Ok<IncidentView>, ValidationProblem, ProblemHttpResult>> AnswerAsync(IncidentServices s, Outcome<Incident> outcome,
+        CancellationToken ct) => outcome switch
         {
-            return NotFound(id);
-        }
-
-        var (refusal, detail) = await apply(incident, now);
-        if (refusal is not null)
-        {
-            return Conflict(refusal);
-        }
-
-        AddTimeline(s.Db, incident, user, now, kind, detail);
-        await s.Db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
-        Log.Transition(s.Logger, id, kind);
-        return TypedResults.Ok(await ViewAsync(s, incident, ct));
-    }
+            Outcome<Incident>.Done { Value: var incident } => TypedResults.Ok(await ViewAsync(s, incident, ct)),
+            Outcome<Incident>.Refused { Why: var why } => why.ToProblem(),
+            _ => throw new InvalidOperationException("Unexpected outcome."),
+        };
 
     internal static async Task<IncidentView> ViewAsync(IncidentServices s, Incident incident, CancellationToken ct)
     {
@@ -392,19 +172,6 @@ public static class IncidentsApi
             i.FirstReportAt, i.ReportCompletedAt, i.FinalSummaryDueAt, i.FinalSummaryAt);
     }
 
-    internal static void AddTimeline(IncidentsDbContext db, Incident incident, ClaimsPrincipal user, DateTimeOffset now, string kind, string detail) =>
-        db.Timeline.Add(new TimelineEntry { IncidentId = incident.Id, At = now, Actor = Actor(user), Kind = kind, Detail = detail });
-
-    internal static string Actor(ClaimsPrincipal user) => user.CallerId();
-
-    private static string Truncate(string value) => value.Length <= 32 ? value : value[..32] + "…";
-
-    internal static ProblemHttpResult NotFound(Guid id) => Problem(404, "No such incident", $"There is no incident {id}.");
-
-    internal static ProblemHttpResult Conflict(string detail) => Problem(409, "Not possible in the incident's current state", detail);
-
-    private static ProblemHttpResult Problem(int status, string title, string detail) =>
-        TypedResults.Problem(detail: detail, statusCode: status, title: title);
 }
 
 /// <summary>What every handler of the group needs (services, not input: the validator must not walk them).</summary>
@@ -412,7 +179,7 @@ public static class IncidentsApi
 #pragma warning disable ASP0029 // SkipValidation is marked for evaluation; it is the only way to exclude [AsParameters] services in .NET 10.
 [Microsoft.Extensions.Validation.SkipValidation]
 #pragma warning restore ASP0029
-public sealed record IncidentServices(IncidentsDbContext Db, TimeProvider Time, IOptions<IncidentsOptions> Options, CampaignSignal Signal, ILogger<IncidentServices> Logger);
+public sealed record IncidentServices(IncidentsDbContext Db, TimeProvider Time, IOptions<IncidentsOptions> Options, IncidentResponse Response);
 
 public sealed record DeclareRequest(
     [property: Required, StringLength(200, MinimumLength = 3)] string Title,

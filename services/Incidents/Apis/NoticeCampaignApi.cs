@@ -21,72 +21,25 @@ public static class NoticeCampaignApi
         return app;
     }
 
-    public static Task<Results<Ok<CampaignView>, ValidationProblem, ProblemHttpResult>> Pause(
+    public static async Task<Results<Ok<CampaignView>, ValidationProblem, ProblemHttpResult>> Pause(
         Guid id, ReasonRequest request, ClaimsPrincipal user, [AsParameters] IncidentServices s, CancellationToken ct) =>
-        ChangeAsync(id, s, ct, (incident, campaign, now) =>
-        {
-            var refusal = campaign.Pause();
-            if (refusal is null)
-            {
-                IncidentsApi.AddTimeline(s.Db, incident, user, now, "notices-paused", $"notice campaign {campaign.Id} paused: {request.Reason}");
-            }
-
-            return refusal;
-        });
+        await AnswerAsync(s, await s.Response.PauseNoticesAsync(id, request.Reason, user.CallerId(), ct), ct);
 
     public static async Task<Results<Ok<CampaignView>, ValidationProblem, ProblemHttpResult>> Resume(
-        Guid id, ReasonRequest request, ClaimsPrincipal user, [AsParameters] IncidentServices s, CancellationToken ct)
-    {
-        var result = await ChangeAsync(id, s, ct, (incident, campaign, now) =>
-        {
-            var refusal = campaign.Resume();
-            if (refusal is null)
-            {
-                IncidentsApi.AddTimeline(s.Db, incident, user, now, "notices-resumed", $"notice campaign {campaign.Id} resumed: {request.Reason}");
-            }
-
-            return refusal;
-        });
-        if (result.Result is Ok<CampaignView>)
-        {
-            s.Signal.Notify();
-        }
-
-        return result;
-    }
-
-    public static Task<Results<Ok<CampaignView>, ValidationProblem, ProblemHttpResult>> PublishBulletin(
         Guid id, ReasonRequest request, ClaimsPrincipal user, [AsParameters] IncidentServices s, CancellationToken ct) =>
-        ChangeAsync(id, s, ct, (_, campaign, now) =>
-            Bulletins.Request(s.Db, campaign, Bulletins.OnCallDecision, now, IncidentsApi.Actor(user), request.Reason));
+        await AnswerAsync(s, await s.Response.ResumeNoticesAsync(id, request.Reason, user.CallerId(), ct), ct);
 
-    /// <summary>Locks the incident, then its campaign (waiting for a page the planner is committing), and applies one change.</summary>
-    private static async Task<Results<Ok<CampaignView>, ValidationProblem, ProblemHttpResult>> ChangeAsync(
-        Guid id, IncidentServices s, CancellationToken ct, Func<Incident, NoticeCampaign, DateTimeOffset, string?> change)
-    {
-        await using var tx = await s.Db.Database.BeginTransactionAsync(ct);
-        var incident = await s.Db.LockIncidentAsync(id, ct);
-        if (incident is null)
+    public static async Task<Results<Ok<CampaignView>, ValidationProblem, ProblemHttpResult>> PublishBulletin(
+        Guid id, ReasonRequest request, ClaimsPrincipal user, [AsParameters] IncidentServices s, CancellationToken ct) =>
+        await AnswerAsync(s, await s.Response.RequestBulletinAsync(id, request.Reason, user.CallerId(), ct), ct);
+
+    private static async Task<Results<Ok<CampaignView>, ValidationProblem, ProblemHttpResult>> AnswerAsync(IncidentServices s, Outcome<NoticeCampaign> outcome,
+        CancellationToken ct) => outcome switch
         {
-            return IncidentsApi.NotFound(id);
-        }
-
-        var campaign = await s.Db.Campaigns.FromSql($"select * from notice_campaigns where incident_id = {id} for update").SingleOrDefaultAsync(ct);
-        if (campaign is null)
-        {
-            return IncidentsApi.Conflict($"Incident {id} has no notice campaign yet; start it with 'privacy incident notify' (POST /v1/incidents/{id}/notify).");
-        }
-
-        if (change(incident, campaign, s.Time.Now()) is { } refusal)
-        {
-            return IncidentsApi.Conflict(refusal);
-        }
-
-        await s.Db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
-        Log.Transition(s.Logger, id, "notice campaign changed");
-        return TypedResults.Ok(await CampaignView.LoadAsync(s.Db, campaign, ct));
-    }
+            Outcome<NoticeCampaign>.Done { Value: var campaign } => TypedResults.Ok(await CampaignView.LoadAsync(s.Db, campaign, ct)),
+            Outcome<NoticeCampaign>.Refused { Why: var why } => why.ToProblem(),
+            _ => throw new InvalidOperationException("Unexpected outcome."),
+        };
 }
 
 /// <summary>Why the lead did it, for the timeline (no personal data).</summary>

@@ -16,25 +16,8 @@ public static class TimelineApi
     }
 
     public static async Task<Results<Ok<IncidentView>, ValidationProblem, ProblemHttpResult>> AddNote(
-        Guid id, NoteRequest request, ClaimsPrincipal user, [AsParameters] IncidentServices s, CancellationToken ct)
-    {
-        await using var tx = await s.Db.Database.BeginTransactionAsync(ct);
-        var incident = await s.Db.LockIncidentAsync(id, ct);
-        if (incident is null)
-        {
-            return IncidentsApi.NotFound(id);
-        }
-
-        if (incident.Note() is { } refusal)
-        {
-            return IncidentsApi.Conflict(refusal);
-        }
-
-        IncidentsApi.AddTimeline(s.Db, incident, user, s.Time.Now(), "note", request.Text.Trim());
-        await s.Db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
-        return TypedResults.Ok(await IncidentsApi.ViewAsync(s, incident, ct));
-    }
+        Guid id, NoteRequest request, ClaimsPrincipal user, [AsParameters] IncidentServices s, CancellationToken ct) =>
+        await IncidentsApi.AnswerAsync(s, await s.Response.AddNoteAsync(id, request.Text, user.CallerId(), ct), ct);
 }
 
 /// <summary>A timeline note. The timeline is read by many: ids and facts, no personal data.</summary>
