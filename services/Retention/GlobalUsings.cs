@@ -4,3 +4,4 @@ global using PrivacySuite.Retention.Infrastructure;
 global using PrivacySuite.ServiceDefaults.Data;
 global using PrivacySuite.ServiceDefaults.Messaging;
 global using Microsoft.Extensions.Options;
+global using PrivacySuite.ServiceDefaults.Domain;

@@ -26,20 +26,9 @@ internal static class Problems
     public static NotFound<ProblemDetails> NotFound(string title, string detail) =>
         TypedResults.NotFound(new ProblemDetails { Status = 404, Title = title, Detail = detail });
 
-    /// <summary>A verb's refusal as problem details: the status its reason stands for, its title and its way out.</summary>
-    public static ProblemHttpResult Refused<T>(Outcome<T> outcome)
-    {
-        var refused = outcome as Outcome<T>.Refused ?? throw new InvalidOperationException("Only a refusal is a problem.");
-        var status = refused.Reason switch
-        {
-            RefusalReasons.Invalid => 400,
-            RefusalReasons.NotAllowed => 422,
-            RefusalReasons.NotFound => 404,
-            RefusalReasons.Conflict => 409,
-            _ => throw new InvalidOperationException($"No status for the refusal reason {refused.Reason}."),
-        };
-        return Problem(status, refused.Title, refused.Detail);
-    }
+    /// <summary>A verb's refusal as problem details: its status, title and way out.</summary>
+    public static ProblemHttpResult Refused<T>(Outcome<T> outcome) =>
+        (outcome as Outcome<T>.Refused ?? throw new InvalidOperationException("Only a refusal is a problem.")).Why.ToProblem();
 
     public static ProblemHttpResult InvalidSubject() => Problem(400, "Invalid subject id", SubjectIdRule.Message);
 }

@@ -61,7 +61,7 @@ public static class LegalHoldsApi
         return await s.Db.ReleaseHoldAsync(id, request.Note, s.Caller, s.Time.GetUtcNow(), cancellationToken) switch
         {
             Outcome<LegalHold>.Done done => TypedResults.Ok((await WithAuditAsync(s.Db, [done.Value], cancellationToken))[0]),
-            Outcome<LegalHold>.Refused { Reason: RefusalReasons.NotFound } => HoldNotFound(),
+            Outcome<LegalHold>.Refused { Why.Status: StatusCodes.Status404NotFound } => HoldNotFound(),
             var refused => Problems.Refused(refused),
         };
     }

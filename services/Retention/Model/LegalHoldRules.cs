@@ -10,12 +10,12 @@ public static class LegalHoldRules
     {
         if (subjectId is null && category is null)
         {
-            return new Outcome<(LegalHold, LegalHoldAuditEntry)>.Refused(RefusalReasons.Invalid, "Nothing to hold", "Name a subjectId, a category, or both.");
+            return new Refusal(400, "Name a subjectId, a category, or both.", Title: "Nothing to hold");
         }
 
         if (reviewAt <= now)
         {
-            return new Outcome<(LegalHold, LegalHoldAuditEntry)>.Refused(RefusalReasons.NotAllowed, "Review date in the past", "A hold needs a review date in the future.");
+            return new Refusal(422, "A hold needs a review date in the future.", Title: "Review date in the past");
         }
 
         var hold = new LegalHold
@@ -45,12 +45,12 @@ public static class LegalHoldRules
         var hold = await db.LegalHolds.FromSql($"select * from legal_holds where id = {holdId} for update").SingleOrDefaultAsync(cancellationToken);
         if (hold is null)
         {
-            return new Outcome<LegalHold>.Refused(RefusalReasons.NotFound, "No such hold", "No legal hold has this id.");
+            return new Refusal(404, "No legal hold has this id.", Title: "No such hold");
         }
 
         if (hold.ReleasedAt is not null)
         {
-            return new Outcome<LegalHold>.Refused(RefusalReasons.Conflict, "Already released", "This hold was released before; place a new hold to protect the data again.");
+            return new Refusal(409, "This hold was released before; place a new hold to protect the data again.", Title: "Already released");
         }
 
         hold.ReleasedAt = now;

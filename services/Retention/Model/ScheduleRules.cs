@@ -12,8 +12,7 @@ public static class ScheduleRules
     {
         if (trigger == ClockTriggers.AccountCancellation && periodDays > MaxDaysAfterCancellation)
         {
-            return new Outcome<RetentionSchedule>.Refused(RefusalReasons.NotAllowed, "Period too long",
-                "Data may be kept at most one month after cancellation (IWK-2.5); keep it longer only under a legal hold.");
+            return new Refusal(422, "Data may be kept at most one month after cancellation (IWK-2.5); keep it longer only under a legal hold.", Title: "Period too long");
         }
 
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);

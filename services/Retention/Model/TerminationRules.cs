@@ -15,15 +15,13 @@ public static class TerminationRules
     {
         if (endsAt < now.AddDays(minimumNoticeDays))
         {
-            return new Outcome<TerminationPlan>.Refused(RefusalReasons.NotAllowed, "End date too soon",
-                $"The service can end no sooner than {minimumNoticeDays} days after the announcement (IWK-2.6).");
+            return new Refusal(422, $"The service can end no sooner than {minimumNoticeDays} days after the announcement (IWK-2.6).", Title: "End date too soon");
         }
 
         var reminders = (reminderDaysBefore ?? DefaultReminderDays).Distinct().OrderDescending().ToArray();
         if (reminders.Any(d => d < 1 || d >= (endsAt - now).TotalDays))
         {
-            return new Outcome<TerminationPlan>.Refused(RefusalReasons.Invalid, "Invalid reminders",
-                "Each reminder is a whole number of days before the end date, at least 1, and after today.");
+            return new Refusal(400, "Each reminder is a whole number of days before the end date, at least 1, and after today.", Title: "Invalid reminders");
         }
 
         var plan = new TerminationPlan
@@ -35,7 +33,7 @@ public static class TerminationRules
             AnnouncedBy = announcedBy,
             AnnouncedAt = now,
         };
-        var announcedBefore = new Outcome<TerminationPlan>.Refused(RefusalReasons.Conflict, "Already announced", "A termination plan exists; the service ends only once.");
+        var announcedBefore = new Refusal(409, "A termination plan exists; the service ends only once.", Title: "Already announced");
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
         if (await db.TerminationPlans.AnyAsync(cancellationToken))
         {

@@ -14,14 +14,13 @@ public static class TransferRules
     {
         if (categories.Count == 0)
         {
-            return new Outcome<TransferPlan>.Refused(RefusalReasons.Invalid, "No categories", "Name the data categories that are transferred.");
+            return new Refusal(400, "Name the data categories that are transferred.", Title: "No categories");
         }
 
         var earliest = DateOnly.FromDateTime(now.UtcDateTime).AddDays(minimumNoticeDays);
         if (transferDate < earliest)
         {
-            return new Outcome<TransferPlan>.Refused(RefusalReasons.NotAllowed, "Transfer date too soon",
-                $"Every affected subject is told before the transfer (INF-5.3): the date is {earliest:yyyy-MM-dd} or later ({minimumNoticeDays} days' notice).");
+            return new Refusal(422, $"Every affected subject is told before the transfer (INF-5.3): the date is {earliest:yyyy-MM-dd} or later ({minimumNoticeDays} days' notice).", Title: "Transfer date too soon");
         }
 
         var plan = new TransferPlan
@@ -52,24 +51,22 @@ public static class TransferRules
         var plan = await db.TransferPlans.FromSql($"select * from transfer_plans where id = {planId} for update").SingleOrDefaultAsync(cancellationToken);
         if (plan is null)
         {
-            return new Outcome<TransferPlan>.Refused(RefusalReasons.NotFound, "No such transfer plan", "No transfer plan has this id.");
+            return new Refusal(404, "No transfer plan has this id.", Title: "No such transfer plan");
         }
 
         if (plan.CompletedAt is not null)
         {
-            return new Outcome<TransferPlan>.Refused(RefusalReasons.Conflict, "Already completed", $"The transfer was recorded as completed at {plan.CompletedAt:u}.");
+            return new Refusal(409, $"The transfer was recorded as completed at {plan.CompletedAt:u}.", Title: "Already completed");
         }
 
         if (DateOnly.FromDateTime(now.UtcDateTime) < plan.TransferDate)
         {
-            return new Outcome<TransferPlan>.Refused(RefusalReasons.NotAllowed, "Before the transfer date",
-                $"The subjects were told the transfer takes effect on {plan.TransferDate:yyyy-MM-dd} (INF-5.3); complete it on or after that day.");
+            return new Refusal(422, $"The subjects were told the transfer takes effect on {plan.TransferDate:yyyy-MM-dd} (INF-5.3); complete it on or after that day.", Title: "Before the transfer date");
         }
 
         if (plan.NoticesFinishedAt is null)
         {
-            return new Outcome<TransferPlan>.Refused(RefusalReasons.Conflict, "Notices still going out",
-                $"{plan.SubjectsNotified} subjects told so far; complete the transfer once every affected subject was told.");
+            return new Refusal(409, $"{plan.SubjectsNotified} subjects told so far; complete the transfer once every affected subject was told.", Title: "Notices still going out");
         }
 
         plan.CompletedAt = now;
