@@ -6,3 +6,4 @@ global using PrivacySuite.Vault.Infrastructure;
 global using PrivacySuite.ServiceDefaults.Data;
 global using PrivacySuite.ServiceDefaults.Messaging;
 global using PrivacySuite.ServiceDefaults.Input;
+global using PrivacySuite.ServiceDefaults.Domain;

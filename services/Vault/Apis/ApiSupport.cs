@@ -41,6 +41,11 @@ internal static class Problems
         return TypedResults.Problem(detail: detail, statusCode: status, title: title ?? Title(status), extensions: extensions);
     }
 
+    /// <summary>A verb's refusal, with its reason and what else it names (the purposes that would let it pass).</summary>
+    public static ProblemHttpResult Refused(Refusal why, string? title = null) =>
+        TypedResults.Problem(detail: why.Detail, statusCode: why.Status, title: title ?? Title(why.Status),
+            extensions: new Dictionary<string, object?>(why.Extensions ?? new Dictionary<string, object?>()) { ["reason"] = why.Reason });
+
     public static ValidationProblem Invalid(string field, string message) =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
 

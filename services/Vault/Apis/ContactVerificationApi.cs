@@ -55,7 +55,7 @@ public static class ContactVerificationApi
         {
             Outcome<ContactProofStarted>.Done d => TypedResults.Accepted((string?)null, new ContactVerificationStarted(
                 d.Value.Proof.VerificationId, request.Field, d.Value.Proof.ExpiresAt, d.Value.Confirmation?.VerificationId, d.Value.ConfirmWith)),
-            Outcome<ContactProofStarted>.Refused r => Problems.Refused(r.Status, r.Reason, r.Detail),
+            Outcome<ContactProofStarted>.Refused { Why: var r } => Problems.Refused(r),
             _ => throw new InvalidOperationException("Unexpected outcome."),
         };
     }
@@ -77,7 +77,7 @@ public static class ContactVerificationApi
                 SubjectRightsApi.OwnToken(subjectId, s.User), s.Accessor, ct) switch
         {
             Outcome<VerifiedContact>.Done d => TypedResults.Ok(new VerifiedContactView(subjectId, d.Value.Field, ContactFields.ChannelOf(d.Value.Field), d.Value.VerifiedAt)),
-            Outcome<VerifiedContact>.Refused r => Problems.Refused(r.Status, r.Reason, r.Detail),
+            Outcome<VerifiedContact>.Refused { Why: var r } => Problems.Refused(r),
             _ => throw new InvalidOperationException("Unexpected outcome."),
         };
     }

@@ -105,7 +105,7 @@ public static class DataApi
         {
             if (purposes.Count > 0 && await s.Vault.BasisRefusalAsync(request.Category!, purposes, token) is { } refused)
             {
-                return new Outcome<StoreResponse>.Refused(refused.Status, refused.Reason, refused.Detail);
+                return refused;
             }
 
             try
@@ -115,7 +115,7 @@ public static class DataApi
             }
             catch (SubjectErasedException)
             {
-                return new Outcome<StoreResponse>.Refused(409, "erased", "This subject was erased; data for a new relationship needs a new subject id.");
+                return new Refusal(409, "This subject was erased; data for a new relationship needs a new subject id.", "erased");
             }
         }
 
@@ -138,7 +138,7 @@ public static class DataApi
         return outcome switch
         {
             Outcome<StoreResponse>.Done { Value: var stored } => TypedResults.Ok(stored),
-            Outcome<StoreResponse>.Refused r => Problems.Refused(r.Status, r.Reason, r.Detail),
+            Outcome<StoreResponse>.Refused { Why: var r } => Problems.Refused(r),
             _ => throw new InvalidOperationException("An outcome is done or refused."),
         };
     }
@@ -159,7 +159,7 @@ public static class DataApi
         return await s.Vault.SetProfileAsync(subjectId, request.IsMinor, request.GuardianSubjectId, s.Accessor, ct) switch
         {
             Outcome<Subject>.Done { Value: var subject } => TypedResults.Ok(new ProfileResponse(subjectId, subject.IsMinor, subject.GuardianSubjectId)),
-            Outcome<Subject>.Refused r => Problems.Refused(r.Status, r.Reason, r.Detail),
+            Outcome<Subject>.Refused { Why: var r } => Problems.Refused(r),
             _ => throw new InvalidOperationException("An outcome is done or refused."),
         };
     }
@@ -218,7 +218,7 @@ public static class DataApi
         return outcome switch
         {
             Outcome<IReadOnlyList<ClearValue>>.Done done => TypedResults.Ok(new DetokenizeResponse([.. done.Value.Select(View)])),
-            Outcome<IReadOnlyList<ClearValue>>.Refused r => Problems.Refused(r.Status, r.Reason, r.Detail, r.Purposes),
+            Outcome<IReadOnlyList<ClearValue>>.Refused { Why: var r } => Problems.Refused(r),
             _ => throw new InvalidOperationException("Unexpected outcome."),
         };
     }

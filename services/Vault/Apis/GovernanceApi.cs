@@ -166,7 +166,7 @@ public static class GovernanceApi
                 request.WithholdingReason, s.Accessor, ct) switch
         {
             Outcome<VaultService.Disclosure>.Done { Value: var d } => TypedResults.Ok(new DisclosureResponse(d.DisclosureId, request.NotifySubject, [.. d.Values.Select(DataApi.View)])),
-            Outcome<VaultService.Disclosure>.Refused r => Problems.Refused(r.Status, r.Reason, r.Detail),
+            Outcome<VaultService.Disclosure>.Refused { Why: var r } => Problems.Refused(r),
             _ => throw new InvalidOperationException("An outcome is done or refused."),
         };
     }

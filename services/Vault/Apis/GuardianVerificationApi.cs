@@ -51,7 +51,7 @@ public static class GuardianVerificationApi
         {
             Outcome<Verification>.Done d => TypedResults.Accepted((string?)null,
                 new GuardianVerificationStarted(d.Value.VerificationId, subjectId, request.MinorSubjectId, d.Value.ExpiresAt)),
-            Outcome<Verification>.Refused r => Problems.Refused(r.Status, r.Reason, r.Detail),
+            Outcome<Verification>.Refused { Why: var r } => Problems.Refused(r),
             _ => throw new InvalidOperationException("Unexpected outcome."),
         };
     }

@@ -57,7 +57,7 @@ public static class ServiceApi
             Outcome<CodeRelease>.Done d => TypedResults.Ok(new CodeDelivery(d.Value.VerificationId, d.Value.Code, d.Value.ExpiresAt,
                 ContactLanguage(new Dictionary<string, string> { ["language"] = d.Value.Language ?? "" }),
                 [.. d.Value.Channels.Select(c => new ContactChannel(c.Channel, c.Address))])),
-            Outcome<CodeRelease>.Refused r => Problems.Refused(r.Status, r.Reason, r.Detail, title: r.Status == 410 ? "The code can no longer be sent" : null),
+            Outcome<CodeRelease>.Refused { Why: var r } => Problems.Refused(r, r.Status == 410 ? "The code can no longer be sent" : null),
             _ => throw new InvalidOperationException("Unexpected outcome."),
         };
 

@@ -32,7 +32,7 @@ public static class SubjectRequestsApi
         await verifications.ApproveAsync(verificationId, s.Accessor, ct) switch
         {
             Outcome<Verification>.Done d => TypedResults.Ok(View(d.Value, s.Time.GetUtcNow(), s.Options.Value.VerificationLifetime)),
-            Outcome<Verification>.Refused r => Problems.Refused(r.Status, r.Reason, r.Detail),
+            Outcome<Verification>.Refused { Why: var r } => Problems.Refused(r),
             _ => throw new InvalidOperationException("Unexpected outcome."),
         };
 

@@ -63,7 +63,7 @@ public static class SubjectRightsApi
         return await verifications.StartAsync(subjectId, request.Request, s.Accessor, ct) switch
         {
             Outcome<Verification>.Done d => TypedResults.Accepted((string?)null, new VerificationStarted(d.Value.VerificationId, d.Value.Request, d.Value.ExpiresAt)),
-            Outcome<Verification>.Refused r => Problems.Refused(r.Status, r.Reason, r.Detail),
+            Outcome<Verification>.Refused { Why: var r } => Problems.Refused(r),
             _ => throw new InvalidOperationException("Unexpected outcome."),
         };
     }

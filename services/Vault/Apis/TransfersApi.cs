@@ -83,7 +83,7 @@ public static class TransfersApi
         return await s.Vault.TransferAsync(order, s.Accessor, ct) switch
         {
             Outcome<IReadOnlyList<ClearValue>>.Done done => TypedResults.Ok(new TransferResponse(subjectId, order.Country, order.Recipient, [.. done.Value.Select(DataApi.View)])),
-            Outcome<IReadOnlyList<ClearValue>>.Refused r => Problems.Refused(r.Status, r.Reason, r.Detail, r.Purposes),
+            Outcome<IReadOnlyList<ClearValue>>.Refused { Why: var r } => Problems.Refused(r),
             _ => throw new InvalidOperationException("Unexpected outcome."),
         };
     }

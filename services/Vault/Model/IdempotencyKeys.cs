@@ -87,9 +87,9 @@ public sealed class IdempotencyKeys(VaultDbContext db, MacKeys macs, TimeProvide
             // Nothing to commit: the transaction only held the lock.
             return first.Operation == operation && first.RequestHash == requestHash
                 ? (new Outcome<T>.Done(JsonSerializer.Deserialize<T>(first.Response, Json)!), true)
-                : (new Outcome<T>.Refused(422, ReusedReason,
+                : (new Outcome<T>.Refused(new Refusal(422,
                     $"This Idempotency-Key was used for a different request within the last {Hours(options.Value.IdempotencyKeyLifetime)}; nothing was written. " +
-                    "Send a new key with a new request, and the same key only with the same request."), false);
+                    "Send a new key with a new request, and the same key only with the same request.", ReusedReason)), false);
         }
 
         var outcome = await write(ct);

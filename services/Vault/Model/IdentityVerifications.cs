@@ -416,5 +416,5 @@ public sealed class IdentityVerifications(
             : null;
     }
 
-    private static Outcome<T> Refuse<T>(int status, string reason, string detail) => new Outcome<T>.Refused(status, reason, detail);
+    private static Outcome<T> Refuse<T>(int status, string reason, string detail) => new Refusal(status, detail, reason);
 }

@@ -13,7 +13,7 @@ public sealed partial class VaultService
         var subject = await keyring.LockOrCreateAsync(db, subjectId, time.GetUtcNow(), ct);
         if (subject.ErasedAt is not null)
         {
-            return new Outcome<Subject>.Refused(409, "erased", "This subject was erased.");
+            return new Refusal(409, "This subject was erased.", "erased");
         }
 
         subject.IsMinor = isMinor;
@@ -83,12 +83,12 @@ public sealed partial class VaultService
         var subject = await db.Subjects.AsNoTracking().SingleOrDefaultAsync(x => x.SubjectId == subjectId, ct);
         if (subject is null)
         {
-            return new Outcome<Disclosure>.Refused(404, "unknown-subject", "The vault holds no data for this subject.");
+            return new Refusal(404, "The vault holds no data for this subject.", "unknown-subject");
         }
 
         if (subject.WrappedKey is null)
         {
-            return new Outcome<Disclosure>.Refused(410, "erased", "The subject's data was erased; nothing can be disclosed.");
+            return new Refusal(410, "The subject's data was erased; nothing can be disclosed.", "erased");
         }
 
         var disclosed = categories.Distinct().ToList();

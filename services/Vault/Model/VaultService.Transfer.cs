@@ -19,20 +19,20 @@ public sealed partial class VaultService
         var rows = await db.Values.AsNoTracking().Where(v => v.SubjectId == order.SubjectId && categories.Contains(v.Category)).ToListAsync(ct);
         if (rows.Count == 0)
         {
-            return new Outcome<IReadOnlyList<ClearValue>>.Refused(404, "unknown-subject", "The vault holds no data of these categories for this subject.");
+            return new Refusal(404, "The vault holds no data of these categories for this subject.", "unknown-subject");
         }
 
         var detail = $"country={order.Country};recipient={order.Recipient}";
-        Outcome<IReadOnlyList<ClearValue>>? outcome = order.Country == options.Value.HomeJurisdiction ? null : await CrossBorderRefusalAsync(order, ct);
-        outcome ??= await ReadAsync(rows, new ReadContext(accessor, order.Purpose), "transfer-read", ct);
-        await accessLog.AppendAsync(db, ct, outcome is Outcome<IReadOnlyList<ClearValue>>.Refused refused
+        var crossBorder = order.Country == options.Value.HomeJurisdiction ? null : await CrossBorderRefusalAsync(order, ct);
+        var outcome = crossBorder is not null ? crossBorder : await ReadAsync(rows, new ReadContext(accessor, order.Purpose), "transfer-read", ct);
+        await accessLog.AppendAsync(db, ct, outcome is Outcome<IReadOnlyList<ClearValue>>.Refused { Why: var refused }
             ? new AccessRecord("transfer", "denied", order.SubjectId, accessor, order.Purpose, Detail: $"{detail};reason={refused.Reason}")
             : new AccessRecord("transfer", "allowed", order.SubjectId, accessor, order.Purpose, Detail: detail));
         return outcome;
     }
 
     /// <summary>Why a transfer abroad may not happen, or null when the subject's separate consent and a recorded basis allow it.</summary>
-    private async Task<Outcome<IReadOnlyList<ClearValue>>.Refused?> CrossBorderRefusalAsync(TransferOrder order, CancellationToken ct)
+    private async Task<Refusal?> CrossBorderRefusalAsync(TransferOrder order, CancellationToken ct)
     {
         var home = options.Value.HomeJurisdiction;
         var crossBorder = options.Value.CrossBorderPurposesInForce;
@@ -55,31 +55,34 @@ public sealed partial class VaultService
         if (consentedTo is null)
         {
             return unanswered is not null
-                ? new(403, unanswered, DenialDetail(unanswered))
-                : new(403, "no-cross-border-consent",
+                ? new(403, DenialDetail(unanswered), unanswered)
+                : new(403,
                     $"A transfer outside {home} needs the subject's separate consent to the cross-border purpose of their policy " +
                     $"({string.Join(" or ", crossBorder.Select(p => $"'{p}'"))}), given through the consent service (PIPL Art. 39, IWK-2.4).",
-                    crossBorder);
+                    "no-cross-border-consent",
+                    // The purposes the subject could consent to for the transfer to pass.
+                    new Dictionary<string, object?> { ["purposes"] = crossBorder });
         }
 
         var lookup = await catalogue.FindAsync(consentedTo, ct);
         if (!lookup.Available)
         {
-            return new(403, "consent-service-unavailable", DenialDetail("consent-service-unavailable"));
+            return new(403, DenialDetail("consent-service-unavailable"), "consent-service-unavailable");
         }
 
         var notGiven = order.Categories.Where(c => lookup.Purpose?.Gives(c) != true).ToList();
         if (notGiven.Count > 0)
         {
-            return new(403, "category-not-for-purpose",
+            return new(403,
                 $"The subject's consent to '{consentedTo}' covers only the categories the catalogue gives that purpose; " +
-                $"{string.Join(", ", notGiven)} may not leave {home} under it (PIPL Art. 39).");
+                $"{string.Join(", ", notGiven)} may not leave {home} under it (PIPL Art. 39).", "category-not-for-purpose");
         }
 
         if (!await db.TransferBases.AnyAsync(b => b.DestinationCountry == order.Country && b.Recipient == order.Recipient, ct))
         {
-            return new(403, "no-transfer-basis",
-                $"No transfer basis is recorded for this recipient in {order.Country}: a privacy officer records one with PUT /v1/transfer-bases (PIPL Art. 38, IWK-2.4).");
+            return new(403,
+                $"No transfer basis is recorded for this recipient in {order.Country}: a privacy officer records one with PUT /v1/transfer-bases (PIPL Art. 38, IWK-2.4).",
+                "no-transfer-basis");
         }
 
         return null;

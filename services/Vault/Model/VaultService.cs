@@ -16,13 +16,6 @@ public sealed record ClearValue(string Token, string SubjectId, string Category,
 /// </summary>
 public sealed record ReadContext(string Accessor, string Purpose, string? ProcessorId = null, Guid? ApprovalId = null, bool SecondFactor = false);
 
-public abstract record Outcome<T>
-{
-    public sealed record Done(T Value) : Outcome<T>;
-    /// <summary>A refusal; <paramref name="Purposes"/> names purposes the subject could consent to for the request to pass.</summary>
-    public sealed record Refused(int Status, string Reason, string Detail, IReadOnlyList<string>? Purposes = null) : Outcome<T>;
-}
-
 /// <summary>The vault's domain operations, each in one transaction, each written to the access log.</summary>
 public sealed partial class VaultService(
     VaultDbContext db,
@@ -122,24 +115,24 @@ public sealed partial class VaultService(
     /// <paramref name="purposes"/>, or null when they may: the basis covers only purposes of the consent catalogue, and
     /// only purposes the catalogue gives this category (a basis for a purpose that can never read the data is a mistake).
     /// </summary>
-    public async Task<Outcome<bool>.Refused?> BasisRefusalAsync(string category, IReadOnlyList<string> purposes, CancellationToken ct)
+    public async Task<Refusal?> BasisRefusalAsync(string category, IReadOnlyList<string> purposes, CancellationToken ct)
     {
         foreach (var code in purposes)
         {
             var lookup = await catalogue.FindAsync(code, ct);
             if (!lookup.Available)
             {
-                return new(503, "consent-service-unavailable", "The purpose catalogue could not be had from the consent service; try again.");
+                return new(503, "The purpose catalogue could not be had from the consent service; try again.", "consent-service-unavailable");
             }
 
             if (lookup.Purpose is null)
             {
-                return new(422, "unknown-purpose", $"'{code}' is not a purpose of the consent catalogue (GET /v1/purposes of the consent service); a legal basis covers only purposes it has.");
+                return new(422, $"'{code}' is not a purpose of the consent catalogue (GET /v1/purposes of the consent service); a legal basis covers only purposes it has.", "unknown-purpose");
             }
 
             if (!lookup.Purpose.Gives(category))
             {
-                return new(422, "category-not-for-purpose", $"The catalogue does not give category '{category}' to purpose '{code}', so no basis can let that purpose read it.");
+                return new(422, $"The catalogue does not give category '{category}' to purpose '{code}', so no basis can let that purpose read it.", "category-not-for-purpose");
             }
         }
 
@@ -159,7 +152,7 @@ public sealed partial class VaultService(
         var facts = await ReadFacts.LoadAsync(db, [.. tokens], read.Purpose, consent.FreshSince(), ct);
         if (facts.Rows.Count != tokens.Count)
         {
-            return new Outcome<IReadOnlyList<ClearValue>>.Refused(404, "unknown-token", "At least one token is not known to this vault.");
+            return new Refusal(404, "At least one token is not known to this vault.", "unknown-token");
         }
 
         return await ReadAsync(facts, read, "read", ct);
@@ -220,7 +213,7 @@ public sealed partial class VaultService(
             // The denial is recorded; nothing else changes.
             await appender.AppendAsync([.. records.Where(r => r.Outcome == "denied")], ct);
             Log.ReadDenied(logger, records.First(r => r.Outcome == "denied").SubjectId!, read.Purpose, denial);
-            return new Outcome<IReadOnlyList<ClearValue>>.Refused(403, denial, DenialDetail(denial));
+            return new Refusal(403, DenialDetail(denial), denial);
         }
 
         // Decrypted before the log entry is written (nothing leaves before it is): an erasure that deleted the key files
@@ -235,7 +228,7 @@ public sealed partial class VaultService(
             var erased = records.Select(r => r with { Outcome = "denied", Detail = "reason=erased" }).ToList();
             await appender.AppendAsync(erased, ct);
             Log.ReadDenied(logger, erased[0].SubjectId!, read.Purpose, "erased");
-            return new Outcome<IReadOnlyList<ClearValue>>.Refused(403, "erased", DenialDetail("erased"));
+            return new Refusal(403, DenialDetail("erased"), "erased");
         }
 
         await appender.AppendAsync(records, ct, [.. rows.Select(r => (r.SubjectId, r.Token))]);
