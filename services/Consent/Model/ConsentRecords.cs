@@ -266,17 +266,13 @@ public sealed class ConsentRecords(
         }
 
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-        if (await LockSubjectAsync(subjectId, cancellationToken) is null)
+        var found = await LockedRecordAsync(subjectId, purpose, cancellationToken);
+        if (found is not Outcome<ConsentRecord>.Done { Value: var record })
         {
-            return Refusal.NotFound("No subject with this id is registered.");
+            return found;
         }
 
         var now = time.GetUtcNow();
-        var record = await db.Consents.SingleOrDefaultAsync(c => c.SubjectId == subjectId && c.Purpose == purpose, cancellationToken);
-        if (record is null)
-        {
-            return Refusal.NotFound("The subject never consented to this purpose.");
-        }
 
         if (record.State == ConsentState.Withdrawn)
         {
@@ -318,17 +314,13 @@ public sealed class ConsentRecords(
         }
 
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-        if (await LockSubjectAsync(subjectId, cancellationToken) is null)
+        var found = await LockedRecordAsync(subjectId, purpose, cancellationToken);
+        if (found is not Outcome<ConsentRecord>.Done { Value: var record })
         {
-            return Refusal.NotFound("No subject with this id is registered.");
+            return found;
         }
 
         var now = time.GetUtcNow();
-        var record = await db.Consents.SingleOrDefaultAsync(c => c.SubjectId == subjectId && c.Purpose == purpose, cancellationToken);
-        if (record is null)
-        {
-            return Refusal.NotFound("The subject never consented to this purpose.");
-        }
 
         var name = category.ToString();
         if (!record.SensitiveCategories.Contains(name))
@@ -411,6 +403,18 @@ public sealed class ConsentRecords(
         var rows = await db.Subjects.FromSql($"select * from subjects where subject_id = {subjectId} or subject_id = {guardianId ?? subjectId} order by subject_id for update")
             .ToListAsync(cancellationToken);
         return (rows.SingleOrDefault(s => s.SubjectId == subjectId), guardianId is null ? null : rows.SingleOrDefault(s => s.SubjectId == guardianId));
+    }
+
+    /// <summary>Takes the subject's lock and finds the subject's record for the purpose, or says why there is none.</summary>
+    private async Task<Outcome<ConsentRecord>> LockedRecordAsync(string subjectId, string purpose, CancellationToken cancellationToken)
+    {
+        if (await LockSubjectAsync(subjectId, cancellationToken) is null)
+        {
+            return Refusal.NotFound("No subject with this id is registered.");
+        }
+
+        var record = await db.Consents.SingleOrDefaultAsync(c => c.SubjectId == subjectId && c.Purpose == purpose, cancellationToken);
+        return record is null ? Refusal.NotFound("The subject never consented to this purpose.") : record;
     }
 
     /// <summary>The subject's row is the lock that orders every change to its consents.</summary>
