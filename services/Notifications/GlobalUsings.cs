@@ -5,3 +5,4 @@ global using PrivacySuite.ServiceDefaults.Data;
 global using PrivacySuite.ServiceDefaults.Messaging;
 global using System.Net.Http.Json;
 global using Microsoft.Extensions.Options;
+global using PrivacySuite.ServiceDefaults.Domain;

@@ -1,7 +1,5 @@
 using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -48,9 +46,7 @@ public sealed record TemplateVariableView(string Name, string Kind, string Descr
 public sealed record NoticesServices(
     NotificationsDbContext Db,
     NoticeIntake Intake,
-    DeliverySignal Signal,
-    TimeProvider Time,
-    IOptions<NotificationsOptions> Options);
+    DeliverySignal Signal);
 
 public static class NoticesApi
 {
@@ -123,70 +119,18 @@ public static class NoticesApi
                 "Send an Idempotency-Key header (1 to 128 characters) so that a retried request is recorded once.");
         }
 
-        if (body.SubjectIds.Count > s.Options.Value.MaxSubjectsPerRequest)
-        {
-            return Problem(StatusCodes.Status400BadRequest, "Too many subjects",
-                $"At most {s.Options.Value.MaxSubjectsPerRequest} subjects per request; split the campaign.");
-        }
-
-        var badSubjects = body.SubjectIds.Count(id => !SubjectId.TryParse(id, out _));
-        if (badSubjects > 0)
-        {
-            return Problem(StatusCodes.Status400BadRequest, "Invalid subject ids",
-                $"{badSubjects} subject ids are not opaque ids (letters, digits, - _ . :, at most {SubjectId.MaxLength} characters).");
-        }
-
         if (Senders.TryGetValue(body.NoticeType, out var senders) && !senders.Any(user.IsInRole))
         {
             return Problem(StatusCodes.Status403Forbidden, "Not yours to send",
                 $"A '{body.NoticeType}' notice is sent by {string.Join(", ", senders)} only.");
         }
 
-        var now = s.Time.GetUtcNow();
-        var errors = NoticeIntake.Check(body.NoticeType, body.Variables, now);
-        if (errors.Count > 0)
+        return await s.Intake.RequestAsync(new NoticeAsk(body.NoticeType, body.SubjectIds, body.Variables), user.CallerId(), idempotencyKey, cancellationToken) switch
         {
-            return VariablesProblem(errors);
-        }
-
-        var caller = user.CallerId();
-        var hash = BodyHash(body);
-        await using var tx = await s.Db.Database.BeginTransactionAsync(cancellationToken);
-        var existing = await s.Db.NoticeRequests.AsNoTracking()
-            .SingleOrDefaultAsync(r => r.Caller == caller && r.IdempotencyKey == idempotencyKey, cancellationToken);
-        if (existing is null)
-        {
-            existing = new NoticeRequest
-            {
-                RequestId = MassTransit.NewId.NextGuid(),
-                NoticeType = body.NoticeType,
-                Variables = body.Variables?.ToDictionary() ?? [],
-                Caller = caller,
-                IdempotencyKey = idempotencyKey,
-                BodyHash = hash,
-                RequestedAt = now,
-            };
-            try
-            {
-                await s.Intake.AddAsync(existing, body.SubjectIds, valid: true, cancellationToken);
-                await tx.CommitAsync(cancellationToken);
-            }
-            catch (DbUpdateException e) when (e.IsUniqueViolation())
-            {
-                return Problem(StatusCodes.Status409Conflict, "Request in progress",
-                    "Another request with this Idempotency-Key is being recorded right now; retry it in a moment to get its result.");
-            }
-
-            s.Signal.Notify();
-        }
-        else if (existing.BodyHash != hash)
-        {
-            return Problem(StatusCodes.Status409Conflict, "Idempotency-Key reused",
-                "This Idempotency-Key was used for a different request; use a new key for a new notice.");
-        }
-
-        var view = View(existing);
-        return TypedResults.Accepted($"/v1/notices/{existing.RequestId}", view);
+            Outcome<NoticeRequest>.Done { Value: var request } => TypedResults.Accepted($"/v1/notices/{request.RequestId}", View(request)),
+            Outcome<NoticeRequest>.Refused { Why: var why } => why.ToProblem(),
+            _ => throw new InvalidOperationException("Unexpected outcome."),
+        };
     }
 
     public const int MaxRequestsListed = 200;
@@ -291,27 +235,11 @@ public static class NoticesApi
             request.Paused,
             request.RequestedAt);
 
-    internal static ProblemHttpResult VariablesProblem(IReadOnlyDictionary<string, string[]> errors) =>
-        TypedResults.Problem(
-            statusCode: StatusCodes.Status422UnprocessableEntity,
-            title: "Variables do not fit the template",
-            detail: "Fix the variables named in 'errors'; GET /v1/templates lists what each notice type takes.",
-            extensions: new Dictionary<string, object?> { ["errors"] = errors });
+    internal static ProblemHttpResult VariablesProblem(IReadOnlyDictionary<string, string[]> errors) => NoticeIntake.VariablesRefusal(errors).ToProblem();
 
     internal static ProblemHttpResult Problem(int status, string title, string detail) =>
         TypedResults.Problem(statusCode: status, title: title, detail: detail);
 
     private static ProblemHttpResult NotFound() =>
         Problem(StatusCodes.Status404NotFound, "No such notice request", "Check the request id returned when the notice was sent.");
-
-    private static string BodyHash(SendNoticeRequest body)
-    {
-        var canonical = JsonSerializer.Serialize(new
-        {
-            t = body.NoticeType,
-            s = body.SubjectIds.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal),
-            v = (body.Variables ?? new Dictionary<string, string>()).OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new[] { p.Key, p.Value }),
-        });
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
-    }
 }

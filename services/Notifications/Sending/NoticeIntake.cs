@@ -1,11 +1,96 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using PrivacySuite.Notifications.Channels;
 using PrivacySuite.Notifications.Model;
 using PrivacySuite.ServiceDefaults.Workers;
 
 namespace PrivacySuite.Notifications.Sending;
 
+/// <summary>A notice asked for by a caller of the suite: its type, its subjects, its variables.</summary>
+public sealed record NoticeAsk(string NoticeType, IReadOnlyList<string> SubjectIds, IReadOnlyDictionary<string, string>? Variables);
+
 /// <summary>Records a notice request and one pending delivery per subject, in the caller's unit of work.</summary>
-public sealed class NoticeIntake(NotificationsDbContext db, TimeProvider time)
+public sealed class NoticeIntake(NotificationsDbContext db, TimeProvider time, DeliverySignal signal, IOptions<NotificationsOptions> options)
 {
+    /// <summary>
+    /// A notice asked for over the API, recorded once per caller and <paramref name="idempotencyKey"/>: the same key with the
+    /// same ask answers the request recorded first; with another ask it is refused (409). The variables must fit the
+    /// template (422, naming them); the subjects are at most <see cref="NotificationsOptions.MaxSubjectsPerRequest"/> ids.
+    /// </summary>
+    public async Task<Outcome<NoticeRequest>> RequestAsync(NoticeAsk ask, string caller, string idempotencyKey, CancellationToken cancellationToken)
+    {
+        if (ask.SubjectIds.Count > options.Value.MaxSubjectsPerRequest)
+        {
+            return new Refusal(400, $"At most {options.Value.MaxSubjectsPerRequest} subjects per request; split the campaign.", Title: "Too many subjects");
+        }
+
+        var badSubjects = ask.SubjectIds.Count(id => !SubjectId.TryParse(id, out _));
+        if (badSubjects > 0)
+        {
+            return new Refusal(400, $"{badSubjects} subject ids are not opaque ids (letters, digits, - _ . :, at most {SubjectId.MaxLength} characters).",
+                Title: "Invalid subject ids");
+        }
+
+        var now = time.GetUtcNow();
+        var errors = Check(ask.NoticeType, ask.Variables, now);
+        if (errors.Count > 0)
+        {
+            return VariablesRefusal(errors);
+        }
+
+        var hash = Hash(ask);
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        var existing = await db.NoticeRequests.AsNoTracking()
+            .SingleOrDefaultAsync(r => r.Caller == caller && r.IdempotencyKey == idempotencyKey, cancellationToken);
+        if (existing is not null)
+        {
+            return existing.BodyHash == hash
+                ? existing
+                : Refusal.Conflict("This Idempotency-Key was used for a different request; use a new key for a new notice.", title: "Idempotency-Key reused");
+        }
+
+        var request = new NoticeRequest
+        {
+            RequestId = MassTransit.NewId.NextGuid(),
+            NoticeType = ask.NoticeType,
+            Variables = ask.Variables?.ToDictionary() ?? [],
+            Caller = caller,
+            IdempotencyKey = idempotencyKey,
+            BodyHash = hash,
+            RequestedAt = now,
+        };
+        try
+        {
+            await AddAsync(request, ask.SubjectIds, valid: true, cancellationToken);
+            await tx.CommitAsync(cancellationToken);
+        }
+        catch (DbUpdateException e) when (e.IsUniqueViolation())
+        {
+            return Refusal.Conflict("Another request with this Idempotency-Key is being recorded right now; retry it in a moment to get its result.",
+                title: "Request in progress");
+        }
+
+        signal.Notify();
+        return request;
+    }
+
+    /// <summary>Variables that do not fit the template: 422, naming each variable (never its value) under <c>errors</c>.</summary>
+    public static Refusal VariablesRefusal(IReadOnlyDictionary<string, string[]> errors) => new(422,
+        "Fix the variables named in 'errors'; GET /v1/templates lists what each notice type takes.",
+        Extensions: new Dictionary<string, object?> { ["errors"] = errors }, Title: "Variables do not fit the template");
+
+    private static string Hash(NoticeAsk ask)
+    {
+        var canonical = JsonSerializer.Serialize(new
+        {
+            t = ask.NoticeType,
+            s = ask.SubjectIds.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal),
+            v = (ask.Variables ?? new Dictionary<string, string>()).OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new[] { p.Key, p.Value }),
+        });
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
+    }
+
     /// <summary>
     /// Adds the request and its deliveries (one statement for any number of subjects). When the variables do not fit the
     /// template, the deliveries are recorded as failed and NoticeFailed is raised for each subject, so the requester hears back.
