@@ -9,8 +9,9 @@ namespace PrivacySuite.Vault.Model;
 /// </summary>
 public sealed record ReadFacts(List<PersonalValue> Rows, Dictionary<string, Subject> Subjects, Dictionary<string, ConsentAnswer> Decisions)
 {
-    // One statement: the consent decisions come as correlated look-ups on their primary key, so each costs one index
-    // probe whatever the planner thinks of the table's size (a join let it scan the whole table per read).
+    // One statement: the consent decisions come as correlated look-ups on their primary key (the subject's as a lateral
+    // subquery, for its separate consents beside its answer), so each costs one index probe whatever the planner thinks
+    // of the table's size (a plain join let it scan the whole table per read).
     private const string Columns =
         """
         select v.token, v.subject_id, v.category, v.field, v.source, v.legal_basis, v.version, v.key_generation, v.nonce, v.ciphertext,
