@@ -279,20 +279,7 @@ public sealed class ConsentRecords(
             return record;
         }
 
-        record.State = ConsentState.Withdrawn;
-        record.ChangedAt = now;
-        record.ReceiptId = null;
-        record.SensitiveCategories = []; // a new grant asks for them again
-        db.ConsentHistory.Add(new ConsentHistoryEntry
-        {
-            SubjectId = subjectId,
-            Purpose = purpose,
-            Action = HistoryAction.Withdrawn,
-            Basis = record.Basis,
-            PolicyVersion = record.PolicyVersion,
-            Actor = actor,
-            At = now,
-        });
+        End(record, HistoryAction.Withdrawn, actor, now);
         db.AddIntegrationEvent(new ConsentWithdrawn(subjectId, purpose, now), now);
         await db.SaveChangesAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);
@@ -375,19 +362,7 @@ public sealed class ConsentRecords(
         var granted = await db.Consents.Where(c => c.SubjectId == subjectId && c.State == ConsentState.Granted).ToListAsync(cancellationToken);
         foreach (var record in granted)
         {
-            record.State = ConsentState.Withdrawn;
-            record.ChangedAt = now;
-            record.ReceiptId = null;
-            db.ConsentHistory.Add(new ConsentHistoryEntry
-            {
-                SubjectId = subjectId,
-                Purpose = record.Purpose,
-                Action = HistoryAction.Cancelled,
-                Basis = record.Basis,
-                PolicyVersion = record.PolicyVersion,
-                Actor = actor,
-                At = now,
-            });
+            End(record, HistoryAction.Cancelled, actor, now);
         }
 
         db.AddIntegrationEvent(new AccountCancelled(subjectId, now), now);
@@ -403,6 +378,28 @@ public sealed class ConsentRecords(
         var rows = await db.Subjects.FromSql($"select * from subjects where subject_id = {subjectId} or subject_id = {guardianId ?? subjectId} order by subject_id for update")
             .ToListAsync(cancellationToken);
         return (rows.SingleOrDefault(s => s.SubjectId == subjectId), guardianId is null ? null : rows.SingleOrDefault(s => s.SubjectId == guardianId));
+    }
+
+    /// <summary>
+    /// Ends a granted consent (a withdrawal, or the account's cancellation) and records it: no receipt stands for it any
+    /// more, and its separate consents end with it (a new grant asks for them again).
+    /// </summary>
+    private void End(ConsentRecord record, string action, string actor, DateTimeOffset now)
+    {
+        record.State = ConsentState.Withdrawn;
+        record.ChangedAt = now;
+        record.ReceiptId = null;
+        record.SensitiveCategories = [];
+        db.ConsentHistory.Add(new ConsentHistoryEntry
+        {
+            SubjectId = record.SubjectId,
+            Purpose = record.Purpose,
+            Action = action,
+            Basis = record.Basis,
+            PolicyVersion = record.PolicyVersion,
+            Actor = actor,
+            At = now,
+        });
     }
 
     /// <summary>Takes the subject's lock and finds the subject's record for the purpose, or says why there is none.</summary>

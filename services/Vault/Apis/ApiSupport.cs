@@ -26,20 +26,9 @@ public sealed record VaultServices(
 
 internal static class Problems
 {
-    /// <summary>
-    /// A refusal with its reason code; <paramref name="purposes"/>, when given, names the purposes that would let it pass
-    /// once consented to.
-    /// </summary>
-    public static ProblemHttpResult Refused(int status, string reason, string detail, IReadOnlyList<string>? purposes = null, string? title = null)
-    {
-        var extensions = new Dictionary<string, object?> { ["reason"] = reason };
-        if (purposes is not null)
-        {
-            extensions["purposes"] = purposes;
-        }
-
-        return TypedResults.Problem(detail: detail, statusCode: status, title: title ?? Title(status), extensions: extensions);
-    }
+    /// <summary>A refusal with its reason code, decided in the handler.</summary>
+    public static ProblemHttpResult Refused(int status, string reason, string detail, string? title = null) =>
+        Refused(new Refusal(status, detail, reason), title);
 
     /// <summary>A verb's refusal, with its reason and what else it names (the purposes that would let it pass).</summary>
     public static ProblemHttpResult Refused(Refusal why, string? title = null) =>

@@ -73,13 +73,14 @@ public sealed class ConsentGate(IHttpClientFactory http, IOptions<VaultOptions> 
             return ConsentAnswer.Denied("consent-service-unavailable");
         }
 
-        if (!await KeepAsync(db, subjectId, purpose, answer, askedAt, ct))
+        var sensitive = answer.SensitiveForVault();
+        if (!await KeepAsync(db, subjectId, purpose, answer, sensitive, askedAt, ct))
         {
             Log.ConsentAnswerStale(logger, purpose);
             return ConsentAnswer.Denied("consent-changing");
         }
 
-        return ConsentAnswer.Kept(answer.Allowed, answer.SensitiveForVault());
+        return ConsentAnswer.Kept(answer.Allowed, sensitive);
     }
 
     /// <summary>
@@ -87,8 +88,8 @@ public sealed class ConsentGate(IHttpClientFactory http, IOptions<VaultOptions> 
     /// before the subject's last change heard of. Under the subject's lock, so a change that commits meanwhile either
     /// sees the kept answer (and forgets it) or is seen here.
     /// </summary>
-    private static async Task<bool> KeepAsync(VaultDbContext db, string subjectId, string purpose, ConsentCheckAnswer answer, DateTimeOffset askedAt,
-        CancellationToken ct)
+    private static async Task<bool> KeepAsync(VaultDbContext db, string subjectId, string purpose, ConsentCheckAnswer answer, string[] sensitive,
+        DateTimeOffset askedAt, CancellationToken ct)
     {
         var own = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
         await using (own)
@@ -99,7 +100,7 @@ public sealed class ConsentGate(IHttpClientFactory http, IOptions<VaultOptions> 
                 insert into consent_decisions (subject_id, purpose, allowed, policy_version, origin, decided_at, as_of, policy_epoch, sensitive_categories)
                 select {subjectId}, {purpose}, cast({answer.Allowed} as boolean), cast({answer.PolicyVersion} as text), 'check',
                        cast({askedAt} as timestamptz), cast({answer.SubjectChangedAt} as timestamptz), cast({answer.PolicyEpoch} as bigint),
-                       cast({answer.SensitiveForVault()} as text[])
+                       cast({sensitive} as text[])
                 where cast({answer.PolicyEpoch} as bigint) >= (select epoch from consent_epoch)
                   and not exists (select 1 from consent_changes c where c.subject_id = {subjectId}
                                   and c.changed_at > coalesce(cast({answer.SubjectChangedAt} as timestamptz), '-infinity'))
