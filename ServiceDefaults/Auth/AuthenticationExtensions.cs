@@ -20,6 +20,9 @@ public static class AuthenticationExtensions
     /// <summary>JwtBearer scheme for service tokens: the service key, and the role <see cref="SuiteRoles.Service"/> only.</summary>
     public const string ServiceScheme = "ServiceBearer";
 
+    /// <summary>JwtBearer scheme for the privacy centre's tokens: the centre's key, and the role <see cref="SuiteRoles.Subject"/> only.</summary>
+    public const string PrivacyCentreScheme = "PrivacyCentreBearer";
+
     public static TBuilder AddSuiteAuthentication<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
     {
@@ -32,6 +35,8 @@ public static class AuthenticationExtensions
                 "PrivacySuite:Auth:SigningKey must be the base64 PKCS#8 of a P-256 (ES256) private key.")
             .Validate(o => o.ServiceKey.Length == 0 || SuiteTokens.ReadPublicKey(o.ServiceKey) is not null,
                 "PrivacySuite:Auth:ServiceKey must be the base64 SubjectPublicKeyInfo of a P-256 (ES256) public key.")
+            .Validate(o => o.PrivacyCentreKey.Length == 0 || SuiteTokens.ReadPublicKey(o.PrivacyCentreKey) is not null,
+                "PrivacySuite:Auth:PrivacyCentreKey must be the base64 SubjectPublicKeyInfo of a P-256 (ES256) public key.")
             .Validate(o => !string.IsNullOrWhiteSpace(o.Audience), "PrivacySuite:Auth:Audience must not be empty.")
             .Validate(o => o.ApiKeys.All(k => k.StepUpKey.Length == 0 || SuiteTokens.ReadPublicKey(k.StepUpKey) is not null),
                 "PrivacySuite:Auth:ApiKeys:N:StepUpKey must be the base64 SubjectPublicKeyInfo of a P-256 (ES256) public key.")
@@ -45,13 +50,17 @@ public static class AuthenticationExtensions
                 o.DefaultScheme = SuiteScheme;
             })
             .AddJwtBearer(PersonScheme, o => o.MapInboundClaims = false)
-            .AddJwtBearer(ServiceScheme, o => o.MapInboundClaims = false);
+            .AddJwtBearer(ServiceScheme, o => o.MapInboundClaims = false)
+            .AddJwtBearer(PrivacyCentreScheme, o => o.MapInboundClaims = false);
         builder.Services.AddOptions<JwtBearerOptions>(PersonScheme).Configure<SuiteCredentials, IOptions<SuiteAuthOptions>, TimeProvider>(
             (o, credentials, auth, time) => o.TokenValidationParameters = SuiteTokens.ValidationParameters(
                 auth.Value.Issuer, auth.Value.Audience, () => credentials.IssuerKey, time));
         builder.Services.AddOptions<JwtBearerOptions>(ServiceScheme).Configure<SuiteCredentials, IOptions<SuiteAuthOptions>, TimeProvider>(
             (o, credentials, auth, time) => o.TokenValidationParameters = SuiteTokens.ValidationParameters(
                 SuiteAuthOptions.ServiceIssuer, auth.Value.Audience, () => credentials.ServiceKey, time));
+        builder.Services.AddOptions<JwtBearerOptions>(PrivacyCentreScheme).Configure<SuiteCredentials, IOptions<SuiteAuthOptions>, TimeProvider>(
+            (o, credentials, auth, time) => o.TokenValidationParameters = SuiteTokens.ValidationParameters(
+                SuiteAuthOptions.PrivacyCentreIssuer, auth.Value.Audience, () => credentials.PrivacyCentreKey, time));
 
         builder.Services.AddAuthorizationBuilder()
             // Secure by default: an endpoint that forgets to say who may call it still needs a caller.
@@ -122,25 +131,34 @@ internal sealed class SuiteAuthenticationHandler(SuiteCredentials credentials) :
         }
 
         // The issuer only chooses the scheme; each scheme then requires its own issuer and key.
-        var service = SuiteTokens.PeekIssuer(authorization["Bearer ".Length..].Trim()) == SuiteAuthOptions.ServiceIssuer;
-        var result = await _context.AuthenticateAsync(service ? AuthenticationExtensions.ServiceScheme : AuthenticationExtensions.PersonScheme);
+        var issuer = SuiteTokens.PeekIssuer(authorization["Bearer ".Length..].Trim());
+        var scheme = issuer switch
+        {
+            SuiteAuthOptions.ServiceIssuer => AuthenticationExtensions.ServiceScheme,
+            SuiteAuthOptions.PrivacyCentreIssuer => AuthenticationExtensions.PrivacyCentreScheme,
+            _ => AuthenticationExtensions.PersonScheme,
+        };
+        var result = await _context.AuthenticateAsync(scheme);
         if (!result.Succeeded || result.Principal.FindFirst(SuiteTokens.SubjectClaim)?.Value is not { Length: > 0 } subject)
         {
             return AuthenticateResult.Fail("Invalid or expired bearer token.");
         }
 
         var roles = result.Principal.FindAll(SuiteTokens.RolesClaim).Select(c => c.Value).ToArray();
-        if (service)
+        return scheme switch
         {
             // A service key signs service tokens and nothing else: any other role in one is a forgery.
-            return roles.Length > 0 && roles.All(r => r == SuiteRoles.Service)
+            AuthenticationExtensions.ServiceScheme => roles.Length > 0 && roles.All(r => r == SuiteRoles.Service)
                 ? Success(subject, [SuiteRoles.Service])
-                : AuthenticateResult.Fail("A service token carries the role service and no other.");
-        }
-
-        return roles.Contains(SuiteRoles.Service)
-            ? AuthenticateResult.Fail("A person's token cannot carry the role service.")
-            : Success(subject, roles);
+                : AuthenticateResult.Fail("A service token carries the role service and no other."),
+            // The privacy centre signs in the people whose data the suite holds, and nobody else.
+            AuthenticationExtensions.PrivacyCentreScheme => roles.Length > 0 && roles.All(r => r == SuiteRoles.Subject)
+                ? Success(subject, [SuiteRoles.Subject])
+                : AuthenticateResult.Fail("A privacy centre token carries the role subject and no other."),
+            _ => roles.Contains(SuiteRoles.Service)
+                ? AuthenticateResult.Fail("A person's token cannot carry the role service.")
+                : Success(subject, roles),
+        };
     }
 
     private AuthenticateResult Success(string name, IEnumerable<string> roles)
@@ -173,6 +191,9 @@ internal sealed class SuiteCredentials
 
     /// <summary>The public key service tokens are checked with.</summary>
     public SecurityKey? ServiceKey => _current.ServiceKey;
+
+    /// <summary>The privacy centre's public key, or null when none is configured (its tokens are then refused).</summary>
+    public SecurityKey? PrivacyCentreKey => _current.PrivacyCentreKey;
 
     /// <summary>This service's own private key for its service tokens, or null when it has none.</summary>
     public ECDsaSecurityKey? ServiceSigningKey => _current.ServiceSigningKey;
@@ -220,6 +241,8 @@ internal sealed class SuiteCredentials
         public SecurityKey? IssuerKey { get; } = SuiteTokens.ReadPublicKey(options.IssuerKey);
 
         public ECDsaSecurityKey? ServiceSigningKey { get; } = SuiteTokens.ReadPrivateKey(options.SigningKey);
+
+        public SecurityKey? PrivacyCentreKey { get; } = SuiteTokens.ReadPublicKey(options.PrivacyCentreKey);
 
         public SecurityKey? ServiceKey { get; } = SuiteTokens.ReadPublicKey(
             options.ServiceKey.Length > 0 || options.SigningKey.Length == 0 ? options.ServiceKey : SafePublicKeyOf(options.SigningKey));

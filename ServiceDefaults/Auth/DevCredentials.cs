@@ -6,9 +6,11 @@ namespace PrivacySuite.ServiceDefaults.Auth;
 /// Development credentials, generated on first run into the state folder (never committed), held by the AppHost and by
 /// tests, never by a service: the development issuer of people's tokens (its private key signs them; services get
 /// only its public key), the services' token key, one API key for a sample product backend with the key it signs its
-/// step-up tokens with, and bearer tokens for the people's roles.
+/// step-up tokens with, the privacy centre's key for the tokens of the people who sign in there, and bearer tokens for
+/// the people's roles.
 /// </summary>
-public sealed record DevCredentials(string IssuerPrivateKey, string ServicePrivateKey, string ProductBackendApiKey, string ProductBackendStepUpKey)
+public sealed record DevCredentials(string IssuerPrivateKey, string ServicePrivateKey, string ProductBackendApiKey, string ProductBackendStepUpKey,
+    string PrivacyCentrePrivateKey)
 {
     public const string FileName = "credentials.json";
 
@@ -24,6 +26,7 @@ public sealed record DevCredentials(string IssuerPrivateKey, string ServicePriva
         SuiteTokens.NewKeyPair().PrivateKey,
         SuiteTokens.NewKeyPair().PrivateKey,
         "psk_" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)),
+        SuiteTokens.NewKeyPair().PrivateKey,
         SuiteTokens.NewKeyPair().PrivateKey);
 
     /// <summary>Reads the file in <paramref name="stateDir"/>, or creates it (mode 600) when it is missing or of an older kind.</summary>
@@ -33,11 +36,13 @@ public sealed record DevCredentials(string IssuerPrivateKey, string ServicePriva
         if (File.Exists(path))
         {
             var stored = JsonSerializer.Deserialize<StoredCredentials>(File.ReadAllText(path), Json);
-            if (stored is { IssuerPrivateKey.Length: > 0, ServicePrivateKey.Length: > 0, ProductBackendApiKey.Length: > 0, ProductBackendStepUpKey.Length: > 0 } &&
-                SuiteTokens.ReadPrivateKey(stored.IssuerPrivateKey) is not null && SuiteTokens.ReadPrivateKey(stored.ServicePrivateKey) is not null &&
-                SuiteTokens.ReadPrivateKey(stored.ProductBackendStepUpKey) is not null)
+            if (stored is { IssuerPrivateKey.Length: > 0, ServicePrivateKey.Length: > 0, ProductBackendApiKey.Length: > 0, ProductBackendStepUpKey.Length: > 0,
+                    PrivacyCentrePrivateKey.Length: > 0 } &&
+                new[] { stored.IssuerPrivateKey, stored.ServicePrivateKey, stored.ProductBackendStepUpKey, stored.PrivacyCentrePrivateKey }
+                    .All(k => SuiteTokens.ReadPrivateKey(k) is not null))
             {
-                return new DevCredentials(stored.IssuerPrivateKey, stored.ServicePrivateKey, stored.ProductBackendApiKey, stored.ProductBackendStepUpKey);
+                return new DevCredentials(stored.IssuerPrivateKey, stored.ServicePrivateKey, stored.ProductBackendApiKey, stored.ProductBackendStepUpKey,
+                    stored.PrivacyCentrePrivateKey);
             }
         }
 
@@ -52,7 +57,8 @@ public sealed record DevCredentials(string IssuerPrivateKey, string ServicePriva
         var path = Path.Combine(stateDir, FileName);
         var tokens = SuiteRoles.All.Where(r => r != SuiteRoles.ProductBackend)
             .ToDictionary(r => r, r => IssueToken($"dev-{r}", [r], TimeSpan.FromDays(30)));
-        File.WriteAllText(path, JsonSerializer.Serialize(new StoredCredentials(IssuerPrivateKey, ServicePrivateKey, ProductBackendApiKey, ProductBackendStepUpKey, tokens), Json));
+        File.WriteAllText(path, JsonSerializer.Serialize(new StoredCredentials(IssuerPrivateKey, ServicePrivateKey, ProductBackendApiKey, ProductBackendStepUpKey,
+            PrivacyCentrePrivateKey, tokens), Json));
         if (!OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
@@ -63,6 +69,11 @@ public sealed record DevCredentials(string IssuerPrivateKey, string ServicePriva
     public string IssueToken(string subject, IEnumerable<string> roles, TimeSpan? lifetime = null) =>
         SuiteTokens.Issue(SuiteTokens.ReadPrivateKey(IssuerPrivateKey)!, Issuer, Audience, subject, roles, DateTimeOffset.UtcNow,
             lifetime ?? TimeSpan.FromHours(12));
+
+    /// <summary>A subject's token as the privacy centre mints it when they sign in (role subject, for that subject only).</summary>
+    public string IssuePrivacyCentreToken(string subjectId, TimeSpan? lifetime = null) =>
+        SuiteTokens.Issue(SuiteTokens.ReadPrivateKey(PrivacyCentrePrivateKey)!, SuiteAuthOptions.PrivacyCentreIssuer, Audience, subjectId, [SuiteRoles.Subject],
+            DateTimeOffset.UtcNow, lifetime ?? TimeSpan.FromMinutes(30));
 
     /// <summary>A service token for <paramref name="serviceName"/>, as that service's <c>AddServiceIdentity()</c> signs it.</summary>
     public string IssueServiceToken(string serviceName, TimeSpan? lifetime = null) =>
@@ -75,8 +86,8 @@ public sealed record DevCredentials(string IssuerPrivateKey, string ServicePriva
             SuiteAuthOptions.ServiceIssuer, Audience, () => SuiteTokens.ReadPublicKey(SuiteTokens.PublicKeyOf(ServicePrivateKey)), time ?? TimeProvider.System));
 
     /// <summary>
-    /// The configuration a service needs, as environment-style keys: the issuer's public key (never its private key),
-    /// the service key the service signs its own calls with, and the API keys by hash.
+    /// The configuration a service needs, as environment-style keys: the issuer's and the privacy centre's public keys
+    /// (never their private keys), the service key the service signs its own calls with, and the API keys by hash.
     /// </summary>
     public IReadOnlyDictionary<string, string> ToEnvironment() => new Dictionary<string, string>
     {
@@ -85,6 +96,7 @@ public sealed record DevCredentials(string IssuerPrivateKey, string ServicePriva
         ["PrivacySuite__Auth__Audience"] = Audience,
         ["PrivacySuite__Auth__SigningKey"] = ServicePrivateKey,
         ["PrivacySuite__Auth__ServiceKey"] = SuiteTokens.PublicKeyOf(ServicePrivateKey),
+        ["PrivacySuite__Auth__PrivacyCentreKey"] = SuiteTokens.PublicKeyOf(PrivacyCentrePrivateKey),
         ["PrivacySuite__Auth__ApiKeys__0__Name"] = ProductBackendName,
         ["PrivacySuite__Auth__ApiKeys__0__Role"] = SuiteRoles.ProductBackend,
         ["PrivacySuite__Auth__ApiKeys__0__Sha256"] = AuthenticationExtensions.Sha256Hex(ProductBackendApiKey),
@@ -92,5 +104,5 @@ public sealed record DevCredentials(string IssuerPrivateKey, string ServicePriva
     };
 
     private sealed record StoredCredentials(string? IssuerPrivateKey, string? ServicePrivateKey, string ProductBackendApiKey, string? ProductBackendStepUpKey,
-        Dictionary<string, string>? Tokens);
+        string? PrivacyCentrePrivateKey, Dictionary<string, string>? Tokens);
 }

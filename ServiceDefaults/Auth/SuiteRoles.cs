@@ -40,11 +40,23 @@ public sealed class SuiteAuthOptions
     /// <summary>The issuer of every service token; a token from it only ever carries the role <see cref="SuiteRoles.Service"/>.</summary>
     public const string ServiceIssuer = "privacysuite-services";
 
+    /// <summary>
+    /// The issuer of the tokens the privacy centre mints for the people who sign in there with a one-time code; a token
+    /// from it only ever carries the role <see cref="SuiteRoles.Subject"/>, for the one subject it names.
+    /// </summary>
+    public const string PrivacyCentreIssuer = "privacysuite-privacy-centre";
+
     /// <summary>The issuer of people's tokens (<c>iss</c>).</summary>
     public string Issuer { get; set; } = "";
 
     /// <summary>Base64 SubjectPublicKeyInfo of the people issuer's ES256 (P-256) public key.</summary>
     public string IssuerKey { get; set; } = "";
+
+    /// <summary>
+    /// Base64 SubjectPublicKeyInfo of the privacy centre's ES256 (P-256) public key, which its subjects' tokens are checked
+    /// with (<see cref="PrivacyCentreIssuer"/>). Empty: no such token is accepted.
+    /// </summary>
+    public string PrivacyCentreKey { get; set; } = "";
 
     /// <summary>The audience (<c>aud</c>) every token must name: the suite.</summary>
     public string Audience { get; set; } = "privacysuite";

@@ -1,8 +1,11 @@
 using System.Buffers;
+using System.Security.Claims;
 using System.Text.Unicode;
 using Microsoft.AspNetCore.Http.Features;
-using PrivacySuite.Contracts;
 using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.Mvc;
+using PrivacySuite.Contracts;
+using PrivacySuite.ServiceDefaults.Auth;
 
 namespace PrivacySuite.ServiceDefaults.Input;
 
@@ -10,8 +13,9 @@ namespace PrivacySuite.ServiceDefaults.Input;
 /// What every route refuses before its handler runs, whatever the server in front of it: a body over the route's limit
 /// (413; <see cref="DefaultMaxBodyBytes"/> unless the route names a larger one with <c>RequestSizeLimit</c>), a body
 /// that is not valid UTF-8 (400), a path or query value holding a control character (400), and a <c>{subjectId}</c> in
-/// the route that is not a subject id (400, the one rule and message of <see cref="SubjectIdRule"/>). Each answer is
-/// problem details, and nothing has been read or written when it is given.
+/// the route that is not a subject id (400, the one rule and message of <see cref="SubjectIdRule"/>), and a person
+/// signed in as a subject naming another subject's id (403, <see cref="SubjectIdRule.IsSomeoneElses"/>). Each answer
+/// is problem details, and nothing has been read or written when it is given.
 /// </summary>
 public sealed class RequestGuard(RequestDelegate next, IProblemDetailsService problems)
 {
@@ -51,6 +55,13 @@ public sealed class RequestGuard(RequestDelegate next, IProblemDetailsService pr
                     Status = StatusCodes.Status400BadRequest,
                 },
             });
+            return;
+        }
+
+        if (subjectId is string named && SubjectIdRule.IsSomeoneElses(context.User, named))
+        {
+            await RefuseAsync(context, StatusCodes.Status403Forbidden, "Not your data",
+                "A person signed in as a subject can only see and act on their own data.", "not-your-data");
             return;
         }
 
@@ -152,14 +163,16 @@ public sealed class RequestGuard(RequestDelegate next, IProblemDetailsService pr
         RefuseAsync(context, StatusCodes.Status413PayloadTooLarge, "Body too large",
             $"This route takes at most {limit} bytes of body; nothing was read from it.");
 
-    private async Task RefuseAsync(HttpContext context, int status, string title, string detail)
+    private async Task RefuseAsync(HttpContext context, int status, string title, string detail, string? reason = null)
     {
         context.Response.StatusCode = status;
-        await problems.TryWriteAsync(new ProblemDetailsContext
+        var problem = new ProblemDetails { Status = status, Title = title, Detail = detail };
+        if (reason is not null)
         {
-            HttpContext = context,
-            ProblemDetails = { Status = status, Title = title, Detail = detail },
-        });
+            problem.Extensions["reason"] = reason;
+        }
+
+        await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem });
     }
 }
 
@@ -174,4 +187,14 @@ public static class SubjectIdRule
 
     public static readonly string Message =
         $"A subject id is 1-{SubjectId.MaxLength} letters, digits or . _ : - chosen by the product backend, never personal data such as an e-mail address.";
+
+    private static readonly string[] ActingForOthers =
+        [SuiteRoles.ProductBackend, SuiteRoles.Operator, SuiteRoles.OnCall, SuiteRoles.PrivacyOfficer, SuiteRoles.Service];
+
+    /// <summary>
+    /// Whether <paramref name="user"/> is a person signed in as a subject (a subject's role and no role that acts for
+    /// others) and <paramref name="subjectId"/> is not their own: people see and act on their own data only.
+    /// </summary>
+    public static bool IsSomeoneElses(ClaimsPrincipal user, string subjectId) =>
+        user.IsInRole(SuiteRoles.Subject) && !ActingForOthers.Any(user.IsInRole) && user.CallerId() != subjectId;
 }

@@ -134,6 +134,14 @@ public class ServiceFactory<TProgram> : WebApplicationFactory<TProgram>, IAsyncL
         return client;
     }
 
+    /// <summary>A client with the token the privacy centre mints for <paramref name="subjectId"/> when they sign in there.</summary>
+    public HttpClient CreatePrivacyCentreClient(string subjectId)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", Credentials.IssuePrivacyCentreToken(subjectId));
+        return client;
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");

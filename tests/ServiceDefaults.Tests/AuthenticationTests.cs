@@ -93,6 +93,39 @@ public sealed class AuthenticationTests(NotesHostFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    [Trait("Issue", "20")]
+    public async Task The_privacy_centres_token_passes_as_its_subject_and_nothing_else()
+    {
+        var (status, name, roles) = await WhoAmIAsync(Credentials.IssuePrivacyCentreToken("rider-7"));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("rider-7", name);
+        Assert.Equal([SuiteRoles.Subject], roles);
+    }
+
+    [Fact]
+    [Trait("Issue", "20")]
+    public async Task The_privacy_centres_key_signs_no_other_role_and_no_other_issuers_token()
+    {
+        var centreKey = SuiteTokens.ReadPrivateKey(Credentials.PrivacyCentrePrivateKey)!;
+        var now = DateTimeOffset.UtcNow;
+        // What a compromised centre could mint: its own issuer's token with a broader role...
+        var officer = SuiteTokens.Issue(centreKey, SuiteAuthOptions.PrivacyCentreIssuer, DevCredentials.Audience, "x", [SuiteRoles.PrivacyOfficer], now, TimeSpan.FromMinutes(5));
+        var subjectAndBackend = SuiteTokens.Issue(centreKey, SuiteAuthOptions.PrivacyCentreIssuer, DevCredentials.Audience, "x",
+            [SuiteRoles.Subject, SuiteRoles.ProductBackend], now, TimeSpan.FromMinutes(5));
+        // ...or a token in the people issuer's or the services' name...
+        var asPeopleIssuer = SuiteTokens.Issue(centreKey, DevCredentials.Issuer, DevCredentials.Audience, "x", [SuiteRoles.Subject], now, TimeSpan.FromMinutes(5));
+        var asService = SuiteTokens.Issue(centreKey, SuiteAuthOptions.ServiceIssuer, DevCredentials.Audience, "vault", [SuiteRoles.Service], now, TimeSpan.FromMinutes(5));
+        // ...and a subject token in the centre's name signed by another key.
+        var otherKey = DevCredentials.Generate().IssuePrivacyCentreToken("x");
+
+        foreach (var token in new[] { officer, subjectAndBackend, asPeopleIssuer, asService, otherKey })
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await WhoAmIAsync(token)).Status);
+        }
+    }
+
+    [Fact]
     public async Task A_persons_token_cannot_claim_the_service_role()
     {
         Assert.Equal(HttpStatusCode.Unauthorized, (await WhoAmIAsync(Credentials.IssueToken("someone", [SuiteRoles.Service]))).Status);
@@ -176,6 +209,8 @@ public sealed class AuthenticationTests(NotesHostFixture fixture) : IClassFixtur
 
         Assert.DoesNotContain(configuration.AsEnumerable(), kv => kv.Value == Credentials.IssuerPrivateKey);
         Assert.DoesNotContain(Credentials.IssuerPrivateKey, Credentials.ToEnvironment().Values);
+        Assert.DoesNotContain(configuration.AsEnumerable(), kv => kv.Value == Credentials.PrivacyCentrePrivateKey);
+        Assert.DoesNotContain(Credentials.PrivacyCentrePrivateKey, Credentials.ToEnvironment().Values);
     }
 
     [Fact]

@@ -20,8 +20,9 @@ public static class ConsentApi
     {
         var v1 = app.MapGroup("/v1").WithMetadata(new RequestSizeLimitAttribute(64 * 1024));
 
+        // People read what they are asked to agree to, and act on their own consents only (RequestGuard): the privacy centre.
         v1.MapGet("/purposes", ListPurposes).WithName("ListPurposes").WithSummary("The purpose catalogue").WithTags("Purposes")
-            .RequireRoles(SuiteRoles.ProductBackend, SuiteRoles.PrivacyOfficer, SuiteRoles.Service);
+            .RequireRoles(SuiteRoles.ProductBackend, SuiteRoles.PrivacyOfficer, SuiteRoles.Service, SuiteRoles.Subject);
         v1.MapPost("/policies/{policyId}/versions", PolicyApi.PublishVersion).WithName("PublishPolicyVersion")
             .WithSummary("Publish a policy version with its text; consent to changed purposes must be given again").WithTags("Policies").ProducesProblem(404).ProducesProblem(409).ProducesProblem(422)
             // The version's full text in two languages is larger than the suite's other requests.
@@ -30,7 +31,7 @@ public static class ConsentApi
             .RequireRoles(SuiteRoles.PrivacyOfficer);
         v1.MapGet("/policies/{policyId}/current", PolicyApi.Current).WithName("GetCurrentPolicy")
             .WithSummary("The policy's current version and its text in en and zh-CN, to show subjects what they agree to").WithTags("Policies").ProducesProblem(404)
-            .RequireRoles(SuiteRoles.ProductBackend, SuiteRoles.PrivacyOfficer);
+            .RequireRoles(SuiteRoles.ProductBackend, SuiteRoles.PrivacyOfficer, SuiteRoles.Subject);
         v1.MapGet("/policy-versions", PolicyApi.ListVersions).WithName("ListPolicyVersions")
             .WithSummary("The newest 100 policy versions (?policyId= for one policy), with how far each announcement to the subjects has come")
             .WithTags("Policies").ProducesProblem(404)
@@ -39,20 +40,20 @@ public static class ConsentApi
             .RequireRoles(SuiteRoles.ProductBackend);
         v1.MapPost("/subjects/{subjectId}/consents", SubjectApi.Grant).WithName("GrantConsent")
             .WithSummary("Grant consent to a purpose (or record a non-consent legal basis)").WithTags(ConsentRecordsTag)
-            .ProducesProblem(404).ProducesProblem(409).ProducesProblem(422)
-            .RequireRoles(SuiteRoles.ProductBackend);
+            .ProducesProblem(403).ProducesProblem(404).ProducesProblem(409).ProducesProblem(422)
+            .RequireRoles(SuiteRoles.ProductBackend, SuiteRoles.Subject);
         v1.MapDelete("/subjects/{subjectId}/consents/{purpose}", SubjectApi.Withdraw).WithName("WithdrawConsent")
             .WithSummary("Withdraw consent to a non-essential purpose").WithTags(ConsentRecordsTag)
             .ProducesProblem(404).ProducesProblem(409)
-            .RequireRoles(SuiteRoles.ProductBackend);
+            .RequireRoles(SuiteRoles.ProductBackend, SuiteRoles.Subject);
         v1.MapDelete("/subjects/{subjectId}/consents/{purpose}/sensitive-categories/{category}", SubjectApi.WithdrawSensitive)
             .WithName("WithdrawSensitiveConsent")
             .WithSummary("Withdraw the separate consent to a sensitive category (identity, location) of a purpose").WithTags(ConsentRecordsTag)
             .ProducesProblem(404)
-            .RequireRoles(SuiteRoles.ProductBackend);
+            .RequireRoles(SuiteRoles.ProductBackend, SuiteRoles.Subject);
         v1.MapGet("/subjects/{subjectId}/consents", SubjectApi.List).WithName("ListConsents")
             .WithSummary("A subject's consents and their full history").WithTags(ConsentRecordsTag).ProducesProblem(404)
-            .RequireRoles(SuiteRoles.ProductBackend, SuiteRoles.PrivacyOfficer);
+            .RequireRoles(SuiteRoles.ProductBackend, SuiteRoles.PrivacyOfficer, SuiteRoles.Subject);
         v1.MapPost("/subjects/{subjectId}/cancellation", SubjectApi.Cancel).WithName("CancelAccount")
             .WithSummary("Cancel the subject's account: every purpose ends").WithTags("Subjects")
             .ProducesProblem(404).ProducesProblem(409)

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using PrivacySuite.ServiceDefaults.Auth;
 using static PrivacySuite.Consent.Apis.ConsentApi;
 
 namespace PrivacySuite.Consent.Apis;
@@ -26,6 +27,13 @@ internal static class SubjectApi
     public static async Task<Results<Created<GrantedConsent>, ValidationProblem, ProblemHttpResult>> Grant(
         string subjectId, GrantConsentRequest request, ClaimsPrincipal user, [FromServices] ConsentRecords subjects, CancellationToken cancellationToken)
     {
+        // A person agrees or not; recording a legal ground instead of consent is the product backend's, and audited.
+        if (user.IsInRole(SuiteRoles.Subject) && !user.IsInRole(SuiteRoles.ProductBackend) && request.LegalBasis is { } basis && basis != LegalBasis.Consent)
+        {
+            return Problem(new Refusal(StatusCodes.Status403Forbidden,
+                "A person gives or refuses consent; a legal basis other than consent is recorded by the product backend.", "basis-not-yours"));
+        }
+
         var grant = new ConsentGrant(request.Purpose, request.PolicyVersion, request.CollectionMethod, request.Jurisdiction,
             request.Guardian is { } g ? new GuardianClaim(g.GuardianId, g.VerificationId, g.Code) : null,
             request.LegalBasis, request.BasisReference, request.SensitiveCategories);
