@@ -36,6 +36,22 @@ internal static class OpenApiExamples
         ["StartSignIn"] = new(new SignInRequest("email", "subject-0001@example.com"),
             new Dictionary<int, object> { [202] = new SignInAccepted(SignInId, At.AddMinutes(10)) }),
         ["RedeemSignIn"] = new(new SignInRedemption("123456"), new Dictionary<int, object> { [200] = new SignedInView(Subject, At.AddMinutes(2)) }),
+        ["SubjectAccessLog"] = new(Responses: new Dictionary<int, object>
+        {
+            [200] = new SubjectAccessLogPage(
+            [
+                new SubjectAccessLogEntry(1043, At.AddMinutes(5), "example-shop-backend", "read", "allowed", "service.provide", "contact"),
+                new SubjectAccessLogEntry(1040, At, "example-shop-backend", "write", "allowed", null, "contact"),
+            ], 1040),
+        }),
+        ["SubjectOwnRequests"] = new(Responses: new Dictionary<int, object>
+        {
+            [200] = new List<SubjectRequestSummary>
+            {
+                new(VerificationId, "access", At, At.AddMinutes(10), "done", At.AddMinutes(3)),
+                new(new Guid("0c9e8d7f-6b5a-4c3d-9e2f-1a0b9c8d7e6f"), "erasure", At.AddDays(-2), At.AddDays(-2).AddMinutes(10), "expired", null),
+            },
+        }),
         ["StartGuardianVerification"] = new(new GuardianVerificationRequest("subj-example-minor-0001")),
         ["RedeemGuardianVerification"] = new(new GuardianshipRedemption(Subject, "subj-example-minor-0001", "123456")),
         ["RegisterProcessor"] = new(new ProcessorRequest("example-courier", "Example Courier Co., Ltd", ["delivery.offline"])),

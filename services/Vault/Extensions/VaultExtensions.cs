@@ -64,6 +64,7 @@ public static class VaultExtensions
         builder.Services.AddHostedService<PurposeCatalogueRefresher>();
         builder.Services.AddScoped<VaultService>();
         builder.Services.AddScoped<IdentityVerifications>();
+        builder.Services.AddScoped<SubjectViews>();
         builder.Services.AddScoped<IdempotencyKeys>();
         builder.Services.AddHttpClient(ConsentGate.HttpClientName, c => c.BaseAddress = new Uri("http://consent")).AddServiceIdentity();
         return builder;
@@ -79,6 +80,7 @@ public static class VaultExtensions
         .MapGuardianVerificationApi()
         .MapSubjectRequestsApi()
         .MapSignInApi()
+        .MapSubjectViewsApi()
         .MapGovernanceApi()
         .MapTransfersApi();
 }
