@@ -157,6 +157,32 @@ public sealed class SignInTests(VaultFactory factory) : IClassFixture<VaultFacto
     [Fact]
     [Trait("Clause", "INF-6.3")]
     [Trait("Issue", "20")]
+    public async Task A_sign_in_whose_contact_was_verified_anew_before_its_code_was_sent_sends_nothing()
+    {
+        await factory.VerifyContactAsync("signin-7", "first.signin7@example.cn");
+        using var anonymous = factory.CreateClient();
+        var (id, _) = await StartAsync(anonymous, "email", "first.signin7@example.cn");
+
+        // The subject moves to another address and verifies it (with their own token) before the notice goes out.
+        await factory.StoreAsync("signin-7", "contact", new { email = "second.signin7@example.cn" });
+        using var own = factory.CreateClientFor(SuiteRoles.Subject, "signin-7");
+        using var started = await own.PostAsJsonAsync("/v1/subjects/signin-7/contact-verifications", new { field = "email" });
+        var proofId = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("verificationId").GetGuid();
+        var (proofCode, _) = await factory.ReleaseCodeAsync(proofId);
+        using var verified = await own.PostAsJsonAsync("/v1/subjects/signin-7/verified-contacts", new { verificationId = proofId, code = proofCode });
+        Assert.Equal(HttpStatusCode.OK, verified.StatusCode);
+
+        using var notifications = factory.CreateClientFor(SuiteRoles.Service, "notifications");
+        using var release = await notifications.PostAsync($"/v1/verifications/{id}/delivery", null);
+
+        Assert.Equal(HttpStatusCode.Conflict, release.StatusCode);
+        Assert.Equal("contact-changed", (await release.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("reason").GetString());
+        Assert.Null((await factory.WithDbAsync(db => db.Verifications.SingleAsync(v => v.VerificationId == id))).CodeHash);
+    }
+
+    [Fact]
+    [Trait("Clause", "INF-6.3")]
+    [Trait("Issue", "20")]
     public async Task Malformed_sign_ins_and_redemptions_are_validation_problems()
     {
         using var anonymous = factory.CreateClient();

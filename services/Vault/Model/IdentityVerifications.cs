@@ -133,8 +133,9 @@ public sealed partial class IdentityVerifications(
 
     /// <summary>
     /// Makes the code of a verification and hands it to the notification service with where it goes: the new contact
-    /// for a contact's proof, the verified contact typed for a sign-in, the verified contacts for everything else. Once only, and never after the verification
-    /// expired or was used; only the code's keyed hash stays. The contacts are read as a notification's are (logged).
+    /// for a contact's proof, the verified contact typed for a sign-in, the verified contacts for everything else. Once
+    /// only, and never after the verification expired or was used; only the code's keyed hash stays. The contacts are
+    /// read as a notification's are (logged).
     /// </summary>
     public async Task<Outcome<CodeRelease>> ReleaseAsync(Guid verificationId, string accessor, CancellationToken ct)
     {
