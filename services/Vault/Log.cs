@@ -53,4 +53,7 @@ internal static partial class Log
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The consent service's purpose catalogue could not be fetched ({ErrorType}); the copy in hand is used: {HasCopy}")]
     public static partial void CatalogueUnavailable(ILogger logger, string errorType, bool hasCopy);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A sign-in by {Field} sent no code: the value typed is the verified contact of more than one subject")]
+    public static partial void SignInAmbiguous(ILogger logger, string field);
 }

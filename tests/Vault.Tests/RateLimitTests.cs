@@ -25,6 +25,9 @@ public sealed class RateLimitTests(SmallRateLimitsFactory factory) : IClassFixtu
         Assert.Equal(5, defaults.VerificationsPerSubject);
         Assert.Equal(TimeSpan.FromMinutes(15), defaults.VerificationWindow);
         Assert.Equal(300, defaults.LookupsPerMinute);
+        Assert.Equal(5, defaults.SignInsPerAddress);
+        Assert.Equal(30, defaults.SignInRequestsPerClient);
+        Assert.Equal(TimeSpan.FromMinutes(15), defaults.SignInWindow);
     }
 
     [Fact]
@@ -91,12 +94,54 @@ public sealed class RateLimitTests(SmallRateLimitsFactory factory) : IClassFixtu
         }
     }
 
-    private static async Task AssertTooManyAsync(HttpResponseMessage response)
+    internal static async Task AssertTooManyAsync(HttpResponseMessage response)
     {
         Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.True(int.Parse(response.Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture) >= 1);
         var problem = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
         Assert.Equal(429, problem.GetProperty("status").GetInt32());
+    }
+}
+
+/// <summary>Small sign-in limits, so that a test reaches them.</summary>
+public sealed class SmallSignInLimitsFactory : VaultFactory
+{
+    protected override void Configure(IDictionary<string, string?> settings)
+    {
+        settings["PrivacySuite:RateLimits:SignInsPerAddress"] = "2";
+        settings["PrivacySuite:RateLimits:SignInRequestsPerClient"] = "6";
+    }
+}
+
+/// <summary>Sign-ins are limited per address typed, known or not, and per client address over both sign-in routes (INF-6.3).</summary>
+public sealed class SignInRateLimitTests(SmallSignInLimitsFactory factory) : IClassFixture<SmallSignInLimitsFactory>
+{
+    [Fact]
+    [Trait("Clause", "INF-6.3")]
+    [Trait("Issue", "20")]
+    public async Task Sign_ins_are_limited_per_address_known_or_not_and_per_client_over_both_routes()
+    {
+        await factory.VerifyContactAsync("limited-signin", "limited.signin@example.cn");
+        using var anonymous = factory.CreateClient();
+        var accepted = new List<HttpStatusCode>();
+        foreach (var value in new[] { "limited.signin@example.cn", "Limited.SignIn@example.cn", "nobody.limited@example.cn", "nobody.limited@example.cn" })
+        {
+            using var response = await anonymous.PostAsJsonAsync("/v1/sign-in", new { field = "email", value });
+            accepted.Add(response.StatusCode);
+        }
+
+        var sent = await factory.WithDbAsync(db => db.Verifications.CountAsync(v => v.Request == "sign-in"));
+        // The third of one address, known or not: refused alike, and no code is started.
+        using var known = await anonymous.PostAsJsonAsync("/v1/sign-in", new { field = "email", value = "limited.signin@example.cn" });
+        using var unknown = await anonymous.PostAsJsonAsync("/v1/sign-in", new { field = "email", value = "nobody.limited@example.cn" });
+        Assert.All(accepted, a => Assert.Equal(HttpStatusCode.Accepted, a));
+        await RateLimitTests.AssertTooManyAsync(known);
+        await RateLimitTests.AssertTooManyAsync(unknown);
+        Assert.Equal(sent, await factory.WithDbAsync(db => db.Verifications.CountAsync(v => v.Request == "sign-in")));
+
+        // Six requests from this client so far, answered or not: its seventh, a redemption, is refused before it is read.
+        using var redemption = await anonymous.PostAsJsonAsync($"/v1/sign-in/{Guid.NewGuid()}/redemption", new { code = "123456" });
+        await RateLimitTests.AssertTooManyAsync(redemption);
     }
 }

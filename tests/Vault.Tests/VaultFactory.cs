@@ -32,6 +32,9 @@ public class VaultFactory() : ServiceFactory<Program>("vaultdb")
         Consent = await ConsentStandIn.StartAsync();
         Settings["PrivacySuite:Vault:KeyDirectory"] = KeyDirectory;
         Settings["services:consent:http:0"] = Consent.Address.ToString();
+        // As ServiceFactory does for the other limits: tests sign in often from one address; RateLimitTests set small ones.
+        Settings["PrivacySuite:RateLimits:SignInRequestsPerClient"] = "1000000";
+        Settings["PrivacySuite:RateLimits:SignInsPerAddress"] = "1000000";
         Configure(Settings);
         await base.InitializeAsync();
     }

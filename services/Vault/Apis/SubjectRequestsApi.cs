@@ -61,7 +61,6 @@ public static class SubjectRequestsApi
             _ => query,
         };
 
-        // A request is started with a fixed lifetime, so its start is its expiry minus that lifetime.
         var lifetime = s.Options.Value.VerificationLifetime;
         var rows = await query.OrderByDescending(v => v.ExpiresAt).Take(limit).ToListAsync(ct);
         return TypedResults.Ok(rows.Select(v => View(v, now, lifetime)).ToList());
@@ -72,7 +71,7 @@ public static class SubjectRequestsApi
         v.SubjectId,
         v.Request,
         v.UsedAt is not null ? "completed" : v.ExpiresAt > now ? "open" : "expired",
-        v.ExpiresAt - lifetime,
+        SubjectViews.StartOf(v, lifetime),
         v.ExpiresAt,
         v.UsedAt,
         v.Attempts,

@@ -39,6 +39,7 @@ public static class VaultExtensions
             .Validate(o => o.KeyCacheLifetime >= TimeSpan.Zero && o.KeyCacheLifetime <= TimeSpan.FromMinutes(5), "PrivacySuite:Vault:KeyCacheLifetime must be between 0 and 5 minutes.")
             .Validate(o => o.IdempotencyKeyLifetime >= TimeSpan.FromHours(1) && o.IdempotencyKeyLifetime <= TimeSpan.FromDays(7), "PrivacySuite:Vault:IdempotencyKeyLifetime must be between 1 hour and 7 days.")
             .Validate(o => o.PurposeCatalogueMaxAge > TimeSpan.Zero && o.PurposeCatalogueMaxAge <= TimeSpan.FromHours(1), "PrivacySuite:Vault:PurposeCatalogueMaxAge must be positive and at most 1 hour.")
+            .Validate(o => o.SignInMinimumAnswerTime >= TimeSpan.Zero && o.SignInMinimumAnswerTime <= TimeSpan.FromSeconds(5), "PrivacySuite:Vault:SignInMinimumAnswerTime must be between 0 and 5 seconds.")
             .Validate(o => o.CrossBorderPurposesInForce.All(p => PurposeCode.TryParse(p, out _)), "PrivacySuite:Vault:CrossBorderPurposes must be purpose codes of the consent catalogue.")
             .ValidateOnStart();
         builder.Services.AddSingleton(sp => new FileKeyProvider(sp.GetRequiredService<IOptions<VaultOptions>>().Value.KeyDirectory));
@@ -63,6 +64,7 @@ public static class VaultExtensions
         builder.Services.AddHostedService<PurposeCatalogueRefresher>();
         builder.Services.AddScoped<VaultService>();
         builder.Services.AddScoped<IdentityVerifications>();
+        builder.Services.AddScoped<SubjectViews>();
         builder.Services.AddScoped<IdempotencyKeys>();
         builder.Services.AddHttpClient(ConsentGate.HttpClientName, c => c.BaseAddress = new Uri("http://consent")).AddServiceIdentity();
         return builder;
@@ -77,6 +79,8 @@ public static class VaultExtensions
         .MapContactVerificationApi()
         .MapGuardianVerificationApi()
         .MapSubjectRequestsApi()
+        .MapSignInApi()
+        .MapSubjectViewsApi()
         .MapGovernanceApi()
         .MapTransfersApi();
 }

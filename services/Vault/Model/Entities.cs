@@ -100,8 +100,9 @@ public sealed class LegalHold
 
 /// <summary>
 /// One identity check: a rights request (access, export, rectification, erasure), the proof of a contact
-/// (<c>contact</c>: the code goes to the new contact; <c>contact-confirmation</c>: to the verified one) or a guardian's
-/// confirmation of guardianship of a minor (<c>guardianship</c>: the code goes to the guardian's verified contacts). The code exists
+/// (<c>contact</c>: the code goes to the new contact; <c>contact-confirmation</c>: to the verified one), a guardian's
+/// confirmation of guardianship of a minor (<c>guardianship</c>: the code goes to the guardian's verified contacts) or a
+/// sign-in to the privacy centre (<c>sign-in</c>: the code goes to the one verified contact that was typed). The code exists
 /// only from its release to the notification service, which makes it; only its keyed hash is kept (null until then).
 /// </summary>
 public sealed class Verification
@@ -127,6 +128,12 @@ public sealed class Verification
 
     /// <summary>For a guardianship: the minor whose guardian <see cref="SubjectId"/> confirms to be; the code redeems this pair only.</summary>
     public string? MinorSubjectId { get; set; }
+
+    /// <summary>For a sign-in: the token of the contact value typed; with <see cref="ContactVersion"/>, the one verified contact the code goes to.</summary>
+    public string? ContactToken { get; set; }
+
+    /// <summary>When the verification was started; null for those started before migration 0011.</summary>
+    public DateTimeOffset? CreatedAt { get; set; }
 }
 
 /// <summary>

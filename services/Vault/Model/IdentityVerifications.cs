@@ -35,16 +35,19 @@ public sealed record ContactProofStarted(Verification Proof, Verification? Confi
 /// approval recorded on the request, on top of the code (IWK-2.2).</item>
 /// <item>A guardian confirms guardianship of one minor with a code sent to the guardian's own verified contacts
 /// (IWK-3.1); the consent service redeems it when it records the guardian's consent.</item>
+/// <item>A person signs in to the privacy centre with a code sent to the one verified contact they typed
+/// (IdentityVerifications.SignIn.cs).</item>
 /// </list>
 /// </summary>
-public sealed class IdentityVerifications(
+public sealed partial class IdentityVerifications(
     VaultDbContext db,
     VaultService vault,
     Keyring keyring,
     AccessLogBook accessLog,
     MacKeys macs,
     IOptions<VaultOptions> options,
-    TimeProvider time)
+    TimeProvider time,
+    ILogger<IdentityVerifications> logger)
 {
     public const string Contact = "contact";
     public const string ContactConfirmation = "contact-confirmation";
@@ -130,8 +133,9 @@ public sealed class IdentityVerifications(
 
     /// <summary>
     /// Makes the code of a verification and hands it to the notification service with where it goes: the new contact
-    /// for a contact's proof, the verified contacts for everything else. Once only, and never after the verification
-    /// expired or was used; only the code's keyed hash stays. The contacts are read as a notification's are (logged).
+    /// for a contact's proof, the verified contact typed for a sign-in, the verified contacts for everything else. Once
+    /// only, and never after the verification expired or was used; only the code's keyed hash stays. The contacts are
+    /// read as a notification's are (logged).
     /// </summary>
     public async Task<Outcome<CodeRelease>> ReleaseAsync(Guid verificationId, string accessor, CancellationToken ct)
     {
@@ -160,6 +164,19 @@ public sealed class IdentityVerifications(
             }
 
             rows.Add((ContactFields.ChannelOf(value.Field), value));
+        }
+        else if (verification.Request == SignIn)
+        {
+            // The contact typed and nowhere else, and only while it is still the copy verified then: another address
+            // verified since would receive a code asked for by whoever typed the first one.
+            var typed = await db.VerifiedContacts.AsNoTracking().SingleOrDefaultAsync(c => c.SubjectId == verification.SubjectId &&
+                c.Field == verification.ContactField && c.SourceToken == verification.ContactToken && c.SourceVersion == verification.ContactVersion, ct);
+            if (typed is null)
+            {
+                return Refuse<CodeRelease>(409, "contact-changed", "The contact signed in with is no longer the verified one: the person signs in again.");
+            }
+
+            rows.Add((ContactFields.ChannelOf(typed.Field), AsValue(typed)));
         }
         else
         {
@@ -372,6 +389,7 @@ public sealed class IdentityVerifications(
             VerificationId = Guid.NewGuid(),
             SubjectId = subjectId,
             Request = request,
+            CreatedAt = now,
             ExpiresAt = now + options.Value.VerificationLifetime,
             ContactField = field,
             ContactVersion = version,

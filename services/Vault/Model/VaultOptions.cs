@@ -67,6 +67,12 @@ public sealed class VaultOptions
     /// <summary>How long a one-time identity verification code stays valid.</summary>
     public TimeSpan VerificationLifetime { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// The least time <c>POST /v1/sign-in</c> takes to answer, known address or not: a code for a known one costs a
+    /// transaction more, and the answer's time must not tell the two apart. At most 5 s; zero turns it off.
+    /// </summary>
+    public TimeSpan SignInMinimumAnswerTime { get; set; } = TimeSpan.FromMilliseconds(300);
+
     /// <summary>Wrong codes allowed before a verification is spent.</summary>
     [Range(1, 20)]
     public int VerificationAttempts { get; set; } = 5;
