@@ -45,6 +45,7 @@ foreach (var (service, project) in beijing.Services)
 
 builder.AddRegionCoordination([beijing.Resources, guangzhou.Resources], roles);
 AddOperationsConsole([beijing, guangzhou]);
+AddPrivacyCentre([beijing, guangzhou]);
 builder.Build().Run();
 
 // The privacy-operations views Aspire's dashboard has no notion of (incidents and their regulator countdown, queues and
@@ -76,6 +77,29 @@ void AddOperationsConsole(IEnumerable<(RegionResources Resources, Dictionary<str
         var rabbitmq = builder.CreateResourceBuilder(resources.RabbitMq);
         console.WithReference(builder.CreateResourceBuilder(resources.Postgres))
             .WithReference(rabbitmq.GetEndpoint("management"));
+    }
+}
+
+// The people's own face (issue 20.1): they sign in with a one-time code and see and change their consents, see, download,
+// correct or erase their data, follow their requests, and see who read it. One centre for both regions; it mints the
+// people's tokens with a key of its own, whose tokens the services take as the role subject only (docs/security.md).
+void AddPrivacyCentre(IEnumerable<(RegionResources Resources, Dictionary<string, IResourceBuilder<ProjectResource>> Services)> regions)
+{
+    var key = builder.AddParameter("privacy-centre-signing-key", credentials.PrivacyCentrePrivateKey, secret: true);
+    var centre = builder.AddProject<Projects.PrivacySuite_PrivacyCentre>("privacy-centre")
+        .WithHttpEndpoint(port: state.Port(7300), name: "http", isProxied: false)
+        .WithUrlForEndpoint("http", url => url.DisplayText = "Privacy centre")
+        .WithHttpHealthCheck("/health")
+        .WithEnvironment("PrivacySuite__PrivacyCentre__SigningKey", key);
+    var index = 0;
+    foreach (var (resources, services) in regions)
+    {
+        var region = resources.Name;
+        centre.WithEnvironment($"PrivacySuite__PrivacyCentre__Regions__{index++}", region);
+        foreach (var service in new[] { "consent", "vault", "notifications", "retention" })
+        {
+            centre.WithReference(services[service], $"{service}-{region}");
+        }
     }
 }
 
@@ -114,7 +138,10 @@ void AddOperationsConsole(IEnumerable<(RegionResources Resources, Dictionary<str
     // readable in Guangzhou after a failover, and a key destroyed by erasure is gone in both.
     var vault = Service<Projects.PrivacySuite_Vault>("vault", servicePort + 2, "vaultdb")
         .WithReference(consent, "consent")
-        .WithEnvironment("PrivacySuite__Vault__KeyDirectory", Path.Combine(state.StateDir, "vault-keys"));
+        .WithEnvironment("PrivacySuite__Vault__KeyDirectory", Path.Combine(state.StateDir, "vault-keys"))
+        // The privacy centre calls the sign-in for the people in front of it and names them in X-Forwarded-For; the vault
+        // takes that header from the centre's host only (here loopback, where every process of the suite is).
+        .WithEnvironment("PrivacySuite__TrustedProxies__0", "127.0.0.1");
 
     // Consent spends a guardian's one-time code at the vault when it records the guardian's consent (issue 18.3). A
     // reference only, no WaitFor: the vault waits for nothing of consent's either, and each answers the other once up.

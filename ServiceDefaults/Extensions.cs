@@ -1,4 +1,6 @@
+using System.Net;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Http.Resilience;
@@ -86,6 +88,29 @@ public static class ServiceDefaultsExtensions
     }
 
     /// <summary>
+    /// The client address of a request that came through a proxy the configuration names (<c>PrivacySuite:TrustedProxies:N</c>,
+    /// IP addresses; none by default): its <c>X-Forwarded-For</c>, one hop, so that the limits per client address count
+    /// the person behind the privacy centre rather than the centre. Any other caller's header is ignored.
+    /// </summary>
+    private static void UseTrustedProxies(this WebApplication app)
+    {
+        if (app.Configuration.GetSection("PrivacySuite:TrustedProxies").Get<string[]>() is not { Length: > 0 } proxies)
+        {
+            return;
+        }
+
+        var options = new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor, ForwardLimit = 1 };
+        options.KnownIPNetworks.Clear();
+        options.KnownProxies.Clear();
+        foreach (var proxy in proxies)
+        {
+            options.KnownProxies.Add(IPAddress.Parse(proxy));
+        }
+
+        app.UseForwardedHeaders(options);
+    }
+
+    /// <summary>
     /// Error handling, authentication and the two health endpoints. Unlike the Aspire template the health endpoints are
     /// mapped in every environment: the AppHost gates start-up on them, and they reveal nothing but status words.
     /// </summary>
@@ -93,6 +118,7 @@ public static class ServiceDefaultsExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseTrustedProxies();
         app.UseAuthentication();
         app.UseAuthorization();
         // After authentication, which names the caller a limit counts for (docs/security.md).

@@ -1,5 +1,6 @@
 using PrivacySuite.Operations.Apis;
 using PrivacySuite.Operations.Extensions;
+using PrivacySuite.ServiceDefaults.Web;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -8,7 +9,7 @@ builder.AddOperationsConsole();
 
 var app = builder.Build();
 
-app.UseConsolePages();
+app.UseOwnPages();
 app.MapDefaultEndpoints();
 app.MapSessionApi();
 app.MapServicesApi();

@@ -21,6 +21,7 @@ public sealed class PrivacyCentreTests(ConsentFactory factory) : IClassFixture<C
 
         using var withdrawn = await centre.DeleteAsync($"/v1/subjects/{person}/consents/offers.relevant");
         var afterWithdrawal = await backend.CheckAsync(person, "offers.relevant");
+        var decided = await centre.GetFromJsonAsync<System.Text.Json.JsonElement>($"/v1/subjects/{person}/consents");
         using var again = await centre.PostAsJsonAsync($"/v1/subjects/{person}/consents",
             new { purpose = "offers.relevant", policyVersion = "1.0", collectionMethod = "privacy-centre", jurisdiction = "CN" });
         var afterConsent = await backend.CheckAsync(person, "offers.relevant");
@@ -28,6 +29,12 @@ public sealed class PrivacyCentreTests(ConsentFactory factory) : IClassFixture<C
 
         Assert.Equal(HttpStatusCode.OK, withdrawn.StatusCode);
         Assert.False(afterWithdrawal.Allowed);
+        // Each purpose of the policy with what the check answers now, and the version to show when asking again.
+        var offers = decided.GetProperty("decisions").EnumerateArray().Single(d => d.GetProperty("purpose").GetString() == "offers.relevant");
+        Assert.Equal(("consent-withdrawn", false, "1.0"),
+            (offers.GetProperty("reason").GetString(), offers.GetProperty("allowed").GetBoolean(), offers.GetProperty("policyVersion").GetString()));
+        Assert.Contains(decided.GetProperty("decisions").EnumerateArray(), d => d.GetProperty("purpose").GetString() == "protection" &&
+            d.GetProperty("reason").GetString() == "legal-basis");
         Assert.Equal(HttpStatusCode.Created, again.StatusCode);
         Assert.True(afterConsent.Allowed);
         // The history says who acted: the person themselves.

@@ -24,7 +24,7 @@ public sealed class RunningSuite : IAsyncDisposable
         "rabbitmq-beijing", "rabbitmq-guangzhou", "postgres-beijing", "postgres-guangzhou", "maildev-beijing", "maildev-guangzhou",
         "consent-beijing", "vault-beijing", "retention-beijing", "incidents-beijing", "notifications-beijing",
         "consent-guangzhou", "vault-guangzhou", "retention-guangzhou", "incidents-guangzhou", "notifications-guangzhou",
-        "operations",
+        "operations", "privacy-centre",
     ];
 
     private RunningSuite(DistributedApplication app, string stateDir, TimeSpan timeToHealthy)

@@ -106,11 +106,15 @@ public sealed class BrowserTests(ConsoleFixture console, ITestOutputHelper outpu
         await Screenshot(page, $"operations-regions{suffix}");
     }
 
-    private static async Task Screenshot(IPage page, string name)
+    private static Task Screenshot(IPage page, string name) =>
+        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ImagesFolder(), $"{name}.png"), FullPage = true });
+
+    /// <summary>docs/images of the repository, where the browser tests leave their screenshots.</summary>
+    internal static string ImagesFolder()
     {
         var images = Path.Combine(RepositoryRoot(), "docs", "images");
         Directory.CreateDirectory(images);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(images, $"{name}.png"), FullPage = true });
+        return images;
     }
 
     private static string RepositoryRoot()

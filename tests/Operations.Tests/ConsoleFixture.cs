@@ -113,6 +113,14 @@ public sealed class ConsoleFixture : IAsyncLifetime
         return client;
     }
 
+    /// <summary>A product backend's client of a service, with its API key.</summary>
+    public HttpClient ProductBackend(string resource)
+    {
+        var client = new HttpClient { BaseAddress = Suite.Endpoint(resource), Timeout = TimeSpan.FromSeconds(90) };
+        client.DefaultRequestHeaders.Add(AuthenticationExtensions.ApiKeyHeader, Suite.Credentials.ProductBackendApiKey);
+        return client;
+    }
+
     /// <summary>Declares a data leak in the primary region and grades it II, so the regulator's report clock runs.</summary>
     private async Task<Guid> DeclareIncidentAsync()
     {

@@ -28,7 +28,7 @@ public sealed class ManifestTests
         Assert.Equal("project.v0", resources.GetProperty("vault-guangzhou").GetProperty("type").GetString());
         Assert.Equal("{vaultdb-guangzhou.connectionString}", resources.GetProperty("vault-guangzhou").GetProperty("env").GetProperty("ConnectionStrings__vaultdb").GetString());
         foreach (var secret in new[] { "postgres-password", "rabbitmq-password", "service-signing-key", "operations-password", "operations-token", "vault-db-password", "vault-rabbitmq-password",
-                     "smtp-password", "notifications-contact-key", "notifications-webhook-key" })
+                     "smtp-password", "notifications-contact-key", "notifications-webhook-key", "privacy-centre-signing-key" })
         {
             var parameter = resources.GetProperty(secret);
             Assert.Equal("parameter.v0", parameter.GetProperty("type").GetString());
@@ -38,7 +38,8 @@ public sealed class ManifestTests
         // The values generated into the state folder never reach the manifest.
         var secrets = JsonSerializer.Deserialize<Dictionary<string, string>>(await File.ReadAllTextAsync(Path.Combine(stateDir, "secrets.json")))!;
         var credentials = PrivacySuite.ServiceDefaults.Auth.DevCredentials.LoadOrCreate(stateDir);
-        Assert.All(secrets.Values.Append(credentials.ServicePrivateKey).Append(credentials.IssuerPrivateKey).Append(credentials.ProductBackendApiKey),
+        Assert.All(secrets.Values.Append(credentials.ServicePrivateKey).Append(credentials.IssuerPrivateKey).Append(credentials.ProductBackendApiKey)
+                .Append(credentials.PrivacyCentrePrivateKey),
             value => Assert.DoesNotContain(value, text, StringComparison.Ordinal));
         Directory.Delete(stateDir, recursive: true);
     }

@@ -81,7 +81,15 @@ public sealed record HistoryView(
     IReadOnlyList<string>? SensitiveCategories,
     string? Category);
 
-public sealed record SubjectConsents(SubjectView Subject, IReadOnlyList<ConsentView> Consents, IReadOnlyList<HistoryView> History);
+/// <summary>
+/// A subject's consents and history, and for each purpose of their policy what the consent check answers now
+/// (<c>decisions</c>): whether it is allowed, why (the check's reason: consent-granted, policy-changed, …), and the
+/// policy version agreed to or, when denied, the one to show when asking again.
+/// </summary>
+public sealed record SubjectConsents(SubjectView Subject, IReadOnlyList<ConsentView> Consents, IReadOnlyList<HistoryView> History,
+    IReadOnlyList<PurposeDecision> Decisions);
+
+public sealed record PurposeDecision(string Purpose, bool Allowed, string Reason, string? Basis, string? PolicyVersion, IReadOnlyList<string> SensitiveCategories);
 
 public sealed record CancellationView(string SubjectId, DateTimeOffset CancelledAt, IReadOnlyList<string> EndedPurposes);
 

@@ -50,7 +50,9 @@ internal static class OpenApiExamples
         ["ListConsents"] = new(Responses: new Dictionary<int, object>
         {
             [200] = new SubjectConsents(Subject, [Granted],
-                [new HistoryView(1, "offers.relevant", "granted", "Consent", "1.0", "app-settings", "CN", null, "product-backend-example", At, ReceiptId, null, null, [], null)]),
+                [new HistoryView(1, "offers.relevant", "granted", "Consent", "1.0", "app-settings", "CN", null, "product-backend-example", At, ReceiptId, null, null, [], null)],
+                [new PurposeDecision("offers.relevant", true, "consent-granted", "Consent", "1.0", []),
+                 new PurposeDecision("offers.partners", false, "policy-changed", null, "2.0", [])]),
         }),
         ["CancelAccount"] = new(Responses: new Dictionary<int, object> { [200] = new CancellationView("subj-example-0001", At, ["offers.relevant", "service.provide"]) }),
         ["CheckConsent"] = new(Responses: new Dictionary<int, object>

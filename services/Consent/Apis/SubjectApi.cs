@@ -92,11 +92,19 @@ internal static class SubjectApi
             .OrderByDescending(h => h.Id).Take(HistoryLimit).ToListAsync(cancellationToken);
         history.Reverse();
         var today = DateOnly.FromDateTime(services.Time.GetUtcNow().UtcDateTime);
+        var policy = catalogue.Policies[subject.PolicyId];
+        var byPurpose = consents.ToDictionary(c => c.Purpose);
+        var decisions = catalogue.Purposes.Values.Where(p => p.PolicyId == subject.PolicyId).OrderBy(p => p.Code, StringComparer.Ordinal)
+            .Select(p => (p.Code, Decision: ConsentRules.Decide(subject, p, policy, byPurpose.GetValueOrDefault(p.Code), today)))
+            .Select(d => new PurposeDecision(d.Code, d.Decision.Allowed, d.Decision.Reason, d.Decision.Basis, d.Decision.PolicyVersion,
+                d.Decision.SensitiveCategories ?? []))
+            .ToList();
         return TypedResults.Ok(new SubjectConsents(
             ToView(new SubjectStanding(subject, ConsentRules.IsMinor(subject, catalogue.Policies[subject.PolicyId].GuardianAge, today))),
             consents.Select(ToView).ToList(),
             history.Select(h => new HistoryView(h.Id, h.Purpose, h.Action, h.Basis, h.PolicyVersion, h.CollectionMethod, h.Jurisdiction,
-                h.GuardianId, h.Actor, h.At, h.ReceiptId, h.Receipt, h.GuardianVerificationId, h.SensitiveCategories, h.Category)).ToList()));
+                h.GuardianId, h.Actor, h.At, h.ReceiptId, h.Receipt, h.GuardianVerificationId, h.SensitiveCategories, h.Category)).ToList(),
+            decisions));
     }
 
     public static async Task<Results<Ok<CancellationView>, ValidationProblem, ProblemHttpResult>> Cancel(

@@ -41,11 +41,6 @@ public static class ContactVerificationApi
     private static async Task<Results<Accepted<ContactVerificationStarted>, ValidationProblem, ProblemHttpResult>> StartAsync(
         string subjectId, ContactVerificationRequest request, [AsParameters] VaultServices s, IdentityVerifications verifications, CancellationToken ct)
     {
-        if (SubjectRightsApi.Caller(subjectId, s.User) is { } refused)
-        {
-            return refused;
-        }
-
         if (!ContactFields.IsKnown(request.Field))
         {
             return Problems.Invalid("field", "email, phone or push: the contact field whose current value is to be verified.");
@@ -63,11 +58,6 @@ public static class ContactVerificationApi
     private static async Task<Results<Ok<VerifiedContactView>, ValidationProblem, ProblemHttpResult>> VerifyAsync(
         string subjectId, VerifyContactRequest request, [AsParameters] VaultServices s, IdentityVerifications verifications, CancellationToken ct)
     {
-        if (SubjectRightsApi.Caller(subjectId, s.User) is { } refused)
-        {
-            return refused;
-        }
-
         if (request.ConfirmationId is null != request.ConfirmationCode is null)
         {
             return Problems.Invalid("confirmationCode", "confirmationId and confirmationCode come together, or not at all.");

@@ -41,12 +41,6 @@ public static class GuardianVerificationApi
     private static async Task<Results<Accepted<GuardianVerificationStarted>, ValidationProblem, ProblemHttpResult>> StartAsync(
         string subjectId, GuardianVerificationRequest request, [AsParameters] VaultServices s, IdentityVerifications verifications, CancellationToken ct)
     {
-        // A person asks only as the guardian, with their own token.
-        if (SubjectRightsApi.Caller(subjectId, s.User) is { } refused)
-        {
-            return refused;
-        }
-
         return await verifications.StartGuardianshipAsync(subjectId, request.MinorSubjectId, s.Accessor, ct) switch
         {
             Outcome<Verification>.Done d => TypedResults.Accepted((string?)null,

@@ -50,11 +50,6 @@ public static class SubjectRightsApi
     private static async Task<Results<Accepted<VerificationStarted>, ValidationProblem, ProblemHttpResult>> StartAsync(
         string subjectId, VerificationRequest request, [AsParameters] VaultServices s, IdentityVerifications verifications, CancellationToken ct)
     {
-        if (Caller(subjectId, s.User) is { } refused)
-        {
-            return refused;
-        }
-
         if (request.Request is null || !Requests.Contains(request.Request))
         {
             return Problems.Invalid("request", "access, export, rectification or erasure.");
@@ -173,16 +168,6 @@ public static class SubjectRightsApi
         };
     }
 
-    /// <summary>
-    /// A person may only act on their own data; product backends and privacy officers act for the person. (A malformed
-    /// subject id never gets here: ServiceDefaults' RequestGuard refuses it for every route.)
-    /// </summary>
-    internal static ProblemHttpResult? Caller(string subjectId, ClaimsPrincipal user) =>
-        user.IsInRole(SuiteRoles.Subject) && !user.IsInRole(SuiteRoles.ProductBackend) && !user.IsInRole(SuiteRoles.PrivacyOfficer) &&
-        user.FindFirstValue(ClaimTypes.NameIdentifier) != subjectId
-            ? Problems.Refused(403, "not-your-data", "A person can only make requests about their own data.")
-            : null;
-
     /// <summary>Whether the caller is the subject, with the subject's own token: the second factor of IWK-2.2.</summary>
     internal static bool OwnToken(string subjectId, ClaimsPrincipal user) =>
         user.IsInRole(SuiteRoles.Subject) && !user.IsInRole(SuiteRoles.ProductBackend) && user.FindFirstValue(ClaimTypes.NameIdentifier) == subjectId;
@@ -191,11 +176,6 @@ public static class SubjectRightsApi
     private static async Task<ProblemHttpResult?> GateAsync(string subjectId, string request, Guid verificationId, string? code, VaultServices s,
         IdentityVerifications verifications, CancellationToken ct)
     {
-        if (Caller(subjectId, s.User) is { } refused)
-        {
-            return refused;
-        }
-
         return await verifications.RedeemAsync(subjectId, request, verificationId, code, OwnToken(subjectId, s.User), s.Accessor, ct) switch
         {
             null => null,

@@ -38,11 +38,6 @@ public static class SubjectViewsApi
     private static async Task<Results<Ok<SubjectAccessLogPage>, ValidationProblem, ProblemHttpResult>> AccessLogAsync(
         string subjectId, int? limit, long? before, [AsParameters] VaultServices s, SubjectViews views, CancellationToken ct)
     {
-        if (SubjectRightsApi.Caller(subjectId, s.User) is { } refused)
-        {
-            return refused;
-        }
-
         if (Limit(limit) is not { } take)
         {
             return Problems.Invalid("limit", $"1-{SubjectViews.MaxPage}.");
@@ -61,11 +56,6 @@ public static class SubjectViewsApi
     private static async Task<Results<Ok<List<SubjectRequestSummary>>, ValidationProblem, ProblemHttpResult>> RequestsAsync(
         string subjectId, int? limit, [AsParameters] VaultServices s, SubjectViews views, CancellationToken ct)
     {
-        if (SubjectRightsApi.Caller(subjectId, s.User) is { } refused)
-        {
-            return refused;
-        }
-
         if (Limit(limit) is not { } take)
         {
             return Problems.Invalid("limit", $"1-{SubjectViews.MaxPage}.");

@@ -1,0 +1,37 @@
+using System.Net.Http.Json;
+using System.Text.RegularExpressions;
+using PrivacySuite.Testing;
+
+namespace PrivacySuite.Operations.Tests;
+
+/// <summary>
+/// One address's verification codes as the suite mailed them to a region's MailDev, read in the order they arrived:
+/// each <see cref="NextCodeAsync"/> waits for a code mail it has not read yet.
+/// </summary>
+public sealed partial class Inbox(Uri mailDev, string address)
+{
+    private static readonly string[] CodeSubjects = ["Your verification code", "身份验证码"];
+    private readonly HttpClient _http = new() { BaseAddress = mailDev, Timeout = TimeSpan.FromSeconds(30) };
+    private int _read;
+
+    public string Address => address;
+
+    public async Task<string> NextCodeAsync()
+    {
+        string? code = null;
+        await Eventually.HoldsAsync(async () =>
+        {
+            var codes = (await _http.GetFromJsonAsync<List<ReceivedMail>>("email") ?? [])
+                .Where(m => m.To.Any(t => t.Address == address) && CodeSubjects.Contains(m.Subject))
+                .Select(m => SixDigits().Match(m.Text ?? "").Value)
+                .ToList();
+            code = codes.Count > _read ? codes[_read] : null;
+            return code is { Length: 6 };
+        }, TimeSpan.FromSeconds(90), $"a new verification code was mailed to {address}");
+        _read++;
+        return code!;
+    }
+
+    [GeneratedRegex("(?<![0-9])[0-9]{6}(?![0-9])")]
+    private static partial Regex SixDigits();
+}

@@ -1,0 +1,367 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Playwright;
+using PrivacySuite.ServiceDefaults.Auth;
+using Xunit.Abstractions;
+using static Microsoft.Playwright.Assertions;
+
+namespace PrivacySuite.Operations.Tests;
+
+/// <summary>
+/// The privacy centre (issue 20.1) in headless chromium against the running suite: a person signs in with a one-time
+/// code mailed to their verified address (read back from the region's MailDev) and walks every journey in the browser;
+/// what each journey changed is then checked at the services themselves.
+/// </summary>
+[Collection(ConsoleCollection.Name)]
+public sealed class PrivacyCentreTests(ConsoleFixture console, ITestOutputHelper output)
+{
+    private static readonly LocatorAssertionsToBeVisibleOptions Patient = new() { Timeout = 30_000 };
+    private static readonly LocatorAssertionsToContainTextOptions Slow = new() { Timeout = 30_000 };
+
+    private Uri Centre => console.Suite.Endpoint("privacy-centre");
+
+    [Fact]
+    [Trait("Clause", "INF-6.3")]
+    [Trait("Clause", "INF-6.5")]
+    [Trait("Clause", "INF-7.1")]
+    [Trait("Issue", "20")]
+    public async Task A_person_signs_in_with_a_code_and_withdraws_and_gives_consent_again_also_after_a_policy_change()
+    {
+        var person = await NewPersonAsync();
+        var page = await NewPageAsync();
+
+        // A wrong code first: refused, and nothing opens.
+        await page.GotoAsync(Centre.ToString());
+        await Screenshot(page, "privacy-centre-sign-in");
+        await page.Locator("#contact").FillAsync(person.Inbox.Address);
+        await page.Locator("#contact-form button[type=submit]").ClickAsync();
+        await Expect(page.Locator("#code-form")).ToBeVisibleAsync(Patient);
+        var code = await person.Inbox.NextCodeAsync();
+        await page.Locator("#code").FillAsync(code == "000000" ? "000001" : "000000");
+        await page.Locator("#code-form button[type=submit]").ClickAsync();
+        await Expect(page.Locator("#code-error")).Not.ToBeEmptyAsync();
+        await Expect(page.Locator("#nav")).ToBeHiddenAsync();
+
+        // The code that came: keyboard only, Enter submits.
+        await page.Locator("#code").FillAsync(code);
+        await page.Locator("#code").PressAsync("Enter");
+        var surveys = page.Locator("section[data-purpose='surveys']");
+        await Expect(surveys).ToContainTextAsync("You agreed", Slow);
+        await Screenshot(page, "privacy-centre-consents");
+
+        // Withdraw what is not essential; the essential purpose offers no withdrawal.
+        await Expect(page.Locator("section[data-purpose='service.provide'] [data-action='withdraw']")).ToHaveCountAsync(0);
+        await surveys.Locator("[data-action='withdraw']").ClickAsync();
+        await surveys.Locator("[data-action='confirm-withdraw']").ClickAsync();
+        await Expect(page.Locator("section[data-purpose='surveys']")).ToContainTextAsync("You withdrew", Slow);
+        Assert.False(await AllowedAsync(person.SubjectId, "surveys"));
+
+        // And give it again.
+        await page.Locator("section[data-purpose='surveys'] [data-action='agree']").ClickAsync();
+        await Expect(page.Locator("section[data-purpose='surveys']")).ToContainTextAsync("You agreed", Slow);
+        Assert.True(await AllowedAsync(person.SubjectId, "surveys"));
+
+        // A policy version changes a purpose: the centre asks again, and the new agreement counts.
+        var version = $"pc-{Guid.NewGuid():N}"[..16];
+        using (var officer = console.Person($"consent-{console.Suite.Primary}", SuiteRoles.PrivacyOfficer))
+        {
+            using var published = await officer.PublishVersionAsync("infobird", new { version, changedPurposes = new[] { "offers.relevant" } });
+            Assert.Equal(HttpStatusCode.Created, published.StatusCode);
+        }
+
+        await page.ReloadAsync();
+        var offers = page.Locator("section[data-purpose='offers.relevant']");
+        await Expect(offers).ToContainTextAsync("The policy changed", Slow);
+        Assert.False(await AllowedAsync(person.SubjectId, "offers.relevant"));
+        await offers.Locator("[data-action='agree']").ClickAsync();
+        await Expect(page.Locator("section[data-purpose='offers.relevant']")).ToContainTextAsync($"policy version {version}", Slow);
+        Assert.True(await AllowedAsync(person.SubjectId, "offers.relevant"));
+
+        // The policy's text, as the person reads it before agreeing.
+        await page.Locator("details.policy summary").ClickAsync();
+        await Expect(page.Locator("details.policy .policy-text")).ToContainTextAsync(version, Slow);
+        await AssertEveryFieldLabelledAsync(page);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    [Trait("Clause", "INF-6.1")]
+    [Trait("Clause", "INF-6.2")]
+    [Trait("Clause", "IWK-2.3")]
+    [Trait("Issue", "20")]
+    public async Task A_person_sees_downloads_and_corrects_their_data_follows_their_requests_and_sees_who_read_it()
+    {
+        var person = await NewPersonAsync();
+        var page = await SignedInAsync(person);
+
+        // Access: a code for the request, then the data, readable.
+        await page.Locator("nav a[data-view='data']").ClickAsync();
+        await page.Locator("[data-send-code='access']").ClickAsync();
+        await page.Locator("#code-access").FillAsync(await person.Inbox.NextCodeAsync());
+        await page.Locator("form[data-code-for='access'] button[type=submit]").ClickAsync();
+        await Expect(page.Locator("#my-data [data-field='email']")).ToHaveTextAsync(person.Inbox.Address, new() { Timeout = 30_000 });
+        await Expect(page.Locator("#my-data [data-field='model']")).ToHaveTextAsync("Phone X");
+        await Screenshot(page, "privacy-centre-data");
+
+        // Export: the file the browser downloads holds the data.
+        await page.Locator("[data-send-code='export']").ClickAsync();
+        await page.Locator("#code-export").FillAsync(await person.Inbox.NextCodeAsync());
+        var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("form[data-code-for='export'] button[type=submit]").ClickAsync());
+        var exported = JsonDocument.Parse(await File.ReadAllTextAsync((await download.PathAsync())!)).RootElement;
+        Assert.Equal(person.SubjectId, exported.GetProperty("subjectId").GetString());
+        Assert.Contains(exported.GetProperty("values").EnumerateArray(), v => v.GetProperty("value").GetString() == person.Inbox.Address);
+
+        // Correction: the device's model was wrong; the product backend reads the corrected value under the same token.
+        await page.Locator("nav a[data-view='requests']").ClickAsync();
+        var correction = page.Locator("section[data-request='rectification']");
+        await correction.Locator("#correct-category").SelectOptionAsync("device");
+        await correction.Locator("#correct-field").FillAsync("model");
+        await correction.Locator("#correct-value").FillAsync("Phone Y");
+        await correction.Locator("#correct-reason").FillAsync("I changed phones");
+        await correction.Locator("[data-send-code='rectification']").ClickAsync();
+        await page.Locator("#code-rectification").FillAsync(await person.Inbox.NextCodeAsync());
+        await correction.Locator("form[data-code-for='rectification'] button[type=submit]").ClickAsync();
+        await Expect(page.Locator("#my-requests")).ToContainTextAsync("Correction", Slow);
+        Assert.Equal("Phone Y", await ReadAsync(person.DeviceToken, "service.provide"));
+
+        // The requests, each done.
+        await Expect(page.Locator("#my-requests tr[data-state]")).ToHaveCountAsync(3, new() { Timeout = 30_000 });
+        await Screenshot(page, "privacy-centre-requests");
+
+        // Who read the data: the product backend, for the surveys it was allowed.
+        await page.Locator("nav a[data-view='log']").ClickAsync();
+        await Expect(page.Locator("tr[data-entry]").Filter(new() { HasText = "surveys" }).First).ToBeVisibleAsync(Patient);
+        await Expect(page.Locator("tr[data-entry]").Filter(new() { HasText = DevCredentials.ProductBackendName }).First).ToBeVisibleAsync();
+        await Screenshot(page, "privacy-centre-log");
+        await AssertEveryFieldLabelledAsync(page);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    [Trait("Clause", "INF-6.1")]
+    [Trait("Clause", "INF-6.4")]
+    [Trait("Issue", "20")]
+    public async Task A_person_erases_their_data_and_is_shown_the_deletion_certificate()
+    {
+        var person = await NewPersonAsync();
+        var page = await SignedInAsync(person);
+
+        await page.Locator("nav a[data-view='requests']").ClickAsync();
+        var erasure = page.Locator("section[data-request='erasure']");
+        await erasure.Locator("#erase-reason").FillAsync("I no longer use the service");
+        await erasure.Locator("#erase-confirm").CheckAsync();
+        await erasure.Locator("[data-send-code='erasure']").ClickAsync();
+        await page.Locator("#code-erasure").FillAsync(await person.Inbox.NextCodeAsync());
+        await erasure.Locator("form[data-code-for='erasure'] button[type=submit]").ClickAsync();
+        await Expect(erasure).ToContainTextAsync("Deletion certificate", Slow);
+
+        // The vault holds nothing readable any more.
+        using var vault = console.ProductBackend($"vault-{console.Suite.Primary}");
+        using var read = await vault.PostAsJsonAsync("/v1/detokenize", new { tokens = new[] { person.DeviceToken }, purpose = "service.provide" });
+        Assert.NotEqual(HttpStatusCode.OK, read.StatusCode);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    [Trait("Issue", "20")]
+    public async Task The_centre_speaks_the_browsers_language_and_switches_on_request()
+    {
+        var person = await NewPersonAsync();
+        var page = await SignedInAsync(person, locale: "zh-CN");
+
+        await Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "zh-CN");
+        await Expect(page.Locator("nav a[data-view='consents']")).ToHaveTextAsync("同意管理");
+        await Expect(page.Locator("section[data-purpose='surveys'] h2")).ToContainTextAsync("邀请您参与有关产品和服务的调查", Slow);
+        await Screenshot(page, "privacy-centre-consents-zh");
+
+        await page.Locator("#language").ClickAsync();
+        await Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "en");
+        await Expect(page.Locator("section[data-purpose='surveys'] h2")).ToContainTextAsync("Inviting you to surveys", Slow);
+        await Expect(page.Locator("nav a[data-view='consents']")).ToHaveTextAsync("Consents");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    [Trait("Issue", "20")]
+    public async Task On_a_phone_every_section_fits_the_screen_and_notices_are_shown()
+    {
+        var bulletin = await PublishBulletinAsync();
+        var person = await NewPersonAsync();
+        var page = await SignedInAsync(person, new ViewportSize { Width = 390, Height = 844 });
+        var errors = new List<string>();
+        page.Console += (_, message) => { if (message.Type == "error") errors.Add(message.Text); };
+
+        foreach (var view in new[] { "consents", "data", "requests", "log", "notices" })
+        {
+            await page.Locator($"nav a[data-view='{view}']").ClickAsync();
+            await Expect(page.Locator($".view-body[data-view='{view}'][data-loaded='true']")).ToBeVisibleAsync(Patient);
+            var scrollWidth = await page.EvaluateAsync<int>("document.documentElement.scrollWidth");
+            Assert.True(scrollWidth <= 390, $"{view} is {scrollWidth} px wide on a 390 px screen");
+            await Screenshot(page, $"privacy-centre-{view}-phone");
+        }
+
+        await Expect(page.Locator($"article[data-bulletin='{bulletin}']")).ToBeVisibleAsync();
+        await page.Locator("#sign-out").ClickAsync();
+        await Expect(page.Locator("#contact-form")).ToBeVisibleAsync();
+        Assert.Empty(errors); // no CSP violation, no script error
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    [Trait("Clause", "INF-6.3")]
+    [Trait("Issue", "20")]
+    public async Task The_centres_api_opens_nothing_without_a_session_and_answers_an_unknown_address_as_a_known_one()
+    {
+        using var http = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer() }) { BaseAddress = Centre, Timeout = TimeSpan.FromSeconds(90) };
+
+        foreach (var path in new[] { "/api/consents", "/api/requests", "/api/access-log", "/api/session" })
+        {
+            using var anonymous = await http.GetAsync(path);
+            Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        }
+
+        using var unknown = await http.PostAsJsonAsync("/api/sign-in", new { field = "email", value = $"nobody-{Guid.NewGuid():N}@example.cn" });
+        var known = await NewPersonAsync();
+        using var knownStart = await http.PostAsJsonAsync("/api/sign-in", new { field = "email", value = known.Inbox.Address });
+        Assert.Equal(HttpStatusCode.Accepted, unknown.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, knownStart.StatusCode);
+        Assert.Equal(Shape(await unknown.Content.ReadFromJsonAsync<JsonElement>()), Shape(await knownStart.Content.ReadFromJsonAsync<JsonElement>()));
+
+        using var malformed = await http.PostAsJsonAsync("/api/sign-in", new { field = "fax", value = "x" });
+        Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
+        Assert.Equal("application/problem+json", malformed.Content.Headers.ContentType?.MediaType);
+        using var page = await http.GetAsync("/");
+        Assert.Contains("script-src 'self'", page.Headers.GetValues("Content-Security-Policy").Single());
+    }
+
+    private static string Shape(JsonElement json) => string.Join(",", json.EnumerateObject().Select(p => $"{p.Name}:{p.Value.ValueKind}"));
+
+    /// <summary>
+    /// A person of the Infobird policy, as a product backend would have them: registered, agreeing to the service, the
+    /// surveys and the offers, with a verified e-mail address (the code read back from MailDev) and a device, and one
+    /// read of their address by the product backend for the surveys.
+    /// </summary>
+    private async Task<Person> NewPersonAsync()
+    {
+        var subject = $"pc-{Guid.NewGuid():N}";
+        var inbox = new Inbox(console.Suite.Endpoint($"maildev-{console.Suite.Primary}", "web"), $"{subject}@example.cn");
+        using var consent = console.ProductBackend($"consent-{console.Suite.Primary}");
+        await SucceedsAsync(consent.PostAsJsonAsync("/v1/subjects", new { subjectId = subject, policyId = "infobird", birthDate = "1990-01-01" }), HttpStatusCode.Created);
+        foreach (var purpose in new[] { "service.provide", "surveys", "offers.relevant" })
+        {
+            await SucceedsAsync(consent.PostAsJsonAsync($"/v1/subjects/{subject}/consents",
+                new { purpose, policyVersion = await CurrentVersionAsync(consent), collectionMethod = "app-onboarding", jurisdiction = "CN" }), HttpStatusCode.Created);
+        }
+
+        using var vault = console.ProductBackend($"vault-{console.Suite.Primary}");
+        var contact = await StoreAsync(vault, subject, "contact", new { email = inbox.Address, language = "en" });
+        var device = await StoreAsync(vault, subject, "device", new { model = "Phone X" });
+        using var proof = await vault.PostAsJsonAsync($"/v1/subjects/{subject}/contact-verifications", new { field = "email" });
+        await ExpectAsync(proof, HttpStatusCode.Accepted);
+        var proofId = (await proof.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("verificationId").GetGuid();
+        await SucceedsAsync(vault.PostAsJsonAsync($"/v1/subjects/{subject}/verified-contacts", new { verificationId = proofId, code = await inbox.NextCodeAsync() }),
+            HttpStatusCode.OK);
+        await SucceedsAsync(vault.PostAsJsonAsync("/v1/detokenize", new { tokens = new[] { contact["email"] }, purpose = "surveys" }), HttpStatusCode.OK);
+        return new Person(subject, inbox, device["model"]);
+    }
+
+    private static async Task<string> CurrentVersionAsync(HttpClient consent) =>
+        (await consent.GetFromJsonAsync<JsonElement>("/v1/policies/infobird/current")).GetProperty("version").GetString()!;
+
+    private static async Task<Dictionary<string, string>> StoreAsync(HttpClient vault, string subject, string category, object fields)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/subjects/{subject}/data")
+        {
+            Content = JsonContent.Create(new { category, source = "provided", legalBasis = "consent", fields }),
+        };
+        request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+        using var stored = await vault.SendAsync(request);
+        await ExpectAsync(stored, HttpStatusCode.Created, HttpStatusCode.OK);
+        return (await stored.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("tokens").Deserialize<Dictionary<string, string>>()!;
+    }
+
+    private async Task<bool> AllowedAsync(string subject, string purpose)
+    {
+        using var consent = console.ProductBackend($"consent-{console.Suite.Primary}");
+        return (await consent.GetFromJsonAsync<JsonElement>($"/v1/consents/check?subjectId={subject}&purpose={purpose}")).GetProperty("allowed").GetBoolean();
+    }
+
+    private async Task<string?> ReadAsync(string token, string purpose)
+    {
+        using var vault = console.ProductBackend($"vault-{console.Suite.Primary}");
+        using var read = await vault.PostAsJsonAsync("/v1/detokenize", new { tokens = new[] { token }, purpose });
+        await ExpectAsync(read, HttpStatusCode.OK);
+        return (await read.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("values")[0].GetProperty("value").GetString();
+    }
+
+    private async Task<Guid> PublishBulletinAsync()
+    {
+        using var notifications = console.Person($"notifications-{console.Suite.Primary}", SuiteRoles.PrivacyOfficer);
+        using var published = await notifications.PostAsJsonAsync("/v1/bulletins", new
+        {
+            noticeType = "policy-update",
+            variables = new Dictionary<string, string>
+            {
+                ["policyVersion"] = "2027-01", ["effectiveDate"] = "2027-01-01", ["summary"] = "Shorter retention of ride routes",
+                ["reviewUrl"] = "https://privacy.example.cn/policy",
+            },
+        });
+        await ExpectAsync(published, HttpStatusCode.Created);
+        return (await published.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("bulletinId").GetGuid();
+    }
+
+    private async Task<IPage> NewPageAsync(ViewportSize? viewport = null, string locale = "en-US")
+    {
+        var context = await console.Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            ViewportSize = viewport ?? new ViewportSize { Width = 1280, Height = 860 },
+            Locale = locale,
+            AcceptDownloads = true,
+        });
+        return await context.NewPageAsync();
+    }
+
+    /// <summary>A page signed in through the centre's form with the code mailed to the person.</summary>
+    private async Task<IPage> SignedInAsync(Person person, ViewportSize? viewport = null, string locale = "en-US")
+    {
+        var page = await NewPageAsync(viewport, locale);
+        await page.GotoAsync(Centre.ToString());
+        await page.Locator("#contact").FillAsync(person.Inbox.Address);
+        await page.Locator("#contact-form button[type=submit]").ClickAsync();
+        await Expect(page.Locator("#code-form")).ToBeVisibleAsync(Patient);
+        await page.Locator("#code").FillAsync(await person.Inbox.NextCodeAsync());
+        await page.Locator("#code-form button[type=submit]").ClickAsync();
+        await Expect(page.Locator(".view-body[data-loaded='true']")).ToBeVisibleAsync(Patient);
+        output.WriteLine($"{person.SubjectId} signed in");
+        return page;
+    }
+
+    /// <summary>Every field of the page has a label a screen reader announces.</summary>
+    private static async Task AssertEveryFieldLabelledAsync(IPage page)
+    {
+        var unlabelled = await page.EvaluateAsync<string[]>(
+            "[...document.querySelectorAll('input:not([type=hidden]), select, textarea')].filter(e => e.labels.length === 0 && !e.getAttribute('aria-label')).map(e => e.id || e.name)");
+        Assert.Empty(unlabelled);
+    }
+
+    private static async Task ExpectAsync(HttpResponseMessage response, params HttpStatusCode[] expected)
+    {
+        if (!expected.Contains(response.StatusCode))
+        {
+            Assert.Fail($"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri?.AbsolutePath} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+
+    /// <summary>A call whose answer is only checked: awaited, checked and disposed.</summary>
+    private static async Task SucceedsAsync(Task<HttpResponseMessage> call, params HttpStatusCode[] expected)
+    {
+        using var response = await call;
+        await ExpectAsync(response, expected);
+    }
+
+    private static Task Screenshot(IPage page, string name) =>
+        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserTests.ImagesFolder(), $"{name}.png"), FullPage = true });
+
+    private sealed record Person(string SubjectId, Inbox Inbox, string DeviceToken);
+}
