@@ -96,7 +96,7 @@ void AddPrivacyCentre(IEnumerable<(RegionResources Resources, Dictionary<string,
     {
         var region = resources.Name;
         centre.WithEnvironment($"PrivacySuite__PrivacyCentre__Regions__{index++}", region);
-        foreach (var service in new[] { "consent", "vault", "notifications", "retention" })
+        foreach (var service in new[] { "consent", "vault", "notifications" })
         {
             centre.WithReference(services[service], $"{service}-{region}");
         }

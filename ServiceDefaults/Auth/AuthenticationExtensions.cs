@@ -151,9 +151,11 @@ internal sealed class SuiteAuthenticationHandler(SuiteCredentials credentials) :
             AuthenticationExtensions.ServiceScheme => roles.Length > 0 && roles.All(r => r == SuiteRoles.Service)
                 ? Success(subject, [SuiteRoles.Service])
                 : AuthenticateResult.Fail("A service token carries the role service and no other."),
-            // The privacy centre signs in the people whose data the suite holds, and nobody else.
+            // The privacy centre signs in the people whose data the suite holds, and nobody else; a guardian acting for
+            // a minor is named in the token's act claim, and audits record the guardian.
             AuthenticationExtensions.PrivacyCentreScheme => roles.Length > 0 && roles.All(r => r == SuiteRoles.Subject)
-                ? Success(subject, [SuiteRoles.Subject])
+                ? Success(subject, [SuiteRoles.Subject], result.Principal.FindFirst(SuiteTokens.ActorClaim) is { } act
+                    ? SuiteTokens.ActorOf(act.Value) ?? "" : null)
                 : AuthenticateResult.Fail("A privacy centre token carries the role subject and no other."),
             _ => roles.Contains(SuiteRoles.Service)
                 ? AuthenticateResult.Fail("A person's token cannot carry the role service.")
@@ -161,10 +163,20 @@ internal sealed class SuiteAuthenticationHandler(SuiteCredentials credentials) :
         };
     }
 
-    private AuthenticateResult Success(string name, IEnumerable<string> roles)
+    private AuthenticateResult Success(string name, IEnumerable<string> roles, string? actor = null)
     {
+        if (actor is "")
+        {
+            return AuthenticateResult.Fail("The token's act claim names nobody.");
+        }
+
         var identity = new ClaimsIdentity(_scheme.Name);
         identity.AddClaim(new Claim(ClaimTypes.NameIdentifier, name));
+        if (actor is not null)
+        {
+            identity.AddClaim(new Claim(Callers.ActorClaim, actor));
+        }
+
         foreach (var role in roles)
         {
             identity.AddClaim(new Claim(ClaimTypes.Role, role));

@@ -70,10 +70,13 @@ public sealed record DevCredentials(string IssuerPrivateKey, string ServicePriva
         SuiteTokens.Issue(SuiteTokens.ReadPrivateKey(IssuerPrivateKey)!, Issuer, Audience, subject, roles, DateTimeOffset.UtcNow,
             lifetime ?? TimeSpan.FromHours(12));
 
-    /// <summary>A subject's token as the privacy centre mints it when they sign in (role subject, for that subject only).</summary>
-    public string IssuePrivacyCentreToken(string subjectId, TimeSpan? lifetime = null) =>
+    /// <summary>
+    /// A subject's token as the privacy centre mints it when they sign in (role subject, for that subject only), or for a
+    /// guardian (<paramref name="actor"/>) acting for the minor <paramref name="subjectId"/>.
+    /// </summary>
+    public string IssuePrivacyCentreToken(string subjectId, TimeSpan? lifetime = null, string? actor = null) =>
         SuiteTokens.Issue(SuiteTokens.ReadPrivateKey(PrivacyCentrePrivateKey)!, SuiteAuthOptions.PrivacyCentreIssuer, Audience, subjectId, [SuiteRoles.Subject],
-            DateTimeOffset.UtcNow, lifetime ?? TimeSpan.FromMinutes(30));
+            DateTimeOffset.UtcNow, lifetime ?? TimeSpan.FromMinutes(30), actor);
 
     /// <summary>A service token for <paramref name="serviceName"/>, as that service's <c>AddServiceIdentity()</c> signs it.</summary>
     public string IssueServiceToken(string serviceName, TimeSpan? lifetime = null) =>

@@ -6,10 +6,18 @@ namespace PrivacySuite.ServiceDefaults.Auth;
 public static class Callers
 {
     /// <summary>
-    /// The caller's id: a person's token subject, a product backend's key name, a service's name. Every scheme the suite
-    /// accepts sets it; "unknown" only for a principal that did not authenticate.
+    /// The person acting for the token's subject, when it is not the subject: a guardian acting for a minor at the
+    /// privacy centre (the token's <c>act</c> claim, RFC 8693).
     /// </summary>
-    public static string CallerId(this ClaimsPrincipal user) => user.FindFirstValue(ClaimTypes.NameIdentifier) ?? "unknown";
+    public const string ActorClaim = "privacysuite:actor";
+
+    /// <summary>
+    /// Who acts, as audits record it: a person's token subject (or the guardian acting for them, <see cref="ActorClaim"/>),
+    /// a product backend's key name, a service's name. Every scheme the suite accepts sets it; "unknown" only for a
+    /// principal that did not authenticate. Whose data a person may name is the token's subject, not this.
+    /// </summary>
+    public static string CallerId(this ClaimsPrincipal user) =>
+        user.FindFirstValue(ActorClaim) ?? user.FindFirstValue(ClaimTypes.NameIdentifier) ?? "unknown";
 }
 
 /// <summary>The roles of ARCHITECTURE.md. Product backends authenticate with API keys, people with bearer tokens.</summary>

@@ -23,17 +23,51 @@ public static class SuiteTokens
 
     private static readonly JsonWebTokenHandler Handler = new() { SetDefaultTimesOnTokenCreation = false, MapInboundClaims = false };
 
+    /// <summary>The actor claim (RFC 8693): who acts for the token's subject, as <c>{"sub": id}</c>.</summary>
+    public const string ActorClaim = "act";
+
     public static string Issue(ECDsaSecurityKey privateKey, string issuer, string audience, string subject, IEnumerable<string> roles,
-        DateTimeOffset now, TimeSpan lifetime) =>
-        Handler.CreateToken(new SecurityTokenDescriptor
+        DateTimeOffset now, TimeSpan lifetime, string? actor = null)
+    {
+        var claims = new Dictionary<string, object> { [SubjectClaim] = subject, [RolesClaim] = roles.ToArray() };
+        if (actor is not null)
+        {
+            claims[ActorClaim] = new Dictionary<string, object> { [SubjectClaim] = actor };
+        }
+
+        return Handler.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = issuer,
             Audience = audience,
             IssuedAt = now.UtcDateTime,
             Expires = now.Add(lifetime).UtcDateTime,
-            Claims = new Dictionary<string, object> { [SubjectClaim] = subject, [RolesClaim] = roles.ToArray() },
+            Claims = claims,
             SigningCredentials = new SigningCredentials(privateKey, Algorithm),
         });
+    }
+
+    /// <summary>The <c>sub</c> of an <c>act</c> claim's JSON, or null when there is none or it is not one.</summary>
+    internal static string? ActorOf(string? actClaim)
+    {
+        if (string.IsNullOrEmpty(actClaim))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(actClaim);
+            return json.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object &&
+                   json.RootElement.TryGetProperty(SubjectClaim, out var sub) && sub.ValueKind == System.Text.Json.JsonValueKind.String &&
+                   sub.GetString() is { Length: > 0 } id
+                ? id
+                : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>
     /// What a token must be: signed with ES256 by <paramref name="key"/> (read per token, so a changed configuration takes

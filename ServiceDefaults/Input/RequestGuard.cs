@@ -196,5 +196,5 @@ public static class SubjectIdRule
     /// others) and <paramref name="subjectId"/> is not their own: people see and act on their own data only.
     /// </summary>
     public static bool IsSomeoneElses(ClaimsPrincipal user, string subjectId) =>
-        user.IsInRole(SuiteRoles.Subject) && !ActingForOthers.Any(user.IsInRole) && user.CallerId() != subjectId;
+        user.IsInRole(SuiteRoles.Subject) && !ActingForOthers.Any(user.IsInRole) && user.FindFirstValue(ClaimTypes.NameIdentifier) != subjectId;
 }

@@ -13,6 +13,7 @@ app.UseOwnPages();
 app.MapDefaultEndpoints();
 app.MapSignInApi();
 app.MapPersonApi();
+app.MapGuardianApi();
 
 app.Run();
 

@@ -84,6 +84,46 @@ public sealed class PrivacyCentreTests(ConsentFactory factory) : IClassFixture<C
     }
 
     [Fact]
+    [Trait("Clause", "IWK-3.1")]
+    [Trait("Issue", "20")]
+    public async Task A_guardian_sees_the_minors_in_their_care_and_acting_for_one_consents_only_as_themselves()
+    {
+        using var backend = factory.CreateProductBackendClient();
+        var minor = await backend.RegisterAsync("iwalk-scooter", Api.BornYearsAgo(12));
+        var guardian = await factory.GuardianForAsync(backend, minor);
+        await backend.GrantOkAsync(minor, "iwalk.service.provide", guardian: guardian);
+        await backend.GrantOkAsync(minor, "iwalk.personalisation", guardian: factory.Vault.Issue(guardian.GuardianId, minor));
+        using var asGuardian = factory.CreatePrivacyCentreClient(guardian.GuardianId);
+
+        var wards = await asGuardian.GetFromJsonAsync<System.Text.Json.JsonElement>($"/v1/subjects/{guardian.GuardianId}/wards");
+        using var othersWards = await asGuardian.GetAsync($"/v1/subjects/{minor}/wards");
+        Assert.Equal(minor, wards.EnumerateArray().Single().GetProperty("subjectId").GetString());
+        Assert.True(wards[0].GetProperty("needsGuardianConsent").GetBoolean());
+        Assert.Equal(HttpStatusCode.Forbidden, othersWards.StatusCode);
+
+        // Acting for the minor (the centre's token for the minor, the guardian its actor), a consent naming another
+        // guardian is refused before anything is written; a withdrawal is recorded as the guardian's.
+        using var withdrawnBefore = await asGuardian.DeleteAsync($"/v1/subjects/{minor}/consents/iwalk.personalisation");
+        using var acting = factory.CreateClient();
+        acting.DefaultRequestHeaders.Authorization = new("Bearer", factory.Credentials.IssuePrivacyCentreToken(minor, actor: guardian.GuardianId));
+        using var withdrawn = await acting.DeleteAsync($"/v1/subjects/{minor}/consents/iwalk.personalisation");
+        using var asSomeoneElse = await acting.PostAsJsonAsync($"/v1/subjects/{minor}/consents", new
+        {
+            purpose = "iwalk.personalisation", policyVersion = "1.0", collectionMethod = "privacy-centre", jurisdiction = "CN",
+            guardian = new { guardianId = "someone-else", verificationId = guardian.VerificationId, code = "123456" },
+        });
+        var history = (await backend.GetFromJsonAsync<System.Text.Json.JsonElement>($"/v1/subjects/{minor}/consents")).GetProperty("history");
+
+        // The guardian's own token names the guardian: the minor's consents are not theirs to change that way.
+        Assert.Equal(HttpStatusCode.Forbidden, withdrawnBefore.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, withdrawn.StatusCode);
+        Assert.Equal("guardian-must-be-you", (await asSomeoneElse.ProblemAsync(HttpStatusCode.Forbidden)).GetProperty("reason").GetString());
+        var last = history.EnumerateArray().Last();
+        Assert.Equal(("iwalk.personalisation", "withdrawn", guardian.GuardianId),
+            (last.GetProperty("purpose").GetString(), last.GetProperty("action").GetString(), last.GetProperty("actor").GetString()));
+    }
+
+    [Fact]
     [Trait("Issue", "20")]
     public async Task A_person_reads_the_purposes_and_the_policy_text_they_agree_to_but_registers_nobody()
     {

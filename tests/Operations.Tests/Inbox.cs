@@ -5,12 +5,13 @@ using PrivacySuite.Testing;
 namespace PrivacySuite.Operations.Tests;
 
 /// <summary>
-/// One address's verification codes as the suite mailed them to a region's MailDev, read in the order they arrived:
+/// One address's verification codes (a person's own, and a guardian's confirmations) as the suite mailed them to a region's MailDev, read in the order they arrived:
 /// each <see cref="NextCodeAsync"/> waits for a code mail it has not read yet.
 /// </summary>
 public sealed partial class Inbox(Uri mailDev, string address)
 {
-    private static readonly string[] CodeSubjects = ["Your verification code", "身份验证码"];
+    private static readonly string[] CodeSubjects =
+        ["Your verification code", "身份验证码", "Confirm that you are a minor's guardian", "监护人身份确认码"];
     private readonly HttpClient _http = new() { BaseAddress = mailDev, Timeout = TimeSpan.FromSeconds(30) };
     private int _read;
 

@@ -164,6 +164,48 @@ public sealed class PrivacyCentreTests(ConsoleFixture console, ITestOutputHelper
     }
 
     [Fact]
+    [Trait("Clause", "IWK-3.1")]
+    [Trait("Issue", "20")]
+    public async Task A_guardian_acts_for_a_minor_in_their_care_agreeing_with_their_own_code_and_withdrawing()
+    {
+        var guardian = await NewPersonAsync();
+        var minor = await MinorInCareOfAsync(guardian);
+        var page = await SignedInAsync(guardian);
+
+        // The minor is listed in the guardian's care; acting for them opens their consents and nobody's data.
+        var ward = page.Locator($"section.wards li[data-ward='{minor}']");
+        await Expect(ward).ToBeVisibleAsync(Patient);
+        await ward.Locator("[data-action='act-for']").ClickAsync();
+        await Expect(page.Locator("#acting")).ToContainTextAsync(minor, Slow);
+        await Expect(page.Locator("h1")).ToContainTextAsync(minor, Slow);
+        await Expect(page.Locator("nav a[data-view='data']")).ToHaveCountAsync(0);
+        await Screenshot(page, "privacy-centre-guardian");
+
+        // Agreeing for the minor takes a code sent to the guardian's own address; consent records the guardian.
+        var surveys = page.Locator("section[data-purpose='surveys']");
+        await surveys.Locator("[data-action='agree']").ClickAsync();
+        await page.Locator("#guardian-code-surveys").FillAsync(await guardian.Inbox.NextCodeAsync());
+        await surveys.Locator("form[data-guardian-code-for='surveys'] button[type=submit]").ClickAsync();
+        await Expect(page.Locator("section[data-purpose='surveys']")).ToContainTextAsync("You agreed", Slow);
+        Assert.True(await AllowedAsync(minor, "surveys"));
+        using (var consent = console.ProductBackend($"consent-{console.Suite.Primary}"))
+        {
+            var history = (await consent.GetFromJsonAsync<JsonElement>($"/v1/subjects/{minor}/consents")).GetProperty("history").EnumerateArray().Last();
+            Assert.Equal((guardian.SubjectId, guardian.SubjectId), (history.GetProperty("actor").GetString(), history.GetProperty("guardianId").GetString()));
+        }
+
+        // And withdraws it again; then back to the guardian's own account, where their data is theirs.
+        await page.Locator("section[data-purpose='surveys'] [data-action='withdraw']").ClickAsync();
+        await page.Locator("section[data-purpose='surveys'] [data-action='confirm-withdraw']").ClickAsync();
+        await Expect(page.Locator("section[data-purpose='surveys']")).ToContainTextAsync("You withdrew", Slow);
+        Assert.False(await AllowedAsync(minor, "surveys"));
+        await page.Locator("#acting-end").ClickAsync();
+        await Expect(page.Locator("#acting")).ToBeHiddenAsync();
+        await Expect(page.Locator("nav a[data-view='data']")).ToBeVisibleAsync();
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     [Trait("Issue", "20")]
     public async Task The_centre_speaks_the_browsers_language_and_switches_on_request()
     {
@@ -235,6 +277,30 @@ public sealed class PrivacyCentreTests(ConsoleFixture console, ITestOutputHelper
         Assert.Contains("script-src 'self'", page.Headers.GetValues("Content-Security-Policy").Single());
     }
 
+    [Fact]
+    [Trait("Clause", "IWK-3.1")]
+    [Trait("Issue", "20")]
+    public async Task A_person_cannot_act_for_someone_not_in_their_care()
+    {
+        var person = await NewPersonAsync();
+        var stranger = await NewPersonAsync();
+        using var http = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer() }) { BaseAddress = Centre, Timeout = TimeSpan.FromSeconds(90) };
+        using var started = await http.PostAsJsonAsync("/api/sign-in", new { field = "email", value = person.Inbox.Address });
+        var signInId = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("signInId").GetGuid();
+        await SucceedsAsync(http.PostAsJsonAsync($"/api/sign-in/{signInId}/code", new { code = await person.Inbox.NextCodeAsync() }), HttpStatusCode.OK);
+
+        using var actFor = await http.PostAsJsonAsync("/api/acting-for", new { subjectId = stranger.SubjectId });
+        using var code = await http.PostAsync("/api/guardian-codes", null);
+        var session = await http.GetFromJsonAsync<JsonElement>("/api/session");
+        var consents = await http.GetFromJsonAsync<JsonElement>("/api/consents");
+
+        Assert.Equal(HttpStatusCode.Forbidden, actFor.StatusCode);
+        Assert.Equal("not-your-ward", (await actFor.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("reason").GetString());
+        Assert.Equal(HttpStatusCode.Conflict, code.StatusCode);
+        Assert.Equal(JsonValueKind.Null, session.GetProperty("actingFor").ValueKind);
+        Assert.Equal(person.SubjectId, consents.GetProperty("subject").GetProperty("subjectId").GetString());
+    }
+
     private static string Shape(JsonElement json) => string.Join(",", json.EnumerateObject().Select(p => $"{p.Name}:{p.Value.ValueKind}"));
 
     /// <summary>
@@ -264,6 +330,25 @@ public sealed class PrivacyCentreTests(ConsoleFixture console, ITestOutputHelper
             HttpStatusCode.OK);
         await SucceedsAsync(vault.PostAsJsonAsync("/v1/detokenize", new { tokens = new[] { contact["email"] }, purpose = "surveys" }), HttpStatusCode.OK);
         return new Person(subject, inbox, device["model"]);
+    }
+
+    /// <summary>A minor of twelve whose consent to the service <paramref name="guardian"/> gave, with the code mailed to the guardian.</summary>
+    private async Task<string> MinorInCareOfAsync(Person guardian)
+    {
+        var minor = $"pc-minor-{Guid.NewGuid():N}";
+        using var consent = console.ProductBackend($"consent-{console.Suite.Primary}");
+        await SucceedsAsync(consent.PostAsJsonAsync("/v1/subjects",
+            new { subjectId = minor, policyId = "infobird", birthDate = DateTime.UtcNow.AddYears(-12).ToString("yyyy-MM-dd") }), HttpStatusCode.Created);
+        using var vault = console.ProductBackend($"vault-{console.Suite.Primary}");
+        using var started = await vault.PostAsJsonAsync($"/v1/subjects/{guardian.SubjectId}/guardian-verifications", new { minorSubjectId = minor });
+        await ExpectAsync(started, HttpStatusCode.Accepted);
+        var verificationId = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("verificationId").GetGuid();
+        await SucceedsAsync(consent.PostAsJsonAsync($"/v1/subjects/{minor}/consents", new
+        {
+            purpose = "service.provide", policyVersion = await CurrentVersionAsync(consent), collectionMethod = "app-onboarding", jurisdiction = "CN",
+            guardian = new { guardianId = guardian.SubjectId, verificationId, code = await guardian.Inbox.NextCodeAsync() },
+        }), HttpStatusCode.Created);
+        return minor;
     }
 
     private static async Task<string> CurrentVersionAsync(HttpClient consent) =>

@@ -104,6 +104,29 @@ public sealed class AuthenticationTests(NotesHostFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    [Trait("Clause", "IWK-3.1")]
+    [Trait("Issue", "20")]
+    public async Task A_guardian_acting_for_a_minor_passes_as_the_minor_and_is_recorded_as_the_guardian()
+    {
+        using var client = new HttpClient { BaseAddress = fixture.Host.Client.BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Credentials.IssuePrivacyCentreToken("minor-3", actor: "guardian-9"));
+
+        var whoami = await client.GetFromJsonAsync<JsonElement>("/whoami");
+
+        Assert.Equal("minor-3", whoami.GetProperty("name").GetString());
+        Assert.Equal("guardian-9", whoami.GetProperty("caller").GetString());
+        // An act claim that names nobody is refused, and the people issuer's tokens carry no actor at all.
+        var centreKey = SuiteTokens.ReadPrivateKey(Credentials.PrivacyCentrePrivateKey)!;
+        var nobody = SuiteTokens.Issue(centreKey, SuiteAuthOptions.PrivacyCentreIssuer, DevCredentials.Audience, "minor-3", [SuiteRoles.Subject],
+            DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5), actor: "");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await WhoAmIAsync(nobody)).Status);
+        var viaPeopleIssuer = SuiteTokens.Issue(IssuerKey, DevCredentials.Issuer, DevCredentials.Audience, "minor-3", [SuiteRoles.Subject],
+            DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5), actor: "guardian-9");
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", viaPeopleIssuer);
+        Assert.Equal("minor-3", (await client.GetFromJsonAsync<JsonElement>("/whoami")).GetProperty("caller").GetString());
+    }
+
+    [Fact]
     [Trait("Issue", "20")]
     public async Task The_privacy_centres_key_signs_no_other_role_and_no_other_issuers_token()
     {

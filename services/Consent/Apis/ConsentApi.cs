@@ -54,6 +54,10 @@ public static class ConsentApi
         v1.MapGet("/subjects/{subjectId}/consents", SubjectApi.List).WithName("ListConsents")
             .WithSummary("A subject's consents and their full history").WithTags(ConsentRecordsTag).ProducesProblem(404)
             .RequireRoles(SuiteRoles.ProductBackend, SuiteRoles.PrivacyOfficer, SuiteRoles.Subject);
+        v1.MapGet("/subjects/{subjectId}/wards", SubjectApi.Wards).WithName("ListWards")
+            .WithSummary("The minors whose consent the subject gave as their guardian (IWK-3.1), for the privacy centre to let a guardian act for them")
+            .WithTags("Subjects").ProducesProblem(404)
+            .RequireRoles(SuiteRoles.PrivacyOfficer, SuiteRoles.Subject);
         v1.MapPost("/subjects/{subjectId}/cancellation", SubjectApi.Cancel).WithName("CancelAccount")
             .WithSummary("Cancel the subject's account: every purpose ends").WithTags("Subjects")
             .ProducesProblem(404).ProducesProblem(409)

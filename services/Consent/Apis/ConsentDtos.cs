@@ -89,6 +89,9 @@ public sealed record HistoryView(
 public sealed record SubjectConsents(SubjectView Subject, IReadOnlyList<ConsentView> Consents, IReadOnlyList<HistoryView> History,
     IReadOnlyList<PurposeDecision> Decisions);
 
+/// <summary>A minor whose consent the person gave as their guardian, and whether the minor still needs a guardian's consent.</summary>
+public sealed record WardView(string SubjectId, string PolicyId, bool NeedsGuardianConsent);
+
 public sealed record PurposeDecision(string Purpose, bool Allowed, string Reason, string? Basis, string? PolicyVersion, IReadOnlyList<string> SensitiveCategories);
 
 public sealed record CancellationView(string SubjectId, DateTimeOffset CancelledAt, IReadOnlyList<string> EndedPurposes);

@@ -54,6 +54,7 @@ internal static class OpenApiExamples
                 [new PurposeDecision("offers.relevant", true, "consent-granted", "Consent", "1.0", []),
                  new PurposeDecision("offers.partners", false, "policy-changed", null, "2.0", [])]),
         }),
+        ["ListWards"] = new(Responses: new Dictionary<int, object> { [200] = new List<WardView> { new("subj-example-0002", "iwalk-scooter", true) } }),
         ["CancelAccount"] = new(Responses: new Dictionary<int, object> { [200] = new CancellationView("subj-example-0001", At, ["offers.relevant", "service.provide"]) }),
         ["CheckConsent"] = new(Responses: new Dictionary<int, object>
         {

@@ -28,10 +28,18 @@ internal static class SubjectApi
         string subjectId, GrantConsentRequest request, ClaimsPrincipal user, [FromServices] ConsentRecords subjects, CancellationToken cancellationToken)
     {
         // A person agrees or not; recording a legal ground instead of consent is the product backend's, and audited.
-        if (user.IsInRole(SuiteRoles.Subject) && !user.IsInRole(SuiteRoles.ProductBackend) && request.LegalBasis is { } basis && basis != LegalBasis.Consent)
+        var person = user.IsInRole(SuiteRoles.Subject) && !user.IsInRole(SuiteRoles.ProductBackend);
+        if (person && request.LegalBasis is { } basis && basis != LegalBasis.Consent)
         {
             return Problem(new Refusal(StatusCodes.Status403Forbidden,
                 "A person gives or refuses consent; a legal basis other than consent is recorded by the product backend.", "basis-not-yours"));
+        }
+
+        // A guardian acting for a minor at the privacy centre consents as that guardian, with their own code, and no other.
+        if (person && user.FindFirstValue(Callers.ActorClaim) is { } actor && request.Guardian?.GuardianId != actor)
+        {
+            return Problem(new Refusal(StatusCodes.Status403Forbidden,
+                "A guardian acting for a minor gives consent as the guardian: name yourself in guardian, with the code sent to you.", "guardian-must-be-you"));
         }
 
         var grant = new ConsentGrant(request.Purpose, request.PolicyVersion, request.CollectionMethod, request.Jurisdiction,
@@ -105,6 +113,29 @@ internal static class SubjectApi
             history.Select(h => new HistoryView(h.Id, h.Purpose, h.Action, h.Basis, h.PolicyVersion, h.CollectionMethod, h.Jurisdiction,
                 h.GuardianId, h.Actor, h.At, h.ReceiptId, h.Receipt, h.GuardianVerificationId, h.SensitiveCategories, h.Category)).ToList(),
             decisions));
+    }
+
+    /// <summary>
+    /// The minors whose current consent names the subject as guardian, active ones only (a cancelled or erased account
+    /// has no consents to act on). A subject token sees its own wards only (RequestGuard).
+    /// </summary>
+    public static async Task<Results<Ok<List<WardView>>, ProblemHttpResult>> Wards(
+        string subjectId, [AsParameters] ConsentServices services, CancellationToken cancellationToken)
+    {
+        var db = services.Db;
+        if (!await db.Subjects.AsNoTracking().AnyAsync(s => s.SubjectId == subjectId, cancellationToken))
+        {
+            return NotFound("No subject with this id is registered.");
+        }
+
+        var catalogue = await services.Catalogue.GetAsync(cancellationToken);
+        var today = DateOnly.FromDateTime(services.Time.GetUtcNow().UtcDateTime);
+        var wards = await db.Subjects.AsNoTracking()
+            .Where(s => s.Status == SubjectStatus.Active &&
+                        db.Consents.Any(c => c.SubjectId == s.SubjectId && c.GuardianId == subjectId && c.State == ConsentState.Granted))
+            .OrderBy(s => s.SubjectId).Take(100).ToListAsync(cancellationToken);
+        return TypedResults.Ok(wards.Select(w => new WardView(w.SubjectId, w.PolicyId,
+            ConsentRules.IsMinor(w, catalogue.Policies[w.PolicyId].GuardianAge, today))).ToList());
     }
 
     public static async Task<Results<Ok<CancellationView>, ValidationProblem, ProblemHttpResult>> Cancel(

@@ -10,11 +10,17 @@ internal static class Patterns
     public const string Version = "^[A-Za-z0-9._-]{1,32}$";
 }
 
-/// <summary>Consent to a purpose as shown under <c>policyVersion</c>; <c>sensitiveCategories</c> agreed to separately, on their own.</summary>
+/// <summary>
+/// Consent to a purpose as shown under <c>policyVersion</c>; <c>sensitiveCategories</c> agreed to separately, on their
+/// own; <c>guardianCode</c>, when a guardian consents for a minor, the code sent to the guardian for it.
+/// </summary>
 public sealed record GiveConsentRequest(
     [property: Required, RegularExpression(Patterns.Purpose)] string Purpose,
     [property: Required, RegularExpression(Patterns.Version)] string PolicyVersion,
-    [property: MaxLength(2)] IReadOnlyList<string>? SensitiveCategories);
+    [property: MaxLength(2)] IReadOnlyList<string>? SensitiveCategories,
+    GuardianCode? GuardianCode);
+
+public sealed record GuardianCode(Guid VerificationId, [property: Required, RegularExpression("^[0-9]{6}$")] string Code);
 
 /// <summary>Which request the one-time code is for.</summary>
 public sealed record RequestCode([property: Required, RegularExpression("^(access|export|rectification|erasure)$")] string Request);
@@ -60,6 +66,9 @@ public static class PersonApi
                     collectionMethod = "privacy-centre",
                     jurisdiction = options.Value.Jurisdiction,
                     sensitiveCategories = request.SensitiveCategories,
+                    guardian = me.Guardian is { } guardian && request.GuardianCode is { } code
+                        ? new { guardianId = guardian, verificationId = code.VerificationId, code = code.Code }
+                        : null,
                 }, ct))
             .WithSummary("Gives consent to a purpose as shown under the version named (again, after a policy change).");
         api.MapDelete("/consents/{purpose}", ([RegularExpression(Patterns.Purpose)] string purpose, Me me, CancellationToken ct) =>
@@ -71,27 +80,27 @@ public static class PersonApi
             .WithSummary("Withdraws the separate consent to identity or location data for a purpose.");
 
         api.MapPost("/codes", (RequestCode request, Me me, CancellationToken ct) =>
-                me.SendAsync("vault", HttpMethod.Post, $"/v1/subjects/{me.Id}/verifications", new { request = request.Request }, ct))
+                me.SendOwnAsync("vault", HttpMethod.Post, $"/v1/subjects/{me.Self}/verifications", new { request = request.Request }, ct))
             .WithSummary("Sends a one-time code to the person's verified contacts for one request (INF-6.3).");
         api.MapPost("/access", (VerifiedRequest request, Me me, CancellationToken ct) =>
-                me.SendAsync("vault", HttpMethod.Post, $"/v1/subjects/{me.Id}/access", new { verificationId = request.VerificationId, code = request.Code }, ct))
+                me.SendOwnAsync("vault", HttpMethod.Post, $"/v1/subjects/{me.Self}/access", new { verificationId = request.VerificationId, code = request.Code }, ct))
             .WithSummary("What the vault holds about the person, readable.");
         api.MapPost("/export", (VerifiedRequest request, Me me, CancellationToken ct) =>
-                me.SendAsync("vault", HttpMethod.Post, $"/v1/subjects/{me.Id}/export", new { verificationId = request.VerificationId, code = request.Code }, ct))
+                me.SendOwnAsync("vault", HttpMethod.Post, $"/v1/subjects/{me.Self}/export", new { verificationId = request.VerificationId, code = request.Code }, ct))
             .WithSummary("What the vault holds about the person, as machine-readable JSON to download.");
         api.MapPost("/rectification", (CorrectionRequest request, Me me, CancellationToken ct) =>
-                me.SendAsync("vault", HttpMethod.Post, $"/v1/subjects/{me.Id}/rectification", new
+                me.SendOwnAsync("vault", HttpMethod.Post, $"/v1/subjects/{me.Self}/rectification", new
                 {
                     verificationId = request.VerificationId, code = request.Code, category = request.Category, fields = request.Fields, reason = request.Reason,
                 }, ct))
             .WithSummary("Corrects fields of one category of the person's data.");
         api.MapPost("/erasure", (ErasureRequest request, Me me, CancellationToken ct) =>
-                me.SendAsync("vault", HttpMethod.Post, $"/v1/subjects/{me.Id}/erasure",
+                me.SendOwnAsync("vault", HttpMethod.Post, $"/v1/subjects/{me.Self}/erasure",
                     new { verificationId = request.VerificationId, code = request.Code, reason = request.Reason }, ct))
             .WithSummary("Erases the person's data, unless a legal hold applies (the answer says which).");
-        api.MapGet("/requests", (Me me, CancellationToken ct) => me.SendAsync("vault", HttpMethod.Get, $"/v1/subjects/{me.Id}/requests", null, ct))
+        api.MapGet("/requests", (Me me, CancellationToken ct) => me.SendOwnAsync("vault", HttpMethod.Get, $"/v1/subjects/{me.Self}/requests", null, ct))
             .WithSummary("The person's requests (access, export, correction, erasure) and where each one stands.");
-        api.MapGet("/access-log", (Me me, CancellationToken ct) => me.SendAsync("vault", HttpMethod.Get, $"/v1/subjects/{me.Id}/access-log", null, ct))
+        api.MapGet("/access-log", (Me me, CancellationToken ct) => me.SendOwnAsync("vault", HttpMethod.Get, $"/v1/subjects/{me.Self}/access-log", null, ct))
             .WithSummary("Who read or acted on the person's data, when and for which purpose (IWK-2.3).");
         api.MapGet("/bulletins", (Me me, CancellationToken ct) => me.SendAsync("notifications", HttpMethod.Get, "/v1/bulletins", null, ct))
             .WithSummary("The suite's public bulletins.");
@@ -99,14 +108,44 @@ public static class PersonApi
     }
 }
 
-/// <summary>The signed-in person (their subject id from the session cookie) and the way to call the suite for them.</summary>
+/// <summary>
+/// The signed-in person (their subject id from the session cookie), or the minor they act for as guardian
+/// (<see cref="WardClaim"/>), and the way to call the suite for them.
+/// </summary>
 public sealed class Me(ClaimsPrincipal user, SuiteClient suite)
 {
-    public string Id { get; } = user.FindFirstValue(ClaimTypes.NameIdentifier)
+    /// <summary>The session's claim naming the minor a guardian acts for (checked against consent's wards when set).</summary>
+    public const string WardClaim = "privacysuite:ward";
+
+    /// <summary>The person signed in.</summary>
+    public string Self { get; } = user.FindFirstValue(ClaimTypes.NameIdentifier)
         ?? throw new InvalidOperationException("No subject id in the session: the route is not behind the session cookie.");
 
+    /// <summary>Whose consents the person sees and changes: their own, or their ward's.</summary>
+    public string Id => Ward ?? Self;
+
+    public string? Ward { get; } = user.FindFirstValue(WardClaim);
+
+    /// <summary>The guardian acting, when the person acts for a ward.</summary>
+    public string? Guardian => Ward is null ? null : Self;
+
     public async Task<IResult> SendAsync(string service, HttpMethod method, string path, object? body, CancellationToken ct) =>
-        (await suite.SendAsync(service, method, path, Id, body, ct)).ToResult();
+        (await suite.SendAsync(service, method, path, Id, Guardian, body, ct)).ToResult();
+
+    /// <summary>
+    /// A call about the person's own data (the vault's rights, requests and log): while they act for a ward it is
+    /// refused, so that a guardian never takes a minor's data for their own, nor the other way round.
+    /// </summary>
+    public async Task<IResult> SendOwnAsync(string service, HttpMethod method, string path, object? body, CancellationToken ct) =>
+        Ward is null
+            ? (await suite.SendAsync(service, method, path, Self, null, body, ct)).ToResult()
+            : TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Acting for someone else",
+                detail: "You are acting for a minor in your care: go back to your own account to see or change your own data.",
+                extensions: new Dictionary<string, object?> { ["reason"] = "acting-for-ward" });
+
+    /// <summary>A call as the signed-in person themselves, whoever they act for (their wards, their guardian codes).</summary>
+    public async Task<ServiceAnswer> SendAsSelfAsync(string service, HttpMethod method, string path, object? body, CancellationToken ct) =>
+        await suite.SendAsync(service, method, path, Self, null, body, ct);
 
     public static ValueTask<Me?> BindAsync(HttpContext context) =>
         ValueTask.FromResult<Me?>(new Me(context.User, context.RequestServices.GetRequiredService<SuiteClient>()));

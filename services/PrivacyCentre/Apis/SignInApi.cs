@@ -16,7 +16,8 @@ public sealed record CodeRequest([property: Required, RegularExpression("^[0-9]{
 /// <summary>The vault's answer to a right code, as far as the centre reads it.</summary>
 internal sealed record VaultSignedIn(string SubjectId);
 
-public sealed record SessionView(string SubjectId);
+/// <summary>Who is signed in, and the minor they act for as guardian, if any.</summary>
+public sealed record SessionView(string SubjectId, string? ActingFor);
 
 /// <summary>
 /// Sign-in with a one-time code (INF-6.3): the vault sends it to the typed contact if it is someone's verified contact,
@@ -32,7 +33,7 @@ public static class SignInApi
         api.MapPost("/sign-in/{signInId:guid}/code", RedeemAsync).AllowAnonymous().RequireRateLimiting(PrivacyCentreExtensions.SignInLimit)
             .WithName("EnterSignInCode").WithSummary("Signs the person in with the code they received.");
         api.MapPost("/sign-out", SignOutAsync).WithName("SignOut").WithSummary("Ends the session.");
-        api.MapGet("/session", (ClaimsPrincipal user) => TypedResults.Ok(new SessionView(user.FindFirstValue(ClaimTypes.NameIdentifier)!)))
+        api.MapGet("/session", (Me me) => TypedResults.Ok(new SessionView(me.Self, me.Ward)))
             .WithName("Session").WithSummary("Who is signed in; 401 otherwise.");
         return app;
     }
@@ -53,10 +54,9 @@ public static class SignInApi
             return answer.ToResult();
         }
 
-        var identity = new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, signedIn.SubjectId)], CookieAuthenticationDefaults.AuthenticationScheme);
-        await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
+        await GuardianApi.SignInAsync(context, signedIn.SubjectId, ward: null);
         Log.SignedIn(logger);
-        return TypedResults.Ok(new SessionView(signedIn.SubjectId));
+        return TypedResults.Ok(new SessionView(signedIn.SubjectId, null));
     }
 
     private static async Task<NoContent> SignOutAsync(HttpContext context, ILoggerFactory loggers)

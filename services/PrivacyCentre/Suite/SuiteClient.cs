@@ -1,5 +1,7 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using Microsoft.IdentityModel.Tokens;
 using PrivacySuite.Client;
 using PrivacySuite.ServiceDefaults.Auth;
 
@@ -7,35 +9,39 @@ namespace PrivacySuite.PrivacyCentre.Suite;
 
 /// <summary>
 /// Calls the suite's services for the person signed in, with a token minted for them alone (issuer
-/// privacysuite-privacy-centre, role subject, five minutes), or for no one (the vault's sign-in). The services decide
-/// everything; the centre passes their answers on, problem details included. A service that cannot be reached, or that
-/// fails, is 502 problem details: the person is told to look and try again, never shown a stack or an address.
+/// privacysuite-privacy-centre, role subject, five minutes; for a guardian acting for a minor, the minor's with the
+/// guardian in its act claim), or for no one (the vault's sign-in). The services decide everything; the centre passes
+/// their answers on, problem details included. A service that cannot be reached, or that fails, is 502 problem
+/// details: the person is told to look and try again, never shown a stack or an address.
 /// </summary>
 public sealed class SuiteClient(IHttpClientFactory clients, IOptions<PrivacyCentreOptions> options, IOptions<SuiteAuthOptions> auth,
     TimeProvider time, ILogger<SuiteClient> logger)
 {
     /// <summary>The services the centre calls; each is a named client that moves to the next region when a connection cannot open.</summary>
-    public static readonly string[] Services = ["consent", "vault", "notifications", "retention"];
+    public static readonly string[] Services = ["consent", "vault", "notifications"];
 
     private static readonly TimeSpan TokenLifetime = TimeSpan.FromMinutes(5);
 
-    private readonly Lazy<Microsoft.IdentityModel.Tokens.ECDsaSecurityKey> _key = new(() =>
+    private readonly Lazy<ECDsaSecurityKey> _key = new(() =>
         SuiteTokens.ReadPrivateKey(options.Value.SigningKey)
         ?? throw new InvalidOperationException("PrivacySuite:PrivacyCentre:SigningKey is not the base64 PKCS#8 of a P-256 key."));
 
-    /// <summary>Sends a request for <paramref name="subjectId"/> and answers what the service answered.</summary>
-    public Task<ServiceAnswer> SendAsync(string service, HttpMethod method, string path, string subjectId, object? body, CancellationToken ct) =>
-        SendCoreAsync(service, method, path, subjectId, null, body, ct);
+    /// <summary>
+    /// Sends a request for <paramref name="subjectId"/>, or for a guardian (<paramref name="actor"/>) acting for that
+    /// minor, and answers what the service answered.
+    /// </summary>
+    public Task<ServiceAnswer> SendAsync(string service, HttpMethod method, string path, string subjectId, string? actor, object? body, CancellationToken ct) =>
+        SendCoreAsync(service, method, path, subjectId, actor, null, body, ct);
 
     /// <summary>
     /// Sends a request for nobody yet (the vault's sign-in), naming the person's address in <c>X-Forwarded-For</c>: the
     /// vault, which trusts the centre as a proxy, counts its limits per client address for the person, not the centre.
     /// </summary>
-    public Task<ServiceAnswer> SendAnonymousAsync(string service, string path, System.Net.IPAddress? client, object body, CancellationToken ct) =>
-        SendCoreAsync(service, HttpMethod.Post, path, null, client, body, ct);
+    public Task<ServiceAnswer> SendAnonymousAsync(string service, string path, IPAddress? client, object body, CancellationToken ct) =>
+        SendCoreAsync(service, HttpMethod.Post, path, null, null, client, body, ct);
 
-    private async Task<ServiceAnswer> SendCoreAsync(string service, HttpMethod method, string path, string? subjectId, System.Net.IPAddress? client,
-        object? body, CancellationToken ct)
+    private async Task<ServiceAnswer> SendCoreAsync(string service, HttpMethod method, string path, string? subjectId, string? actor,
+        IPAddress? client, object? body, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(method, path);
         if (client is not null)
@@ -46,7 +52,7 @@ public sealed class SuiteClient(IHttpClientFactory clients, IOptions<PrivacyCent
         if (subjectId is not null)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", SuiteTokens.Issue(_key.Value, SuiteAuthOptions.PrivacyCentreIssuer,
-                auth.Value.Audience, subjectId, [SuiteRoles.Subject], time.GetUtcNow(), TokenLifetime));
+                auth.Value.Audience, subjectId, [SuiteRoles.Subject], time.GetUtcNow(), TokenLifetime, actor));
         }
 
         if (body is not null)

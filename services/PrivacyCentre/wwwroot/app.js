@@ -5,6 +5,8 @@
 
 const views = [];
 let current = null;
+/** The session: who is signed in, and the minor they act for as guardian (null when themselves). */
+const session = { subjectId: null, actingFor: null };
 
 function registerView(view) {
   views.push(view);
@@ -119,7 +121,7 @@ function translatePage() {
   const toggle = document.getElementById("language");
   toggle.textContent = t("language");
   toggle.lang = language === "en" ? "zh-CN" : "en";
-  renderNav();
+  showActing();
 }
 
 document.getElementById("language").addEventListener("click", () => {
@@ -135,6 +137,8 @@ let signIn = null;
 
 function showSignIn(message) {
   current = null;
+  Object.assign(session, { subjectId: null, actingFor: null });
+  document.getElementById("acting").hidden = true;
   document.getElementById("sign-in").hidden = false;
   document.getElementById("contact-form").hidden = false;
   document.getElementById("code-form").hidden = true;
@@ -143,6 +147,32 @@ function showSignIn(message) {
   document.getElementById("sign-out").hidden = true;
   document.getElementById("contact-error").textContent = message ?? "";
 }
+
+/** Reads who is signed in and whom they act for, and shows it; false when nobody is. */
+async function loadSession() {
+  const response = await fetch("/api/session", { credentials: "same-origin" });
+  if (!response.ok) return false;
+  Object.assign(session, await response.json());
+  showActing();
+  return true;
+}
+
+function showActing() {
+  document.getElementById("acting").hidden = !session.actingFor;
+  document.getElementById("acting-text").textContent = session.actingFor ? t("actingFor", { id: session.actingFor }) : "";
+  renderNav();
+}
+
+/** Acts for a minor in the person's care (or, with null, for themselves again), then shows the consents. */
+async function actFor(subjectId) {
+  const now = subjectId ? await api("POST", "/api/acting-for", { subjectId }) : await api("DELETE", "/api/acting-for");
+  Object.assign(session, now);
+  showActing();
+  announce(session.actingFor ? t("actingFor", { id: session.actingFor }) : t("actingEnded"));
+  if (location.hash !== "#/consents") location.hash = "#/consents"; else route();
+}
+
+document.getElementById("acting-end").addEventListener("click", () => actFor(null).catch(e => announce(e.message)));
 
 function showCentre() {
   document.getElementById("sign-in").hidden = true;
@@ -176,8 +206,9 @@ document.getElementById("code-form").addEventListener("submit", async (e) => {
   error.textContent = "";
   if (!/^[0-9]{6}$/.test(code)) { error.textContent = t("codeMissing"); return; }
   try {
-    await api("POST", `/api/sign-in/${signIn}/code`, { code });
+    Object.assign(session, await api("POST", `/api/sign-in/${signIn}/code`, { code }));
     document.getElementById("code").value = "";
+    showActing();
     showCentre();
   } catch (err) { error.textContent = err.message; }
 });
@@ -191,14 +222,17 @@ document.getElementById("sign-out").addEventListener("click", async () => {
 
 // ---- navigation ----
 
+/** The sections open now: a guardian acting for a minor sees the minor's consents and the notices, not anyone's data. */
+function shownViews() { return views.filter(v => !session.actingFor || !v.own); }
+
 function renderNav() {
   const active = (location.hash.replace(/^#\//, "") || views[0]?.id);
-  document.getElementById("nav").replaceChildren(...views.map(v =>
+  document.getElementById("nav").replaceChildren(...shownViews().map(v =>
     el("a", { href: `#/${v.id}`, "data-view": v.id, "aria-current": v.id === active ? "page" : false }, t(v.title))));
 }
 
 async function show(id) {
-  const view = views.find(v => v.id === id) ?? views[0];
+  const view = shownViews().find(v => v.id === id) ?? views[0];
   current = view;
   renderNav();
   const container = document.getElementById("view");
@@ -223,6 +257,5 @@ window.addEventListener("hashchange", route);
 
 document.addEventListener("DOMContentLoaded", async () => {
   translatePage();
-  const session = await fetch("/api/session", { credentials: "same-origin" });
-  if (session.ok) showCentre(); else showSignIn();
+  if (await loadSession()) showCentre(); else showSignIn();
 });

@@ -195,6 +195,7 @@ public sealed class NotesHost : IAsyncDisposable
         app.MapGet("/whoami", (System.Security.Claims.ClaimsPrincipal user) => TypedResults.Ok(new
         {
             name = user.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value,
+            caller = user.CallerId(),
             roles = user.FindAll(System.Security.Claims.ClaimTypes.Role).Select(c => c.Value).ToArray(),
         })).RequireRoles([.. SuiteRoles.All, SuiteRoles.Service]);
         await app.StartAsync();

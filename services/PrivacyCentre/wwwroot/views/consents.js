@@ -12,7 +12,7 @@
     return el("p", { class: `state ${cls}` }, t(`reason.${decision.reason}`, { version: decision.policyVersion ?? "", basis: decision.basis ?? "" }));
   }
 
-  function purposePanel(purpose, decision, consent, reload) {
+  function purposePanel(purpose, decision, minorSelf, reload) {
     const name = nameOf(purpose);
     const actions = el("div", { class: "actions" });
     const error = el("p", { class: "error", role: "alert" });
@@ -41,10 +41,22 @@
       panel.append(ask);
     }
 
-    if (!decision.allowed && AGREEABLE.includes(decision.reason) && decision.policyVersion) {
+    const guardianAgrees = session.actingFor && decision.reason === "guardian-consent-required";
+    // A minor's own consent is their guardian's to give: no button for them, one for the guardian acting for them.
+    if (!decision.allowed && !minorSelf && (AGREEABLE.includes(decision.reason) || guardianAgrees) && decision.policyVersion) {
       const label = decision.reason === "policy-changed" ? t("agreeAgain", { version: decision.policyVersion }) : t("agree", { version: decision.policyVersion });
-      actions.append(el("button", { type: "button", class: "primary", "data-action": "agree",
-        onclick: () => act("POST", "/api/consents", { purpose: purpose.code, policyVersion: decision.policyVersion }, t("agreed", { name })) }, label));
+      const consent = { purpose: purpose.code, policyVersion: decision.policyVersion };
+      if (session.actingFor) {
+        // A guardian's consent for the minor: a code to the guardian's own contact first (IWK-3.1).
+        panel.append(guardianStep(purpose.code, label, async (verificationId, code) => {
+          await api("POST", "/api/consents", { ...consent, guardianCode: { verificationId, code } });
+          announce(t("agreed", { name }));
+          await reload();
+        }));
+      } else {
+        actions.append(el("button", { type: "button", class: "primary", "data-action": "agree",
+          onclick: () => act("POST", "/api/consents", consent, t("agreed", { name })) }, label));
+      }
     }
 
     for (const category of (decision.allowed ? decision.sensitiveCategories : []) ?? []) {
@@ -59,6 +71,48 @@
 
     panel.append(error);
     return panel;
+  }
+
+  /** A guardian's agreement: a code to the guardian's own verified contact, then the consent with it. */
+  function guardianStep(code, label, use) {
+    const error = el("p", { class: "error", role: "alert" });
+    const status = el("p", { role: "status" });
+    const input = el("input", { type: "text", inputmode: "numeric", autocomplete: "one-time-code", maxlength: "6", id: `guardian-code-${code}` });
+    const form = el("form", { class: "code-step", hidden: true, "data-guardian-code-for": code, novalidate: true },
+      el("label", { for: `guardian-code-${code}` }, t("guardianCode")), input, el("button", { type: "submit", class: "primary" }, t("code.go")));
+    let verificationId = null;
+    const start = el("button", { type: "button", class: "primary", "data-action": "agree", onclick: async () => {
+      error.textContent = "";
+      try {
+        const started = await api("POST", "/api/guardian-codes");
+        verificationId = started.verificationId;
+        status.textContent = t("guardianCodeSent", { time: when(started.expiresAt) });
+        form.hidden = false;
+        input.focus();
+      } catch (e) { error.textContent = e.message; }
+    } }, label);
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      error.textContent = "";
+      if (!/^[0-9]{6}$/.test(input.value.trim())) { error.textContent = t("code.missing"); return; }
+      try { await use(verificationId, input.value.trim()); } catch (err) { error.textContent = err.message; }
+    });
+    return el("div", { class: "guardian-step" }, start, status, form, error);
+  }
+
+  /** The minors in the person's care, each with a button to act for them while they need a guardian's consent. */
+  async function wards() {
+    if (session.actingFor) return null;
+    const mine = await api("GET", "/api/wards");
+    if (mine.length === 0) return null;
+    return el("section", { class: "panel wards", "aria-labelledby": "wards-title" },
+      el("h2", { id: "wards-title" }, t("wards.title")),
+      el("p", { class: "muted" }, t("wards.intro")),
+      el("ul", {}, mine.map(w => el("li", { "data-ward": w.subjectId },
+        el("span", { class: "mono" }, w.subjectId),
+        w.needsGuardianConsent
+          ? el("button", { type: "button", "data-action": "act-for", onclick: () => actFor(w.subjectId).catch(e => announce(e.message)) }, t("wards.actFor"))
+          : el("span", { class: "muted" }, t("wards.adult"))))));
   }
 
   function policyText(policyId) {
@@ -80,12 +134,13 @@
     const mine = await api("GET", "/api/consents");
     const purposes = await api("GET", `/api/purposes?policyId=${encodeURIComponent(mine.subject.policyId)}`);
     const decisions = new Map(mine.decisions.map(d => [d.purpose, d]));
-    const consents = new Map(mine.consents.map(c => [c.purpose, c]));
     fill(body, 
-      el("h1", {}, t("consents.title")),
-      el("p", {}, t("consents.intro")),
-      mine.subject.needsGuardianConsent ? el("p", { class: "panel st-attention" }, t("consents.guardian")) : null,
-      purposes.filter(p => decisions.has(p.code)).map(p => purposePanel(p, decisions.get(p.code), consents.get(p.code), reload)),
+      el("h1", {}, session.actingFor ? t("consents.titleFor", { id: session.actingFor }) : t("consents.title")),
+      el("p", {}, t(session.actingFor ? "consents.introFor" : "consents.intro")),
+      await wards(),
+      mine.subject.needsGuardianConsent && !session.actingFor ? el("p", { class: "panel st-attention" }, t("consents.guardian")) : null,
+      purposes.filter(p => decisions.has(p.code))
+        .map(p => purposePanel(p, decisions.get(p.code), mine.subject.needsGuardianConsent && !session.actingFor, reload)),
       policyText(mine.subject.policyId));
   }
 

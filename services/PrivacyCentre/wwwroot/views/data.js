@@ -46,5 +46,5 @@
         exported));
   }
 
-  registerView({ id: "data", title: "nav.data", order: 20, render });
+  registerView({ id: "data", title: "nav.data", order: 20, own: true, render });
 })();

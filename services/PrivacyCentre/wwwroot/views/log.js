@@ -19,5 +19,5 @@
         t("log.none")));
   }
 
-  registerView({ id: "log", title: "nav.log", order: 40, render });
+  registerView({ id: "log", title: "nav.log", order: 40, own: true, render });
 })();

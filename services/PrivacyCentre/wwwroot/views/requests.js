@@ -74,5 +74,5 @@
       el("div", { id: "my-requests" }, requestList(list)));
   }
 
-  registerView({ id: "requests", title: "nav.requests", order: 30, render });
+  registerView({ id: "requests", title: "nav.requests", order: 30, own: true, render });
 })();
