@@ -177,7 +177,7 @@ public sealed class PrivacyCentreTests(ConsoleFixture console, ITestOutputHelper
         await Expect(ward).ToBeVisibleAsync(Patient);
         await ward.Locator("[data-action='act-for']").ClickAsync();
         await Expect(page.Locator("#acting")).ToContainTextAsync(minor, Slow);
-        await Expect(page.Locator("h1")).ToContainTextAsync(minor, Slow);
+        await Expect(page.Locator(".view-body h1")).ToContainTextAsync(minor, Slow);
         await Expect(page.Locator("nav a[data-view='data']")).ToHaveCountAsync(0);
         await Screenshot(page, "privacy-centre-guardian");
 
