@@ -24,9 +24,10 @@ install_dotnet_tools() {
   dotnet tool restore >/dev/null || { echo "dotnet tool restore failed: the Aspire CLI (aspire.cli) could not be installed" >&2; exit 1; }
 }
 
-# chromium: browser tests (Playwright drives /usr/bin/chromium, headless).
+# chromium: browser tests (Playwright drives /usr/bin/chromium, headless); fonts-wqy-microhei: a Chinese font, so
+# that the privacy centre's zh-CN pages render (and their screenshots show characters, not boxes).
 # Extra packages come from the caller: eng/bench.sh adds postfix, for the notifications benchmark's smtp-sink.
-packages=(rabbitmq-server postgresql wrk nodejs chromium "$@")
+packages=(rabbitmq-server postgresql wrk nodejs chromium fonts-wqy-microhei "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -9,7 +9,8 @@
 
   function stateOf(decision) {
     const cls = decision.allowed ? "st-allowed" : decision.reason === "policy-changed" ? "st-attention" : "st-off";
-    return el("p", { class: `state ${cls}` }, t(`reason.${decision.reason}`, { version: decision.policyVersion ?? "", basis: decision.basis ?? "" }));
+    const basis = decision.basis && hasText(`basis.${decision.basis}`) ? t(`basis.${decision.basis}`) : decision.basis ?? "";
+    return el("p", { class: `state ${cls}` }, t(`reason.${decision.reason}`, { version: decision.policyVersion ?? "", basis }));
   }
 
   function purposePanel(purpose, decision, minorSelf, reload) {

@@ -11,7 +11,7 @@
       table([t("col.when"), t("col.who"), t("col.what"), t("col.purpose"), t("col.category"), t("col.outcome")],
         entries.map(e => el("tr", { "data-entry": e.position },
           cell(t("col.when"), when(e.at)),
-          cell(t("col.who"), e.accessor),
+          cell(t("col.who"), e.accessor === session.subjectId ? t("you") : e.accessor === "anonymous" ? t("signInAttempt") : e.accessor),
           cell(t("col.what"), e.action),
           cell(t("col.purpose"), e.purpose ?? ""),
           cell(t("col.category"), e.category ? (hasText(`cat.${e.category}`) ? t(`cat.${e.category}`) : e.category) : ""),
