@@ -92,6 +92,9 @@ public readonly record struct PurposeCode
 {
     public const int MaxLength = 64;
 
+    /// <summary>The same rule as a regular expression, for request schemas (OpenAPI) that validate before a handler runs.</summary>
+    public const string Pattern = "^[a-z0-9._-]{1,64}$";
+
     public string Value { get; }
 
     private PurposeCode(string value) => Value = value;

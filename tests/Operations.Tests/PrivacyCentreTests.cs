@@ -244,6 +244,9 @@ public sealed class PrivacyCentreTests(ConsoleFixture console, ITestOutputHelper
         }
 
         await Expect(page.Locator($"article[data-bulletin='{bulletin}']")).ToBeVisibleAsync();
+        // The notices sent to the person: their codes (the contact's proof, the sign-ins), listed without the code.
+        await Expect(page.Locator("#my-notices tr[data-type='verification-code']").First).ToBeVisibleAsync();
+        Assert.DoesNotMatch("[0-9]{6}", await page.Locator("#my-notices").InnerTextAsync());
         await page.Locator("#sign-out").ClickAsync();
         await Expect(page.Locator("#contact-form")).ToBeVisibleAsync();
         Assert.Empty(errors); // no CSP violation, no script error

@@ -4,8 +4,8 @@ namespace PrivacySuite.Consent.Apis;
 
 internal static class Patterns
 {
-    public const string SubjectId = "^[A-Za-z0-9._:-]{1,64}$";
-    public const string Purpose = "^[a-z0-9._-]{1,64}$";
+    public const string SubjectId = PrivacySuite.Contracts.SubjectId.Pattern;
+    public const string Purpose = PurposeCode.Pattern;
     public const string Token = "^[A-Za-z0-9._:-]{1,64}$";
     public const string Version = "^[A-Za-z0-9._-]{1,32}$";
     public const string Jurisdiction = "^[A-Z]{2}$";

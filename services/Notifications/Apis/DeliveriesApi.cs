@@ -18,6 +18,15 @@ public sealed record ChannelAttemptView(string Channel, string State, DateTimeOf
 public sealed record BounceView(string Channel, Guid RequestId, DateTimeOffset BouncedAt);
 
 /// <summary>
+/// A notice the subject was sent, as they read it: its type, where it stands, and its text in both languages, except
+/// for a one-time code's, whose code is never kept (<see cref="Text"/> is then its subject line only, with no body).
+/// </summary>
+public sealed record SubjectNoticeView(Guid RequestId, string NoticeType, string Status, string? Channel, DateTimeOffset RequestedAt,
+    DateTimeOffset? CompletedAt, IReadOnlyDictionary<string, NoticeText> Text);
+
+public sealed record NoticeText(string Subject, string? Body);
+
+/// <summary>
 /// What became of a notice for one subject, and the subject's bounced contacts: for the operators (and the product that
 /// sent the request) to see why a person was not reached, and which contact to have corrected.
 /// </summary>
@@ -35,7 +44,60 @@ public static class DeliveriesApi
             .MapGet("/", ListBouncesAsync).WithName("ListSubjectBounces")
             .WithSummary("The subject's contacts that bounced (channel, request, when), skipped by notices until the contact changes.")
             .RequireRoles([.. NoticesApi.Staff, SuiteRoles.Service]);
+        // The person's own notices, read at the privacy centre (a subject only for their own id: RequestGuard).
+        app.MapGroup("/v1/subjects/{subjectId}/notices").WithTags("Notices")
+            .MapGet("/", ListSubjectNoticesAsync).WithName("ListSubjectNotices")
+            .WithSummary("The notices the subject was sent, newest first (at most 50), with their text in zh-CN and en; a code's notice without its body.")
+            .RequireRoles(SuiteRoles.Subject, SuiteRoles.PrivacyOfficer);
         return app;
+    }
+
+    private const int SubjectNoticesShown = 50;
+
+    private static async Task<Ok<List<SubjectNoticeView>>> ListSubjectNoticesAsync(
+        string subjectId, NotificationsDbContext db, CancellationToken cancellationToken)
+    {
+        var sent = await (from d in db.Deliveries.AsNoTracking()
+                          join r in db.NoticeRequests.AsNoTracking() on d.RequestId equals r.RequestId
+                          where d.SubjectId == subjectId && r.NoticeType != PrivacySuite.Contracts.NoticeTypes.OnCallPage
+                          orderby r.RequestedAt descending
+                          select new { d.RequestId, r.NoticeType, r.Variables, r.RequestedAt, d.Status, d.Channel, d.CompletedAt })
+            .Take(SubjectNoticesShown).ToListAsync(cancellationToken);
+        return TypedResults.Ok(sent.Select(n => new SubjectNoticeView(n.RequestId, n.NoticeType, n.Status, n.Channel, n.RequestedAt, n.CompletedAt,
+            TextOf(n.NoticeType, n.Variables, n.RequestedAt))).ToList());
+    }
+
+    /// <summary>
+    /// The notice in each language, rendered again from its stored variables. A notice whose variables are filled in at
+    /// send time (a one-time code) keeps its subject line only: the code is nowhere to render from, and is never shown again.
+    /// </summary>
+    private static Dictionary<string, NoticeText> TextOf(string noticeType, Dictionary<string, string> variables, DateTimeOffset requestedAt)
+    {
+        if (!NoticeTemplates.All.TryGetValue(noticeType, out var template))
+        {
+            return [];
+        }
+
+        var sentLater = template.Variables.Any(v => v.AtSend);
+        return new[] { NoticeTemplates.Chinese, NoticeTemplates.English }.ToDictionary(language => language, language =>
+        {
+            var localized = language == NoticeTemplates.Chinese ? template.Chinese : template.English;
+            if (sentLater)
+            {
+                return new NoticeText(localized.Subject, null);
+            }
+
+            try
+            {
+                var rendered = NoticeTemplates.Render(template, language, variables, requestedAt);
+                return new NoticeText(rendered.Subject, rendered.Body);
+            }
+            catch (TemplateVariablesException)
+            {
+                // A template changed since the notice was sent: its subject line still says what it was.
+                return new NoticeText(localized.Subject, null);
+            }
+        });
     }
 
     private static async Task<Results<Ok<DeliveryView>, ProblemHttpResult>> GetDeliveryAsync(

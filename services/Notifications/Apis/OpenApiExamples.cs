@@ -23,6 +23,17 @@ internal static class OpenApiExamples
     {
         ["SendNotice"] = new(new SendNoticeRequest("policy-update", ["subj-example-0001", "subj-example-0002"], PolicyUpdate)),
         ["GetNoticeRequest"] = new(Responses: new Dictionary<int, object> { [200] = new NoticeRequestView(RequestId, "policy-update", 2, 0, 2, 0, false, At) }),
+        ["ListSubjectNotices"] = new(Responses: new Dictionary<int, object>
+        {
+            [200] = new List<SubjectNoticeView>
+            {
+                new(RequestId, "policy-update", "delivered", "email", At, At, new Dictionary<string, NoticeText>
+                {
+                    ["zh-CN"] = new("隐私政策更新（版本 2.0）", "您好：……"),
+                    ["en"] = new("Privacy policy update (version 2.0)", "Hello, …"),
+                }),
+            },
+        }),
         ["PreviewTemplate"] = new(new PreviewRequest("en", PolicyUpdate)),
         ["PublishBulletin"] = new(new PublishBulletinRequest("policy-update", PolicyUpdate)),
         ["RegisterWebhook"] = new(

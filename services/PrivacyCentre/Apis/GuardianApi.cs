@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 
 namespace PrivacySuite.PrivacyCentre.Apis;
 
-public sealed record ActForRequest([property: Required, RegularExpression(Patterns.Token)] string SubjectId);
+public sealed record ActForRequest([property: Required, RegularExpression(Patterns.SubjectId)] string SubjectId);
 
 /// <summary>A minor in the person's care, as consent answers it.</summary>
 internal sealed record Ward(string SubjectId, string PolicyId, bool NeedsGuardianConsent);

@@ -1,11 +1,14 @@
 using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
+using PrivacySuite.Contracts;
 
 namespace PrivacySuite.PrivacyCentre.Apis;
 
+/// <summary>What the centre takes from the browser, by the rules the services check again (a policy id and version as consent's).</summary>
 internal static class Patterns
 {
-    public const string Purpose = "^[a-z0-9._-]{1,64}$";
+    public const string Purpose = PurposeCode.Pattern;
+    public const string SubjectId = PrivacySuite.Contracts.SubjectId.Pattern;
     public const string Token = "^[A-Za-z0-9._:-]{1,64}$";
     public const string Version = "^[A-Za-z0-9._-]{1,32}$";
 }
@@ -102,6 +105,8 @@ public static class PersonApi
             .WithSummary("The person's requests (access, export, correction, erasure) and where each one stands.");
         api.MapGet("/access-log", (Me me, CancellationToken ct) => me.SendOwnAsync("vault", HttpMethod.Get, $"/v1/subjects/{me.Self}/access-log", null, ct))
             .WithSummary("Who read or acted on the person's data, when and for which purpose (IWK-2.3).");
+        api.MapGet("/notices", (Me me, CancellationToken ct) => me.SendOwnAsync("notifications", HttpMethod.Get, $"/v1/subjects/{me.Self}/notices", null, ct))
+            .WithSummary("The notices the person was sent (a deletion certificate's among them), in both languages; a code's without its body.");
         api.MapGet("/bulletins", (Me me, CancellationToken ct) => me.SendAsync("notifications", HttpMethod.Get, "/v1/bulletins", null, ct))
             .WithSummary("The suite's public bulletins.");
         return app;
