@@ -75,6 +75,14 @@ public sealed class VaultClient(HttpClient http, StepUpSigner? stepUp = null)
         SendAsync<IReadOnlyList<SubjectRequestInfo>>(Request(HttpMethod.Get,
             $"v1/subject-requests?limit={limit}" + (state is null ? "" : $"&state={Uri.EscapeDataString(state)}"), null), cancellationToken);
 
+    /// <summary>
+    /// One subject's rights requests, newest first, with their state (<c>open</c>, <c>approved</c>, <c>done</c>,
+    /// <c>expired</c>): how a product backend follows the requests it started for a person. A GET: retried, and served
+    /// by the standby region when the primary fails.
+    /// </summary>
+    public Task<IReadOnlyList<SubjectOwnRequest>> ListSubjectRequestsAsync(string subjectId, int limit = 50, CancellationToken cancellationToken = default) =>
+        SendAsync<IReadOnlyList<SubjectOwnRequest>>(Request(HttpMethod.Get, $"v1/subjects/{Segment(subjectId)}/requests?limit={limit}", null), cancellationToken);
+
     /// <summary>Sends a code to the value a contact field (<c>email</c>, <c>phone</c>, <c>push</c>) holds now, to prove it is the subject's.</summary>
     public Task<ContactVerificationStarted> StartContactVerificationAsync(string subjectId, string field, CancellationToken cancellationToken = default) =>
         SendAsync<ContactVerificationStarted>(Request(HttpMethod.Post, $"v1/subjects/{Segment(subjectId)}/contact-verifications", new { field }), cancellationToken);

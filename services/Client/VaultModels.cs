@@ -56,6 +56,9 @@ public sealed record RectificationDone(string SubjectId, string Category, IReadO
 public sealed record ErasureDone(string SubjectId, Guid DeletionCertificateId, DateTimeOffset ErasedAt);
 
 /// <summary>A rights request as the operators' queue shows it: <c>open</c>, <c>completed</c> or <c>expired</c>.</summary>
+/// <summary>One of a subject's rights requests: <c>open</c>, <c>approved</c>, <c>done</c> (at <see cref="DoneAt"/>) or <c>expired</c>.</summary>
+public sealed record SubjectOwnRequest(Guid Id, string Request, DateTimeOffset StartedAt, DateTimeOffset ExpiresAt, string State, DateTimeOffset? DoneAt);
+
 public sealed record SubjectRequestInfo(
     Guid Id,
     string SubjectId,

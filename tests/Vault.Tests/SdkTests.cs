@@ -117,6 +117,28 @@ public sealed class SdkTests(VaultFactory factory) : IClassFixture<VaultFactory>
         Assert.Equal(503, write.Status);
     }
 
+    [Fact]
+    [Trait("Clause", "INF-6.3")]
+    [Trait("Issue", "20")]
+    public async Task A_product_backend_follows_the_requests_it_started_for_a_person()
+    {
+        var subject = NewSubject();
+        await factory.StoreAsync(subject, "device", new { model = "Phone X" });
+        var (provider, vault) = Registered(factory.Server.CreateHandler());
+        await using var _ = provider;
+        using var backend = factory.Backend();
+        var (accessId, code) = await factory.StartRequestAsync(backend, subject, "access");
+        var (exportId, _) = await factory.StartRequestAsync(backend, subject, "export");
+
+        var open = await vault.ListSubjectRequestsAsync(subject);
+        await vault.AccessAsync(subject, accessId, code);
+        var after = await vault.ListSubjectRequestsAsync(subject);
+
+        Assert.Equal([(exportId, "export", "open"), (accessId, "access", "open")], open.Select(r => (r.Id, r.Request, r.State)));
+        Assert.Equal(("done", true), (after.Single(r => r.Id == accessId).State, after.Single(r => r.Id == accessId).DoneAt is not null));
+        Assert.Equal("open", after.Single(r => r.Id == exportId).State);
+    }
+
     /// <summary>Passes the request on, then loses the answer, as a connection reset after the service committed would.</summary>
     private sealed class LoseFirstAnswer(HttpMessageHandler inner) : DelegatingHandler(inner)
     {
