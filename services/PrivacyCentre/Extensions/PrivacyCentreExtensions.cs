@@ -1,5 +1,6 @@
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Http.Resilience;
 using PrivacySuite.Client;
 using PrivacySuite.ServiceDefaults.Web;
 
@@ -42,6 +43,9 @@ public static class PrivacyCentreExtensions
                     http.Timeout = TimeSpan.FromSeconds(30);
                 })
                 .AddHttpMessageHandler(sp => new RegionFallbackHandler(Regions(sp, service), RegionFallbackMode.NeverConnected));
+            // Reads are retried; a write never is: a grant, an erasure or a spent sign-in code sent twice would answer the
+            // person a refusal for what was done.
+            builder.Services.Configure<HttpStandardResilienceOptions>($"{service}-standard", o => o.Retry.DisableForUnsafeHttpMethods());
         }
 
         builder.Services.AddSingleton<SuiteClient>();
