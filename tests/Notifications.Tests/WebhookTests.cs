@@ -290,6 +290,39 @@ public sealed class WebhookTests(WebhookFactory factory) : IClassFixture<Webhook
 
     [Fact]
     [Trait("Issue", "20")]
+    public async Task A_rotation_with_an_overlap_signs_with_both_secrets_so_the_receiver_switches_without_losing_a_delivery()
+    {
+        using var client = Backend(NewCaller());
+        var path = $"/overlapping/{Guid.NewGuid():N}";
+        var endpoint = await RegisterAsync(client, Url(path), "policy.published");
+
+        using var tooLong = await client.PostAsync($"/v1/webhooks/{endpoint.EndpointId}/rotate-secret?overlapMinutes=1441", null);
+        using var negative = await client.PostAsync($"/v1/webhooks/{endpoint.EndpointId}/rotate-secret?overlapMinutes=-1", null);
+        using var rotate = await client.PostAsync($"/v1/webhooks/{endpoint.EndpointId}/rotate-secret?overlapMinutes=60", null);
+        var rotated = (await rotate.Content.ReadFromJsonAsync<WebhookSecretView>())!;
+        var bus = await factory.TestBusAsync();
+        await bus.Publish(new PolicyVersionPublished("privacy-policy", $"v-{Guid.NewGuid():N}", [], DateTimeOffset.UtcNow));
+        var during = (await ArrivedAsync(path, 1))[0];
+
+        Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, negative.StatusCode);
+        Assert.InRange(rotated.PreviousSecretUntil!.Value, DateTimeOffset.UtcNow.AddMinutes(58), DateTimeOffset.UtcNow.AddMinutes(61));
+        Assert.True(during.VerifiesWith(rotated.Secret));
+        Assert.True(during.VerifiesWith(endpoint.Secret));
+
+        // A rotation without an overlap (a leaked secret) ends both earlier secrets at once.
+        using var again = await client.PostAsync($"/v1/webhooks/{endpoint.EndpointId}/rotate-secret", null);
+        var latest = (await again.Content.ReadFromJsonAsync<WebhookSecretView>())!;
+        await bus.Publish(new PolicyVersionPublished("privacy-policy", $"v-{Guid.NewGuid():N}", [], DateTimeOffset.UtcNow));
+        var after = (await ArrivedAsync(path, 2))[1];
+        Assert.Null(latest.PreviousSecretUntil);
+        Assert.True(after.VerifiesWith(latest.Secret));
+        Assert.False(after.VerifiesWith(rotated.Secret));
+        Assert.False(after.VerifiesWith(endpoint.Secret));
+    }
+
+    [Fact]
+    [Trait("Issue", "20")]
     public async Task The_secret_is_sealed_at_rest_never_logged_and_rotating_it_changes_the_signature()
     {
         using var client = Backend(NewCaller());

@@ -43,5 +43,10 @@ internal static class OpenApiExamples
                 [201] = new WebhookSecretView(EndpointId, "https://shop.example.com/privacysuite/webhooks", ["consent.withdrawn", "account.cancelled"],
                     "9f2c4e1a7b3d5f60819a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f70", At),
             }),
+        ["RotateWebhookSecret"] = new(Responses: new Dictionary<int, object>
+        {
+            [200] = new WebhookSecretView(EndpointId, "https://shop.example.com/privacysuite/webhooks", ["consent.withdrawn", "account.cancelled"],
+                "4b8e2d0f6a1c3e5b7d9f0a2c4e6b8d0f1a3c5e7b9d1f3a5c7e9b1d3f5a7c9e1b", At, At.AddMinutes(60)),
+        }),
     };
 }

@@ -17,7 +17,9 @@ public sealed record RegisterWebhookRequest(
     [property: Required, MaxLength(16)] IReadOnlyList<string> Events);
 
 /// <summary>A registered endpoint with its signing secret, which is shown this once: keep it to verify the signatures.</summary>
-public sealed record WebhookSecretView(Guid EndpointId, string Url, IReadOnlyList<string> Events, string Secret, DateTimeOffset CreatedAt);
+/// <summary>An endpoint's signing secret, answered once; after a rotation with an overlap, until when the previous one signs too.</summary>
+public sealed record WebhookSecretView(Guid EndpointId, string Url, IReadOnlyList<string> Events, string Secret, DateTimeOffset CreatedAt,
+    DateTimeOffset? PreviousSecretUntil = null);
 
 /// <summary>An endpoint and its health: a failing one has consecutive failures and the last one's reason (a status code or an error type).</summary>
 public sealed record WebhookView(
@@ -55,7 +57,7 @@ public static class WebhooksApi
             .WithSummary("Deletes an endpoint and what was still to be sent to it (a product backend: its own).");
         webhooks.MapPost("/{endpointId:guid}/rotate-secret", RotateSecretAsync).WithName("RotateWebhookSecret")
             .RequireRoles(SuiteRoles.ProductBackend, SuiteRoles.PrivacyOfficer)
-            .WithSummary("A new signing secret for the caller's own endpoint, answered once; the old one stops signing at once.");
+            .WithSummary("A new signing secret for the caller's own endpoint, answered once; the old one signs next to it for overlapMinutes (0-1440), or stops at once (0, or left out).");
         webhooks.MapPost("/{endpointId:guid}/redeliver", RedeliverAsync).WithName("RedeliverWebhooks")
             .RequireRoles(SuiteRoles.ProductBackend, SuiteRoles.Operator, SuiteRoles.PrivacyOfficer)
             .WithSummary("Queues the endpoint's dead deliveries again, due now, with the same event ids (a product backend: its own).");
@@ -99,16 +101,26 @@ public static class WebhooksApi
             ? TypedResults.NoContent()
             : NotFound();
 
-    private static async Task<Results<Ok<WebhookSecretView>, ProblemHttpResult>> RotateSecretAsync(
-        Guid endpointId, ClaimsPrincipal user, Webhooks webhooks, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<WebhookSecretView>, ValidationProblem, ProblemHttpResult>> RotateSecretAsync(
+        Guid endpointId, int? overlapMinutes, ClaimsPrincipal user, Webhooks webhooks, CancellationToken cancellationToken)
     {
-        if (await webhooks.RotateSecretAsync(endpointId, user.CallerId(), cancellationToken) is not { } issued)
+        // Left out, the old secret stops at once, as it always did.
+        var overlap = TimeSpan.FromMinutes(overlapMinutes ?? 0);
+        if (overlap < TimeSpan.Zero || overlap > Webhooks.MaxSecretOverlap)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["overlapMinutes"] = [$"How long the old secret keeps signing next to the new one: 0 (it stops at once) to {Webhooks.MaxSecretOverlap.TotalMinutes:0} minutes."],
+            });
+        }
+
+        if (await webhooks.RotateSecretAsync(endpointId, user.CallerId(), overlap, cancellationToken) is not { } issued)
         {
             return NotFound();
         }
 
         var e = issued.Endpoint;
-        return TypedResults.Ok(new WebhookSecretView(e.EndpointId, e.Url, e.Events, issued.Secret, e.CreatedAt));
+        return TypedResults.Ok(new WebhookSecretView(e.EndpointId, e.Url, e.Events, issued.Secret, e.CreatedAt, e.PreviousSecretUntil));
     }
 
     private static async Task<Results<Ok<WebhookRedeliveryView>, ProblemHttpResult>> RedeliverAsync(

@@ -21,6 +21,12 @@ public sealed class WebhookEndpoint
 
     public DateTimeOffset? SecretRotatedAt { get; set; }
 
+    /// <summary>The secret before the last rotation, sealed like the current one, while it still signs next to it.</summary>
+    public byte[]? PreviousSecretSealed { get; set; }
+
+    /// <summary>Until when <see cref="PreviousSecretSealed"/> signs too; null when it stopped at the rotation.</summary>
+    public DateTimeOffset? PreviousSecretUntil { get; set; }
+
     public DateTimeOffset? LastDeliveredAt { get; set; }
 
     public DateTimeOffset? LastFailureAt { get; set; }
@@ -246,8 +252,15 @@ public sealed class Webhooks(NotificationsDbContext db, WebhookSecrets secrets, 
     public async Task<bool> DeleteAsync(Guid endpointId, string? owner, CancellationToken cancellationToken) =>
         await Visible(owner).Where(e => e.EndpointId == endpointId).ExecuteDeleteAsync(cancellationToken) > 0;
 
-    /// <summary>A new secret for the owner's endpoint; the old one stops signing at once. Null when the owner has no such endpoint.</summary>
-    public async Task<WebhookSecretIssued?> RotateSecretAsync(Guid endpointId, string owner, CancellationToken cancellationToken)
+    /// <summary>The longest a rotated secret may keep signing next to the new one.</summary>
+    public static readonly TimeSpan MaxSecretOverlap = TimeSpan.FromDays(1);
+
+    /// <summary>
+    /// A new secret for the owner's endpoint. The old one keeps signing next to it for <paramref name="overlap"/> (each
+    /// delivery then carries both signatures, so the receiver can switch without losing one), or stops at once (zero:
+    /// a leaked secret). Null when the owner has no such endpoint.
+    /// </summary>
+    public async Task<WebhookSecretIssued?> RotateSecretAsync(Guid endpointId, string owner, TimeSpan overlap, CancellationToken cancellationToken)
     {
         var endpoint = await db.WebhookEndpoints.SingleOrDefaultAsync(e => e.EndpointId == endpointId && e.Owner == owner, cancellationToken);
         if (endpoint is null)
@@ -255,9 +268,13 @@ public sealed class Webhooks(NotificationsDbContext db, WebhookSecrets secrets, 
             return null;
         }
 
+        var now = time.GetUtcNow();
         var secret = WebhookSecrets.NewSecret();
+        var overlaps = overlap > TimeSpan.Zero;
+        endpoint.PreviousSecretSealed = overlaps ? endpoint.SecretSealed : null;
+        endpoint.PreviousSecretUntil = overlaps ? now + overlap : null;
         endpoint.SecretSealed = secrets.Seal(endpointId, secret);
-        endpoint.SecretRotatedAt = time.GetUtcNow();
+        endpoint.SecretRotatedAt = now;
         await db.SaveChangesAsync(cancellationToken);
         return new(endpoint, secret);
     }

@@ -85,7 +85,7 @@ public sealed class WebhookSender(
     /// <summary>The endpoint's host resolved only to addresses a webhook may not go to.</summary>
     private sealed class AddressRefusedException() : Exception("The webhook endpoint resolves only to addresses webhooks may not reach.");
 
-    private sealed record Claimed(WebhookDelivery Delivery, string Url, byte[] SecretSealed);
+    private sealed record Claimed(WebhookDelivery Delivery, string Url, byte[] SecretSealed, byte[]? PreviousSecretSealed);
 
     private async Task<List<Claimed>> ClaimAsync(WebhookOptions settings, CancellationToken cancellationToken)
     {
@@ -111,7 +111,11 @@ public sealed class WebhookSender(
             .ToDictionaryAsync(e => e.EndpointId, cancellationToken);
         // An endpoint deleted meanwhile took its deliveries with it.
         return deliveries.Where(d => endpoints.ContainsKey(d.EndpointId))
-            .Select(d => new Claimed(d, endpoints[d.EndpointId].Url, endpoints[d.EndpointId].SecretSealed)).ToList();
+            .Select(d => Claim(d, endpoints[d.EndpointId])).ToList();
+
+        // A rotated secret signs too while its overlap lasts.
+        Claimed Claim(WebhookDelivery delivery, WebhookEndpoint endpoint) =>
+            new(delivery, endpoint.Url, endpoint.SecretSealed, endpoint.PreviousSecretUntil > now ? endpoint.PreviousSecretSealed : null);
     }
 
     private async Task SendAsync(Claimed claimed, CancellationToken cancellationToken)
@@ -149,9 +153,11 @@ public sealed class WebhookSender(
     {
         var delivery = claimed.Delivery;
         string secret;
+        string? previous;
         try
         {
             secret = secrets.Open(delivery.EndpointId, claimed.SecretSealed);
+            previous = claimed.PreviousSecretSealed is { } sealedBefore ? secrets.Open(delivery.EndpointId, sealedBefore) : null;
         }
         catch (CryptographicException)
         {
@@ -165,7 +171,10 @@ public sealed class WebhookSender(
         };
         request.Headers.Add(WebhookSignature.IdHeader, delivery.DeliveryId.ToString());
         request.Headers.Add(WebhookSignature.TimestampHeader, timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        request.Headers.Add(WebhookSignature.SignatureHeader, WebhookSignature.Sign(secret, timestamp, delivery.Payload));
+        // While a rotated secret overlaps the new one, both sign: the receiver verifies with whichever it holds.
+        request.Headers.Add(WebhookSignature.SignatureHeader, previous is null
+            ? WebhookSignature.Sign(secret, timestamp, delivery.Payload)
+            : $"{WebhookSignature.Sign(secret, timestamp, delivery.Payload)},{WebhookSignature.Sign(previous, timestamp, delivery.Payload)}");
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.Value.Timeout);
         try
