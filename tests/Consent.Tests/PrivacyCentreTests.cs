@@ -104,8 +104,7 @@ public sealed class PrivacyCentreTests(ConsentFactory factory) : IClassFixture<C
         // Acting for the minor (the centre's token for the minor, the guardian its actor), a consent naming another
         // guardian is refused before anything is written; a withdrawal is recorded as the guardian's.
         using var withdrawnBefore = await asGuardian.DeleteAsync($"/v1/subjects/{minor}/consents/iwalk.personalisation");
-        using var acting = factory.CreateClient();
-        acting.DefaultRequestHeaders.Authorization = new("Bearer", factory.Credentials.IssuePrivacyCentreToken(minor, actor: guardian.GuardianId));
+        using var acting = factory.CreatePrivacyCentreClient(minor, actor: guardian.GuardianId);
         using var withdrawn = await acting.DeleteAsync($"/v1/subjects/{minor}/consents/iwalk.personalisation");
         using var asSomeoneElse = await acting.PostAsJsonAsync($"/v1/subjects/{minor}/consents", new
         {

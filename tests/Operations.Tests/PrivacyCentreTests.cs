@@ -166,19 +166,18 @@ public sealed class PrivacyCentreTests(ConsoleFixture console, ITestOutputHelper
     [Fact]
     [Trait("Clause", "IWK-3.1")]
     [Trait("Issue", "20")]
-    public async Task A_guardian_acts_for_a_minor_in_their_care_agreeing_with_their_own_code_and_withdrawing()
+    public async Task A_guardian_acts_for_a_minor_in_their_care_agreeing_withdrawing_and_seeing_their_data_with_their_own_codes()
     {
         var guardian = await NewPersonAsync();
         var minor = await MinorInCareOfAsync(guardian);
         var page = await SignedInAsync(guardian);
 
-        // The minor is listed in the guardian's care; acting for them opens their consents and nobody's data.
+        // The minor is listed in the guardian's care; acting for them opens the minor's consents.
         var ward = page.Locator($"section.wards li[data-ward='{minor}']");
         await Expect(ward).ToBeVisibleAsync(Patient);
         await ward.Locator("[data-action='act-for']").ClickAsync();
         await Expect(page.Locator("#acting")).ToContainTextAsync(minor, Slow);
         await Expect(page.Locator(".view-body h1")).ToContainTextAsync(minor, Slow);
-        await Expect(page.Locator("nav a[data-view='data']")).ToHaveCountAsync(0);
         await Screenshot(page, "privacy-centre-guardian");
 
         // Agreeing for the minor takes a code sent to the guardian's own address; consent records the guardian.
@@ -199,9 +198,23 @@ public sealed class PrivacyCentreTests(ConsoleFixture console, ITestOutputHelper
         await page.Locator("section[data-purpose='surveys'] [data-action='confirm-withdraw']").ClickAsync();
         await Expect(page.Locator("section[data-purpose='surveys']")).ToContainTextAsync("You withdrew", Slow);
         Assert.False(await AllowedAsync(minor, "surveys"));
+
+        // The minor's data, after a code sent to the guardian's own address; the minor's log says the guardian read it.
+        await page.Locator("nav a[data-view='data']").ClickAsync();
+        await Expect(page.Locator(".view-body[data-view='data'] h1")).ToContainTextAsync(minor, Slow);
+        await page.Locator("[data-send-code='access']").ClickAsync();
+        await page.Locator("#code-access").FillAsync(await guardian.Inbox.NextCodeAsync());
+        await page.Locator("form[data-code-for='access'] button[type=submit]").ClickAsync();
+        await Expect(page.Locator("#my-data [data-field='nickname']")).ToHaveTextAsync("Xiaoming", new() { Timeout = 30_000 });
+        await Screenshot(page, "privacy-centre-guardian-data");
+        await page.Locator("nav a[data-view='log']").ClickAsync();
+        await Expect(page.Locator("tr[data-entry]").Filter(new() { HasText = "identity-check" }).First).ToContainTextAsync("you", Slow);
+
+        // Back to the guardian's own account, where the data shown is theirs.
         await page.Locator("#acting-end").ClickAsync();
         await Expect(page.Locator("#acting")).ToBeHiddenAsync();
-        await Expect(page.Locator("nav a[data-view='data']")).ToBeVisibleAsync();
+        await page.Locator("nav a[data-view='data']").ClickAsync();
+        await Expect(page.Locator(".view-body[data-view='data'] h1")).ToHaveTextAsync("Your data", new() { Timeout = 30_000 });
         await page.Context.CloseAsync();
     }
 
@@ -351,6 +364,7 @@ public sealed class PrivacyCentreTests(ConsoleFixture console, ITestOutputHelper
             purpose = "service.provide", policyVersion = await CurrentVersionAsync(consent), collectionMethod = "app-onboarding", jurisdiction = "CN",
             guardian = new { guardianId = guardian.SubjectId, verificationId, code = await guardian.Inbox.NextCodeAsync() },
         }), HttpStatusCode.Created);
+        await StoreAsync(vault, minor, "identity", new { nickname = "Xiaoming" });
         return minor;
     }
 

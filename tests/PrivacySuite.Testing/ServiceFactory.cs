@@ -134,11 +134,14 @@ public class ServiceFactory<TProgram> : WebApplicationFactory<TProgram>, IAsyncL
         return client;
     }
 
-    /// <summary>A client with the token the privacy centre mints for <paramref name="subjectId"/> when they sign in there.</summary>
-    public HttpClient CreatePrivacyCentreClient(string subjectId)
+    /// <summary>
+    /// A client with the token the privacy centre mints for <paramref name="subjectId"/> when they sign in there, or, with
+    /// <paramref name="actor"/>, when that guardian acts for them.
+    /// </summary>
+    public HttpClient CreatePrivacyCentreClient(string subjectId, string? actor = null)
     {
         var client = CreateClient();
-        client.DefaultRequestHeaders.Authorization = new("Bearer", Credentials.IssuePrivacyCentreToken(subjectId));
+        client.DefaultRequestHeaders.Authorization = new("Bearer", Credentials.IssuePrivacyCentreToken(subjectId, actor: actor));
         return client;
     }
 

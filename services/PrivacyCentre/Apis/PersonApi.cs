@@ -83,29 +83,29 @@ public static class PersonApi
             .WithSummary("Withdraws the separate consent to identity or location data for a purpose.");
 
         api.MapPost("/codes", (RequestCode request, Me me, CancellationToken ct) =>
-                me.SendOwnAsync("vault", HttpMethod.Post, $"/v1/subjects/{me.Self}/verifications", new { request = request.Request }, ct))
+                me.SendAsync("vault", HttpMethod.Post, $"/v1/subjects/{me.Id}/verifications", new { request = request.Request }, ct))
             .WithSummary("Sends a one-time code to the person's verified contacts for one request (INF-6.3).");
         api.MapPost("/access", (VerifiedRequest request, Me me, CancellationToken ct) =>
-                me.SendOwnAsync("vault", HttpMethod.Post, $"/v1/subjects/{me.Self}/access", new { verificationId = request.VerificationId, code = request.Code }, ct))
+                me.SendAsync("vault", HttpMethod.Post, $"/v1/subjects/{me.Id}/access", new { verificationId = request.VerificationId, code = request.Code }, ct))
             .WithSummary("What the vault holds about the person, readable.");
         api.MapPost("/export", (VerifiedRequest request, Me me, CancellationToken ct) =>
-                me.SendOwnAsync("vault", HttpMethod.Post, $"/v1/subjects/{me.Self}/export", new { verificationId = request.VerificationId, code = request.Code }, ct))
+                me.SendAsync("vault", HttpMethod.Post, $"/v1/subjects/{me.Id}/export", new { verificationId = request.VerificationId, code = request.Code }, ct))
             .WithSummary("What the vault holds about the person, as machine-readable JSON to download.");
         api.MapPost("/rectification", (CorrectionRequest request, Me me, CancellationToken ct) =>
-                me.SendOwnAsync("vault", HttpMethod.Post, $"/v1/subjects/{me.Self}/rectification", new
+                me.SendAsync("vault", HttpMethod.Post, $"/v1/subjects/{me.Id}/rectification", new
                 {
                     verificationId = request.VerificationId, code = request.Code, category = request.Category, fields = request.Fields, reason = request.Reason,
                 }, ct))
             .WithSummary("Corrects fields of one category of the person's data.");
         api.MapPost("/erasure", (ErasureRequest request, Me me, CancellationToken ct) =>
-                me.SendOwnAsync("vault", HttpMethod.Post, $"/v1/subjects/{me.Self}/erasure",
+                me.SendAsync("vault", HttpMethod.Post, $"/v1/subjects/{me.Id}/erasure",
                     new { verificationId = request.VerificationId, code = request.Code, reason = request.Reason }, ct))
             .WithSummary("Erases the person's data, unless a legal hold applies (the answer says which).");
-        api.MapGet("/requests", (Me me, CancellationToken ct) => me.SendOwnAsync("vault", HttpMethod.Get, $"/v1/subjects/{me.Self}/requests", null, ct))
+        api.MapGet("/requests", (Me me, CancellationToken ct) => me.SendAsync("vault", HttpMethod.Get, $"/v1/subjects/{me.Id}/requests", null, ct))
             .WithSummary("The person's requests (access, export, correction, erasure) and where each one stands.");
-        api.MapGet("/access-log", (Me me, CancellationToken ct) => me.SendOwnAsync("vault", HttpMethod.Get, $"/v1/subjects/{me.Self}/access-log", null, ct))
+        api.MapGet("/access-log", (Me me, CancellationToken ct) => me.SendAsync("vault", HttpMethod.Get, $"/v1/subjects/{me.Id}/access-log", null, ct))
             .WithSummary("Who read or acted on the person's data, when and for which purpose (IWK-2.3).");
-        api.MapGet("/notices", (Me me, CancellationToken ct) => me.SendOwnAsync("notifications", HttpMethod.Get, $"/v1/subjects/{me.Self}/notices", null, ct))
+        api.MapGet("/notices", (Me me, CancellationToken ct) => me.SendAsync("notifications", HttpMethod.Get, $"/v1/subjects/{me.Id}/notices", null, ct))
             .WithSummary("The notices the person was sent (a deletion certificate's among them), in both languages; a code's without its body.");
         api.MapGet("/bulletins", (Me me, CancellationToken ct) => me.SendAsync("notifications", HttpMethod.Get, "/v1/bulletins", null, ct))
             .WithSummary("The suite's public bulletins.");
@@ -126,7 +126,10 @@ public sealed class Me(ClaimsPrincipal user, SuiteClient suite)
     public string Self { get; } = user.FindFirstValue(ClaimTypes.NameIdentifier)
         ?? throw new InvalidOperationException("No subject id in the session: the route is not behind the session cookie.");
 
-    /// <summary>Whose consents the person sees and changes: their own, or their ward's.</summary>
+    /// <summary>
+    /// Whose consents, data, requests, log and notices the person sees and changes: their own, or their ward's. Acting for
+    /// a ward, the services take the guardian as the actor: the codes of the ward's requests go to the guardian.
+    /// </summary>
     public string Id => Ward ?? Self;
 
     public string? Ward { get; } = user.FindFirstValue(WardClaim);
@@ -136,17 +139,6 @@ public sealed class Me(ClaimsPrincipal user, SuiteClient suite)
 
     public async Task<IResult> SendAsync(string service, HttpMethod method, string path, object? body, CancellationToken ct) =>
         (await suite.SendAsync(service, method, path, Id, Guardian, body, ct)).ToResult();
-
-    /// <summary>
-    /// A call about the person's own data (the vault's rights, requests and log): while they act for a ward it is
-    /// refused, so that a guardian never takes a minor's data for their own, nor the other way round.
-    /// </summary>
-    public async Task<IResult> SendOwnAsync(string service, HttpMethod method, string path, object? body, CancellationToken ct) =>
-        Ward is null
-            ? (await suite.SendAsync(service, method, path, Self, null, body, ct)).ToResult()
-            : TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Acting for someone else",
-                detail: "You are acting for a minor in your care: go back to your own account to see or change your own data.",
-                extensions: new Dictionary<string, object?> { ["reason"] = "acting-for-ward" });
 
     /// <summary>A call as the signed-in person themselves, whoever they act for (their wards, their guardian codes).</summary>
     public async Task<ServiceAnswer> SendAsSelfAsync(string service, HttpMethod method, string path, object? body, CancellationToken ct) =>

@@ -222,17 +222,14 @@ document.getElementById("sign-out").addEventListener("click", async () => {
 
 // ---- navigation ----
 
-/** The sections open now: a guardian acting for a minor sees the minor's consents and the notices, not anyone's data. */
-function shownViews() { return views.filter(v => !session.actingFor || !v.own); }
-
 function renderNav() {
   const active = (location.hash.replace(/^#\//, "") || views[0]?.id);
-  document.getElementById("nav").replaceChildren(...shownViews().map(v =>
-    el("a", { href: `#/${v.id}`, "data-view": v.id, "aria-current": v.id === active ? "page" : false }, t(v.title))));
+  document.getElementById("nav").replaceChildren(...views.map(v =>
+    el("a", { href: `#/${v.id}`, "data-view": v.id, "aria-current": v.id === active ? "page" : false }, forWhom(v.title))));
 }
 
 async function show(id) {
-  const view = shownViews().find(v => v.id === id) ?? views[0];
+  const view = views.find(v => v.id === id) ?? views[0];
   current = view;
   renderNav();
   const container = document.getElementById("view");

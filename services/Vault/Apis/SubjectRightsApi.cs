@@ -38,7 +38,7 @@ public static class SubjectRightsApi
         var api = app.MapGroup("/v1/subjects/{subjectId}").WithTags("Subject rights")
             .RequireRoles(SuiteRoles.ProductBackend, SuiteRoles.Subject, SuiteRoles.PrivacyOfficer);
         api.MapPost("/verifications", StartAsync).WithName("StartVerification").RequireRateLimiting(RateLimits.Verification)
-            .WithSummary("Sends a one-time code to the subject's verified contacts (and nowhere else); the request it is for is named.");
+            .WithSummary("Sends a one-time code to the subject's verified contacts (and nowhere else), or to the guardian's when a guardian acts for the subject in the privacy centre; the request it is for is named.");
         api.MapPost("/access", AccessAsync).WithName("Access").WithSummary("All of the subject's data, by category, readable.");
         api.MapPost("/export", ExportAsync).WithName("Export").WithSummary("All of the subject's data as machine-readable JSON.");
         api.MapPost("/rectification", RectifyAsync).WithName("Rectify").WithSummary("Corrects fields of one category; tokens stay the same.");
@@ -55,7 +55,7 @@ public static class SubjectRightsApi
             return Problems.Invalid("request", "access, export, rectification or erasure.");
         }
 
-        return await verifications.StartAsync(subjectId, request.Request, s.Accessor, ct) switch
+        return await verifications.StartAsync(subjectId, request.Request, ActingGuardian(s.User), s.Accessor, ct) switch
         {
             Outcome<Verification>.Done d => TypedResults.Accepted((string?)null, new VerificationStarted(d.Value.VerificationId, d.Value.Request, d.Value.ExpiresAt)),
             Outcome<Verification>.Refused { Why: var r } => Problems.Refused(r),
@@ -168,15 +168,24 @@ public static class SubjectRightsApi
         };
     }
 
-    /// <summary>Whether the caller is the subject, with the subject's own token: the second factor of IWK-2.2.</summary>
+    /// <summary>
+    /// Whether the caller is the subject, with the subject's own token: the second factor of IWK-2.2. A guardian acting for
+    /// a minor in the privacy centre holds the minor's token (with the guardian as actor) and stands in for them.
+    /// </summary>
     internal static bool OwnToken(string subjectId, ClaimsPrincipal user) =>
         user.IsInRole(SuiteRoles.Subject) && !user.IsInRole(SuiteRoles.ProductBackend) && user.FindFirstValue(ClaimTypes.NameIdentifier) == subjectId;
+
+    /// <summary>
+    /// The guardian acting for the route's subject, named by the privacy centre's token (the <c>act</c> claim, which the
+    /// centre sets only for a minor consent lists in that guardian's care): their requests' codes go to the guardian.
+    /// </summary>
+    private static string? ActingGuardian(ClaimsPrincipal user) => user.FindFirstValue(Callers.ActorClaim);
 
     /// <summary>Redeems the one-time code for this request (the model counts wrong codes and logs every check).</summary>
     private static async Task<ProblemHttpResult?> GateAsync(string subjectId, string request, Guid verificationId, string? code, VaultServices s,
         IdentityVerifications verifications, CancellationToken ct)
     {
-        return await verifications.RedeemAsync(subjectId, request, verificationId, code, OwnToken(subjectId, s.User), s.Accessor, ct) switch
+        return await verifications.RedeemAsync(subjectId, request, verificationId, code, OwnToken(subjectId, s.User), ActingGuardian(s.User), s.Accessor, ct) switch
         {
             null => null,
             (_, "approval-required") => Problems.Refused(403, "approval-required",

@@ -134,6 +134,12 @@ public sealed class Verification
 
     /// <summary>When the verification was started; null for those started before migration 0011.</summary>
     public DateTimeOffset? CreatedAt { get; set; }
+
+    /// <summary>
+    /// For a rights request a guardian started for the minor <see cref="SubjectId"/> (IWK-3.1): the guardian, whose
+    /// verified contacts get the code and who alone, acting for the minor, redeems it.
+    /// </summary>
+    public string? GuardianId { get; set; }
 }
 
 /// <summary>

@@ -35,6 +35,8 @@ public sealed record ContactProofStarted(Verification Proof, Verification? Confi
 /// approval recorded on the request, on top of the code (IWK-2.2).</item>
 /// <item>A guardian confirms guardianship of one minor with a code sent to the guardian's own verified contacts
 /// (IWK-3.1); the consent service redeems it when it records the guardian's consent.</item>
+/// <item>A guardian acting for a minor in the privacy centre asks for the minor's rights requests with codes sent to the
+/// guardian's own verified contacts, redeemable by that guardian only.</item>
 /// <item>A person signs in to the privacy centre with a code sent to the one verified contact they typed
 /// (IdentityVerifications.SignIn.cs).</item>
 /// </list>
@@ -60,9 +62,12 @@ public sealed partial class IdentityVerifications(
 
     private static readonly string[] HighCategories = [.. Categories.Levels.Where(l => l.Value == ProtectionLevel.High).Select(l => l.Key)];
 
-    /// <summary>Starts a rights request: a code will go to the subject's verified contacts, and nowhere else.</summary>
-    public Task<Outcome<Verification>> StartAsync(string subjectId, string request, string accessor, CancellationToken ct) =>
-        StartCodeAsync(subjectId, request, null, accessor, ct);
+    /// <summary>
+    /// Starts a rights request: a code will go to the subject's verified contacts, and nowhere else; or, when a guardian
+    /// acts for the subject (<paramref name="guardianId"/>, IWK-3.1), to the guardian's, who alone redeems it.
+    /// </summary>
+    public Task<Outcome<Verification>> StartAsync(string subjectId, string request, string? guardianId, string accessor, CancellationToken ct) =>
+        StartCodeAsync(subjectId, request, null, guardianId, accessor, ct);
 
     /// <summary>
     /// Starts a guardian's confirmation that they are <paramref name="minorSubjectId"/>'s guardian (IWK-3.1): a code goes to
@@ -72,9 +77,10 @@ public sealed partial class IdentityVerifications(
     public Task<Outcome<Verification>> StartGuardianshipAsync(string guardianId, string minorSubjectId, string accessor, CancellationToken ct) =>
         guardianId == minorSubjectId
             ? Task.FromResult(Refuse<Verification>(422, "guardian-is-subject", "A minor cannot be their own guardian: the guardian is another person."))
-            : StartCodeAsync(guardianId, Guardianship, minorSubjectId, accessor, ct);
+            : StartCodeAsync(guardianId, Guardianship, minorSubjectId, null, accessor, ct);
 
-    private async Task<Outcome<Verification>> StartCodeAsync(string subjectId, string request, string? minorSubjectId, string accessor, CancellationToken ct)
+    private async Task<Outcome<Verification>> StartCodeAsync(string subjectId, string request, string? minorSubjectId, string? guardianId, string accessor,
+        CancellationToken ct)
     {
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         if (await UnreadableAsync(subjectId, ct) is { } unreadable)
@@ -82,15 +88,20 @@ public sealed partial class IdentityVerifications(
             return Refuse<Verification>(unreadable.Status, unreadable.Reason, unreadable.Detail);
         }
 
-        if (!await db.VerifiedContacts.AnyAsync(c => c.SubjectId == subjectId, ct))
+        var recipient = guardianId ?? subjectId;
+        if (!await db.VerifiedContacts.AnyAsync(c => c.SubjectId == recipient, ct))
         {
-            return Refuse<Verification>(409, "no-verified-contact",
-                "The subject has no verified contact to send a code to: verify one first with POST /v1/subjects/{subjectId}/contact-verifications.");
+            return guardianId is null
+                ? Refuse<Verification>(409, "no-verified-contact",
+                    "The subject has no verified contact to send a code to: verify one first with POST /v1/subjects/{subjectId}/contact-verifications.")
+                : Refuse<Verification>(409, "no-verified-contact",
+                    "The guardian has no verified contact to send the code to: the guardian verifies one of their own first.");
         }
 
-        var verification = New(subjectId, request, null, null, minorSubjectId);
+        var verification = New(subjectId, request, null, null, minorSubjectId, guardianId);
         await db.SaveChangesAsync(ct);
-        await accessLog.AppendAsync(db, ct, new AccessRecord("verification", "allowed", subjectId, accessor, Detail: $"request={request}" + Minor(minorSubjectId)));
+        await accessLog.AppendAsync(db, ct, new AccessRecord("verification", "allowed", subjectId, accessor,
+            Detail: $"request={request}" + Minor(minorSubjectId) + (guardianId is null ? "" : ";code-to=guardian")));
         await tx.CommitAsync(ct);
         return new Outcome<Verification>.Done(verification);
     }
@@ -153,7 +164,9 @@ public sealed partial class IdentityVerifications(
             return Refuse<CodeRelease>(410, why, "This verification's code can no longer be sent: the subject asks for a new one.");
         }
 
-        var subject = await db.Subjects.AsNoTracking().SingleOrDefaultAsync(x => x.SubjectId == verification.SubjectId, ct);
+        // A guardian's request for a minor goes to the guardian; every other code to the subject of the verification.
+        var recipient = verification.GuardianId ?? verification.SubjectId;
+        var subject = await db.Subjects.AsNoTracking().SingleOrDefaultAsync(x => x.SubjectId == recipient, ct);
         var rows = new List<(string Channel, PersonalValue Row)>();
         if (verification.Request == Contact)
         {
@@ -180,7 +193,7 @@ public sealed partial class IdentityVerifications(
         }
         else
         {
-            var verified = await db.VerifiedContacts.AsNoTracking().Where(c => c.SubjectId == verification.SubjectId).ToListAsync(ct);
+            var verified = await db.VerifiedContacts.AsNoTracking().Where(c => c.SubjectId == recipient).ToListAsync(ct);
             rows.AddRange(ContactFields.Channels.SelectMany(c => verified.Where(v => v.Field == c.Field).Select(v => (c.Channel, AsValue(v)))));
             if (rows.Count == 0)
             {
@@ -189,7 +202,7 @@ public sealed partial class IdentityVerifications(
         }
 
         var language = await db.Values.AsNoTracking()
-            .SingleOrDefaultAsync(v => v.SubjectId == verification.SubjectId && v.Category == Categories.Contact && v.Field == "language", ct);
+            .SingleOrDefaultAsync(v => v.SubjectId == recipient && v.Category == Categories.Contact && v.Field == "language", ct);
         List<ClearValue> clear;
         try
         {
@@ -206,7 +219,7 @@ public sealed partial class IdentityVerifications(
         verification.CodeHash = macs.CodeHash(verification.VerificationId, code);
         verification.ReleasedAt = now;
         await db.SaveChangesAsync(ct);
-        await accessLog.AppendAsync(db, ct, new AccessRecord("read", "allowed", verification.SubjectId, accessor, "notification", Categories.Contact,
+        await accessLog.AppendAsync(db, ct, new AccessRecord("read", "allowed", recipient, accessor, "notification", Categories.Contact,
             Detail: $"verification={verification.VerificationId};request={verification.Request};fields={clear.Count}"));
         await tx.CommitAsync(ct);
         var channels = rows.Select((r, i) => (r.Channel, clear[i].Value)).ToList();
@@ -218,18 +231,21 @@ public sealed partial class IdentityVerifications(
     /// Redeems the code of a rights request. A wrong code counts against the attempts; every check is logged. An access or
     /// export of a subject holding data of the highest protection level also needs <paramref name="subjectAuthenticated"/>
     /// or an officer's approval on the request: without either the code is not spent, so it still serves once approved.
+    /// A request a guardian started redeems only for that guardian acting for the subject (<paramref name="guardianId"/>),
+    /// and a subject's own only without one.
     /// </summary>
     public Task<(int Status, string Reason)?> RedeemAsync(string subjectId, string request, Guid verificationId, string? code,
-        bool subjectAuthenticated, string accessor, CancellationToken ct) =>
-        RedeemCodeAsync(subjectId, request, null, verificationId, code, subjectAuthenticated, accessor, ct);
+        bool subjectAuthenticated, string? guardianId, string accessor, CancellationToken ct) =>
+        RedeemCodeAsync(subjectId, request, null, guardianId, verificationId, code, subjectAuthenticated, accessor, ct);
 
-    private async Task<(int Status, string Reason)?> RedeemCodeAsync(string subjectId, string request, string? minorSubjectId, Guid verificationId, string? code,
-        bool subjectAuthenticated, string accessor, CancellationToken ct)
+    private async Task<(int Status, string Reason)?> RedeemCodeAsync(string subjectId, string request, string? minorSubjectId, string? guardianId,
+        Guid verificationId, string? code, bool subjectAuthenticated, string accessor, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var verification = await LockAsync(verificationId, ct);
-        var failure = verification is null || verification.SubjectId != subjectId || verification.Request != request || verification.MinorSubjectId != minorSubjectId
+        var failure = verification is null || verification.SubjectId != subjectId || verification.Request != request ||
+                      verification.MinorSubjectId != minorSubjectId || verification.GuardianId != guardianId
             ? "unknown-verification"
             : Check(verification, code, now);
         if (failure is null && Disclosing.Contains(request) && !subjectAuthenticated && verification!.ApprovedAt is null &&
@@ -256,7 +272,7 @@ public sealed partial class IdentityVerifications(
     /// </summary>
     public Task<(int Status, string Reason)?> RedeemGuardianshipAsync(string guardianId, string minorSubjectId, Guid verificationId, string code,
         string accessor, CancellationToken ct) =>
-        RedeemCodeAsync(guardianId, Guardianship, minorSubjectId, verificationId, code, subjectAuthenticated: false, accessor, ct);
+        RedeemCodeAsync(guardianId, Guardianship, minorSubjectId, null, verificationId, code, subjectAuthenticated: false, accessor, ct);
 
     /// <summary>
     /// Completes a contact's proof: the code sent to the new contact, and for a change also the code sent to the verified
@@ -381,7 +397,7 @@ public sealed partial class IdentityVerifications(
         return failure;
     }
 
-    private Verification New(string subjectId, string request, string? field, int? version, string? minorSubjectId = null)
+    private Verification New(string subjectId, string request, string? field, int? version, string? minorSubjectId = null, string? guardianId = null)
     {
         var now = time.GetUtcNow();
         var verification = new Verification
@@ -394,12 +410,13 @@ public sealed partial class IdentityVerifications(
             ContactField = field,
             ContactVersion = version,
             MinorSubjectId = minorSubjectId,
+            GuardianId = guardianId,
         };
         db.Verifications.Add(verification);
         // A reference, never the code: the notification service fetches the code and its contacts when it sends. A
         // guardian's notice says what the code confirms, so that nobody gives it away for something else.
         var noticeType = request == Guardianship ? NoticeTypes.GuardianVerificationCode : NoticeTypes.VerificationCode;
-        db.AddIntegrationEvent(new NoticeRequested(verification.VerificationId, noticeType, subjectId,
+        db.AddIntegrationEvent(new NoticeRequested(verification.VerificationId, noticeType, guardianId ?? subjectId,
             NoticeVariables.VerificationCode(verification.VerificationId), now), now);
         return verification;
     }

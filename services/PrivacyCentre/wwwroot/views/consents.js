@@ -136,8 +136,8 @@
     const purposes = await api("GET", `/api/purposes?policyId=${encodeURIComponent(mine.subject.policyId)}`);
     const decisions = new Map(mine.decisions.map(d => [d.purpose, d]));
     fill(body, 
-      el("h1", {}, session.actingFor ? t("consents.titleFor", { id: session.actingFor }) : t("consents.title")),
-      el("p", {}, t(session.actingFor ? "consents.introFor" : "consents.intro")),
+      el("h1", {}, forWhom("consents.title")),
+      el("p", {}, forWhom("consents.intro")),
       await wards(),
       mine.subject.needsGuardianConsent && !session.actingFor ? el("p", { class: "panel st-attention" }, t("consents.guardian")) : null,
       purposes.filter(p => decisions.has(p.code))

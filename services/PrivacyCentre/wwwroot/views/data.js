@@ -26,25 +26,25 @@
     const shown = el("div", { id: "my-data", "aria-live": "polite" });
     const exported = el("p", { role: "status", id: "export-done" });
     fill(body, 
-      el("h1", {}, t("data.title")),
-      el("p", {}, t("data.intro")),
+      el("h1", {}, forWhom("data.title")),
+      el("p", {}, forWhom("data.intro")),
       el("section", { class: "panel", "aria-labelledby": "access-title" },
-        el("h2", { id: "access-title" }, t("data.access")),
+        el("h2", { id: "access-title" }, forWhom("data.access")),
         codeStep("access", async (verificationId, code) => {
           const data = await api("POST", "/api/access", { verificationId, code });
           fill(shown, data.categories.map(categoryPanel));
-          announce(t("data.access"));
-        }, { label: t("data.access") }),
+          announce(forWhom("data.access"));
+        }, { label: forWhom("data.access") }),
         shown),
       el("section", { class: "panel", "aria-labelledby": "export-title" },
-        el("h2", { id: "export-title" }, t("data.export")),
+        el("h2", { id: "export-title" }, forWhom("data.export")),
         el("p", { class: "muted" }, t("data.exportHelp")),
         codeStep("export", async (verificationId, code) => {
           const data = await api("POST", "/api/export", { verificationId, code });
           exported.textContent = t("downloaded", { file: download(data) });
-        }, { label: t("data.export") }),
+        }, { label: forWhom("data.export") }),
         exported));
   }
 
-  registerView({ id: "data", title: "nav.data", order: 20, own: true, render });
+  registerView({ id: "data", title: "nav.data", order: 20, render });
 })();

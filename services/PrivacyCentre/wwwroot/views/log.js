@@ -6,8 +6,8 @@
     const log = await api("GET", "/api/access-log");
     const entries = log.entries;
     fill(body, 
-      el("h1", {}, t("log.title")),
-      el("p", {}, t("log.intro")),
+      el("h1", {}, forWhom("log.title")),
+      el("p", {}, forWhom("log.intro")),
       table([t("col.when"), t("col.who"), t("col.what"), t("col.purpose"), t("col.category"), t("col.outcome")],
         entries.map(e => el("tr", { "data-entry": e.position },
           cell(t("col.when"), when(e.at)),
@@ -19,5 +19,5 @@
         t("log.none")));
   }
 
-  registerView({ id: "log", title: "nav.log", order: 40, own: true, render });
+  registerView({ id: "log", title: "nav.log", order: 40, render });
 })();

@@ -16,10 +16,10 @@
 
   async function render(body) {
     const bulletins = await api("GET", "/api/bulletins");
-    const mine = session.actingFor ? null : await api("GET", "/api/notices");
+    const mine = await api("GET", "/api/notices");
     fill(body,
       el("h1", {}, t("notices.title")),
-      mine ? [el("h2", {}, t("notices.sent")), el("div", { id: "my-notices" }, sentToYou(mine))] : null,
+      el("h2", {}, forWhom("notices.sent")), el("div", { id: "my-notices" }, sentToYou(mine)),
       el("h2", {}, t("notices.public")),
       el("p", {}, t("notices.intro")),
       bulletins.length === 0 ? el("p", { class: "muted" }, t("notices.none")) : null,

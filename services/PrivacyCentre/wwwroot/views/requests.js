@@ -18,7 +18,7 @@
     const done = el("p", { role: "status", class: "ok" });
     const missing = el("p", { class: "error", role: "alert" });
     return el("section", { class: "panel", "aria-labelledby": "correct-title", "data-request": "rectification" },
-      el("h2", { id: "correct-title" }, t("requests.correct")),
+      el("h2", { id: "correct-title" }, forWhom("requests.correct")),
       el("p", { class: "muted" }, t("requests.correctHelp")),
       field("correct-category", "requests.category", category),
       field("correct-field", "requests.field", name),
@@ -42,14 +42,16 @@
     const confirm = el("input", { type: "checkbox", id: "erase-confirm" });
     const done = el("p", { role: "status", class: "ok" });
     return el("section", { class: "panel", "aria-labelledby": "erase-title", "data-request": "erasure" },
-      el("h2", { id: "erase-title" }, t("requests.erase")),
-      el("p", { class: "muted" }, t("requests.eraseHelp")),
+      el("h2", { id: "erase-title" }, forWhom("requests.erase")),
+      el("p", { class: "muted" }, forWhom("requests.eraseHelp")),
       field("erase-reason", "requests.reason", reason),
-      el("label", { for: "erase-confirm", class: "row" }, confirm, t("requests.eraseConfirm")),
+      el("label", { for: "erase-confirm", class: "row" }, confirm, forWhom("requests.eraseConfirm")),
       codeStep("erasure", async (verificationId, code) => {
         if (!reason.value.trim() || !confirm.checked) throw new Error(t("requests.formMissing"));
         const erased = await api("POST", "/api/erasure", { verificationId, code, reason: reason.value.trim() });
-        done.textContent = t("requests.erased", { id: erased.deletionCertificateId, time: when(erased.erasedAt) });
+        done.textContent = session.actingFor
+          ? t("requests.erasedFor", { id: session.actingFor, cert: erased.deletionCertificateId, time: when(erased.erasedAt) })
+          : t("requests.erased", { id: erased.deletionCertificateId, time: when(erased.erasedAt) });
       }),
       done);
   }
@@ -67,12 +69,12 @@
   async function render(body, reload) {
     const list = await api("GET", "/api/requests");
     fill(body, 
-      el("h1", {}, t("requests.title")),
+      el("h1", {}, forWhom("requests.title")),
       correction(reload),
       erasure(reload),
-      el("h2", {}, t("requests.yours")),
+      el("h2", {}, forWhom("requests.yours")),
       el("div", { id: "my-requests" }, requestList(list)));
   }
 
-  registerView({ id: "requests", title: "nav.requests", order: 30, own: true, render });
+  registerView({ id: "requests", title: "nav.requests", order: 30, render });
 })();
