@@ -96,10 +96,19 @@ void AddPrivacyCentre(IEnumerable<(RegionResources Resources, Dictionary<string,
     {
         var region = resources.Name;
         centre.WithEnvironment($"PrivacySuite__PrivacyCentre__Regions__{index++}", region);
-        foreach (var service in new[] { "consent", "vault", "notifications" })
+        foreach (var service in SuiteServices.CalledByPrivacyCentre)
         {
             centre.WithReference(services[service], $"{service}-{region}");
         }
+
+        // The centre calls the vault's sign-in and retention's receipts for people not signed in, naming them in
+        // X-Forwarded-For so that per-address limits count the person; those two take the header from the centre's host
+        // only (here loopback, where every process of the suite is).
+        services["vault"].WithEnvironment("PrivacySuite__TrustedProxies__0", "127.0.0.1");
+        services["retention"].WithEnvironment("PrivacySuite__TrustedProxies__0", "127.0.0.1")
+            .WithEnvironment("PrivacySuite__Retention__CancellationReceiptUrl", ReferenceExpression.Create($"{centre.GetEndpoint("http")}/receipt.html"))
+            // A termination notice's export link: the centre's data section, where the person downloads what the vault holds.
+            .WithEnvironment("PrivacySuite__Retention__DataExportUrl", ReferenceExpression.Create($"{centre.GetEndpoint("http")}/#/data"));
     }
 }
 
@@ -138,10 +147,7 @@ void AddPrivacyCentre(IEnumerable<(RegionResources Resources, Dictionary<string,
     // readable in Guangzhou after a failover, and a key destroyed by erasure is gone in both.
     var vault = Service<Projects.PrivacySuite_Vault>("vault", servicePort + 2, "vaultdb")
         .WithReference(consent, "consent")
-        .WithEnvironment("PrivacySuite__Vault__KeyDirectory", Path.Combine(state.StateDir, "vault-keys"))
-        // The privacy centre calls the sign-in for the people in front of it and names them in X-Forwarded-For; the vault
-        // takes that header from the centre's host only (here loopback, where every process of the suite is).
-        .WithEnvironment("PrivacySuite__TrustedProxies__0", "127.0.0.1");
+        .WithEnvironment("PrivacySuite__Vault__KeyDirectory", Path.Combine(state.StateDir, "vault-keys"));
 
     // Consent spends a guardian's one-time code at the vault when it records the guardian's consent (issue 18.3). A
     // reference only, no WaitFor: the vault waits for nothing of consent's either, and each answers the other once up.

@@ -10,6 +10,9 @@ public static class SuiteServices
     public const string Notifications = "notifications";
 
     public static readonly IReadOnlyList<string> All = [Consent, Vault, Retention, Incidents, Notifications];
+
+    /// <summary>The services the privacy centre calls (the AppHost references them, the centre makes a client for each).</summary>
+    public static readonly IReadOnlyList<string> CalledByPrivacyCentre = [Consent, Vault, Retention, Notifications];
 }
 
 /// <summary>

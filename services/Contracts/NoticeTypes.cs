@@ -33,6 +33,12 @@ public static class NoticeTypes
     /// <summary>The subject's data was erased or anonymised; the certificate id proves it (IWK-2.5, INF-6.4).</summary>
     public const string DeletionCertificate = "deletion-certificate";
 
+    /// <summary>
+    /// The subject's account was cancelled: when their data goes (IWK-2.5), and the link of a receipt where they follow
+    /// it and, afterwards, read its deletion certificate (no contact is left to send that one to).
+    /// </summary>
+    public const string CancellationNotice = "cancellation-notice";
+
     /// <summary>Personal information was disclosed to an authority under the law (INF-5.4).</summary>
     public const string DisclosureNotice = "disclosure-notice";
 
@@ -47,8 +53,8 @@ public static class NoticeTypes
     public const string OnCallPage = "on-call-page";
 
     public static readonly IReadOnlyList<string> All =
-        [PolicyUpdate, IncidentNotice, TerminationNotice, TerminationReminder, VerificationCode, GuardianVerificationCode, DeletionCertificate, DisclosureNotice,
-         MergerTransferNotice, OnCallPage];
+        [PolicyUpdate, IncidentNotice, TerminationNotice, TerminationReminder, VerificationCode, GuardianVerificationCode, DeletionCertificate, CancellationNotice,
+         DisclosureNotice, MergerTransferNotice, OnCallPage];
 }
 
 /// <summary>
@@ -82,6 +88,19 @@ public static class NoticeVariables
         [$"outcome.{Chinese}"] = erased ? "删除" : "匿名化处理",
         [$"outcome.{English}"] = erased ? "erased" : "anonymised",
         ["verifyUrl"] = verifyUrl.ToString(),
+    };
+
+    /// <summary>
+    /// An account's cancellation: its data is kept until <paramref name="removeAfter"/>, then erased
+    /// (<paramref name="erase"/>) or anonymised; <paramref name="receiptUrl"/> shows where that stands and the certificate.
+    /// </summary>
+    public static Dictionary<string, string> CancellationNotice(DateTimeOffset cancelledAt, DateTimeOffset removeAfter, bool erase, Uri receiptUrl) => new()
+    {
+        ["cancelledAt"] = Date(cancelledAt),
+        ["removeAfter"] = Date(removeAfter),
+        [$"outcome.{Chinese}"] = erase ? "删除" : "匿名化处理",
+        [$"outcome.{English}"] = erase ? "erased" : "anonymised",
+        ["receiptUrl"] = receiptUrl.ToString(),
     };
 
     public static Dictionary<string, string> DisclosureNotice(string authority, string legalBasis, IEnumerable<string> categories, DateTimeOffset disclosedAt) => new()

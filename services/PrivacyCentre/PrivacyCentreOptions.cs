@@ -29,7 +29,10 @@ public sealed class PrivacyCentreOptions
     [Required, RegularExpression("^[A-Z]{2}$")]
     public string Jurisdiction { get; set; } = "CN";
 
-    /// <summary>Sign-in attempts (codes asked for or entered) one client address may make per minute (429 beyond).</summary>
+    /// <summary>
+    /// Calls one client address may make per minute to the routes without a session (sign-in: codes asked for or entered;
+    /// cancellation receipts), 429 beyond.
+    /// </summary>
     [Range(1, 10_000)]
-    public int SignInsPerMinute { get; set; } = 30;
+    public int AnonymousRequestsPerMinute { get; set; } = 30;
 }

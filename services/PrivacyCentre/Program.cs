@@ -14,6 +14,7 @@ app.MapDefaultEndpoints();
 app.MapSignInApi();
 app.MapPersonApi();
 app.MapGuardianApi();
+app.MapReceiptApi();
 
 app.Run();
 

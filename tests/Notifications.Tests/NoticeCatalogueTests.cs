@@ -20,6 +20,7 @@ public sealed class NoticeCatalogueTests
         { NoticeTypes.GuardianVerificationCode, "vault: a guardian's confirmation of guardianship (IWK-3.1)" },
         { NoticeTypes.DisclosureNotice, "vault: legal disclosure (INF-5.4)" },
         { NoticeTypes.DeletionCertificate, "retention: erasure or anonymisation completed" },
+        { NoticeTypes.CancellationNotice, "retention: an account's cancellation clock started" },
         { NoticeTypes.TerminationNotice, "retention: termination plan, first notice" },
         { NoticeTypes.TerminationReminder, "retention: termination plan, reminder" },
         { NoticeTypes.IncidentNotice, "incidents: notice batch and bulletin" },
@@ -33,6 +34,7 @@ public sealed class NoticeCatalogueTests
         NoticeTypes.VerificationCode or NoticeTypes.GuardianVerificationCode => NoticeVariables.VerificationCode(Guid.NewGuid()),
         NoticeTypes.DisclosureNotice => NoticeVariables.DisclosureNotice("Haidian District Public Security Bureau", "criminal-investigation, HD-2026-0113", ["contact", "identity"], Now),
         NoticeTypes.DeletionCertificate => NoticeVariables.DeletionCertificate(Guid.NewGuid(), Now, erased: true, ["Identity", "Contact"], ["Beijing", "Guangzhou"], new Uri("https://privacy.example.cn/deletion-certificates/1")),
+        NoticeTypes.CancellationNotice => NoticeVariables.CancellationNotice(Now, Now.AddMonths(1), erase: true, new Uri($"https://privacy.example.cn/receipt.html#{Guid.NewGuid()}")),
         NoticeTypes.TerminationNotice => NoticeVariables.TerminationNotice("Example Shop", Now.AddDays(31), erase: true, new Uri("https://example.cn/export")),
         NoticeTypes.TerminationReminder => NoticeVariables.TerminationReminder("Example Shop", Now.AddDays(7), 7, erase: false, new Uri("https://example.cn/export")),
         // The incident service's variables as notifications turns them into the template's (adding the contact line).

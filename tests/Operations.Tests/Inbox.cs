@@ -5,8 +5,9 @@ using PrivacySuite.Testing;
 namespace PrivacySuite.Operations.Tests;
 
 /// <summary>
-/// One address's verification codes (a person's own, and a guardian's confirmations) as the suite mailed them to a region's MailDev, read in the order they arrived:
-/// each <see cref="NextCodeAsync"/> waits for a code mail it has not read yet.
+/// One address's mail as the suite sent it to a region's MailDev: its verification codes (a person's own, and a
+/// guardian's confirmations) in the order they arrived, each <see cref="NextCodeAsync"/> waiting for a code mail it has
+/// not read yet; and the first mail of a subject (<see cref="MailAsync"/>).
 /// </summary>
 public sealed partial class Inbox(Uri mailDev, string address)
 {
@@ -31,6 +32,19 @@ public sealed partial class Inbox(Uri mailDev, string address)
         }, TimeSpan.FromSeconds(90), $"a new verification code was mailed to {address}");
         _read++;
         return code!;
+    }
+
+    /// <summary>The text of the first mail to this address with one of <paramref name="subjects"/> (its subject in either language).</summary>
+    public async Task<string> MailAsync(params string[] subjects)
+    {
+        string? text = null;
+        await Eventually.HoldsAsync(async () =>
+        {
+            text = (await _http.GetFromJsonAsync<List<ReceivedMail>>("email") ?? [])
+                .FirstOrDefault(m => m.To.Any(t => t.Address == address) && subjects.Contains(m.Subject))?.Text;
+            return text is not null;
+        }, TimeSpan.FromSeconds(90), $"a mail \"{subjects[0]}\" reached {address}");
+        return text!;
     }
 
     [GeneratedRegex("(?<![0-9])[0-9]{6}(?![0-9])")]

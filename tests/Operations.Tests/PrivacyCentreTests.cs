@@ -1,7 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
+using Npgsql;
+using PrivacySuite.Testing;
 using PrivacySuite.ServiceDefaults.Auth;
 using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
@@ -160,6 +163,57 @@ public sealed class PrivacyCentreTests(ConsoleFixture console, ITestOutputHelper
         using var vault = console.ProductBackend($"vault-{console.Suite.Primary}");
         using var read = await vault.PostAsJsonAsync("/v1/detokenize", new { tokens = new[] { person.DeviceToken }, purpose = "service.provide" });
         Assert.NotEqual(HttpStatusCode.OK, read.StatusCode);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    [Trait("Clause", "IWK-2.5")]
+    [Trait("Issue", "20")]
+    public async Task A_cancelled_accounts_person_follows_its_removal_on_the_receipt_mailed_to_them_and_reads_the_certificate_there()
+    {
+        var person = await NewPersonAsync();
+        using (var consent = console.ProductBackend($"consent-{console.Suite.Primary}"))
+        {
+            await SucceedsAsync(consent.PostAsync($"/v1/subjects/{person.SubjectId}/cancellation", null), HttpStatusCode.OK);
+        }
+
+        // The cancellation notice carries the receipt's link; the page needs no sign-in.
+        var mail = await person.Inbox.MailAsync("Your account was cancelled", "您的账户已注销");
+        var link = Regex.Match(mail, @"https?://\S+/receipt\.html#[0-9a-f-]{36}").Value;
+        Assert.StartsWith(Centre.ToString().TrimEnd('/'), link, StringComparison.Ordinal);
+        var page = await NewPageAsync();
+        await page.GotoAsync(link);
+        await Expect(page.Locator("#receipt [data-state='waiting']")).ToBeVisibleAsync(Patient);
+        await Expect(page.Locator("#receipt [data-state='waiting']")).ToContainTextAsync("then erased");
+        await Screenshot(page, "privacy-centre-receipt-waiting");
+
+        // A month passes (moved back in retention's database, as a test may and nothing else does), a sweep removes the
+        // account, and the receipt shows the certificate the person can no longer be mailed.
+        await using (var retentionDb = new NpgsqlConnection(ConnectionString($"retention-{console.Suite.Primary}", "retentiondb")))
+        {
+            await retentionDb.OpenAsync();
+            await using var back = new NpgsqlCommand("update retention_subjects set cancelled_at = cancelled_at - interval '40 days' where subject_id = @s", retentionDb);
+            back.Parameters.AddWithValue("s", person.SubjectId);
+            Assert.Equal(1, await back.ExecuteNonQueryAsync());
+        }
+
+        using var officer = console.Person($"retention-{console.Suite.Primary}", SuiteRoles.PrivacyOfficer);
+        await Eventually.HoldsAsync(async () =>
+        {
+            (await officer.PostAsJsonAsync("/v1/sweeps/", new { dryRun = false })).Dispose(); // or 409: one is running
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            await page.ReloadAsync();
+            await page.Locator("#receipt[data-loaded='true']").WaitForAsync();
+            return await page.Locator("#receipt [data-state='done']").CountAsync() == 1;
+        }, TimeSpan.FromSeconds(120), "the sweep removed the account and the receipt shows it");
+        var certificates = (await officer.GetFromJsonAsync<JsonElement>($"/v1/subjects/{person.SubjectId}/retention")).GetProperty("certificates");
+        await Expect(page.Locator("[data-certificate] [data-field='certificateId']")).ToHaveTextAsync(certificates[0].GetString()!);
+        await Screenshot(page, "privacy-centre-receipt-done");
+
+        // The data is gone at the vault; a link to no receipt says so.
+        Assert.Null(await ReadOrNullAsync(person.DeviceToken, "service.provide"));
+        await page.GotoAsync($"{Centre}receipt.html#{Guid.NewGuid()}");
+        await Expect(page.Locator("#receipt [role='alert']")).ToBeVisibleAsync(Patient);
         await page.Context.CloseAsync();
     }
 
@@ -387,6 +441,21 @@ public sealed class PrivacyCentreTests(ConsoleFixture console, ITestOutputHelper
     {
         using var consent = console.ProductBackend($"consent-{console.Suite.Primary}");
         return (await consent.GetFromJsonAsync<JsonElement>($"/v1/consents/check?subjectId={subject}&purpose={purpose}")).GetProperty("allowed").GetBoolean();
+    }
+
+    /// <summary>The value of <paramref name="token"/> read for <paramref name="purpose"/>, or null when the vault refuses it (erased).</summary>
+    private async Task<string?> ReadOrNullAsync(string token, string purpose)
+    {
+        using var vault = console.ProductBackend($"vault-{console.Suite.Primary}");
+        using var read = await vault.PostAsJsonAsync("/v1/detokenize", new { tokens = new[] { token }, purpose });
+        return read.IsSuccessStatusCode ? (await read.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("values")[0].GetProperty("value").GetString() : null;
+    }
+
+    /// <summary>A service's connection string to its database, as the AppHost handed it to the resource.</summary>
+    private string ConnectionString(string resource, string database)
+    {
+        Assert.True(console.Suite.App.ResourceNotifications.TryGetCurrentState(resource, out var state), $"{resource} is not running");
+        return state.Snapshot.EnvironmentVariables.Single(e => e.IsFromSpec && e.Name == $"ConnectionStrings__{database}").Value + ";Pooling=false";
     }
 
     private async Task<string?> ReadAsync(string token, string purpose)

@@ -76,6 +76,7 @@ public static class NoticesApi
         [NoticeTypes.VerificationCode] = [SuiteRoles.Service],
         [NoticeTypes.GuardianVerificationCode] = [SuiteRoles.Service],
         [NoticeTypes.DeletionCertificate] = [SuiteRoles.Service],
+        [NoticeTypes.CancellationNotice] = [SuiteRoles.Service],
         [NoticeTypes.DisclosureNotice] = [SuiteRoles.Service],
     };
 

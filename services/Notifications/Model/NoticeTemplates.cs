@@ -162,6 +162,22 @@ public static class NoticeTemplates
                 "Hello,\n\nYour personal information ({categories}) was {outcome} on {erasedAt} in these regions: {regions}. Certificate of deletion: {certificateId}.\n\n" +
                 "You can verify the certificate here: {verifyUrl}")),
         new NoticeTemplate(
+            NoticeTypes.CancellationNotice,
+            "The subject's account was cancelled: when their data is erased or anonymised, and where to follow it and read its certificate (IWK-2.5).",
+            [
+                new("cancelledAt", VariableKind.Date, "When the account was cancelled (yyyy-MM-dd)"),
+                new("removeAfter", VariableKind.Date, "The day after which the data is erased or anonymised (yyyy-MM-dd)"),
+                new("outcome", VariableKind.Text, "What will be done: erased or anonymised, in each language"),
+                new("receiptUrl", VariableKind.Url, "Where the subject follows the removal and reads its deletion certificate"),
+            ],
+            new("您的账户已注销",
+                "您好：\n\n您的账户已于 {cancelledAt} 注销。我们将保存您的个人信息至 {removeAfter}，之后将其{outcome}（法律要求保留的除外）。\n\n" +
+                "您可以在此查看进度，完成后可在此查看删除证明：{receiptUrl}\n请保存此链接：届时我们将不再保有您的联系方式。"),
+            new("Your account was cancelled",
+                "Hello,\n\nYour account was cancelled on {cancelledAt}. We keep your personal information until {removeAfter}; then it is {outcome} " +
+                "(except what the law makes us keep).\n\nFollow it here, and read the certificate of deletion once it is done: {receiptUrl}\n" +
+                "Keep this link: by then we will no longer have a way to contact you.")),
+        new NoticeTemplate(
             NoticeTypes.DisclosureNotice,
             "Personal information was disclosed to an authority under the law (INF-5.4); the subject is told promptly where the law allows.",
             [

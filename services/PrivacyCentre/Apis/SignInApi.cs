@@ -27,9 +27,9 @@ public static class SignInApi
     public static IEndpointRouteBuilder MapSignInApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api").WithTags("Sign-in");
-        api.MapPost("/sign-in", StartAsync).AllowAnonymous().RequireRateLimiting(PrivacyCentreExtensions.SignInLimit).WithName("StartSignIn")
+        api.MapPost("/sign-in", StartAsync).AllowAnonymous().RequireRateLimiting(PrivacyCentreExtensions.AnonymousLimit).WithName("StartSignIn")
             .WithSummary("Asks the vault to send a one-time code to the contact typed, if it is a person's verified contact (the answer is the same if not).");
-        api.MapPost("/sign-in/{signInId:guid}/code", RedeemAsync).AllowAnonymous().RequireRateLimiting(PrivacyCentreExtensions.SignInLimit)
+        api.MapPost("/sign-in/{signInId:guid}/code", RedeemAsync).AllowAnonymous().RequireRateLimiting(PrivacyCentreExtensions.AnonymousLimit)
             .WithName("EnterSignInCode").WithSummary("Signs the person in with the code they received.");
         api.MapPost("/sign-out", SignOutAsync).WithName("SignOut").WithSummary("Ends the session.");
         api.MapGet("/session", (Me me) => TypedResults.Ok(new SessionView(me.Self, me.Ward)))
@@ -38,14 +38,14 @@ public static class SignInApi
     }
 
     private static async Task<IResult> StartAsync(SignInRequest request, HttpContext context, SuiteClient suite, CancellationToken ct) =>
-        (await suite.SendAnonymousAsync("vault", "/v1/sign-in", context.Connection.RemoteIpAddress,
+        (await suite.SendAnonymousAsync("vault", HttpMethod.Post, "/v1/sign-in", context.Connection.RemoteIpAddress,
             new { field = request.Field, value = request.Value.Trim() }, ct)).ToResult();
 
     private static async Task<IResult> RedeemAsync(Guid signInId, CodeRequest request, HttpContext context, SuiteClient suite, ILoggerFactory loggers,
         CancellationToken ct)
     {
         var logger = loggers.CreateLogger("PrivacySuite.PrivacyCentre.SignIn");
-        var answer = await suite.SendAnonymousAsync("vault", $"/v1/sign-in/{signInId}/redemption", context.Connection.RemoteIpAddress,
+        var answer = await suite.SendAnonymousAsync("vault", HttpMethod.Post, $"/v1/sign-in/{signInId}/redemption", context.Connection.RemoteIpAddress,
             new { code = request.Code }, ct);
         if (!answer.IsSuccess || answer.Read<VaultSignedIn>() is not { SubjectId.Length: > 0 } signedIn)
         {

@@ -10,8 +10,8 @@ public static class PrivacyCentreExtensions
 {
     public const string CookieName = "privacysuite-centre";
 
-    /// <summary>Rate-limit policy of the sign-in routes: per client address (the vault limits per contact as well).</summary>
-    public const string SignInLimit = "centre-sign-in";
+    /// <summary>Rate-limit policy of the routes without a session (sign-in, receipts): per client address (the services limit as well).</summary>
+    public const string AnonymousLimit = "centre-anonymous";
 
     public static IHostApplicationBuilder AddPrivacyCentre(this IHostApplicationBuilder builder)
     {
@@ -26,16 +26,16 @@ public static class PrivacyCentreExtensions
         // a token; each call to a service gets a token of its own, minted for five minutes (SuiteClient).
         builder.AddSessionCookie<PrivacyCentreOptions>(CookieName, o => o.SessionLifetime);
 
-        builder.Services.Configure<RateLimiterOptions>(o => o.AddPolicy(SignInLimit, http =>
+        builder.Services.Configure<RateLimiterOptions>(o => o.AddPolicy(AnonymousLimit, http =>
         {
-            var perMinute = http.RequestServices.GetRequiredService<IOptions<PrivacyCentreOptions>>().Value.SignInsPerMinute;
+            var perMinute = http.RequestServices.GetRequiredService<IOptions<PrivacyCentreOptions>>().Value.AnonymousRequestsPerMinute;
             return RateLimitPartition.GetFixedWindowLimiter(http.Connection.RemoteIpAddress?.ToString() ?? "",
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
         }));
 
         // One named client per service: the primary region's first; a connection that cannot open moves to the standby,
         // which serves reads and passes writes on to the primary (a write never runs twice: it never reached a service).
-        foreach (var service in SuiteClient.Services)
+        foreach (var service in PrivacySuite.Contracts.SuiteServices.CalledByPrivacyCentre)
         {
             builder.Services.AddHttpClient(service, (sp, http) =>
                 {

@@ -17,9 +17,6 @@ namespace PrivacySuite.PrivacyCentre.Suite;
 public sealed class SuiteClient(IHttpClientFactory clients, IOptions<PrivacyCentreOptions> options, IOptions<SuiteAuthOptions> auth,
     TimeProvider time, ILogger<SuiteClient> logger)
 {
-    /// <summary>The services the centre calls; each is a named client that moves to the next region when a connection cannot open.</summary>
-    public static readonly string[] Services = ["consent", "vault", "notifications"];
-
     private static readonly TimeSpan TokenLifetime = TimeSpan.FromMinutes(5);
 
     private readonly Lazy<ECDsaSecurityKey> _key = new(() =>
@@ -34,11 +31,12 @@ public sealed class SuiteClient(IHttpClientFactory clients, IOptions<PrivacyCent
         SendCoreAsync(service, method, path, subjectId, actor, null, body, ct);
 
     /// <summary>
-    /// Sends a request for nobody yet (the vault's sign-in), naming the person's address in <c>X-Forwarded-For</c>: the
-    /// vault, which trusts the centre as a proxy, counts its limits per client address for the person, not the centre.
+    /// Sends a request for nobody yet (the vault's sign-in, retention's receipts), naming the person's address in
+    /// <c>X-Forwarded-For</c>: the service, which trusts the centre as a proxy, counts its limits per client address for
+    /// the person, not the centre.
     /// </summary>
-    public Task<ServiceAnswer> SendAnonymousAsync(string service, string path, IPAddress? client, object body, CancellationToken ct) =>
-        SendCoreAsync(service, HttpMethod.Post, path, null, null, client, body, ct);
+    public Task<ServiceAnswer> SendAnonymousAsync(string service, HttpMethod method, string path, IPAddress? client, object? body, CancellationToken ct) =>
+        SendCoreAsync(service, method, path, null, null, client, body, ct);
 
     private async Task<ServiceAnswer> SendCoreAsync(string service, HttpMethod method, string path, string? subjectId, string? actor,
         IPAddress? client, object? body, CancellationToken ct)

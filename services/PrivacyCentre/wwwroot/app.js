@@ -13,25 +13,6 @@ function registerView(view) {
   views.sort((a, b) => a.order - b.order);
 }
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "class") node.setAttribute("class", v);
-    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
-    else if (v !== undefined && v !== null && v !== false) node.setAttribute(k, v === true ? "" : v);
-  }
-  for (const c of children.flat(Infinity)) {
-    if (c === null || c === undefined || c === false) continue;
-    node.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  }
-  return node;
-}
-
-/** Replaces what `node` shows with `children` (nested lists flattened, null and false left out). */
-function fill(node, ...children) {
-  node.replaceChildren(...children.flat(Infinity).filter(c => c !== null && c !== undefined && c !== false));
-}
-
 /** What went wrong, in the person's language where the suite's reason is known, else the service's own words. */
 function problemText(problem, status) {
   if (problem.reason && hasText(`error.${problem.reason}`)) return t(`error.${problem.reason}`);
@@ -64,8 +45,6 @@ function announce(text) {
   live.textContent = "";
   setTimeout(() => { live.textContent = text; }, 50);
 }
-
-function when(iso) { return iso ? new Date(iso).toLocaleString(language) : ""; }
 
 function cell(label, ...content) { return el("td", { "data-label": label }, ...content); }
 
@@ -115,18 +94,12 @@ function codeStep(request, use, { label } = {}) {
 // ---- language ----
 
 function translatePage() {
-  document.documentElement.lang = language;
-  document.title = t("brand");
-  for (const node of document.querySelectorAll("[data-t]")) node.textContent = t(node.dataset.t);
-  const toggle = document.getElementById("language");
-  toggle.textContent = t("language");
-  toggle.lang = language === "en" ? "zh-CN" : "en";
+  translateStatic("brand");
   showActing();
 }
 
 document.getElementById("language").addEventListener("click", () => {
-  language = language === "en" ? "zh-CN" : "en";
-  localStorage.setItem("privacy-centre-language", language);
+  switchLanguage();
   translatePage();
   if (current) show(current.id);
 });

@@ -26,6 +26,7 @@ public static class RetentionExtensions
         });
         builder.Services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddScoped<RemovalOutcomes>();
+        builder.Services.AddScoped<CancellationReceipts>();
         builder.Services.AddScoped<SweepRunner>();
         builder.Services.AddScoped<TerminationNotices>();
         builder.Services.AddScoped<TransferNotices>();
@@ -41,5 +42,6 @@ public static class RetentionExtensions
         .MapTerminationPlansApi()
         .MapTransferPlansApi()
         .MapSubjectsApi()
-        .MapCertificatesApi();
+        .MapCertificatesApi()
+        .MapCancellationReceiptsApi();
 }

@@ -27,11 +27,12 @@ public sealed class RecordFulfilmentOnPurposeFulfilled(RetentionDbContext db) : 
         Db.RecordFulfilmentAsync(context.Message.SubjectId, context.Message.Purpose, context.Message.FulfilledAt, context.CancellationToken);
 }
 
-/// <summary>IWK-2.5: starts the one-month clock; the sweep after it ends removes the subject.</summary>
-public sealed class StartCancellationClockOnAccountCancelled(RetentionDbContext db) : InboxConsumer<AccountCancelled, RetentionDbContext>(db)
+/// <summary>IWK-2.5: starts the one-month clock, and tells the person with their receipt's link; the sweep after it ends removes the subject.</summary>
+public sealed class StartCancellationClockOnAccountCancelled(RetentionDbContext db, CancellationReceipts receipts)
+    : InboxConsumer<AccountCancelled, RetentionDbContext>(db)
 {
     protected override Task HandleAsync(ConsumeContext<AccountCancelled> context) =>
-        Db.StartCancellationClockAsync(context.Message.SubjectId, context.Message.CancelledAt, context.CancellationToken);
+        receipts.StartClockAsync(context.Message.SubjectId, context.Message.CancelledAt, context.CancellationToken);
 }
 
 /// <summary>IWK-3.3: a minor's data without verifiable guardian consent goes in the next sweep.</summary>

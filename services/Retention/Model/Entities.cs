@@ -60,6 +60,10 @@ public sealed class RetentionSubject
     public string SubjectId { get; set; } = "";
     public DateTimeOffset FirstSeenAt { get; set; }
     public DateTimeOffset? CancelledAt { get; set; }
+
+    /// <summary>The id of the receipt the cancellation notice links to (<see cref="CancellationReceipts"/>); set with <see cref="CancelledAt"/>.</summary>
+    public Guid? CancellationReceipt { get; set; }
+
     public DateTimeOffset? MinorDetectedAt { get; set; }
     public Guid? ErasureItemId { get; set; }
     public DateTimeOffset? ErasedAt { get; set; }

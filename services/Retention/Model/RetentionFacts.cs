@@ -32,15 +32,6 @@ public static class RetentionFacts
             $"update inventory_items set last_used_at = greatest(coalesce(last_used_at, {usedAt}), {usedAt}) where token = {token}",
             cancellationToken);
 
-    /// <summary>IWK-2.5: the account was cancelled; the one-month clock starts (the first cancellation counts), and the sweep after it ends removes the subject.</summary>
-    public static async Task StartCancellationClockAsync(this RetentionDbContext db, string subjectId, DateTimeOffset cancelledAt, CancellationToken cancellationToken)
-    {
-        await db.EnsureSubjectAsync(subjectId, cancelledAt, cancellationToken);
-        await db.Database.ExecuteSqlAsync(
-            $"update retention_subjects set cancelled_at = coalesce(cancelled_at, {cancelledAt}) where subject_id = {subjectId}",
-            cancellationToken);
-    }
-
     /// <summary>IWK-3.3: a minor's data without verifiable guardian consent goes in the next sweep (the first detection counts).</summary>
     public static async Task MarkMinorAsync(this RetentionDbContext db, string subjectId, DateTimeOffset detectedAt, CancellationToken cancellationToken)
     {

@@ -54,6 +54,13 @@ public sealed class RetentionOptions
     [Required]
     public Uri DataExportUrl { get; set; } = new("https://privacy.privacysuite.local/export");
 
+    /// <summary>
+    /// The page where a cancelled account's person follows its removal and reads its certificate (the privacy centre's
+    /// <c>receipt.html</c>): the cancellation notice links to it with the receipt's id as the fragment, which browsers never send.
+    /// </summary>
+    [Required]
+    public Uri CancellationReceiptUrl { get; set; } = new("https://privacy.privacysuite.local/receipt.html");
+
     /// <summary>Where a subject checks a deletion certificate: the certificate id is appended (ends with a slash).</summary>
     [Required]
     public Uri CertificateBaseUrl { get; set; } = new("https://privacy.privacysuite.local/deletion-certificates/");

@@ -65,8 +65,11 @@ internal static class SweepSql
         verdicts as materialized (
             select s.subject_id, width_bucket(s.subject_id collate "C", (select b from bounds)) as part, s.cancelled_at, s.erasure_item_id is not null as with_vault,
                    exists (select 1 from holds h where h.subject_id = s.subject_id and h.category is null) as subject_held,
+                   -- A category hold keeps what the subject holds of that category, as the vault decides: a hold on a
+                   -- category the subject has nothing of does not stop their removal as a whole (and its certificate).
                    coalesce((select array_agg(distinct h.category) from holds h
-                             where h.category is not null and (h.subject_id is null or h.subject_id = s.subject_id)), '{}') as held_categories,
+                             where h.category is not null and (h.subject_id is null or h.subject_id = s.subject_id)
+                               and exists (select 1 from inventory_items i where i.category = h.category and i.subject_id = s.subject_id)), '{}') as held_categories,
                    case when s.erased_at is not null then null
                         when s.minor_detected_at is not null then 'erase'
                         when p.action is not null then p.action
