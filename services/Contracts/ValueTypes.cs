@@ -50,6 +50,19 @@ public enum LegalBasis
 }
 
 /// <summary>
+/// The patterns of the ids the suite's APIs take, in one place so that a caller that checks first (the privacy centre)
+/// checks what the service does.
+/// </summary>
+public static class IdPatterns
+{
+    /// <summary>An opaque id (a subject's, a policy's): letters, digits and <c>. _ : -</c>, 1 to 64 of them.</summary>
+    public const string Opaque = "^[A-Za-z0-9._:-]{1,64}$";
+
+    /// <summary>A policy version: letters, digits and <c>. _ -</c>, 1 to 32 of them.</summary>
+    public const string PolicyVersion = "^[A-Za-z0-9._-]{1,32}$";
+}
+
+/// <summary>
 /// An opaque subject identifier chosen by the product backend. It must not be personal data itself
 /// (no e-mail, phone or name), so it is limited to a short token alphabet.
 /// </summary>
@@ -58,7 +71,7 @@ public readonly record struct SubjectId
     public const int MaxLength = 64;
 
     /// <summary>The same rule as a regular expression, for request schemas (OpenAPI) that validate before a handler runs.</summary>
-    public const string Pattern = "^[A-Za-z0-9._:-]{1,64}$";
+    public const string Pattern = IdPatterns.Opaque;
 
     public string Value { get; }
 
