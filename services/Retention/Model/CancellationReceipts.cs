@@ -1,6 +1,10 @@
 namespace PrivacySuite.Retention.Model;
 
-/// <summary>A cancellation receipt as its holder sees it: no subject id, only the removal's dates, state and certificate.</summary>
+/// <summary>
+/// A cancellation receipt as its holder sees it: no subject id, only the removal's dates, state and certificate.
+/// <see cref="State"/>: <c>waiting</c> for the removal date (or the sweep after it), <c>held</c> by a legal hold,
+/// <c>done</c> with a certificate.
+/// </summary>
 public sealed record CancellationReceipt(DateTimeOffset CancelledAt, DateTimeOffset RemoveAfter, string Action, string State, ReceiptCertificate? Certificate);
 
 /// <summary>The deletion certificate of a cancelled account, as its receipt shows it.</summary>
@@ -15,9 +19,6 @@ public sealed record ReceiptCertificate(Guid Id, string Outcome, IReadOnlyList<s
 /// </summary>
 public sealed class CancellationReceipts(RetentionDbContext db, IOptions<RetentionOptions> options, TimeProvider time)
 {
-    /// <summary><c>waiting</c> for the removal date (or the sweep after it), <c>held</c> by a legal hold, <c>done</c> with a certificate.</summary>
-    public static readonly IReadOnlyList<string> States = ["waiting", "held", "done"];
-
     /// <summary>
     /// The account was cancelled: the clock starts (the first cancellation counts; a repeat changes nothing and sends
     /// nothing), and the notice with the receipt's link is queued in the same transaction.
