@@ -175,7 +175,6 @@ public sealed class SweepItem
     public DateTimeOffset RequestedAt { get; set; }
     public string State { get; set; } = SweepItemStates.Requested;
     public DateTimeOffset? CompletedAt { get; set; }
-    public Guid? CertificateId { get; set; }
     /// <summary>When the on-call person was paged that the vault had not answered this request for too long.</summary>
     public DateTimeOffset? StuckPagedAt { get; set; }
 }
