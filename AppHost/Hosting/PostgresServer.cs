@@ -179,7 +179,10 @@ public sealed class PostgresServer(PostgresServerOptions options, Action<string>
         // TCP on 127.0.0.1 only: a socket path under a deep state folder can pass the 107-byte limit of Unix sockets.
         yield return "unix_socket_directories = ''";
         yield return $"cluster_name = '{options.Name}'";
-        yield return "max_connections = 200";
+        // Npgsql pools up to 100 connections per connection string by default: a region's five services, the operations
+        // console, replication and, in tests, several service hosts at once share one cluster. 200 ran out once under a
+        // test run (53300); a slot costs a few hundred bytes of shared memory until it is used.
+        yield return "max_connections = 500";
         yield return "logging_collector = off";
         yield return "log_min_messages = warning";
         if (!options.Durable)
