@@ -24,10 +24,7 @@ public static class SubjectsApi
     public static async Task<Results<Ok<SubjectRetentionView>, ProblemHttpResult>> GetSubject(string subjectId, [AsParameters] RetentionServices s, CancellationToken cancellationToken)
     {
         var subject = await s.Db.Subjects.AsNoTracking().SingleOrDefaultAsync(x => x.SubjectId == subjectId, cancellationToken);
-        var categories = await s.Db.Inventory.Where(i => i.SubjectId == subjectId).Select(i => i.Category).Distinct().ToListAsync(cancellationToken);
-        var holds = await s.Db.LegalHolds.AsNoTracking()
-            .Where(h => h.ReleasedAt == null && (h.SubjectId == subjectId || (h.SubjectId == null && h.Category != null && categories.Contains(h.Category.Value))))
-            .OrderBy(h => h.PlacedAt).ToListAsync(cancellationToken);
+        var holds = await s.Db.HoldsKeepingAsync(subjectId, cancellationToken);
         var views = await LegalHoldsApi.WithAuditAsync(s.Db, holds, cancellationToken);
         var because = holds.Count == 0 ? null
             : $"Erasure is blocked by {holds.Count} legal hold(s) ({string.Join(", ", holds.Select(h => h.ReasonCode).Distinct())}); data is erased only when all are released (INF-6.4).";

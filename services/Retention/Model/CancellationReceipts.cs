@@ -61,11 +61,7 @@ public sealed class CancellationReceipts(RetentionDbContext db, IOptions<Retenti
                 certificate.Categories, certificate.CompletedAt, certificate.Regions, certificate.IssuedAt));
         }
 
-        // Held as the sweep holds it: a hold on the subject, or on a category of which the subject has data.
-        var id = subject.SubjectId;
-        var held = await db.LegalHolds.AnyAsync(h => h.ReleasedAt == null &&
-            ((h.SubjectId == id && h.Category == null) ||
-             (h.Category != null && (h.SubjectId == null || h.SubjectId == id) && db.Inventory.Any(i => i.SubjectId == id && i.Category == h.Category))), ct);
+        var held = (await db.HoldsKeepingAsync(subject.SubjectId, ct)).Count > 0;
         return new CancellationReceipt(cancelledAt, RemoveAfter(cancelledAt), action, held ? "held" : "waiting", null);
     }
 

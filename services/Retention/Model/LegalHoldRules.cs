@@ -3,6 +3,20 @@ namespace PrivacySuite.Retention.Model;
 /// <summary>Legal holds (INF-2.2): placing and releasing one, each audited and announced to the vault.</summary>
 public static class LegalHoldRules
 {
+    /// <summary>
+    /// The active holds that keep a subject's data, as the sweep and the vault decide: one on the subject as a whole, or
+    /// on a category (theirs or everyone's) of which the subject has data. Oldest first.
+    /// </summary>
+    public static async Task<List<LegalHold>> HoldsKeepingAsync(this RetentionDbContext db, string subjectId, CancellationToken cancellationToken)
+    {
+        var categories = await db.Inventory.Where(i => i.SubjectId == subjectId).Select(i => i.Category).Distinct().ToListAsync(cancellationToken);
+        return await db.LegalHolds.AsNoTracking()
+            .Where(h => h.ReleasedAt == null &&
+                        ((h.SubjectId == subjectId && h.Category == null) ||
+                         ((h.SubjectId == subjectId || h.SubjectId == null) && h.Category != null && categories.Contains(h.Category.Value))))
+            .OrderBy(h => h.PlacedAt).ToListAsync(cancellationToken);
+    }
+
     /// <summary>Places a hold on a subject, a category, or a subject's category, until it is released.</summary>
     public static async Task<Outcome<(LegalHold Hold, LegalHoldAuditEntry Audit)>> PlaceHoldAsync(this RetentionDbContext db, string? subjectId,
         DataCategory? category, string reasonCode, string reference, DateTimeOffset reviewAt, string placedBy, DateTimeOffset now,
