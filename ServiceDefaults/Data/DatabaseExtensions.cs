@@ -31,6 +31,7 @@ public static class DatabaseExtensions
         builder.Services.AddSingleton(sp => new RegionRole(
             RequireConnectionString(sp, connectionName), sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<ILogger<RegionRole>>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RegionRole>());
+        builder.Services.AddHostedService<StandbyWarmUp<TDb>>();
         StandbyForwarding.AddPrimaryRegionClient(builder.Services);
 
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck<TDb>>("database", tags: ["ready"]);

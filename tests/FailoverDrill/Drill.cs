@@ -79,6 +79,10 @@ public static class Drill
             throw new InvalidOperationException($"kill-region failed: {killed.Message}");
         }
 
+        // A write sent while the kill was under way may still have been answered by the dying region: only writes sent
+        // after every process of it is gone show the survivor taking over.
+        var deadAt = clock.Elapsed;
+
         say($"failing over to {standby} (the failover command of postgres-{standby})");
         var promoting = Stopwatch.StartNew();
         var failover = await suite.CommandAsync($"postgres-{standby}", "failover", cancellationToken);
@@ -97,11 +101,11 @@ public static class Drill
         await stopReaders.CancelAsync();
         await reader;
 
-        var firstWriteAfterKill = ledger.FirstAcknowledgedAfter(killedAt);
+        var firstWriteAfterKill = ledger.FirstAcknowledgedAfter(deadAt);
         var rto = firstWriteAfterKill is { } t ? (t - killedAt).TotalSeconds : double.PositiveInfinity;
         say($"{ledger.Acknowledged} writes acknowledged; first after the kill at +{rto:0.0} s");
         var perService = new[] { "consent", "vault" }.ToDictionary(service => service,
-            service => ledger.FirstAcknowledgedAfter(killedAt, service) is { } first ? (first - promotedAt).TotalSeconds : (double?)null);
+            service => ledger.FirstAcknowledgedAfter(deadAt, service) is { } first ? (first - promotedAt).TotalSeconds : (double?)null);
         say("first write after the promotion, per service: " + string.Join(", ", perService.Select(p => p.Value is { } v ? $"{p.Key} +{v:0.00} s" : $"{p.Key} none")));
         say("writes not taken after the promotion, per service and answer: " + (ledger.RefusedAfter(promotedAt) is { Length: > 0 } refused ? refused : "none"));
 
