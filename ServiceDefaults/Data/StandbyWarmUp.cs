@@ -75,7 +75,7 @@ internal sealed partial class StandbyWarmUp<TDb>(IServiceScopeFactory scopes, Re
 
     private static Task QueryOneAsync<TEntity>(TDb db, CancellationToken cancellationToken)
         where TEntity : class =>
-        db.Set<TEntity>().AsNoTracking().Take(1).ToListAsync(cancellationToken);
+        db.Set<TEntity>().Take(1).ToListAsync(cancellationToken); // tracked, as writes read
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Standby warmed up for a promotion: its data model, a query on each of its {Tables} tables and a save")]
     private static partial void LogWarmedUp(ILogger logger, int tables);
