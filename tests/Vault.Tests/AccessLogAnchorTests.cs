@@ -78,6 +78,33 @@ public sealed class AccessLogAnchorTests(ManuallyAnchoredVaultFactory factory) :
         Assert.Equal(await factory.AccessLogHeadAsync(), Anchor.Read()?.Position);
     }
 
+    [Fact]
+    [Trait("Clause", "IWK-2.3")]
+    public async Task An_anchoring_round_that_read_the_head_before_a_later_append_raises_no_alarm()
+    {
+        await factory.StoreAsync("stale-round-1", "usage", new { a = "1" }, "collected");
+        var read = await factory.WithDbAsync(db => db.AccessLog.AsNoTracking().OrderByDescending(a => a.Position).FirstAsync());
+        await factory.StoreAsync("stale-round-2", "usage", new { a = "2" }, "collected");
+        Assert.True(Anchor.Read()?.Position > read.Position);
+
+        // The round read its head, then that append committed and anchored a later one: nothing was cut.
+        Assert.True(await factory.WithDbAsync(db => Anchor.ExtendsAsync(db, read.Position, read.Hash, CancellationToken.None)));
+
+        // Cut back below that head, the same round's check sees the anchored entry gone.
+        var anchored = Anchor.Read()!.Value.Position;
+        var cut = await factory.WithDbAsync(db => db.AccessLog.AsNoTracking().Where(a => a.Position > read.Position).OrderBy(a => a.Position).ToListAsync());
+        await factory.ExecuteSqlAsync($"delete from access_log where position > {read.Position}");
+        Assert.False(await factory.WithDbAsync(db => Anchor.ExtendsAsync(db, read.Position, read.Hash, CancellationToken.None)));
+
+        await factory.WithDbAsync(async db =>
+        {
+            db.AccessLog.AddRange(cut);
+            return await db.SaveChangesAsync();
+        });
+        Assert.Equal(anchored, await factory.AccessLogHeadAsync());
+        Assert.True((await factory.VerifyAccessLogAsync()).GetProperty("valid").GetBoolean());
+    }
+
     /// <summary>Removes the entry at the head: verification names it missing; put back, the log verifies again.</summary>
     private async Task CutAndPutBackAsync(long head)
     {

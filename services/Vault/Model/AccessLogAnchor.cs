@@ -77,11 +77,13 @@ public sealed class AccessLogAnchor(IOptions<VaultOptions> options, MacKeys macs
             return true;
         }
 
-        if (anchored.Position >= position)
+        if (anchored.Position == position)
         {
-            return anchored.Position == position && anchored.Hash == hash;
+            return anchored.Hash == hash;
         }
 
+        // Also when the anchor is past this head: an append that committed after this head was read anchored its own.
+        // Only a chain that no longer holds the anchored entry lost entries.
         var there = await db.AccessLog.AsNoTracking().Where(a => a.Position == anchored.Position).Select(a => a.Hash).FirstOrDefaultAsync(cancellationToken);
         return there == anchored.Hash;
     }
