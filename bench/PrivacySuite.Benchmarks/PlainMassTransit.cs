@@ -42,6 +42,31 @@ public static class PlainMassTransit
     /// </summary>
     public static async Task<Rates> MeasureAsync(BenchContext context, string rabbit, int warmUp, int messages, int producers, CancellationToken cancellationToken)
     {
+        await using var bus = await PlainBus.StartAsync(rabbit, cancellationToken);
+        var cold = warmUp / (await bus.RoundAsync(warmUp, producers, cancellationToken)).TotalSeconds;
+        var cpu = ProcessCpu.Read();
+        var rate = messages / (await bus.RoundAsync(messages, producers, cancellationToken)).TotalSeconds;
+        var used = (ProcessCpu.Read() - cpu).PerThousand(messages);
+        context.Progress($"plain MassTransit: {rate:0} msg/s (warm-up round {cold:0} msg/s)");
+        return new Rates(cold, rate, used);
+    }
+}
+
+/// <summary>A running plain MassTransit host (the baseline of <see cref="PlainMassTransit"/>), measured a round at a time.</summary>
+public sealed class PlainBus : IAsyncDisposable
+{
+    private readonly IHost _host;
+    private readonly Arrivals _arrivals;
+    private int _published;
+
+    private PlainBus(IHost host, Arrivals arrivals)
+    {
+        _host = host;
+        _arrivals = arrivals;
+    }
+
+    public static async Task<PlainBus> StartAsync(string rabbit, CancellationToken cancellationToken)
+    {
         var arrivals = new Arrivals();
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -73,37 +98,38 @@ public static class PlainMassTransit
             });
         });
         builder.Services.Configure<MassTransitHostOptions>(o => o.WaitUntilStarted = true);
-        using var host = builder.Build();
+        var host = builder.Build();
         await host.StartAsync(cancellationToken);
+        return new PlainBus(host, arrivals);
+    }
 
-        var bus = host.Services.GetRequiredService<IBus>();
-        async Task<double> RoundAsync(int first, int count)
+    /// <summary>Publishes <paramref name="count"/> messages from <paramref name="producers"/> concurrent producers; done when all are consumed.</summary>
+    public async Task<TimeSpan> RoundAsync(int count, int producers, CancellationToken cancellationToken)
+    {
+        var bus = _host.Services.GetRequiredService<IBus>();
+        var first = _published;
+        _published += count;
+        return await Measure.TimeAsync(async () =>
         {
-            var elapsed = await Measure.TimeAsync(async () =>
+            var next = first - 1;
+            await Task.WhenAll(Enumerable.Range(0, producers).Select(async _ =>
             {
-                var next = first - 1;
-                await Task.WhenAll(Enumerable.Range(0, producers).Select(async _ =>
+                int i;
+                while ((i = Interlocked.Increment(ref next)) < first + count)
                 {
-                    int i;
-                    while ((i = Interlocked.Increment(ref next)) < first + count)
-                    {
-                        await bus.Publish(new PlainBenchEvent(i), cancellationToken);
-                    }
-                }));
-                while (arrivals.Count < first + count)
-                {
-                    await Task.Delay(10, cancellationToken);
+                    await bus.Publish(new PlainBenchEvent(i), cancellationToken);
                 }
-            });
-            return count / elapsed.TotalSeconds;
-        }
+            }));
+            while (_arrivals.Count < first + count)
+            {
+                await Task.Delay(10, cancellationToken);
+            }
+        });
+    }
 
-        var cold = await RoundAsync(0, warmUp);
-        var cpu = ProcessCpu.Read();
-        var rate = await RoundAsync(warmUp, messages);
-        var used = (ProcessCpu.Read() - cpu).PerThousand(messages);
-        await host.StopAsync(cancellationToken);
-        context.Progress($"plain MassTransit: {rate:0} msg/s (warm-up round {cold:0} msg/s)");
-        return new Rates(cold, rate, used);
+    public async ValueTask DisposeAsync()
+    {
+        await _host.StopAsync();
+        _host.Dispose();
     }
 }
