@@ -63,7 +63,8 @@ public sealed partial class OutboxRelay<TDb>(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var gauge = new BacklogGauge(this);
+        using var gauge = InstanceGauge.Register("privacysuite.outbox.backlog", "Outbox messages committed but not yet confirmed by the broker",
+            () => new Measurement<long>(Backlog, new KeyValuePair<string, object?>("db", typeof(TDb).Name)));
         var settings = options.Value;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -293,39 +294,4 @@ public sealed partial class OutboxRelay<TDb>(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} outbox messages were not confirmed ({ErrorType}); they will be retried with backoff")]
     private static partial void LogPublishFailed(ILogger logger, int count, string errorType);
-
-    private sealed class BacklogGauge : IDisposable
-    {
-        private static readonly Lock Sync = new();
-        private static readonly List<OutboxRelay<TDb>> Relays = [];
-        private static ObservableGauge<long>? _gauge;
-        private readonly OutboxRelay<TDb> _relay;
-
-        public BacklogGauge(OutboxRelay<TDb> relay)
-        {
-            _relay = relay;
-            lock (Sync)
-            {
-                Relays.Add(relay);
-                _gauge ??= SuiteTelemetry.Meter.CreateObservableGauge(
-                    "privacysuite.outbox.backlog", Observe, description: "Outbox messages committed but not yet confirmed by the broker");
-            }
-        }
-
-        public void Dispose()
-        {
-            lock (Sync)
-            {
-                Relays.Remove(_relay);
-            }
-        }
-
-        private static IEnumerable<Measurement<long>> Observe()
-        {
-            lock (Sync)
-            {
-                return Relays.Select(r => new Measurement<long>(r.Backlog, new KeyValuePair<string, object?>("db", typeof(TDb).Name))).ToList();
-            }
-        }
-    }
 }

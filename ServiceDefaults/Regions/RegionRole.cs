@@ -16,6 +16,7 @@ public sealed partial class RegionRole(string connectionString, IConfiguration c
 
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
     private int _standby = -1; // unknown until the first look
+    private IDisposable? _gauge;
 
     /// <summary>This region's name (PrivacySuite__Region), or "local" outside the AppHost.</summary>
     public string Region { get; } = configuration["PrivacySuite:Region"] is { Length: > 0 } region ? region : "local";
@@ -27,9 +28,15 @@ public sealed partial class RegionRole(string connectionString, IConfiguration c
     {
         // Know the role before the first request arrives, so a standby never tries a local write.
         await RefreshAsync(cancellationToken);
-        SuiteTelemetry.Meter.CreateObservableGauge("privacysuite.region.standby", () => IsStandby ? 1 : 0,
-            description: "1 while this service's database is a read-only replica (standby region), 0 on the primary");
+        _gauge ??= InstanceGauge.Register("privacysuite.region.standby",
+            "1 while this service's database is a read-only replica (standby region), 0 on the primary", () => new Measurement<long>(IsStandby ? 1 : 0));
         await base.StartAsync(cancellationToken);
+    }
+
+    public override void Dispose()
+    {
+        _gauge?.Dispose();
+        base.Dispose();
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -24,7 +24,7 @@ public sealed partial class RetentionWorker(
 {
     private long _subjectsRemaining;
     private long _awaitingVault;
-    private Gauges? _gauges;
+    private IDisposable[]? _gauges;
 
     protected override TimeSpan Interval => options.Value.PollInterval;
 
@@ -34,13 +34,24 @@ public sealed partial class RetentionWorker(
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
-        _gauges ??= new Gauges(this);
+        _gauges ??=
+        [
+            InstanceGauge.Register("privacysuite.retention.sweep.backlog", "Subjects the running sweep has not examined yet",
+                () => new Measurement<long>(Interlocked.Read(ref _subjectsRemaining))),
+            InstanceGauge.Register("privacysuite.retention.awaiting_vault",
+                "Sweep requests to the vault (each up to a message's worth of subjects) it has not answered yet",
+                () => new Measurement<long>(Interlocked.Read(ref _awaitingVault))),
+        ];
         return base.StartAsync(cancellationToken);
     }
 
     public override void Dispose()
     {
-        _gauges?.Dispose();
+        foreach (var gauge in _gauges ?? [])
+        {
+            gauge.Dispose();
+        }
+
         base.Dispose();
     }
 
@@ -92,48 +103,4 @@ public sealed partial class RetentionWorker(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Resuming sweep {SweepId} after {Examined} subjects")]
     private static partial void LogResuming(ILogger logger, Guid sweepId, long examined);
-
-    /// <summary>Backlog metrics: what the running sweep still has to examine, and what waits for the vault's answer.</summary>
-    private sealed class Gauges : IDisposable
-    {
-        private static readonly Lock Sync = new();
-        private static readonly List<RetentionWorker> Workers = [];
-        private static bool _created;
-        private readonly RetentionWorker _worker;
-
-        public Gauges(RetentionWorker worker)
-        {
-            _worker = worker;
-            lock (Sync)
-            {
-                Workers.Add(worker);
-                if (!_created)
-                {
-                    _created = true;
-                    SuiteTelemetry.Meter.CreateObservableGauge("privacysuite.retention.sweep.backlog",
-                        () => Observe(w => Interlocked.Read(ref w._subjectsRemaining)),
-                        description: "Subjects the running sweep has not examined yet");
-                    SuiteTelemetry.Meter.CreateObservableGauge("privacysuite.retention.awaiting_vault",
-                        () => Observe(w => Interlocked.Read(ref w._awaitingVault)),
-                        description: "Sweep requests to the vault (each up to a message's worth of subjects) it has not answered yet");
-                }
-            }
-        }
-
-        public void Dispose()
-        {
-            lock (Sync)
-            {
-                Workers.Remove(_worker);
-            }
-        }
-
-        private static IEnumerable<Measurement<long>> Observe(Func<RetentionWorker, long> read)
-        {
-            lock (Sync)
-            {
-                return Workers.Select(w => new Measurement<long>(read(w))).ToList();
-            }
-        }
-    }
 }
