@@ -36,6 +36,19 @@ public sealed record Refusal(int Status, string Detail, string? Reason = null, I
 
     public static Refusal Unprocessable(string detail, string? reason = null, string? title = null) => new(422, detail, reason, Title: title);
 
+    /// <summary>The title of a refusal of <paramref name="status"/> that names none of its own: one wording in every service.</summary>
+    public static string TitleOf(int status) => status switch
+    {
+        StatusCodes.Status400BadRequest => "The request is not valid",
+        StatusCodes.Status403Forbidden => "The request is not allowed",
+        StatusCodes.Status404NotFound => "Not found",
+        StatusCodes.Status409Conflict => "The request conflicts with the data's state",
+        StatusCodes.Status410Gone => "The data was erased",
+        StatusCodes.Status422UnprocessableEntity => "The request cannot be carried out",
+        StatusCodes.Status503ServiceUnavailable => "Try again later",
+        _ => "The request was refused",
+    };
+
     /// <summary>
     /// The refusal as problem details (RFC 9457): one naming fields as a validation problem (<c>errors</c>), the rest
     /// with their title, reason code and whatever else the caller needs beside the detail.
@@ -56,13 +69,7 @@ public sealed record Refusal(int Status, string Detail, string? Reason = null, I
             extensions["reason"] = reason;
         }
 
-        var title = Title ?? Status switch
-        {
-            StatusCodes.Status404NotFound => "Not found",
-            StatusCodes.Status409Conflict => "Conflict",
-            StatusCodes.Status503ServiceUnavailable => "Try again later",
-            _ => "Refused",
-        };
+        var title = Title ?? TitleOf(Status);
         return TypedResults.Problem(detail: Detail, statusCode: Status, title: title, extensions: extensions.Count > 0 ? extensions : null);
     }
 }

@@ -1,10 +1,15 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace PrivacySuite.ServiceDefaults.Input;
 
 /// <summary>How a request the service could not read is answered: 400 problem details that say what was wrong, never a 500.</summary>
 public static class RequestProblems
 {
+    /// <summary>A 400 validation problem naming one field and what is wrong with it (never its value).</summary>
+    public static ValidationProblem Invalid(string field, string message) =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
+
     /// <summary>
     /// Failures that are the request's and not the service's: JSON that does not fit the schema, and text PostgreSQL
     /// cannot store (NUL, invalid encoding), for a value that reached the database by a path the guard did not see.

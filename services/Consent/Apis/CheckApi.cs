@@ -2,6 +2,7 @@ using PrivacySuite.ServiceDefaults.Input;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Http.HttpResults;
 using static PrivacySuite.Consent.Apis.ConsentApi;
+using static PrivacySuite.ServiceDefaults.Input.RequestProblems;
 
 namespace PrivacySuite.Consent.Apis;
 

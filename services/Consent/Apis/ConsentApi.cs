@@ -92,22 +92,14 @@ public static class ConsentApi
 
     internal static string Actor(this ClaimsPrincipal user) => user.CallerId();
 
-    internal static ValidationProblem Invalid(string field, string message) =>
-        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
-
     // Problem results (not NotFound<ProblemDetails> and kin) so that the answer is application/problem+json (RFC 9457).
-    internal static ProblemHttpResult NotFound(string detail) => Problem(StatusCodes.Status404NotFound, "Not found", detail);
+    internal static ProblemHttpResult NotFound(string detail) => Refusal.NotFound(detail).ToProblem();
 
-    internal static ProblemHttpResult Conflict(string detail, IDictionary<string, object?>? extensions = null) =>
-        Problem(StatusCodes.Status409Conflict, "Conflict", detail, extensions);
+    internal static ProblemHttpResult Conflict(string detail, IReadOnlyDictionary<string, object?>? extensions = null) =>
+        Refusal.Conflict(detail, extensions).ToProblem();
 
-    internal static ProblemHttpResult Unprocessable(string detail, string? reason = null) =>
-        Problem(StatusCodes.Status422UnprocessableEntity, "Refused", detail,
-            reason is null ? null : new Dictionary<string, object?> { ["reason"] = reason });
+    internal static ProblemHttpResult Unprocessable(string detail, string? reason = null) => Refusal.Unprocessable(detail, reason).ToProblem();
 
     /// <summary>A verb's refusal as problem details (RFC 9457).</summary>
     internal static ProblemHttpResult Problem(Refusal why) => why.ToProblem();
-
-    private static ProblemHttpResult Problem(int status, string title, string detail, IDictionary<string, object?>? extensions = null) =>
-        TypedResults.Problem(detail: detail, statusCode: status, title: title, extensions: extensions);
 }

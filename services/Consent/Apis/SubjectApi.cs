@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using PrivacySuite.ServiceDefaults.Auth;
 using static PrivacySuite.Consent.Apis.ConsentApi;
+using static PrivacySuite.ServiceDefaults.Input.RequestProblems;
 
 namespace PrivacySuite.Consent.Apis;
 

@@ -31,23 +31,7 @@ internal static class Problems
         Refused(new Refusal(status, detail, reason), title);
 
     /// <summary>A verb's refusal, with its reason and what else it names (the purposes that would let it pass).</summary>
-    public static ProblemHttpResult Refused(Refusal why, string? title = null) =>
-        TypedResults.Problem(detail: why.Detail, statusCode: why.Status, title: title ?? Title(why.Status),
-            extensions: new Dictionary<string, object?>(why.Extensions ?? new Dictionary<string, object?>()) { ["reason"] = why.Reason });
-
-    public static ValidationProblem Invalid(string field, string message) =>
-        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
-
-    private static string Title(int status) => status switch
-    {
-        403 => "The request is not allowed",
-        404 => "Not found",
-        409 => "The request conflicts with the data's state",
-        410 => "The data was erased",
-        422 => "The request cannot be carried out",
-        503 => "Try again later",
-        _ => "The request was refused",
-    };
+    public static ProblemHttpResult Refused(Refusal why, string? title = null) => (title is null ? why : why with { Title = title }).ToProblem();
 }
 
 internal static class Validate

@@ -1,3 +1,4 @@
+using PrivacySuite.ServiceDefaults.Input;
 using System.ComponentModel.DataAnnotations;
 using PrivacySuite.ServiceDefaults.Auth;
 using PrivacySuite.Vault.Model;
@@ -43,7 +44,7 @@ public static class ContactVerificationApi
     {
         if (!ContactFields.IsKnown(request.Field))
         {
-            return Problems.Invalid("field", "email, phone or push: the contact field whose current value is to be verified.");
+            return RequestProblems.Invalid("field", "email, phone or push: the contact field whose current value is to be verified.");
         }
 
         return await verifications.StartContactAsync(subjectId, request.Field, SubjectRightsApi.OwnToken(subjectId, s.User), s.Accessor, ct) switch
@@ -60,7 +61,7 @@ public static class ContactVerificationApi
     {
         if (request.ConfirmationId is null != request.ConfirmationCode is null)
         {
-            return Problems.Invalid("confirmationCode", "confirmationId and confirmationCode come together, or not at all.");
+            return RequestProblems.Invalid("confirmationCode", "confirmationId and confirmationCode come together, or not at all.");
         }
 
         return await verifications.VerifyContactAsync(subjectId, request.VerificationId, request.Code, request.ConfirmationId, request.ConfirmationCode,

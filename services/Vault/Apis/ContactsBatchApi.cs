@@ -1,3 +1,4 @@
+using PrivacySuite.ServiceDefaults.Input;
 using System.ComponentModel.DataAnnotations;
 using PrivacySuite.ServiceDefaults.Auth;
 using PrivacySuite.ServiceDefaults.Regions;
@@ -42,12 +43,12 @@ public static class ContactsBatchApi
         var ids = request.SubjectIds ?? [];
         if (ids.Count is 0 or > MaxSubjects)
         {
-            return Problems.Invalid("subjectIds", $"1-{MaxSubjects} subject ids.");
+            return RequestProblems.Invalid("subjectIds", $"1-{MaxSubjects} subject ids.");
         }
 
         if (!ids.All(Validate.SubjectId))
         {
-            return Problems.Invalid("subjectIds", "Every entry must be a valid subject id.");
+            return RequestProblems.Invalid("subjectIds", "Every entry must be a valid subject id.");
         }
 
         var contacts = await s.Vault.ContactsAsync(ids, s.Accessor, ct);

@@ -1,3 +1,4 @@
+using PrivacySuite.ServiceDefaults.Input;
 using Microsoft.AspNetCore.Mvc;
 using PrivacySuite.ServiceDefaults.Auth;
 using PrivacySuite.Vault.Model;
@@ -54,7 +55,7 @@ public static class DataApi
     {
         if (idempotencyKey is not null && !IdempotencyKeys.IsValid(idempotencyKey))
         {
-            return Problems.Invalid(IdempotencyKeys.Header,
+            return RequestProblems.Invalid(IdempotencyKeys.Header,
                 $"An Idempotency-Key is 1-{IdempotencyKeys.MaxKeyLength} visible ASCII characters (a UUID, say), or is not sent.");
         }
 
@@ -65,18 +66,18 @@ public static class DataApi
 
         if (!Categories.IsKnown(request.Category))
         {
-            return Problems.Invalid("category", "One of: identity, contact, device, usage, location, delivery.");
+            return RequestProblems.Invalid("category", "One of: identity, contact, device, usage, location, delivery.");
         }
 
         if (request.Source is null || !Categories.Sources.Contains(request.Source))
         {
-            return Problems.Invalid("source", "Either 'provided' (the person gave it) or 'collected' (from their devices) (IWK-1.1).");
+            return RequestProblems.Invalid("source", "Either 'provided' (the person gave it) or 'collected' (from their devices) (IWK-1.1).");
         }
 
         // Required: a forgotten basis must not silently become consent (or contract), which decides who may read the value.
         if (request.LegalBasis is not { } basis || !LegalBases.IsKnown(basis))
         {
-            return Problems.Invalid("legalBasis", "consent, contract, or one of the listed legal grounds (IWK-1.3).");
+            return RequestProblems.Invalid("legalBasis", "consent, contract, or one of the listed legal grounds (IWK-1.3).");
         }
 
         if (request.Category == Categories.Delivery && basis != LegalBases.Contract)
@@ -86,12 +87,12 @@ public static class DataApi
 
         if (basis == LegalBases.Consent && request.Purposes is not null)
         {
-            return Problems.Invalid("purposes", "Consent-based values are read for each purpose the subject consents to; 'purposes' names what a non-consent legal basis covers and is sent only with one.");
+            return RequestProblems.Invalid("purposes", "Consent-based values are read for each purpose the subject consents to; 'purposes' names what a non-consent legal basis covers and is sent only with one.");
         }
 
         if (basis != LegalBases.Consent && !Validate.BasisPurposes(request.Purposes))
         {
-            return Problems.Invalid("purposes",
+            return RequestProblems.Invalid("purposes",
                 $"A non-consent legal basis ('{basis}') covers only the purposes it is recorded for: name 1-{VaultService.MaxBasisPurposes} distinct purpose codes of the consent catalogue (IWK-1.3).");
         }
 
@@ -148,12 +149,12 @@ public static class DataApi
     {
         if (request.IsMinor && !Validate.SubjectId(request.GuardianSubjectId))
         {
-            return Problems.Invalid("guardianSubjectId", "A minor's profile names the guardian's subject id.");
+            return RequestProblems.Invalid("guardianSubjectId", "A minor's profile names the guardian's subject id.");
         }
 
         if (request.GuardianSubjectId == subjectId)
         {
-            return Problems.Invalid("guardianSubjectId", "A subject cannot be their own guardian.");
+            return RequestProblems.Invalid("guardianSubjectId", "A subject cannot be their own guardian.");
         }
 
         return await s.Vault.SetProfileAsync(subjectId, request.IsMinor, request.GuardianSubjectId, s.Accessor, ct) switch
@@ -169,12 +170,12 @@ public static class DataApi
     {
         if (request.Field is not ("email" or "phone"))
         {
-            return Problems.Invalid("field", "Either 'email' or 'phone'.");
+            return RequestProblems.Invalid("field", "Either 'email' or 'phone'.");
         }
 
         if (string.IsNullOrWhiteSpace(request.Value) || request.Value.Length > VaultService.MaxValueLength)
         {
-            return Problems.Invalid("value", $"A value is 1-{VaultService.MaxValueLength} characters.");
+            return RequestProblems.Invalid("value", $"A value is 1-{VaultService.MaxValueLength} characters.");
         }
 
         var lookup = s.Vault.LookupFor(request.Field, request.Value);
@@ -192,18 +193,18 @@ public static class DataApi
     {
         if (!Validate.Purpose(request.Purpose))
         {
-            return Problems.Invalid("purpose", "Every read names a purpose code from the consent catalogue (INF-3.3).");
+            return RequestProblems.Invalid("purpose", "Every read names a purpose code from the consent catalogue (INF-3.3).");
         }
 
         var tokens = request.Tokens?.Distinct().ToList() ?? [];
         if (tokens.Count is 0 or > VaultService.MaxTokensPerRead || tokens.Any(t => t is null || t.Length is 0 or > 64))
         {
-            return Problems.Invalid("tokens", $"1-{VaultService.MaxTokensPerRead} tokens of at most 64 characters.");
+            return RequestProblems.Invalid("tokens", $"1-{VaultService.MaxTokensPerRead} tokens of at most 64 characters.");
         }
 
         if (request.ProcessorId is { Length: 0 or > 64 })
         {
-            return Problems.Invalid("processorId", "A processor id is 1-64 characters.");
+            return RequestProblems.Invalid("processorId", "A processor id is 1-64 characters.");
         }
 
         // The second factor of sensitive reads (IWK-2.2). A token sent and refused is an answer of its own, so that a caller

@@ -1,3 +1,4 @@
+using PrivacySuite.ServiceDefaults.Input;
 using PrivacySuite.ServiceDefaults.Auth;
 using PrivacySuite.Vault.Model;
 
@@ -49,17 +50,17 @@ public static class GovernanceApi
     {
         if (!Validate.SubjectId(processorId))
         {
-            return Problems.Invalid("processorId", "1-64 characters of letters, digits, '-', '_', '.', ':'.");
+            return RequestProblems.Invalid("processorId", "1-64 characters of letters, digits, '-', '_', '.', ':'.");
         }
 
         if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 200)
         {
-            return Problems.Invalid("name", "A name of 1-200 characters.");
+            return RequestProblems.Invalid("name", "A name of 1-200 characters.");
         }
 
         if (request.Purposes is not { Count: > 0 and <= 50 } || !request.Purposes.All(Validate.Purpose))
         {
-            return Problems.Invalid("purposes", "1-50 purpose codes the processor is instructed for.");
+            return RequestProblems.Invalid("purposes", "1-50 purpose codes the processor is instructed for.");
         }
 
         var processor = await s.Vault.RegisterProcessorAsync(processorId, request.Name, request.Purposes, s.Accessor, ct);
@@ -71,22 +72,22 @@ public static class GovernanceApi
     {
         if (!Validate.SubjectId(request.SubjectId))
         {
-            return Problems.Invalid("subjectId", "The subject whose data may be read.");
+            return RequestProblems.Invalid("subjectId", "The subject whose data may be read.");
         }
 
         if (!Categories.IsKnown(request.Category) || Categories.Levels[request.Category!] != ProtectionLevel.High)
         {
-            return Problems.Invalid("category", "Approvals are for the highest-level categories: identity, location.");
+            return RequestProblems.Invalid("category", "Approvals are for the highest-level categories: identity, location.");
         }
 
         if (!Validate.Purpose(request.Purpose))
         {
-            return Problems.Invalid("purpose", "The purpose the read is approved for.");
+            return RequestProblems.Invalid("purpose", "The purpose the read is approved for.");
         }
 
         if (string.IsNullOrWhiteSpace(request.Accessor) || request.Accessor.Length > 128)
         {
-            return Problems.Invalid("accessor", "Who may read: an API key's name or a person's id.");
+            return RequestProblems.Invalid("accessor", "Who may read: an API key's name or a person's id.");
         }
 
         var approval = await s.Vault.ApproveAsync(request.SubjectId!, request.Category!, request.Purpose!, request.Accessor, s.Accessor, ct);
@@ -98,18 +99,18 @@ public static class GovernanceApi
     {
         if ((subjectId is null) == (accessor is null))
         {
-            return Problems.Invalid("subjectId", "Query by exactly one of subjectId or accessor.");
+            return RequestProblems.Invalid("subjectId", "Query by exactly one of subjectId or accessor.");
         }
 
         if (subjectId is not null && !Validate.SubjectId(subjectId) || accessor is { Length: 0 or > 128 })
         {
-            return Problems.Invalid(subjectId is not null ? "subjectId" : "accessor", "Not a valid id.");
+            return RequestProblems.Invalid(subjectId is not null ? "subjectId" : "accessor", "Not a valid id.");
         }
 
         var take = limit ?? 100;
         if (take is < 1 or > 1000)
         {
-            return Problems.Invalid("limit", "1-1000.");
+            return RequestProblems.Invalid("limit", "1-1000.");
         }
 
         var query = s.Db.AccessLog.AsNoTracking().Where(a => a.Position > (after ?? 0));
@@ -139,27 +140,27 @@ public static class GovernanceApi
         // the notice undeliverable after the data was disclosed.
         if (string.IsNullOrWhiteSpace(request.Authority) || request.Authority.Length > 200 || !NoticeText(request.Authority))
         {
-            return Problems.Invalid("authority", "The court or authority that demands the data, 1-200 characters, without braces or control characters.");
+            return RequestProblems.Invalid("authority", "The court or authority that demands the data, 1-200 characters, without braces or control characters.");
         }
 
         if (string.IsNullOrWhiteSpace(request.LegalReference) || request.LegalReference.Length > 200 || !NoticeText(request.LegalReference))
         {
-            return Problems.Invalid("legalReference", "The order's or request's reference, 1-200 characters, without braces or control characters.");
+            return RequestProblems.Invalid("legalReference", "The order's or request's reference, 1-200 characters, without braces or control characters.");
         }
 
         if (request.Basis is null || !LegalBases.Disclosure.Contains(request.Basis))
         {
-            return Problems.Invalid("basis", "national-security, public-safety or criminal-investigation.");
+            return RequestProblems.Invalid("basis", "national-security, public-safety or criminal-investigation.");
         }
 
         if (request.Categories is not { Count: > 0 } || !request.Categories.All(Categories.IsKnown))
         {
-            return Problems.Invalid("categories", "The categories to disclose.");
+            return RequestProblems.Invalid("categories", "The categories to disclose.");
         }
 
         if (!request.NotifySubject && (string.IsNullOrWhiteSpace(request.WithholdingReason) || request.WithholdingReason.Length > 500))
         {
-            return Problems.Invalid("withholdingReason", "Telling the subject is the rule; say which law forbids it here.");
+            return RequestProblems.Invalid("withholdingReason", "Telling the subject is the rule; say which law forbids it here.");
         }
 
         return await s.Vault.DiscloseAsync(subjectId, request.Authority, request.LegalReference, request.Basis, request.Categories, request.NotifySubject,

@@ -1,3 +1,4 @@
+using PrivacySuite.ServiceDefaults.Input;
 using System.ComponentModel.DataAnnotations;
 using PrivacySuite.ServiceDefaults.Auth;
 using PrivacySuite.Vault.Model;
@@ -31,14 +32,14 @@ public static class KnownSubjectsApi
         var ids = request.SubjectIds ?? [];
         if (ids.Count is 0 or > AffectedSubjects.MaxKnown)
         {
-            return Problems.Invalid("subjectIds", $"1-{AffectedSubjects.MaxKnown} subject ids.");
+            return RequestProblems.Invalid("subjectIds", $"1-{AffectedSubjects.MaxKnown} subject ids.");
         }
 
         for (var i = 0; i < ids.Count; i++)
         {
             if (!Validate.SubjectId(ids[i]))
             {
-                return Problems.Invalid($"subjectIds[{i}]", "Not a valid subject id.");
+                return RequestProblems.Invalid($"subjectIds[{i}]", "Not a valid subject id.");
             }
         }
 

@@ -1,3 +1,4 @@
+using PrivacySuite.ServiceDefaults.Input;
 using System.Text;
 using PrivacySuite.ServiceDefaults.Auth;
 using PrivacySuite.ServiceDefaults.Regions;
@@ -79,19 +80,19 @@ public static class ServiceApi
     {
         if (AffectedScope.Parse(scope, categories, from, to, out var refusal) is not { } affected)
         {
-            return Problems.Invalid(refusal.Field, refusal.Detail);
+            return RequestProblems.Invalid(refusal.Field, refusal.Detail);
         }
 
         var take = limit ?? 500;
         if (take is < 1 or > AffectedSubjects.MaxPage)
         {
-            return Problems.Invalid("limit", $"1-{AffectedSubjects.MaxPage}.");
+            return RequestProblems.Invalid("limit", $"1-{AffectedSubjects.MaxPage}.");
         }
 
         string? cursor = null;
         if (after is not null && !TryDecodeCursor(after, out cursor))
         {
-            return Problems.Invalid("after", "Not a cursor from a previous page.");
+            return RequestProblems.Invalid("after", "Not a cursor from a previous page.");
         }
 
         var ids = await AffectedSubjects.PageAsync(s.Db, affected, cursor, take + 1, ct);

@@ -1,3 +1,4 @@
+using PrivacySuite.ServiceDefaults.Input;
 using System.ComponentModel.DataAnnotations;
 using System.Diagnostics;
 using System.Security.Claims;
@@ -48,17 +49,17 @@ public static class SignInApi
     {
         if (request.Field is not ("email" or "phone"))
         {
-            return Problems.Invalid("field", "Either 'email' or 'phone': the verified contact the code is to go to.");
+            return RequestProblems.Invalid("field", "Either 'email' or 'phone': the verified contact the code is to go to.");
         }
 
         if (string.IsNullOrWhiteSpace(request.Value) || request.Value.Length > VaultService.MaxValueLength)
         {
-            return Problems.Invalid("value", $"The address or number, 1-{VaultService.MaxValueLength} characters.");
+            return RequestProblems.Invalid("value", $"The address or number, 1-{VaultService.MaxValueLength} characters.");
         }
 
         if (request.Field == "email" ? !request.Value.Contains('@') : !request.Value.Any(char.IsAsciiDigit))
         {
-            return Problems.Invalid("value", request.Field == "email" ? "An e-mail address has an '@'." : "A phone number has digits.");
+            return RequestProblems.Invalid("value", request.Field == "email" ? "An e-mail address has an '@'." : "A phone number has digits.");
         }
 
         // Counted whether or not the address is known, by its keyed hash: a 429 says nothing about who is.
@@ -84,7 +85,7 @@ public static class SignInApi
     {
         if (string.IsNullOrEmpty(request.Code) || request.Code.Length > MaxCodeLength)
         {
-            return Problems.Invalid("code", $"The code sent, 1-{MaxCodeLength} characters.");
+            return RequestProblems.Invalid("code", $"The code sent, 1-{MaxCodeLength} characters.");
         }
 
         return await verifications.RedeemSignInAsync(signInId, request.Code, Accessor(s.User), ct) switch

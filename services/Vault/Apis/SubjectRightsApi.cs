@@ -1,3 +1,4 @@
+using PrivacySuite.ServiceDefaults.Input;
 using System.Security.Claims;
 using PrivacySuite.ServiceDefaults.Auth;
 using PrivacySuite.Vault.Model;
@@ -52,7 +53,7 @@ public static class SubjectRightsApi
     {
         if (request.Request is null || !Requests.Contains(request.Request))
         {
-            return Problems.Invalid("request", "access, export, rectification or erasure.");
+            return RequestProblems.Invalid("request", "access, export, rectification or erasure.");
         }
 
         return await verifications.StartAsync(subjectId, request.Request, ActingGuardian(s.User), s.Accessor, ct) switch
@@ -101,7 +102,7 @@ public static class SubjectRightsApi
     {
         if (!Categories.IsKnown(request.Category))
         {
-            return Problems.Invalid("category", "The category to correct.");
+            return RequestProblems.Invalid("category", "The category to correct.");
         }
 
         if (Validate.Fields(request.Fields) is { } errors)
@@ -111,7 +112,7 @@ public static class SubjectRightsApi
 
         if (string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Length > 500)
         {
-            return Problems.Invalid("reason", "Why the data is wrong, 1-500 characters (INF-6.2).");
+            return RequestProblems.Invalid("reason", "Why the data is wrong, 1-500 characters (INF-6.2).");
         }
 
         if (await GateAsync(subjectId, "rectification", request.VerificationId, request.Code, s, verifications, ct) is { } refused)
@@ -143,7 +144,7 @@ public static class SubjectRightsApi
     {
         if (string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Length > 500)
         {
-            return Problems.Invalid("reason", "Why the data is to be deleted, 1-500 characters (INF-6.2).");
+            return RequestProblems.Invalid("reason", "Why the data is to be deleted, 1-500 characters (INF-6.2).");
         }
 
         if (await GateAsync(subjectId, "erasure", request.VerificationId, request.Code, s, verifications, ct) is { } refused)

@@ -1,3 +1,4 @@
+using PrivacySuite.ServiceDefaults.Input;
 using PrivacySuite.ServiceDefaults.Auth;
 using PrivacySuite.ServiceDefaults.Regions;
 using PrivacySuite.Vault.Model;
@@ -40,12 +41,12 @@ public static class SubjectViewsApi
     {
         if (Limit(limit) is not { } take)
         {
-            return Problems.Invalid("limit", $"1-{SubjectViews.MaxPage}.");
+            return RequestProblems.Invalid("limit", $"1-{SubjectViews.MaxPage}.");
         }
 
         if (before is < 1)
         {
-            return Problems.Invalid("before", "The next of a previous page: a position, 1 or more.");
+            return RequestProblems.Invalid("before", "The next of a previous page: a position, 1 or more.");
         }
 
         var (entries, next) = await views.AccessLogAsync(subjectId, before, take, s.Accessor, ct);
@@ -58,7 +59,7 @@ public static class SubjectViewsApi
     {
         if (Limit(limit) is not { } take)
         {
-            return Problems.Invalid("limit", $"1-{SubjectViews.MaxPage}.");
+            return RequestProblems.Invalid("limit", $"1-{SubjectViews.MaxPage}.");
         }
 
         var requests = await views.RequestsAsync(subjectId, take, ct);

@@ -1,3 +1,4 @@
+using PrivacySuite.ServiceDefaults.Input;
 using PrivacySuite.ServiceDefaults.Auth;
 using PrivacySuite.Vault.Model;
 
@@ -33,22 +34,22 @@ public static class TransfersApi
     {
         if (!IsCountry(request.DestinationCountry))
         {
-            return Problems.Invalid("destinationCountry", "An ISO 3166-1 alpha-2 country code.");
+            return RequestProblems.Invalid("destinationCountry", "An ISO 3166-1 alpha-2 country code.");
         }
 
         if (string.IsNullOrWhiteSpace(request.Recipient) || request.Recipient.Length > 200)
         {
-            return Problems.Invalid("recipient", "The recipient, 1-200 characters.");
+            return RequestProblems.Invalid("recipient", "The recipient, 1-200 characters.");
         }
 
         if (request.Mechanism is null || !Mechanisms.Contains(request.Mechanism))
         {
-            return Problems.Invalid("mechanism", "security-assessment, certification or standard-contract (PIPL Art. 38).");
+            return RequestProblems.Invalid("mechanism", "security-assessment, certification or standard-contract (PIPL Art. 38).");
         }
 
         if (string.IsNullOrWhiteSpace(request.Reference) || request.Reference.Length > 200)
         {
-            return Problems.Invalid("reference", "The filing or contract reference, 1-200 characters.");
+            return RequestProblems.Invalid("reference", "The filing or contract reference, 1-200 characters.");
         }
 
         var country = request.DestinationCountry!.ToUpperInvariant();
@@ -61,22 +62,22 @@ public static class TransfersApi
     {
         if (!IsCountry(request.DestinationCountry))
         {
-            return Problems.Invalid("destinationCountry", "An ISO 3166-1 alpha-2 country code.");
+            return RequestProblems.Invalid("destinationCountry", "An ISO 3166-1 alpha-2 country code.");
         }
 
         if (string.IsNullOrWhiteSpace(request.Recipient) || request.Recipient.Length > 200)
         {
-            return Problems.Invalid("recipient", "The recipient, 1-200 characters.");
+            return RequestProblems.Invalid("recipient", "The recipient, 1-200 characters.");
         }
 
         if (!Validate.Purpose(request.Purpose))
         {
-            return Problems.Invalid("purpose", "The purpose of the transfer.");
+            return RequestProblems.Invalid("purpose", "The purpose of the transfer.");
         }
 
         if (request.Categories is not { Count: > 0 } || !request.Categories.All(Categories.IsKnown))
         {
-            return Problems.Invalid("categories", "The categories to transfer.");
+            return RequestProblems.Invalid("categories", "The categories to transfer.");
         }
 
         var order = new TransferOrder(subjectId, request.DestinationCountry!.ToUpperInvariant(), request.Recipient, request.Purpose!, [.. request.Categories.Distinct()]);
