@@ -12,6 +12,8 @@ dotnet build bench/PrivacySuite.Benchmarks -c Release -nologo -clp:ErrorsOnly >&
 PRIVACYSUITE_TEST_ROOT=$(mktemp -d /tmp/privacysuite-bench.XXXXXX)
 chmod 755 "$PRIVACYSUITE_TEST_ROOT"
 export PRIVACYSUITE_TEST_ROOT
-trap 'pkill -9 -f "$PRIVACYSUITE_TEST_ROOT/" 2>/dev/null || true; rm -rf "$PRIVACYSUITE_TEST_ROOT"' EXIT
+# The notifications figure's SMTP server keeps its mails in memory, under /dev/shm/$(basename root)-smtp-sink-*.
+memory="/dev/shm/$(basename "$PRIVACYSUITE_TEST_ROOT")-smtp-sink"
+trap 'pkill -9 -f "$PRIVACYSUITE_TEST_ROOT/" 2>/dev/null || true; pkill -9 -f "$memory" 2>/dev/null || true; rm -rf "$PRIVACYSUITE_TEST_ROOT" "$memory"-*' EXIT
 
 dotnet bench/PrivacySuite.Benchmarks/bin/Release/net10.0/PrivacySuite.Benchmarks.dll "$@"

@@ -22,6 +22,9 @@ public sealed class Pair(
 
     public string Baseline => baseline;
 
+    /// <summary>What the figure measured once, outside the rounds (a server's ceiling), reported beside them.</summary>
+    public IReadOnlyDictionary<string, string> Notes { get; init; } = new Dictionary<string, string>();
+
     public Task<Side> MeasureSubjectAsync(CancellationToken cancellationToken) => measureSubject(cancellationToken);
 
     public Task<Side> MeasureBaselineAsync(CancellationToken cancellationToken) => measureBaseline(cancellationToken);
@@ -105,6 +108,11 @@ public abstract class PairedFigure : IFigure
             {
                 details[$"{name}_{key}"] = Spread(sides.Select(s => s.Also![key]), "0.00");
             }
+        }
+
+        foreach (var (key, value) in pair.Notes)
+        {
+            details[key] = value;
         }
 
         details["goal"] = Goal;
