@@ -18,6 +18,34 @@ public sealed class Arrivals
     public int Count => Volatile.Read(ref _count);
 
     public void Arrived() => Interlocked.Increment(ref _count);
+
+    /// <summary>
+    /// One round of a messaging figure: <paramref name="produce"/> for items <paramref name="first"/> to first + count - 1
+    /// from <paramref name="producers"/> concurrent producers, then until all of them have arrived; how long it took.
+    /// </summary>
+    public async Task<TimeSpan> RoundAsync(int first, int count, int producers, Func<int, Task> produce, Action<string>? progress, CancellationToken cancellationToken) =>
+        await Measure.TimeAsync(async () =>
+        {
+            var next = first - 1;
+            await Task.WhenAll(Enumerable.Range(0, producers).Select(async _ =>
+            {
+                int i;
+                while ((i = Interlocked.Increment(ref next)) < first + count)
+                {
+                    await produce(i);
+                }
+            }));
+            var lastReport = DateTime.UtcNow;
+            while (Count < first + count)
+            {
+                await Task.Delay(10, cancellationToken);
+                if (progress is not null && DateTime.UtcNow - lastReport > TimeSpan.FromSeconds(2))
+                {
+                    progress($"{Count - first:N0}/{count:N0} consumed");
+                    lastReport = DateTime.UtcNow;
+                }
+            }
+        });
 }
 
 public sealed class CountPlainBenchEvent(Arrivals arrivals) : IConsumer<PlainBenchEvent>
@@ -109,22 +137,7 @@ public sealed class PlainBus : IAsyncDisposable
         var bus = _host.Services.GetRequiredService<IBus>();
         var first = _published;
         _published += count;
-        return await Measure.TimeAsync(async () =>
-        {
-            var next = first - 1;
-            await Task.WhenAll(Enumerable.Range(0, producers).Select(async _ =>
-            {
-                int i;
-                while ((i = Interlocked.Increment(ref next)) < first + count)
-                {
-                    await bus.Publish(new PlainBenchEvent(i), cancellationToken);
-                }
-            }));
-            while (_arrivals.Count < first + count)
-            {
-                await Task.Delay(10, cancellationToken);
-            }
-        });
+        return await _arrivals.RoundAsync(first, count, producers, i => bus.Publish(new PlainBenchEvent(i), cancellationToken), null, cancellationToken);
     }
 
     public async ValueTask DisposeAsync()

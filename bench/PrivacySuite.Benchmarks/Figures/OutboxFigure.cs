@@ -160,31 +160,13 @@ public sealed class OutboxFigure : PairedFigure
             var scopes = _host.Services.GetRequiredService<IServiceScopeFactory>();
             var first = _produced;
             _produced += count;
-            return await Measure.TimeAsync(async () =>
+            return await _arrivals.RoundAsync(first, count, Producers, async i =>
             {
-                var next = first - 1;
-                await Task.WhenAll(Enumerable.Range(0, Producers).Select(async _ =>
-                {
-                    int i;
-                    while ((i = Interlocked.Increment(ref next)) < first + count)
-                    {
-                        await using var scope = scopes.CreateAsyncScope();
-                        var db = scope.ServiceProvider.GetRequiredService<OutboxBenchDbContext>();
-                        db.AddIntegrationEvent(new OutboxBenchEvent(i), DateTimeOffset.UtcNow);
-                        await db.SaveChangesAsync(cancellationToken);
-                    }
-                }));
-                var lastReport = DateTime.UtcNow;
-                while (_arrivals.Count < first + count)
-                {
-                    await Task.Delay(10, cancellationToken);
-                    if (DateTime.UtcNow - lastReport > TimeSpan.FromSeconds(2))
-                    {
-                        context.Progress($"outbox: {_arrivals.Count - first:N0}/{count:N0} consumed");
-                        lastReport = DateTime.UtcNow;
-                    }
-                }
-            });
+                await using var scope = scopes.CreateAsyncScope();
+                var db = scope.ServiceProvider.GetRequiredService<OutboxBenchDbContext>();
+                db.AddIntegrationEvent(new OutboxBenchEvent(i), DateTimeOffset.UtcNow);
+                await db.SaveChangesAsync(cancellationToken);
+            }, line => context.Progress($"outbox: {line}"), cancellationToken);
         }
 
         public async ValueTask DisposeAsync()
