@@ -8,7 +8,7 @@ namespace PrivacySuite.ServiceDefaults.Data;
 
 /// <summary>
 /// On a standby, runs the service's data access once at start: builds its EF Core model, queries each of its tables,
-/// and saves an inbox and an outbox row, which the read-only replica refuses. A standby forwards writes and skips its
+/// and saves an inbox and an outbox row in a read-only transaction, which refuses them. A standby forwards writes and skips its
 /// consumers, so nothing else would: after a promotion every service of the region compiled all of it at the same
 /// moment, on 2 cores, while the promoted outboxes re-published their events (the vault's first write after a failover
 /// waited 2.2 s for its first statement, 4.4-5.5 s in all). A primary warms up on its first requests.
@@ -46,7 +46,7 @@ internal sealed partial class StandbyWarmUp<TDb>(IServiceScopeFactory scopes, Re
     }
 
     /// <summary>
-    /// A save the replica refuses, through a context of its own whose refusal is logged at Debug: the update pipeline
+    /// A save in a read-only transaction, refused, through a context of its own whose refusal is logged at Debug: the update pipeline
     /// (change tracking, SQL generation, batching, the outbox's serialisation) is compiled as for a real one.
     /// </summary>
     private static async Task SaveRefusedAsync(IServiceProvider services, CancellationToken cancellationToken)
@@ -58,6 +58,9 @@ internal sealed partial class StandbyWarmUp<TDb>(IServiceScopeFactory scopes, Re
                 (RelationalEventId.TransactionError, LogLevel.Debug)))
             .Options;
         await using var db = ActivatorUtilities.CreateInstance<TDb>(services, options);
+        // Refused on a primary too, should the region be promoted meanwhile: nothing of the warm-up is ever written.
+        await using var readOnly = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.Database.ExecuteSqlRawAsync("set transaction read only", cancellationToken);
         var now = DateTimeOffset.UtcNow;
         db.InboxMessages.Add(new InboxMessage { MessageId = Guid.NewGuid(), Consumer = "standby-warm-up", ProcessedAt = now });
         db.AddIntegrationEvent(new StandbyWarmedUp(now), now);
@@ -75,7 +78,7 @@ internal sealed partial class StandbyWarmUp<TDb>(IServiceScopeFactory scopes, Re
 
     private static Task QueryOneAsync<TEntity>(TDb db, CancellationToken cancellationToken)
         where TEntity : class =>
-        db.Set<TEntity>().Take(1).ToListAsync(cancellationToken); // tracked, as writes read
+        db.Set<TEntity>().Where(_ => false).ToListAsync(cancellationToken); // tracked, as writes read; no row, no limit without an order to warn of
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Standby warmed up for a promotion: its data model, a query on each of its {Tables} tables and a save")]
     private static partial void LogWarmedUp(ILogger logger, int tables);
