@@ -65,6 +65,12 @@ public static class ScooterApp
             // The second factor of route reads (location is sensitive): the API key's name and the key it signs step-up tokens with.
             o.Vault.Caller = suite["Vault:Caller"];
             o.Vault.StepUpKey = suite["Vault:StepUpKey"];
+            // How long one call may take (the SDK's default is 2 s): a suite just started on a small machine answers its
+            // first calls slower while it compiles them.
+            if (suite["AttemptTimeout"] is { Length: > 0 } attemptTimeout)
+            {
+                o.Consent.AttemptTimeout = o.Vault.AttemptTimeout = TimeSpan.Parse(attemptTimeout, System.Globalization.CultureInfo.InvariantCulture);
+            }
         });
         builder.Services.AddSingleton<ConcurrentDictionary<string, Rider>>();
 

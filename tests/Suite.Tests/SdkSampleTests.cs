@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using PrivacySuite.Client;
 using PrivacySuite.FailoverDrill;
 using ScooterBackend;
@@ -226,11 +227,48 @@ public sealed partial class SdkSampleTests(SuiteFixture fixture, ITestOutputHelp
             ["PrivacySuite:Vault:StandbyAddress"] = Suite.Endpoint($"vault-{Suite.Standby}").ToString(),
             ["PrivacySuite:Vault:Caller"] = PrivacySuite.ServiceDefaults.Auth.DevCredentials.ProductBackendName,
             ["PrivacySuite:Vault:StepUpKey"] = Suite.Credentials.ProductBackendStepUpKey,
+            // The sign-up is the first call to consent's and the vault's write paths since the suite started: on 2 cores
+            // running both regions, it took more than the SDK's default 2 s at times (TimeoutRejectedException, a 500
+            // from the backend), and a write without an Idempotency-Key is never retried.
+            ["PrivacySuite:AttemptTimeout"] = "00:00:15",
         });
+        // The backend's warnings and errors (an unhandled exception behind a 500, say) go to the test's output.
+        app.Services.GetRequiredService<ILoggerFactory>().AddProvider(new TestOutputLogger(output));
         app.Urls.Add("http://127.0.0.1:0");
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         return new HostedBackend(app, new Uri(address));
+    }
+
+    private sealed class TestOutputLogger(ITestOutputHelper output) : ILoggerProvider, ILogger
+    {
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (!IsEnabled(logLevel))
+            {
+                return;
+            }
+
+            try
+            {
+                output.WriteLine($"sample backend {logLevel}: {formatter(state, exception)} {exception}");
+            }
+            catch (InvalidOperationException)
+            {
+                // Logged after the test ended (while the backend stops): nobody to tell.
+            }
+        }
+
+        public void Dispose()
+        {
+        }
     }
 
     private sealed record HostedBackend(WebApplication App, Uri Address) : IAsyncDisposable
