@@ -122,7 +122,7 @@ public abstract class PairedFigure : IFigure
     private static string P99(IEnumerable<Side> sides) => Measure.Number(Median(sides.Select(s => s.P99Ms!.Value).ToList()), "0.00");
 
     /// <summary>"median (lowest-highest)".</summary>
-    private static string Spread(IEnumerable<double> values, string format)
+    public static string Spread(IEnumerable<double> values, string format)
     {
         var list = values.ToList();
         return string.Create(CultureInfo.InvariantCulture,

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using PrivacySuite.AppHost.Hosting;
 using PrivacySuite.Retention.Infrastructure;
 using PrivacySuite.Retention.Model;
 using PrivacySuite.Retention.Sweeping;
@@ -12,64 +13,71 @@ using PrivacySuite.ServiceDefaults.Data;
 namespace PrivacySuite.Benchmarks.Figures;
 
 /// <summary>
-/// The retention sweep over 1,000,000 expired inventory records against a bare batched DELETE of the same rows, each on
-/// its own copy of one seeded database, in the same run. The sweep does what production does per batch: lock holds,
-/// decide, delete the inventory rows that go, record sweep items, queue the vault requests in the outbox (many removals
-/// per message), move the cursor, commit.
+/// The retention sweep over 1,000,000 expired inventory records against a bare batched DELETE of the same rows, in
+/// alternating rounds, each side of each round on a fresh copy of one seeded database. The sweep does what production
+/// does per batch: lock holds, decide, delete the inventory rows that go, record sweep items, queue the vault requests
+/// in the outbox (many removals per message), move the cursor, commit.
 /// </summary>
-public sealed class RetentionFigure : IFigure
+public sealed class RetentionFigure : PairedFigure
 {
     // PRIVACYSUITE_BENCH_RETENTION_SUBJECTS shrinks the figure while investigating; the recorded figure uses the default.
     internal static readonly int Subjects = int.TryParse(Environment.GetEnvironmentVariable("PRIVACYSUITE_BENCH_RETENTION_SUBJECTS"), out var s) ? s : 100_000;
     internal const int RecordsPerSubject = 10; // 5 location records (erase after 90 days) and 5 usage records (anonymise after 180)
     internal static readonly int Records = Subjects * RecordsPerSubject;
-    private const string WarmUpSubject = "zz-warm-up"; // after every seeded subject in any collation
 
-    public string Name => "retention";
+    public override string Name => "retention";
 
-    public string Description =>
-        $"{Records:N0} expired records ({Subjects:N0} subjects) swept (decide, delete, sweep items, outbox) vs a bare batched DELETE of the same rows, same run.";
+    public override string Description =>
+        $"{Records:N0} expired records ({Subjects:N0} subjects) swept (decide, delete, sweep items, outbox) vs a bare batched DELETE of the same rows, each on a fresh copy of one seeded database, in alternating rounds.";
 
-    public async Task<IReadOnlyList<FigureResult>> RunAsync(BenchContext context, CancellationToken cancellationToken)
+    protected override string Goal => ">= 0.5, peak memory reported";
+
+    protected override async Task<Pair> PrepareAsync(BenchContext context, CancellationToken cancellationToken)
     {
-        var infrastructure = await context.InfrastructureAsync();
-        var postgres = infrastructure.Postgres;
+        var postgres = (await context.InfrastructureAsync()).Postgres;
         context.Progress("infrastructure up (PostgreSQL durable)");
-
         var template = $"bench_retention_template_{Environment.ProcessId}";
         await postgres.CreateDatabaseAsync(template, cancellationToken);
         await MigrateAsync(postgres.ConnectionString(template), cancellationToken);
         var seeding = await Measure.TimeAsync(() => SeedAsync(postgres.ConnectionString(template), cancellationToken));
         context.Progress($"seeded {Records:N0} records in {seeding.TotalSeconds:0.0} s");
-        NpgsqlConnection.ClearAllPools(); // a template database must have no open connections
 
+        // Both sides work on the same database name, copied afresh from the template before each measurement (not timed).
+        var round = $"bench_retention_round_{Environment.ProcessId}";
         var admin = postgres.ConnectionString();
-        var delete1Database = await CopyAsync(postgres, template, "delete1", cancellationToken);
-        var (delete1, delete1Cost) = await RunDeleteAsync(context, admin, delete1Database, cancellationToken);
-        var sweepDatabase = await CopyAsync(postgres, template, "sweep", cancellationToken);
-        var (sweep, sweepCost, warmUp, peakWorkingSet, peakManaged, requests, messages) = await RunSweepAsync(context, admin, sweepDatabase, cancellationToken);
-        var delete2Database = await CopyAsync(postgres, template, "delete2", cancellationToken);
-        var (delete2, delete2Cost) = await RunDeleteAsync(context, admin, delete2Database, cancellationToken);
-        var delete = (delete1 + delete2) / 2;
+        var sweeper = await Sweeper.StartAsync(postgres.ConnectionString(round), cancellationToken);
+        var sweep = (CancellationToken ct) => MeasureAsync(postgres, template, round, () => sweeper.SweepAsync(ct), () => sweeper.CheckAsync(context, ct), ct);
+        var delete = (CancellationToken ct) => MeasureAsync(postgres, template, round, () => DeleteAsync(postgres.ConnectionString(round), ct), () => Task.FromResult(new Dictionary<string, double>()), ct);
 
-        return
-        [
-            new FigureResult($"retention-sweep ratio={Measure.Ratio(delete.TotalSeconds / sweep.TotalSeconds)} peak_memory_mb={Measure.Number(peakWorkingSet / 1048576.0)}",
-                new Dictionary<string, string>
-                {
-                    ["sweep_s"] = Measure.Number(sweep.TotalSeconds, "0.0"),
-                    ["sweep_records_s"] = Measure.Number(Records / sweep.TotalSeconds),
-                    ["delete_s"] = $"{Measure.Number(delete1.TotalSeconds, "0.0")} and {Measure.Number(delete2.TotalSeconds, "0.0")}",
-                    ["sweep_host_warm_up_s"] = Measure.Number(warmUp.TotalSeconds, "0.0"),
-                    ["sweep_per_record"] = sweepCost.PerRecord(),
-                    ["delete_per_record"] = $"{delete1Cost.PerRecord()} and {delete2Cost.PerRecord()}",
-                    ["vault_requests"] = Measure.Number(requests),
-                    ["vault_messages"] = Measure.Number(messages),
-                    ["peak_working_set_mb"] = Measure.Number(peakWorkingSet / 1048576.0),
-                    ["peak_managed_heap_mb"] = Measure.Number(peakManaged / 1048576.0),
-                    ["subjects_per_batch"] = Measure.Number(new RetentionOptions().SubjectsPerBatch),
-                }),
-        ];
+        // A warm-up round each: the rounds compare a service that has swept before (EF Core's model, compiled queries, pools).
+        await delete(cancellationToken);
+        await sweep(cancellationToken);
+        context.Progress("warmed up (a round each)");
+        return new Pair("sweep", sweep, "delete", delete, sweeper)
+        {
+            Notes = new Dictionary<string, string>
+            {
+                ["seeding_s"] = Measure.Number(seeding.TotalSeconds, "0.0"),
+                ["subjects_per_batch"] = Measure.Number(new RetentionOptions().SubjectsPerBatch),
+            },
+        };
+    }
+
+    /// <summary>
+    /// One side of one round on a fresh copy of the seeded database: records per second, and the CPU (this process and
+    /// PostgreSQL) and WAL per record. <paramref name="check"/> runs after, untimed: it checks the result and returns
+    /// what else the side reports.
+    /// </summary>
+    private static async Task<Side> MeasureAsync(PostgresServer postgres, string template, string database,
+        Func<Task> run, Func<Task<Dictionary<string, double>>> check, CancellationToken cancellationToken)
+    {
+        await CopyAsync(postgres, template, database, cancellationToken);
+        var (elapsed, cost) = await CostAsync(postgres.ConnectionString(), () => Measure.TimeAsync(run), cancellationToken);
+        var also = await check();
+        also["postgres_cpu_us_per_op"] = cost.Cpu.PostgresMs * 1000 / Records;
+        also["dotnet_cpu_us_per_op"] = cost.Cpu.DotnetMs * 1000 / Records;
+        also["wal_bytes_per_op"] = (double)cost.WalBytes / Records;
+        return new Side(Records / elapsed.TotalSeconds, (cost.Cpu.PostgresMs + cost.Cpu.DotnetMs) * 1000 / Records, Also: also);
     }
 
     /// <summary>What a run cost: CPU of this process (the sweep's service code) and of PostgreSQL, and the WAL it wrote.</summary>
@@ -127,33 +135,40 @@ public sealed class RetentionFigure : IFigure
         }
     }
 
-    internal static async Task<string> CopyAsync(PrivacySuite.AppHost.Hosting.PostgresServer postgres, string template, string name, CancellationToken cancellationToken)
+    /// <summary>
+    /// (Re)creates <paramref name="database"/> as a copy of <paramref name="template"/>, dropping the previous copy and
+    /// every connection to it, and checkpoints, so a measurement starts with no dirty pages of the copy's making.
+    /// </summary>
+    internal static async Task<string> CopyAsync(PostgresServer postgres, string template, string database, CancellationToken cancellationToken)
     {
-        var database = $"bench_retention_{name}_{Environment.ProcessId}";
+        NpgsqlConnection.ClearAllPools(); // neither a template nor a database to drop may have open connections
         await using var connection = new NpgsqlConnection(postgres.ConnectionString() + ";Pooling=false");
         await connection.OpenAsync(cancellationToken);
-        await using var command = new NpgsqlCommand($"create database \"{database}\" template \"{template}\"", connection) { CommandTimeout = 600 };
-        await command.ExecuteNonQueryAsync(cancellationToken);
-        await using var checkpoint = new NpgsqlCommand("checkpoint", connection) { CommandTimeout = 600 };
-        await checkpoint.ExecuteNonQueryAsync(cancellationToken);
+        foreach (var sql in new[] { $"drop database if exists \"{database}\" with (force)", $"create database \"{database}\" template \"{template}\"", "checkpoint" })
+        {
+            await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 600 };
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         return postgres.ConnectionString(database);
     }
 
     /// <summary>The baseline: delete the same rows, the same number of subjects per transaction, nothing else.</summary>
-    private static async Task<(TimeSpan Elapsed, Cost Cost)> RunDeleteAsync(BenchContext context, string admin, string connectionString, CancellationToken cancellationToken)
+    private static async Task DeleteAsync(string connectionString, CancellationToken cancellationToken)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
-        long deleted = 0;
-        var (elapsed, cost) = await CostAsync(admin, () => Measure.TimeAsync(async () => deleted = await ForEachBatchAsync(connection, async (tx, after, last) =>
+        var deleted = await ForEachBatchAsync(connection, async (tx, after, last) =>
         {
             await using var delete = new NpgsqlCommand("delete from inventory_items where subject_id > @after and subject_id <= @last", connection, tx);
             delete.Parameters.AddWithValue("after", after);
             delete.Parameters.AddWithValue("last", last);
             return await delete.ExecuteNonQueryAsync(cancellationToken);
-        }, cancellationToken)), cancellationToken);
-        context.Progress($"bare batched DELETE: {deleted:N0} rows in {elapsed.TotalSeconds:0.0} s");
-        return deleted == Records ? (elapsed, cost) : throw new InvalidOperationException($"The baseline deleted {deleted} rows, not {Records}.");
+        }, cancellationToken);
+        if (deleted != Records)
+        {
+            throw new InvalidOperationException($"The baseline deleted {deleted} rows, not {Records}.");
+        }
     }
 
     /// <summary>
@@ -185,94 +200,97 @@ public sealed class RetentionFigure : IFigure
         }
     }
 
-    private static async Task<(TimeSpan Elapsed, Cost Cost, TimeSpan WarmUp, long PeakWorkingSet, long PeakManaged, long Requests, long Messages)> RunSweepAsync(
-        BenchContext context, string admin, string connectionString, CancellationToken cancellationToken)
+    /// <summary>The retention service's sweep (its <see cref="SweepRunner"/> on its database context), in a host that stays up for all rounds.</summary>
+    private sealed class Sweeper(IHost host, string connectionString) : IAsyncDisposable
     {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        if (Environment.GetEnvironmentVariable("PRIVACYSUITE_BENCH_TRACE") == "1")
+        private Guid _sweepId;
+        private long _peakWorkingSet, _peakManaged;
+
+        public static async Task<Sweeper> StartAsync(string connectionString, CancellationToken cancellationToken)
         {
-            builder.Logging.AddFilter(typeof(SweepRunner).FullName, LogLevel.Debug); // per-batch phase timings
+            var builder = Host.CreateApplicationBuilder();
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            if (Environment.GetEnvironmentVariable("PRIVACYSUITE_BENCH_TRACE") == "1")
+            {
+                builder.Logging.AddFilter(typeof(SweepRunner).FullName, LogLevel.Debug); // per-batch phase timings
+            }
+
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:retentiondb"] = connectionString });
+            builder.Services.AddSingleton(TimeProvider.System);
+            builder.AddServiceDatabase<RetentionDbContext>("retentiondb");
+            builder.Services.AddOptions<RetentionOptions>();
+            builder.Services.AddScoped<SweepRunner>();
+            var host = builder.Build();
+            await host.StartAsync(cancellationToken);
+            return new Sweeper(host, connectionString);
         }
 
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:retentiondb"] = connectionString });
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.AddServiceDatabase<RetentionDbContext>("retentiondb");
-        builder.Services.AddOptions<RetentionOptions>();
-        builder.Services.AddScoped<SweepRunner>();
-        using var host = builder.Build();
-        await host.StartAsync(cancellationToken);
-
-        // A sweep runs in a service that has been up for a while and has swept before: EF Core's model, the first queries'
-        // compilation and the connection pool are warmed first by a whole sweep over one subject with nothing stored, added
-        // after all the others (its cursor starts before it), so the figure times the sweep and not the process's first
-        // seconds. The warm-up's time is reported beside it.
-        var warmUp = await Measure.TimeAsync(async () =>
+        /// <summary>One whole sweep, sampling this process's memory while it runs.</summary>
+        public async Task SweepAsync(CancellationToken cancellationToken)
         {
-            await using var scope = host.Services.CreateAsyncScope();
-            var runner = scope.ServiceProvider.GetRequiredService<SweepRunner>();
+            GC.Collect();
+            using var process = Process.GetCurrentProcess();
+            long peakWorkingSet = 0, peakManaged = 0;
+            using var sampling = new CancellationTokenSource();
+            var sampler = Task.Run(async () =>
+            {
+                while (!sampling.IsCancellationRequested)
+                {
+                    process.Refresh();
+                    peakWorkingSet = Math.Max(peakWorkingSet, process.WorkingSet64);
+                    peakManaged = Math.Max(peakManaged, GC.GetTotalMemory(false));
+                    await Task.Delay(20, CancellationToken.None);
+                }
+            }, CancellationToken.None);
+
+            await using (var scope = host.Services.CreateAsyncScope())
+            {
+                var runner = scope.ServiceProvider.GetRequiredService<SweepRunner>();
+                var (sweep, _) = await runner.StartAsync("on-demand", "bench", cancellationToken);
+                _sweepId = sweep.Id;
+                await runner.RunToCompletionAsync(sweep.Id, cancellationToken);
+            }
+
+            await sampling.CancelAsync();
+            await sampler;
+            (_peakWorkingSet, _peakManaged) = (peakWorkingSet, peakManaged);
+        }
+
+        /// <summary>Checks that the last sweep asked the vault for every record and left none, and returns what it sent and its peak memory.</summary>
+        public async Task<Dictionary<string, double>> CheckAsync(BenchContext context, CancellationToken cancellationToken)
+        {
             await using var connection = new NpgsqlConnection(connectionString);
             await connection.OpenAsync(cancellationToken);
-            await using (var add = new NpgsqlCommand($"insert into retention_subjects (subject_id, first_seen_at) values ('{WarmUpSubject}', now())", connection))
+            await using var check = new NpgsqlCommand(
+                """
+                select (select tokens_requested from sweeps where id = @id),
+                       (select count(*) from sweep_items where sweep_id = @id),
+                       (select count(*) from outbox_messages),
+                       (select count(*) from inventory_items)
+                """, connection);
+            check.Parameters.AddWithValue("id", _sweepId);
+            await using var reader = await check.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            var (tokens, requests, messages, left) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
+            if (tokens != Records || left != 0)
             {
-                await add.ExecuteNonQueryAsync(cancellationToken);
+                throw new InvalidOperationException($"The sweep requested {tokens} records and left {left} active, not {Records} and 0.");
             }
 
-            var (sweep, _) = await runner.StartAsync("on-demand", "bench warm-up", cancellationToken);
-            await using (var skip = new NpgsqlCommand(
-                $"update sweeps set cursor_subject = (select max(subject_id) from retention_subjects where subject_id < '{WarmUpSubject}') where id = @id", connection))
+            context.Progress($"sweep: {tokens:N0} records in {requests:N0} vault requests ({messages:N0} messages), peak working set {_peakWorkingSet / 1048576.0:0} MB");
+            return new Dictionary<string, double>
             {
-                skip.Parameters.AddWithValue("id", sweep.Id);
-                await skip.ExecuteNonQueryAsync(cancellationToken);
-            }
+                ["vault_requests"] = requests,
+                ["vault_messages"] = messages,
+                ["peak_working_set_mb"] = _peakWorkingSet / 1048576.0,
+                ["peak_managed_heap_mb"] = _peakManaged / 1048576.0,
+            };
+        }
 
-            await runner.RunToCompletionAsync(sweep.Id, cancellationToken);
-        });
-
-        GC.Collect();
-        using var process = Process.GetCurrentProcess();
-        long peakWorkingSet = 0, peakManaged = 0;
-        using var sampling = new CancellationTokenSource();
-        var sampler = Task.Run(async () =>
+        public async ValueTask DisposeAsync()
         {
-            while (!sampling.IsCancellationRequested)
-            {
-                process.Refresh();
-                peakWorkingSet = Math.Max(peakWorkingSet, process.WorkingSet64);
-                peakManaged = Math.Max(peakManaged, GC.GetTotalMemory(false));
-                await Task.Delay(20, CancellationToken.None);
-            }
-        }, CancellationToken.None);
-
-        Guid sweepId = default;
-        var (elapsed, cost) = await CostAsync(admin, () => Measure.TimeAsync(async () =>
-        {
-            await using var scope = host.Services.CreateAsyncScope();
-            var runner = scope.ServiceProvider.GetRequiredService<SweepRunner>();
-            var (sweep, _) = await runner.StartAsync("on-demand", "bench", cancellationToken);
-            sweepId = sweep.Id;
-            await runner.RunToCompletionAsync(sweep.Id, cancellationToken);
-        }), cancellationToken);
-        await sampling.CancelAsync();
-        await sampler;
-
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync(cancellationToken);
-        await using var check = new NpgsqlCommand(
-            """
-            select (select tokens_requested from sweeps where id = @id),
-                   (select count(*) from sweep_items where sweep_id = @id),
-                   (select count(*) from outbox_messages),
-                   (select count(*) from inventory_items)
-            """, connection);
-        check.Parameters.AddWithValue("id", sweepId);
-        await using var reader = await check.ExecuteReaderAsync(cancellationToken);
-        await reader.ReadAsync(cancellationToken);
-        var (tokens, requests, messages, left) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
-        await host.StopAsync(cancellationToken);
-        context.Progress($"sweep: {tokens:N0} records in {requests:N0} vault requests ({messages:N0} messages), {elapsed.TotalSeconds:0.0} s, peak working set {peakWorkingSet / 1048576.0:0} MB");
-        return tokens == Records && left == 0
-            ? (elapsed, cost, warmUp, peakWorkingSet, peakManaged, requests, messages)
-            : throw new InvalidOperationException($"The sweep requested {tokens} records and left {left} active, not {Records} and 0.");
+            await host.StopAsync();
+            host.Dispose();
+        }
     }
 }

@@ -57,7 +57,7 @@ public sealed class RetentionFloorFigure : IFigure
     public string Name => "retention-floor";
 
     public string Description =>
-        $"The PostgreSQL cost of the parts of a sweep of {RetentionFigure.Records:N0} expired records (delete in a CTE, delete returning rows, requests to the vault alone, delete and requests) against a bare batched DELETE, same run.";
+        $"The PostgreSQL cost of the parts of a sweep of {RetentionFigure.Records:N0} expired records (delete in a CTE, delete returning rows, requests to the vault alone, delete and requests) against a bare batched DELETE, each on a fresh copy of one seeded database, in rounds.";
 
     public async Task<IReadOnlyList<FigureResult>> RunAsync(BenchContext context, CancellationToken cancellationToken)
     {
@@ -66,32 +66,50 @@ public sealed class RetentionFloorFigure : IFigure
         await postgres.CreateDatabaseAsync(template, cancellationToken);
         await RetentionFigure.MigrateAsync(postgres.ConnectionString(template), cancellationToken);
         await RetentionFigure.SeedAsync(postgres.ConnectionString(template), cancellationToken);
-        NpgsqlConnection.ClearAllPools(); // a template database must have no open connections
         context.Progress($"seeded {RetentionFigure.Records:N0} records");
 
+        // Each round measures every part once, forwards in even rounds and backwards in odd ones, so a drift over the run
+        // favours no part; a part's figure is its median over the rounds, a ceiling the median of its per-round ratios.
         var admin = postgres.ConnectionString();
-        var measured = new Dictionary<string, (double Seconds, double PostgresMicros)>();
-        var details = new Dictionary<string, string>();
-        foreach (var (name, sql, readsRows) in Measured)
+        var copy = $"bench_retention_floor_round_{Environment.ProcessId}";
+        var rounds = new List<Dictionary<string, (double Seconds, RetentionFigure.Cost Cost)>>();
+        for (var round = 0; round < context.Rounds; round++)
         {
-            var database = await RetentionFigure.CopyAsync(postgres, template, name.Replace('_', '-'), cancellationToken);
-            var (elapsed, cost) = await RetentionFigure.CostAsync(admin, () => Measure.TimeAsync(() => RunBatchesAsync(database, sql, readsRows, cancellationToken)), cancellationToken);
-            measured[name] = (elapsed.TotalSeconds, cost.Cpu.PostgresMs * 1000 / RetentionFigure.Records);
-            details[name] = $"{Measure.Number(elapsed.TotalSeconds, "0.00")} s, {cost.PerRecord()}";
-            context.Progress($"{name}: {elapsed.TotalSeconds:0.00} s, {measured[name].PostgresMicros:0.00} µs PostgreSQL CPU per record");
+            var measured = new Dictionary<string, (double Seconds, RetentionFigure.Cost Cost)>();
+            foreach (var (name, sql, readsRows) in round % 2 == 0 ? Measured : Measured.Reverse())
+            {
+                var database = await RetentionFigure.CopyAsync(postgres, template, copy, cancellationToken);
+                var (elapsed, cost) = await RetentionFigure.CostAsync(admin, () => Measure.TimeAsync(() => RunBatchesAsync(database, sql, readsRows, cancellationToken)), cancellationToken);
+                measured[name] = (elapsed.TotalSeconds, cost);
+            }
+
+            rounds.Add(measured);
+            context.Progress($"round {round + 1}/{context.Rounds}: " +
+                             string.Join(", ", Measured.Select(m => $"{m.Name} {measured[m.Name].Seconds:0.00} s")));
+        }
+
+        var details = new Dictionary<string, string>();
+        foreach (var (name, _, _) in Measured)
+        {
+            details[name] = $"{PairedFigure.Spread(rounds.Select(r => r[name].Seconds), "0.00")} s, " +
+                            $"{PairedFigure.Spread(rounds.Select(r => r[name].Cost.Cpu.PostgresMs * 1000 / RetentionFigure.Records), "0.00")} µs PostgreSQL CPU, " +
+                            $"{PairedFigure.Spread(rounds.Select(r => (double)r[name].Cost.WalBytes / RetentionFigure.Records), "0")} B WAL per record";
         }
 
         // Ceilings as the retention figure counts its ratio (elapsed time), and by PostgreSQL CPU (steadier on a busy machine).
-        string Ceiling(string part) =>
-            $"{Measure.Ratio(measured["bare_delete"].Seconds / measured[part].Seconds)} (cpu {Measure.Ratio(measured["bare_delete"].PostgresMicros / measured[part].PostgresMicros)})";
-        details["ceiling_deleting_rows"] = Ceiling("delete_and_requests");
-        details["ceiling_without_deleting_rows"] = Ceiling("requests_alone");
-        details["ceiling_without_deleting_rows_packed"] = Ceiling("requests_packed_alone");
+        string Ceiling(string part, Func<(double Seconds, RetentionFigure.Cost Cost), double> cost) =>
+            PairedFigure.Spread(rounds.Select(r => cost(r["bare_delete"]) / cost(r[part])), "0.00");
+        foreach (var (key, part) in new[] { ("ceiling_deleting_rows", "delete_and_requests"), ("ceiling_without_deleting_rows", "requests_alone"), ("ceiling_without_deleting_rows_packed", "requests_packed_alone") })
+        {
+            details[key] = $"{Ceiling(part, m => m.Seconds)} (cpu {Ceiling(part, m => m.Cost.Cpu.PostgresMs)})";
+        }
+
+        double Median(string part) => PairedFigure.Median(rounds.Select(r => r["bare_delete"].Seconds / r[part].Seconds).ToList());
         return
         [
             new FigureResult(
-                $"retention-floor ceiling_deleting_rows={Measure.Ratio(measured["bare_delete"].Seconds / measured["delete_and_requests"].Seconds)} " +
-                $"ceiling_without_deleting_rows={Measure.Ratio(measured["bare_delete"].Seconds / measured["requests_alone"].Seconds)}",
+                $"retention-floor ceiling_deleting_rows={Measure.Ratio(Median("delete_and_requests"))} " +
+                $"ceiling_without_deleting_rows={Measure.Ratio(Median("requests_alone"))} rounds={rounds.Count}",
                 details),
         ];
     }
