@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Xml.Linq;
 using Microsoft.AspNetCore.Builder;
+using PrivacySuite.Notifications.Apis;
 using PrivacySuite.ServiceDefaults.Auth;
 
 namespace PrivacySuite.Notifications.Tests;
@@ -50,6 +51,8 @@ public sealed class BulletinTests(NotificationsFactory factory) : IClassFixture<
         using var byAnyone = await anyone.PostAsJsonAsync("/v1/bulletins", new { noticeType = "incident-notice", variables = TestHelpers.IncidentVariables() });
         using var incomplete = await officer.PostAsJsonAsync("/v1/bulletins", new { noticeType = "incident-notice", variables = new { incidentId = "x" } });
         using var unknownType = await officer.PostAsJsonAsync("/v1/bulletins", new { noticeType = "nope", variables = new { } });
+        // A one-time code is filled in by the service when it sends to one person: it has no place in a public announcement.
+        using var codeNotice = await officer.PostAsJsonAsync("/v1/bulletins", new { noticeType = "verification-code", variables = new { verificationId = Guid.NewGuid().ToString() } });
         using var badLimit = await anyone.GetAsync("/v1/bulletins?limit=0");
         using var badLanguage = await anyone.GetAsync("/v1/bulletins/feed.atom?lang=fr");
         using var missing = await anyone.GetAsync($"/v1/bulletins/{Guid.NewGuid()}");
@@ -58,11 +61,13 @@ public sealed class BulletinTests(NotificationsFactory factory) : IClassFixture<
         Assert.Equal(HttpStatusCode.Unauthorized, byAnyone.StatusCode);
         Assert.Equal(HttpStatusCode.UnprocessableEntity, incomplete.StatusCode);
         Assert.Equal(HttpStatusCode.UnprocessableEntity, unknownType.StatusCode);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, codeNotice.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, badLimit.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, badLanguage.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         await incomplete.ProblemAsync();
         await missing.ProblemAsync();
+        Assert.Contains("code", (await codeNotice.ProblemAsync()).GetProperty("errors").EnumerateObject().Select(e => e.Name));
         Assert.Equal(before, (await anyone.GetFromJsonAsync<BulletinView[]>("/v1/bulletins?limit=100"))!.Length);
     }
 }

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using PrivacySuite.Contracts;
+using PrivacySuite.Notifications.Apis;
 using PrivacySuite.ServiceDefaults.Auth;
 
 namespace PrivacySuite.Notifications.Tests;

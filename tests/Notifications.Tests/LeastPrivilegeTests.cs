@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using PrivacySuite.Contracts;
+using PrivacySuite.Notifications.Apis;
 using PrivacySuite.Notifications.Infrastructure;
 using PrivacySuite.ServiceDefaults.Auth;
 

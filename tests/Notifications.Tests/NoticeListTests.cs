@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Builder;
+using PrivacySuite.Notifications.Apis;
 using PrivacySuite.ServiceDefaults.Auth;
 
 namespace PrivacySuite.Notifications.Tests;

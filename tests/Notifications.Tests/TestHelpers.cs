@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
+using PrivacySuite.Notifications.Apis;
 
 namespace PrivacySuite.Notifications.Tests;
 

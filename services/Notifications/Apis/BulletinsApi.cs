@@ -1,11 +1,10 @@
 using System.ComponentModel.DataAnnotations;
 using System.Xml.Linq;
 using Microsoft.AspNetCore.Http.HttpResults;
-using PrivacySuite.Notifications.Sending;
 using PrivacySuite.Notifications.Model;
 using PrivacySuite.ServiceDefaults.Auth;
 
-namespace Microsoft.AspNetCore.Builder;
+namespace PrivacySuite.Notifications.Apis;
 
 /// <summary>Publishes a public announcement from a notice template (IWK-2.9), rendered in both languages.</summary>
 public sealed record PublishBulletinRequest(
@@ -45,40 +44,20 @@ public static class BulletinsApi
     }
 
     private static async Task<Results<Created<BulletinView>, ProblemHttpResult>> PublishAsync(
-        PublishBulletinRequest body, [AsParameters] BulletinServices s, CancellationToken cancellationToken)
-    {
-        var now = s.Time.GetUtcNow();
-        var errors = NoticeIntake.Check(body.NoticeType, body.Variables, now);
-        if (errors.Count > 0)
+        PublishBulletinRequest body, Bulletins bulletins, TimeProvider time, CancellationToken cancellationToken) =>
+        await bulletins.PublishAsync(MassTransit.NewId.NextGuid(), body.NoticeType, body.Variables, time.GetUtcNow(), cancellationToken) switch
         {
-            return NoticesApi.VariablesProblem(errors);
-        }
-
-        var template = NoticeTemplates.All[body.NoticeType];
-        var variables = body.Variables!;
-        var zh = NoticeTemplates.Render(template, NoticeTemplates.Chinese, variables, now);
-        var en = NoticeTemplates.Render(template, NoticeTemplates.English, variables, now);
-        var bulletin = new Bulletin
-        {
-            BulletinId = MassTransit.NewId.NextGuid(),
-            NoticeType = body.NoticeType,
-            TitleZh = zh.Subject,
-            BodyZh = zh.Body,
-            TitleEn = en.Subject,
-            BodyEn = en.Body,
-            PublishedAt = now,
+            Outcome<Bulletin>.Done { Value: var bulletin } => TypedResults.Created($"/v1/bulletins/{bulletin.BulletinId}", View(bulletin)),
+            Outcome<Bulletin>.Refused { Why: var why } => why.ToProblem(),
+            _ => throw new InvalidOperationException("Unexpected outcome."),
         };
-        s.Db.Bulletins.Add(bulletin);
-        await s.Db.SaveChangesAsync(cancellationToken);
-        return TypedResults.Created($"/v1/bulletins/{bulletin.BulletinId}", View(bulletin));
-    }
 
     private static async Task<Results<Ok<BulletinView[]>, ProblemHttpResult>> ListAsync(
         [AsParameters] BulletinServices s, CancellationToken cancellationToken, int limit = 20)
     {
         if (limit is < 1 or > MaxListed)
         {
-            return NoticesApi.Problem(StatusCodes.Status400BadRequest, "Invalid limit", $"limit must be between 1 and {MaxListed}.");
+            return new Refusal(StatusCodes.Status400BadRequest, $"limit must be between 1 and {MaxListed}.", Title: "Invalid limit").ToProblem();
         }
 
         var list = await s.Db.Bulletins.AsNoTracking().OrderByDescending(b => b.PublishedAt).Take(limit).ToListAsync(cancellationToken);
@@ -89,7 +68,7 @@ public static class BulletinsApi
         Guid bulletinId, [AsParameters] BulletinServices s, CancellationToken cancellationToken) =>
         await s.Db.Bulletins.AsNoTracking().SingleOrDefaultAsync(b => b.BulletinId == bulletinId, cancellationToken) is { } bulletin
             ? TypedResults.Ok(View(bulletin))
-            : NoticesApi.Problem(StatusCodes.Status404NotFound, "No such announcement", "List the announcements at /v1/bulletins.");
+            : Refusal.NotFound("List the announcements at /v1/bulletins.", title: "No such announcement").ToProblem();
 
     private static async Task<Results<ContentHttpResult, ProblemHttpResult>> FeedAsync(
         HttpRequest request, [AsParameters] BulletinServices s, CancellationToken cancellationToken, string? lang = null)
@@ -97,7 +76,7 @@ public static class BulletinsApi
         var language = lang is null ? NoticeTemplates.Chinese : NoticeTemplates.KnownLanguage(lang);
         if (language is null)
         {
-            return NoticesApi.Problem(StatusCodes.Status400BadRequest, "Unknown language", "Use lang=zh-CN or lang=en.");
+            return new Refusal(StatusCodes.Status400BadRequest, "Use lang=zh-CN or lang=en.", Title: "Unknown language").ToProblem();
         }
 
         var list = await s.Db.Bulletins.AsNoTracking().OrderByDescending(b => b.PublishedAt).Take(MaxListed).ToListAsync(cancellationToken);

@@ -110,8 +110,7 @@ public static class DeliveriesApi
             : null;
         if (delivery is null)
         {
-            return NoticesApi.Problem(StatusCodes.Status404NotFound, "No such delivery",
-                "Check the request id and that the subject was one of the request's subjects.");
+            return Refusal.NotFound("Check the request id and that the subject was one of the request's subjects.", title: "No such delivery").ToProblem();
         }
 
         var attempts = await db.SendAttempts.AsNoTracking().Where(a => a.RequestId == requestId && a.SubjectId == subjectId)

@@ -9,7 +9,7 @@ using PrivacySuite.Notifications.Sending;
 using PrivacySuite.Notifications.Model;
 using PrivacySuite.ServiceDefaults.Auth;
 
-namespace Microsoft.AspNetCore.Builder;
+namespace PrivacySuite.Notifications.Apis;
 
 /// <summary>Asks for a notice to one subject or many (a campaign), with an Idempotency-Key.</summary>
 public sealed record SendNoticeRequest(
@@ -43,10 +43,7 @@ public sealed record TemplateVariableView(string Name, string Kind, string Descr
 #pragma warning disable ASP0029 // SkipValidation is marked "for evaluation" in .NET 10; it is the documented way to opt out.
 [Microsoft.Extensions.Validation.SkipValidation]
 #pragma warning restore ASP0029
-public sealed record NoticesServices(
-    NotificationsDbContext Db,
-    NoticeIntake Intake,
-    DeliverySignal Signal);
+public sealed record NoticesServices(NotificationsDbContext Db, NoticeIntake Intake);
 
 public static class NoticesApi
 {
@@ -116,14 +113,14 @@ public static class NoticesApi
     {
         if (string.IsNullOrWhiteSpace(idempotencyKey) || idempotencyKey.Length > 128)
         {
-            return Problem(StatusCodes.Status400BadRequest, "Idempotency-Key required",
-                "Send an Idempotency-Key header (1 to 128 characters) so that a retried request is recorded once.");
+            return new Refusal(StatusCodes.Status400BadRequest,
+                "Send an Idempotency-Key header (1 to 128 characters) so that a retried request is recorded once.", Title: "Idempotency-Key required").ToProblem();
         }
 
         if (Senders.TryGetValue(body.NoticeType, out var senders) && !senders.Any(user.IsInRole))
         {
-            return Problem(StatusCodes.Status403Forbidden, "Not yours to send",
-                $"A '{body.NoticeType}' notice is sent by {string.Join(", ", senders)} only.");
+            return new Refusal(StatusCodes.Status403Forbidden, $"A '{body.NoticeType}' notice is sent by {string.Join(", ", senders)} only.",
+                Title: "Not yours to send").ToProblem();
         }
 
         return await s.Intake.RequestAsync(new NoticeAsk(body.NoticeType, body.SubjectIds, body.Variables), user.CallerId(), idempotencyKey, cancellationToken) switch
@@ -142,7 +139,7 @@ public static class NoticesApi
     {
         if (limit is < 1 or > MaxRequestsListed)
         {
-            return Problem(StatusCodes.Status400BadRequest, "Bad limit", $"limit is between 1 and {MaxRequestsListed}.");
+            return new Refusal(StatusCodes.Status400BadRequest, $"limit is between 1 and {MaxRequestsListed}.", Title: "Bad limit").ToProblem();
         }
 
         var requests = await s.Db.NoticeRequests.AsNoTracking()
@@ -157,7 +154,7 @@ public static class NoticesApi
         await OwnedBy(s.Db.NoticeRequests.AsNoTracking(), user, seeAll: [.. Staff, SuiteRoles.Service])
             .SingleOrDefaultAsync(r => r.RequestId == requestId, cancellationToken) is { } request
             ? TypedResults.Ok(View(request))
-            : NotFound();
+            : NoticeIntake.NoSuchRequest.ToProblem();
 
     /// <summary>
     /// The requests <paramref name="user"/> may see: all of them for <paramref name="seeAll"/>, else only the caller's own.
@@ -174,25 +171,15 @@ public static class NoticesApi
         return requests.Where(r => r.Caller == caller);
     }
 
+    // A product pauses its own campaigns; an incident's or the suite's are steered by the suite's people.
     private static async Task<Results<Ok<NoticeRequestView>, ProblemHttpResult>> SetPausedAsync(
-        Guid requestId, bool paused, ClaimsPrincipal user, NoticesServices s, CancellationToken cancellationToken)
-    {
-        // A product pauses its own campaigns; an incident's or the suite's are steered by the suite's people.
-        var changed = await OwnedBy(s.Db.NoticeRequests, user, Staff).Where(r => r.RequestId == requestId)
-            .ExecuteUpdateAsync(u => u.SetProperty(r => r.Paused, paused), cancellationToken);
-        if (changed == 0)
+        Guid requestId, bool paused, ClaimsPrincipal user, NoticesServices s, CancellationToken cancellationToken) =>
+        await s.Intake.SetPausedAsync(requestId, paused, Staff.Any(user.IsInRole) ? null : user.CallerId(), cancellationToken) switch
         {
-            return NotFound();
-        }
-
-        if (!paused)
-        {
-            s.Signal.Notify();
-        }
-
-        var request = await s.Db.NoticeRequests.AsNoTracking().SingleAsync(r => r.RequestId == requestId, cancellationToken);
-        return TypedResults.Ok(View(request));
-    }
+            Outcome<NoticeRequest>.Done { Value: var request } => TypedResults.Ok(View(request)),
+            Outcome<NoticeRequest>.Refused { Why: var why } => why.ToProblem(),
+            _ => throw new InvalidOperationException("Unexpected outcome."),
+        };
 
     private static Ok<TemplateView[]> ListTemplates() => TypedResults.Ok(NoticeTemplates.All.Values
         .Select(t => new TemplateView(t.NoticeType, t.Description,
@@ -204,13 +191,12 @@ public static class NoticesApi
     {
         if (!NoticeTemplates.All.TryGetValue(noticeType, out var template))
         {
-            return Problem(StatusCodes.Status404NotFound, "Unknown notice type",
-                $"Known types: {string.Join(", ", NoticeTemplates.All.Keys)}.");
+            return Refusal.NotFound($"Known types: {string.Join(", ", NoticeTemplates.All.Keys)}.", title: "Unknown notice type").ToProblem();
         }
 
         if (body.Language is { Length: > 0 } language && NoticeTemplates.KnownLanguage(language) is null)
         {
-            return Problem(StatusCodes.Status400BadRequest, "Unknown language", "Use zh-CN or en, or leave it out for both.");
+            return new Refusal(StatusCodes.Status400BadRequest, "Use zh-CN or en, or leave it out for both.", Title: "Unknown language").ToProblem();
         }
 
         try
@@ -220,7 +206,7 @@ public static class NoticesApi
         }
         catch (TemplateVariablesException e)
         {
-            return VariablesProblem(e.Errors);
+            return NoticeIntake.VariablesRefusal(e.Errors).ToProblem();
         }
     }
 
@@ -235,12 +221,4 @@ public static class NoticesApi
             request.FailedCount,
             request.Paused,
             request.RequestedAt);
-
-    internal static ProblemHttpResult VariablesProblem(IReadOnlyDictionary<string, string[]> errors) => NoticeIntake.VariablesRefusal(errors).ToProblem();
-
-    internal static ProblemHttpResult Problem(int status, string title, string detail) =>
-        TypedResults.Problem(statusCode: status, title: title, detail: detail);
-
-    private static ProblemHttpResult NotFound() =>
-        Problem(StatusCodes.Status404NotFound, "No such notice request", "Check the request id returned when the notice was sent.");
 }

@@ -43,8 +43,7 @@ public static class PagesApi
     {
         if (state is not (null or "open" or "acknowledged"))
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid state",
-                detail: "state is 'open' or 'acknowledged', or left out for every page.");
+            return new Refusal(StatusCodes.Status400BadRequest, "state is 'open' or 'acknowledged', or left out for every page.", Title: "Invalid state").ToProblem();
         }
 
         var query = db.OnCallPages.AsNoTracking();
@@ -84,6 +83,5 @@ public static class PagesApi
             .ToList();
     }
 
-    private static ProblemHttpResult NotFound() => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such page",
-        detail: "Check the page id from the page itself or from GET /v1/pages.");
+    private static ProblemHttpResult NotFound() => Refusal.NotFound("Check the page id from the page itself or from GET /v1/pages.", title: "No such page").ToProblem();
 }

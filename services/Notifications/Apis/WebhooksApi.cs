@@ -56,7 +56,7 @@ public static class WebhooksApi
         webhooks.MapDelete("/{endpointId:guid}", DeleteAsync).WithName("DeleteWebhook").RequireRoles(SuiteRoles.ProductBackend, SuiteRoles.PrivacyOfficer)
             .WithSummary("Deletes an endpoint and what was still to be sent to it (a product backend: its own).");
         webhooks.MapPost("/{endpointId:guid}/rotate-secret", RotateSecretAsync).WithName("RotateWebhookSecret")
-            .RequireRoles(SuiteRoles.ProductBackend, SuiteRoles.PrivacyOfficer)
+            .RequireRoles(SuiteRoles.ProductBackend, SuiteRoles.PrivacyOfficer).ProducesValidationProblem()
             .WithSummary("A new signing secret for the caller's own endpoint, answered once; the old one signs next to it for overlapMinutes (0-1440), or stops at once (0, or left out).");
         webhooks.MapPost("/{endpointId:guid}/redeliver", RedeliverAsync).WithName("RedeliverWebhooks")
             .RequireRoles(SuiteRoles.ProductBackend, SuiteRoles.Operator, SuiteRoles.PrivacyOfficer)
@@ -67,15 +67,17 @@ public static class WebhooksApi
     private static async Task<Results<Created<WebhookSecretView>, ProblemHttpResult>> RegisterAsync(
         RegisterWebhookRequest body, ClaimsPrincipal user, Webhooks webhooks, ILogger<Webhooks> logger, CancellationToken cancellationToken)
     {
-        var (issued, refusal) = await webhooks.RegisterAsync(user.CallerId(), body.Url, body.Events, cancellationToken);
-        if (refusal is not null)
+        switch (await webhooks.RegisterAsync(user.CallerId(), body.Url, body.Events, cancellationToken))
         {
-            return NoticesApi.Problem(refusal.Status, refusal.Title, refusal.Detail);
+            case Outcome<WebhookSecretIssued>.Done { Value: var issued }:
+                var e = issued.Endpoint;
+                Log.WebhookRegistered(logger, e.EndpointId, string.Join(",", e.Events));
+                return TypedResults.Created((string?)null, new WebhookSecretView(e.EndpointId, e.Url, e.Events, issued.Secret, e.CreatedAt));
+            case Outcome<WebhookSecretIssued>.Refused { Why: var why }:
+                return why.ToProblem();
+            default:
+                throw new InvalidOperationException("Unexpected outcome.");
         }
-
-        var e = issued!.Endpoint;
-        Log.WebhookRegistered(logger, e.EndpointId, string.Join(",", e.Events));
-        return TypedResults.Created((string?)null, new WebhookSecretView(e.EndpointId, e.Url, e.Events, issued.Secret, e.CreatedAt));
     }
 
     private static async Task<Ok<List<WebhookView>>> ListAsync(ClaimsPrincipal user, Webhooks webhooks, NotificationsDbContext db, CancellationToken cancellationToken)
@@ -97,48 +99,34 @@ public static class WebhooksApi
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
         Guid endpointId, ClaimsPrincipal user, Webhooks webhooks, CancellationToken cancellationToken) =>
-        await webhooks.DeleteAsync(endpointId, user.IsInRole(SuiteRoles.PrivacyOfficer) ? null : user.CallerId(), cancellationToken)
-            ? TypedResults.NoContent()
-            : NotFound();
+        await webhooks.DeleteAsync(endpointId, user.IsInRole(SuiteRoles.PrivacyOfficer) ? null : user.CallerId(), cancellationToken) switch
+        {
+            Outcome<Guid>.Done => TypedResults.NoContent(),
+            Outcome<Guid>.Refused { Why: var why } => why.ToProblem(),
+            _ => throw new InvalidOperationException("Unexpected outcome."),
+        };
 
-    private static async Task<Results<Ok<WebhookSecretView>, ValidationProblem, ProblemHttpResult>> RotateSecretAsync(
-        Guid endpointId, int? overlapMinutes, ClaimsPrincipal user, Webhooks webhooks, CancellationToken cancellationToken)
-    {
+    private static async Task<Results<Ok<WebhookSecretView>, ProblemHttpResult>> RotateSecretAsync(
+        Guid endpointId, int? overlapMinutes, ClaimsPrincipal user, Webhooks webhooks, CancellationToken cancellationToken) =>
         // Left out, the old secret stops at once, as it always did.
-        var overlap = TimeSpan.FromMinutes(overlapMinutes ?? 0);
-        if (overlap < TimeSpan.Zero || overlap > Webhooks.MaxSecretOverlap)
+        await webhooks.RotateSecretAsync(endpointId, user.CallerId(), TimeSpan.FromMinutes(overlapMinutes ?? 0), cancellationToken) switch
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
-            {
-                ["overlapMinutes"] = [$"How long the old secret keeps signing next to the new one: 0 (it stops at once) to {Webhooks.MaxSecretOverlap.TotalMinutes:0} minutes."],
-            });
-        }
-
-        if (await webhooks.RotateSecretAsync(endpointId, user.CallerId(), overlap, cancellationToken) is not { } issued)
-        {
-            return NotFound();
-        }
-
-        var e = issued.Endpoint;
-        return TypedResults.Ok(new WebhookSecretView(e.EndpointId, e.Url, e.Events, issued.Secret, e.CreatedAt, e.PreviousSecretUntil));
-    }
+            Outcome<WebhookSecretIssued>.Done { Value: var issued } => TypedResults.Ok(new WebhookSecretView(
+                issued.Endpoint.EndpointId, issued.Endpoint.Url, issued.Endpoint.Events, issued.Secret, issued.Endpoint.CreatedAt, issued.Endpoint.PreviousSecretUntil)),
+            Outcome<WebhookSecretIssued>.Refused { Why: var why } => why.ToProblem(),
+            _ => throw new InvalidOperationException("Unexpected outcome."),
+        };
 
     private static async Task<Results<Ok<WebhookRedeliveryView>, ProblemHttpResult>> RedeliverAsync(
-        Guid endpointId, ClaimsPrincipal user, Webhooks webhooks, Sending.WebhookSignal signal, CancellationToken cancellationToken)
-    {
-        if (await webhooks.RedeliverAsync(endpointId, SeeAll.Any(user.IsInRole) ? null : user.CallerId(), cancellationToken) is not { } requeued)
+        Guid endpointId, ClaimsPrincipal user, Webhooks webhooks, CancellationToken cancellationToken) =>
+        await webhooks.RedeliverAsync(endpointId, SeeAll.Any(user.IsInRole) ? null : user.CallerId(), cancellationToken) switch
         {
-            return NotFound();
-        }
-
-        signal.Notify();
-        return TypedResults.Ok(new WebhookRedeliveryView(endpointId, requeued));
-    }
+            Outcome<int>.Done { Value: var requeued } => TypedResults.Ok(new WebhookRedeliveryView(endpointId, requeued)),
+            Outcome<int>.Refused { Why: var why } => why.ToProblem(),
+            _ => throw new InvalidOperationException("Unexpected outcome."),
+        };
 
     /// <summary>Someone else's endpoint is shown without its query, which may hold the receiver's token.</summary>
     private static string WithoutQuery(string url) =>
         url.IndexOf('?', StringComparison.Ordinal) is var q and >= 0 ? url[..q] + "?…" : url;
-
-    private static ProblemHttpResult NotFound() => NoticesApi.Problem(StatusCodes.Status404NotFound, "No such webhook endpoint",
-        "Check the endpoint id from the registration or from GET /v1/webhooks (a product backend sees and changes its own endpoints only).");
 }

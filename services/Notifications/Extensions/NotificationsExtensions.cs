@@ -85,6 +85,7 @@ public static class NotificationsExtensions
         builder.Services.AddSingleton<WebhookSecrets>();
         builder.Services.AddSingleton<WebhookSignal>();
         builder.Services.AddScoped<Webhooks>();
+        builder.Services.AddScoped<Bulletins>();
         builder.Services.AddHostedService<WebhookSender>();
         builder.Services.AddHostedService<DeliveryDispatcher>();
         return builder;

@@ -23,36 +23,23 @@ public sealed class QueueIncidentNoticesOnNoticeBatchRequested(
 }
 
 /// <summary>Publishes a public bulletin (IWK-2.6, IWK-2.9) under the publisher's bulletin id, so it appears once.</summary>
-public sealed class PublishBulletinOnBulletinRequested(NotificationsDbContext db, IOptions<NotificationsOptions> options)
+public sealed class PublishBulletinOnBulletinRequested(NotificationsDbContext db, Bulletins bulletins, IOptions<NotificationsOptions> options)
     : InboxConsumer<BulletinRequested, NotificationsDbContext>(db)
 {
     protected override async Task HandleAsync(ConsumeContext<BulletinRequested> context)
     {
         var m = context.Message;
-        if (await Db.Bulletins.AnyAsync(b => b.BulletinId == m.BulletinId, context.CancellationToken))
-        {
-            return;
-        }
-
         var (noticeType, variables) = m.IncidentId is null
             ? (m.NoticeType, m.Variables)
             : (IncidentNotices.NoticeType, IncidentNotices.Variables(m.Variables, options.Value.IncidentContact));
 
-        // A bulletin whose variables do not fit its template is a publisher's bug: fail loudly, to the error queue.
-        var template = NoticeTemplates.All.GetValueOrDefault(noticeType)
-            ?? throw new InvalidOperationException($"No bulletin template for notice type {noticeType}.");
-        var zh = NoticeTemplates.Render(template, NoticeTemplates.Chinese, variables, m.RequestedAt);
-        var en = NoticeTemplates.Render(template, NoticeTemplates.English, variables, m.RequestedAt);
-        Db.Bulletins.Add(new Bulletin
+        // A bulletin whose variables do not fit its template is a publisher's bug: fail loudly, to the error queue. The
+        // variables are named, never their values.
+        if (await bulletins.PublishAsync(m.BulletinId, noticeType, variables, m.RequestedAt, context.CancellationToken) is Outcome<Bulletin>.Refused { Why: var why })
         {
-            BulletinId = m.BulletinId,
-            NoticeType = noticeType,
-            TitleZh = zh.Subject,
-            BodyZh = zh.Body,
-            TitleEn = en.Subject,
-            BodyEn = en.Body,
-            PublishedAt = m.RequestedAt,
-        });
+            throw new InvalidOperationException(
+                $"Bulletin {m.BulletinId} ({noticeType}) was refused: {why.Detail} ({string.Join(", ", ((IReadOnlyDictionary<string, string[]>)why.Extensions!["errors"]!).Keys)})");
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using PrivacySuite.Notifications.Sending;
 
 namespace PrivacySuite.Notifications.Model;
 
@@ -105,9 +106,6 @@ public sealed record WebhookEvent(string Type, string Key, DateTimeOffset Occurr
         });
 }
 
-/// <summary>Why a webhook verb refused: the problem details' status, title and the way out.</summary>
-public sealed record WebhookRefusal(int Status, string Title, string Detail);
-
 /// <summary>A registration or a rotation: the endpoint and its new secret, which is shown this once.</summary>
 public sealed record WebhookSecretIssued(WebhookEndpoint Endpoint, string Secret);
 
@@ -115,7 +113,7 @@ public sealed record WebhookSecretIssued(WebhookEndpoint Endpoint, string Secret
 /// Webhooks (issue 20.3): register, list, delete an endpoint, rotate its secret; queue an event for every endpoint that
 /// wants it; decide what an attempt's outcome means (delivered, retried later, dead); queue dead deliveries again.
 /// </summary>
-public sealed class Webhooks(NotificationsDbContext db, WebhookSecrets secrets, IOptions<WebhookOptions> options, TimeProvider time)
+public sealed class Webhooks(NotificationsDbContext db, WebhookSecrets secrets, IOptions<WebhookOptions> options, TimeProvider time, WebhookSignal signal)
 {
     public const int MaxUrlLength = 2000;
 
@@ -200,22 +198,23 @@ public sealed class Webhooks(NotificationsDbContext db, WebhookSecrets secrets, 
         return events.Distinct(StringComparer.Ordinal).Count() != events.Count ? "events names each event once." : null;
     }
 
-    public async Task<(WebhookSecretIssued? Issued, WebhookRefusal? Refusal)> RegisterAsync(string owner, string url, IReadOnlyList<string> events, CancellationToken cancellationToken)
+    public async Task<Outcome<WebhookSecretIssued>> RegisterAsync(string owner, string url, IReadOnlyList<string> events, CancellationToken cancellationToken)
     {
         if (UrlProblem(url) is { } urlProblem)
         {
-            return (null, new(StatusCodes.Status400BadRequest, "Invalid webhook url", urlProblem));
+            return new Refusal(StatusCodes.Status400BadRequest, urlProblem, Title: "Invalid webhook url");
         }
 
         if (IPAddress.TryParse(new Uri(url).IdnHost, out var address) && !AddressAllowed(address, options.Value.AllowPrivateNetworks))
         {
-            return (null, new(StatusCodes.Status400BadRequest, "Invalid webhook url",
-                "url points into a private or link-local network; webhooks go to endpoints on the internet (or, for development, to this machine)."));
+            return new Refusal(StatusCodes.Status400BadRequest,
+                "url points into a private or link-local network; webhooks go to endpoints on the internet (or, for development, to this machine).",
+                Title: "Invalid webhook url");
         }
 
         if (EventsProblem(events) is { } eventsProblem)
         {
-            return (null, new(StatusCodes.Status400BadRequest, "Invalid webhook events", eventsProblem));
+            return new Refusal(StatusCodes.Status400BadRequest, eventsProblem, Title: "Invalid webhook events");
         }
 
         var limit = options.Value.MaxEndpointsPerCaller;
@@ -224,8 +223,9 @@ public sealed class Webhooks(NotificationsDbContext db, WebhookSecrets secrets, 
         await db.Database.ExecuteSqlAsync($"select pg_advisory_xact_lock(hashtextextended({"webhooks/" + owner}, 0))", cancellationToken);
         if (await db.WebhookEndpoints.CountAsync(e => e.Owner == owner, cancellationToken) >= limit)
         {
-            return (null, new(StatusCodes.Status409Conflict, "Too many webhook endpoints",
-                $"A caller has at most {limit} endpoints; delete one (DELETE /v1/webhooks/{{id}}) or subscribe an existing one to more events by registering it anew."));
+            return Refusal.Conflict(
+                $"A caller has at most {limit} endpoints; delete one (DELETE /v1/webhooks/{{id}}) or subscribe an existing one to more events by registering it anew.",
+                title: "Too many webhook endpoints");
         }
 
         var secret = WebhookSecrets.NewSecret();
@@ -241,16 +241,24 @@ public sealed class Webhooks(NotificationsDbContext db, WebhookSecrets secrets, 
         db.WebhookEndpoints.Add(endpoint);
         await db.SaveChangesAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);
-        return (new(endpoint, secret), null);
+        return new WebhookSecretIssued(endpoint, secret);
     }
 
     /// <summary>The endpoints <paramref name="owner"/> registered, or every endpoint when <paramref name="owner"/> is null.</summary>
     public IQueryable<WebhookEndpoint> Visible(string? owner) =>
         owner is null ? db.WebhookEndpoints.AsNoTracking() : db.WebhookEndpoints.AsNoTracking().Where(e => e.Owner == owner);
 
-    /// <summary>Deletes the endpoint and what was still to be sent to it; false when <paramref name="owner"/> (null: anyone's) has no such endpoint.</summary>
-    public async Task<bool> DeleteAsync(Guid endpointId, string? owner, CancellationToken cancellationToken) =>
-        await Visible(owner).Where(e => e.EndpointId == endpointId).ExecuteDeleteAsync(cancellationToken) > 0;
+    /// <summary>Deletes the endpoint and what was still to be sent to it; refused when <paramref name="owner"/> (null: anyone's) has no such endpoint.</summary>
+    public async Task<Outcome<Guid>> DeleteAsync(Guid endpointId, string? owner, CancellationToken cancellationToken) =>
+        await Visible(owner).Where(e => e.EndpointId == endpointId).ExecuteDeleteAsync(cancellationToken) > 0 ? endpointId : NoSuchEndpoint;
+
+    /// <summary>
+    /// Another's endpoint is not found either, so that its existence is not told. Public: the API answers it for a
+    /// listing it cannot make too.
+    /// </summary>
+    public static readonly Refusal NoSuchEndpoint = Refusal.NotFound(
+        "Check the endpoint id from the registration or from GET /v1/webhooks (a product backend sees and changes its own endpoints only).",
+        title: "No such webhook endpoint");
 
     /// <summary>The longest a rotated secret may keep signing next to the new one.</summary>
     public static readonly TimeSpan MaxSecretOverlap = TimeSpan.FromDays(1);
@@ -258,14 +266,20 @@ public sealed class Webhooks(NotificationsDbContext db, WebhookSecrets secrets, 
     /// <summary>
     /// A new secret for the owner's endpoint. The old one keeps signing next to it for <paramref name="overlap"/> (each
     /// delivery then carries both signatures, so the receiver can switch without losing one), or stops at once (zero:
-    /// a leaked secret). Null when the owner has no such endpoint.
+    /// a leaked secret), at most <see cref="MaxSecretOverlap"/>. Refused when the owner has no such endpoint.
     /// </summary>
-    public async Task<WebhookSecretIssued?> RotateSecretAsync(Guid endpointId, string owner, TimeSpan overlap, CancellationToken cancellationToken)
+    public async Task<Outcome<WebhookSecretIssued>> RotateSecretAsync(Guid endpointId, string owner, TimeSpan overlap, CancellationToken cancellationToken)
     {
+        if (overlap < TimeSpan.Zero || overlap > MaxSecretOverlap)
+        {
+            return Refusal.Invalid("overlapMinutes",
+                $"How long the old secret keeps signing next to the new one: 0 (it stops at once) to {MaxSecretOverlap.TotalMinutes:0} minutes.");
+        }
+
         var endpoint = await db.WebhookEndpoints.SingleOrDefaultAsync(e => e.EndpointId == endpointId && e.Owner == owner, cancellationToken);
         if (endpoint is null)
         {
-            return null;
+            return NoSuchEndpoint;
         }
 
         var now = time.GetUtcNow();
@@ -276,21 +290,26 @@ public sealed class Webhooks(NotificationsDbContext db, WebhookSecrets secrets, 
         endpoint.SecretSealed = secrets.Seal(endpointId, secret);
         endpoint.SecretRotatedAt = now;
         await db.SaveChangesAsync(cancellationToken);
-        return new(endpoint, secret);
+        return new WebhookSecretIssued(endpoint, secret);
     }
 
-    /// <summary>Queues the endpoint's dead deliveries again, due now, with their attempts counted afresh; null when there is no such endpoint.</summary>
-    public async Task<int?> RedeliverAsync(Guid endpointId, string? owner, CancellationToken cancellationToken)
+    /// <summary>
+    /// Queues the endpoint's dead deliveries again, due now, with their attempts counted afresh, and wakes the sender;
+    /// returns how many. Refused when <paramref name="owner"/> (null: anyone's) has no such endpoint.
+    /// </summary>
+    public async Task<Outcome<int>> RedeliverAsync(Guid endpointId, string? owner, CancellationToken cancellationToken)
     {
         if (!await Visible(owner).AnyAsync(e => e.EndpointId == endpointId, cancellationToken))
         {
-            return null;
+            return NoSuchEndpoint;
         }
 
         var now = time.GetUtcNow();
-        return await db.WebhookDeliveries.Where(d => d.EndpointId == endpointId && d.Status == WebhookDeliveryStatus.Dead)
+        var requeued = await db.WebhookDeliveries.Where(d => d.EndpointId == endpointId && d.Status == WebhookDeliveryStatus.Dead)
             .ExecuteUpdateAsync(u => u.SetProperty(d => d.Status, WebhookDeliveryStatus.Pending).SetProperty(d => d.Attempts, 0)
                 .SetProperty(d => d.NextAttemptAt, now), cancellationToken);
+        signal.Notify();
+        return requeued;
     }
 
     /// <summary>

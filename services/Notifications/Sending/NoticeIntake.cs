@@ -75,6 +75,34 @@ public sealed class NoticeIntake(NotificationsDbContext db, TimeProvider time, D
         return request;
     }
 
+    /// <summary>
+    /// Pauses a request (nothing more of it is sent until it is resumed; what was sent stays sent) or resumes it, waking
+    /// the dispatcher. Refused when <paramref name="caller"/> (null: anyone's) has no such request.
+    /// </summary>
+    public async Task<Outcome<NoticeRequest>> SetPausedAsync(Guid requestId, bool paused, string? caller, CancellationToken cancellationToken)
+    {
+        var requests = db.NoticeRequests.Where(r => r.RequestId == requestId);
+        if (caller is not null)
+        {
+            requests = requests.Where(r => r.Caller == caller);
+        }
+
+        if (await requests.ExecuteUpdateAsync(u => u.SetProperty(r => r.Paused, paused), cancellationToken) == 0)
+        {
+            return NoSuchRequest;
+        }
+
+        if (!paused)
+        {
+            signal.Notify();
+        }
+
+        return await db.NoticeRequests.AsNoTracking().SingleAsync(r => r.RequestId == requestId, cancellationToken);
+    }
+
+    /// <summary>Another's request is not found either, so that its existence is not told.</summary>
+    public static readonly Refusal NoSuchRequest = Refusal.NotFound("Check the request id returned when the notice was sent.", title: "No such notice request");
+
     /// <summary>Variables that do not fit the template: 422, naming each variable (never its value) under <c>errors</c>.</summary>
     public static Refusal VariablesRefusal(IReadOnlyDictionary<string, string[]> errors) => new(422,
         "Fix the variables named in 'errors'; GET /v1/templates lists what each notice type takes.",
