@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace PrivacySuite.ServiceDefaults.Domain;
 
@@ -53,23 +54,27 @@ public sealed record Refusal(int Status, string Detail, string? Reason = null, I
     /// The refusal as problem details (RFC 9457): one naming fields as a validation problem (<c>errors</c>), the rest
     /// with their title, reason code and whatever else the caller needs beside the detail.
     /// </summary>
-    public ProblemHttpResult ToProblem()
+    public ProblemDetails ToProblemDetails()
     {
         if (Errors is { } errors)
         {
-            return TypedResults.Problem(new HttpValidationProblemDetails(errors.ToDictionary(e => e.Key, e => e.Value))
-            {
-                Status = StatusCodes.Status400BadRequest,
-            });
+            return new HttpValidationProblemDetails(errors.ToDictionary(e => e.Key, e => e.Value)) { Status = StatusCodes.Status400BadRequest };
         }
 
-        var extensions = new Dictionary<string, object?>(Extensions ?? new Dictionary<string, object?>());
+        var problem = new ProblemDetails { Status = Status, Title = Title ?? TitleOf(Status), Detail = Detail };
+        foreach (var (key, value) in Extensions ?? new Dictionary<string, object?>())
+        {
+            problem.Extensions[key] = value;
+        }
+
         if (Reason is { } reason)
         {
-            extensions["reason"] = reason;
+            problem.Extensions["reason"] = reason;
         }
 
-        var title = Title ?? TitleOf(Status);
-        return TypedResults.Problem(detail: Detail, statusCode: Status, title: title, extensions: extensions.Count > 0 ? extensions : null);
+        return problem;
     }
+
+    /// <summary>The refusal as the answer of an endpoint (see <see cref="ToProblemDetails"/>).</summary>
+    public ProblemHttpResult ToProblem() => TypedResults.Problem(ToProblemDetails());
 }

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using PrivacySuite.ServiceDefaults.Auth;
+using PrivacySuite.ServiceDefaults.Domain;
 
 namespace PrivacySuite.ServiceDefaults.Input;
 
@@ -89,7 +90,7 @@ public static class RateLimits
     {
         var seconds = Seconds(retryAfter);
         response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-        return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: TooManyTitle, detail: TooManyDetail(seconds));
+        return TooManyRefusal(seconds).ToProblem();
     }
 
     internal static FixedWindowRateLimiterOptions Window(int permits, TimeSpan window) =>
@@ -118,14 +119,11 @@ public static class RateLimits
         await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
         {
             HttpContext = http,
-            ProblemDetails =
-            {
-                Status = StatusCodes.Status429TooManyRequests,
-                Title = TooManyTitle,
-                Detail = TooManyDetail(seconds),
-            },
+            ProblemDetails = TooManyRefusal(seconds).ToProblemDetails(),
         });
     }
+
+    private static Refusal TooManyRefusal(int seconds) => new(StatusCodes.Status429TooManyRequests, TooManyDetail(seconds), Title: TooManyTitle);
 
     private static int Seconds(TimeSpan retryAfter) => Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
 

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
 using PrivacySuite.Contracts;
 using PrivacySuite.ServiceDefaults.Auth;
+using PrivacySuite.ServiceDefaults.Domain;
 
 namespace PrivacySuite.ServiceDefaults.Input;
 
@@ -166,13 +167,11 @@ public sealed class RequestGuard(RequestDelegate next, IProblemDetailsService pr
     private async Task RefuseAsync(HttpContext context, int status, string title, string detail, string? reason = null)
     {
         context.Response.StatusCode = status;
-        var problem = new ProblemDetails { Status = status, Title = title, Detail = detail };
-        if (reason is not null)
+        await problems.TryWriteAsync(new ProblemDetailsContext
         {
-            problem.Extensions["reason"] = reason;
-        }
-
-        await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem });
+            HttpContext = context,
+            ProblemDetails = new Refusal(status, detail, reason, Title: title).ToProblemDetails(),
+        });
     }
 }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Http.Features;
+using PrivacySuite.ServiceDefaults.Domain;
 
 namespace PrivacySuite.ServiceDefaults.Regions;
 
@@ -154,7 +155,7 @@ public sealed partial class StandbyForwarding(
     }
 
     private static Task Problem(HttpContext context, string title, string detail) =>
-        Results.Problem(title: title, detail: detail, statusCode: StatusCodes.Status503ServiceUnavailable).ExecuteAsync(context);
+        new Refusal(StatusCodes.Status503ServiceUnavailable, detail, Title: title).ToProblem().ExecuteAsync(context);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A write could not be passed to the primary region ({ErrorType}); the caller got 503")]
     private static partial void LogPrimaryUnreachable(ILogger logger, string errorType);

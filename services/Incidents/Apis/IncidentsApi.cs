@@ -119,7 +119,7 @@ public static class IncidentsApi
     {
         var campaign = await s.Db.Campaigns.AsNoTracking().SingleOrDefaultAsync(c => c.IncidentId == id, ct);
         return campaign is null
-            ? TypedResults.Problem(statusCode: 404, title: "No notice campaign", detail: $"Incident {id} has no notice campaign; start one with POST /v1/incidents/{id}/notify.")
+            ? Refusal.NotFound($"Incident {id} has no notice campaign; start one with POST /v1/incidents/{id}/notify.", title: "No notice campaign").ToProblem()
             : TypedResults.Ok(await CampaignView.LoadAsync(s.Db, campaign, ct));
     }
 

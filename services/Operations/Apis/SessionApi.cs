@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using PrivacySuite.ServiceDefaults.Domain;
 
 namespace PrivacySuite.Operations.Apis;
 
@@ -31,16 +32,17 @@ public static class SessionApi
             var seconds = (int)Math.Ceiling(wait.TotalSeconds);
             Log.LoginThrottled(logger, client, seconds);
             context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many failed sign-ins",
-                detail: $"Too many wrong passwords from this address: try again in {seconds} s.");
+            return new Refusal(StatusCodes.Status429TooManyRequests, $"Too many wrong passwords from this address: try again in {seconds} s.",
+                Title: "Too many failed sign-ins").ToProblem();
         }
 
         if (!CryptographicOperations.FixedTimeEquals(Hash(request.Password ?? ""), Hash(options.Value.Password)))
         {
             throttle.Failed(client);
             Log.LoginRefused(logger, client);
-            return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Wrong password",
-                detail: "That is not the operations console's password (the suite's state folder holds it: secrets.json, operations-password).");
+            return new Refusal(StatusCodes.Status401Unauthorized,
+                "That is not the operations console's password (the suite's state folder holds it: secrets.json, operations-password).",
+                Title: "Wrong password").ToProblem();
         }
 
         throttle.Succeeded(client);

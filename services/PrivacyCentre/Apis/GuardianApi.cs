@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using PrivacySuite.ServiceDefaults.Domain;
 
 namespace PrivacySuite.PrivacyCentre.Apis;
 
@@ -34,9 +35,8 @@ public static class GuardianApi
             .WithSummary("Goes back to the person's own account.");
         api.MapPost("/guardian-codes", async (Me me, CancellationToken ct) => me.Ward is { } ward
                 ? (await me.SendAsSelfAsync("vault", HttpMethod.Post, $"/v1/subjects/{me.Self}/guardian-verifications", new { minorSubjectId = ward }, ct)).ToResult()
-                : TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not acting for anyone",
-                    detail: "A guardian's code is for a consent given for a minor: act for the minor first.",
-                    extensions: new Dictionary<string, object?> { ["reason"] = "not-acting-for-ward" }))
+                : new Refusal(StatusCodes.Status409Conflict, "A guardian's code is for a consent given for a minor: act for the minor first.",
+                    "not-acting-for-ward", Title: "Not acting for anyone").ToProblem())
             .WithSummary("Sends a code to the guardian's own verified contact, for a consent they give for the minor they act for.");
         return app;
     }
@@ -51,9 +51,9 @@ public static class GuardianApi
 
         if (answer.Read<List<Ward>>()?.SingleOrDefault(w => w.SubjectId == request.SubjectId) is not { NeedsGuardianConsent: true } ward)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Not in your care",
-                detail: "You can act only for a minor whose consent you gave as guardian, while they still need a guardian's consent.",
-                extensions: new Dictionary<string, object?> { ["reason"] = "not-your-ward" });
+            return new Refusal(StatusCodes.Status403Forbidden,
+                "You can act only for a minor whose consent you gave as guardian, while they still need a guardian's consent.", "not-your-ward",
+                Title: "Not in your care").ToProblem();
         }
 
         await SignInAsync(context, me.Self, ward.SubjectId);

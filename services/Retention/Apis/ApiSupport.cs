@@ -18,13 +18,13 @@ public sealed record RetentionServices(RetentionDbContext Db, TimeProvider Time,
     public string Caller => Http.User.CallerId();
 }
 
+/// <summary>Retention's answers that are not a verb's refusal, made by <see cref="Refusal"/> as every service's are.</summary>
 internal static class Problems
 {
-    public static ProblemHttpResult Problem(int status, string title, string detail) =>
-        TypedResults.Problem(detail: detail, statusCode: status, title: title);
+    public static ProblemHttpResult Problem(int status, string title, string detail) => new Refusal(status, detail, Title: title).ToProblem();
 
-    public static NotFound<ProblemDetails> NotFound(string title, string detail) =>
-        TypedResults.NotFound(new ProblemDetails { Status = 404, Title = title, Detail = detail });
+    /// <summary>A typed 404, so the API document shows the route's not-found answer.</summary>
+    public static NotFound<ProblemDetails> NotFound(string title, string detail) => TypedResults.NotFound(Refusal.NotFound(detail, title).ToProblemDetails());
 
     /// <summary>A verb's refusal as problem details: its status, title and way out.</summary>
     public static ProblemHttpResult Refused<T>(Outcome<T> outcome) =>

@@ -31,12 +31,8 @@ public static class SweepsApi
         var (sweep, started) = await runner.StartAsync("on-demand", s.Caller, cancellationToken);
         if (!started)
         {
-            return TypedResults.Conflict(new ProblemDetails
-            {
-                Status = 409,
-                Title = "A sweep is running",
-                Detail = $"Sweep {sweep.Id} is still running; follow it at /v1/sweeps/{sweep.Id}.",
-            });
+            return TypedResults.Conflict(Refusal.Conflict($"Sweep {sweep.Id} is still running; follow it at /v1/sweeps/{sweep.Id}.", title: "A sweep is running")
+                .ToProblemDetails());
         }
 
         s.Signal.Notify();

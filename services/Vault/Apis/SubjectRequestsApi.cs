@@ -41,12 +41,12 @@ public static class SubjectRequestsApi
     {
         if (state is not null && !States.Contains(state))
         {
-            return TypedResults.Problem(statusCode: 400, title: "Unknown state", detail: $"state is one of: {string.Join(", ", States)}.");
+            return new Refusal(400, $"state is one of: {string.Join(", ", States)}.", Title: "Unknown state").ToProblem();
         }
 
         if (limit is < 1 or > MaxListed)
         {
-            return TypedResults.Problem(statusCode: 400, title: "Bad limit", detail: $"limit is between 1 and {MaxListed}.");
+            return new Refusal(400, $"limit is between 1 and {MaxListed}.", Title: "Bad limit").ToProblem();
         }
 
         var now = s.Time.GetUtcNow();

@@ -155,16 +155,13 @@ public static class SubjectRightsApi
         return await s.Vault.EraseAsync(subjectId, request.Reason, s.Accessor, ct) switch
         {
             VaultService.ErasureResult.Erased e => TypedResults.Ok(new ErasureDone(subjectId, e.CertificateId, e.ErasedAt)),
-            VaultService.ErasureResult.Blocked b => TypedResults.Problem(
-                detail: "The data cannot be deleted while a legal hold applies: " +
-                        string.Join("; ", b.Holds.Select(h => $"hold {h.HoldId} ({h.ReasonCode}) placed {h.PlacedAt:yyyy-MM-dd}")) +
-                        ". It will be erasable once the hold is released (INF-6.4).",
-                statusCode: 409, title: "Blocked by a legal hold",
-                extensions: new Dictionary<string, object?>
-                {
-                    ["reason"] = "legal-hold",
-                    ["holds"] = b.Holds.Select(h => new { h.HoldId, h.ReasonCode, h.Category, h.PlacedAt }).ToList(),
-                }),
+            VaultService.ErasureResult.Blocked b => new Refusal(409,
+                "The data cannot be deleted while a legal hold applies: " +
+                string.Join("; ", b.Holds.Select(h => $"hold {h.HoldId} ({h.ReasonCode}) placed {h.PlacedAt:yyyy-MM-dd}")) +
+                ". It will be erasable once the hold is released (INF-6.4).",
+                "legal-hold",
+                new Dictionary<string, object?> { ["holds"] = b.Holds.Select(h => new { h.HoldId, h.ReasonCode, h.Category, h.PlacedAt }).ToList() },
+                Title: "Blocked by a legal hold").ToProblem(),
             _ => Problems.Refused(404, "unknown-subject", "The vault holds no data for this subject."),
         };
     }
