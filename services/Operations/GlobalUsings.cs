@@ -1,4 +1,5 @@
 global using System.Text.Json;
 global using Microsoft.AspNetCore.Http.HttpResults;
 global using Microsoft.Extensions.Options;
-global using PrivacySuite.Operations.Sources;
+global using PrivacySuite.Operations.Infrastructure;
+global using PrivacySuite.Operations.Model;

@@ -1,4 +1,4 @@
 global using System.Text.Json;
 global using Microsoft.AspNetCore.Http.HttpResults;
 global using Microsoft.Extensions.Options;
-global using PrivacySuite.PrivacyCentre.Suite;
+global using PrivacySuite.PrivacyCentre.Infrastructure;

@@ -10,7 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using PrivacySuite.Incidents.Infrastructure;
 using PrivacySuite.ServiceDefaults.Auth;
-using VaultContacts = notifications::PrivacySuite.Notifications.Channels.VaultContacts;
+using VaultContacts = notifications::PrivacySuite.Notifications.Infrastructure.VaultContacts;
 
 namespace PrivacySuite.Incidents.Tests;
 

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using PrivacySuite.Contracts;
-using PrivacySuite.Retention.Sweeping;
+using PrivacySuite.Retention.Model;
 
 namespace PrivacySuite.Retention.Tests;
 

@@ -64,7 +64,7 @@ public sealed class VaultHost(string rabbitMq, ConsentHost consent) : OnSharedBr
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
-        builder.ConfigureTestServices(services => services.AddHttpClient(vault::PrivacySuite.Vault.Model.ConsentGate.HttpClientName)
+        builder.ConfigureTestServices(services => services.AddHttpClient(vault::PrivacySuite.Vault.Infrastructure.ConsentGate.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(() => consent.Server.CreateHandler()));
     }
 

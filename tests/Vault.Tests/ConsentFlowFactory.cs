@@ -8,6 +8,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using PrivacySuite.ServiceDefaults.Auth;
+using PrivacySuite.Vault.Infrastructure;
 using PrivacySuite.Vault.Model;
 
 namespace PrivacySuite.Vault.Tests;
@@ -38,7 +39,7 @@ public sealed class ConsentHost(DevCredentials credentials, Func<HttpMessageHand
             logging.AddFilter<CapturingLoggerProvider>(null, LogLevel.Trace);
         });
         builder.ConfigureTestServices(services => services
-            .AddHttpClient(consent::PrivacySuite.Consent.Model.GuardianVerifier.HttpClientName)
+            .AddHttpClient(consent::PrivacySuite.Consent.Infrastructure.GuardianVerifier.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(vault));
     }
 }

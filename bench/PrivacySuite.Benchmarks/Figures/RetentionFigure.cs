@@ -5,9 +5,9 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using PrivacySuite.AppHost.Hosting;
+using PrivacySuite.Retention;
 using PrivacySuite.Retention.Infrastructure;
 using PrivacySuite.Retention.Model;
-using PrivacySuite.Retention.Sweeping;
 using PrivacySuite.ServiceDefaults.Data;
 
 namespace PrivacySuite.Benchmarks.Figures;

@@ -1,4 +1,6 @@
+using PrivacySuite.Consent;
 using PrivacySuite.Consent.IntegrationEvents;
+using PrivacySuite.Consent.Workers;
 using PrivacySuite.ServiceDefaults.Auth;
 using PrivacySuite.ServiceDefaults.OpenApi;
 

@@ -53,7 +53,7 @@ public sealed class RequestBulletinOnNoticeFailed(IncidentsDbContext db, TimePro
         {
             // Locked only while no bulletin exists yet, so that two failures never request two bulletins.
             var campaign = await Db.Campaigns.FromSql($"select * from notice_campaigns where id = {id} for update").SingleAsync(context.CancellationToken);
-            Workers.Bulletins.Request(Db, campaign, Workers.Bulletins.Unreachable, time.Now());
+            Model.Bulletins.Request(Db, campaign, Model.Bulletins.Unreachable, time.Now());
         }
     }
 }

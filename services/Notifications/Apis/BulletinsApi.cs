@@ -6,15 +6,6 @@ using PrivacySuite.ServiceDefaults.Auth;
 
 namespace PrivacySuite.Notifications.Apis;
 
-/// <summary>Publishes a public announcement from a notice template (IWK-2.9), rendered in both languages.</summary>
-public sealed record PublishBulletinRequest(
-    [property: Required, StringLength(64)] string NoticeType,
-    IReadOnlyDictionary<string, string>? Variables);
-
-public sealed record BulletinView(Guid BulletinId, string NoticeType, LocalizedBulletin ZhCn, LocalizedBulletin En, DateTimeOffset PublishedAt);
-
-public sealed record LocalizedBulletin(string Title, string Body);
-
 // Services, not input: the validation generator must not walk into the DbContext.
 #pragma warning disable ASP0029 // SkipValidation is marked "for evaluation" in .NET 10; it is the documented way to opt out.
 [Microsoft.Extensions.Validation.SkipValidation]

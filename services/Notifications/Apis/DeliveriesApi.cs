@@ -5,27 +5,6 @@ using PrivacySuite.ServiceDefaults.Auth;
 
 namespace PrivacySuite.Notifications.Apis;
 
-/// <summary>One subject's delivery of a request: where it stands, and what each channel said.</summary>
-public sealed record DeliveryView(Guid RequestId, string SubjectId, string Status, string? Channel, string? Reason, IReadOnlyList<ChannelAttemptView> Attempts);
-
-/// <summary>
-/// One channel's attempt: <c>sending</c>, <c>sent</c>, <c>rejected</c>, <c>in_doubt</c> or <c>bounced</c> (the contact was
-/// refused for good and is skipped by later notices).
-/// </summary>
-public sealed record ChannelAttemptView(string Channel, string State, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt);
-
-/// <summary>A contact of the subject that bounced: its channel, the request whose send bounced, and when. Never the address.</summary>
-public sealed record BounceView(string Channel, Guid RequestId, DateTimeOffset BouncedAt);
-
-/// <summary>
-/// A notice the subject was sent, as they read it: its type, where it stands, and its text in both languages, except
-/// for a one-time code's, whose code is never kept (<see cref="Text"/> is then its subject line only, with no body).
-/// </summary>
-public sealed record SubjectNoticeView(Guid RequestId, string NoticeType, string Status, string? Channel, DateTimeOffset RequestedAt,
-    DateTimeOffset? CompletedAt, IReadOnlyDictionary<string, NoticeText> Text);
-
-public sealed record NoticeText(string Subject, string? Body);
-
 /// <summary>
 /// What became of a notice for one subject, and the subject's bounced contacts: for the operators (and the product that
 /// sent the request) to see why a person was not reached, and which contact to have corrected.

@@ -5,39 +5,10 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 using PrivacySuite.Notifications.Channels;
-using PrivacySuite.Notifications.Sending;
 using PrivacySuite.Notifications.Model;
 using PrivacySuite.ServiceDefaults.Auth;
 
 namespace PrivacySuite.Notifications.Apis;
-
-/// <summary>Asks for a notice to one subject or many (a campaign), with an Idempotency-Key.</summary>
-public sealed record SendNoticeRequest(
-    [property: Required, StringLength(64)] string NoticeType,
-    [property: Required, MinLength(1)] IReadOnlyList<string> SubjectIds,
-    IReadOnlyDictionary<string, string>? Variables);
-
-/// <summary>A request's progress: how many of its subjects were reached, failed, or are still waiting.</summary>
-public sealed record NoticeRequestView(
-    Guid RequestId,
-    string NoticeType,
-    int Total,
-    int Pending,
-    int Delivered,
-    int Failed,
-    bool Paused,
-    DateTimeOffset RequestedAt);
-
-/// <summary>Renders a template with sample variables, exactly as a subject would get it.</summary>
-public sealed record PreviewRequest(
-    [property: StringLength(16)] string? Language,
-    IReadOnlyDictionary<string, string>? Variables);
-
-public sealed record PreviewView(string NoticeType, string Language, string Subject, string Body);
-
-public sealed record TemplateView(string NoticeType, string Description, IReadOnlyList<TemplateVariableView> Variables, IReadOnlyList<string> Languages);
-
-public sealed record TemplateVariableView(string Name, string Kind, string Description);
 
 // Services, not input: the validation generator must not walk into the DbContext.
 #pragma warning disable ASP0029 // SkipValidation is marked "for evaluation" in .NET 10; it is the documented way to opt out.

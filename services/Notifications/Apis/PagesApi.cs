@@ -5,22 +5,6 @@ using PrivacySuite.ServiceDefaults.Auth;
 
 namespace PrivacySuite.Notifications.Apis;
 
-/// <summary>A page and where its rounds stand: who was paged on which channel, and who acknowledged it.</summary>
-public sealed record PageView(
-    Guid PageId,
-    string Kind,
-    string Reference,
-    string What,
-    DateTimeOffset RaisedAt,
-    int Rounds,
-    DateTimeOffset? NextRoundAt,
-    DateTimeOffset? AcknowledgedAt,
-    string? AcknowledgedBy,
-    IReadOnlyList<PageDeliveryView> Deliveries);
-
-/// <summary>One round's delivery to one responder (by handle): pending, delivered on a channel, or failed and why.</summary>
-public sealed record PageDeliveryView(int Round, string Responder, string Status, string? Channel, string? Reason);
-
 /// <summary>The on-call pages (issue 21.5): what is open, and the acknowledgement that stops a page's rounds.</summary>
 public static class PagesApi
 {

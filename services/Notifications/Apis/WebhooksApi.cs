@@ -7,39 +7,6 @@ using PrivacySuite.ServiceDefaults.Auth;
 
 namespace PrivacySuite.Notifications.Apis;
 
-/// <summary>
-/// An endpoint to receive some of the suite's events: an absolute https URL (http only to this machine, for development)
-/// and a non-empty subset of the catalogue (<c>consent.withdrawn</c>, <c>account.cancelled</c>, <c>policy.published</c>,
-/// <c>subject.erased</c>).
-/// </summary>
-public sealed record RegisterWebhookRequest(
-    [property: Required, StringLength(Webhooks.MaxUrlLength)] string Url,
-    [property: Required, MaxLength(16)] IReadOnlyList<string> Events);
-
-/// <summary>A registered endpoint with its signing secret, which is shown this once: keep it to verify the signatures.</summary>
-/// <summary>An endpoint's signing secret, answered once; after a rotation with an overlap, until when the previous one signs too.</summary>
-public sealed record WebhookSecretView(Guid EndpointId, string Url, IReadOnlyList<string> Events, string Secret, DateTimeOffset CreatedAt,
-    DateTimeOffset? PreviousSecretUntil = null);
-
-/// <summary>An endpoint and its health: a failing one has consecutive failures and the last one's reason (a status code or an error type).</summary>
-public sealed record WebhookView(
-    Guid EndpointId,
-    string Owner,
-    string Url,
-    IReadOnlyList<string> Events,
-    DateTimeOffset CreatedAt,
-    DateTimeOffset? SecretRotatedAt,
-    bool Failing,
-    int ConsecutiveFailures,
-    DateTimeOffset? LastDeliveredAt,
-    DateTimeOffset? LastFailureAt,
-    string? LastFailureReason,
-    int Pending,
-    int Dead);
-
-/// <summary>How many dead deliveries were queued again.</summary>
-public sealed record WebhookRedeliveryView(Guid EndpointId, int Requeued);
-
 /// <summary>Webhooks (issue 20.3): endpoints outside the suite, the events they get, signed, and how their deliveries fare.</summary>
 public static class WebhooksApi
 {

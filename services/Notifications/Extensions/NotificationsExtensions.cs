@@ -1,9 +1,10 @@
-using PrivacySuite.ServiceDefaults.OpenApi;
+using PrivacySuite.Notifications;
 using PrivacySuite.Notifications.Channels;
-using PrivacySuite.Notifications.Model;
-using PrivacySuite.Notifications.Sending;
 using PrivacySuite.Notifications.IntegrationEvents;
+using PrivacySuite.Notifications.Model;
+using PrivacySuite.Notifications.Workers;
 using PrivacySuite.ServiceDefaults.Auth;
+using PrivacySuite.ServiceDefaults.OpenApi;
 
 namespace Microsoft.Extensions.Hosting;
 

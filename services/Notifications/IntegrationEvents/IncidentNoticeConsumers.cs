@@ -1,7 +1,6 @@
 using MassTransit;
 using PrivacySuite.Notifications.Channels;
 using PrivacySuite.Notifications.Model;
-using PrivacySuite.Notifications.Sending;
 
 namespace PrivacySuite.Notifications.IntegrationEvents;
 

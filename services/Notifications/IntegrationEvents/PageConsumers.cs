@@ -1,6 +1,5 @@
 using MassTransit;
 using PrivacySuite.Notifications.Model;
-using PrivacySuite.Notifications.Sending;
 
 namespace PrivacySuite.Notifications.IntegrationEvents;
 

@@ -1,6 +1,6 @@
 using MassTransit;
 using PrivacySuite.Notifications.Model;
-using PrivacySuite.Notifications.Sending;
+using PrivacySuite.Notifications.Workers;
 
 namespace PrivacySuite.Notifications.IntegrationEvents;
 

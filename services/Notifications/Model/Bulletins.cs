@@ -1,4 +1,3 @@
-using PrivacySuite.Notifications.Sending;
 
 namespace PrivacySuite.Notifications.Model;
 

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using PrivacySuite.Notifications.Sending;
+using PrivacySuite.Notifications.Workers;
 
 namespace PrivacySuite.Notifications.Model;
 

@@ -1,3 +1,5 @@
+using PrivacySuite.Operations.Infrastructure;
+
 namespace PrivacySuite.Operations.Apis;
 
 public sealed record RegionQueuesView(string Region, BrokerView Broker, IReadOnlyList<OutboxBacklog> Outboxes);

@@ -1,10 +1,10 @@
-using PrivacySuite.ServiceDefaults.Input;
-using PrivacySuite.ServiceDefaults.Auth;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using PrivacySuite.Retention.Model;
-using PrivacySuite.Retention.Sweeping;
+using PrivacySuite.Retention.Workers;
+using PrivacySuite.ServiceDefaults.Auth;
+using PrivacySuite.ServiceDefaults.Input;
 
 namespace PrivacySuite.Retention.Apis;
 

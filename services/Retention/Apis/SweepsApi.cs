@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using PrivacySuite.Retention.Model;
-using PrivacySuite.Retention.Sweeping;
 using PrivacySuite.ServiceDefaults.Auth;
 
 namespace PrivacySuite.Retention.Apis;

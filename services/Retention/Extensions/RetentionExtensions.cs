@@ -1,8 +1,9 @@
-using PrivacySuite.ServiceDefaults.OpenApi;
+using PrivacySuite.Retention;
 using PrivacySuite.Retention.Apis;
 using PrivacySuite.Retention.IntegrationEvents;
 using PrivacySuite.Retention.Model;
-using PrivacySuite.Retention.Sweeping;
+using PrivacySuite.Retention.Workers;
+using PrivacySuite.ServiceDefaults.OpenApi;
 
 namespace Microsoft.Extensions.Hosting;
 

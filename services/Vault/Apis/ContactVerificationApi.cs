@@ -5,22 +5,6 @@ using PrivacySuite.Vault.Model;
 
 namespace PrivacySuite.Vault.Apis;
 
-/// <summary>Which contact field's current value to prove: <c>email</c>, <c>phone</c> or <c>push</c>.</summary>
-public sealed record ContactVerificationRequest([property: Required] string Field);
-
-/// <summary>
-/// A contact's proof was started: a code went to the new contact (<see cref="VerificationId"/>). <see cref="ConfirmWith"/>
-/// says what else completes it: <c>none</c> (the subject's first verified contact), <c>verified-contact</c> (a second code
-/// went to the contact verified so far: <see cref="ConfirmationId"/>) or <c>own-token</c> (the subject's own token).
-/// </summary>
-public sealed record ContactVerificationStarted(Guid VerificationId, string Field, DateTimeOffset ExpiresAt, Guid? ConfirmationId, string ConfirmWith);
-
-/// <summary>The code sent to the new contact and, for a change confirmed through the verified contact, the code sent there.</summary>
-public sealed record VerifyContactRequest(Guid VerificationId, [property: Required] string Code, Guid? ConfirmationId, string? ConfirmationCode);
-
-/// <summary>The contact field whose value is now the subject's verified contact for its channel; never the value itself.</summary>
-public sealed record VerifiedContactView(string SubjectId, string Field, string Channel, DateTimeOffset VerifiedAt);
-
 public static class ContactVerificationApi
 {
     /// <summary>

@@ -6,14 +6,6 @@ using PrivacySuite.Vault.Model;
 
 namespace PrivacySuite.Vault.Apis;
 
-/// <summary>Subjects whose contacts the notification service needs for the notices it is about to send.</summary>
-public sealed record ContactsLookupRequest([property: Required] IReadOnlyList<string>? SubjectIds);
-
-/// <summary>One subject's answer: <c>found</c> (with channels and language), <c>unknown</c> or <c>erased</c>.</summary>
-public sealed record SubjectContactsEntry(string SubjectId, string Status, string? Language, IReadOnlyList<ContactChannel> Channels);
-
-public sealed record ContactsLookupResponse(IReadOnlyList<SubjectContactsEntry> Subjects);
-
 /// <summary>
 /// The contacts of many subjects in one call, for a campaign: the same rules as <c>GET /v1/subjects/{id}/contacts</c>
 /// (role service, served by the primary region, every subject's read logged with purpose notification before anything

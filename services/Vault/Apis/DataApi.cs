@@ -5,31 +5,6 @@ using PrivacySuite.Vault.Model;
 
 namespace PrivacySuite.Vault.Apis;
 
-/// <summary>
-/// Fields of one category to store. <c>legalBasis</c> is required, never defaulted: <c>consent</c>, <c>contract</c> (the
-/// only one for delivery data) or one of IWK-1.3's grounds. A non-consent basis names in <c>purposes</c> the catalogue purposes it covers (required, never
-/// defaulted): a read for any other purpose needs the subject's consent. With consent, <c>purposes</c> is not sent.
-/// </summary>
-public sealed record StoreRequest(string? Category, string? Source, string? LegalBasis, Dictionary<string, string>? Fields, List<string>? Purposes);
-
-public sealed record StoreResponse(string SubjectId, string Category, IReadOnlyDictionary<string, string> Tokens);
-
-public sealed record ProfileRequest(bool IsMinor, string? GuardianSubjectId);
-
-public sealed record ProfileResponse(string SubjectId, bool IsMinor, string? GuardianSubjectId);
-
-public sealed record LookupRequest(string? Field, string? Value);
-
-public sealed record LookupMatch(string SubjectId, string Token);
-
-public sealed record LookupResponse(IReadOnlyList<LookupMatch> Matches);
-
-public sealed record DetokenizeRequest(List<string>? Tokens, string? Purpose, string? ProcessorId, Guid? ApprovalId);
-
-public sealed record ValueView(string Token, string SubjectId, string Category, string Field, string Value, string Source, string LegalBasis);
-
-public sealed record DetokenizeResponse(IReadOnlyList<ValueView> Values);
-
 public static class DataApi
 {
     /// <summary>Storing personal data for tokens, equality lookups, purpose-checked reads.</summary>

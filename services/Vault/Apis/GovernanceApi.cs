@@ -4,25 +4,6 @@ using PrivacySuite.Vault.Model;
 
 namespace PrivacySuite.Vault.Apis;
 
-public sealed record ProcessorRequest(string? ProcessorId, string? Name, List<string>? Purposes);
-
-public sealed record ProcessorView(string ProcessorId, string Name, IReadOnlyList<string> Purposes, DateTimeOffset RegisteredAt);
-
-public sealed record ApprovalRequest(string? SubjectId, string? Category, string? Purpose, string? Accessor);
-
-public sealed record ApprovalView(Guid ApprovalId, string SubjectId, string Category, string Purpose, string Accessor, DateTimeOffset ExpiresAt);
-
-public sealed record AccessLogView(long Position, DateTimeOffset At, string Action, string Outcome, string? SubjectId, string Accessor,
-    string? Purpose, string? Category, string? ProcessorId, string? Detail, string Hash);
-
-public sealed record AccessLogPage(IReadOnlyList<AccessLogView> Entries, long? Next);
-
-public sealed record DisclosureRequest(string? Authority, string? LegalReference, string? Basis, List<string>? Categories, bool NotifySubject, string? WithholdingReason);
-
-public sealed record DisclosureResponse(Guid DisclosureId, bool SubjectNotified, IReadOnlyList<ValueView> Values);
-
-public sealed record RotationResponse(int KekVersion, int Rewrapped);
-
 public static class GovernanceApi
 {
     /// <summary>Processors, approvals, the access log and its verification, legal disclosures and key rotation.</summary>

@@ -4,21 +4,6 @@ using PrivacySuite.Vault.Model;
 
 namespace PrivacySuite.Vault.Apis;
 
-/// <summary>The minor whose guardian the subject of the route confirms to be.</summary>
-public sealed record GuardianVerificationRequest([property: Required, RegularExpression(SubjectId.Pattern)] string MinorSubjectId);
-
-/// <summary>A code went to the guardian's verified contacts; it confirms the guardianship of <see cref="MinorSubjectId"/> only.</summary>
-public sealed record GuardianVerificationStarted(Guid VerificationId, string GuardianId, string MinorSubjectId, DateTimeOffset ExpiresAt);
-
-/// <summary>The guardian's code, and the pair it must have been started for.</summary>
-public sealed record GuardianshipRedemption(
-    [property: Required, RegularExpression(SubjectId.Pattern)] string GuardianId,
-    [property: Required, RegularExpression(SubjectId.Pattern)] string MinorSubjectId,
-    [property: Required, RegularExpression("^[0-9]{4,10}$")] string Code);
-
-/// <summary>The guardian proved control of their verified contact for this minor's guardianship; the code is spent.</summary>
-public sealed record GuardianshipVerified(Guid VerificationId, string GuardianId, string MinorSubjectId);
-
 public static class GuardianVerificationApi
 {
     /// <summary>

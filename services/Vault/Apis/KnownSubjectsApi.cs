@@ -5,12 +5,6 @@ using PrivacySuite.Vault.Model;
 
 namespace PrivacySuite.Vault.Apis;
 
-/// <summary>Subjects an incident names one by one, to be checked against the vault before anyone is told.</summary>
-public sealed record KnownSubjectsRequest([property: Required] IReadOnlyList<string>? SubjectIds);
-
-/// <summary>The named subjects the vault has a record of (<see cref="Known"/>) and those it has never held (<see cref="Unknown"/>), each in id order.</summary>
-public sealed record KnownSubjectsResponse(IReadOnlyList<string> Known, IReadOnlyList<string> Unknown);
-
 /// <summary>
 /// For an incident's notices to a named list of subjects: which of them the vault holds, so a notice is never requested
 /// for a subject id the vault does not know (a typo, another system's id). Reads no personal data, only whether a

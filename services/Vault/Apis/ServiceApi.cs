@@ -7,19 +7,6 @@ using PrivacySuite.Vault.Model;
 
 namespace PrivacySuite.Vault.Apis;
 
-public sealed record ContactChannel(string Channel, string Address);
-
-public sealed record ContactsResponse(string? Language, IReadOnlyList<ContactChannel> Channels);
-
-public sealed record AffectedResponse(IReadOnlyList<string> SubjectIds, string? Next);
-
-/// <summary>
-/// A one-time code for the notification service to send now, with where it goes: the channels in the order to try, and
-/// the subject's language. Handed out once; the vault keeps only the code's keyed hash. Not to be sent after
-/// <see cref="ExpiresAt"/>, nor stored.
-/// </summary>
-public sealed record CodeDelivery(Guid VerificationId, string Code, DateTimeOffset ExpiresAt, string? Language, IReadOnlyList<ContactChannel> Channels);
-
 public static class ServiceApi
 {
     /// <summary>What the suite's other services call: contacts and one-time codes for notices, affected subjects for incidents.</summary>

@@ -7,21 +7,6 @@ using PrivacySuite.Vault.Model;
 
 namespace PrivacySuite.Vault.Apis;
 
-/// <summary>The contact a person signs in with: <c>field</c> <c>email</c> or <c>phone</c>, and the address or number typed.</summary>
-public sealed record SignInRequest([property: Required] string Field, [property: Required] string Value);
-
-/// <summary>
-/// A sign-in was accepted: redeem the code with <see cref="SignInId"/> before <see cref="ExpiresAt"/>. The same answer
-/// whether or not the address is a verified contact; only if it is does a code go to it.
-/// </summary>
-public sealed record SignInAccepted(Guid SignInId, DateTimeOffset ExpiresAt);
-
-/// <summary>The code sent to the contact signed in with.</summary>
-public sealed record SignInRedemption([property: Required] string Code);
-
-/// <summary>The person proved to be <see cref="SubjectId"/>: the privacy centre mints their own token (role <c>subject</c>) for it.</summary>
-public sealed record SignedInView(string SubjectId, DateTimeOffset SignedInAt);
-
 public static class SignInApi
 {
     public const int MaxCodeLength = 16;

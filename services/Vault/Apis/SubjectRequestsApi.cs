@@ -3,13 +3,6 @@ using PrivacySuite.Vault.Model;
 
 namespace PrivacySuite.Vault.Apis;
 
-/// <summary>
-/// One subject-rights request as the operators' queue shows it: by subject id only, never a code or data. Open means
-/// the subject has not yet verified it with the code and it has not expired; completed means it was carried out.
-/// </summary>
-public sealed record SubjectRequestView(Guid Id, string SubjectId, string Request, string State, DateTimeOffset StartedAt, DateTimeOffset ExpiresAt, DateTimeOffset? CompletedAt, int Attempts,
-    DateTimeOffset? ApprovedAt = null, string? ApprovedBy = null);
-
 public static class SubjectRequestsApi
 {
     public const int MaxListed = 500;

@@ -5,26 +5,6 @@ using PrivacySuite.Vault.Model;
 
 namespace PrivacySuite.Vault.Apis;
 
-public sealed record VerificationRequest(string? Request);
-
-public sealed record VerificationStarted(Guid VerificationId, string Request, DateTimeOffset ExpiresAt);
-
-public sealed record VerifiedRequest(Guid VerificationId, string? Code);
-
-public sealed record RectificationRequest(Guid VerificationId, string? Code, string? Category, Dictionary<string, string>? Fields, string? Reason);
-
-public sealed record ErasureRequest(Guid VerificationId, string? Code, string? Reason);
-
-public sealed record CategoryData(string Category, string Source, string LegalBasis, IReadOnlyDictionary<string, string> Fields, DateTimeOffset UpdatedAt);
-
-public sealed record SubjectData(string SubjectId, IReadOnlyList<CategoryData> Categories);
-
-public sealed record SubjectExport(string Format, string SubjectId, DateTimeOffset ExportedAt, IReadOnlyList<ValueView> Values);
-
-public sealed record RectificationDone(string SubjectId, string Category, IReadOnlyDictionary<string, string> Tokens);
-
-public sealed record ErasureDone(string SubjectId, Guid DeletionCertificateId, DateTimeOffset ErasedAt);
-
 public static class SubjectRightsApi
 {
     public static readonly IReadOnlySet<string> Requests = IdentityVerifications.Requests;

@@ -5,19 +5,6 @@ using PrivacySuite.Vault.Model;
 
 namespace PrivacySuite.Vault.Apis;
 
-/// <summary>Who read or acted on the subject's data: when, who, what, how it ended, for which purpose and category.</summary>
-public sealed record SubjectAccessLogEntry(long Position, DateTimeOffset At, string Accessor, string Action, string Outcome, string? Purpose, string? Category);
-
-/// <summary>A page of the subject's access log, newest first; <see cref="Next"/> is the <c>before</c> of the next page, null at the end.</summary>
-public sealed record SubjectAccessLogPage(IReadOnlyList<SubjectAccessLogEntry> Entries, long? Next);
-
-/// <summary>
-/// One of the subject's rights requests. <see cref="State"/>: <c>open</c> (waiting for the code), <c>approved</c> (open, and
-/// approved by a privacy officer), <c>done</c> (the code was redeemed and the request answered, at <see cref="DoneAt"/>)
-/// or <c>expired</c>.
-/// </summary>
-public sealed record SubjectRequestSummary(Guid Id, string Request, DateTimeOffset StartedAt, DateTimeOffset ExpiresAt, string State, DateTimeOffset? DoneAt);
-
 public static class SubjectViewsApi
 {
     /// <summary>

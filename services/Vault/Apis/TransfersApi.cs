@@ -4,14 +4,6 @@ using PrivacySuite.Vault.Model;
 
 namespace PrivacySuite.Vault.Apis;
 
-public sealed record TransferBasisRequest(string? DestinationCountry, string? Recipient, string? Mechanism, string? Reference);
-
-public sealed record TransferBasisView(Guid BasisId, string DestinationCountry, string Recipient, string Mechanism, string Reference, DateTimeOffset RecordedAt);
-
-public sealed record TransferRequest(string? DestinationCountry, string? Recipient, string? Purpose, List<string>? Categories);
-
-public sealed record TransferResponse(string SubjectId, string DestinationCountry, string Recipient, IReadOnlyList<ValueView> Values);
-
 public static class TransfersApi
 {
     /// <summary>PIPL Art. 38: the mechanisms that make a cross-border transfer lawful.</summary>

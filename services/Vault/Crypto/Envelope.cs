@@ -12,7 +12,7 @@ namespace PrivacySuite.Vault.Crypto;
 /// Values are AES-256-GCM under the data key with a random 96-bit nonce per encryption (NIST SP 800-38D 8.2.2). The
 /// nonce depends on no state, so a database restore or a failover that rolls rows back cannot make it repeat; the
 /// database only counts encryptions per key (<c>subjects.nonces_used</c>) so that a key is replaced long before the
-/// random-nonce limit of 2^32 (<see cref="Model.VaultOptions.MaxEncryptionsPerKey"/>). Values written before (format 1)
+/// random-nonce limit of 2^32 (<see cref="VaultOptions.MaxEncryptionsPerKey"/>). Values written before (format 1)
 /// carry a counter nonce: 32 zero bits then the count. A random nonce never starts with 32 zero bits, so the two kinds
 /// cannot meet under one key; every nonce is stored with its value, so both kinds decrypt alike.
 /// Associated data binds a ciphertext to its subject, category, field, token, version and key generation.

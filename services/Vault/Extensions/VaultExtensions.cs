@@ -1,9 +1,11 @@
-using PrivacySuite.ServiceDefaults.OpenApi;
 using PrivacySuite.ServiceDefaults.Auth;
+using PrivacySuite.ServiceDefaults.OpenApi;
+using PrivacySuite.Vault;
 using PrivacySuite.Vault.Apis;
 using PrivacySuite.Vault.Crypto;
 using PrivacySuite.Vault.IntegrationEvents;
 using PrivacySuite.Vault.Model;
+using PrivacySuite.Vault.Workers;
 
 namespace Microsoft.Extensions.Hosting;
 

@@ -7,7 +7,7 @@ namespace PrivacySuite.Vault.Model;
 /// Subjects' data keys: creation, unwrapping, the encryption budget, re-keying and KEK rotation. A data key is wrapped under
 /// the KEK together with the subject's own key file (<see cref="SubjectKeyStore"/>), so destroying that file shreds
 /// every copy of the wrapped key, backups included. Subjects written before subject key files existed
-/// (<c>subject_key = false</c>) are wrapped by the KEK alone until <see cref="SubjectKeyFiles"/> gives them their file.
+/// (<c>subject_key = false</c>) are wrapped by the KEK alone until <see cref="Workers.SubjectKeyFiles"/> gives them their file.
 /// </summary>
 public sealed class Keyring(FileKeyProvider keys, SubjectKeyStore subjectKeys, IOptions<VaultOptions> options, TimeProvider time, ILogger<Keyring> logger)
 {

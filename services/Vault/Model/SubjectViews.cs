@@ -1,3 +1,5 @@
+using PrivacySuite.Vault.Workers;
+
 namespace PrivacySuite.Vault.Model;
 
 /// <summary>One entry of a subject's access log as the subject sees it: who did what, when, for which purpose; no detail, no value.</summary>

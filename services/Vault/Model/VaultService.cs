@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 using PrivacySuite.Vault.Crypto;
+using PrivacySuite.Vault.Workers;
 
 namespace PrivacySuite.Vault.Model;
 
