@@ -54,7 +54,7 @@ public sealed class BounceTests(NotificationsFactory factory) : IClassFixture<No
             Assert.DoesNotContain(bouncing, string.Join("\n", await factory.QueryAsync($"select t::text from \"{table}\" t")), StringComparison.OrdinalIgnoreCase);
         }
 
-        Assert.DoesNotContain(bouncing, factory.Logs.Text, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(bouncing, factory.LoggedText, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
@@ -28,13 +29,15 @@ public class NotificationsFactory() : ServiceFactory<Program>("notificationsdb")
 
     public string Address(string subjectId) => $"{subjectId}@{MailDomain}";
 
-    /// <summary>Everything the host logs, to check that no address or secret is ever in a log.</summary>
-    public RecordingLoggerProvider Logs { get; } = new();
+    private readonly ConcurrentQueue<string> _logged = new();
+
+    /// <summary>Everything the host logged so far, to check that no address or secret is ever in a log.</summary>
+    public string LoggedText => string.Join("\n", _logged);
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
-        builder.ConfigureTestServices(services => services.AddSingleton<ILoggerProvider>(Logs));
+        builder.ConfigureTestServices(services => services.AddSingleton<ILoggerProvider>(new LineLoggerProvider(_logged.Enqueue)));
     }
 
     /// <summary>The key bounced contacts are hashed with, as the AppHost generates one.</summary>

@@ -118,7 +118,7 @@ public sealed class SmtpWrongPasswordTests(WrongPasswordFactory factory) : IClas
         using var health = await factory.CreateClient().GetAsync("/health");
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
 
-        var logged = factory.Logs.Text;
+        var logged = factory.LoggedText;
         Assert.Contains("AuthenticationException", logged, StringComparison.Ordinal);
         Assert.DoesNotContain(factory.WrongPassword, logged, StringComparison.Ordinal);
         Assert.DoesNotContain(factory.MailDomain, logged, StringComparison.Ordinal);

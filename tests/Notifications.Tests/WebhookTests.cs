@@ -349,9 +349,9 @@ public sealed class WebhookTests(WebhookFactory factory) : IClassFixture<Webhook
         Assert.True(call.VerifiesWith(rotated.Secret));
         Assert.False(call.VerifiesWith(endpoint.Secret));
 
-        await Eventually.HoldsAsync(() => Task.FromResult(factory.Logs.Text.Contains(endpoint.EndpointId.ToString(), StringComparison.Ordinal)),
+        await Eventually.HoldsAsync(() => Task.FromResult(factory.LoggedText.Contains(endpoint.EndpointId.ToString(), StringComparison.Ordinal)),
             TestHelpers.Patience, "the failed attempt is logged");
-        var logged = factory.Logs.Text;
+        var logged = factory.LoggedText;
         Assert.DoesNotContain(endpoint.Secret, logged, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain(rotated.Secret, logged, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain(path, logged, StringComparison.Ordinal);

@@ -233,42 +233,21 @@ public sealed partial class SdkSampleTests(SuiteFixture fixture, ITestOutputHelp
             ["PrivacySuite:AttemptTimeout"] = "00:00:15",
         });
         // The backend's warnings and errors (an unhandled exception behind a 500, say) go to the test's output.
-        app.Services.GetRequiredService<ILoggerFactory>().AddProvider(new TestOutputLogger(output));
-        app.Urls.Add("http://127.0.0.1:0");
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        return new HostedBackend(app, new Uri(address));
-    }
-
-    private sealed class TestOutputLogger(ITestOutputHelper output) : ILoggerProvider, ILogger
-    {
-        public ILogger CreateLogger(string categoryName) => this;
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        app.Services.GetRequiredService<ILoggerFactory>().AddProvider(new LineLoggerProvider(line =>
         {
-            if (!IsEnabled(logLevel))
-            {
-                return;
-            }
-
             try
             {
-                output.WriteLine($"sample backend {logLevel}: {formatter(state, exception)} {exception}");
+                output.WriteLine($"sample backend {line}");
             }
             catch (InvalidOperationException)
             {
                 // Logged after the test ended (while the backend stops): nobody to tell.
             }
-        }
-
-        public void Dispose()
-        {
-        }
+        }, LogLevel.Warning));
+        app.Urls.Add("http://127.0.0.1:0");
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        return new HostedBackend(app, new Uri(address));
     }
 
     private sealed record HostedBackend(WebApplication App, Uri Address) : IAsyncDisposable

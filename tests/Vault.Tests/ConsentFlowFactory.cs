@@ -35,8 +35,8 @@ public sealed class ConsentHost(DevCredentials credentials, Func<HttpMessageHand
         base.ConfigureWebHost(builder);
         builder.ConfigureLogging(logging =>
         {
-            logging.AddProvider(new CapturingLoggerProvider(Logs));
-            logging.AddFilter<CapturingLoggerProvider>(null, LogLevel.Trace);
+            logging.AddProvider(new LineLoggerProvider(Logs.Enqueue, scopes: true));
+            logging.AddFilter<LineLoggerProvider>(null, LogLevel.Trace);
         });
         builder.ConfigureTestServices(services => services
             .AddHttpClient(consent::PrivacySuite.Consent.Infrastructure.GuardianVerifier.HttpClientName)

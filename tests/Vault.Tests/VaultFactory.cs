@@ -48,8 +48,8 @@ public class VaultFactory() : ServiceFactory<Program>("vaultdb")
         base.ConfigureWebHost(builder);
         builder.ConfigureLogging(logging =>
         {
-            logging.AddProvider(new CapturingLoggerProvider(Logs));
-            logging.AddFilter<CapturingLoggerProvider>(null, LogLevel.Trace);
+            logging.AddProvider(new LineLoggerProvider(Logs.Enqueue, scopes: true));
+            logging.AddFilter<LineLoggerProvider>(null, LogLevel.Trace);
         });
     }
 
@@ -280,32 +280,6 @@ public sealed class ConsentStandIn : IAsyncDisposable
     }
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
-}
-
-public sealed class CapturingLoggerProvider(ConcurrentQueue<string> sink) : ILoggerProvider
-{
-    public ILogger CreateLogger(string categoryName) => new Capturing(categoryName, sink);
-
-    public void Dispose()
-    {
-    }
-
-    private sealed class Capturing(string category, ConcurrentQueue<string> sink) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull
-        {
-            sink.Enqueue($"{category} scope: {state}");
-            return null;
-        }
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            sink.Enqueue($"{category} {logLevel}: {formatter(state, exception)} {state} {exception}");
-        }
-    }
 }
 
 /// <summary>Every span the process creates, with its name and tags, for the canary scan.</summary>
