@@ -8,16 +8,15 @@ namespace PrivacySuite.Notifications.IntegrationEvents;
 /// Queues one batch of an incident's notice campaign. The batch id is the request id, so a re-sent batch is recorded
 /// once, and every NoticesDelivered or NoticeFailed of the batch carries it back to the incident (INF-3.4, IWK-2.8).
 /// </summary>
-public sealed class QueueIncidentNoticesOnNoticeBatchRequested(
-    NotificationsDbContext db, NoticeIntake intake, DeliverySignal signal, IOptions<NotificationsOptions> options,
-    ILogger<QueueIncidentNoticesOnNoticeBatchRequested> logger)
+public sealed class QueueIncidentNoticesOnNoticeBatchRequested(NotificationsDbContext db, NoticeIntake intake, IOptions<NotificationsOptions> options)
     : InboxConsumer<NoticeBatchRequested, NotificationsDbContext>(db)
 {
     protected override Task HandleAsync(ConsumeContext<NoticeBatchRequested> context)
     {
         var m = context.Message;
-        return NoticeRequestHandling.QueueAsync(Db, intake, signal, logger, m.BatchId, IncidentNotices.NoticeType, m.SubjectIds,
-            IncidentNotices.Variables(m.Variables, options.Value.IncidentContact), m.RequestedAt, context.CancellationToken);
+        return intake.QueueAsync(m.BatchId,
+            new NoticeAsk(IncidentNotices.NoticeType, m.SubjectIds, IncidentNotices.Variables(m.Variables, options.Value.IncidentContact)),
+            m.RequestedAt, context.CancellationToken);
     }
 }
 

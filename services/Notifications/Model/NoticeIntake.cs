@@ -11,7 +11,8 @@ namespace PrivacySuite.Notifications.Model;
 public sealed record NoticeAsk(string NoticeType, IReadOnlyList<string> SubjectIds, IReadOnlyDictionary<string, string>? Variables);
 
 /// <summary>Records a notice request and one pending delivery per subject, in the caller's unit of work.</summary>
-public sealed class NoticeIntake(NotificationsDbContext db, TimeProvider time, DeliverySignal signal, IOptions<NotificationsOptions> options)
+public sealed class NoticeIntake(NotificationsDbContext db, TimeProvider time, DeliverySignal signal, IOptions<NotificationsOptions> options,
+    ILogger<NoticeIntake> logger)
 {
     /// <summary>
     /// A notice asked for over the API, recorded once per caller and <paramref name="idempotencyKey"/>: the same key with the
@@ -73,6 +74,41 @@ public sealed class NoticeIntake(NotificationsDbContext db, TimeProvider time, D
 
         signal.Notify();
         return request;
+    }
+
+    /// <summary>
+    /// A notice asked for by another service's message, in the inbox claim's unit of work, keyed by its request id: a
+    /// request recorded before (published twice under different message ids) adds nothing, and neither does one with no
+    /// valid subject id. Variables that do not fit the template are recorded as failed deliveries, so the requester hears
+    /// back (NoticeFailed); a one-time code in a request is never stored.
+    /// </summary>
+    public async Task QueueAsync(Guid requestId, NoticeAsk ask, DateTimeOffset requestedAt, CancellationToken cancellationToken)
+    {
+        if (await db.NoticeRequests.AnyAsync(r => r.RequestId == requestId, cancellationToken))
+        {
+            return;
+        }
+
+        var subjects = ask.SubjectIds.Where(s => SubjectId.TryParse(s, out _)).ToList();
+        if (subjects.Count == 0)
+        {
+            return;
+        }
+
+        var valid = Check(ask.NoticeType, ask.Variables, requestedAt).Count == 0;
+        await AddAsync(
+            new NoticeRequest
+            {
+                RequestId = requestId,
+                NoticeType = ask.NoticeType.Length > 64 ? ask.NoticeType[..64] : ask.NoticeType,
+                Variables = NoticeTemplates.Storable(ask.NoticeType, ask.Variables),
+                RequestedAt = requestedAt,
+            },
+            subjects,
+            valid,
+            cancellationToken);
+        Log.RequestAccepted(logger, requestId, ask.NoticeType, subjects.Count);
+        signal.Notify();
     }
 
     /// <summary>
