@@ -1,7 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
 using System.Text;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using PrivacySuite.ServiceDefaults.Regions;
 using PrivacySuite.Vault.Crypto;
 
@@ -158,28 +157,15 @@ public sealed class AccessLogAnchor(IOptions<VaultOptions> options, MacKeys macs
 /// Anchors the access-log head a transaction appended once it commits, before the operation that wrote the entries
 /// goes on to answer. A transaction that rolls back leaves nothing to anchor.
 /// </summary>
-public sealed class AccessLogAnchorOnCommit(AccessLogAnchor anchor) : DbTransactionInterceptor
+public sealed class AccessLogAnchorOnCommit(AccessLogAnchor anchor) : AfterCommitInterceptor
 {
-    public override void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData)
+    protected override void Committed(DbContext context, DbTransaction transaction)
     {
-        if (eventData.Context is VaultDbContext db && db.TakeAppendedHead(transaction) is { } head)
+        if (context is VaultDbContext db && db.TakeAppendedHead(transaction) is { } head)
         {
             anchor.Anchor(head);
         }
     }
 
-    public override Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
-    {
-        TransactionCommitted(transaction, eventData);
-        return Task.CompletedTask;
-    }
-
-    public override void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData) =>
-        (eventData.Context as VaultDbContext)?.TakeAppendedHead(transaction);
-
-    public override Task TransactionRolledBackAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
-    {
-        TransactionRolledBack(transaction, eventData);
-        return Task.CompletedTask;
-    }
+    protected override void RolledBack(DbContext context, DbTransaction transaction) => (context as VaultDbContext)?.TakeAppendedHead(transaction);
 }

@@ -1,6 +1,5 @@
 using System.Data.Common;
 using System.Diagnostics.Metrics;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using PrivacySuite.ServiceDefaults.Regions;
 using PrivacySuite.ServiceDefaults.Telemetry;
 
@@ -12,25 +11,18 @@ namespace PrivacySuite.Vault.Model;
 /// counted; <see cref="Workers.StaleKeyFiles"/> retries it from the row's flag. The row is what stops reads at once (its wrapped
 /// key is null); the file's deletion is what reaches the copies of the row in backups.
 /// </summary>
-public sealed class KeyFilesOnCommit(Keyring keyring, ILogger<KeyFilesOnCommit> logger) : DbTransactionInterceptor
+public sealed class KeyFilesOnCommit(Keyring keyring, ILogger<KeyFilesOnCommit> logger) : AfterCommitInterceptor
 {
     internal static readonly Counter<long> Failures = SuiteTelemetry.Meter.CreateCounter<long>(
         "privacysuite.vault.key_file_deletion_failures", description: "Stale key files that could not be deleted; retried from subjects.stale_key_files");
 
     // A transaction disposed without commit raises no rollback event, and Npgsql reuses transaction objects: whatever is
     // still listed when the next one starts belongs to one that did not commit.
-    public override DbTransaction TransactionStarted(DbConnection connection, TransactionEndEventData eventData, DbTransaction result)
-    {
-        (eventData.Context as VaultDbContext)?.ForgetStaleKeyFilesSince(0);
-        return result;
-    }
+    protected override void Started(DbContext context) => (context as VaultDbContext)?.ForgetStaleKeyFilesSince(0);
 
-    public override ValueTask<DbTransaction> TransactionStartedAsync(DbConnection connection, TransactionEndEventData eventData, DbTransaction result,
-        CancellationToken cancellationToken = default) => ValueTask.FromResult(TransactionStarted(connection, eventData, result));
-
-    public override void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData)
+    protected override void Committed(DbContext context, DbTransaction transaction)
     {
-        if (eventData.Context is not VaultDbContext db)
+        if (context is not VaultDbContext db)
         {
             return;
         }
@@ -50,18 +42,5 @@ public sealed class KeyFilesOnCommit(Keyring keyring, ILogger<KeyFilesOnCommit> 
         }
     }
 
-    public override Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
-    {
-        TransactionCommitted(transaction, eventData);
-        return Task.CompletedTask;
-    }
-
-    public override void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData) =>
-        (eventData.Context as VaultDbContext)?.TakeStaleKeyFiles(transaction);
-
-    public override Task TransactionRolledBackAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
-    {
-        TransactionRolledBack(transaction, eventData);
-        return Task.CompletedTask;
-    }
+    protected override void RolledBack(DbContext context, DbTransaction transaction) => (context as VaultDbContext)?.TakeStaleKeyFiles(transaction);
 }
