@@ -4,7 +4,6 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.Options;
 using PrivacySuite.ServiceDefaults.Auth;
 using PrivacySuite.ServiceDefaults.Domain;
 

@@ -1,6 +1,5 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text.RegularExpressions;
-using PrivacySuite.Notifications.Channels;
 using PrivacySuite.Notifications.Model;
 
 namespace PrivacySuite.Notifications;

@@ -1,5 +1,4 @@
 using System.Text;
-using PrivacySuite.ServiceDefaults.Regions;
 
 namespace PrivacySuite.Consent.Model;
 

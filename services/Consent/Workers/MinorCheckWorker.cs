@@ -1,4 +1,3 @@
-using Npgsql;
 using PrivacySuite.ServiceDefaults.Regions;
 
 namespace PrivacySuite.Consent.Workers;

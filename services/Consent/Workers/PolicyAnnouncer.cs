@@ -1,4 +1,3 @@
-using System.Text;
 using PrivacySuite.ServiceDefaults.Regions;
 
 namespace PrivacySuite.Consent.Workers;

@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using System.Xml.Linq;
 using Microsoft.AspNetCore.Http.HttpResults;
 using PrivacySuite.Notifications.Model;

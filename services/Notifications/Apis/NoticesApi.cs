@@ -1,9 +1,6 @@
-using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Npgsql;
 using PrivacySuite.Notifications.Channels;
 using PrivacySuite.Notifications.Model;
 using PrivacySuite.ServiceDefaults.Auth;

@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using System.Security.Claims;
 using System.Text.Json;
 using System.Xml.Linq;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -7,7 +6,6 @@ using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 using PrivacySuite.Notifications.Channels;
 using PrivacySuite.Notifications.Model;
-using PrivacySuite.ServiceDefaults.Auth;
 
 namespace PrivacySuite.Notifications.Apis;
 

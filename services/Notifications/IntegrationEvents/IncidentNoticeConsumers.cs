@@ -1,5 +1,4 @@
 using MassTransit;
-using PrivacySuite.Notifications.Channels;
 using PrivacySuite.Notifications.Model;
 
 namespace PrivacySuite.Notifications.IntegrationEvents;

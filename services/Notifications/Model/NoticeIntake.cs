@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using PrivacySuite.Notifications.Channels;
 using PrivacySuite.Notifications.Model;
 using PrivacySuite.ServiceDefaults.Workers;
 

@@ -1,5 +1,4 @@
 using System.Text;
-using PrivacySuite.ServiceDefaults.Data;
 
 namespace PrivacySuite.Notifications.Model;
 

@@ -1,7 +1,6 @@
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
-using PrivacySuite.Notifications.Model;
 
 namespace PrivacySuite.Notifications.Model;
 

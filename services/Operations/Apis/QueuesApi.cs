@@ -1,5 +1,3 @@
-using PrivacySuite.Operations.Infrastructure;
-
 namespace PrivacySuite.Operations.Apis;
 
 public sealed record RegionQueuesView(string Region, BrokerView Broker, IReadOnlyList<OutboxBacklog> Outboxes);

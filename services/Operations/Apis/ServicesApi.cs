@@ -1,5 +1,3 @@
-using PrivacySuite.Operations.Infrastructure;
-
 namespace PrivacySuite.Operations.Apis;
 
 public sealed record RetentionView(IReadOnlyList<RegionAnswer> Sweeps, IReadOnlyList<RegionAnswer> Holds);

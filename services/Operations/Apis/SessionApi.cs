@@ -4,7 +4,6 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
-using PrivacySuite.Operations.Model;
 using PrivacySuite.ServiceDefaults.Domain;
 
 namespace PrivacySuite.Operations.Apis;

@@ -1,8 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using Microsoft.IdentityModel.Tokens;
-using PrivacySuite.Client;
 using PrivacySuite.ServiceDefaults.Auth;
 
 namespace PrivacySuite.PrivacyCentre.Infrastructure;

@@ -1,6 +1,5 @@
 using System.Diagnostics.Metrics;
 using Npgsql;
-using PrivacySuite.Retention.Model;
 using PrivacySuite.ServiceDefaults.Telemetry;
 
 namespace PrivacySuite.Retention.Model;

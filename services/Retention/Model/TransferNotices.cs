@@ -1,5 +1,3 @@
-using PrivacySuite.Retention.Model;
-
 namespace PrivacySuite.Retention.Model;
 
 /// <summary>

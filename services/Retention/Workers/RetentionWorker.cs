@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using Npgsql;
 using PrivacySuite.Retention.Model;
 using PrivacySuite.ServiceDefaults.Regions;
 using PrivacySuite.ServiceDefaults.Telemetry;

@@ -1,4 +1,3 @@
-using PrivacySuite.ServiceDefaults.Input;
 using Microsoft.AspNetCore.Mvc;
 using PrivacySuite.ServiceDefaults.Auth;
 using PrivacySuite.Vault.Model;

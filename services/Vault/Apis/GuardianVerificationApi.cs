@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using PrivacySuite.ServiceDefaults.Auth;
 using PrivacySuite.Vault.Model;
 

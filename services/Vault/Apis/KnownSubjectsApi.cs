@@ -1,4 +1,3 @@
-using PrivacySuite.ServiceDefaults.Input;
 using System.ComponentModel.DataAnnotations;
 using PrivacySuite.ServiceDefaults.Auth;
 using PrivacySuite.Vault.Model;

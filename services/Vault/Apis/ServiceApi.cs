@@ -1,4 +1,3 @@
-using PrivacySuite.ServiceDefaults.Input;
 using System.Text;
 using PrivacySuite.ServiceDefaults.Auth;
 using PrivacySuite.ServiceDefaults.Regions;

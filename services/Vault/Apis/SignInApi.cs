@@ -1,4 +1,3 @@
-using PrivacySuite.ServiceDefaults.Input;
 using System.ComponentModel.DataAnnotations;
 using System.Diagnostics;
 using System.Security.Claims;

@@ -1,4 +1,3 @@
-using PrivacySuite.ServiceDefaults.Input;
 using System.Security.Claims;
 using PrivacySuite.ServiceDefaults.Auth;
 using PrivacySuite.Vault.Model;

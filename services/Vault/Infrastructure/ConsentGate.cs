@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using PrivacySuite.Vault.Model;
 
 namespace PrivacySuite.Vault.Infrastructure;

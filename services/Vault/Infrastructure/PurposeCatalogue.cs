@@ -1,5 +1,4 @@
 using System.Collections.Frozen;
-using System.Net.Http.Json;
 
 namespace PrivacySuite.Vault.Infrastructure;
 

@@ -1,9 +1,7 @@
-using System.Data.Common;
 using System.Globalization;
 using System.Text;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using PrivacySuite.ServiceDefaults.Regions;
-using PrivacySuite.Vault.Crypto;
 using PrivacySuite.Vault.Model;
 
 namespace PrivacySuite.Vault.Workers;

@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using System.Net.Http.Json;
 
 namespace PrivacySuite.Vault.Workers;

@@ -1,8 +1,6 @@
-using System.Data.Common;
 using System.Diagnostics.Metrics;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using PrivacySuite.ServiceDefaults.Regions;
-using PrivacySuite.ServiceDefaults.Telemetry;
 using PrivacySuite.Vault.Model;
 
 namespace PrivacySuite.Vault.Workers;
