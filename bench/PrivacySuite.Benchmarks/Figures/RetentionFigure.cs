@@ -81,11 +81,7 @@ public sealed class RetentionFigure : PairedFigure
     }
 
     /// <summary>What a run cost: CPU of this process (the sweep's service code) and of PostgreSQL, and the WAL it wrote.</summary>
-    internal sealed record Cost(ProcessCpu Cpu, long WalBytes)
-    {
-        public string PerRecord() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"{Cpu.PostgresMs * 1000 / Records:0.0} µs PostgreSQL CPU, {Cpu.DotnetMs * 1000 / Records:0.0} µs .NET CPU, {(double)WalBytes / Records:0} B WAL");
-    }
+    internal sealed record Cost(ProcessCpu Cpu, long WalBytes);
 
     internal static async Task<(T Result, Cost Cost)> CostAsync<T>(string admin, Func<Task<T>> run, CancellationToken cancellationToken)
     {

@@ -5,12 +5,6 @@ using PrivacySuite.ServiceDefaults.Auth;
 
 namespace PrivacySuite.Notifications.Apis;
 
-// Services, not input: the validation generator must not walk into the DbContext.
-#pragma warning disable ASP0029 // SkipValidation is marked "for evaluation" in .NET 10; it is the documented way to opt out.
-[Microsoft.Extensions.Validation.SkipValidation]
-#pragma warning restore ASP0029
-public sealed record BulletinServices(NotificationsDbContext Db, TimeProvider Time);
-
 public static class BulletinsApi
 {
     public const int MaxListed = 100;
@@ -43,25 +37,25 @@ public static class BulletinsApi
         };
 
     private static async Task<Results<Ok<BulletinView[]>, ProblemHttpResult>> ListAsync(
-        [AsParameters] BulletinServices s, CancellationToken cancellationToken, int limit = 20)
+        NotificationsDbContext db, CancellationToken cancellationToken, int limit = 20)
     {
         if (limit is < 1 or > MaxListed)
         {
             return new Refusal(StatusCodes.Status400BadRequest, $"limit must be between 1 and {MaxListed}.", Title: "Invalid limit").ToProblem();
         }
 
-        var list = await s.Db.Bulletins.AsNoTracking().OrderByDescending(b => b.PublishedAt).Take(limit).ToListAsync(cancellationToken);
+        var list = await db.Bulletins.AsNoTracking().OrderByDescending(b => b.PublishedAt).Take(limit).ToListAsync(cancellationToken);
         return TypedResults.Ok(list.Select(View).ToArray());
     }
 
     private static async Task<Results<Ok<BulletinView>, ProblemHttpResult>> GetAsync(
-        Guid bulletinId, [AsParameters] BulletinServices s, CancellationToken cancellationToken) =>
-        await s.Db.Bulletins.AsNoTracking().SingleOrDefaultAsync(b => b.BulletinId == bulletinId, cancellationToken) is { } bulletin
+        Guid bulletinId, NotificationsDbContext db, CancellationToken cancellationToken) =>
+        await db.Bulletins.AsNoTracking().SingleOrDefaultAsync(b => b.BulletinId == bulletinId, cancellationToken) is { } bulletin
             ? TypedResults.Ok(View(bulletin))
             : Refusal.NotFound("List the announcements at /v1/bulletins.", title: "No such announcement").ToProblem();
 
     private static async Task<Results<ContentHttpResult, ProblemHttpResult>> FeedAsync(
-        HttpRequest request, [AsParameters] BulletinServices s, CancellationToken cancellationToken, string? lang = null)
+        HttpRequest request, NotificationsDbContext db, CancellationToken cancellationToken, string? lang = null)
     {
         var language = lang is null ? NoticeTemplates.Chinese : NoticeTemplates.KnownLanguage(lang);
         if (language is null)
@@ -69,7 +63,7 @@ public static class BulletinsApi
             return new Refusal(StatusCodes.Status400BadRequest, "Use lang=zh-CN or lang=en.", Title: "Unknown language").ToProblem();
         }
 
-        var list = await s.Db.Bulletins.AsNoTracking().OrderByDescending(b => b.PublishedAt).Take(MaxListed).ToListAsync(cancellationToken);
+        var list = await db.Bulletins.AsNoTracking().OrderByDescending(b => b.PublishedAt).Take(MaxListed).ToListAsync(cancellationToken);
         var self = $"{request.Scheme}://{request.Host}{request.PathBase}/v1/bulletins";
         var chinese = language == NoticeTemplates.Chinese;
         var feed = new XElement(Atom + "feed",
