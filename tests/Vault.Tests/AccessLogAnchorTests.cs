@@ -1,4 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.EntityFrameworkCore.Storage;
+using PrivacySuite.Vault.Infrastructure;
 using PrivacySuite.Vault.Model;
 
 namespace PrivacySuite.Vault.Tests;
@@ -102,6 +104,34 @@ public sealed class AccessLogAnchorTests(ManuallyAnchoredVaultFactory factory) :
             return await db.SaveChangesAsync();
         });
         Assert.Equal(anchored, await factory.AccessLogHeadAsync());
+        Assert.True((await factory.VerifyAccessLogAsync()).GetProperty("valid").GetBoolean());
+    }
+
+    [Fact]
+    [Trait("Clause", "IWK-2.3")]
+    public async Task A_transaction_dropped_without_commit_leaves_nothing_for_the_next_commit_to_anchor()
+    {
+        await factory.StoreAsync("dropped-1", "usage", new { a = "1" }, "collected");
+        var head = await factory.AccessLogHeadAsync();
+        var books = factory.Services.GetRequiredService<AccessLogBook>();
+
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<VaultDbContext>();
+        await db.Database.OpenConnectionAsync(); // one connection for both transactions, as a pooled context may have
+        var dropped = await db.Database.BeginTransactionAsync();
+        await books.AppendAsync(db, CancellationToken.None, new AccessRecord("read", "allowed", "dropped-1", "test"));
+        var first = dropped.GetDbTransaction();
+        await dropped.DisposeAsync(); // no commit and no rollback call: the append is gone, and no rollback event came
+
+        await using (var next = await db.Database.BeginTransactionAsync())
+        {
+            Assert.Same(first, next.GetDbTransaction()); // Npgsql hands the same transaction object out again
+            await next.CommitAsync();
+        }
+
+        // The dropped append never committed: the anchor stays on the committed head and the log verifies.
+        Assert.Equal(head, await factory.AccessLogHeadAsync());
+        Assert.Equal(head, Anchor.Read()?.Position);
         Assert.True((await factory.VerifyAccessLogAsync()).GetProperty("valid").GetBoolean());
     }
 

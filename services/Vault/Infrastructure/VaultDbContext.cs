@@ -36,6 +36,9 @@ public sealed class VaultDbContext(DbContextOptions<VaultDbContext> options) : S
         }
     }
 
+    /// <summary>Drops a head left by a transaction that was disposed without commit; called when the next one starts.</summary>
+    internal void ForgetAppendedHead() => _appended = null;
+
     internal AppendedHead? TakeAppendedHead(DbTransaction transaction)
     {
         var appended = _appended;

@@ -159,6 +159,10 @@ public sealed class AccessLogAnchor(IOptions<VaultOptions> options, MacKeys macs
 /// </summary>
 public sealed class AccessLogAnchorOnCommit(AccessLogAnchor anchor) : AfterCommitInterceptor
 {
+    // A transaction disposed without commit raises no rollback event, and Npgsql hands the same transaction object out
+    // again: a head still kept when the next one starts was never committed, and anchoring it would run ahead of the table.
+    protected override void Started(DbContext context) => (context as VaultDbContext)?.ForgetAppendedHead();
+
     protected override void Committed(DbContext context, DbTransaction transaction)
     {
         if (context is VaultDbContext db && db.TakeAppendedHead(transaction) is { } head)
