@@ -1,14 +1,12 @@
 using System.Reflection;
-using Microsoft.EntityFrameworkCore.Diagnostics;
-using Npgsql;
-using PrivacySuite.ServiceDefaults.Messaging;
 using PrivacySuite.ServiceDefaults.Regions;
 
 namespace PrivacySuite.ServiceDefaults.Data;
 
 /// <summary>
 /// On a standby, runs the service's data access once at start: builds its EF Core model, queries each of its tables,
-/// and saves an inbox and an outbox row in a read-only transaction, which refuses them. A standby forwards writes and skips its
+/// runs the service's own rehearsals (<see cref="IStandbyRehearsal{TDb}"/>), and saves an inbox and an outbox row with
+/// the rows they added in a read-only transaction, which refuses them. A standby forwards writes and skips its
 /// consumers, so nothing else would: after a promotion every service of the region compiled all of it at the same
 /// moment, on 2 cores, while the promoted outboxes re-published their events (the vault's first write after a failover
 /// waited 2.2 s for its first statement, 4.4-5.5 s in all). A primary warms up on its first requests.
@@ -35,7 +33,7 @@ internal sealed partial class StandbyWarmUp<TDb>(IServiceScopeFactory scopes, Re
                 await (Task)QueryOne.MakeGenericMethod(table.ClrType).Invoke(null, [db, stoppingToken])!;
             }
 
-            await SaveRefusedAsync(scope.ServiceProvider, stoppingToken);
+            await StandbyRehearsal.RunAsync<TDb>(scope.ServiceProvider, stoppingToken);
             LogWarmedUp(logger, tables.Count);
         }
         catch (Exception e) when (!stoppingToken.IsCancellationRequested)
@@ -44,37 +42,6 @@ internal sealed partial class StandbyWarmUp<TDb>(IServiceScopeFactory scopes, Re
             LogWarmUpFailed(logger, e.GetType().Name);
         }
     }
-
-    /// <summary>
-    /// A save in a read-only transaction, refused, through a context of its own whose refusal is logged at Debug: the update pipeline
-    /// (change tracking, SQL generation, batching, the outbox's serialisation) is compiled as for a real one.
-    /// </summary>
-    private static async Task SaveRefusedAsync(IServiceProvider services, CancellationToken cancellationToken)
-    {
-        var options = new DbContextOptionsBuilder<TDb>(services.GetRequiredService<DbContextOptions<TDb>>())
-            .ConfigureWarnings(w => w.Log(
-                (CoreEventId.SaveChangesFailed, LogLevel.Debug),
-                (RelationalEventId.CommandError, LogLevel.Debug),
-                (RelationalEventId.TransactionError, LogLevel.Debug)))
-            .Options;
-        await using var db = ActivatorUtilities.CreateInstance<TDb>(services, options);
-        // Refused on a primary too, should the region be promoted meanwhile: nothing of the warm-up is ever written.
-        await using var readOnly = await db.Database.BeginTransactionAsync(cancellationToken);
-        await db.Database.ExecuteSqlRawAsync("set transaction read only", cancellationToken);
-        var now = DateTimeOffset.UtcNow;
-        db.InboxMessages.Add(new InboxMessage { MessageId = Guid.NewGuid(), Consumer = "standby-warm-up", ProcessedAt = now });
-        db.AddIntegrationEvent(new StandbyWarmedUp(now), now);
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.ReadOnlySqlTransaction })
-        {
-            // The refusal this was for.
-        }
-    }
-
-    private sealed record StandbyWarmedUp(DateTimeOffset At);
 
     private static Task QueryOneAsync<TEntity>(TDb db, CancellationToken cancellationToken)
         where TEntity : class =>

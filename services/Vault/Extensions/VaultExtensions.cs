@@ -65,6 +65,7 @@ public static class VaultExtensions
         builder.Services.AddSingleton<PurposeCatalogue>();
         builder.Services.AddHostedService<PurposeCatalogueRefresher>();
         builder.Services.AddScoped<VaultService>();
+        builder.Services.AddScoped<IStandbyRehearsal<VaultDbContext>, StoreRehearsal>();
         builder.Services.AddScoped<IdentityVerifications>();
         builder.Services.AddScoped<SubjectViews>();
         builder.Services.AddScoped<IdempotencyKeys>();

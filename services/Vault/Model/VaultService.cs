@@ -63,7 +63,7 @@ public sealed partial class VaultService(
             throw new SubjectErasedException(); // a restored row of a subject whose erasure deleted its key file
         }
 
-        var existing = await db.Values.Where(v => v.SubjectId == subjectId && v.Category == category).ToDictionaryAsync(v => v.Field, ct);
+        var existing = await ValuesOfAsync(subjectId, category, ct);
         await keyring.CountEncryptionsAsync(db, subject, fields.Count, ct);
         // Re-keying may have re-encrypted the existing rows: use the tracked instances.
         var stored = new List<StoredValue>(fields.Count);
@@ -110,6 +110,10 @@ public sealed partial class VaultService(
         Log.Stored(logger, fields.Count, category, subjectId);
         return stored;
     }
+
+    /// <summary>The subject's values of one category, tracked, by field: what a store replaces.</summary>
+    internal Task<Dictionary<string, PersonalValue>> ValuesOfAsync(string subjectId, string category, CancellationToken ct) =>
+        db.Values.Where(v => v.SubjectId == subjectId && v.Category == category).ToDictionaryAsync(v => v.Field, ct);
 
     /// <summary>
     /// Why values of <paramref name="category"/> may not be stored under a non-consent basis (IWK-1.3) recorded for
