@@ -33,8 +33,8 @@ public sealed record DrillResult(
 }
 
 /// <summary>
-/// The failover drill of issue 9: steady writes (subjects registered, consents granted, vault stores) and consent
-/// checks against both regions; the primary region killed hard (SIGKILL to its broker, database and services); a
+/// The failover drill of issue 9: steady writes (subjects registered, consents granted, vault stores, and one light
+/// write of each other service) and consent checks against both regions; the primary region killed hard (SIGKILL to its broker, database and services); a
 /// failover; then every acknowledged write is looked up in the new primary, every event committed before the kill is
 /// followed to its consumer's inbox, and the old region rejoins and takes the primary role back (failback).
 /// </summary>
@@ -43,6 +43,17 @@ public static class Drill
     private const string Policy = "infobird";
     private const string Purpose = "offers.relevant";
 
+    /// <summary>Every service of a region, each timed to its first write after the promotion (issue 22.5).</summary>
+    public static readonly string[] Services = ["consent", "vault", "retention", "notifications", "incidents"];
+
+    private static readonly Dictionary<string, string> PolicyVariables = new()
+    {
+        ["policyVersion"] = "drill",
+        ["effectiveDate"] = "2026-12-31",
+        ["summary"] = "A failover drill's notice.",
+        ["reviewUrl"] = "https://example.com/policy/drill",
+    };
+
     public static async Task<DrillResult> RunAsync(RunningSuite suite, DrillOptions options, Action<string> say, CancellationToken cancellationToken = default)
     {
         var primary = suite.Primary;
@@ -50,8 +61,10 @@ public static class Drill
         var run = Convert.ToHexStringLower(BitConverter.GetBytes(Random.Shared.Next()));
         var ledger = new Ledger();
 
-        Region Target(string name) => new(name, suite.ProductBackend($"consent-{name}"), suite.ProductBackend($"vault-{name}"));
+        Region Target(string name) => new(name, suite.ProductBackend($"consent-{name}"), suite.ProductBackend($"vault-{name}"),
+            suite.ProductBackend($"retention-{name}"), suite.ProductBackend($"notifications-{name}"), suite.OnCall($"incidents-{name}"));
         var regions = new[] { Target(primary), Target(standby) };
+        var incident = await DeclareIncidentAsync(regions[0], cancellationToken);
 
         using var stopWriters = new CancellationTokenSource();
         using var stopReaders = new CancellationTokenSource();
@@ -65,6 +78,22 @@ public static class Drill
             Task.Run(() => WriteConsentAsync(r, NextSubject, ledger, clock, stopWriters.Token)),
             Task.Run(() => WriteVaultAsync(r, NextSubject, ledger, clock, stopWriters.Token)),
         })).ToList();
+        // The other services' writes are not looked up afterwards; one writer each per region times their first write.
+        foreach (var r in regions)
+        {
+            writers.Add(Task.Run(() => WriteAsync("retention", r, r.Retention, () => new HttpRequestMessage(HttpMethod.Post,
+                $"/v1/subjects/{NextSubject()}/purposes/delivery.offline/fulfilled"), ledger, clock, stopWriters.Token)));
+            writers.Add(Task.Run(() => WriteAsync("notifications", r, r.Notifications, () => new HttpRequestMessage(HttpMethod.Post, "/v1/notices")
+            {
+                Headers = { { "Idempotency-Key", Guid.NewGuid().ToString() } },
+                Content = JsonContent.Create(new { noticeType = "policy-update", subjectIds = new[] { NextSubject() }, variables = PolicyVariables }),
+            }, ledger, clock, stopWriters.Token)));
+            writers.Add(Task.Run(() => WriteAsync("incidents", r, r.Incidents, () => new HttpRequestMessage(HttpMethod.Post, $"/v1/incidents/{incident}/notes")
+            {
+                Content = JsonContent.Create(new { text = $"Drill note {NextSubject()}" }),
+            }, ledger, clock, stopWriters.Token)));
+        }
+
         var reader = Task.Run(() => ReadAsync(regions[1], ledger, stopReaders.Token));
 
         say($"steady load on {primary} and {standby} for {options.Warmup.TotalSeconds:0} s");
@@ -104,7 +133,7 @@ public static class Drill
         var firstWriteAfterKill = ledger.FirstAcknowledgedAfter(deadAt);
         var rto = firstWriteAfterKill is { } t ? (t - killedAt).TotalSeconds : double.PositiveInfinity;
         say($"{ledger.Acknowledged} writes acknowledged; first after the kill at +{rto:0.0} s");
-        var perService = new[] { "consent", "vault" }.ToDictionary(service => service,
+        var perService = Services.ToDictionary(service => service,
             service => ledger.FirstAcknowledgedAfter(deadAt, service) is { } first ? (first - promotedAt).TotalSeconds : (double?)null);
         say("first write after the promotion, per service: " + string.Join(", ", perService.Select(p => p.Value is { } v ? $"{p.Key} +{v:0.00} s" : $"{p.Key} none")));
         say("writes not taken after the promotion, per service and answer: " + (ledger.RefusedAfter(promotedAt) is { Length: > 0 } refused ? refused : "none"));
@@ -118,6 +147,49 @@ public static class Drill
         var failback = await FailBackAsync(suite, primary, run, say, cancellationToken);
         return new DrillResult(rto, lost, duplicates, undelivered, replayed, ledger.Acknowledged,
             ledger.Reads, ledger.ReadFailures, ledger.StaleReads, promoteSeconds, failback, perService);
+    }
+
+    /// <summary>The drill's incident, declared in the primary region, which the incidents writers add notes to.</summary>
+    private static async Task<Guid> DeclareIncidentAsync(Region primary, CancellationToken cancellationToken)
+    {
+        using var declared = await primary.Incidents.PostAsJsonAsync("/v1/incidents",
+            new { title = "Failover drill", type = "ServiceOutage", place = "Beijing region (drill)", awareAt = DateTimeOffset.UtcNow }, cancellationToken);
+        declared.EnsureSuccessStatusCode();
+        return (await declared.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("id").GetGuid();
+    }
+
+    /// <summary>
+    /// A writer of one light write of a service, over and over, against one region: retention's purpose-fulfilled clock,
+    /// a notice to one subject (who has no contact: nothing is sent), a note on the drill's incident.
+    /// </summary>
+    private static async Task WriteAsync(string service, Region region, HttpClient client, Func<HttpRequestMessage> write, Ledger ledger, Stopwatch clock, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            var sent = clock.Elapsed;
+            try
+            {
+                using var request = write();
+                using var answer = await client.SendAsync(request, stop);
+                if (answer.IsSuccessStatusCode)
+                {
+                    ledger.Acknowledge(service, sent, clock.Elapsed);
+                    continue;
+                }
+
+                ledger.Refused($"{service}-{region.Name}", ((int)answer.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture), clock.Elapsed);
+                await Task.Delay(100, stop);
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !stop.IsCancellationRequested)
+            {
+                ledger.Refused($"{service}-{region.Name}", e.GetType().Name, clock.Elapsed);
+                await Task.Delay(100, CancellationToken.None);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
     }
 
     /// <summary>A consent writer: a subject registered and a consent granted, over and over, against one region.</summary>
@@ -382,7 +454,7 @@ public static class Drill
         return null;
     }
 
-    private sealed record Region(string Name, HttpClient Consent, HttpClient Vault);
+    private sealed record Region(string Name, HttpClient Consent, HttpClient Vault, HttpClient Retention, HttpClient Notifications, HttpClient Incidents);
 
     /// <summary>What the clients were told was done, and what the standby's reads saw.</summary>
     private sealed class Ledger
@@ -429,6 +501,8 @@ public static class Drill
 
             _acknowledged.Add(("consent", sent, at));
         }
+
+        public void Acknowledge(string service, TimeSpan sent, TimeSpan at) => _acknowledged.Add((service, sent, at));
 
         public void Store(IReadOnlyList<string> tokens, TimeSpan sent, TimeSpan at)
         {

@@ -231,6 +231,14 @@ public sealed class RunningSuite : IAsyncDisposable
         return client;
     }
 
+    /// <summary>A client of a service's HTTP API, signed in as an on-call engineer of the development credentials.</summary>
+    public HttpClient OnCall(string resource)
+    {
+        var client = new HttpClient { BaseAddress = Endpoint(resource), Timeout = TimeSpan.FromSeconds(10) };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", Credentials.IssueToken("drill-on-call", [SuiteRoles.OnCall], TimeSpan.FromHours(1)));
+        return client;
+    }
+
     /// <summary>The superuser connection string of a region's cluster, for one database.</summary>
     public async Task<string> DatabaseAsync(string region, string database = "postgres") =>
         await App.GetConnectionStringAsync($"postgres-{region}") + $";Database={database};Pooling=false";

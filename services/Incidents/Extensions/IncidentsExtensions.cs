@@ -27,6 +27,7 @@ public static class IncidentsExtensions
         builder.Services.AddHttpClient<VaultClient>(c => c.BaseAddress = new Uri("http://vault")).AddServiceIdentity();
         builder.Services.AddSingleton<CampaignSignal>();
         builder.Services.AddScoped<IncidentResponse>();
+        builder.Services.AddScoped<IStandbyRehearsal<IncidentsDbContext>, IncidentRehearsal>();
         builder.Services.AddHostedService<NoticeCampaignPlanner>();
         builder.Services.AddHostedService<RegulatorClockWatcher>();
         return builder;

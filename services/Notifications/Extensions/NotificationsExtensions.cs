@@ -81,6 +81,7 @@ public static class NotificationsExtensions
         builder.Services.AddSingleton<ContactBounces>();
         builder.Services.AddSingleton<DeliverySignal>();
         builder.Services.AddScoped<NoticeIntake>();
+        builder.Services.AddScoped<IStandbyRehearsal<NotificationsDbContext>, NoticeRehearsal>();
         builder.Services.AddScoped<Paging>();
         builder.Services.AddHostedService<PageRepeater>();
         builder.Services.AddSingleton<WebhookSecrets>();

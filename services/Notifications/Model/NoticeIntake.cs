@@ -41,8 +41,7 @@ public sealed class NoticeIntake(NotificationsDbContext db, TimeProvider time, D
 
         var hash = Hash(ask);
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-        var existing = await db.NoticeRequests.AsNoTracking()
-            .SingleOrDefaultAsync(r => r.Caller == caller && r.IdempotencyKey == idempotencyKey, cancellationToken);
+        var existing = await RecordedAsync(caller, idempotencyKey, cancellationToken);
         if (existing is not null)
         {
             return existing.BodyHash == hash
@@ -74,6 +73,10 @@ public sealed class NoticeIntake(NotificationsDbContext db, TimeProvider time, D
         signal.Notify();
         return request;
     }
+
+    /// <summary>The request <paramref name="caller"/> recorded under <paramref name="idempotencyKey"/>, if any.</summary>
+    public Task<NoticeRequest?> RecordedAsync(string caller, string idempotencyKey, CancellationToken cancellationToken) =>
+        db.NoticeRequests.AsNoTracking().SingleOrDefaultAsync(r => r.Caller == caller && r.IdempotencyKey == idempotencyKey, cancellationToken);
 
     /// <summary>
     /// A notice asked for by another service's message, in the inbox claim's unit of work, keyed by its request id: a
