@@ -23,6 +23,9 @@ public interface IStandbyRehearsal<in TDb>
 
 public static class StandbyRehearsal
 {
+    /// <summary>The subject, caller or consumer a rehearsal's rows name, so that none can pass for a real one.</summary>
+    public const string Nobody = "standby-warm-up";
+
     /// <summary>
     /// The service's rehearsals, then a save of an inbox and an outbox row with the rows they added, all in a read-only
     /// transaction through a context of its own whose refusals are logged at Debug: the update pipeline (change tracking,
@@ -48,7 +51,7 @@ public static class StandbyRehearsal
         }
 
         var now = DateTimeOffset.UtcNow;
-        db.InboxMessages.Add(new InboxMessage { MessageId = Guid.NewGuid(), Consumer = "standby-warm-up", ProcessedAt = now });
+        db.InboxMessages.Add(new InboxMessage { MessageId = Guid.NewGuid(), Consumer = Nobody, ProcessedAt = now });
         db.AddIntegrationEvent(new StandbyWarmedUp(now), now);
         await RefusedAsync(db, () => db.SaveChangesAsync(cancellationToken), cancellationToken);
     }

@@ -12,7 +12,7 @@ namespace PrivacySuite.Incidents.Tests;
 /// </summary>
 public sealed class StandbyRehearsalTests(IncidentsFactory factory) : IClassFixture<IncidentsFactory>
 {
-    private const string Nobody = "standby-warm-up";
+    private const string Nobody = StandbyRehearsal.Nobody;
 
     [Fact]
     public async Task The_incident_rehearsal_runs_to_its_end_and_writes_nothing()

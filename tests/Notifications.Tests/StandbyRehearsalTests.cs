@@ -12,7 +12,7 @@ namespace PrivacySuite.Notifications.Tests;
 /// </summary>
 public sealed class StandbyRehearsalTests(NotificationsFactory factory) : IClassFixture<NotificationsFactory>
 {
-    private const string Nobody = "standby-warm-up";
+    private const string Nobody = StandbyRehearsal.Nobody;
 
     [Fact]
     public async Task The_notice_rehearsal_runs_to_its_end_and_writes_nothing()

@@ -13,7 +13,7 @@ namespace PrivacySuite.Vault.Tests;
 /// </summary>
 public sealed class StandbyRehearsalTests(VaultFactory factory) : IClassFixture<VaultFactory>
 {
-    private const string Nobody = "standby-warm-up";
+    private const string Nobody = StandbyRehearsal.Nobody;
 
     [Fact]
     public async Task The_store_rehearsal_runs_to_its_end_and_writes_nothing()

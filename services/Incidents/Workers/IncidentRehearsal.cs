@@ -14,7 +14,7 @@ namespace PrivacySuite.Incidents.Workers;
 internal sealed class IncidentRehearsal(IServiceProvider services, IncidentsDbContext db, TimeProvider time, IOptions<IncidentsOptions> options,
     IncidentResponse response, IOptions<JsonOptions> json) : IStandbyRehearsal<IncidentsDbContext>
 {
-    private const string Nobody = "standby-warm-up";
+    private const string Nobody = StandbyRehearsal.Nobody;
 
     public async Task RehearseAsync(IncidentsDbContext readOnly, CancellationToken cancellationToken)
     {

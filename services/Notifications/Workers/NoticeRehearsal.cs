@@ -14,7 +14,7 @@ namespace PrivacySuite.Notifications.Workers;
 internal sealed class NoticeRehearsal(IServiceProvider services, NoticeIntake intake, TimeProvider time, IOptions<JsonOptions> json)
     : IStandbyRehearsal<NotificationsDbContext>
 {
-    private const string Nobody = "standby-warm-up";
+    private const string Nobody = StandbyRehearsal.Nobody;
 
     public async Task RehearseAsync(NotificationsDbContext readOnly, CancellationToken cancellationToken)
     {

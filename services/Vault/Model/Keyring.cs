@@ -29,11 +29,15 @@ public sealed class Keyring(FileKeyProvider keys, SubjectKeyStore subjectKeys, I
         // An erased subject keeps its row, so a key file is only ever created for a subject that never had one.
         var kekVersion = keys.CurrentVersion;
         var wrapped = Envelope.Wrap(WrappingKey(kekVersion, subjectId, 1, create: true), kekVersion, subjectId, 1, Envelope.NewDataKey());
-        await db.Database.ExecuteSqlAsync(
-            $"insert into subjects (subject_id, wrapped_key, kek_version, subject_key, created_at) values ({subjectId}, {wrapped}, {kekVersion}, true, {now}) on conflict do nothing",
-            ct);
+        await InsertAsync(db, subjectId, wrapped, kekVersion, now, ct);
         return await LockAsync(db, subjectId, ct) ?? throw new InvalidOperationException("The subject row vanished inside its transaction.");
     }
+
+    /// <summary>A new subject's row with its wrapped data key, unless another transaction inserted it first.</summary>
+    internal static Task InsertAsync(VaultDbContext db, string subjectId, byte[] wrapped, int kekVersion, DateTimeOffset now, CancellationToken ct) =>
+        db.Database.ExecuteSqlAsync(
+            $"insert into subjects (subject_id, wrapped_key, kek_version, subject_key, created_at) values ({subjectId}, {wrapped}, {kekVersion}, true, {now}) on conflict do nothing",
+            ct);
 
     public Task<Subject?> LockAsync(VaultDbContext db, string subjectId, CancellationToken ct) =>
         db.Subjects.FromSql($"select * from subjects where subject_id = {subjectId} for update").SingleOrDefaultAsync(ct);

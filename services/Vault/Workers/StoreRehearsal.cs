@@ -17,15 +17,13 @@ namespace PrivacySuite.Vault.Workers;
 /// </summary>
 internal sealed class StoreRehearsal(VaultService vault, Keyring keyring, AccessLogBook accessLog, TimeProvider time) : IStandbyRehearsal<VaultDbContext>
 {
-    private const string Nobody = "standby-warm-up";
+    private const string Nobody = StandbyRehearsal.Nobody;
 
     public async Task RehearseAsync(VaultDbContext readOnly, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         await StandbyRehearsal.RefusedAsync(readOnly, () => keyring.LockAsync(readOnly, Nobody, cancellationToken), cancellationToken);
-        await StandbyRehearsal.RefusedAsync(readOnly, () => readOnly.Database.ExecuteSqlAsync(
-            $"insert into subjects (subject_id, wrapped_key, kek_version, subject_key, created_at) values ({Nobody}, {Array.Empty<byte>()}, {0}, true, {now}) on conflict do nothing",
-            cancellationToken), cancellationToken);
+        await StandbyRehearsal.RefusedAsync(readOnly, () => Keyring.InsertAsync(readOnly, Nobody, [], 0, now, cancellationToken), cancellationToken);
         await vault.ValuesOfAsync(Nobody, Categories.Delivery, cancellationToken);
 
         var wrappingKey = SubjectKeyStore.WrappingKey(RandomNumberGenerator.GetBytes(Envelope.KeySize), RandomNumberGenerator.GetBytes(Envelope.KeySize));
