@@ -17,11 +17,7 @@ public sealed class StandbyRehearsalTests(IncidentsFactory factory) : IClassFixt
     [Fact]
     public async Task The_incident_rehearsal_runs_to_its_end_and_writes_nothing()
     {
-        await using (var scope = factory.Services.CreateAsyncScope())
-        {
-            Assert.Single(scope.ServiceProvider.GetServices<IStandbyRehearsal<IncidentsDbContext>>());
-            await StandbyRehearsal.RunAsync<IncidentsDbContext>(scope.ServiceProvider, CancellationToken.None);
-        }
+        await StandbyRehearsals.RunTheOneAsync<IncidentsDbContext>(factory.Services);
 
         await using (var scope = factory.Services.CreateAsyncScope())
         {

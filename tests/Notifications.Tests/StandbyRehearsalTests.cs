@@ -17,11 +17,7 @@ public sealed class StandbyRehearsalTests(NotificationsFactory factory) : IClass
     [Fact]
     public async Task The_notice_rehearsal_runs_to_its_end_and_writes_nothing()
     {
-        await using (var scope = factory.Services.CreateAsyncScope())
-        {
-            Assert.Single(scope.ServiceProvider.GetServices<IStandbyRehearsal<NotificationsDbContext>>());
-            await StandbyRehearsal.RunAsync<NotificationsDbContext>(scope.ServiceProvider, CancellationToken.None);
-        }
+        await StandbyRehearsals.RunTheOneAsync<NotificationsDbContext>(factory.Services);
 
         await using (var scope = factory.Services.CreateAsyncScope())
         {

@@ -24,11 +24,7 @@ public sealed class StandbyRehearsalTests(VaultFactory factory) : IClassFixture<
         var outbox = (await factory.OutboxAsync()).Count;
         var logged = factory.Logs.Count;
 
-        await using (var scope = factory.Services.CreateAsyncScope())
-        {
-            Assert.Single(scope.ServiceProvider.GetServices<IStandbyRehearsal<VaultDbContext>>());
-            await StandbyRehearsal.RunAsync<VaultDbContext>(scope.ServiceProvider, CancellationToken.None);
-        }
+        await StandbyRehearsals.RunTheOneAsync<VaultDbContext>(factory.Services);
 
         Assert.False(await factory.WithDbAsync(db => db.Subjects.AnyAsync(s => s.SubjectId == Nobody)));
         Assert.False(await factory.WithDbAsync(db => db.Values.AnyAsync(v => v.SubjectId == Nobody)));
